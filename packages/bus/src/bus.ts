@@ -1,0 +1,190 @@
+import {
+  type JetStreamClient,
+  type JetStreamManager,
+  jetstream,
+  jetstreamManager,
+  type PubAck,
+} from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
+import type { Logger } from "@tradewire/logger";
+import { parseWith } from "@tradewire/schemas";
+import type { z } from "zod";
+import { type ConnectOptions, connectWithRetry, monitorStatus } from "./connect.js";
+import { BusError } from "./errors.js";
+import {
+  type DurableConsumerOptions,
+  ensureConsumer,
+  ensureStream,
+  runDurableConsumer,
+} from "./jetstream.js";
+import type { CoreMessage, LoopContext } from "./messages.js";
+import { Namespace } from "./namespace.js";
+import type { StreamDefinition } from "./streams.js";
+import { ThrottledLog } from "./throttled-log.js";
+
+export interface BusOptions extends ConnectOptions {
+  /** Prefix isolating subjects and streams (see Namespace); default none. */
+  namespace?: string;
+}
+
+export interface CoreSubscribeOptions<S extends z.ZodType> {
+  subject: string;
+  schema: S;
+  /** Name used in logs and counters. */
+  schemaName: string;
+  handler: (message: CoreMessage<z.output<S>>) => void | Promise<void>;
+  /** Queue group: one member receives each message (stateless workers only). */
+  queue?: string;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Typed NATS: core publish/subscribe and JetStream over the schemas, with namespacing and drain. */
+export class Bus {
+  readonly js: JetStreamClient;
+  readonly ns: Namespace;
+  private readonly statusLoop: Promise<void>;
+  private connected = true;
+
+  private constructor(
+    readonly nc: NatsConnection,
+    readonly jsm: JetStreamManager,
+    private readonly logger: Logger,
+    namespace: string,
+  ) {
+    this.ns = new Namespace(namespace);
+    this.js = jetstream(nc);
+    this.statusLoop = monitorStatus(nc, logger, (type) => {
+      if (type === "disconnect" || type === "reconnecting") this.connected = false;
+      if (type === "reconnect") this.connected = true;
+    }).catch((error: unknown) => logger.error("nats status monitor failed", { err: error }));
+  }
+
+  static async connect(options: BusOptions): Promise<Bus> {
+    const logger = options.logger.child({ component: "bus" });
+    const nc = await connectWithRetry({ ...options, logger });
+    const jsm = await jetstreamManager(nc);
+    return new Bus(nc, jsm, logger, options.namespace ?? "");
+  }
+
+  isConnected(): boolean {
+    return this.connected && !this.nc.isClosed() && !this.nc.isDraining();
+  }
+
+  /** Publishes on core NATS (at most once). Validates unless `trusted` (already parsed at the boundary). */
+  publish<S extends z.ZodType>(
+    subject: string,
+    schema: S,
+    value: z.input<S>,
+    opts: { trusted?: boolean } = {},
+  ): void {
+    const data = opts.trusted ? value : this.validate(schema, subject, value);
+    this.nc.publish(this.ns.subject(subject), encoder.encode(JSON.stringify(data)));
+  }
+
+  /** Publishes pre-encoded JSON bytes that were validated by the caller. */
+  publishEncoded(subject: string, payload: Uint8Array): void {
+    this.nc.publish(this.ns.subject(subject), payload);
+  }
+
+  /** Publishes to JetStream with Nats-Msg-Id, so a retried publish is stored once. */
+  async publishDurable<S extends z.ZodType>(
+    subject: string,
+    schema: S,
+    value: z.input<S>,
+    opts: { msgId: string; timeoutMs?: number },
+  ): Promise<PubAck> {
+    const data = this.validate(schema, subject, value);
+    try {
+      return await this.js.publish(this.ns.subject(subject), encoder.encode(JSON.stringify(data)), {
+        msgID: opts.msgId,
+        timeout: opts.timeoutMs ?? 5_000,
+      });
+    } catch (error) {
+      throw new BusError("PUBLISH_FAILED", `JetStream publish to ${subject} failed`, true, { cause: error });
+    }
+  }
+
+  /**
+   * Runs a core subscription until `ctx.signal` aborts: meant to be a supervisor task. Invalid
+   * payloads are counted and logged with the reason; handler errors are counted and logged.
+   */
+  async runSubscription<S extends z.ZodType>(opts: CoreSubscribeOptions<S>, ctx: LoopContext): Promise<void> {
+    const sub = this.nc.subscribe(this.ns.subject(opts.subject), opts.queue ? { queue: opts.queue } : {});
+    const invalidLog = new ThrottledLog(this.logger);
+    const onAbort = () => sub.unsubscribe();
+    ctx.signal.addEventListener("abort", onAbort, { once: true });
+    this.logger.info("subscribed", { subject: opts.subject, queue: opts.queue, schema: opts.schemaName });
+    try {
+      for await (const msg of sub) {
+        const receivedAt = Date.now();
+        const parsed = decodeJson(msg.data);
+        const result = parsed.ok ? parseWith(opts.schema, opts.schemaName, parsed.value) : parsed;
+        if (!result.ok) {
+          ctx.count("invalid");
+          invalidLog.warn("invalid message dropped", { subject: msg.subject, reason: result.error.message });
+          continue;
+        }
+        try {
+          await opts.handler({
+            kind: "core",
+            subject: this.ns.unprefix(msg.subject),
+            data: result.value,
+            size: msg.data.length,
+            receivedAt,
+          });
+          ctx.count("received");
+        } catch (error) {
+          ctx.count("failed");
+          this.logger.error("message handler failed", { subject: msg.subject, err: error });
+        }
+      }
+    } finally {
+      ctx.signal.removeEventListener("abort", onAbort);
+    }
+    if (!ctx.signal.aborted)
+      throw new BusError("CLOSED", `subscription to ${opts.subject} ended unexpectedly`, true);
+  }
+
+  /** Creates or updates a stream so its config matches the definition (idempotent). */
+  ensureStream(def: StreamDefinition): Promise<void> {
+    return ensureStream(this.jsm, this.ns, def, this.logger);
+  }
+
+  /** Declares a durable pull consumer; without `filterSubject` it gets every subject of the stream. */
+  ensureConsumer(
+    stream: StreamDefinition,
+    durable: string,
+    filterSubject?: string,
+    ackWaitMs = 30_000,
+  ): Promise<void> {
+    return ensureConsumer(this.jsm, this.ns, stream, durable, filterSubject, ackWaitMs, this.logger);
+  }
+
+  /** Runs a durable pull consumer until `ctx.signal` aborts: meant to be a supervisor task. */
+  runDurableConsumer<S extends z.ZodType>(opts: DurableConsumerOptions<S>, ctx: LoopContext): Promise<void> {
+    return runDurableConsumer(this, opts, ctx, this.logger);
+  }
+
+  /** Stops intake, flushes pending publishes, closes. */
+  async drain(): Promise<void> {
+    if (!this.nc.isClosed()) await this.nc.drain();
+    await this.statusLoop;
+  }
+
+  private validate<S extends z.ZodType>(schema: S, subject: string, value: unknown): z.output<S> {
+    const result = parseWith(schema, subject, value);
+    if (!result.ok)
+      throw new BusError("INVALID_PAYLOAD", result.error.message, false, { cause: result.error });
+    return result.value;
+  }
+}
+
+export function decodeJson(bytes: Uint8Array): { ok: true; value: unknown } | { ok: false; error: Error } {
+  try {
+    return { ok: true, value: JSON.parse(decoder.decode(bytes)) as unknown };
+  } catch (error) {
+    return { ok: false, error: new Error(`payload is not JSON: ${(error as Error).message}`) };
+  }
+}

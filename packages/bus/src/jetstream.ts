@@ -1,0 +1,219 @@
+import {
+  AckPolicy,
+  DeliverPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  type JetStreamManager,
+  type JsMsg,
+} from "@nats-io/jetstream";
+import type { Logger } from "@tradewire/logger";
+import { parseWith, subjects } from "@tradewire/schemas";
+import type { z } from "zod";
+import type { Bus } from "./bus.js";
+import { decodeJson } from "./bus.js";
+import { BusError } from "./errors.js";
+import type { DeadLetterRecord, DurableMessage, LoopContext } from "./messages.js";
+import type { Namespace } from "./namespace.js";
+import type { StreamDefinition } from "./streams.js";
+
+const MS = 1_000_000; // nanoseconds per millisecond
+
+function isApiError(error: unknown, code: number): boolean {
+  return error instanceof JetStreamApiError && error.code === code;
+}
+
+export async function ensureStream(
+  jsm: JetStreamManager,
+  ns: Namespace,
+  def: StreamDefinition,
+  log: Logger,
+): Promise<void> {
+  const name = ns.resource(def.name);
+  const config = {
+    name,
+    subjects: def.subjects.map((s) => ns.subject(s)),
+    duplicate_window: def.duplicateWindowMs * MS,
+    max_age: def.maxAgeMs * MS,
+  };
+  try {
+    const info = await jsm.streams.info(name);
+    const same =
+      info.config.subjects?.join(",") === config.subjects.join(",") &&
+      info.config.duplicate_window === config.duplicate_window &&
+      info.config.max_age === config.max_age;
+    if (same) return;
+    await jsm.streams.update(name, config);
+    log.info("jetstream stream updated", { stream: name, subjects: config.subjects });
+  } catch (error) {
+    if (!isApiError(error, JetStreamApiCodes.StreamNotFound)) {
+      throw new BusError("STREAM_CONFLICT", `cannot declare stream ${name}`, false, { cause: error });
+    }
+    await jsm.streams.add(config);
+    log.info("jetstream stream created", { stream: name, subjects: config.subjects });
+  }
+}
+
+/**
+ * Creates or updates a durable pull consumer. Without `filterSubject` it receives every subject of
+ * the stream (how the signals consumer covers both `signals.trading` and `signals.trading.>`;
+ * NATS 2.9 has no multi-subject filters).
+ */
+export async function ensureConsumer(
+  jsm: JetStreamManager,
+  ns: Namespace,
+  stream: StreamDefinition,
+  durable: string,
+  filterSubject: string | undefined,
+  ackWaitMs: number,
+  log: Logger,
+): Promise<void> {
+  const streamName = ns.resource(stream.name);
+  const name = ns.resource(durable);
+  const filter = filterSubject === undefined ? undefined : ns.subject(filterSubject);
+  const config = {
+    durable_name: name,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    ack_wait: ackWaitMs * MS,
+    max_deliver: -1,
+    ...(filter === undefined ? {} : { filter_subject: filter }),
+  };
+  try {
+    const info = await jsm.consumers.info(streamName, name);
+    if ((info.config.filter_subject || undefined) === filter && info.config.ack_wait === config.ack_wait)
+      return;
+    await jsm.consumers.update(streamName, name, { filter_subject: filter ?? "", ack_wait: config.ack_wait });
+    log.info("jetstream consumer updated", { stream: streamName, durable: name, filter });
+  } catch (error) {
+    if (!isApiError(error, JetStreamApiCodes.ConsumerNotFound)) throw error;
+    await jsm.consumers.add(streamName, config);
+    log.info("jetstream consumer created", { stream: streamName, durable: name, filter });
+  }
+}
+
+export interface DurableConsumerOptions<S extends z.ZodType> {
+  stream: StreamDefinition;
+  durable: string;
+  schema: S;
+  schemaName: string;
+  /** Must settle the message (ack, nak or term). A throw naks it with `retryDelayMs`. */
+  handler: (message: DurableMessage<z.output<S>>) => Promise<void>;
+  maxMessages?: number;
+  retryDelayMs?: number;
+}
+
+export async function runDurableConsumer<S extends z.ZodType>(
+  bus: Bus,
+  opts: DurableConsumerOptions<S>,
+  ctx: LoopContext,
+  log: Logger,
+): Promise<void> {
+  const streamName = bus.ns.resource(opts.stream.name);
+  const durable = bus.ns.resource(opts.durable);
+  const consumer = await bus.js.consumers.get(streamName, durable);
+  const messages = await consumer.consume({
+    max_messages: opts.maxMessages ?? 100,
+    idle_heartbeat: 5_000,
+    expires: 10_000,
+  });
+  const onAbort = () => {
+    messages.close().catch((error: unknown) => log.warn("closing consumer failed", { durable, err: error }));
+  };
+  ctx.signal.addEventListener("abort", onAbort, { once: true });
+  const statusLoop = (async () => {
+    for await (const s of messages.status()) {
+      if (
+        s.type === "heartbeats_missed" ||
+        s.type === "consumer_deleted" ||
+        s.type === "consumer_not_found"
+      ) {
+        log.warn("jetstream consumer status", { stream: streamName, durable, status: s.type });
+      }
+      ctx.progress();
+    }
+  })();
+  log.info("jetstream consumer bound", { stream: streamName, durable });
+  try {
+    for await (const m of messages) {
+      ctx.progress();
+      const message = toDurableMessage(bus, m, opts, streamName, durable, ctx, log);
+      if (message === undefined) continue;
+      try {
+        await opts.handler(message);
+        ctx.count("processed");
+      } catch (error) {
+        ctx.count("failed");
+        log.error("durable handler failed; message will be redelivered", {
+          subject: m.subject,
+          seq: m.seq,
+          err: error,
+        });
+        m.nak(opts.retryDelayMs ?? 1_000);
+      }
+    }
+  } finally {
+    ctx.signal.removeEventListener("abort", onAbort);
+    await statusLoop.catch((error: unknown) => log.warn("consumer status loop ended", { err: error }));
+  }
+  if (!ctx.signal.aborted)
+    throw new BusError("CLOSED", `consumer ${durable} on ${streamName} stopped delivering`, true);
+}
+
+function toDurableMessage<S extends z.ZodType>(
+  bus: Bus,
+  m: JsMsg,
+  opts: DurableConsumerOptions<S>,
+  stream: string,
+  consumer: string,
+  ctx: LoopContext,
+  log: Logger,
+): DurableMessage<z.output<S>> | undefined {
+  const deadLetter = async (reason: string) => {
+    const record: DeadLetterRecord = {
+      stream,
+      consumer,
+      subject: bus.ns.unprefix(m.subject),
+      streamSequence: m.seq,
+      deliveryCount: m.info.deliveryCount,
+      reason,
+      payload: new TextDecoder().decode(m.data),
+      timestamp: Date.now(),
+    };
+    await bus.js.publish(bus.ns.subject(subjects.deadLetter(opts.stream.name)), JSON.stringify(record), {
+      msgID: `${stream}:${m.seq}`,
+    });
+    ctx.count("deadLettered");
+    m.term(reason);
+  };
+  const decoded = decodeJson(m.data);
+  const parsed = decoded.ok ? parseWith(opts.schema, opts.schemaName, decoded.value) : decoded;
+  if (!parsed.ok) {
+    ctx.count("invalid");
+    log.warn("invalid durable message dead-lettered", {
+      subject: m.subject,
+      seq: m.seq,
+      reason: parsed.error.message,
+    });
+    deadLetter(parsed.error.message).catch((error: unknown) => {
+      // Left unacked: it is redelivered and dead-lettered again.
+      m.nak(5_000);
+      ctx.count("failed");
+      log.error("dead-letter publish failed", { subject: m.subject, seq: m.seq, err: error });
+    });
+    return undefined;
+  }
+  return {
+    kind: "durable",
+    subject: bus.ns.unprefix(m.subject),
+    data: parsed.value,
+    streamSequence: m.seq,
+    deliveryCount: m.info.deliveryCount,
+    msgId: m.headers?.get("Nats-Msg-Id") || undefined,
+    ack: async () => {
+      await m.ackAck();
+    },
+    nak: (delayMs) => m.nak(delayMs),
+    term: deadLetter,
+    working: () => m.working(),
+  };
+}

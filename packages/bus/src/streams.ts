@@ -1,0 +1,42 @@
+import { subjects } from "@tradewire/schemas";
+
+export interface StreamDefinition {
+  /** Canonical name; the bus applies its namespace. */
+  name: string;
+  subjects: readonly string[];
+  /** Window in which a repeated Nats-Msg-Id is dropped. */
+  duplicateWindowMs: number;
+  maxAgeMs: number;
+}
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+/** Every JetStream stream Tradewire uses, declared once. */
+export const STREAMS = {
+  /** Both the bare and the per-strategy subject, so a bare-vs-wildcard mismatch cannot drop signals (F10). */
+  signals: {
+    name: "TRADEWIRE_SIGNALS",
+    subjects: subjects.signalSubjects(),
+    duplicateWindowMs: 10 * 60_000,
+    maxAgeMs: 7 * DAY,
+  },
+  intents: {
+    name: "TRADEWIRE_INTENTS",
+    subjects: [subjects.tradeIntent(), subjects.tradeIntentSkipped()],
+    duplicateWindowMs: 60 * 60_000,
+    maxAgeMs: 7 * DAY,
+  },
+  orders: {
+    name: "TRADEWIRE_ORDERS",
+    subjects: [subjects.orderEventsAll()],
+    duplicateWindowMs: 10 * 60_000,
+    maxAgeMs: 30 * DAY,
+  },
+  deadLetters: {
+    name: "TRADEWIRE_DEADLETTER",
+    subjects: [subjects.deadLetterAll()],
+    duplicateWindowMs: 2 * 60_000,
+    maxAgeMs: 30 * DAY,
+  },
+} as const satisfies Record<string, StreamDefinition>;

@@ -1,0 +1,150 @@
+import { jetstreamManager } from "@nats-io/jetstream";
+import { subjects, TradingSignal } from "@tradewire/schemas";
+import { natsNamespace, waitFor } from "@tradewire/testkit";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { Bus } from "../src/bus.js";
+import type { CoreMessage, DurableMessage } from "../src/messages.js";
+import { STREAMS } from "../src/streams.js";
+import { loopContext, silent } from "./helpers.js";
+
+const Ping = z.object({ n: z.number().int() });
+const signal = (id: string) => ({
+  signal_id: id,
+  strategy_id: "test",
+  symbol: "BTCUSDT",
+  action: "BUY",
+  confidence: 0.8,
+  timestamp: Date.now(),
+});
+
+let ns: Awaited<ReturnType<typeof natsNamespace>>;
+let bus: Bus;
+beforeEach(async () => {
+  ns = await natsNamespace("bus");
+  bus = await Bus.connect({ servers: ns.url, name: "bus-test", logger: silent, namespace: ns.namespace });
+});
+afterEach(async () => {
+  await bus.drain();
+  await ns.cleanup();
+});
+
+describe("Bus core messaging", () => {
+  it("delivers typed messages and counts invalid payloads instead of dropping them silently", async () => {
+    const ctx = loopContext();
+    const got: CoreMessage<{ n: number }>[] = [];
+    const run = bus.runSubscription(
+      { subject: "test.ping", schema: Ping, schemaName: "Ping", handler: (m) => void got.push(m) },
+      ctx,
+    );
+    await bus.nc.flush();
+    bus.publish("test.ping", Ping, { n: 1 });
+    bus.nc.publish(`${ns.namespace}.test.ping`, "not json");
+    bus.nc.publish(`${ns.namespace}.test.ping`, JSON.stringify({ n: "x" }));
+    bus.publish("test.ping", Ping, { n: 2 });
+    await waitFor("two valid messages", () => got.length === 2);
+    expect(got.map((m) => m.data.n)).toEqual([1, 2]);
+    expect(got[0]?.subject).toBe("test.ping");
+    expect(ctx.counters.invalid).toBe(2);
+    ctx.controller.abort();
+    await run;
+  });
+
+  it("refuses to publish a payload that breaks its schema, naming the field", () => {
+    expect(() => bus.publish("test.ping", Ping, { n: 1.5 })).toThrow(/n: /);
+  });
+
+  it("F11 core messages cannot be acked (compile-time)", () => {
+    const handler = (m: CoreMessage<unknown>) => {
+      // @ts-expect-error a core message has no ack(): only JetStream messages can be acked
+      m.ack?.();
+    };
+    expect(handler).toBeTypeOf("function");
+  });
+});
+
+describe("Bus JetStream", () => {
+  it("declares streams idempotently and F10 covers bare and per-strategy signal subjects", async () => {
+    await bus.ensureStream(STREAMS.signals);
+    await bus.ensureStream(STREAMS.signals);
+    const jsm = await jetstreamManager(bus.nc);
+    const info = await jsm.streams.info(`${ns.namespace}_${STREAMS.signals.name}`);
+    expect(info.config.subjects).toEqual([
+      `${ns.namespace}.signals.trading`,
+      `${ns.namespace}.signals.trading.>`,
+    ]);
+  });
+
+  it("stores a retried publish once (Nats-Msg-Id) and delivers both subjects to one consumer", async () => {
+    await bus.ensureStream(STREAMS.signals);
+    await bus.ensureConsumer(STREAMS.signals, "engine");
+    const first = await bus.publishDurable(subjects.signal(), TradingSignal, signal("s-1"), { msgId: "s-1" });
+    const retry = await bus.publishDurable(subjects.signal(), TradingSignal, signal("s-1"), { msgId: "s-1" });
+    await bus.publishDurable(subjects.signal("momentum"), TradingSignal, signal("s-2"), { msgId: "s-2" });
+    expect(first.duplicate).toBe(false);
+    expect(retry.duplicate).toBe(true);
+
+    const ctx = loopContext();
+    const got: DurableMessage<TradingSignal>[] = [];
+    const run = bus.runDurableConsumer(
+      {
+        stream: STREAMS.signals,
+        durable: "engine",
+        schema: TradingSignal,
+        schemaName: "TradingSignal",
+        handler: async (m) => {
+          got.push(m);
+          await m.ack();
+        },
+      },
+      ctx,
+    );
+    await waitFor("both signals", () => got.length === 2);
+    expect(got.map((m) => [m.data.signal_id, m.msgId, m.subject])).toEqual([
+      ["s-1", "s-1", "signals.trading"],
+      ["s-2", "s-2", "signals.trading.momentum"],
+    ]);
+    ctx.controller.abort();
+    await run;
+  });
+
+  it("dead-letters an invalid JetStream payload with its reason and terminates it", async () => {
+    await bus.ensureStream(STREAMS.signals);
+    await bus.ensureStream(STREAMS.deadLetters);
+    await bus.ensureConsumer(STREAMS.signals, "engine");
+    await bus.ensureConsumer(STREAMS.deadLetters, "audit");
+    await bus.js.publish(
+      `${ns.namespace}.signals.trading`,
+      JSON.stringify({ strategy_id: "x", action: "maybe" }),
+    );
+
+    const ctx = loopContext();
+    const run = bus.runDurableConsumer(
+      {
+        stream: STREAMS.signals,
+        durable: "engine",
+        schema: TradingSignal,
+        schemaName: "TradingSignal",
+        handler: async () => {},
+      },
+      ctx,
+    );
+    const dlq = await bus.js.consumers.get(
+      `${ns.namespace}_${STREAMS.deadLetters.name}`,
+      `${ns.namespace}_audit`,
+    );
+    const record = await waitFor("dead letter", async () =>
+      (await dlq.next({ expires: 1000 }))?.json<{
+        reason: string;
+        subject: string;
+        streamSequence: number;
+      }>(),
+    );
+    expect(record.subject).toBe("signals.trading");
+    expect(record.reason).toContain("action");
+    expect(record.reason).toContain('"maybe"');
+    expect(ctx.counters.invalid).toBe(1);
+    ctx.controller.abort();
+    await run;
+  });
+});

@@ -1,0 +1,92 @@
+import { subjects, TradingSignal } from "@tradewire/schemas";
+import { PrivateNatsServer, waitFor } from "@tradewire/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { Bus } from "../src/bus.js";
+import { STREAMS } from "../src/streams.js";
+import { loopContext, silent } from "./helpers.js";
+
+let server: PrivateNatsServer;
+beforeAll(async () => {
+  server = await PrivateNatsServer.start();
+});
+afterAll(async () => {
+  await server.dispose();
+});
+
+const signal = (i: number) => ({
+  signal_id: `sig-${i}`,
+  strategy_id: "restart",
+  symbol: "ETHUSDT",
+  action: "sell",
+  confidence: 0.7,
+  timestamp: Date.now(),
+});
+
+describe("Bus across a NATS server restart", () => {
+  it("reconnects, resubscribes and loses no JetStream message", async () => {
+    const bus = await Bus.connect({ servers: server.url, name: "restart-test", logger: silent });
+    await bus.ensureStream(STREAMS.signals);
+    await bus.ensureConsumer(STREAMS.signals, "engine");
+
+    const seen = new Map<string, number>();
+    const ctx = loopContext();
+    const consumer = bus.runDurableConsumer(
+      {
+        stream: STREAMS.signals,
+        durable: "engine",
+        schema: TradingSignal,
+        schemaName: "TradingSignal",
+        handler: async (m) => {
+          seen.set(m.data.signal_id ?? "", (seen.get(m.data.signal_id ?? "") ?? 0) + 1);
+          await m.ack();
+        },
+      },
+      ctx,
+    );
+    const coreCtx = loopContext();
+    const pings: number[] = [];
+    const Ping = z.object({ n: z.number() });
+    const core = bus.runSubscription(
+      { subject: "test.ping", schema: Ping, schemaName: "Ping", handler: (m) => void pings.push(m.data.n) },
+      coreCtx,
+    );
+
+    for (let i = 0; i < 25; i++)
+      await bus.publishDurable(subjects.signal(), TradingSignal, signal(i), { msgId: `sig-${i}` });
+    await waitFor("first batch", () => seen.size === 25);
+
+    await server.stop();
+    await waitFor("client notices the outage", () => !bus.isConnected(), 10_000);
+    await server.restart();
+    await waitFor("client reconnects", () => bus.isConnected(), 15_000);
+
+    for (let i = 25; i < 50; i++) {
+      await waitFor(
+        `publish ${i}`,
+        () =>
+          bus
+            .publishDurable(subjects.signal("restart"), TradingSignal, signal(i), { msgId: `sig-${i}` })
+            .then(() => true),
+        10_000,
+      );
+    }
+    await waitFor("second batch after restart", () => seen.size === 50, 20_000);
+    expect([...seen.values()].every((n) => n === 1)).toBe(true);
+
+    await waitFor(
+      "core subscription resumed",
+      () => {
+        bus.publish("test.ping", Ping, { n: 1 });
+        return pings.length > 0;
+      },
+      10_000,
+    );
+
+    ctx.controller.abort();
+    coreCtx.controller.abort();
+    await consumer;
+    await core;
+    await bus.drain();
+  }, 60_000);
+});

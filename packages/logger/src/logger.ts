@@ -1,0 +1,113 @@
+import { hostname } from "node:os";
+import winston from "winston";
+import { REDACTED, redactValue } from "./redact.js";
+
+export type LogLevel = "error" | "warn" | "info" | "debug";
+export type LogFormat = "json" | "pretty";
+export type LogFields = Record<string, unknown>;
+
+/** The logging surface services use: a constant message plus structured fields. */
+export interface Logger {
+  error(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  debug(message: string, fields?: LogFields): void;
+  child(context: LogFields): Logger;
+  isLevelEnabled(level: LogLevel): boolean;
+}
+
+export interface LoggerOptions {
+  service: string;
+  level?: LogLevel;
+  /** json when not on a TTY, pretty on a TTY, unless given. */
+  format?: LogFormat;
+  /** Where lines go; defaults to stdout. */
+  stream?: NodeJS.WritableStream;
+}
+
+const RESERVED = new Set(["level", "message", "timestamp", "service"]);
+
+/** Moves every field through the redactor; nothing reaches a transport unredacted. */
+const redactFormat = winston.format((info) => {
+  for (const key of Object.keys(info)) {
+    if (RESERVED.has(key)) continue;
+    info[key] = /(api[-_]?key|secret|signature|password|token|authorization)/i.test(key)
+      ? REDACTED
+      : redactValue(info[key]);
+  }
+  if (typeof info.message === "string") info.message = redactValue(info.message) as string;
+  return info;
+});
+
+const COLORS: Record<string, string> = {
+  error: "\x1b[31m",
+  warn: "\x1b[33m",
+  info: "\x1b[36m",
+  debug: "\x1b[90m",
+};
+
+function formatValue(value: unknown): string {
+  if (typeof value === "string") return /[\s"=]/.test(value) ? JSON.stringify(value) : value;
+  return JSON.stringify(value);
+}
+
+const prettyFormat = winston.format.printf((info) => {
+  const { level, message, timestamp, service, component, stack: _s, ...fields } = info;
+  const time = String(timestamp).slice(11, 23);
+  const color = COLORS[level] ?? "";
+  const where = component ? `${String(service)}/${String(component)}` : String(service);
+  const rest = Object.entries(fields)
+    .filter(([k]) => typeof k === "string")
+    .map(([k, v]) => {
+      const err = v as { stack?: unknown } | undefined;
+      if (err && typeof err === "object" && typeof err.stack === "string") return `${k}=\n${err.stack}`;
+      return `${k}=${formatValue(v)}`;
+    })
+    .join(" ");
+  return `${time} ${color}${level.toUpperCase().padEnd(5)}\x1b[0m ${where} ${String(message)}${rest ? ` ${rest}` : ""}`;
+});
+
+function wrap(inner: winston.Logger): Logger {
+  return {
+    error: (message, fields) => inner.error(message, fields ?? {}),
+    warn: (message, fields) => inner.warn(message, fields ?? {}),
+    info: (message, fields) => inner.info(message, fields ?? {}),
+    debug: (message, fields) => inner.debug(message, fields ?? {}),
+    child: (context) => wrap(inner.child(context)),
+    isLevelEnabled: (level) => inner.isLevelEnabled(level),
+  };
+}
+
+/**
+ * Builds the one root logger of a process. Every line carries time, level, service and message,
+ * plus the structured fields given as an object; secrets are redacted wherever they appear.
+ */
+export function createLogger(options: LoggerOptions): Logger {
+  const stream = options.stream ?? process.stdout;
+  const isTty = (stream as NodeJS.WriteStream).isTTY === true;
+  const format = options.format ?? (isTty ? "pretty" : "json");
+  const inner = winston.createLogger({
+    level: options.level ?? "info",
+    defaultMeta: { service: options.service, host: hostname(), pid: process.pid },
+    format: winston.format.combine(
+      winston.format.timestamp(),
+      redactFormat(),
+      format === "json" ? winston.format.json() : prettyFormat,
+    ),
+    transports: [new winston.transports.Stream({ stream })],
+  });
+  return wrap(format === "pretty" ? inner.child({ host: undefined, pid: undefined }) : inner);
+}
+
+/** A logger that drops everything; for pure-logic unit tests only. */
+export function createSilentLogger(): Logger {
+  const silent: Logger = {
+    error: () => {},
+    warn: () => {},
+    info: () => {},
+    debug: () => {},
+    child: () => silent,
+    isLevelEnabled: () => false,
+  };
+  return silent;
+}

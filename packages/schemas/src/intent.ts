@@ -1,0 +1,58 @@
+import { z } from "zod";
+import { caseInsensitiveEnum, Numeric, SymbolName, TimestampMs } from "./primitives.js";
+
+export const INTENT_ACTIONS = ["BUY", "SELL", "CLOSE"] as const;
+export type IntentAction = (typeof INTENT_ACTIONS)[number];
+const DIRECTION_TO_ACTION = { LONG: "BUY", SHORT: "SELL", FLAT: "CLOSE" } as const;
+
+const positive = Numeric.pipe(z.number().positive());
+
+const TradeIntentFields = z.object({
+  symbol: SymbolName,
+  action: caseInsensitiveEnum(INTENT_ACTIONS).optional(),
+  side: caseInsensitiveEnum(INTENT_ACTIONS).optional(),
+  direction: caseInsensitiveEnum(["LONG", "SHORT", "FLAT"] as const).optional(),
+  confidence: Numeric.pipe(z.number().min(0).max(1)),
+  timestamp: TimestampMs.optional(),
+  position_size_usd: positive.optional(),
+  leverage: Numeric.pipe(z.number().int().min(1).max(125)).optional(),
+  entry_price: positive.optional(),
+  stop_loss: positive.optional(),
+  take_profit: positive.optional(),
+  model: z.string().max(200).optional(),
+  regime: z.string().max(200).optional(),
+  harvest_policy: z.string().max(200).optional(),
+  /** Set by trade-intent-consumer: `<stream key>:<entry id>`, the dedup key downstream. */
+  intent_id: z.string().min(1).max(300).optional(),
+  trace_id: z.string().max(200).optional(),
+  correlation_id: z.string().max(200).optional(),
+  source: z.string().max(200).optional(),
+});
+
+/**
+ * A trade intent as AI engines and operators write it. `action`, `side` and `direction`
+ * (LONG|SHORT|FLAT) are aliases; at least one is required and they must agree. The output
+ * always has `action` and no alias fields.
+ */
+export const TradeIntent = TradeIntentFields.transform((raw, ctx) => {
+  const { side, direction, ...rest } = raw;
+  const candidates = [raw.action, side, direction && DIRECTION_TO_ACTION[direction]].filter(
+    (a): a is IntentAction => a !== undefined,
+  );
+  const action = candidates[0];
+  if (action === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["action"],
+      message: "one of action, side or direction is required",
+    });
+    return z.NEVER;
+  }
+  if (candidates.some((c) => c !== action)) {
+    ctx.addIssue({ code: "custom", path: ["action"], message: "action, side and direction disagree" });
+    return z.NEVER;
+  }
+  return { ...rest, action };
+});
+export type TradeIntent = z.output<typeof TradeIntent>;
+export type TradeIntentInput = z.input<typeof TradeIntent>;

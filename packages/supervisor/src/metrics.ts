@@ -1,0 +1,50 @@
+import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import type { SupervisedTask } from "./task.js";
+
+/** The supervisor's own metrics; services register theirs on the same registry. */
+export function createSupervisorMetrics(
+  service: string,
+  tasks: () => readonly SupervisedTask[],
+  healthy: () => boolean,
+) {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service });
+  collectDefaultMetrics({ register: registry });
+  new Counter({
+    name: "tradewire_task_restarts_total",
+    help: "Task restarts after a crash, an unexpected exit or a stall",
+    labelNames: ["task"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const t of tasks()) this.inc({ task: t.spec.name }, t.restarts);
+    },
+  });
+  new Gauge({
+    name: "tradewire_task_last_progress_age_seconds",
+    help: "Seconds since the task last reported progress",
+    labelNames: ["task"],
+    registers: [registry],
+    collect() {
+      for (const t of tasks()) this.set({ task: t.spec.name }, t.snapshot().lastProgressAgeMs / 1000);
+    },
+  });
+  new Gauge({
+    name: "tradewire_task_up",
+    help: "1 when the task is running",
+    labelNames: ["task"],
+    registers: [registry],
+    collect() {
+      for (const t of tasks()) this.set({ task: t.spec.name }, t.state === "running" ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: "tradewire_supervisor_healthy",
+    help: "0 once the supervisor gave up on a task",
+    registers: [registry],
+    collect() {
+      this.set(healthy() ? 1 : 0);
+    },
+  });
+  return registry;
+}

@@ -1,0 +1,269 @@
+import { hostname } from "node:os";
+import type { Logger } from "@tradewire/logger";
+import type { Registry } from "prom-client";
+import { withTimeout } from "./backoff.js";
+import { HttpServer, type RouteHandler, sendJson } from "./http.js";
+import { createSupervisorMetrics } from "./metrics.js";
+import { SupervisedTask, type TaskSnapshot, type TaskSpec } from "./task.js";
+
+export interface Dependency {
+  name: string;
+  /** true when the dependency is usable right now (e.g. NATS connected). */
+  isReady(): boolean | Promise<boolean>;
+}
+
+export interface ShutdownStep {
+  name: string;
+  run(): Promise<void>;
+  timeoutMs?: number;
+}
+
+export interface SupervisorOptions {
+  service: string;
+  logger: Logger;
+  /** 0 picks a free port (logged). */
+  httpPort: number;
+  httpHost?: string;
+  /** Name of the variable that set the port, for error messages. */
+  httpPortVariable?: string;
+  heartbeatIntervalMs?: number;
+  /** Per-step deadline for the ordered shutdown. */
+  shutdownTimeoutMs?: number;
+  maxRestarts?: number;
+  restartWindowMs?: number;
+  backoffInitialMs?: number;
+  backoffMaxMs?: number;
+  /** Installs SIGTERM/SIGINT and fatal-error handlers that stop and exit the process (default true). */
+  handleSignals?: boolean;
+}
+
+export interface ServiceHealth {
+  healthy: boolean;
+  ready: boolean;
+  failure: string | undefined;
+  tasks: TaskSnapshot[];
+  dependencies: Record<string, boolean>;
+  details: Record<string, unknown>;
+}
+
+/**
+ * Owns every long-lived task of a service: restarts crashes with backoff, detects stalls, logs a
+ * heartbeat, serves /healthz /ready /metrics, and shuts down in order within bounds.
+ */
+export class Supervisor {
+  readonly metrics: Registry;
+  readonly log: Logger;
+  readonly instance = hostname();
+  private readonly tasks: SupervisedTask[] = [];
+  private readonly dependencies: Dependency[] = [];
+  private readonly shutdownSteps: ShutdownStep[] = [];
+  private readonly details: Record<string, () => unknown> = {};
+  private readonly http: HttpServer;
+  private failure: string | undefined;
+  private timers: NodeJS.Timeout[] = [];
+  private stopping: Promise<void> | undefined;
+  private port = 0;
+  private readonly opts: Required<SupervisorOptions>;
+
+  constructor(options: SupervisorOptions) {
+    this.opts = {
+      httpHost: "0.0.0.0",
+      httpPortVariable: "HTTP_PORT",
+      heartbeatIntervalMs: 30_000,
+      shutdownTimeoutMs: 10_000,
+      maxRestarts: 5,
+      restartWindowMs: 60_000,
+      backoffInitialMs: 200,
+      backoffMaxMs: 10_000,
+      handleSignals: true,
+      ...options,
+    };
+    this.log = options.logger.child({ component: "supervisor" });
+    this.metrics = createSupervisorMetrics(
+      options.service,
+      () => this.tasks,
+      () => this.failure === undefined,
+    );
+    this.http = new HttpServer((error, path) => this.log.error("http handler failed", { path, err: error }));
+    this.http.route("GET", "/healthz", (_req, res) => {
+      const h = this.health();
+      sendJson(res, h.healthy ? 200 : 503, { status: h.healthy ? "ok" : "failed", failure: h.failure });
+    });
+    this.http.route("GET", "/ready", async (_req, res) => {
+      const h = await this.readiness();
+      sendJson(res, h.ready ? 200 : 503, h);
+    });
+    this.http.route("GET", "/metrics", async (_req, res) => {
+      const text = await this.metrics.metrics();
+      res.writeHead(200, { "content-type": this.metrics.contentType });
+      res.end(text);
+    });
+  }
+
+  get httpPort(): number {
+    return this.port;
+  }
+
+  addTask(spec: TaskSpec): void {
+    const task = new SupervisedTask(
+      spec,
+      {
+        backoff: { initialMs: this.opts.backoffInitialMs, maxMs: this.opts.backoffMaxMs },
+        maxRestarts: this.opts.maxRestarts,
+        restartWindowMs: this.opts.restartWindowMs,
+        stopTimeoutMs: this.opts.shutdownTimeoutMs,
+      },
+      this.opts.logger,
+      (t, reason) => this.giveUp(t, reason),
+    );
+    this.tasks.push(task);
+    if (this.timers.length) task.start();
+  }
+
+  addDependency(dependency: Dependency): void {
+    this.dependencies.push(dependency);
+  }
+
+  /** Extra fields for the /ready body (e.g. the trading mode, stated loudly). */
+  addDetail(name: string, value: () => unknown): void {
+    this.details[name] = value;
+  }
+
+  /** Shutdown steps run in registration order after every task has stopped. */
+  onShutdown(step: ShutdownStep): void {
+    this.shutdownSteps.push(step);
+  }
+
+  route(method: string, path: string, handler: RouteHandler): void {
+    this.http.route(method, path, handler);
+  }
+
+  async start(): Promise<void> {
+    this.port = await this.http.listen(this.opts.httpPort, this.opts.httpHost, this.opts.httpPortVariable);
+    this.log.info("http listening", { port: this.port, endpoints: ["/healthz", "/ready", "/metrics"] });
+    if (this.opts.handleSignals) this.installProcessHandlers();
+    this.timers.push(setInterval(() => this.heartbeat(), this.opts.heartbeatIntervalMs).unref());
+    this.timers.push(
+      setInterval(() => this.watchdog(), Math.min(1000, this.opts.heartbeatIntervalMs)).unref(),
+    );
+    for (const task of this.tasks) task.start();
+    this.log.info("service started", {
+      service: this.opts.service,
+      tasks: this.tasks.map((t) => t.spec.name),
+    });
+  }
+
+  health(): { healthy: boolean; failure: string | undefined } {
+    return { healthy: this.failure === undefined, failure: this.failure };
+  }
+
+  async readiness(): Promise<ServiceHealth> {
+    const dependencies: Record<string, boolean> = {};
+    for (const dep of this.dependencies) {
+      try {
+        dependencies[dep.name] = await dep.isReady();
+      } catch {
+        dependencies[dep.name] = false;
+      }
+    }
+    const tasks = this.tasks.map((t) => t.snapshot());
+    const details = Object.fromEntries(Object.entries(this.details).map(([k, fn]) => [k, fn()]));
+    const ready =
+      this.failure === undefined &&
+      this.stopping === undefined &&
+      tasks.every((t) => !t.required || t.state === "running" || t.state === "stopped") &&
+      Object.values(dependencies).every(Boolean);
+    return {
+      healthy: this.failure === undefined,
+      ready,
+      failure: this.failure,
+      tasks,
+      dependencies,
+      details,
+    };
+  }
+
+  /** Ordered, bounded shutdown: stop every task, then run the shutdown steps, then close HTTP. */
+  stop(reason: string): Promise<void> {
+    this.stopping ??= this.shutdown(reason);
+    return this.stopping;
+  }
+
+  private async shutdown(reason: string): Promise<void> {
+    const started = Date.now();
+    this.log.info("shutdown started", { reason });
+    for (const timer of this.timers) clearInterval(timer);
+    const stopped = await Promise.all(this.tasks.map((t) => t.stop()));
+    let clean = stopped.every(Boolean);
+    for (const step of this.shutdownSteps) {
+      const stepStarted = Date.now();
+      try {
+        await withTimeout(
+          step.run(),
+          step.timeoutMs ?? this.opts.shutdownTimeoutMs,
+          `shutdown step ${step.name}`,
+        );
+        this.log.info("shutdown step done", { step: step.name, ms: Date.now() - stepStarted });
+      } catch (error) {
+        clean = false;
+        this.log.error("shutdown step failed", { step: step.name, err: error });
+      }
+    }
+    await this.http.close();
+    this.log.info("shutdown complete", { reason, clean, ms: Date.now() - started });
+    if (!clean) this.failure ??= "unclean shutdown";
+  }
+
+  private giveUp(task: SupervisedTask, reason: string): void {
+    this.failure ??= reason;
+    this.log.error("task gave up; service unhealthy", { task: task.spec.name, reason });
+  }
+
+  private heartbeat(): void {
+    for (const task of this.tasks) {
+      const s = task.snapshot();
+      this.log.info("task heartbeat", {
+        task: s.name,
+        state: s.state,
+        restarts: s.restarts,
+        lastProgressAgeMs: s.lastProgressAgeMs,
+        ...s.counters,
+      });
+    }
+  }
+
+  private watchdog(): void {
+    const now = Date.now();
+    for (const task of this.tasks) task.checkStall(now);
+  }
+
+  private installProcessHandlers(): void {
+    let signals = 0;
+    const onSignal = (signal: NodeJS.Signals) => {
+      signals += 1;
+      if (signals > 1) {
+        this.log.error("second signal: exiting now", { signal });
+        process.exit(130);
+      }
+      this.stop(signal).then(
+        () => process.exit(this.failure === undefined ? 0 : 1),
+        (error: unknown) => {
+          this.log.error("shutdown failed", { err: error });
+          process.exit(1);
+        },
+      );
+    };
+    const onFatal = (kind: string) => (error: unknown) => {
+      this.log.error("fatal error", { kind, fatal: true, err: error });
+      this.failure ??= `${kind}: ${error instanceof Error ? error.message : String(error)}`;
+      this.stop(kind).then(
+        () => process.exit(1),
+        () => process.exit(1),
+      );
+    };
+    process.on("SIGTERM", onSignal);
+    process.on("SIGINT", onSignal);
+    process.on("unhandledRejection", onFatal("unhandledRejection"));
+    process.on("uncaughtException", onFatal("uncaughtException"));
+  }
+}

@@ -1,0 +1,201 @@
+import { spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+import { captureLogger } from "@tradewire/logger";
+import { afterEach, describe, expect, it } from "vitest";
+import { sleep } from "../src/backoff.js";
+import { PortInUseError } from "../src/http.js";
+import { Supervisor } from "../src/supervisor.js";
+
+const running: Supervisor[] = [];
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((s) => s.stop("test done")));
+});
+
+function supervisor(overrides: Partial<ConstructorParameters<typeof Supervisor>[0]> = {}) {
+  const cap = captureLogger("svc");
+  const sup = new Supervisor({
+    service: "svc",
+    logger: cap.logger,
+    httpPort: 0,
+    handleSignals: false,
+    ...overrides,
+  });
+  running.push(sup);
+  return { sup, cap };
+}
+
+async function waitFor(check: () => boolean, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await sleep(10);
+  }
+}
+
+describe("Supervisor", () => {
+  it("F01 logs a crashing task with its stack and restarts it within a second", async () => {
+    const { sup, cap } = supervisor({ backoffInitialMs: 50, backoffMaxMs: 200 });
+    let runs = 0;
+    sup.addTask({
+      name: "consumer",
+      async run(ctx) {
+        runs += 1;
+        if (runs === 1) throw new Error("handler exploded");
+        while (!ctx.signal.aborted) await sleep(20, ctx.signal);
+      },
+    });
+    const t0 = Date.now();
+    await sup.start();
+    await waitFor(() => runs === 2);
+    expect(Date.now() - t0).toBeLessThan(1000);
+    const crash = cap.find("task crashed")[0];
+    expect(crash?.level).toBe("error");
+    expect((crash?.err as { stack: string } | undefined)?.stack).toContain("handler exploded");
+    expect(cap.find("task restarting")).toHaveLength(1);
+    const metrics = await sup.metrics.metrics();
+    expect(metrics).toMatch(/tradewire_task_restarts_total\{[^}]*task="consumer"[^}]*\} 1/);
+  });
+
+  it("F01 treats a service task that returns as an unexpected exit and restarts it", async () => {
+    const { sup, cap } = supervisor({ backoffInitialMs: 20 });
+    let runs = 0;
+    sup.addTask({
+      name: "loop",
+      run: async () => {
+        runs += 1;
+      },
+    });
+    await sup.start();
+    await waitFor(() => runs >= 2);
+    expect(cap.find("task exited unexpectedly")[0]?.level).toBe("warn");
+  });
+
+  it("gives up after a burst of crashes and turns /healthz red", async () => {
+    const { sup, cap } = supervisor({ backoffInitialMs: 5, backoffMaxMs: 10, maxRestarts: 2 });
+    sup.addTask({
+      name: "doomed",
+      run: async () => {
+        throw new Error("always");
+      },
+    });
+    await sup.start();
+    await waitFor(() => cap.find("task gave up; service unhealthy").length === 1);
+    const res = await fetch(`http://127.0.0.1:${sup.httpPort}/healthz`);
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { failure: string }).failure).toContain("doomed crashed 3 times");
+  });
+
+  it("F06 detects a stalled task, logs it and restarts it", async () => {
+    const { sup, cap } = supervisor({ backoffInitialMs: 10 });
+    let runs = 0;
+    sup.addTask({
+      name: "silent-loop",
+      stallTimeoutMs: 300,
+      async run(ctx) {
+        runs += 1;
+        await sleep(60_000, ctx.signal); // no progress reported
+      },
+    });
+    await sup.start();
+    await waitFor(() => runs === 2, 3000);
+    const stalled = cap.find("task stalled")[0];
+    expect(stalled).toMatchObject({ level: "warn", task: "silent-loop", stallTimeoutMs: 300 });
+  });
+
+  it("serves /ready naming what is not ready, and /metrics", async () => {
+    const { sup } = supervisor();
+    let natsUp = false;
+    sup.addDependency({ name: "nats", isReady: () => natsUp });
+    sup.addDetail("mode", () => "SAFE_DRAIN");
+    sup.addTask({ name: "t", run: (ctx) => sleep(60_000, ctx.signal) });
+    await sup.start();
+    const base = `http://127.0.0.1:${sup.httpPort}`;
+    let res = await fetch(`${base}/ready`);
+    expect(res.status).toBe(503);
+    const body = (await res.json()) as {
+      dependencies: Record<string, boolean>;
+      details: Record<string, string>;
+    };
+    expect(body.dependencies).toEqual({ nats: false });
+    expect(body.details.mode).toBe("SAFE_DRAIN");
+    natsUp = true;
+    res = await fetch(`${base}/ready`);
+    expect(res.status).toBe(200);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toContain("process_cpu_user_seconds_total");
+    expect(metrics).toContain('tradewire_task_up{task="t",service="svc"} 1');
+  });
+
+  it("logs a heartbeat per task with its counters", async () => {
+    const { sup, cap } = supervisor({ heartbeatIntervalMs: 100 });
+    sup.addTask({
+      name: "counter",
+      async run(ctx) {
+        ctx.count("processed", 3);
+        await sleep(60_000, ctx.signal);
+      },
+    });
+    await sup.start();
+    await waitFor(() => cap.find("task heartbeat").length > 0);
+    expect(cap.find("task heartbeat")[0]).toMatchObject({
+      level: "info",
+      task: "counter",
+      processed: 3,
+      state: "running",
+    });
+  });
+
+  it("F33 fails with a clear error naming the port and the variable when the port is taken", async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, "127.0.0.1", () => r()));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const { sup } = supervisor({ httpPort: port, httpHost: "127.0.0.1", httpPortVariable: "HTTP_PORT" });
+      await expect(sup.start()).rejects.toThrow(PortInUseError);
+      await expect(sup.start()).rejects.toThrow(`port ${port} is already in use: set HTTP_PORT`);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it("F38 shuts down in order within the bound on SIGTERM", async () => {
+    const fixture = fileURLToPath(new URL("./fixtures/ordered-service.ts", import.meta.url));
+    const child = spawn(process.execPath, ["--import", "tsx", fixture], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const lines: { message: string; step?: string; clean?: boolean }[] = [];
+    let buffer = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const parts = buffer.split("\n");
+      buffer = parts.pop() ?? "";
+      for (const p of parts) if (p.trim()) lines.push(JSON.parse(p));
+    });
+    await waitFor(() => lines.some((l) => l.message === "fixture ready"), 15_000);
+    const sent = Date.now();
+    child.kill("SIGTERM");
+    const code = await new Promise<number | null>((r) => child.once("exit", r));
+    expect(code).toBe(0);
+    expect(Date.now() - sent).toBeLessThan(2000);
+    const order = lines
+      .filter((l) =>
+        [
+          "shutdown started",
+          "fixture task finished in-flight work",
+          "shutdown step done",
+          "shutdown complete",
+        ].includes(l.message),
+      )
+      .map((l) => l.step ?? l.message);
+    expect(order).toEqual([
+      "shutdown started",
+      "fixture task finished in-flight work",
+      "fixture task finished in-flight work",
+      "drain-nats",
+      "close-db",
+      "shutdown complete",
+    ]);
+    expect(lines.find((l) => l.message === "shutdown complete")?.clean).toBe(true);
+  }, 20_000);
+});

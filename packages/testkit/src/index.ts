@@ -1,0 +1,6 @@
+export { uniqueName } from "./ids.js";
+export { freePort, NATS_URL, natsNamespace, PrivateNatsServer } from "./nats.js";
+export { DATABASE_URL, pgSchema, withSearchPath } from "./postgres.js";
+export { REDIS_URL, redisScope } from "./redis.js";
+export { sharedDataDir } from "./shared-data.js";
+export { waitFor } from "./wait.js";
