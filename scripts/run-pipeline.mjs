@@ -21,7 +21,9 @@ for (const svc of SERVICES) {
     env: { LOG_FORMAT: "pretty", ...process.env, HTTP_PORT: String(svc.port) },
     stdio: ["ignore", "inherit", "inherit"],
   });
-  child.on("exit", (code, signal) => console.log(`[run] ${svc.name} exited (code ${code}, signal ${signal})`));
+  child.on("exit", (code, signal) =>
+    console.log(`[run] ${svc.name} exited (code ${code}, signal ${signal})`),
+  );
   children.push(child);
 }
 if (children.length === 0) console.log("[run] no service is built yet: nothing to run");
