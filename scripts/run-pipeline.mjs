@@ -1,40 +1,136 @@
-// Starts every built service with development defaults and merges their logs into one stream.
-import { spawn } from "node:child_process";
+// `pnpm start`: runs the whole pipeline locally with development defaults (market simulator, paper
+// trading), merges every service's log into this console, writes a few demo trade intents into
+// Redis once the services are ready, prints positions and PnL periodically, and stops everything
+// cleanly on Ctrl-C.
+import { execFileSync, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 
+const SYMBOLS = process.env.SYMBOLS ?? "BTCUSDT,ETHUSDT";
+const INTENT_STREAM = process.env.TRADE_INTENT_STREAM ?? "quantum:stream:trade.intent";
+const COMMON = { LOG_FORMAT: "pretty", SYMBOLS, ...process.env };
+
 const SERVICES = [
-  { name: "market-relay", port: 8081 },
-  { name: "realtime-strategies", port: 8082 },
-  { name: "trade-intent-consumer", port: 8083 },
-  { name: "trade-engine", port: 8084 },
-  { name: "kline-extractor", port: 8085 },
+  { name: "market-relay", port: 8081, env: { MARKET_SOURCE: "simulator", SIM_SPEED: "10" } },
+  { name: "realtime-strategies", port: 8082, env: {} },
+  { name: "trade-intent-consumer", port: 8083, env: { TRADE_INTENT_STREAM: INTENT_STREAM } },
+  { name: "trade-engine", port: 8084, env: { TRADING_MODE: "paper" } },
 ];
 
-const children = [];
+const say = (message) => console.log(`\x1b[35m[run]\x1b[0m ${message}`);
+const children = new Map();
+
 for (const svc of SERVICES) {
   const main = `services/${svc.name}/dist/main.js`;
   if (!existsSync(main)) {
-    console.log(`[run] ${svc.name}: not built yet (no ${main}); skipping`);
+    say(`${svc.name}: not built yet (no ${main}); skipping`);
     continue;
   }
   const child = spawn(process.execPath, [main], {
-    env: { LOG_FORMAT: "pretty", ...process.env, HTTP_PORT: String(svc.port) },
+    env: { ...COMMON, ...svc.env, HTTP_PORT: String(svc.port) },
     stdio: ["ignore", "inherit", "inherit"],
   });
-  child.on("exit", (code, signal) =>
-    console.log(`[run] ${svc.name} exited (code ${code}, signal ${signal})`),
-  );
-  children.push(child);
+  child.on("exit", (code, signal) => {
+    children.delete(svc.name);
+    say(`${svc.name} exited (code ${code}, signal ${signal})`);
+  });
+  children.set(svc.name, { child, port: svc.port });
 }
-if (children.length === 0) console.log("[run] no service is built yet: nothing to run");
+if (children.size === 0) {
+  say("no service is built yet: nothing to run");
+  process.exit(0);
+}
+
+async function ready(port) {
+  try {
+    return (await fetch(`http://127.0.0.1:${port}/ready`)).ok;
+  } catch {
+    return false;
+  }
+}
+
+async function waitReady(timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const states = await Promise.all([...children.values()].map((c) => ready(c.port)));
+    if (states.every(Boolean)) return true;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return false;
+}
+
+function writeDemoIntents() {
+  const now = new Date().toISOString();
+  const stale = new Date(Date.now() - 3 * 3600_000).toISOString();
+  const intents = [
+    [
+      "fresh BUY",
+      {
+        symbol: "BTCUSDT",
+        side: "BUY",
+        confidence: "0.8",
+        position_size_usd: "200",
+        leverage: "1",
+        timestamp: now,
+        model: "demo",
+      },
+    ],
+    [
+      "stale BUY (3 h old: counted as stale, never executed)",
+      { symbol: "ETHUSDT", side: "BUY", confidence: "0.9", timestamp: stale, model: "demo" },
+    ],
+    [
+      "invalid (leverage 500: dead-lettered with its reason)",
+      { symbol: "BTCUSDT", side: "BUY", confidence: "0.7", leverage: "500", timestamp: now },
+    ],
+  ];
+  for (const [label, fields] of intents) {
+    try {
+      const id = execFileSync("redis-cli", ["XADD", INTENT_STREAM, "*", ...Object.entries(fields).flat()], {
+        encoding: "utf8",
+      }).trim();
+      say(`demo intent written to ${INTENT_STREAM}: ${label} (entry ${id})`);
+    } catch (error) {
+      say(`could not write demo intent (${label}): ${error.message}`);
+    }
+  }
+}
+
+async function printPortfolio() {
+  const engine = children.get("trade-engine");
+  if (!engine) return;
+  try {
+    const positions = await (await fetch(`http://127.0.0.1:${engine.port}/positions`)).json();
+    say(`positions: ${JSON.stringify(positions)}`);
+  } catch (error) {
+    say(`positions unavailable: ${error.message}`);
+  }
+}
 
 let stopping = false;
 function stop() {
   if (stopping) return;
   stopping = true;
-  console.log("[run] stopping every service");
-  for (const c of children) c.kill("SIGTERM");
+  say("stopping every service (SIGTERM)");
+  for (const { child } of children.values()) child.kill("SIGTERM");
 }
 process.on("SIGINT", stop);
 process.on("SIGTERM", stop);
-await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r() : c.once("exit", r)))));
+
+const timer = setInterval(printPortfolio, 20_000);
+if (await waitReady(60_000)) {
+  say(
+    `every service is ready: ${[...children.entries()].map(([n, c]) => `${n} http://127.0.0.1:${c.port}`).join(", ")}`,
+  );
+  if (children.has("trade-intent-consumer")) writeDemoIntents();
+} else if (!stopping) {
+  say(
+    "not every service became ready within 60 s: see the log lines above (GET /ready names what is missing)",
+  );
+}
+await Promise.all(
+  [...children.values()].map(
+    ({ child }) => new Promise((r) => (child.exitCode !== null ? r() : child.once("exit", r))),
+  ),
+);
+clearInterval(timer);
+say("all services stopped");
