@@ -1,0 +1,34 @@
+import type { KlineInterval, Market } from "@tradewire/schemas";
+import type { KlineRow } from "./storage/types.js";
+
+export interface KlineRangeRequest {
+  market: Market;
+  symbol: string;
+  interval: KlineInterval;
+  /** First open time wanted (ms, inclusive). */
+  startTime: number;
+  /** Last open time wanted (ms, inclusive). */
+  endTime: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Where candles come from: pages of closed candles in ascending open time over a range.
+ * Production wraps `@tradewire/binance` (rate limited, retried); tests may pass anything.
+ */
+export interface KlineSource {
+  pages(request: KlineRangeRequest): AsyncIterable<readonly KlineRow[]>;
+}
+
+/** A failure the extractor reports per symbol; `code` comes from the exchange layer when known. */
+export class ExtractionError extends Error {
+  override readonly name = "ExtractionError";
+  constructor(
+    readonly code: "SOURCE_FAILED" | "STORAGE_FAILED" | "UNSUPPORTED",
+    message: string,
+    readonly retryable: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
