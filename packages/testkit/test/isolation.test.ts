@@ -53,3 +53,18 @@ describe("testkit isolation helpers", () => {
     await expect(waitFor("the moon", () => false, 50)).rejects.toThrow("waiting for the moon");
   });
 });
+
+describe("PrivateRedisServer", () => {
+  it("keeps streams across a stop and restart (outage drills)", async () => {
+    const { PrivateRedisServer } = await import("../src/redis-server.js");
+    const { Redis } = await import("ioredis");
+    const server = await PrivateRedisServer.start();
+    const client = new Redis(server.url, { maxRetriesPerRequest: null });
+    await client.xadd("s", "*", "k", "v");
+    await server.stop();
+    await server.restart();
+    expect(await client.xlen("s")).toBe(1);
+    client.disconnect();
+    await server.dispose();
+  });
+});
