@@ -1,0 +1,12 @@
+import { loadConfig } from "@tradewire/config";
+import { createLogger } from "@tradewire/logger";
+import { startIntentService } from "./app.js";
+import { ConfigSchema } from "./config.js";
+
+const cfg = loadConfig("trade-intent-consumer", ConfigSchema);
+const logger = createLogger({
+  service: "trade-intent-consumer",
+  level: cfg.LOG_LEVEL,
+  format: cfg.LOG_FORMAT,
+});
+await startIntentService(cfg, logger);

@@ -1,0 +1,47 @@
+/** Typed views of the raw XREADGROUP / XAUTOCLAIM / XPENDING replies ioredis returns. */
+export interface StreamEntry {
+  id: string;
+  /** null when the entry was deleted from the stream while pending. */
+  fields: string[] | null;
+}
+
+function isArray(value: unknown): value is unknown[] {
+  return Array.isArray(value);
+}
+
+function toEntries(raw: unknown): StreamEntry[] {
+  if (!isArray(raw)) return [];
+  return raw.filter(isArray).map((e) => ({
+    id: String(e[0]),
+    fields: isArray(e[1]) ? e[1].map(String) : null,
+  }));
+}
+
+/** XREADGROUP reply for one stream: `[[stream, [[id, [k, v, ...]], ...]]]` or null. */
+export function readGroupEntries(reply: unknown): StreamEntry[] {
+  if (!isArray(reply) || reply.length === 0) return [];
+  const first = reply[0];
+  return isArray(first) ? toEntries(first[1]) : [];
+}
+
+/** XAUTOCLAIM reply: `[nextCursor, entries, deletedIds]`. */
+export function autoClaimReply(reply: unknown): {
+  cursor: string;
+  entries: StreamEntry[];
+  deleted: string[];
+} {
+  if (!isArray(reply)) return { cursor: "0-0", entries: [], deleted: [] };
+  return {
+    cursor: String(reply[0]),
+    entries: toEntries(reply[1]),
+    deleted: isArray(reply[2]) ? reply[2].map(String) : [],
+  };
+}
+
+/** XPENDING extended form: `[[id, consumer, idleMs, deliveries], ...]` → id → deliveries. */
+export function pendingDeliveries(reply: unknown): Map<string, number> {
+  const out = new Map<string, number>();
+  if (!isArray(reply)) return out;
+  for (const row of reply) if (isArray(row)) out.set(String(row[0]), Number(row[3]));
+  return out;
+}

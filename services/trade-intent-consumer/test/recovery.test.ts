@@ -1,0 +1,142 @@
+import { fileURLToPath } from "node:url";
+import { Bus, STREAMS } from "@tradewire/bus";
+import { createSilentLogger } from "@tradewire/logger";
+import { freePort, PrivateNatsServer, ServiceProcess, waitFor } from "@tradewire/testkit";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { fieldsToRecord } from "../src/decode.js";
+import { listConsumers } from "../src/group.js";
+import { environment, intentFields } from "./harness.js";
+
+let env: Awaited<ReturnType<typeof environment>>;
+beforeEach(async () => {
+  env = await environment();
+});
+afterEach(async () => {
+  await env.cleanup();
+});
+
+async function fill(n: number, extra: Record<string, string> = {}): Promise<void> {
+  const pipeline = env.redis.redis.pipeline();
+  for (let i = 0; i < n; i++)
+    pipeline.xadd(env.stream, "*", ...Object.entries(intentFields({ model: `m${i}`, ...extra })).flat());
+  await pipeline.exec();
+}
+
+describe("reclaim, ghosts and crashes", () => {
+  it("F18 reclaims entries pending on a ghost consumer, then removes the ghost", async () => {
+    const r = env.redis.redis;
+    await r.xgroup("CREATE", env.stream, "group", "$", "MKSTREAM");
+    await fill(3);
+    await r.xreadgroup("GROUP", "group", "ghost-pod-1", "COUNT", 10, "STREAMS", env.stream, ">");
+    expect((await r.xpending(env.stream, "group"))[0]).toBe(3);
+
+    const { cap } = await env.start({
+      TRADE_INTENT_RECLAIM_IDLE_MS: "200",
+      TRADE_INTENT_RECLAIM_INTERVAL_MS: "100",
+      TRADE_INTENT_GHOST_IDLE_MS: "1000",
+    });
+    await waitFor("ghost's entries forwarded", async () => (await env.forwarded()).length === 3);
+    await waitFor("ghost removed", () => cap.find("ghost consumer removed").length === 1, 5_000);
+    expect((await listConsumers(r, env.stream, "group")).map((c) => c.name)).toEqual(["c1"]);
+    expect(cap.find("reclaimed idle entries from other consumers")[0]).toMatchObject({ count: 3 });
+  });
+
+  it("dead-letters a poison entry delivered more than MAX_DELIVERIES times instead of looping", async () => {
+    const r = env.redis.redis;
+    await r.xgroup("CREATE", env.stream, "group", "$", "MKSTREAM");
+    await fill(1);
+    const [id] = await r.xrange(env.stream, "-", "+").then((rows) => rows.map(([entryId]) => entryId));
+    await r.xreadgroup("GROUP", "group", "ghost", "STREAMS", env.stream, ">");
+    await r.xclaim(env.stream, "group", "ghost", 0, id ?? "", "RETRYCOUNT", 9);
+    await env.start({
+      TRADE_INTENT_RECLAIM_IDLE_MS: "100",
+      TRADE_INTENT_RECLAIM_INTERVAL_MS: "100",
+      TRADE_INTENT_MAX_DELIVERIES: "5",
+    });
+    await waitFor("poison dead-lettered", async () => (await r.xlen(`${env.stream}:dlq`)) === 1);
+    const [record] = (await r.xrange(`${env.stream}:dlq`, "-", "+")).map(([, fields]) =>
+      fieldsToRecord(fields),
+    );
+    expect(record).toMatchObject({ dlq_source_id: id, dlq_delivery_count: "10" });
+    expect(record?.dlq_reason).toContain("poison");
+    expect(await env.forwarded()).toEqual([]);
+  });
+
+  it("finishes a SIGKILLed consumer's in-flight batch on another replica with no loss and no duplicate", async () => {
+    await env.redis.redis.xgroup("CREATE", env.stream, "group", "$", "MKSTREAM");
+    await fill(3000);
+    const victim = new ServiceProcess({
+      name: "victim",
+      entry: fileURLToPath(new URL("../src/main.ts", import.meta.url)),
+      env: {
+        ...env.env({
+          TRADE_INTENT_CONSUMER: "victim",
+          HTTP_PORT: String(await freePort()),
+          TRADE_INTENT_BATCH_SIZE: "500",
+        }),
+      },
+    }).start();
+    await waitFor("victim forwarding", () => victim.find("intent batch settled").length > 0, 20_000);
+    await victim.stop("SIGKILL");
+
+    const { svc } = await env.start({
+      TRADE_INTENT_CONSUMER: "rescuer",
+      TRADE_INTENT_RECLAIM_IDLE_MS: "300",
+      TRADE_INTENT_RECLAIM_INTERVAL_MS: "200",
+    });
+    await waitFor(
+      "all 3000 settled",
+      async () =>
+        (await env.redis.redis.xpending(env.stream, "group"))[0] === 0 &&
+        (await env.forwarded()).length === 3000,
+      30_000,
+    );
+    const ids = (await env.forwarded()).map((f) => f.msgId);
+    expect(new Set(ids).size).toBe(3000);
+    expect(svc.processor.totals.reclaimed).toBeGreaterThan(0);
+  }, 60_000);
+});
+
+describe("NATS outage", () => {
+  let server: PrivateNatsServer;
+  beforeEach(async () => {
+    server = await PrivateNatsServer.start();
+  });
+  afterEach(async () => {
+    await server.dispose();
+  });
+
+  it("pauses acks while NATS is down and resumes with no loss", async () => {
+    const { svc } = await env.start({ NATS_URL: server.url, TRADEWIRE_NAMESPACE: "" });
+    const observer = await Bus.connect({
+      servers: server.url,
+      name: "observer",
+      logger: createSilentLogger(),
+    });
+    const count = async () => (await observer.jsm.streams.info(STREAMS.intents.name)).state.messages;
+    await fill(10);
+    await waitFor("first 10 forwarded", async () => (await count()) === 10);
+    await observer.drain();
+
+    await server.stop();
+    await fill(10);
+    await waitFor("publish failures noticed", () => svc.processor.totals.publishFailed > 0, 15_000);
+    expect((await env.redis.redis.xpending(env.stream, "group"))[0]).toBeGreaterThan(0);
+    const ready = await fetch(`http://127.0.0.1:${svc.supervisor.httpPort}/ready`);
+    expect(ready.status).toBe(503);
+
+    await server.restart();
+    const after = await Bus.connect({ servers: server.url, name: "observer2", logger: createSilentLogger() });
+    await waitFor(
+      "all 20 forwarded once",
+      async () => (await after.jsm.streams.info(STREAMS.intents.name)).state.messages === 20,
+      30_000,
+    );
+    await waitFor(
+      "nothing pending",
+      async () => (await env.redis.redis.xpending(env.stream, "group"))[0] === 0,
+      10_000,
+    );
+    await after.drain();
+  }, 60_000);
+});
