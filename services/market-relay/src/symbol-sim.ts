@@ -168,7 +168,7 @@ export class SymbolSimulator {
     for (const t of trades) {
       const price = Number(t.price);
       const qty = Number(t.quantity);
-      const k = (this.kline ??= {
+      this.kline ??= {
         openTime,
         open: price,
         high: price,
@@ -179,7 +179,8 @@ export class SymbolSimulator {
         trades: 0,
         takerBuyBase: 0,
         takerBuyQuote: 0,
-      });
+      };
+      const k = this.kline;
       k.high = Math.max(k.high, price);
       k.low = Math.min(k.low, price);
       k.close = price;

@@ -23,7 +23,9 @@ describe("market-relay in simulator mode", () => {
     const ctx = {
       signal: abort.signal,
       progress: () => {},
-      count: (k: string, n = 1) => void (counters[k] = (counters[k] ?? 0) + n),
+      count: (k: string, n = 1) => {
+        counters[k] = (counters[k] ?? 0) + n;
+      },
     };
     const bySymbol = bus.runSubscription(
       {
