@@ -1,0 +1,116 @@
+import { Bus, type DurableMessage, STREAMS } from "@tradewire/bus";
+import type { Logger } from "@tradewire/logger";
+import { KillSwitchCommand, MarketData, subjects, TradeIntent, TradingSignal } from "@tradewire/schemas";
+import { Supervisor } from "@tradewire/supervisor";
+import type { Config } from "./config.js";
+import { TradeEngine } from "./engine.js";
+import { registerRoutes } from "./http-api.js";
+import { createEngineMetrics } from "./metrics.js";
+import { PriceBook } from "./prices.js";
+import { fromIntent, fromSignal } from "./request.js";
+import { EngineStore } from "./store.js";
+
+/** Acks a decided message; naks one another replica is deciding, to see its outcome later. */
+async function settle(m: DurableMessage<unknown>, outcome: "done" | "busy"): Promise<void> {
+  if (outcome === "busy") m.nak(1_000);
+  else await m.ack();
+}
+
+export const SIGNALS_DURABLE = "trade-engine-signals";
+export const INTENTS_DURABLE = "trade-engine-intents";
+
+/** Wires the engine: PostgreSQL, NATS streams and consumers, prices, kill switch and HTTP API. */
+export async function startEngine(cfg: Config, logger: Logger, opts: { handleSignals?: boolean } = {}) {
+  const supervisor = new Supervisor({
+    service: "trade-engine",
+    logger,
+    httpPort: cfg.HTTP_PORT,
+    heartbeatIntervalMs: cfg.HEARTBEAT_INTERVAL_S * 1000,
+    shutdownTimeoutMs: cfg.SHUTDOWN_TIMEOUT_MS,
+    handleSignals: opts.handleSignals ?? true,
+  });
+  const log = logger.child({ component: "engine" });
+  const store = EngineStore.connect(cfg.DATABASE_URL);
+  await store.migrate();
+  const bus = await Bus.connect({
+    servers: cfg.NATS_URL,
+    name: "trade-engine",
+    logger,
+    namespace: cfg.TRADEWIRE_NAMESPACE,
+  });
+  for (const stream of [STREAMS.signals, STREAMS.intents, STREAMS.orders, STREAMS.deadLetters])
+    await bus.ensureStream(stream);
+  // No filter: one consumer covers signals.trading and signals.trading.> (F10).
+  await bus.ensureConsumer(STREAMS.signals, SIGNALS_DURABLE);
+  await bus.ensureConsumer(STREAMS.intents, INTENTS_DURABLE, subjects.tradeIntent());
+
+  const prices = new PriceBook();
+  const metrics = createEngineMetrics(supervisor.metrics);
+  const engine = new TradeEngine({ cfg, bus, store, prices, log, metrics });
+  await engine.load();
+
+  supervisor.addTask({
+    name: "signal-consumer",
+    run: (ctx) =>
+      bus.runDurableConsumer(
+        {
+          stream: STREAMS.signals,
+          durable: SIGNALS_DURABLE,
+          schema: TradingSignal,
+          schemaName: "TradingSignal",
+          handler: async (m) => settle(m, await engine.handle(fromSignal(m.data), Date.now())),
+        },
+        ctx,
+      ),
+  });
+  supervisor.addTask({
+    name: "intent-consumer",
+    run: (ctx) =>
+      bus.runDurableConsumer(
+        {
+          stream: STREAMS.intents,
+          durable: INTENTS_DURABLE,
+          schema: TradeIntent,
+          schemaName: "TradeIntent",
+          handler: async (m) => settle(m, await engine.handle(fromIntent(m.data, Date.now()), Date.now())),
+        },
+        ctx,
+      ),
+  });
+  supervisor.addTask({
+    name: "prices",
+    run: (ctx) =>
+      bus.runSubscription(
+        {
+          subject: subjects.marketDataAll(),
+          schema: MarketData,
+          schemaName: "MarketData",
+          handler: (m) => prices.update(m.data, m.receivedAt),
+        },
+        ctx,
+      ),
+  });
+  supervisor.addTask({
+    name: "kill-switch",
+    run: (ctx) =>
+      bus.runSubscription(
+        {
+          subject: subjects.killSwitch(),
+          schema: KillSwitchCommand,
+          schemaName: "KillSwitchCommand",
+          handler: (m) => engine.setKillSwitch(m.data.enabled, m.data.reason, m.data.actor ?? "nats"),
+        },
+        ctx,
+      ),
+  });
+  registerRoutes(supervisor, engine, store, prices);
+  supervisor.addDependency({ name: "nats", isReady: () => bus.isConnected() });
+  supervisor.addDependency({ name: "postgres", isReady: () => store.ping().catch(() => false) });
+  supervisor.addDetail("mode", () => cfg.TRADING_MODE);
+  supervisor.addDetail("killSwitch", () => engine.killSwitch);
+  supervisor.onShutdown({ name: "nats-drain", run: () => bus.drain() });
+  supervisor.onShutdown({ name: "postgres-close", run: () => store.pool.end() });
+  await supervisor.start();
+  log.info("trade engine started", { mode: cfg.TRADING_MODE, ...engine.snapshot() });
+  return { supervisor, engine, store, bus, prices, stop: (reason: string) => supervisor.stop(reason) };
+}

@@ -1,0 +1,122 @@
+import { parseConfig } from "@tradewire/config";
+import { describe, expect, it } from "vitest";
+import { ConfigSchema } from "./config.js";
+import { type Check, decide, type PortfolioView, type Quote } from "./decide.js";
+import { applyFill } from "./paper.js";
+import type { OrderRequest } from "./request.js";
+
+const NOW = 1_700_000_000_000;
+const cfg = parseConfig("test", ConfigSchema, { COOLDOWN_SECONDS: "60" });
+const quote: Quote = { bid: 30_000, ask: 30_001, at: NOW - 100 };
+const req = (o: Partial<OrderRequest> = {}): OrderRequest => ({
+  id: "s-1",
+  source: "signal",
+  strategyId: "orderbook_skew",
+  symbol: "BTCUSDT",
+  action: "BUY",
+  confidence: 0.8,
+  timestampMs: NOW - 1000,
+  leverage: 1,
+  ...o,
+});
+const empty: PortfolioView = {
+  positions: new Map(),
+  killSwitch: false,
+  dailyRealizedPnl: 0,
+  lastExecution: new Map(),
+};
+const run = (r: OrderRequest, view = empty, q: Quote | null = quote, c = cfg) =>
+  decide(r, q ?? undefined, view, c, NOW, [] as Check[]);
+
+describe("decision pipeline", () => {
+  it("sizes the default position and rounds the quantity down to the step (F24)", () => {
+    const d = run(req());
+    expect(d).toMatchObject({ kind: "execute", side: "BUY", quantity: "0.00333" });
+  });
+
+  it("rejects each rule with its documented reason", () => {
+    expect(run(req({ timestampMs: NOW - 301_000 }))).toMatchObject({
+      kind: "reject",
+      reason: expect.stringContaining("stale_signal"),
+    });
+    expect(run(req({ confidence: 0.5 }))).toMatchObject({
+      reason: expect.stringContaining("confidence_below_minimum"),
+    });
+    expect(run(req(), empty, null)).toMatchObject({
+      source: "paper",
+      reason: expect.stringContaining("no_recent_price"),
+    });
+    expect(run(req(), empty, { ...quote, at: NOW - 60_000 })).toMatchObject({
+      reason: expect.stringContaining("no_recent_price"),
+    });
+    expect(run(req({ leverage: 20 }))).toMatchObject({
+      reason: expect.stringContaining("leverage_above_maximum"),
+    });
+    expect(run(req({ positionSizeUsd: 5_000 }))).toMatchObject({
+      reason: expect.stringContaining("position_notional_above_maximum"),
+    });
+    expect(run(req({ positionSizeUsd: 3 }))).toMatchObject({
+      source: "sizing",
+      reason: expect.stringContaining("below_min_notional"),
+    });
+    const wl = parseConfig("test", ConfigSchema, { SYMBOL_WHITELIST: "ETHUSDT" });
+    expect(run(req(), empty, quote, wl)).toMatchObject({
+      reason: expect.stringContaining("symbol_not_whitelisted"),
+    });
+    const cooled: PortfolioView = {
+      ...empty,
+      lastExecution: new Map([["orderbook_skew|BTCUSDT", NOW - 10_000]]),
+    };
+    expect(run(req(), cooled)).toMatchObject({ reason: expect.stringContaining("cooldown_active") });
+    const lossy: PortfolioView = { ...empty, dailyRealizedPnl: -600 };
+    expect(run(req(), lossy)).toMatchObject({ reason: expect.stringContaining("daily_loss_limit_reached") });
+    const full: PortfolioView = {
+      ...empty,
+      positions: new Map(
+        Array.from({ length: 10 }, (_, i) => [`S${i}USDT`, { quantity: 1, avgPrice: 10 }] as const),
+      ),
+    };
+    expect(run(req(), full)).toMatchObject({ reason: expect.stringContaining("max_open_positions") });
+  });
+
+  it("records hold without executing", () => {
+    expect(run(req({ action: "HOLD" }))).toEqual({ kind: "hold" });
+  });
+
+  it("kill switch blocks entries but allows closes", () => {
+    const long: PortfolioView = {
+      ...empty,
+      killSwitch: true,
+      positions: new Map([["BTCUSDT", { quantity: 0.01, avgPrice: 29_000 }]]),
+    };
+    expect(run(req(), long)).toMatchObject({
+      kind: "reject",
+      reason: expect.stringContaining("kill_switch_active"),
+    });
+    expect(run(req({ action: "CLOSE" }), long)).toMatchObject({
+      kind: "execute",
+      side: "SELL",
+      quantity: "0.01000",
+      closing: true,
+    });
+  });
+
+  it("rejects a close with no position", () => {
+    expect(run(req({ action: "CLOSE" }))).toMatchObject({
+      kind: "reject",
+      reason: expect.stringContaining("no_position"),
+    });
+  });
+});
+
+describe("position accounting", () => {
+  it("averages entries and realizes PnL on exits, net of fees", () => {
+    const start = { quantity: 0, avgPrice: 0, realizedPnl: 0 };
+    const a = applyFill(start, "BUY", 1, 100, 0.1);
+    const b = applyFill(a.position, "BUY", 1, 110, 0.1);
+    expect(b.position.avgPrice).toBeCloseTo(105);
+    const c = applyFill(b.position, "SELL", 2, 120, 0.2);
+    expect(c.position.quantity).toBe(0);
+    expect(c.realized).toBeCloseTo(30 - 0.2);
+  });
+});

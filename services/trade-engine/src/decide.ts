@@ -1,0 +1,186 @@
+import type { RejectionSource } from "@tradewire/schemas";
+import type { Config } from "./config.js";
+import { roundDownToStep, toDecimal } from "./decimal.js";
+import type { OrderRequest } from "./request.js";
+
+export interface Quote {
+  bid: number;
+  ask: number;
+  /** Wall time the quote was received, epoch ms. */
+  at: number;
+}
+
+export interface PortfolioView {
+  /** Signed quantity and average price per symbol. */
+  positions: ReadonlyMap<string, { quantity: number; avgPrice: number }>;
+  killSwitch: boolean;
+  dailyRealizedPnl: number;
+  /** Last execution time per `strategy|symbol`. */
+  lastExecution: ReadonlyMap<string, number>;
+}
+
+export type Decision =
+  | { kind: "hold" }
+  | { kind: "reject"; source: RejectionSource; reason: string; step: string }
+  | {
+      kind: "execute";
+      side: "BUY" | "SELL";
+      quantity: string;
+      refPrice: number;
+      notional: number;
+      closing: boolean;
+    };
+
+export interface Check {
+  step: string;
+  outcome: "pass" | "reject";
+  detail?: string;
+}
+
+/** Quantity step by price magnitude (LOT_SIZE stand-in for paper trading). */
+export function stepFor(price: number): string {
+  if (price >= 10_000) return "0.00001";
+  if (price >= 100) return "0.0001";
+  if (price >= 1) return "0.01";
+  return "1";
+}
+
+/**
+ * The decision pipeline, pure: stale → hold → kill switch → whitelist → confidence → cooldown →
+ * price → sizing (rounded down; below MIN_NOTIONAL rejected) → risk limits. Every step is
+ * recorded in `checks` so the lifecycle can be shown.
+ */
+export function decide(
+  req: OrderRequest,
+  quote: Quote | undefined,
+  view: PortfolioView,
+  cfg: Config,
+  now: number,
+  checks: Check[],
+): Decision {
+  const reject = (source: RejectionSource, step: string, reason: string): Decision => {
+    checks.push({ step, outcome: "reject", detail: reason });
+    return { kind: "reject", source, reason, step };
+  };
+  const pass = (step: string, detail?: string) => checks.push({ step, outcome: "pass", detail });
+
+  const ageMs = now - req.timestampMs;
+  if (ageMs > cfg.MAX_SIGNAL_AGE_SECONDS * 1000)
+    return reject(
+      "validation",
+      "stale",
+      `stale_signal: ${Math.round(ageMs / 1000)} s old (max ${cfg.MAX_SIGNAL_AGE_SECONDS})`,
+    );
+  pass("stale", `${ageMs} ms old`);
+  if (req.action === "HOLD") {
+    pass("hold", "recorded, not executed");
+    return { kind: "hold" };
+  }
+  const position = view.positions.get(req.symbol);
+  const closing =
+    req.action === "CLOSE" ||
+    (position !== undefined &&
+      position.quantity !== 0 &&
+      Math.sign(position.quantity) !== (req.action === "BUY" ? 1 : -1));
+  if (view.killSwitch && !closing)
+    return reject("risk", "kill_switch", "kill_switch_active: new entries are blocked");
+  pass("kill_switch");
+  if (cfg.SYMBOL_WHITELIST.length && !cfg.SYMBOL_WHITELIST.includes(req.symbol))
+    return reject("risk", "whitelist", `symbol_not_whitelisted: ${req.symbol}`);
+  pass("whitelist");
+  if (!closing && req.confidence < cfg.MIN_CONFIDENCE)
+    return reject(
+      "risk",
+      "confidence",
+      `confidence_below_minimum: ${req.confidence} < ${cfg.MIN_CONFIDENCE}`,
+    );
+  pass("confidence");
+  const last = view.lastExecution.get(`${req.strategyId}|${req.symbol}`);
+  if (!closing && last !== undefined && now - last < cfg.COOLDOWN_SECONDS * 1000) {
+    return reject(
+      "risk",
+      "cooldown",
+      `cooldown_active: ${Math.round((cfg.COOLDOWN_SECONDS * 1000 - (now - last)) / 1000)} s left for ${req.strategyId} on ${req.symbol}`,
+    );
+  }
+  pass("cooldown");
+  if (!quote || now - quote.at > cfg.PRICE_MAX_AGE_MS) {
+    return reject(
+      "paper",
+      "price",
+      `no_recent_price: no quote for ${req.symbol} within ${cfg.PRICE_MAX_AGE_MS} ms`,
+    );
+  }
+  pass("price", `bid ${quote.bid} ask ${quote.ask}`);
+
+  let side: "BUY" | "SELL";
+  let rawQty: number;
+  const refPriceFor = (s: "BUY" | "SELL") => (s === "BUY" ? quote.ask : quote.bid);
+  if (req.action === "CLOSE") {
+    if (!position || position.quantity === 0)
+      return reject("validation", "sizing", `no_position: nothing to close on ${req.symbol}`);
+    side = position.quantity > 0 ? "SELL" : "BUY";
+    rawQty = Math.abs(position.quantity);
+  } else {
+    side = req.action;
+    const price = refPriceFor(side);
+    const equity = cfg.PAPER_EQUITY;
+    rawQty =
+      req.quantity ??
+      (req.quoteQuantity ??
+        req.positionSizeUsd ??
+        (req.positionSizePct !== undefined ? req.positionSizePct * equity : cfg.DEFAULT_POSITION_SIZE_USD)) /
+        price;
+  }
+  const refPrice = refPriceFor(side);
+  const quantity = roundDownToStep(toDecimal(rawQty), stepFor(refPrice));
+  const notional = Number(quantity) * refPrice;
+  if (Number(quantity) <= 0 || notional < cfg.MIN_NOTIONAL) {
+    return reject(
+      "sizing",
+      "sizing",
+      `below_min_notional: ${quantity} x ${refPrice} = ${notional.toFixed(2)} < ${cfg.MIN_NOTIONAL} after rounding down to the step`,
+    );
+  }
+  pass("sizing", `${quantity} @ ~${refPrice}`);
+  if (!closing) {
+    if (req.leverage > cfg.MAX_LEVERAGE)
+      return reject("risk", "leverage", `leverage_above_maximum: ${req.leverage} > ${cfg.MAX_LEVERAGE}`);
+    if (notional > cfg.MAX_NOTIONAL_PER_POSITION)
+      return reject(
+        "risk",
+        "notional",
+        `position_notional_above_maximum: ${notional.toFixed(2)} > ${cfg.MAX_NOTIONAL_PER_POSITION}`,
+      );
+    const symbolNotional = Math.abs(position?.quantity ?? 0) * refPrice + notional;
+    if (symbolNotional > cfg.MAX_NOTIONAL_PER_SYMBOL)
+      return reject(
+        "risk",
+        "notional",
+        `symbol_notional_above_maximum: ${symbolNotional.toFixed(2)} > ${cfg.MAX_NOTIONAL_PER_SYMBOL}`,
+      );
+    const open = [...view.positions.values()].filter((p) => p.quantity !== 0).length;
+    if (!position?.quantity && open >= cfg.MAX_OPEN_POSITIONS)
+      return reject(
+        "risk",
+        "open_positions",
+        `max_open_positions: ${open} open (max ${cfg.MAX_OPEN_POSITIONS})`,
+      );
+    const exposure =
+      [...view.positions.values()].reduce((s, p) => s + Math.abs(p.quantity) * p.avgPrice, 0) + notional;
+    if (exposure > cfg.MAX_PORTFOLIO_EXPOSURE)
+      return reject(
+        "risk",
+        "exposure",
+        `portfolio_exposure_above_maximum: ${exposure.toFixed(2)} > ${cfg.MAX_PORTFOLIO_EXPOSURE}`,
+      );
+    if (-view.dailyRealizedPnl >= cfg.DAILY_LOSS_LIMIT)
+      return reject(
+        "risk",
+        "daily_loss",
+        `daily_loss_limit_reached: ${view.dailyRealizedPnl.toFixed(2)} (limit -${cfg.DAILY_LOSS_LIMIT})`,
+      );
+  }
+  pass("risk");
+  return { kind: "execute", side, quantity, refPrice, notional, closing };
+}

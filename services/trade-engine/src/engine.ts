@@ -1,0 +1,249 @@
+import { createHash } from "node:crypto";
+import type { Bus } from "@tradewire/bus";
+import type { Logger } from "@tradewire/logger";
+import { OrderEvent, type OrderEventKind, subjects } from "@tradewire/schemas";
+import type { Config } from "./config.js";
+import { type Check, type Decision, decide } from "./decide.js";
+import type { EngineMetrics } from "./metrics.js";
+import { applyFill, type Position, paperMarketFill } from "./paper.js";
+import type { PriceBook } from "./prices.js";
+import type { OrderRequest } from "./request.js";
+import type { EngineStore } from "./store.js";
+
+/** Deterministic client order id from the signal id: a retried submit is the same order (F31). */
+export function clientOrderIdFor(signalId: string): string {
+  return `tw-${createHash("sha256").update(signalId).digest("hex").slice(0, 28)}`;
+}
+
+export interface EngineDeps {
+  cfg: Config;
+  bus: Bus;
+  store: EngineStore;
+  prices: PriceBook;
+  log: Logger;
+  metrics: EngineMetrics;
+}
+
+/** Runs one order request through dedup, the decision pipeline, paper execution and persistence. */
+export class TradeEngine {
+  private positions = new Map<string, Position>();
+  private dailyRealized = 0;
+  private readonly lastExecution = new Map<string, number>();
+  killSwitch = false;
+
+  constructor(private readonly deps: EngineDeps) {}
+
+  async load(): Promise<void> {
+    this.positions = await this.deps.store.positions();
+    this.dailyRealized = await this.deps.store.dailyRealized();
+    this.killSwitch = (await this.deps.store.getState<{ enabled: boolean }>("kill_switch"))?.enabled ?? false;
+    this.refreshGauges();
+  }
+
+  async setKillSwitch(enabled: boolean, reason: string, actor: string): Promise<void> {
+    await this.deps.store.setState("kill_switch", { enabled, reason, actor, at: new Date().toISOString() });
+    this.killSwitch = enabled;
+    this.deps.log.warn(enabled ? "kill switch ON: new entries rejected, closes allowed" : "kill switch OFF", {
+      reason,
+      actor,
+    });
+  }
+
+  snapshot() {
+    return {
+      positions: Object.fromEntries(this.positions),
+      dailyRealizedPnl: this.dailyRealized,
+      killSwitch: this.killSwitch,
+    };
+  }
+
+  /**
+   * Resolves "done" once the outcome is persisted (ack), or "busy" when another replica is deciding
+   * the same id right now (nak and retry later); throws on transient failure.
+   */
+  async handle(req: OrderRequest, receivedAt: number): Promise<"done" | "busy"> {
+    const { store, log, metrics, cfg } = this.deps;
+    const lifecycle = {
+      signalId: req.id,
+      source: req.source,
+      strategyId: req.strategyId,
+      symbol: req.symbol,
+      action: req.action,
+    };
+    const claim = await store.claim(req);
+    if (claim.state === "duplicate") {
+      log.info("duplicate signal ignored", { ...lifecycle, status: claim.status });
+      metrics.signals.inc({ source: req.source, outcome: "duplicate" });
+      return "done";
+    }
+    if (claim.state === "busy") {
+      log.info("signal being decided by another replica; retrying later", lifecycle);
+      return "busy";
+    }
+    log.info("RECEIVED", {
+      ...lifecycle,
+      stage: "RECEIVED",
+      confidence: req.confidence,
+      resumed: claim.state === "resume",
+    });
+    const checks: Check[] = [];
+    const now = Date.now();
+    const quote = this.deps.prices.get(req.symbol);
+    const decision = decide(
+      req,
+      quote,
+      {
+        positions: this.positions,
+        killSwitch: this.killSwitch,
+        dailyRealizedPnl: this.dailyRealized,
+        lastExecution: this.lastExecution,
+      },
+      cfg,
+      now,
+      checks,
+    );
+    await store.recordChecks(req.id, checks);
+    switch (decision.kind) {
+      case "hold":
+        await store.finish(req.id, "HOLD");
+        log.info("HOLD", { ...lifecycle, stage: "HOLD" });
+        break;
+      case "reject":
+        await store.finish(req.id, "REJECTED", decision.reason);
+        await this.publish("rejected", req, {
+          rejection_source: decision.source,
+          rejection_reason: decision.reason,
+        });
+        log.info("REJECTED", {
+          ...lifecycle,
+          stage: "REJECTED",
+          step: decision.step,
+          reason: decision.reason,
+        });
+        break;
+      case "execute":
+        if (!quote) throw new Error("unreachable: execute without a quote");
+        await this.execute(req, decision, quote, lifecycle);
+        break;
+    }
+    metrics.signals.inc({
+      source: req.source,
+      outcome: decision.kind === "execute" ? "filled" : decision.kind === "reject" ? "rejected" : "hold",
+    });
+    metrics.decisionSeconds.observe((Date.now() - receivedAt) / 1000);
+    return "done";
+  }
+
+  private async execute(
+    req: OrderRequest,
+    d: Extract<Decision, { kind: "execute" }>,
+    quote: { bid: number; ask: number; at: number },
+    lifecycle: Record<string, unknown>,
+  ): Promise<void> {
+    const { cfg, store, log, metrics } = this.deps;
+    const clientOrderId = clientOrderIdFor(req.id);
+    const orderId = `paper-${clientOrderId.slice(3)}`;
+    const order = { order_id: orderId, client_order_id: clientOrderId, side: d.side, quantity: d.quantity };
+    await this.publish("placed", req, order);
+    log.info("ORDER_PLACED", {
+      ...lifecycle,
+      stage: "ORDER_PLACED",
+      clientOrderId,
+      side: d.side,
+      quantity: d.quantity,
+      mode: cfg.TRADING_MODE,
+    });
+    const fill = paperMarketFill(d.side, d.quantity, quote, cfg.PAPER_SLIPPAGE_BPS, cfg.PAPER_FEE_RATE);
+    const current = this.positions.get(req.symbol) ?? { quantity: 0, avgPrice: 0, realizedPnl: 0 };
+    const { position, realized } = applyFill(
+      current,
+      d.side,
+      Number(d.quantity),
+      Number(fill.price),
+      Number(fill.fee),
+    );
+    const stored = await store.recordFill({
+      orderId,
+      clientOrderId,
+      signalId: req.id,
+      symbol: req.symbol,
+      side: d.side,
+      quantity: d.quantity,
+      price: fill.price,
+      fee: fill.fee,
+      mode: cfg.TRADING_MODE,
+      position,
+      realized,
+    });
+    if (!stored) {
+      log.warn("order already recorded for this signal; not filled twice", { ...lifecycle, clientOrderId });
+      return;
+    }
+    this.positions.set(req.symbol, position);
+    this.dailyRealized += realized;
+    this.lastExecution.set(`${req.strategyId}|${req.symbol}`, Date.now());
+    metrics.orders.inc({ status: "filled" });
+    this.refreshGauges();
+    await this.publish("filled", req, {
+      ...order,
+      price: fill.price,
+      filled_quantity: d.quantity,
+      avg_price: fill.price,
+      fee: fill.fee,
+      fee_asset: "USDT",
+    });
+    log.info("FILLED", {
+      ...lifecycle,
+      stage: "FILLED",
+      clientOrderId,
+      side: d.side,
+      quantity: d.quantity,
+      price: fill.price,
+      fee: fill.fee,
+      position: position.quantity,
+      realizedPnl: position.realizedPnl,
+      dailyRealizedPnl: this.dailyRealized,
+    });
+  }
+
+  private async publish(
+    event: OrderEventKind,
+    req: OrderRequest,
+    fields: Record<string, unknown>,
+  ): Promise<void> {
+    const clientOrderId = clientOrderIdFor(req.id);
+    const value = {
+      event,
+      event_id: `${clientOrderId}:${event}`,
+      order_id: `paper-${clientOrderId.slice(3)}`,
+      client_order_id: clientOrderId,
+      signal_id: req.id,
+      strategy_id: req.strategyId,
+      symbol: req.symbol,
+      side: req.action === "BUY" ? "BUY" : "SELL",
+      type: "MARKET",
+      quantity: "0",
+      mode: this.deps.cfg.TRADING_MODE,
+      timestamp: Date.now(),
+      ...fields,
+    };
+    // Validated against OrderEvent by publishDurable before it leaves the process.
+    await this.deps.bus.publishDurable(subjects.orderEvent(event), OrderEvent, value as OrderEvent, {
+      msgId: value.event_id,
+    });
+  }
+
+  private refreshGauges(): void {
+    const open = [...this.positions.values()].filter((p) => p.quantity !== 0);
+    this.deps.metrics.openPositions.set(open.length);
+    this.deps.metrics.dailyPnl.set(this.dailyRealized);
+    let unrealized = 0;
+    let realized = 0;
+    for (const [symbol, p] of this.positions) {
+      realized += p.realizedPnl;
+      const q = this.deps.prices.get(symbol);
+      if (q && p.quantity !== 0) unrealized += p.quantity * ((q.bid + q.ask) / 2 - p.avgPrice);
+    }
+    this.deps.metrics.equity.set(this.deps.cfg.PAPER_EQUITY + realized + unrealized);
+  }
+}

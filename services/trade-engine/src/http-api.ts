@@ -1,0 +1,44 @@
+import { KillSwitchCommand, parseWith } from "@tradewire/schemas";
+import { readJsonBody, type Supervisor, sendJson } from "@tradewire/supervisor";
+import type { TradeEngine } from "./engine.js";
+import type { PriceBook } from "./prices.js";
+import type { EngineStore } from "./store.js";
+
+/** GET /positions, GET /orders?status=, GET /signals/:id, POST /kill-switch. */
+export function registerRoutes(
+  sup: Supervisor,
+  engine: TradeEngine,
+  store: EngineStore,
+  prices: PriceBook,
+): void {
+  sup.route("GET", "/positions", (_req, res) => {
+    const snap = engine.snapshot();
+    const positions = Object.entries(snap.positions).map(([symbol, p]) => {
+      const q = prices.get(symbol);
+      const mark = q ? (q.bid + q.ask) / 2 : undefined;
+      return {
+        symbol,
+        ...p,
+        markPrice: mark,
+        unrealizedPnl: mark === undefined ? undefined : p.quantity * (mark - p.avgPrice),
+      };
+    });
+    sendJson(res, 200, { positions, dailyRealizedPnl: snap.dailyRealizedPnl, killSwitch: snap.killSwitch });
+  });
+  sup.route("GET", "/orders", async (_req, res, _params, url) => {
+    sendJson(res, 200, {
+      orders: await store.orders(url.searchParams.get("status")?.toUpperCase() ?? undefined),
+    });
+  });
+  sup.route("GET", "/signals/:id", async (_req, res, params) => {
+    const signal = await store.signal(params.id ?? "");
+    if (!signal) return sendJson(res, 404, { error: `no signal ${params.id}` });
+    sendJson(res, 200, signal);
+  });
+  sup.route("POST", "/kill-switch", async (req, res) => {
+    const parsed = parseWith(KillSwitchCommand, "KillSwitchCommand", await readJsonBody(req));
+    if (!parsed.ok) return sendJson(res, 400, { error: parsed.error.message });
+    await engine.setKillSwitch(parsed.value.enabled, parsed.value.reason, parsed.value.actor ?? "http");
+    sendJson(res, 200, { killSwitch: engine.killSwitch });
+  });
+}

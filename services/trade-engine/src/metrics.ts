@@ -1,0 +1,40 @@
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+
+export function createEngineMetrics(registry: Registry) {
+  return {
+    signals: new Counter({
+      name: "tradewire_engine_signals_total",
+      help: "Signals and intents by outcome",
+      labelNames: ["source", "outcome"],
+      registers: [registry],
+    }),
+    decisionSeconds: new Histogram({
+      name: "tradewire_engine_decision_seconds",
+      help: "From receipt to persisted outcome",
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1],
+      registers: [registry],
+    }),
+    orders: new Counter({
+      name: "tradewire_engine_orders_total",
+      help: "Orders by status",
+      labelNames: ["status"],
+      registers: [registry],
+    }),
+    openPositions: new Gauge({
+      name: "tradewire_engine_open_positions",
+      help: "Open positions",
+      registers: [registry],
+    }),
+    dailyPnl: new Gauge({
+      name: "tradewire_engine_daily_realized_pnl",
+      help: "Realized PnL today (UTC), quote currency",
+      registers: [registry],
+    }),
+    equity: new Gauge({
+      name: "tradewire_engine_equity",
+      help: "Paper equity: starting equity + realized + unrealized PnL",
+      registers: [registry],
+    }),
+  };
+}
+export type EngineMetrics = ReturnType<typeof createEngineMetrics>;

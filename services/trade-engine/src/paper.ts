@@ -1,0 +1,58 @@
+import type { Quote } from "./decide.js";
+import { toDecimal } from "./decimal.js";
+
+export interface PaperFill {
+  price: string;
+  fee: string;
+}
+
+/**
+ * A paper market order fills at the current quote (buys at the ask, sells at the bid) moved
+ * against the taker by the configured slippage; never at a price that did not exist (F26).
+ */
+export function paperMarketFill(
+  side: "BUY" | "SELL",
+  quantity: string,
+  quote: Quote,
+  slippageBps: number,
+  feeRate: number,
+): PaperFill {
+  const base = side === "BUY" ? quote.ask : quote.bid;
+  const price = side === "BUY" ? base * (1 + slippageBps / 10_000) : base * (1 - slippageBps / 10_000);
+  return { price: toDecimal(price), fee: toDecimal(Number(quantity) * price * feeRate) };
+}
+
+export interface Position {
+  quantity: number;
+  avgPrice: number;
+  realizedPnl: number;
+}
+
+/** Applies a fill to a netted position; returns the new position and the PnL realized by it. */
+export function applyFill(
+  pos: Position,
+  side: "BUY" | "SELL",
+  qty: number,
+  price: number,
+  fee: number,
+): { position: Position; realized: number } {
+  const signed = side === "BUY" ? qty : -qty;
+  const sameDirection = pos.quantity === 0 || Math.sign(pos.quantity) === Math.sign(signed);
+  if (sameDirection) {
+    const quantity = pos.quantity + signed;
+    const avgPrice = (Math.abs(pos.quantity) * pos.avgPrice + qty * price) / Math.abs(quantity);
+    return { position: { quantity, avgPrice, realizedPnl: pos.realizedPnl - fee }, realized: -fee };
+  }
+  const closed = Math.min(Math.abs(pos.quantity), qty);
+  const realized = closed * (price - pos.avgPrice) * Math.sign(pos.quantity) - fee;
+  const quantity = pos.quantity + signed;
+  const flipped = Math.sign(quantity) !== 0 && Math.sign(quantity) !== Math.sign(pos.quantity);
+  return {
+    position: {
+      quantity,
+      avgPrice: quantity === 0 ? 0 : flipped ? price : pos.avgPrice,
+      realizedPnl: pos.realizedPnl + realized,
+    },
+    realized,
+  };
+}

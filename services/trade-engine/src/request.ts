@@ -1,0 +1,73 @@
+import { createHash } from "node:crypto";
+import type { TradeIntent, TradingSignal } from "@tradewire/schemas";
+
+/** One internal order request, whether it came as a strategy signal or an intent. */
+export interface OrderRequest {
+  id: string;
+  source: "signal" | "intent";
+  strategyId: string;
+  symbol: string;
+  action: "BUY" | "SELL" | "CLOSE" | "HOLD";
+  confidence: number;
+  timestampMs: number;
+  quantity?: number;
+  quoteQuantity?: number;
+  positionSizeUsd?: number;
+  positionSizePct?: number;
+  leverage: number;
+  stopLoss?: number;
+  takeProfit?: number;
+  stopLossPct?: number;
+  takeProfitPct?: number;
+}
+
+const BUCKET_MS = 60_000;
+
+/**
+ * Without a signal_id, a fingerprint of strategy, symbol, action, price and minute bucket: the
+ * same signal re-sent is recognised, a new one a minute later is not (F22).
+ */
+export function signalFingerprint(s: TradingSignal): string {
+  const bucket = Math.floor(s.timestamp / BUCKET_MS);
+  const text = [s.strategy_id, s.symbol, s.action, s.price ?? s.current_price ?? "", bucket].join("|");
+  return `fp-${createHash("sha256").update(text).digest("hex").slice(0, 24)}`;
+}
+
+export function fromSignal(s: TradingSignal): OrderRequest {
+  return {
+    id: s.signal_id ?? signalFingerprint(s),
+    source: "signal",
+    strategyId: s.strategy_id,
+    symbol: s.symbol,
+    action:
+      s.action === "hold" ? "HOLD" : s.action === "close" ? "CLOSE" : s.action === "buy" ? "BUY" : "SELL",
+    confidence: s.confidence,
+    timestampMs: s.timestamp,
+    quantity: s.quantity && s.quantity > 0 ? s.quantity : undefined,
+    quoteQuantity: s.quote_quantity,
+    positionSizeUsd: s.position_size_usd,
+    positionSizePct: s.position_size_pct,
+    leverage: s.leverage ?? 1,
+    stopLoss: s.stop_loss,
+    takeProfit: s.take_profit,
+    stopLossPct: s.stop_loss_pct,
+    takeProfitPct: s.take_profit_pct,
+  };
+}
+
+/** Intents carry `intent_id` (`<stream>:<entry id>`) from the intent consumer; age from their timestamp. */
+export function fromIntent(i: TradeIntent, receivedAtMs: number): OrderRequest {
+  return {
+    id: i.intent_id ?? `intent-${i.symbol}-${i.timestamp ?? receivedAtMs}`,
+    source: "intent",
+    strategyId: i.model ?? "intent",
+    symbol: i.symbol,
+    action: i.action,
+    confidence: i.confidence,
+    timestampMs: i.timestamp ?? receivedAtMs,
+    positionSizeUsd: i.position_size_usd,
+    leverage: i.leverage ?? 1,
+    stopLoss: i.stop_loss,
+    takeProfit: i.take_profit,
+  };
+}

@@ -1,0 +1,247 @@
+import pg from "pg";
+import type { Check } from "./decide.js";
+import type { Position } from "./paper.js";
+import type { OrderRequest } from "./request.js";
+
+/** Idempotent schema, created in the connection's search_path (no hard-coded schema). */
+const MIGRATIONS = `
+CREATE TABLE IF NOT EXISTS engine_signals (
+  signal_id text PRIMARY KEY,
+  source text NOT NULL,
+  strategy_id text NOT NULL,
+  symbol text NOT NULL,
+  action text NOT NULL,
+  request jsonb NOT NULL,
+  status text NOT NULL,
+  reason text,
+  received_at timestamptz NOT NULL DEFAULT now(),
+  decided_at timestamptz
+);
+CREATE TABLE IF NOT EXISTS engine_signal_events (
+  id bigserial PRIMARY KEY,
+  signal_id text NOT NULL,
+  step text NOT NULL,
+  outcome text NOT NULL,
+  detail text,
+  at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS engine_signal_events_signal ON engine_signal_events (signal_id);
+CREATE TABLE IF NOT EXISTS engine_orders (
+  order_id text PRIMARY KEY,
+  client_order_id text NOT NULL UNIQUE,
+  signal_id text NOT NULL,
+  symbol text NOT NULL,
+  side text NOT NULL,
+  type text NOT NULL,
+  quantity numeric NOT NULL,
+  price numeric,
+  status text NOT NULL,
+  mode text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(),
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS engine_fills (
+  id bigserial PRIMARY KEY,
+  order_id text NOT NULL REFERENCES engine_orders(order_id),
+  quantity numeric NOT NULL,
+  price numeric NOT NULL,
+  fee numeric NOT NULL,
+  at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS engine_positions (
+  symbol text PRIMARY KEY,
+  quantity double precision NOT NULL,
+  avg_price double precision NOT NULL,
+  realized_pnl double precision NOT NULL,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE IF NOT EXISTS engine_daily_pnl (day date PRIMARY KEY, realized double precision NOT NULL);
+CREATE TABLE IF NOT EXISTS engine_state (key text PRIMARY KEY, value jsonb NOT NULL);
+`;
+
+export type SignalStatus = "RECEIVED" | "HOLD" | "REJECTED" | "FILLED";
+
+export class EngineStore {
+  constructor(readonly pool: pg.Pool) {}
+
+  static connect(url: string): EngineStore {
+    return new EngineStore(new pg.Pool({ connectionString: url, max: 8 }));
+  }
+
+  async migrate(): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query("SELECT pg_advisory_lock(hashtext(current_schema() || ':trade-engine'))");
+      await client.query(MIGRATIONS);
+    } finally {
+      await client.query("SELECT pg_advisory_unlock(hashtext(current_schema() || ':trade-engine'))");
+      client.release();
+    }
+  }
+
+  /**
+   * The dedup point (F22): the first insert of an id wins, across restarts and replicas. Returns
+   * "new", "busy" (being decided elsewhere right now), "resume" (claimed over 30 s ago and never
+   * decided: a crash mid-way) or "duplicate" with its final status.
+   */
+  async claim(
+    req: OrderRequest,
+  ): Promise<{ state: "new" | "resume" | "busy" } | { state: "duplicate"; status: string }> {
+    const inserted = await this.pool.query(
+      `INSERT INTO engine_signals (signal_id, source, strategy_id, symbol, action, request, status)
+       VALUES ($1, $2, $3, $4, $5, $6, 'RECEIVED') ON CONFLICT (signal_id) DO NOTHING RETURNING signal_id`,
+      [req.id, req.source, req.strategyId, req.symbol, req.action, JSON.stringify(req)],
+    );
+    if (inserted.rowCount === 1) return { state: "new" };
+    const existing = await this.pool.query<{ status: string; fresh: boolean }>(
+      "SELECT status, received_at > now() - interval '30 seconds' AS fresh FROM engine_signals WHERE signal_id = $1",
+      [req.id],
+    );
+    const row = existing.rows[0];
+    if (row && row.status !== "RECEIVED") return { state: "duplicate", status: row.status };
+    // Undecided: another replica is on it right now ("busy"), or one crashed mid-way ("resume").
+    return row?.fresh ? { state: "busy" } : { state: "resume" };
+  }
+
+  async recordChecks(signalId: string, checks: readonly Check[]): Promise<void> {
+    if (checks.length === 0) return;
+    const values = checks.map((_, i) => `($1, $${i * 3 + 2}, $${i * 3 + 3}, $${i * 3 + 4})`).join(", ");
+    await this.pool.query(
+      `INSERT INTO engine_signal_events (signal_id, step, outcome, detail) VALUES ${values}`,
+      [signalId, ...checks.flatMap((c) => [c.step, c.outcome, c.detail ?? null])],
+    );
+  }
+
+  async finish(signalId: string, status: SignalStatus, reason?: string): Promise<void> {
+    await this.pool.query(
+      "UPDATE engine_signals SET status = $2, reason = $3, decided_at = now() WHERE signal_id = $1",
+      [signalId, status, reason ?? null],
+    );
+  }
+
+  /** Order, fill, position and daily PnL in one transaction; the order id makes a retry a no-op. */
+  async recordFill(o: {
+    orderId: string;
+    clientOrderId: string;
+    signalId: string;
+    symbol: string;
+    side: string;
+    quantity: string;
+    price: string;
+    fee: string;
+    mode: string;
+    position: Position;
+    realized: number;
+  }): Promise<boolean> {
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      const order = await client.query(
+        `INSERT INTO engine_orders (order_id, client_order_id, signal_id, symbol, side, type, quantity, price, status, mode)
+         VALUES ($1, $2, $3, $4, $5, 'MARKET', $6, $7, 'FILLED', $8) ON CONFLICT (client_order_id) DO NOTHING RETURNING order_id`,
+        [o.orderId, o.clientOrderId, o.signalId, o.symbol, o.side, o.quantity, o.price, o.mode],
+      );
+      if (order.rowCount !== 1) {
+        await client.query("ROLLBACK");
+        return false;
+      }
+      await client.query(
+        "INSERT INTO engine_fills (order_id, quantity, price, fee) VALUES ($1, $2, $3, $4)",
+        [o.orderId, o.quantity, o.price, o.fee],
+      );
+      await client.query(
+        `INSERT INTO engine_positions (symbol, quantity, avg_price, realized_pnl) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (symbol) DO UPDATE SET quantity = $2, avg_price = $3, realized_pnl = $4, updated_at = now()`,
+        [o.symbol, o.position.quantity, o.position.avgPrice, o.position.realizedPnl],
+      );
+      await client.query(
+        `INSERT INTO engine_daily_pnl (day, realized) VALUES ((now() AT TIME ZONE 'utc')::date, $1)
+         ON CONFLICT (day) DO UPDATE SET realized = engine_daily_pnl.realized + $1`,
+        [o.realized],
+      );
+      await client.query(
+        "UPDATE engine_signals SET status = 'FILLED', decided_at = now() WHERE signal_id = $1",
+        [o.signalId],
+      );
+      await client.query("COMMIT");
+      return true;
+    } catch (error) {
+      await client.query("ROLLBACK");
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async positions(): Promise<Map<string, Position>> {
+    const { rows } = await this.pool.query<{
+      symbol: string;
+      quantity: number;
+      avg_price: number;
+      realized_pnl: number;
+    }>("SELECT * FROM engine_positions");
+    return new Map(
+      rows.map((r) => [
+        r.symbol,
+        { quantity: r.quantity, avgPrice: r.avg_price, realizedPnl: r.realized_pnl },
+      ]),
+    );
+  }
+
+  /** Today's realized PnL (UTC), persisted so a restart does not reset the loss limit (F29). */
+  async dailyRealized(): Promise<number> {
+    const { rows } = await this.pool.query<{ realized: number }>(
+      "SELECT realized FROM engine_daily_pnl WHERE day = (now() AT TIME ZONE 'utc')::date",
+    );
+    return rows[0]?.realized ?? 0;
+  }
+
+  async getState<T>(key: string): Promise<T | undefined> {
+    const { rows } = await this.pool.query<{ value: T }>("SELECT value FROM engine_state WHERE key = $1", [
+      key,
+    ]);
+    return rows[0]?.value;
+  }
+
+  async setState(key: string, value: unknown): Promise<void> {
+    await this.pool.query(
+      "INSERT INTO engine_state (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = $2",
+      [key, JSON.stringify(value)],
+    );
+  }
+
+  async signal(id: string) {
+    const signal = await this.pool.query(
+      "SELECT signal_id, source, strategy_id, symbol, action, status, reason, received_at, decided_at, request FROM engine_signals WHERE signal_id = $1",
+      [id],
+    );
+    if (signal.rowCount === 0) return undefined;
+    const events = await this.pool.query(
+      "SELECT step, outcome, detail, at FROM engine_signal_events WHERE signal_id = $1 ORDER BY id",
+      [id],
+    );
+    const orders = await this.pool.query(
+      "SELECT order_id, client_order_id, side, type, quantity::text, price::text, status, mode, created_at FROM engine_orders WHERE signal_id = $1",
+      [id],
+    );
+    const fills = await this.pool.query(
+      "SELECT f.order_id, f.quantity::text, f.price::text, f.fee::text, f.at FROM engine_fills f JOIN engine_orders o USING (order_id) WHERE o.signal_id = $1",
+      [id],
+    );
+    return { ...signal.rows[0], events: events.rows, orders: orders.rows, fills: fills.rows };
+  }
+
+  async orders(status?: string) {
+    const { rows } = await this.pool.query(
+      `SELECT order_id, client_order_id, signal_id, symbol, side, type, quantity::text, price::text, status, mode, created_at
+       FROM engine_orders WHERE $1::text IS NULL OR status = $1 ORDER BY created_at DESC LIMIT 500`,
+      [status ?? null],
+    );
+    return rows;
+  }
+
+  async ping(): Promise<boolean> {
+    await this.pool.query("SELECT 1");
+    return true;
+  }
+}

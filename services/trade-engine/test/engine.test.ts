@@ -1,0 +1,163 @@
+import { KillSwitchCommand, subjects } from "@tradewire/schemas";
+import { waitFor } from "@tradewire/testkit";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { environment } from "./harness.js";
+
+let env: Awaited<ReturnType<typeof environment>>;
+beforeEach(async () => {
+  env = await environment();
+});
+afterEach(async () => {
+  await env.cleanup();
+});
+
+type SignalView = {
+  status: string;
+  reason: string | null;
+  events: { step: string; outcome: string }[];
+  fills: { price: string }[];
+};
+
+describe("trade-engine (paper)", () => {
+  it("fills a signal at the live quote and shows its lifecycle via GET /signals/:id and orders.filled", async () => {
+    const engine = await env.start();
+    await env.quote("BTCUSDT", 30_000);
+    await env.signal("sig-fill");
+    await waitFor(
+      "filled event",
+      async () => (await env.orderEvents()).some((e) => e.event === "filled"),
+      10_000,
+    );
+    const events = await env.orderEvents();
+    expect(events.map((e) => e.event)).toEqual(["placed", "filled"]);
+    const filled = events[1];
+    expect(filled).toMatchObject({ signal_id: "sig-fill", side: "BUY", mode: "paper" });
+    // F26: the fill is at the quoted ask plus slippage, never a made-up price.
+    expect(Number(filled?.event === "filled" ? filled.avg_price : 0)).toBeCloseTo(30_000.01 * 1.0002, 4);
+    const view = (await (await fetch(`${engine.url}/signals/sig-fill`)).json()) as SignalView;
+    expect(view.status).toBe("FILLED");
+    expect(view.events.map((e) => e.step)).toEqual([
+      "stale",
+      "kill_switch",
+      "whitelist",
+      "confidence",
+      "cooldown",
+      "price",
+      "sizing",
+      "risk",
+    ]);
+    const positions = (await (await fetch(`${engine.url}/positions`)).json()) as {
+      positions: { symbol: string; quantity: number }[];
+    };
+    expect(positions.positions[0]).toMatchObject({ symbol: "BTCUSDT", quantity: 0.00333 });
+  });
+
+  it("F10 consumes both signals.trading and signals.trading.<strategy>", async () => {
+    await env.start();
+    await env.quote("BTCUSDT", 30_000);
+    await env.signal("bare");
+    await env.signal("wild", {}, "momentum");
+    await waitFor(
+      "both filled",
+      async () => (await env.orderEvents()).filter((e) => e.event === "filled").length === 2,
+      10_000,
+    );
+  });
+
+  it("F22 executes the same signal once, delivered twice and to two engine replicas", async () => {
+    const a = await env.start();
+    const b = await env.start();
+    await env.quote("BTCUSDT", 30_000);
+    for (let i = 0; i < 3; i++) await env.signal("dup-1");
+    await waitFor(
+      "one fill",
+      async () => (await env.orderEvents()).some((e) => e.event === "filled"),
+      10_000,
+    );
+    const duplicates = () =>
+      a.cap.find("duplicate signal ignored").length + b.cap.find("duplicate signal ignored").length;
+    await waitFor("both redeliveries recognised as duplicates", () => duplicates() === 2, 10_000);
+    expect((await env.orderEvents()).filter((e) => e.event === "filled")).toHaveLength(1);
+    const { rows } = await env.db.pool.query("SELECT count(*)::int AS n FROM engine_orders");
+    expect(rows[0].n).toBe(1);
+  });
+
+  it("F26 rejects an order for a symbol with no recent price instead of filling it", async () => {
+    const engine = await env.start();
+    await env.signal("no-price", { symbol: "ETHUSDT" });
+    await waitFor(
+      "rejected",
+      async () => (await env.orderEvents()).some((e) => e.event === "rejected"),
+      10_000,
+    );
+    const [event] = await env.orderEvents();
+    expect(event).toMatchObject({
+      event: "rejected",
+      rejection_source: "paper",
+      rejection_reason: expect.stringContaining("no_recent_price"),
+    });
+    const view = (await (await fetch(`${engine.url}/signals/no-price`)).json()) as SignalView;
+    expect(view.status).toBe("REJECTED");
+  });
+
+  it("kill switch (NATS and HTTP) blocks entries but still allows closes", async () => {
+    const engine = await env.start();
+    await env.quote("BTCUSDT", 30_000);
+    await env.signal("open-1");
+    await waitFor("opened", async () => (await env.orderEvents()).some((e) => e.event === "filled"), 10_000);
+    env.bus.publish(subjects.killSwitch(), KillSwitchCommand, { enabled: true, reason: "drill" });
+    await waitFor("kill switch on", () => engine.engine.killSwitch, 5000);
+    await env.signal("entry-blocked");
+    await env.signal("close-ok", { action: "close" });
+    await waitFor("both decided", async () => (await env.orderEvents()).length === 5, 10_000);
+    const byId = Object.fromEntries((await env.orderEvents()).map((e) => [`${e.signal_id}:${e.event}`, e]));
+    expect(byId["entry-blocked:rejected"]).toMatchObject({
+      rejection_reason: expect.stringContaining("kill_switch_active"),
+    });
+    expect(byId["close-ok:filled"]).toMatchObject({ side: "SELL" });
+    const res = await fetch(`${engine.url}/kill-switch`, {
+      method: "POST",
+      body: JSON.stringify({ enabled: false, reason: "done" }),
+    });
+    expect(((await res.json()) as { killSwitch: boolean }).killSwitch).toBe(false);
+  });
+
+  it("F01 a failing handler naks and the signal is still processed once the fault clears", async () => {
+    const engine = await env.start();
+    await env.quote("BTCUSDT", 30_000);
+    await env.db.pool.query("ALTER TABLE engine_signals RENAME TO engine_signals_away");
+    await env.signal("retry-me");
+    await waitFor(
+      "handler failure logged",
+      () => engine.cap.find("durable handler failed; message will be redelivered").length > 0,
+      10_000,
+    );
+    await env.db.pool.query("ALTER TABLE engine_signals_away RENAME TO engine_signals");
+    await waitFor(
+      "filled after recovery",
+      async () => (await env.orderEvents()).some((e) => e.event === "filled" && e.signal_id === "retry-me"),
+      15_000,
+    );
+  });
+
+  it("F29 keeps the daily loss limit across a restart", async () => {
+    await env.db.pool.query("SELECT 1");
+    const first = await env.start({ DAILY_LOSS_LIMIT: "100" });
+    await env.db.pool.query(
+      "INSERT INTO engine_daily_pnl (day, realized) VALUES ((now() AT TIME ZONE 'utc')::date, -150)",
+    );
+    await first.stop("restart");
+    const second = await env.start({ DAILY_LOSS_LIMIT: "100" });
+    await env.quote("BTCUSDT", 30_000);
+    await env.signal("after-restart");
+    await waitFor(
+      "rejected",
+      async () => (await env.orderEvents()).some((e) => e.event === "rejected"),
+      10_000,
+    );
+    expect((await env.orderEvents())[0]).toMatchObject({
+      rejection_reason: expect.stringContaining("daily_loss_limit_reached"),
+    });
+    expect(second.engine.snapshot().dailyRealizedPnl).toBe(-150);
+  });
+});

@@ -1,0 +1,98 @@
+import { Bus, STREAMS } from "@tradewire/bus";
+import { parseConfig } from "@tradewire/config";
+import { captureLogger, createSilentLogger } from "@tradewire/logger";
+import { MarketData, OrderEvent, subjects, TradingSignal, type TradingSignalInput } from "@tradewire/schemas";
+import { natsNamespace, pgSchema, waitFor } from "@tradewire/testkit";
+import { startEngine } from "../src/app.js";
+import { ConfigSchema } from "../src/config.js";
+
+export async function environment() {
+  const nats = await natsNamespace("eng");
+  const db = await pgSchema("eng");
+  const bus = await Bus.connect({
+    servers: nats.url,
+    name: "driver",
+    logger: createSilentLogger(),
+    namespace: nats.namespace,
+  });
+  for (const s of [STREAMS.signals, STREAMS.orders]) await bus.ensureStream(s);
+  const engines: Awaited<ReturnType<typeof startEngine>>[] = [];
+  let ticker: NodeJS.Timeout | undefined;
+
+  return {
+    nats,
+    db,
+    bus,
+    async start(extra: Record<string, string> = {}) {
+      const cap = captureLogger("trade-engine");
+      const cfg = parseConfig("test", ConfigSchema, {
+        NATS_URL: nats.url,
+        TRADEWIRE_NAMESPACE: nats.namespace,
+        DATABASE_URL: db.url,
+        HTTP_PORT: "0",
+        COOLDOWN_SECONDS: "0",
+        ...extra,
+      });
+      const engine = await startEngine(cfg, cap.logger, { handleSignals: false });
+      engines.push(engine);
+      const stop = async (reason: string) => {
+        engines.splice(engines.indexOf(engine), 1);
+        await engine.stop(reason);
+      };
+      return { ...engine, stop, cap, url: `http://127.0.0.1:${engine.supervisor.httpPort}` };
+    },
+    /** Publishes a fresh bookTicker for `symbol` every 100 ms, and waits until every engine has it. */
+    async quote(symbol: string, price: number) {
+      const send = () =>
+        bus.publish(subjects.marketData(symbol, "bookTicker"), MarketData, {
+          venue: "binance",
+          market: "spot",
+          kind: "bookTicker",
+          symbol,
+          eventTime: Date.now(),
+          receiveTime: Date.now(),
+          updateId: 1,
+          bidPrice: price.toFixed(2),
+          bidQty: "1",
+          askPrice: (price + 0.01).toFixed(2),
+          askQty: "1",
+        });
+      send();
+      ticker = setInterval(send, 100);
+      await waitFor(`${symbol} quote in every engine`, () =>
+        engines.every((e) => e.prices.get(symbol) !== undefined),
+      );
+    },
+    signal(id: string, extra: Partial<TradingSignalInput> = {}, strategy?: string) {
+      const value: TradingSignalInput = {
+        signal_id: id,
+        strategy_id: "test",
+        symbol: "BTCUSDT",
+        action: "buy",
+        confidence: 0.8,
+        timestamp: Date.now(),
+        ...extra,
+      };
+      return bus.publishDurable(subjects.signal(strategy), TradingSignal, value, {
+        msgId: `${id}:${Date.now()}:${Math.random()}`,
+      });
+    },
+    async orderEvents(): Promise<OrderEvent[]> {
+      const name = `${nats.namespace}_${STREAMS.orders.name}`;
+      const info = await bus.jsm.streams.info(name);
+      const out: OrderEvent[] = [];
+      for (let seq = info.state.first_seq; info.state.messages > 0 && seq <= info.state.last_seq; seq++) {
+        const m = await bus.jsm.streams.getMessage(name, { seq });
+        if (m) out.push(OrderEvent.parse(m.json()));
+      }
+      return out;
+    },
+    async cleanup() {
+      clearInterval(ticker);
+      await Promise.all(engines.map((e) => e.stop("test done")));
+      await bus.drain();
+      await nats.cleanup();
+      await db.cleanup();
+    },
+  };
+}
