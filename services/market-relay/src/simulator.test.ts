@@ -64,7 +64,7 @@ describe("MarketSimulator", () => {
     let lastMid = 0;
     for (let i = 0; i < 20_000; i++) {
       const depth = sim.step().find((m) => m.kind === "depth20");
-      if (!depth || depth.kind !== "depth20") continue;
+      if (depth?.kind !== "depth20") continue;
       const bidQty = depth.bids.reduce((s, [, q]) => s + Number(q), 0);
       const askQty = depth.asks.reduce((s, [, q]) => s + Number(q), 0);
       const mid = (Number(depth.bids[0]?.[0]) + Number(depth.asks[0]?.[0])) / 2;

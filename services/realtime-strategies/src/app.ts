@@ -1,0 +1,157 @@
+import { Bus, STREAMS } from "@tradewire/bus";
+import type { Logger } from "@tradewire/logger";
+import { MarketData, subjects } from "@tradewire/schemas";
+import { Supervisor, sleep } from "@tradewire/supervisor";
+import pg from "pg";
+import { Counter, Histogram } from "prom-client";
+import { type Config, enabledStrategies } from "./config.js";
+import { Evaluator } from "./evaluator.js";
+import { SignalOutbox } from "./outbox.js";
+import { shardSymbols } from "./shard.js";
+import { buildStrategies, StrategyParams } from "./strategies/registry.js";
+import { SymbolState } from "./symbol-state.js";
+import { warmUp } from "./warmup.js";
+
+/** Wires the service: warm-up, one market-data subscription per owned symbol, evaluation, outbox. */
+export async function startStrategies(cfg: Config, logger: Logger, opts: { handleSignals?: boolean } = {}) {
+  const supervisor = new Supervisor({
+    service: "realtime-strategies",
+    logger,
+    httpPort: cfg.HTTP_PORT,
+    heartbeatIntervalMs: cfg.HEARTBEAT_INTERVAL_S * 1000,
+    shutdownTimeoutMs: cfg.SHUTDOWN_TIMEOUT_MS,
+    handleSignals: opts.handleSignals ?? true,
+  });
+  const log = logger.child({ component: "strategies" });
+  const params = StrategyParams.parse(JSON.parse(cfg.STRATEGY_PARAMS));
+  const strategies = buildStrategies(enabledStrategies(cfg), params);
+  const symbols = shardSymbols(cfg.SYMBOLS, cfg.SHARD_INDEX, cfg.SHARD_COUNT);
+  const states = new Map(symbols.map((s) => [s, new SymbolState(s)]));
+
+  if (cfg.WARMUP_ENABLED) {
+    const pool = new pg.Pool({ connectionString: cfg.DATABASE_URL, max: 2 });
+    try {
+      await warmUp(pool, [...states.values()], cfg.WARMUP_CANDLES, log);
+    } finally {
+      await pool.end();
+    }
+  }
+
+  const bus = await Bus.connect({
+    servers: cfg.NATS_URL,
+    name: "realtime-strategies",
+    logger,
+    namespace: cfg.TRADEWIRE_NAMESPACE,
+  });
+  await bus.ensureStream(STREAMS.signals);
+  const signalsTotal = new Counter({
+    name: "tradewire_strategy_signals_total",
+    help: "Signals by strategy and outcome",
+    labelNames: ["strategy", "outcome"],
+    registers: [supervisor.metrics],
+  });
+  const messages = new Counter({
+    name: "tradewire_strategy_messages_total",
+    help: "Market messages processed",
+    labelNames: ["kind"],
+    registers: [supervisor.metrics],
+  });
+  const evalSeconds = new Histogram({
+    name: "tradewire_strategy_evaluation_seconds",
+    help: "Strategy evaluation time",
+    labelNames: ["strategy"],
+    buckets: [1e-6, 5e-6, 2e-5, 1e-4, 5e-4, 2e-3, 1e-2],
+    registers: [supervisor.metrics],
+  });
+  const outbox = new SignalOutbox(bus, log, cfg.OUTBOX_CAPACITY, (strategy, outcome) =>
+    signalsTotal.inc({ strategy, outcome }),
+  );
+  const evaluator = new Evaluator({
+    strategies,
+    cooldownMs: cfg.COOLDOWN_SECONDS * 1000,
+    log,
+    emit: (signal) => {
+      signalsTotal.inc({ strategy: signal.strategy_id, outcome: "generated" });
+      outbox.submit(signal);
+    },
+    onEvaluated: (strategy, seconds) => evalSeconds.observe({ strategy }, seconds),
+  });
+  const perKind: Record<string, number> = {};
+
+  for (const [symbol, state] of states) {
+    supervisor.addTask({
+      name: `md-${symbol}`,
+      run: (ctx) =>
+        bus.runSubscription(
+          {
+            subject: subjects.marketDataForSymbol(symbol),
+            schema: MarketData,
+            schemaName: "MarketData",
+            handler: (m) => {
+              perKind[m.data.kind] = (perKind[m.data.kind] ?? 0) + 1;
+              messages.inc({ kind: m.data.kind });
+              evaluator.onMarketData(state, m.data, m.receivedAt);
+            },
+          },
+          ctx,
+        ),
+    });
+  }
+  supervisor.addTask({ name: "signal-outbox", run: (ctx) => outbox.run(ctx) });
+  supervisor.addTask({
+    name: "summary",
+    required: false,
+    async run(ctx) {
+      while (!ctx.signal.aborted) {
+        await sleep(cfg.SUMMARY_INTERVAL_S * 1000, ctx.signal);
+        const now = Date.now();
+        for (const state of states.values()) {
+          if (now - state.lastEventAt > cfg.STALE_SYMBOL_S * 1000) {
+            log.warn("no market data for symbol", {
+              symbol: state.symbol,
+              silentForS: state.lastEventAt ? Math.round((now - state.lastEventAt) / 1000) : "never",
+            });
+          }
+        }
+        const warm = Object.fromEntries(
+          strategies.map((s) => [
+            s.name,
+            [...states.values()].filter((st) => evaluator.isWarm(s, st)).length,
+          ]),
+        );
+        log.info("strategies summary", {
+          symbols: symbols.length,
+          messagesPerKind: { ...perKind },
+          strategiesEvaluated: evaluator.counts.evaluated,
+          signalsGenerated: evaluator.counts.generated,
+          signalsForwarded: outbox.counts.forwarded,
+          signalsRejected: outbox.counts.rejected,
+          outboxQueued: outbox.size,
+          warmSymbolsPerStrategy: warm,
+        });
+        for (const k of Object.keys(perKind)) perKind[k] = 0;
+        ctx.progress();
+      }
+    },
+  });
+  supervisor.addDependency({ name: "nats", isReady: () => bus.isConnected() });
+  supervisor.addDetail("symbols", () => symbols);
+  supervisor.addDetail("strategies", () => strategies.map((s) => s.name));
+  supervisor.addDetail("warm", () =>
+    Object.fromEntries(
+      strategies.map((s) => [
+        s.name,
+        [...states.values()].filter((st) => evaluator.isWarm(s, st)).map((st) => st.symbol),
+      ]),
+    ),
+  );
+  supervisor.onShutdown({ name: "nats-drain", run: () => bus.drain() });
+  await supervisor.start();
+  log.info("realtime strategies started", {
+    symbols,
+    shard: `${cfg.SHARD_INDEX}/${cfg.SHARD_COUNT}`,
+    strategies: strategies.map((s) => s.name),
+    cooldownSeconds: cfg.COOLDOWN_SECONDS,
+  });
+  return { supervisor, evaluator, outbox, states, stop: (reason: string) => supervisor.stop(reason) };
+}

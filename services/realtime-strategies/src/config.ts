@@ -1,0 +1,40 @@
+import { commonEnv, databaseEnv, env, natsEnv } from "@tradewire/config";
+import { z } from "zod";
+import { STRATEGY_NAMES, type StrategyName } from "./strategies/names.js";
+
+const enabledFlags = Object.fromEntries(
+  STRATEGY_NAMES.map((n) => [`STRATEGY_ENABLED_${n.toUpperCase()}`, env.bool(true)]),
+);
+
+/** The only place this service reads its environment. */
+export const ConfigSchema = z.object({
+  ...commonEnv,
+  ...natsEnv,
+  ...databaseEnv,
+  ...enabledFlags,
+  TRADEWIRE_NAMESPACE: env.string(""),
+  SYMBOLS: env.list(["BTCUSDT", "ETHUSDT"], { upper: true }),
+  /** Replicas split symbols: this replica keeps those whose hash % SHARD_COUNT == SHARD_INDEX. */
+  SHARD_INDEX: env.int(0, { min: 0 }),
+  SHARD_COUNT: env.int(1, { min: 1 }),
+  COOLDOWN_SECONDS: env.int(30, { min: 0 }),
+  SUMMARY_INTERVAL_S: env.int(30, { min: 1 }),
+  STALE_SYMBOL_S: env.int(30, { min: 1 }),
+  WARMUP_ENABLED: env.bool(true),
+  WARMUP_CANDLES: env.int(6000, { min: 0, max: 100_000 }),
+  /** Legacy socket-client envelope subject ({stream, data}); empty disables it. */
+  ENVELOPE_SUBJECT: env.string("binance.websocket.data"),
+  /** JSON object of per-strategy parameter overrides, e.g. {"orderbook_skew":{"threshold":0.4}}. */
+  STRATEGY_PARAMS: env.string("{}"),
+  OUTBOX_CAPACITY: env.int(10_000, { min: 1 }),
+});
+export type Config = z.output<typeof ConfigSchema>;
+
+export function enabledStrategies(cfg: Config): StrategyName[] {
+  const disabled = new Set(
+    Object.entries(cfg)
+      .filter(([k, v]) => k.startsWith("STRATEGY_ENABLED_") && v === false)
+      .map(([k]) => k),
+  );
+  return STRATEGY_NAMES.filter((n) => !disabled.has(`STRATEGY_ENABLED_${n.toUpperCase()}`));
+}

@@ -1,0 +1,132 @@
+import type { Logger } from "@tradewire/logger";
+import type { MarketData, TradingSignalInput } from "@tradewire/schemas";
+import type { Strategy, Trigger } from "./strategies/types.js";
+import { isCandidate } from "./strategies/types.js";
+import type { SymbolState } from "./symbol-state.js";
+
+export interface EvaluatorOptions {
+  strategies: readonly Strategy[];
+  cooldownMs: number;
+  log: Logger;
+  /** Receives each generated signal (already GENERATED-logged). */
+  emit(signal: TradingSignalInput): void;
+  onEvaluated?(strategy: string, seconds: number): void;
+}
+
+const SOURCE = "tradewire-realtime-strategies";
+
+/**
+ * Routes each market event into its symbol's state, then runs the strategies it triggers.
+ * A strategy is never evaluated on unwarmed indicators (F40): it is skipped and said so once.
+ * Candle strategies only see closed candles (F42); one signal per strategy, symbol and
+ * candle (or cooldown bucket for tick strategies), with a cooldown per strategy and symbol.
+ */
+export class Evaluator {
+  private readonly lastSignal = new Map<string, number>();
+  private readonly reportedCold = new Set<string>();
+  readonly counts = { evaluated: 0, generated: 0, skippedCold: 0 };
+
+  constructor(private readonly opts: EvaluatorOptions) {}
+
+  onMarketData(state: SymbolState, m: MarketData, now: number): void {
+    state.lastEventAt = now;
+    switch (m.kind) {
+      case "depth20":
+        state.onDepth(m.bids, m.asks);
+        this.run("depth", state, now, Math.floor(m.eventTime / Math.max(1, this.opts.cooldownMs)));
+        break;
+      case "trade":
+        state.onTrade(m.tradeTime, Number(m.quantity), !m.buyerIsMaker);
+        this.run("trade", state, now, Math.floor(m.eventTime / Math.max(1, this.opts.cooldownMs)));
+        break;
+      case "kline":
+        if (!m.isClosed || m.interval !== "1m") return;
+        if (state.lastCandle && m.openTime <= state.lastCandle.openTime) return;
+        state.onClosedCandle({
+          openTime: m.openTime,
+          open: Number(m.open),
+          high: Number(m.high),
+          low: Number(m.low),
+          close: Number(m.close),
+          volume: Number(m.volume),
+        });
+        this.run("candle", state, now, m.openTime);
+        break;
+      case "bookTicker":
+        break;
+    }
+  }
+
+  isWarm(strategy: Strategy, state: SymbolState): boolean {
+    return strategy.notWarm(state) === undefined;
+  }
+
+  private run(trigger: Trigger, state: SymbolState, now: number, bucket: number): void {
+    for (const strategy of this.opts.strategies) {
+      if (strategy.trigger !== trigger) continue;
+      const key = `${strategy.name}|${state.symbol}`;
+      const cold = strategy.notWarm(state);
+      if (cold !== undefined) {
+        this.counts.skippedCold += 1;
+        if (!this.reportedCold.has(key)) {
+          this.reportedCold.add(key);
+          this.opts.log.info("strategy not warm; not evaluating", {
+            strategy: strategy.name,
+            symbol: state.symbol,
+            reason: cold,
+          });
+        }
+        continue;
+      }
+      if (this.reportedCold.delete(key))
+        this.opts.log.info("strategy warm; evaluating", { strategy: strategy.name, symbol: state.symbol });
+      const started = performance.now();
+      const result = strategy.evaluate(state, now);
+      this.counts.evaluated += 1;
+      this.opts.onEvaluated?.(strategy.name, (performance.now() - started) / 1000);
+      if (!isCandidate(result)) continue;
+      const last = this.lastSignal.get(key);
+      if (last !== undefined && now - last < this.opts.cooldownMs) continue;
+      this.lastSignal.set(key, now);
+      this.counts.generated += 1;
+      const price =
+        state.lastCandle && trigger === "candle" ? state.lastCandle.close : (state.bid + state.ask) / 2;
+      const atr = state.atr.isReady ? state.atr.value : Number.NaN;
+      const dir = result.action === "buy" ? 1 : -1;
+      const stops =
+        Number.isFinite(atr) && atr > 0
+          ? { stop_loss: round(price - dir * 2 * atr), take_profit: round(price + dir * 3 * atr) }
+          : { stop_loss_pct: 0.01, take_profit_pct: 0.015 };
+      const signal: TradingSignalInput = {
+        signal_id: `${strategy.name}-${state.symbol}-${bucket}`,
+        strategy_id: strategy.name,
+        symbol: state.symbol,
+        action: result.action,
+        confidence: round(result.confidence, 4),
+        price: round(price),
+        current_price: round(price),
+        timeframe: strategy.timeframe,
+        ...stops,
+        timestamp: Date.now(),
+        source: SOURCE,
+        indicators: Object.fromEntries(
+          Object.entries(result.indicators).map(([k, v]) => [k, Number.isFinite(v) ? round(v, 6) : null]),
+        ),
+      };
+      this.opts.log.info("GENERATED", {
+        stage: "GENERATED",
+        signalId: signal.signal_id,
+        strategy: strategy.name,
+        symbol: state.symbol,
+        action: result.action,
+        confidence: signal.confidence,
+      });
+      this.opts.emit(signal);
+    }
+  }
+}
+
+function round(value: number, digits = 8): number {
+  const f = 10 ** digits;
+  return Math.round(value * f) / f;
+}

@@ -1,0 +1,160 @@
+import { Bus, STREAMS } from "@tradewire/bus";
+import { parseConfig } from "@tradewire/config";
+import { migrate, writeKlines } from "@tradewire/kline-extractor/storage";
+import { captureLogger, createSilentLogger } from "@tradewire/logger";
+import { MarketData, subjects, TradingSignal } from "@tradewire/schemas";
+import { natsNamespace, pgSchema, waitFor } from "@tradewire/testkit";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startStrategies } from "../src/app.js";
+import { ConfigSchema } from "../src/config.js";
+
+let nats: Awaited<ReturnType<typeof natsNamespace>>;
+let db: Awaited<ReturnType<typeof pgSchema>>;
+let bus: Bus;
+const stops: (() => Promise<void>)[] = [];
+beforeEach(async () => {
+  nats = await natsNamespace("strat");
+  db = await pgSchema("strat");
+  bus = await Bus.connect({
+    servers: nats.url,
+    name: "driver",
+    logger: createSilentLogger(),
+    namespace: nats.namespace,
+  });
+});
+afterEach(async () => {
+  for (const stop of stops.splice(0)) await stop();
+  await bus.drain();
+  await nats.cleanup();
+  await db.cleanup();
+});
+
+async function start(extra: Record<string, string>) {
+  const cap = captureLogger("realtime-strategies");
+  const cfg = parseConfig("test", ConfigSchema, {
+    NATS_URL: nats.url,
+    TRADEWIRE_NAMESPACE: nats.namespace,
+    DATABASE_URL: db.url,
+    HTTP_PORT: "0",
+    SYMBOLS: "BTCUSDT",
+    ...extra,
+  });
+  const svc = await startStrategies(cfg, cap.logger, { handleSignals: false });
+  stops.push(() => svc.stop("test"));
+  return { svc, cap };
+}
+
+const onlyStrategies = (...enabled: string[]) =>
+  Object.fromEntries(
+    [
+      "orderbook_skew",
+      "spread_liquidity",
+      "trade_momentum",
+      "ema_pullback_continuation",
+      "momentum_pulse",
+      "rsi_extreme_reversal",
+      "bollinger_breakout",
+      "multi_timeframe_trend",
+    ].map((n) => [`STRATEGY_ENABLED_${n.toUpperCase()}`, String(enabled.includes(n))]),
+  );
+
+async function storedSignals(): Promise<{ msgId: string | undefined; signal: TradingSignal }[]> {
+  const name = `${nats.namespace}_${STREAMS.signals.name}`;
+  const info = await bus.jsm.streams.info(name);
+  const out: { msgId: string | undefined; signal: TradingSignal }[] = [];
+  for (let seq = info.state.first_seq; info.state.messages > 0 && seq <= info.state.last_seq; seq++) {
+    const m = await bus.jsm.streams.getMessage(name, { seq });
+    if (m)
+      out.push({ msgId: m.header.get("Nats-Msg-Id") || undefined, signal: TradingSignal.parse(m.json()) });
+  }
+  return out;
+}
+
+describe("realtime-strategies service", () => {
+  it("turns market data on NATS into a signal on JetStream, logging its whole lifecycle", async () => {
+    const { cap } = await start({ WARMUP_ENABLED: "false", ...onlyStrategies("orderbook_skew") });
+    const depth: MarketData = {
+      venue: "binance",
+      market: "spot",
+      kind: "depth20",
+      symbol: "BTCUSDT",
+      eventTime: Date.now(),
+      receiveTime: Date.now(),
+      lastUpdateId: 1,
+      bids: [
+        ["30000.00", "9.0"],
+        ["29999.99", "9.0"],
+      ],
+      asks: [
+        ["30000.01", "1.0"],
+        ["30000.02", "1.0"],
+      ],
+    };
+    await waitFor(
+      "signal stored",
+      async () => {
+        bus.publish(subjects.marketData("BTCUSDT", "depth20"), MarketData, {
+          ...depth,
+          eventTime: Date.now(),
+        });
+        return (await storedSignals()).length > 0;
+      },
+      10_000,
+      200,
+    );
+    const [stored] = await storedSignals();
+    expect(stored?.signal).toMatchObject({
+      strategy_id: "orderbook_skew",
+      symbol: "BTCUSDT",
+      action: "buy",
+      source: "tradewire-realtime-strategies",
+    });
+    expect(stored?.msgId).toBe(stored?.signal.signal_id);
+    const stages = cap
+      .lines()
+      .filter((l) => l.signalId === stored?.signal.signal_id)
+      .map((l) => l.stage);
+    expect(stages).toEqual(["GENERATED", "VALIDATED", "QUEUED", "FORWARDED"]);
+  });
+
+  it("F40 starts warm from the klines table the extractor writes", async () => {
+    await migrate(db.pool);
+    const start0 = Date.UTC(2026, 0, 1);
+    const rows = Array.from({ length: 120 }, (_, i) => {
+      const c = (30000 + i).toFixed(2);
+      return {
+        openTime: start0 + i * 60_000,
+        closeTime: start0 + i * 60_000 + 59_999,
+        open: c,
+        high: c,
+        low: c,
+        close: c,
+        volume: "1",
+        quoteVolume: "1",
+        trades: 1,
+        takerBuyBaseVolume: "0",
+        takerBuyQuoteVolume: "0",
+      };
+    });
+    await writeKlines(db.pool, { market: "spot", symbol: "BTCUSDT", interval: "1m" }, rows);
+    const { svc, cap } = await start({
+      ...onlyStrategies("ema_pullback_continuation", "momentum_pulse", "multi_timeframe_trend"),
+    });
+    expect(cap.find("warm-up loaded")[0]).toMatchObject({ candles: { BTCUSDT: 120 } });
+    const ready = (await (await fetch(`http://127.0.0.1:${svc.supervisor.httpPort}/ready`)).json()) as {
+      details: { warm: Record<string, string[]> };
+    };
+    expect(ready.details.warm).toEqual({
+      ema_pullback_continuation: ["BTCUSDT"],
+      momentum_pulse: ["BTCUSDT"],
+      multi_timeframe_trend: [],
+    });
+  });
+
+  it("logs at warn when the klines table is missing and stays unwarmed", async () => {
+    const { cap } = await start({ ...onlyStrategies("ema_pullback_continuation") });
+    expect(
+      cap.find("warm-up unavailable: no klines table; strategies warm up from live candles")[0]?.level,
+    ).toBe("warn");
+  });
+});
