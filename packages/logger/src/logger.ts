@@ -52,7 +52,7 @@ function formatValue(value: unknown): string {
 }
 
 const prettyFormat = winston.format.printf((info) => {
-  const { level, message, timestamp, service, component, stack: _s, ...fields } = info;
+  const { level, message, timestamp, service, component, stack: _s, host: _h, pid: _p, ...fields } = info;
   const time = String(timestamp).slice(11, 23);
   const color = COLORS[level] ?? "";
   const where = component ? `${String(service)}/${String(component)}` : String(service);
@@ -96,7 +96,7 @@ export function createLogger(options: LoggerOptions): Logger {
     ),
     transports: [new winston.transports.Stream({ stream })],
   });
-  return wrap(format === "pretty" ? inner.child({ host: undefined, pid: undefined }) : inner);
+  return wrap(inner);
 }
 
 /** A logger that drops everything; for pure-logic unit tests only. */

@@ -15,7 +15,7 @@ export class PricePath {
   constructor(
     start: number,
     private readonly random: () => number,
-    private readonly baseVol = 0.0004,
+    private readonly baseVol = 0.00006,
   ) {
     this.price = start;
     this.vol = baseVol;

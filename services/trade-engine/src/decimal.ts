@@ -21,9 +21,10 @@ function fromScaled(value: bigint, scale: number): string {
   return negative ? `-${text}` : text;
 }
 
-/** A number as a plain decimal string with up to 12 fraction digits (no exponent). */
+/** A number as a plain decimal string with at most 8 fraction digits (Binance's precision), no exponent. */
 export function toDecimal(value: number): string {
-  return value.toFixed(12).replace(/\.?0+$/, "") || "0";
+  const text = value.toFixed(8);
+  return text.includes(".") ? text.replace(/\.?0+$/, "") || "0" : text;
 }
 
 /** Rounds `value` down to a multiple of `step` ("0.00001"), as a string with the step's scale. */

@@ -29,6 +29,8 @@ export interface Position {
 }
 
 /** Applies a fill to a netted position; returns the new position and the PnL realized by it. */
+const round8 = (n: number) => Math.round(n * 1e8) / 1e8;
+
 export function applyFill(
   pos: Position,
   side: "BUY" | "SELL",
@@ -39,13 +41,16 @@ export function applyFill(
   const signed = side === "BUY" ? qty : -qty;
   const sameDirection = pos.quantity === 0 || Math.sign(pos.quantity) === Math.sign(signed);
   if (sameDirection) {
-    const quantity = pos.quantity + signed;
-    const avgPrice = (Math.abs(pos.quantity) * pos.avgPrice + qty * price) / Math.abs(quantity);
-    return { position: { quantity, avgPrice, realizedPnl: pos.realizedPnl - fee }, realized: -fee };
+    const quantity = round8(pos.quantity + signed);
+    const avgPrice = round8((Math.abs(pos.quantity) * pos.avgPrice + qty * price) / Math.abs(quantity));
+    return {
+      position: { quantity, avgPrice, realizedPnl: round8(pos.realizedPnl - fee) },
+      realized: round8(-fee),
+    };
   }
   const closed = Math.min(Math.abs(pos.quantity), qty);
-  const realized = closed * (price - pos.avgPrice) * Math.sign(pos.quantity) - fee;
-  const quantity = pos.quantity + signed;
+  const realized = round8(closed * (price - pos.avgPrice) * Math.sign(pos.quantity) - fee);
+  const quantity = round8(pos.quantity + signed);
   const flipped = Math.sign(quantity) !== 0 && Math.sign(quantity) !== Math.sign(pos.quantity);
   return {
     position: {
