@@ -30,7 +30,7 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
     handleSignals: opts.handleSignals ?? true,
   });
   const log = logger.child({ component: "engine" });
-  const store = EngineStore.connect(cfg.DATABASE_URL);
+  const store = EngineStore.connect(cfg.DATABASE_URL, cfg.CLAIM_LEASE_SECONDS);
   await store.migrate();
   const bus = await Bus.connect({
     servers: cfg.NATS_URL,

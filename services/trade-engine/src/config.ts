@@ -28,6 +28,8 @@ export const ConfigSchema = z
     PRICE_MAX_AGE_MS: env.int(5_000, { min: 100 }),
     /** Minimum order notional in quote currency (Binance's MIN_NOTIONAL / NOTIONAL filter). */
     MIN_NOTIONAL: env.number(5, { min: 0 }),
+    /** How long a claimed, undecided signal counts as "being decided" before another replica may resume it. */
+    CLAIM_LEASE_SECONDS: env.int(30, { min: 1 }),
   })
   .readonly();
 export type Config = z.output<typeof ConfigSchema>;

@@ -62,10 +62,13 @@ CREATE TABLE IF NOT EXISTS engine_state (key text PRIMARY KEY, value jsonb NOT N
 export type SignalStatus = "RECEIVED" | "HOLD" | "REJECTED" | "FILLED";
 
 export class EngineStore {
-  constructor(readonly pool: pg.Pool) {}
+  constructor(
+    readonly pool: pg.Pool,
+    private readonly claimLeaseSeconds = 30,
+  ) {}
 
-  static connect(url: string): EngineStore {
-    return new EngineStore(new pg.Pool({ connectionString: url, max: 8 }));
+  static connect(url: string, claimLeaseSeconds = 30): EngineStore {
+    return new EngineStore(new pg.Pool({ connectionString: url, max: 8 }), claimLeaseSeconds);
   }
 
   async migrate(): Promise<void> {
@@ -81,7 +84,7 @@ export class EngineStore {
 
   /**
    * The dedup point (F22): the first insert of an id wins, across restarts and replicas. Returns
-   * "new", "busy" (being decided elsewhere right now), "resume" (claimed over 30 s ago and never
+   * "new", "busy" (being decided elsewhere right now), "resume" (claimed longer ago than the lease and never
    * decided: a crash mid-way) or "duplicate" with its final status.
    */
   async claim(
@@ -94,8 +97,8 @@ export class EngineStore {
     );
     if (inserted.rowCount === 1) return { state: "new" };
     const existing = await this.pool.query<{ status: string; fresh: boolean }>(
-      "SELECT status, received_at > now() - interval '30 seconds' AS fresh FROM engine_signals WHERE signal_id = $1",
-      [req.id],
+      "SELECT status, received_at > now() - make_interval(secs => $2) AS fresh FROM engine_signals WHERE signal_id = $1",
+      [req.id, this.claimLeaseSeconds],
     );
     const row = existing.rows[0];
     if (row && row.status !== "RECEIVED") return { state: "duplicate", status: row.status };
