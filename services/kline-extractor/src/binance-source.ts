@@ -1,13 +1,50 @@
+import { BinanceRest, klinePages, MAX_KLINES_LIMIT, WeightRateLimiter } from "@tradewire/binance";
 import type { Logger } from "@tradewire/logger";
+import type { Market } from "@tradewire/schemas";
 import type { KlineExtractorConfig } from "./config.js";
-import { ExtractionError, type KlineSource } from "./source.js";
+import type { KlineSource } from "./source.js";
 
-/** Production source over @tradewire/binance (rate limited, retried, errors mapped). */
-export function createBinanceSource(_config: KlineExtractorConfig, _log: Logger): KlineSource {
+/**
+ * Production source over @tradewire/binance: one weight budget shared by every symbol of the run
+ * (the limit is per IP), per-request timeout, retry with backoff, Retry-After and 418 handling.
+ */
+export function createBinanceSource(
+  config: KlineExtractorConfig,
+  log: Logger,
+): KlineSource & { limiter: WeightRateLimiter } {
+  const logger = log.child({ component: "binance" });
+  const limiter = new WeightRateLimiter({
+    limitPerMinute: config.BINANCE_WEIGHT_LIMIT,
+    share: config.BINANCE_RATE_LIMIT_SHARE,
+    logger,
+  });
+  const clients: Record<Market, BinanceRest> = {
+    spot: new BinanceRest({
+      baseUrl: config.BINANCE_HTTP_BASE,
+      limiter,
+      logger,
+      timeoutMs: config.BINANCE_TIMEOUT_MS,
+      maxRetries: config.BINANCE_MAX_RETRIES,
+    }),
+    futures: new BinanceRest({
+      baseUrl: config.BINANCE_FUTURES_HTTP_BASE,
+      limiter,
+      logger,
+      timeoutMs: config.BINANCE_TIMEOUT_MS,
+      maxRetries: config.BINANCE_MAX_RETRIES,
+    }),
+  };
   return {
-    // biome-ignore lint/correctness/useYield: placeholder until @tradewire/binance lands
-    async *pages() {
-      throw new ExtractionError("UNSUPPORTED", "@tradewire/binance is not available yet", false);
-    },
+    limiter,
+    pages: (req) =>
+      klinePages(clients[req.market], {
+        market: req.market,
+        symbol: req.symbol,
+        interval: req.interval,
+        startTime: req.startTime,
+        endTime: req.endTime,
+        limit: MAX_KLINES_LIMIT[req.market],
+        signal: req.signal,
+      }),
   };
 }

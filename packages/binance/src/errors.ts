@@ -1,0 +1,43 @@
+export type BinanceErrorCode =
+  | "RATE_LIMITED"
+  | "IP_BANNED"
+  | "TIMEOUT"
+  | "NETWORK"
+  | "SERVER"
+  | "REJECTED"
+  | "INVALID_RESPONSE";
+
+/** Binance error codes mapped to what they mean for an operator. */
+const REASONS: Record<number, string> = {
+  [-1003]: "too many requests (request weight over the limit)",
+  [-1013]: "order rejected by an exchange filter (price, lot size or notional)",
+  [-1021]: "timestamp outside recvWindow: check the clock",
+  [-1100]: "illegal characters in a parameter",
+  [-1121]: "invalid symbol",
+  [-1130]: "invalid data sent for a parameter",
+  [-2010]: "new order rejected (e.g. insufficient balance)",
+  [-2011]: "cancel rejected (unknown order)",
+  [-2013]: "order does not exist",
+  [-2014]: "API key format invalid",
+  [-2015]: "invalid API key, IP or permissions",
+  [-2019]: "margin is insufficient",
+  [-4164]: "order notional below the minimum (MIN_NOTIONAL)",
+};
+
+export function describeBinanceCode(code: number): string | undefined {
+  return REASONS[code];
+}
+
+/** Every failure of a Binance call: a `code` to branch on, whether a retry may help, and the exchange's own code. */
+export class BinanceError extends Error {
+  override readonly name = "BinanceError";
+  constructor(
+    readonly code: BinanceErrorCode,
+    message: string,
+    readonly retryable: boolean,
+    readonly details: { status?: number; binanceCode?: number; path?: string; retryAfterMs?: number } = {},
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,190 @@
+import { readFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { sharedDataDir } from "../shared-data.js";
+import { firstAtOrAfter, intervalMs, type KlineRow12 } from "./candles.js";
+
+export interface Fault {
+  /** HTTP status to answer with (429, 418, 500, 503...), or "drop" to destroy the socket. */
+  kind: number | "drop";
+  /** For 429/418: seconds in Retry-After. */
+  retryAfterS?: number;
+  /** Delay before answering (slow response). */
+  delayMs?: number;
+}
+
+export interface FakeBinanceRestOptions {
+  /** `${market}:${symbol}:${interval}` → rows, e.g. "spot:BTCUSDT:1m". */
+  series: Record<string, KlineRow12[]>;
+  /** The fake's clock (ms): candles whose close time is not past are still forming and not served. */
+  now?: () => number;
+  /** Per-minute request-weight limit; beyond it 429 with Retry-After, and 418 if called again while limited. */
+  weightLimit?: number;
+  /** Serve the still-forming candle (Binance does); default false so tests can assert the extractor never stores it. */
+  serveForming?: boolean;
+}
+
+export interface FakeBinanceRest {
+  url: string;
+  close(): Promise<void>;
+  /** Every request: path, query and the status answered. */
+  requests: { path: string; query: Record<string, string>; status: number }[];
+  /** Queues faults for the next requests, one per request. */
+  fail(...faults: Fault[]): void;
+  /** The most weight used within one minute so far. */
+  maxWeightInMinute(): number;
+}
+
+const WEIGHTS: Record<string, (q: URLSearchParams) => number> = {
+  "/api/v3/klines": () => 2,
+  "/fapi/v1/klines": (q) => {
+    const l = Number(q.get("limit") ?? 500);
+    return l < 100 ? 1 : l < 500 ? 2 : l <= 1000 ? 5 : 10;
+  },
+  "/api/v3/exchangeInfo": () => 20,
+  "/api/v3/time": () => 1,
+};
+
+/** A fake Binance REST server on loopback, faithful where the extractor and the client depend on it. */
+export async function startFakeBinanceRest(opts: FakeBinanceRestOptions): Promise<FakeBinanceRest> {
+  const now = opts.now ?? Date.now;
+  const faults: Fault[] = [];
+  const requests: FakeBinanceRest["requests"] = [];
+  let minute = 0;
+  let used = 0;
+  let maxUsed = 0;
+  let limitedUntil = 0;
+
+  const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+    res.writeHead(status, {
+      "content-type": "application/json",
+      "x-mbx-used-weight-1m": String(used),
+      ...headers,
+    });
+    res.end(JSON.stringify(body));
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const query = Object.fromEntries(url.searchParams);
+    const record = (status: number) => requests.push({ path: url.pathname, query, status });
+    const fault = faults.shift();
+    if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
+    if (fault?.kind === "drop") {
+      record(0);
+      req.socket.destroy();
+      return;
+    }
+    const m = Math.floor(Date.now() / 60_000);
+    if (m !== minute) {
+      minute = m;
+      used = 0;
+    }
+    if (Date.now() < limitedUntil) {
+      record(418);
+      return json(
+        res,
+        418,
+        { code: -1003, msg: "Way too many requests; IP banned." },
+        { "retry-after": "120" },
+      );
+    }
+    used += (WEIGHTS[url.pathname] ?? (() => 1))(url.searchParams);
+    maxUsed = Math.max(maxUsed, used);
+    if (opts.weightLimit !== undefined && used > opts.weightLimit) {
+      limitedUntil = (m + 1) * 60_000;
+      record(429);
+      return json(
+        res,
+        429,
+        { code: -1003, msg: "Too many requests." },
+        { "retry-after": String(Math.ceil((limitedUntil - Date.now()) / 1000)) },
+      );
+    }
+    if (fault && typeof fault.kind === "number") {
+      record(fault.kind);
+      const headers: Record<string, string> =
+        fault.retryAfterS === undefined ? {} : { "retry-after": String(fault.retryAfterS) };
+      return fault.kind >= 500
+        ? (res.writeHead(fault.kind, { "content-type": "text/html", ...headers }),
+          res.end("<html>error</html>"))
+        : json(res, fault.kind, { code: -1003, msg: "scripted fault" }, headers);
+    }
+    switch (url.pathname) {
+      case "/api/v3/time":
+        record(200);
+        return json(res, 200, { serverTime: now() });
+      case "/api/v3/exchangeInfo":
+        record(200);
+        return json(
+          res,
+          200,
+          JSON.parse(
+            readFileSync(
+              join(
+                sharedDataDir(),
+                "binance/binance-payloads/exchangeInfo/spot_exchangeInfo_2024-09-08_BTCUSDT_ETHUSDT_trimmed.json",
+              ),
+              "utf8",
+            ),
+          ),
+        );
+      case "/api/v3/klines":
+      case "/fapi/v1/klines": {
+        const market = url.pathname.startsWith("/fapi") ? "futures" : "spot";
+        const max = market === "spot" ? 1000 : 1500;
+        const limit = Number(url.searchParams.get("limit") ?? 500);
+        if (!Number.isInteger(limit) || limit < 1 || limit > max) {
+          record(400);
+          return json(res, 400, {
+            code: -1130,
+            msg: `Invalid data sent for a parameter: limit must be 1..${max}.`,
+          });
+        }
+        const symbol = url.searchParams.get("symbol") ?? "";
+        const interval = url.searchParams.get("interval") ?? "";
+        const rows = opts.series[`${market}:${symbol}:${interval}`];
+        if (!rows) {
+          record(400);
+          return json(res, 400, { code: -1121, msg: "Invalid symbol." });
+        }
+        const start = Number(url.searchParams.get("startTime") ?? rows[0]?.[0] ?? 0);
+        const end = Number(url.searchParams.get("endTime") ?? Number.MAX_SAFE_INTEGER);
+        const out: KlineRow12[] = [];
+        for (let i = firstAtOrAfter(rows, start); i < rows.length && out.length < limit; i++) {
+          const row = rows[i] as KlineRow12;
+          if (row[0] > end) break;
+          if (!opts.serveForming && row[6] >= now()) break;
+          out.push(row);
+        }
+        intervalMs(interval);
+        record(200);
+        return json(res, 200, out);
+      }
+      default:
+        record(404);
+        return json(res, 404, { code: -1, msg: `fake Binance has no ${url.pathname}` });
+    }
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      res.writeHead(500);
+      res.end(String(error));
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    fail: (...f) => void faults.push(...f),
+    maxWeightInMinute: () => maxUsed,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,118 @@
+import { PassThrough } from "node:stream";
+import { connect } from "@nats-io/transport-node";
+import { captureLogger } from "@tradewire/logger";
+import { BatchExtractionCompleted, ExtractionCompleted } from "@tradewire/schemas";
+import {
+  type FakeBinanceRest,
+  loadCandleFile,
+  natsNamespace,
+  pgSchema,
+  startFakeBinanceRest,
+  waitFor,
+} from "@tradewire/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createBinanceSource } from "../src/binance-source.js";
+import { runCli } from "../src/run-cli.js";
+import { countStored } from "../src/storage/index.js";
+
+// The "done when" of the extractor: the real 1m BTCUSDT file (66,087 candles with the real
+// 80-minute halt) served by the fake Binance through the production source (rate limiter, retries).
+const FILE = "binance_spot_BTC_USDT-1m_2023-03-16_to_2023-05-01_freqtrade_WITH_GAP.json";
+let fake: FakeBinanceRest;
+let db: Awaited<ReturnType<typeof pgSchema>>;
+let ns: Awaited<ReturnType<typeof natsNamespace>>;
+beforeAll(async () => {
+  fake = await startFakeBinanceRest({ series: { "spot:BTCUSDT:1m": loadCandleFile(FILE, "1m") } });
+  db = await pgSchema("kxfake");
+  ns = await natsNamespace("kxfake");
+});
+afterAll(async () => {
+  await fake.close();
+  await db.cleanup();
+  await ns.cleanup();
+});
+
+function io() {
+  const stderr = new PassThrough();
+  let err = "";
+  stderr.on("data", (c: Buffer) => {
+    err += c.toString();
+  });
+  const cap = captureLogger("kline-extractor");
+  return {
+    cap,
+    err: () => err,
+    io: {
+      env: {
+        DATABASE_URL: db.url,
+        NATS_URL: ns.url,
+        TRADEWIRE_NAMESPACE: ns.namespace,
+        BINANCE_HTTP_BASE: fake.url,
+        BINANCE_WEIGHT_LIMIT: "1200",
+      },
+      stdout: new PassThrough(),
+      stderr,
+      logger: cap.logger,
+      makeSource: createBinanceSource,
+    },
+  };
+}
+
+const range = ["--interval", "1m", "--start", "2023-03-16", "--end", "2023-05-02"];
+
+describe("kline-extractor against the fake Binance", () => {
+  it("backfills every candle once, gap-fill reports the real halt unfillable, a re-run writes nothing, events carry the counts", async () => {
+    const nc = await connect({ servers: ns.url });
+    const events: unknown[] = [];
+    const sub = nc.subscribe(`${ns.namespace}.binance.extraction.>`, {
+      callback: (_e, m) => void events.push(m.json()),
+    });
+    await nc.flush();
+
+    const first = io();
+    expect((await runCli(["backfill", "--symbols", "BTCUSDT,NOPEUSDT", ...range], first.io)).exitCode).toBe(
+      1,
+    );
+    expect(await countStored(db.pool, { market: "spot", symbol: "BTCUSDT", interval: "1m" })).toBe(66_087);
+    expect(first.err()).toContain(
+      "error NOPEUSDT: REJECTED: GET /api/v3/klines rejected: -1121 Invalid symbol.",
+    );
+    // F43: the whole backfill stayed within its share of a 1200/min weight limit, with no 429.
+    expect(fake.maxWeightInMinute()).toBeLessThanOrEqual(600);
+    expect(fake.requests.filter((r) => r.status === 429 || r.status === 418)).toEqual([]);
+
+    const gap = io();
+    expect((await runCli(["gap-fill", "--symbols", "BTCUSDT", "--interval", "1m"], gap.io)).exitCode).toBe(0);
+    const again = io();
+    await runCli(["backfill", "--symbols", "BTCUSDT", ...range], again.io);
+    expect(again.cap.find("extraction run complete")[0]).toMatchObject({ written: 0 });
+
+    await waitFor("all events", () => events.length >= 5);
+    const singles = events
+      .map((e) => ExtractionCompleted.safeParse(e))
+      .filter((r) => r.success)
+      .map((r) => r.data);
+    const batches = events
+      .map((e) => BatchExtractionCompleted.safeParse(e))
+      .filter((r) => r.success)
+      .map((r) => r.data);
+    const btcBackfill = singles.find((e) => e.symbol === "BTCUSDT" && e.extraction_type === "klines");
+    expect(btcBackfill).toMatchObject({
+      success: true,
+      metrics: { records_fetched: 66_087, records_written: 66_087 },
+    });
+    expect(singles.find((e) => e.symbol === "NOPEUSDT")).toMatchObject({
+      success: false,
+      errors: [expect.stringContaining("-1121")],
+    });
+    const gapEvent = singles.find((e) => e.extraction_type === "klines_gap_filling");
+    expect(gapEvent).toMatchObject({ success: true, metrics: { gaps_found: 80, gaps_filled: 0 } });
+    expect(batches[0]).toMatchObject({
+      event_type: "batch_extraction_completed",
+      symbols: ["BTCUSDT", "NOPEUSDT"],
+      success: false,
+    });
+    sub.unsubscribe();
+    await nc.close();
+  }, 120_000);
+});
