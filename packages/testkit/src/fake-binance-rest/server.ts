@@ -106,10 +106,11 @@ export async function startFakeBinanceRest(opts: FakeBinanceRestOptions): Promis
       record(fault.kind);
       const headers: Record<string, string> =
         fault.retryAfterS === undefined ? {} : { "retry-after": String(fault.retryAfterS) };
-      return fault.kind >= 500
-        ? (res.writeHead(fault.kind, { "content-type": "text/html", ...headers }),
-          res.end("<html>error</html>"))
-        : json(res, fault.kind, { code: -1003, msg: "scripted fault" }, headers);
+      if (fault.kind < 500) return json(res, fault.kind, { code: -1003, msg: "scripted fault" }, headers);
+      // Binance answers 5xx with HTML, not JSON.
+      res.writeHead(fault.kind, { "content-type": "text/html", ...headers });
+      res.end("<html>error</html>");
+      return;
     }
     switch (url.pathname) {
       case "/api/v3/time":
