@@ -58,11 +58,20 @@ function lastJsonObject(text) {
   return undefined;
 }
 
+/** Suites beyond the packages': the end-to-end pipeline, run from the repository root. */
+const extraSuites = [
+  { name: "pipeline", dir: root, command: [process.execPath, "--import", "tsx", "e2e/pipeline.bench.ts"] },
+].filter((s) => only.length === 0 || only.includes(s.name));
+
 const suites = [];
-for (const pkg of workspacePackages()) {
+for (const pkg of [
+  ...workspacePackages().map((p) => ({ ...p, command: ["pnpm", "run", "--silent", "bench"] })),
+  ...extraSuites,
+]) {
   console.error(`[bench] ${pkg.name}`);
   const started = Date.now();
-  const run = spawnSync("pnpm", ["run", "--silent", "bench"], {
+  const [cmd, ...args] = pkg.command;
+  const run = spawnSync(cmd, args, {
     cwd: pkg.dir,
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],
