@@ -2,6 +2,12 @@ export type { BackoffOptions } from "./backoff.js";
 export { backoffDelay, sleep, TimeoutError, withTimeout } from "./backoff.js";
 export type { RouteHandler, RouteParams } from "./http.js";
 export { HttpServer, PortInUseError, readJsonBody, sendJson } from "./http.js";
-export type { Dependency, ServiceHealth, ShutdownStep, SupervisorOptions } from "./supervisor.js";
+export type {
+  CommonServiceSettings,
+  Dependency,
+  ServiceHealth,
+  ShutdownStep,
+  SupervisorOptions,
+} from "./supervisor.js";
 export { Supervisor } from "./supervisor.js";
 export type { TaskContext, TaskSnapshot, TaskSpec, TaskState } from "./task.js";

@@ -46,6 +46,13 @@ export interface ServiceHealth {
   details: Record<string, unknown>;
 }
 
+/** The settings every service reads from `commonEnv` in @tradewire/config. */
+export interface CommonServiceSettings {
+  HTTP_PORT: number;
+  HEARTBEAT_INTERVAL_S: number;
+  SHUTDOWN_TIMEOUT_MS: number;
+}
+
 /**
  * Owns every long-lived task of a service: restarts crashes with backoff, detects stalls, logs a
  * heartbeat, serves /healthz /ready /metrics, and shuts down in order within bounds.
@@ -97,6 +104,23 @@ export class Supervisor {
       const text = await this.metrics.metrics();
       res.writeHead(200, { "content-type": this.metrics.contentType });
       res.end(text);
+    });
+  }
+
+  /** A supervisor configured from a service's common settings. */
+  static forService(
+    service: string,
+    logger: Logger,
+    settings: CommonServiceSettings,
+    opts: { handleSignals?: boolean } = {},
+  ): Supervisor {
+    return new Supervisor({
+      service,
+      logger,
+      httpPort: settings.HTTP_PORT,
+      heartbeatIntervalMs: settings.HEARTBEAT_INTERVAL_S * 1000,
+      shutdownTimeoutMs: settings.SHUTDOWN_TIMEOUT_MS,
+      handleSignals: opts.handleSignals ?? true,
     });
   }
 

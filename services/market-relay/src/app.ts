@@ -7,14 +7,7 @@ import { BOOK_INTERVAL_MS, MarketSimulator } from "./simulator.js";
 
 /** Wires the relay: NATS, the market source (the simulator for now) and the summary loop. */
 export async function startRelay(cfg: Config, logger: Logger, opts: { handleSignals?: boolean } = {}) {
-  const supervisor = new Supervisor({
-    service: "market-relay",
-    logger,
-    httpPort: cfg.HTTP_PORT,
-    heartbeatIntervalMs: cfg.HEARTBEAT_INTERVAL_S * 1000,
-    shutdownTimeoutMs: cfg.SHUTDOWN_TIMEOUT_MS,
-    handleSignals: opts.handleSignals ?? true,
-  });
+  const supervisor = Supervisor.forService("market-relay", logger, cfg, opts);
   const log = logger.child({ component: "relay" });
   const bus = await Bus.connect({
     servers: cfg.NATS_URL,

@@ -14,14 +14,7 @@ import { warmUp } from "./warmup.js";
 
 /** Wires the service: warm-up, one market-data subscription per owned symbol, evaluation, outbox. */
 export async function startStrategies(cfg: Config, logger: Logger, opts: { handleSignals?: boolean } = {}) {
-  const supervisor = new Supervisor({
-    service: "realtime-strategies",
-    logger,
-    httpPort: cfg.HTTP_PORT,
-    heartbeatIntervalMs: cfg.HEARTBEAT_INTERVAL_S * 1000,
-    shutdownTimeoutMs: cfg.SHUTDOWN_TIMEOUT_MS,
-    handleSignals: opts.handleSignals ?? true,
-  });
+  const supervisor = Supervisor.forService("realtime-strategies", logger, cfg, opts);
   const log = logger.child({ component: "strategies" });
   const params = StrategyParams.parse(JSON.parse(cfg.STRATEGY_PARAMS));
   const strategies = buildStrategies(enabledStrategies(cfg), params);

@@ -7,6 +7,7 @@ import { natsNamespace, pgSchema, waitFor } from "@tradewire/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startStrategies } from "../src/app.js";
 import { ConfigSchema } from "../src/config.js";
+import { STRATEGY_NAMES } from "../src/strategies/names.js";
 
 let nats: Awaited<ReturnType<typeof natsNamespace>>;
 let db: Awaited<ReturnType<typeof pgSchema>>;
@@ -46,16 +47,7 @@ async function start(extra: Record<string, string>) {
 
 const onlyStrategies = (...enabled: string[]) =>
   Object.fromEntries(
-    [
-      "orderbook_skew",
-      "spread_liquidity",
-      "trade_momentum",
-      "ema_pullback_continuation",
-      "momentum_pulse",
-      "rsi_extreme_reversal",
-      "bollinger_breakout",
-      "multi_timeframe_trend",
-    ].map((n) => [`STRATEGY_ENABLED_${n.toUpperCase()}`, String(enabled.includes(n))]),
+    STRATEGY_NAMES.map((n) => [`STRATEGY_ENABLED_${n.toUpperCase()}`, String(enabled.includes(n))]),
   );
 
 async function storedSignals(): Promise<{ msgId: string | undefined; signal: TradingSignal }[]> {

@@ -21,14 +21,7 @@ export const INTENTS_DURABLE = "trade-engine-intents";
 
 /** Wires the engine: PostgreSQL, NATS streams and consumers, prices, kill switch and HTTP API. */
 export async function startEngine(cfg: Config, logger: Logger, opts: { handleSignals?: boolean } = {}) {
-  const supervisor = new Supervisor({
-    service: "trade-engine",
-    logger,
-    httpPort: cfg.HTTP_PORT,
-    heartbeatIntervalMs: cfg.HEARTBEAT_INTERVAL_S * 1000,
-    shutdownTimeoutMs: cfg.SHUTDOWN_TIMEOUT_MS,
-    handleSignals: opts.handleSignals ?? true,
-  });
+  const supervisor = Supervisor.forService("trade-engine", logger, cfg, opts);
   const log = logger.child({ component: "engine" });
   const store = EngineStore.connect(cfg.DATABASE_URL, cfg.CLAIM_LEASE_SECONDS);
   await store.migrate();

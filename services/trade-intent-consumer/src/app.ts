@@ -25,14 +25,7 @@ export async function startIntentService(
   const mode = cfg.TRADE_INTENT_SAFE_DRAIN
     ? "SAFE_DRAIN (validate, log and ack; NOTHING is forwarded to execution)"
     : "forwarding";
-  const supervisor = new Supervisor({
-    service: "trade-intent-consumer",
-    logger,
-    httpPort: cfg.HTTP_PORT,
-    heartbeatIntervalMs: cfg.HEARTBEAT_INTERVAL_S * 1000,
-    shutdownTimeoutMs: cfg.SHUTDOWN_TIMEOUT_MS,
-    handleSignals: opts.handleSignals ?? true,
-  });
+  const supervisor = Supervisor.forService("trade-intent-consumer", logger, cfg, opts);
   const log = logger.child({ component: "intents" });
   const reader = connectRedis(cfg.REDIS_URL, "reader", log);
   const admin = connectRedis(cfg.REDIS_URL, "admin", log);
