@@ -59,8 +59,9 @@ export class BatchProcessor {
     const forwards: Promise<string | undefined>[] = [];
     let drained = 0;
 
+    this.count("processed", entries.length);
+    const debug = this.deps.log.isLevelEnabled("debug");
     for (const entry of entries) {
-      this.count("processed");
       if (entry.fields === null) {
         log.warn("pending entry was deleted from the stream; acking", { entryId: entry.id });
         ack.push(entry.id);
@@ -99,7 +100,7 @@ export class BatchProcessor {
         case "forward":
           if (cfg.TRADE_INTENT_SAFE_DRAIN) {
             drained += 1;
-            this.drain(outcome.intent);
+            if (debug) this.logDrained(outcome.intent);
             ack.push(entry.id);
           } else {
             forwards.push(this.forward(entry.id, outcome.intent, outcome.ageMs));
@@ -117,6 +118,7 @@ export class BatchProcessor {
       for (const id of ack) this.deps.metrics.latency.observe((ackedAt - entryIdMs(id)) / 1000);
     }
     const failed = forwards.length - forwarded.filter((id) => id !== undefined).length;
+    if (drained) this.count("skippedDrain", drained);
     // One info line per batch: per-intent lines are debug, so logging never caps throughput.
     this.deps.log.info("intent batch settled", {
       entries: entries.length,
@@ -138,14 +140,15 @@ export class BatchProcessor {
         msgId: intentId,
       });
       this.count("forwarded");
-      this.deps.log.debug("intent forwarded", {
-        intentId,
-        symbol: intent.symbol,
-        action: intent.action,
-        ageMs,
-        streamSeq: pub.seq,
-        duplicate: pub.duplicate,
-      });
+      if (this.deps.log.isLevelEnabled("debug"))
+        this.deps.log.debug("intent forwarded", {
+          intentId,
+          symbol: intent.symbol,
+          action: intent.action,
+          ageMs,
+          streamSeq: pub.seq,
+          duplicate: pub.duplicate,
+        });
       return entryId;
     } catch (error) {
       this.count("publishFailed");
@@ -154,8 +157,7 @@ export class BatchProcessor {
     }
   }
 
-  private drain(intent: TradeIntent): void {
-    this.count("skippedDrain");
+  private logDrained(intent: TradeIntent): void {
     this.deps.log.debug("intent drained in SAFE_DRAIN mode; not forwarded", {
       intentId: intent.intent_id,
       symbol: intent.symbol,
