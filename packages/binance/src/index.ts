@@ -2,6 +2,8 @@ export type { BinanceErrorCode } from "./errors.js";
 export { BinanceError, describeBinanceCode } from "./errors.js";
 export type { BinanceKline, KlinesRequest } from "./klines.js";
 export { fetchKlines, klinePages, MAX_KLINES_LIMIT, parseKlines } from "./klines.js";
+export type { NormalizeResult } from "./normalize.js";
+export { normalizeStreamEvent, parseStreamName } from "./normalize.js";
 export type { RateLimiterOptions } from "./rate-limiter.js";
 export { WeightRateLimiter } from "./rate-limiter.js";
 export type { BinanceRestOptions, QueryParams } from "./rest.js";

@@ -5,6 +5,7 @@ import { Supervisor, sleep } from "@tradewire/supervisor";
 import pg from "pg";
 import { Counter, Histogram } from "prom-client";
 import { type Config, enabledStrategies } from "./config.js";
+import { EnvelopeReader, SocketEnvelope } from "./envelope.js";
 import { Evaluator } from "./evaluator.js";
 import { SignalOutbox } from "./outbox.js";
 import { shardSymbols } from "./shard.js";
@@ -84,6 +85,29 @@ export async function startStrategies(cfg: Config, logger: Logger, opts: { handl
               perKind[m.data.kind] = (perKind[m.data.kind] ?? 0) + 1;
               messages.inc({ kind: m.data.kind });
               evaluator.onMarketData(state, m.data, m.receivedAt);
+            },
+          },
+          ctx,
+        ),
+    });
+  }
+  if (cfg.ENVELOPE_SUBJECT !== "") {
+    const envelopes = new EnvelopeReader(log);
+    supervisor.addTask({
+      name: "socket-envelopes",
+      run: (ctx) =>
+        bus.runSubscription(
+          {
+            subject: cfg.ENVELOPE_SUBJECT,
+            schema: SocketEnvelope,
+            schemaName: "SocketEnvelope",
+            handler: (m) => {
+              const data = envelopes.read(m.data, m.receivedAt);
+              const state = data && states.get(data.symbol);
+              if (!data || !state) return;
+              perKind[data.kind] = (perKind[data.kind] ?? 0) + 1;
+              messages.inc({ kind: data.kind });
+              evaluator.onMarketData(state, data, m.receivedAt);
             },
           },
           ctx,

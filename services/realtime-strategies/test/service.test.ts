@@ -150,3 +150,41 @@ describe("realtime-strategies service", () => {
     ).toBe("warn");
   });
 });
+
+describe("legacy socket envelope input", () => {
+  it("normalizes raw Binance events from the envelope subject and signals on them", async () => {
+    await start({ WARMUP_ENABLED: "false", ...onlyStrategies("orderbook_skew") });
+    const envelope = {
+      stream: "btcusdt@depth20@100ms",
+      data: {
+        lastUpdateId: 1,
+        bids: [
+          ["30000.00", "9.0"],
+          ["29999.99", "9.0"],
+        ],
+        asks: [
+          ["30000.01", "1.0"],
+          ["30000.02", "1.0"],
+        ],
+      },
+      timestamp: new Date().toISOString(),
+      message_id: "m-1",
+      source: "socket-client",
+      version: "1.0",
+    };
+    await waitFor(
+      "signal from the envelope",
+      async () => {
+        bus.nc.publish(`${nats.namespace}.binance.websocket.data`, JSON.stringify(envelope));
+        return (await storedSignals()).length > 0;
+      },
+      10_000,
+      200,
+    );
+    expect((await storedSignals())[0]?.signal).toMatchObject({
+      strategy_id: "orderbook_skew",
+      symbol: "BTCUSDT",
+      action: "buy",
+    });
+  });
+});
