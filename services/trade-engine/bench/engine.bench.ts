@@ -1,0 +1,148 @@
+// Signals/s through the full paper pipeline (parse, dedup, risk, fill, persist, ack) and the
+// publish -> orders.filled latency, next to a bare JetStream publish -> consume -> ack loop over the
+// same number of messages in the same run. Prints one JSON object.
+import { Writable } from "node:stream";
+import { Bus, STREAMS } from "@tradewire/bus";
+import { parseConfig } from "@tradewire/config";
+import { createLogger, createSilentLogger } from "@tradewire/logger";
+import { MarketData, OrderEvent, subjects, TradingSignal } from "@tradewire/schemas";
+import { natsNamespace, pgSchema, waitFor } from "@tradewire/testkit";
+import { startEngine } from "../src/app.js";
+import { ConfigSchema } from "../src/config.js";
+
+const N = Number(process.env.BENCH_SIGNALS ?? 2_000);
+const RATE = Number(process.env.BENCH_SIGNAL_RATE ?? 100);
+const ns = await natsNamespace("engbench");
+const db = await pgSchema("engbench");
+const bus = await Bus.connect({
+  servers: ns.url,
+  name: "bench",
+  logger: createSilentLogger(),
+  namespace: ns.namespace,
+});
+const r3 = (n: number) => Math.round(n * 1000) / 1000;
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length * p)] ?? Number.NaN;
+
+// Baseline: bare JetStream publish (acks in flight) -> pull consume -> ack.
+const bareStream = { ...STREAMS.signals, name: "BENCH_BARE", subjects: ["bench.bare"] };
+await bus.ensureStream(bareStream);
+await bus.ensureConsumer(bareStream, "bare");
+const t0 = performance.now();
+await Promise.all(
+  Array.from({ length: N }, (_, i) =>
+    bus.js.publish(`${ns.namespace}.bench.bare`, JSON.stringify({ i }), { msgID: `b${i}` }),
+  ),
+);
+const bareConsumer = await bus.js.consumers.get(`${ns.namespace}_BENCH_BARE`, `${ns.namespace}_bare`);
+const msgs = await bareConsumer.consume({ max_messages: 100 });
+let got = 0;
+for await (const m of msgs) {
+  m.ack();
+  if (++got === N) break;
+}
+const bareRate = N / ((performance.now() - t0) / 1000);
+
+const cfg = parseConfig("bench", ConfigSchema, {
+  NATS_URL: ns.url,
+  TRADEWIRE_NAMESPACE: ns.namespace,
+  DATABASE_URL: db.url,
+  HTTP_PORT: "0",
+  COOLDOWN_SECONDS: "0",
+  MAX_NOTIONAL_PER_SYMBOL: "1e12",
+  MAX_PORTFOLIO_EXPOSURE: "1e12",
+  DAILY_LOSS_LIMIT: "1e12",
+});
+const engine = await startEngine(
+  cfg,
+  createLogger({
+    service: "bench",
+    format: "json",
+    level: "warn",
+    stream: new Writable({ write: (_c, _e, cb) => cb() }),
+  }),
+  { handleSignals: false },
+);
+const quote = () =>
+  bus.publish(subjects.marketData("BTCUSDT", "bookTicker"), MarketData, {
+    venue: "binance",
+    market: "spot",
+    kind: "bookTicker",
+    symbol: "BTCUSDT",
+    eventTime: Date.now(),
+    receiveTime: Date.now(),
+    updateId: 1,
+    bidPrice: "30000.00",
+    bidQty: "1",
+    askPrice: "30000.01",
+    askQty: "1",
+  });
+const ticker = setInterval(quote, 100);
+quote();
+await waitFor("quote", () => engine.prices.get("BTCUSDT") !== undefined);
+const sentAt = new Map<string, number>();
+const latencies: number[] = [];
+const sub = bus.nc.subscribe(`${ns.namespace}.${subjects.orderEvent("filled")}`, {
+  callback: (_e, m) => {
+    const t = sentAt.get(OrderEvent.parse(m.json()).signal_id);
+    if (t !== undefined) latencies.push(performance.now() - t);
+  },
+});
+const signal = (id: string, i: number) => ({
+  signal_id: id,
+  strategy_id: "bench",
+  symbol: "BTCUSDT",
+  action: i % 2 ? "sell" : "buy",
+  confidence: 0.8,
+  timestamp: Date.now(),
+});
+
+// Throughput: all N published with acks in flight, until every fill event arrived.
+const t1 = performance.now();
+await Promise.all(
+  Array.from({ length: N }, (_, i) => {
+    sentAt.set(`t${i}`, performance.now());
+    return bus.publishDurable(subjects.signal(), TradingSignal, signal(`t${i}`, i), { msgId: `t${i}` });
+  }),
+);
+await waitFor("all filled", () => latencies.length >= N, 120_000, 20);
+const rate = N / ((performance.now() - t1) / 1000);
+
+// Latency at a steady rate.
+latencies.length = 0;
+const steady = RATE * 10;
+const t2 = performance.now();
+for (let i = 0; i < steady; i++) {
+  sentAt.set(`l${i}`, performance.now());
+  await bus.publishDurable(subjects.signal(), TradingSignal, signal(`l${i}`, i), { msgId: `l${i}` });
+  const wait = t2 + ((i + 1) * 1000) / RATE - performance.now();
+  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+}
+await waitFor("steady fills", () => latencies.length >= steady, 60_000, 20);
+sub.unsubscribe();
+clearInterval(ticker);
+await engine.stop("bench");
+await bus.drain();
+await ns.cleanup();
+await db.cleanup();
+console.log(
+  JSON.stringify({
+    name: "trade-engine",
+    results: [
+      {
+        metric: "signals/s, full paper pipeline (target >= 0.2 of bare)",
+        value: Math.round(rate),
+        unit: "signals/s",
+        baseline: Math.round(bareRate),
+        ratio: r3(rate / bareRate),
+      },
+      { metric: `p50 publish -> orders.filled at ${RATE}/s`, value: r3(pct(latencies, 0.5)), unit: "ms" },
+      {
+        metric: `p99 publish -> orders.filled at ${RATE}/s (target <= 5 ms at 1,000/s)`,
+        value: r3(pct(latencies, 0.99)),
+        unit: "ms",
+      },
+    ],
+  }),
+);
+process.exit(0);
