@@ -3,6 +3,8 @@ export { Bus } from "./bus.js";
 export type { BusErrorCode } from "./errors.js";
 export { BusError } from "./errors.js";
 export type { DurableConsumerOptions } from "./jetstream.js";
+export type { LeaseOptions } from "./lease.js";
+export { LeaderLease } from "./lease.js";
 export type { CoreMessage, DeadLetterRecord, DurableMessage, LoopContext } from "./messages.js";
 export { Namespace } from "./namespace.js";
 export type { StreamDefinition } from "./streams.js";

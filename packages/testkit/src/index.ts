@@ -2,6 +2,8 @@ export type { KlineRow12 } from "./fake-binance-rest/candles.js";
 export { firstAtOrAfter, intervalMs, loadCandleFile } from "./fake-binance-rest/candles.js";
 export type { FakeBinanceRest, FakeBinanceRestOptions, Fault } from "./fake-binance-rest/server.js";
 export { startFakeBinanceRest } from "./fake-binance-rest/server.js";
+export type { FakeBinanceWs, FakeBinanceWsOptions, FakeConnection } from "./fake-binance-ws.js";
+export { startFakeBinanceWs } from "./fake-binance-ws.js";
 export { uniqueName } from "./ids.js";
 export { freePort, NATS_URL, natsNamespace, PrivateNatsServer } from "./nats.js";
 export { DATABASE_URL, pgSchema, withSearchPath } from "./postgres.js";

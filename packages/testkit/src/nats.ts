@@ -11,7 +11,7 @@ export const NATS_URL = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
 
 /**
  * A namespace for one test on the shared NATS server: give it to `Bus.connect({ namespace })`.
- * `cleanup()` deletes every stream the test created under it.
+ * `cleanup()` deletes every stream (and KV bucket) the test created under it.
  */
 export async function natsNamespace(
   prefix = "t",
@@ -25,7 +25,9 @@ export async function natsNamespace(
       try {
         const jsm = await jetstreamManager(nc);
         for await (const info of jsm.streams.list()) {
-          if (info.config.name.startsWith(`${namespace}_`)) await jsm.streams.delete(info.config.name);
+          const name = info.config.name;
+          if (name.startsWith(`${namespace}_`) || name.startsWith(`KV_${namespace}_`))
+            await jsm.streams.delete(name);
         }
       } finally {
         await nc.close();

@@ -1,18 +1,52 @@
+import { hostname } from "node:os";
 import { commonEnv, env, natsEnv } from "@tradewire/config";
 import { z } from "zod";
 
+const DEFAULT_WS_BASE = {
+  spot: "wss://stream.binance.com:9443",
+  futures: "wss://fstream.binance.com",
+} as const;
+
 /** The only place this service reads its environment. */
-export const ConfigSchema = z.object({
-  ...commonEnv,
-  ...natsEnv,
-  TRADEWIRE_NAMESPACE: env.string(""),
-  SYMBOLS: env.list(["BTCUSDT", "ETHUSDT"], { upper: true }),
-  /** Only the simulator is implemented so far; live and replay are refused at start. */
-  MARKET_SOURCE: env.enum(["simulator"] as const, "simulator"),
-  BINANCE_MARKET: env.enum(["spot", "futures"] as const, "spot"),
-  SIM_SEED: env.int(42),
-  /** Book updates every 100 ms / SIM_SPEED; the simulated clock also runs SIM_SPEED times faster. */
-  SIM_SPEED: env.number(1, { min: 0.1, max: 1000 }),
-  SUMMARY_INTERVAL_S: env.int(30, { min: 1 }),
-});
+export const ConfigSchema = z
+  .object({
+    ...commonEnv,
+    ...natsEnv,
+    TRADEWIRE_NAMESPACE: env.string(""),
+    SYMBOLS: env.list(["BTCUSDT", "ETHUSDT"], { upper: true }),
+    /** `simulator` (default for development and the demo) or `live` Binance WebSocket streams. */
+    MARKET_SOURCE: env.enum(["simulator", "live"] as const, "simulator"),
+    BINANCE_MARKET: env.enum(["spot", "futures"] as const, "spot"),
+    /** Binance stream suffixes, as in `<symbol>@<stream>`. */
+    STREAMS: env.list(["depth20@100ms", "trade", "kline_1m", "bookTicker"]),
+    /** Empty: Binance's own base for BINANCE_MARKET. Tests and the demo point it at a fake. */
+    BINANCE_WS_BASE: env.string(""),
+    /** Binance allows 1024 streams per connection; more streams open more connections. */
+    MAX_STREAMS_PER_CONNECTION: env.int(200, { min: 1, max: 1024 }),
+    /** A stream silent this long is logged at warn and its connection recycled (F39). */
+    STALE_STREAM_S: env.number(30, { min: 0.5 }),
+    CONNECT_TIMEOUT_MS: env.int(10_000, { min: 100 }),
+    /** Binance cuts connections at 24 h: roll over before, opening the new one first. */
+    CONNECTION_MAX_AGE_S: env.int(23 * 3600, { min: 10 }),
+    /** One publisher per feed across replicas (NATS KV lease); off only for a single-replica setup. */
+    LEADER_ELECTION: env.bool(true),
+    LEASE_TTL_S: env.number(6, { min: 1 }),
+    /** This replica's name in the lease (the pod name). */
+    RELAY_ID: env.string(hostname()),
+    SIM_SEED: env.int(42),
+    /** Book updates every 100 ms / SIM_SPEED; the simulated clock also runs SIM_SPEED times faster. */
+    SIM_SPEED: env.number(1, { min: 0.1, max: 1000 }),
+    SUMMARY_INTERVAL_S: env.int(30, { min: 1 }),
+  })
+  .transform((c) => ({ ...c, BINANCE_WS_BASE: c.BINANCE_WS_BASE || DEFAULT_WS_BASE[c.BINANCE_MARKET] }));
 export type Config = z.output<typeof ConfigSchema>;
+
+/** The lease key: one feed = one venue market and stream set, whatever replica serves it. */
+export function feedId(
+  cfg: Pick<Config, "BINANCE_MARKET" | "MARKET_SOURCE" | "SYMBOLS" | "STREAMS">,
+): string {
+  const set = [...cfg.SYMBOLS].sort().join(",") + "|" + [...cfg.STREAMS].sort().join(",");
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < set.length; i++) hash = Math.imul(hash ^ set.charCodeAt(i), 0x01000193) >>> 0;
+  return `binance.${cfg.BINANCE_MARKET}.${cfg.MARKET_SOURCE}.${hash.toString(16)}`;
+}

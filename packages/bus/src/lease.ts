@@ -1,0 +1,112 @@
+import { type KV, Kvm } from "@nats-io/kv";
+import type { Logger } from "@tradewire/logger";
+import type { Bus } from "./bus.js";
+import type { LoopContext } from "./messages.js";
+
+export interface LeaseOptions {
+  /** KV bucket (namespaced like streams); its max age is the lease TTL. */
+  bucket: string;
+  /** What is being led, e.g. the feed id; letters, digits, `-`, `_`, `.`, `=`, `/`. */
+  key: string;
+  /** Who holds it: stable and unique per replica (pod name). */
+  holder: string;
+  ttlMs: number;
+  logger: Logger;
+  onChange?: (leader: boolean) => void;
+}
+
+const WRONG_LAST_SEQUENCE = 10071;
+
+function isLostRace(error: unknown): boolean {
+  const e = error as { code?: unknown; message?: unknown; cause?: unknown };
+  return (
+    e?.code === WRONG_LAST_SEQUENCE ||
+    (typeof e?.message === "string" && /wrong last sequence|key exists/i.test(e.message)) ||
+    (e?.cause !== undefined && isLostRace(e.cause))
+  );
+}
+
+/**
+ * A leader lease in NATS KV: the holder renews its entry every TTL/3 with a compare-and-set on
+ * the revision; the entry expires with the bucket's max age when the holder dies, and a standby's
+ * `create` then succeeds. A holder that cannot renew steps down before its entry can expire, so
+ * two leaders never overlap by more than a renewal interval.
+ */
+export class LeaderLease {
+  private revision = 0;
+  private renewedAt = 0;
+  private leading = false;
+
+  private constructor(
+    private readonly kv: KV,
+    private readonly opts: LeaseOptions,
+  ) {}
+
+  static async open(bus: Bus, opts: LeaseOptions): Promise<LeaderLease> {
+    const kv = await new Kvm(bus.nc).create(bus.ns.resource(opts.bucket), { ttl: opts.ttlMs, history: 1 });
+    return new LeaderLease(kv, opts);
+  }
+
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  get renewIntervalMs(): number {
+    return Math.max(100, Math.floor(this.opts.ttlMs / 3));
+  }
+
+  /** One round: renew when leading, otherwise try to acquire. Returns whether this replica leads. */
+  async tick(now = Date.now()): Promise<boolean> {
+    const { key, holder, logger } = this.opts;
+    try {
+      this.revision = this.leading
+        ? await this.kv.update(key, holder, this.revision)
+        : await this.kv.create(key, holder);
+      this.renewedAt = now;
+      if (!this.leading) this.set(true, { revision: this.revision });
+    } catch (error) {
+      if (!this.leading) {
+        if (!isLostRace(error)) logger.warn("lease acquire failed", { key, holder, err: error });
+      } else if (isLostRace(error)) {
+        this.set(false, { reason: "lease taken over or expired" });
+      } else if (now - this.renewedAt > this.opts.ttlMs / 2) {
+        this.set(false, { reason: "cannot renew", err: error });
+      } else {
+        logger.warn("lease renewal failed, retrying", { key, holder, err: error });
+      }
+    }
+    return this.leading;
+  }
+
+  /** Runs election rounds until `ctx.signal` aborts, then releases the lease. */
+  async run(ctx: LoopContext, sleep: (ms: number, signal: AbortSignal) => Promise<void>): Promise<void> {
+    while (!ctx.signal.aborted) {
+      await this.tick();
+      ctx.progress();
+      await sleep(this.renewIntervalMs, ctx.signal);
+    }
+    await this.release();
+  }
+
+  /** Gives the lease up at once (clean shutdown), so a standby takes over without waiting for the TTL. */
+  async release(): Promise<void> {
+    if (!this.leading) return;
+    this.set(false, { reason: "released" }, "info");
+    try {
+      await this.kv.delete(this.opts.key, { previousSeq: this.revision });
+    } catch (error) {
+      this.opts.logger.warn("lease release failed; it expires with its TTL", {
+        key: this.opts.key,
+        err: error,
+      });
+    }
+  }
+
+  private set(leader: boolean, fields: Record<string, unknown>, level: "info" | "warn" = "warn"): void {
+    this.leading = leader;
+    const { key, holder, logger } = this.opts;
+    if (leader) logger.info("lease acquired: this replica is the leader", { key, holder, ...fields });
+    else logger[level]("lease lost: this replica stands by", { key, holder, ...fields });
+    this.opts.onChange?.(leader);
+  }
+}

@@ -1,0 +1,64 @@
+import { natsNamespace, waitFor } from "@tradewire/testkit";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { Bus } from "../src/bus.js";
+import { LeaderLease } from "../src/lease.js";
+import { silent } from "./helpers.js";
+
+let ns: Awaited<ReturnType<typeof natsNamespace>>;
+let bus: Bus;
+beforeEach(async () => {
+  ns = await natsNamespace("lease");
+  bus = await Bus.connect({ servers: ns.url, name: "lease-test", logger: silent, namespace: ns.namespace });
+});
+afterEach(async () => {
+  await bus.drain();
+  await ns.cleanup();
+});
+
+const lease = (holder: string, ttlMs = 1_500) =>
+  LeaderLease.open(bus, { bucket: "leases", key: "binance.spot.feed", holder, ttlMs, logger: silent });
+
+describe("LeaderLease in NATS KV", () => {
+  it("F16 lets exactly one replica lead; the other only takes over when the leader releases", async () => {
+    const a = await lease("relay-a");
+    const b = await lease("relay-b");
+    expect(await a.tick()).toBe(true);
+    expect(await b.tick()).toBe(false);
+    expect(await a.tick()).toBe(true); // renewal keeps it
+    expect(await b.tick()).toBe(false);
+    await a.release();
+    expect(a.isLeader).toBe(false);
+    expect(await b.tick()).toBe(true);
+    expect(await a.tick()).toBe(false);
+  });
+
+  it("F16 a leader that dies (stops renewing) is replaced once its entry expires", async () => {
+    const a = await lease("relay-a", 1_000);
+    const b = await lease("relay-b", 1_000);
+    expect(await a.tick()).toBe(true);
+    const diedAt = Date.now();
+    // a is never ticked again: it crashed without releasing.
+    await waitFor("standby takes over", () => b.tick(), 10_000, 200);
+    expect(Date.now() - diedAt).toBeGreaterThanOrEqual(900);
+    expect(Date.now() - diedAt).toBeLessThan(5_000);
+    // The old leader, coming back, learns it lost the lease instead of publishing alongside.
+    expect(await a.tick()).toBe(false);
+    expect(a.isLeader).toBe(false);
+  });
+
+  it("reports every change of role to its listener", async () => {
+    const changes: boolean[] = [];
+    const a = await LeaderLease.open(bus, {
+      bucket: "leases",
+      key: "k",
+      holder: "a",
+      ttlMs: 1_500,
+      logger: silent,
+      onChange: (leader) => changes.push(leader),
+    });
+    await a.tick();
+    await a.tick();
+    await a.release();
+    expect(changes).toEqual([true, false]);
+  });
+});

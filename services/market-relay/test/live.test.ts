@@ -1,0 +1,195 @@
+import { Bus } from "@tradewire/bus";
+import { parseConfig } from "@tradewire/config";
+import { captureLogger, createSilentLogger } from "@tradewire/logger";
+import { MarketData } from "@tradewire/schemas";
+import { type FakeBinanceWs, natsNamespace, startFakeBinanceWs, waitFor } from "@tradewire/testkit";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startRelay } from "../src/app.js";
+import { ConfigSchema } from "../src/config.js";
+
+let ns: Awaited<ReturnType<typeof natsNamespace>>;
+let fake: FakeBinanceWs;
+let bus: Bus;
+const stops: (() => Promise<void>)[] = [];
+
+beforeEach(async () => {
+  ns = await natsNamespace("relaylive");
+  fake = await startFakeBinanceWs({ intervalMs: 50, pingIntervalMs: 200 });
+  bus = await Bus.connect({
+    servers: ns.url,
+    name: "observer",
+    logger: createSilentLogger(),
+    namespace: ns.namespace,
+  });
+});
+afterEach(async () => {
+  for (const stop of stops.splice(0).reverse()) await stop();
+  await bus.drain();
+  await fake.close();
+  await ns.cleanup();
+});
+
+/** Every market message on `subject` (namespaced), parsed by its schema. */
+function observe(subject: string): { subject: string; data: MarketData }[] {
+  const seen: { subject: string; data: MarketData }[] = [];
+  bus.nc.subscribe(bus.ns.subject(subject), {
+    callback: (_e, m) =>
+      void seen.push({ subject: bus.ns.unprefix(m.subject), data: MarketData.parse(m.json()) }),
+  });
+  return seen;
+}
+
+async function relay(env: Record<string, string> = {}, name = "relay-a") {
+  const cap = captureLogger("market-relay");
+  const cfg = parseConfig("test", ConfigSchema, {
+    NATS_URL: ns.url,
+    TRADEWIRE_NAMESPACE: ns.namespace,
+    MARKET_SOURCE: "live",
+    BINANCE_WS_BASE: fake.url,
+    SYMBOLS: "BTCUSDT,ETHUSDT",
+    HTTP_PORT: "0",
+    SUMMARY_INTERVAL_S: "1",
+    LEASE_TTL_S: "1.5",
+    RELAY_ID: name,
+    ...env,
+  });
+  const handle = await startRelay(cfg, cap.logger, { handleSignals: false });
+  stops.push(() => handle.stop("test"));
+  return { ...handle, cap, port: handle.supervisor.httpPort };
+}
+
+const ready = async (port: number) => (await fetch(`http://127.0.0.1:${port}/ready`)).status === 200;
+
+describe("market-relay live mode against the fake Binance WebSocket", () => {
+  it("F41 normalizes every recorded payload kind onto its subject, symbol from the stream name", async () => {
+    const btc = observe("md.binance.BTCUSDT.>");
+    const trades = observe("md.binance.*.trade");
+    await bus.nc.flush();
+    const r = await relay({ MAX_STREAMS_PER_CONNECTION: "3" });
+    await waitFor("every BTC stream", () => new Set(btc.map((m) => m.subject)).size === 4, 10_000);
+    expect(new Set(btc.map((m) => m.subject))).toEqual(
+      new Set([
+        "md.binance.BTCUSDT.depth20",
+        "md.binance.BTCUSDT.trade",
+        "md.binance.BTCUSDT.kline.1m",
+        "md.binance.BTCUSDT.bookTicker",
+      ]),
+    );
+    const depth = btc.find((m) => m.data.kind === "depth20")?.data;
+    // The recorded partial depth carries no symbol: it must come from the stream name.
+    expect(depth).toMatchObject({
+      symbol: "BTCUSDT",
+      venue: "binance",
+      market: "spot",
+      bids: [["1782.00000000", "6.48300000"], expect.anything()],
+    });
+    expect(btc.find((m) => m.data.kind === "kline")?.data).toMatchObject({ interval: "1m", isClosed: false });
+    await waitFor("trades of both symbols", () => new Set(trades.map((m) => m.data.symbol)).size === 2);
+    // 8 streams at 3 per connection: 3 connections, each a combined stream.
+    expect(fake.connections.length).toBe(3);
+    expect(fake.connections.flatMap((c) => c.streams).sort()).toContain("btcusdt@depth20@100ms");
+    await waitFor("ready", () => ready(r.port));
+    await waitFor("pongs answered", () => fake.pongs() > 0);
+    await waitFor("summary with lag", () =>
+      r.cap.find("market data summary").some((l) => l.lagMs !== undefined),
+    );
+  });
+
+  it("reconnects after an abrupt drop, logs it, and goes back to publishing", async () => {
+    const btc = observe("md.binance.BTCUSDT.trade");
+    await bus.nc.flush();
+    const r = await relay();
+    await waitFor("first trades", () => btc.length > 0, 10_000);
+    fake.drop();
+    const before = btc.length;
+    await waitFor(
+      "reconnect logged",
+      () => r.cap.find("exchange connection dropped; reconnecting").length > 0,
+      5_000,
+    );
+    await waitFor("publishing again", () => btc.length > before + 5, 10_000);
+    expect(fake.connections.length).toBe(2);
+    const metrics = await (await fetch(`http://127.0.0.1:${r.port}/metrics`)).text();
+    expect(metrics).toMatch(/tradewire_md_reconnects_total\{shard="0",reason="closed"[^}]*\} 1/);
+    await waitFor("ready again", () => ready(r.port));
+  });
+
+  it("F39 recycles a connection whose stream went silent without a close, new socket before old closes", async () => {
+    const trades = observe("md.binance.ETHUSDT.trade");
+    await bus.nc.flush();
+    const r = await relay({ STALE_STREAM_S: "1" });
+    await waitFor("first trades", () => trades.length > 0, 10_000);
+    fake.silence("ethusdt@trade");
+    await waitFor(
+      "silence detected",
+      () => r.cap.find("stream silent; recycling its connection").length > 0,
+      5_000,
+    );
+    expect(r.cap.find("stream silent; recycling its connection")[0]).toMatchObject({
+      level: "warn",
+      staleStreams: ["ethusdt@trade"],
+    });
+    await waitFor("recycled", () => r.cap.find("exchange connection recycled").length > 0, 5_000);
+    const [first, second] = fake.connections;
+    expect(second?.openedAt).toBeLessThanOrEqual(first?.closedAt ?? Number.POSITIVE_INFINITY);
+    fake.silence("ethusdt@trade", false);
+    const before = trades.length;
+    await waitFor("trades flow on the new connection", () => trades.length > before, 5_000);
+  });
+
+  it("handles serverShutdown by opening the new connection before closing the old", async () => {
+    const r = await relay();
+    await waitFor("connected", () => ready(r.port), 10_000);
+    fake.serverShutdown();
+    await waitFor(
+      "rolled over",
+      () => fake.connections.length === 2 && fake.connections[0]?.closedAt !== undefined,
+      5_000,
+    );
+    const [old, fresh] = fake.connections;
+    expect(fresh?.openedAt).toBeLessThanOrEqual(old?.closedAt ?? 0);
+    expect(r.cap.find("exchange connection recycled")[0]).toMatchObject({ reason: "server_shutdown" });
+  });
+
+  it("dead-letters and counts a frame it cannot normalize, and keeps going", async () => {
+    const dead: string[] = [];
+    bus.nc.subscribe(bus.ns.subject("deadletter.market-relay"), {
+      callback: (_e, m) => void dead.push(m.string()),
+    });
+    await bus.nc.flush();
+    const r = await relay();
+    await waitFor("connected", () => ready(r.port), 10_000);
+    fake.broadcastRaw(JSON.stringify({ stream: "btcusdt@trade", data: { e: "trade", s: "BTCUSDT" } }));
+    fake.broadcastRaw("not json");
+    await waitFor("two dead letters", () => dead.length >= 2, 5_000);
+    expect(JSON.parse(dead[0] ?? "{}")).toMatchObject({
+      subject: "btcusdt@trade",
+      reason: expect.stringContaining("not a trade"),
+    });
+    const metrics = await (await fetch(`http://127.0.0.1:${r.port}/metrics`)).text();
+    expect(metrics).toMatch(/tradewire_md_parse_failures_total\{stream="btcusdt@trade"[^}]*\} 1/);
+    expect(await ready(r.port)).toBe(true);
+  });
+
+  it("F16 with two replicas only the leader publishes; the standby takes over when it stops", async () => {
+    const trades = observe("md.binance.BTCUSDT.trade");
+    await bus.nc.flush();
+    const a = await relay({}, "relay-a");
+    await waitFor("a leads", () => a.isLeader(), 5_000);
+    const b = await relay({}, "relay-b");
+    await waitFor("b connected", () => ready(b.port), 10_000);
+    // Both hold exchange connections; only one publishes, so no trade id is seen twice.
+    trades.length = 0;
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(b.isLeader()).toBe(false);
+    const ids = trades.map((m) => (m.data.kind === "trade" ? m.data.tradeId : -1));
+    expect(ids.length).toBeGreaterThan(5);
+    expect(new Set(ids).size).toBe(ids.length);
+    await a.stop("failover drill");
+    const stoppedAt = Date.now();
+    await waitFor("b takes over", () => b.isLeader(), 5_000);
+    const before = trades.length;
+    await waitFor("b publishes", () => trades.length > before + 5, 5_000);
+    expect(Date.now() - stoppedAt).toBeLessThan(5_000);
+  });
+});
