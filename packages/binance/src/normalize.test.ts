@@ -66,7 +66,16 @@ describe("normalizeStreamEvent on recorded Binance payloads", () => {
   it("reports what it cannot read instead of guessing", () => {
     expect(normalizeStreamEvent("btcusdt@trade", { e: "trade" }, NOW)).toMatchObject({
       ok: false,
+      reason: expect.stringMatching(/^btcusdt@trade: invalid MarketData: symbol: .*price: .*missing/),
+    });
+    expect(normalizeStreamEvent("btcusdt@trade", { e: "depthUpdate" }, NOW)).toMatchObject({
+      ok: false,
       reason: expect.stringContaining("not a trade"),
+    });
+    const bad = { ...payload("spot/ws_trade.json"), p: 0.001 };
+    expect(normalizeStreamEvent("bnbbtc@trade", bad, NOW)).toMatchObject({
+      ok: false,
+      reason: expect.stringContaining("price"),
     });
     expect(normalizeStreamEvent("btcusdt@forceOrder", {}, NOW)).toMatchObject({
       ok: false,

@@ -12,7 +12,6 @@ import { LagWindow } from "./lag-window.js";
 export class MarketPublisher {
   /** False on a standby replica: messages are counted as suppressed, never published. */
   active = true;
-  private readonly counts = new Map<string, number>();
   private readonly messages: Counter<"stream">;
   private readonly suppressed: Counter;
   private readonly bytes: Counter<"stream">;
@@ -20,16 +19,26 @@ export class MarketPublisher {
   private readonly lagWindow = new LagWindow();
   private windowStart = Date.now();
   private suppressedInWindow = 0;
+  /** Per stream: subject and metric children, resolved once (label lookups cost on the hot path). */
+  private readonly routes = new Map<string, Route>();
 
   constructor(
     private readonly bus: Bus,
     registry: Registry,
   ) {
+    const routes = this.routes;
+    // Counted in plain fields on the hot path and handed to prom-client when scraped.
     this.messages = new Counter({
       name: "tradewire_md_messages_total",
       help: "Market messages published",
       labelNames: ["stream"],
       registers: [registry],
+      collect() {
+        for (const route of routes.values()) {
+          this.inc({ stream: route.stream }, route.unscrapedMessages);
+          route.unscrapedMessages = 0;
+        }
+      },
     });
     this.suppressed = new Counter({
       name: "tradewire_md_suppressed_total",
@@ -41,6 +50,12 @@ export class MarketPublisher {
       help: "Bytes received from the exchange",
       labelNames: ["stream"],
       registers: [registry],
+      collect() {
+        for (const route of routes.values()) {
+          this.inc({ stream: route.stream }, route.unscrapedBytes);
+          route.unscrapedBytes = 0;
+        }
+      },
     });
     this.lag = new Histogram({
       name: "tradewire_md_lag_seconds",
@@ -51,22 +66,17 @@ export class MarketPublisher {
   }
 
   publish(message: MarketData, receivedBytes = 0): void {
-    const stream = message.kind === "kline" ? `kline_${message.interval}` : message.kind;
-    if (receivedBytes > 0) this.bytes.inc({ stream }, receivedBytes);
+    const route = this.route(message);
+    route.unscrapedBytes += receivedBytes;
     if (!this.active) {
       this.suppressed.inc();
       this.suppressedInWindow += 1;
       return;
     }
-    const subject = subjects.marketData(
-      message.symbol,
-      message.kind,
-      message.kind === "kline" ? message.interval : undefined,
-    );
     // Built by the simulator or validated at the boundary already: no second validation on the hot path.
-    this.bus.publish(subject, MarketData, message, { trusted: true });
-    this.counts.set(stream, (this.counts.get(stream) ?? 0) + 1);
-    this.messages.inc({ stream });
+    this.bus.publish(route.subject, MarketData, message, { trusted: true });
+    route.published += 1;
+    route.unscrapedMessages += 1;
     // Spot partial depth and bookTicker carry no exchange time: their lag would be a made-up 0.
     if (message.kind === "trade" || message.kind === "kline") {
       const lagMs = message.receiveTime - message.eventTime;
@@ -75,22 +85,53 @@ export class MarketPublisher {
     }
   }
 
+  private route(message: MarketData): Route {
+    const interval = message.kind === "kline" ? message.interval : undefined;
+    const key = `${message.symbol}|${message.kind}|${interval ?? ""}`;
+    let route = this.routes.get(key);
+    if (route === undefined) {
+      const stream = interval === undefined ? message.kind : `kline_${interval}`;
+      route = {
+        stream,
+        subject: subjects.marketData(message.symbol, message.kind, interval),
+        published: 0,
+        unscrapedMessages: 0,
+        unscrapedBytes: 0,
+      };
+      this.routes.set(key, route);
+    }
+    return route;
+  }
+
   /** Logs messages per stream, publish rate and lag since the last summary. */
   summarize(log: Logger, extra: Record<string, unknown>): void {
     const seconds = (Date.now() - this.windowStart) / 1000;
-    const total = [...this.counts.values()].reduce((a, b) => a + b, 0);
+    const counts: Record<string, number> = {};
+    for (const route of this.routes.values()) {
+      counts[route.stream] = (counts[route.stream] ?? 0) + route.published;
+      route.published = 0;
+    }
+    const total = Object.values(counts).reduce((a, b) => a + b, 0);
     log.info("market data summary", {
       ...extra,
       leader: this.active,
-      messagesPerStream: Object.fromEntries(this.counts),
+      messagesPerStream: counts,
       publishRate: Math.round(total / Math.max(seconds, 0.001)),
       lagMs: this.lagWindow.summary(),
       suppressed: this.suppressedInWindow,
       windowSeconds: Math.round(seconds),
     });
-    this.counts.clear();
     this.lagWindow.reset();
     this.suppressedInWindow = 0;
     this.windowStart = Date.now();
   }
+}
+
+interface Route {
+  stream: string;
+  subject: string;
+  /** Published since the last summary. */
+  published: number;
+  unscrapedMessages: number;
+  unscrapedBytes: number;
 }

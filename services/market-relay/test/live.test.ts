@@ -164,7 +164,7 @@ describe("market-relay live mode against the fake Binance WebSocket", () => {
     await waitFor("two dead letters", () => dead.length >= 2, 5_000);
     expect(JSON.parse(dead[0] ?? "{}")).toMatchObject({
       subject: "btcusdt@trade",
-      reason: expect.stringContaining("not a trade"),
+      reason: expect.stringContaining("invalid MarketData"),
     });
     const metrics = await (await fetch(`http://127.0.0.1:${r.port}/metrics`)).text();
     expect(metrics).toMatch(/tradewire_md_parse_failures_total\{stream="btcusdt@trade"[^}]*\} 1/);

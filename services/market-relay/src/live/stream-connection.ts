@@ -1,4 +1,5 @@
 import WebSocket, { type RawData } from "ws";
+import { decodeFrame } from "./frame.js";
 
 export interface ConnectionHandlers {
   /** One combined-stream frame, already unwrapped; `bytes` is the frame size. */
@@ -7,12 +8,6 @@ export interface ConnectionHandlers {
   onMalformed(reason: string, raw: string): void;
   /** Binance announced it will close this connection soon. */
   onServerShutdown(): void;
-}
-
-interface Envelope {
-  stream?: unknown;
-  data?: unknown;
-  e?: unknown;
 }
 
 /**
@@ -98,23 +93,12 @@ export class StreamConnection {
   private onFrame(raw: RawData, handlers: ConnectionHandlers): void {
     const receiveTime = Date.now();
     const text = raw.toString();
-    let envelope: Envelope;
-    try {
-      envelope = JSON.parse(text) as Envelope;
-    } catch (error) {
-      handlers.onMalformed(`not JSON: ${(error as Error).message}`, text);
-      return;
+    const frame = decodeFrame(text);
+    if (frame.kind === "server_shutdown") handlers.onServerShutdown();
+    else if (frame.kind === "malformed") handlers.onMalformed(frame.reason, text);
+    else {
+      this.lastEventAt.set(frame.stream, receiveTime);
+      handlers.onEvent(frame.stream, frame.data, receiveTime, text.length);
     }
-    const data = envelope.data as Envelope | undefined;
-    if (envelope.e === "serverShutdown" || data?.e === "serverShutdown") {
-      handlers.onServerShutdown();
-      return;
-    }
-    if (typeof envelope.stream !== "string" || envelope.data === undefined) {
-      handlers.onMalformed("not a combined-stream frame {stream, data}", text);
-      return;
-    }
-    this.lastEventAt.set(envelope.stream, receiveTime);
-    handlers.onEvent(envelope.stream, envelope.data, receiveTime, text.length);
   }
 }
