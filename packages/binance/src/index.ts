@@ -1,5 +1,17 @@
+export {
+  assertDecimal,
+  compareDecimal,
+  multiplyDecimal,
+  numberToDecimal,
+  roundDownToStep,
+  roundToTick,
+  toDecimal,
+  trimDecimal,
+} from "./decimal.js";
 export type { BinanceErrorCode } from "./errors.js";
 export { BinanceError, describeBinanceCode } from "./errors.js";
+export type { FilteredOrder, SymbolFilters } from "./exchange-filters.js";
+export { applyOrderFilters, parseExchangeFilters, requestWeightPerMinute } from "./exchange-filters.js";
 export type { BinanceKline, KlinesRequest } from "./klines.js";
 export { fetchKlines, klinePages, MAX_KLINES_LIMIT, parseKlines } from "./klines.js";
 export type { NormalizeResult } from "./normalize.js";

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { parseExchangeFilters, type SymbolFilters } from "@tradewire/binance";
 import { Bus, type DurableMessage, STREAMS } from "@tradewire/bus";
 import type { Logger } from "@tradewire/logger";
 import { KillSwitchCommand, MarketData, subjects, TradeIntent, TradingSignal } from "@tradewire/schemas";
@@ -19,6 +21,23 @@ async function settle(m: DurableMessage<unknown>, outcome: "done" | "busy"): Pro
 export const SIGNALS_DURABLE = "trade-engine-signals";
 export const INTENTS_DURABLE = "trade-engine-intents";
 
+/** The exchange's trading rules from an exchangeInfo file; undefined means paper stand-ins. */
+function loadExchangeFilters(file: string, log: Logger): Map<string, SymbolFilters> | undefined {
+  if (file === "") {
+    log.info("no EXCHANGE_INFO_FILE: sizing uses paper stand-ins (step by price, MIN_NOTIONAL)");
+    return undefined;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new Error(`EXCHANGE_INFO_FILE=${file}: cannot read it as JSON`, { cause: error });
+  }
+  const filters = parseExchangeFilters(json);
+  log.info("exchange filters loaded", { file, symbols: [...filters.keys()] });
+  return filters;
+}
+
 /** Wires the engine: PostgreSQL, NATS streams and consumers, prices, kill switch and HTTP API. */
 export async function startEngine(cfg: Config, logger: Logger, opts: { handleSignals?: boolean } = {}) {
   const supervisor = Supervisor.forService("trade-engine", logger, cfg, opts);
@@ -39,7 +58,8 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
 
   const prices = new PriceBook();
   const metrics = createEngineMetrics(supervisor.metrics);
-  const engine = new TradeEngine({ cfg, bus, store, prices, log, metrics });
+  const exchangeFilters = loadExchangeFilters(cfg.EXCHANGE_INFO_FILE, log);
+  const engine = new TradeEngine({ cfg, bus, store, prices, log, metrics, exchangeFilters });
   await engine.load();
 
   supervisor.addTask({

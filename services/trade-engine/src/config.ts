@@ -26,7 +26,9 @@ export const ConfigSchema = z
     PAPER_FEE_RATE: env.number(0.001, { min: 0, max: 0.1 }),
     PAPER_SLIPPAGE_BPS: env.number(2, { min: 0, max: 1000 }),
     PRICE_MAX_AGE_MS: env.int(5_000, { min: 100 }),
-    /** Minimum order notional in quote currency (Binance's MIN_NOTIONAL / NOTIONAL filter). */
+    /** A Binance exchangeInfo JSON: LOT_SIZE, PRICE_FILTER and MIN_NOTIONAL per symbol for sizing. */
+    EXCHANGE_INFO_FILE: env.string(""),
+    /** Without EXCHANGE_INFO_FILE: minimum order notional in quote currency (paper stand-in). */
     MIN_NOTIONAL: env.number(5, { min: 0 }),
     /** How long a claimed, undecided signal counts as "being decided" before another replica may resume it. */
     CLAIM_LEASE_SECONDS: env.int(30, { min: 1 }),

@@ -1,4 +1,8 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseExchangeFilters } from "@tradewire/binance";
 import { parseConfig } from "@tradewire/config";
+import { sharedDataDir } from "@tradewire/testkit";
 import { describe, expect, it } from "vitest";
 import { ConfigSchema } from "./config.js";
 import { type Check, decide, type PortfolioView, type Quote } from "./decide.js";
@@ -27,6 +31,40 @@ const empty: PortfolioView = {
 };
 const run = (r: OrderRequest, view = empty, q: Quote | null = quote, c = cfg) =>
   decide(r, q ?? undefined, view, c, NOW, [] as Check[]);
+
+describe("sizing on the real exchangeInfo files (F24)", () => {
+  const filters = (file: string) =>
+    parseExchangeFilters(
+      JSON.parse(readFileSync(join(sharedDataDir(), "binance/binance-payloads/exchangeInfo", file), "utf8")),
+    );
+  const spot2024 = filters("spot_exchangeInfo_2024-09-08_BTCUSDT_ETHUSDT_trimmed.json");
+  const spot2022 = filters("spot_exchangeInfo_2022-11-28_BTCUSDT_ETHUSDT_trimmed_MIN_NOTIONAL_era.json");
+  const withFilters = (r: OrderRequest, f: typeof spot2024) => decide(r, quote, empty, cfg, NOW, [], f);
+
+  it("rounds down to LOT_SIZE and checks MIN_NOTIONAL after rounding, per exchange era", () => {
+    // $100 at 30,001 = 0.003333... BTC → 0.00333 with step 0.00001.
+    expect(withFilters(req(), spot2024)).toMatchObject({ kind: "execute", quantity: "0.00333" });
+    // $9.99: above NOTIONAL 5 (2024) but below MIN_NOTIONAL 10 (2022): rejected, never rounded up.
+    expect(withFilters(req({ positionSizeUsd: 9.99 }), spot2024)).toMatchObject({
+      kind: "execute",
+      quantity: "0.00033",
+    });
+    expect(withFilters(req({ positionSizeUsd: 9.99 }), spot2022)).toMatchObject({
+      kind: "reject",
+      source: "sizing",
+      reason:
+        "below_min_notional: 0.00033 x 30001 = 9.90033 < 10 after rounding quantity 0.00033298890036998765 down to 0.00033",
+    });
+  });
+
+  it("rejects a symbol the exchange does not list", () => {
+    expect(withFilters(req({ symbol: "DOGEUSDT" }), spot2024)).toMatchObject({
+      kind: "reject",
+      source: "validation",
+      reason: "unknown_symbol: DOGEUSDT is not in exchangeInfo",
+    });
+  });
+});
 
 describe("decision pipeline", () => {
   it("sizes the default position and rounds the quantity down to the step (F24)", () => {

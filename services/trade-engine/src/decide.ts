@@ -1,6 +1,12 @@
+import {
+  applyOrderFilters,
+  numberToDecimal,
+  roundDownToStep,
+  type SymbolFilters,
+  toDecimal,
+} from "@tradewire/binance";
 import type { RejectionSource } from "@tradewire/schemas";
 import type { Config } from "./config.js";
-import { roundDownToStep, toDecimal } from "./decimal.js";
 import type { OrderRequest } from "./request.js";
 
 export interface Quote {
@@ -57,6 +63,8 @@ export function decide(
   cfg: Config,
   now: number,
   checks: Check[],
+  /** The exchange's trading rules per symbol (EXCHANGE_INFO_FILE); without them, paper stand-ins. */
+  exchangeFilters?: ReadonlyMap<string, SymbolFilters>,
 ): Decision {
   const reject = (source: RejectionSource, step: string, reason: string): Decision => {
     checks.push({ step, outcome: "reject", detail: reason });
@@ -133,15 +141,10 @@ export function decide(
         price;
   }
   const refPrice = refPriceFor(side);
-  const quantity = roundDownToStep(toDecimal(rawQty), stepFor(refPrice));
+  const sized = size(req.symbol, rawQty, refPrice, cfg, exchangeFilters);
+  if (!sized.ok) return reject(sized.source, "sizing", sized.reason);
+  const { quantity } = sized;
   const notional = Number(quantity) * refPrice;
-  if (Number(quantity) <= 0 || notional < cfg.MIN_NOTIONAL) {
-    return reject(
-      "sizing",
-      "sizing",
-      `below_min_notional: ${quantity} x ${refPrice} = ${notional.toFixed(2)} < ${cfg.MIN_NOTIONAL} after rounding down to the step`,
-    );
-  }
   pass("sizing", `${quantity} @ ~${refPrice}`);
   if (!closing) {
     if (req.leverage > cfg.MAX_LEVERAGE)
@@ -183,4 +186,47 @@ export function decide(
   }
   pass("risk");
   return { kind: "execute", side, quantity, refPrice, notional, closing };
+}
+
+type Sized = { ok: true; quantity: string } | { ok: false; source: RejectionSource; reason: string };
+
+/**
+ * Quantity rounded DOWN to the symbol's step, rejected below minQty or MIN_NOTIONAL (F24): with
+ * the exchange's filters when known, else the paper stand-ins (step by price, MIN_NOTIONAL).
+ */
+function size(
+  symbol: string,
+  rawQty: number,
+  refPrice: number,
+  cfg: Config,
+  exchangeFilters: ReadonlyMap<string, SymbolFilters> | undefined,
+): Sized {
+  if (exchangeFilters !== undefined) {
+    const filters = exchangeFilters.get(symbol);
+    if (filters === undefined)
+      return { ok: false, source: "validation", reason: `unknown_symbol: ${symbol} is not in exchangeInfo` };
+    if (filters.status !== "TRADING") {
+      return {
+        ok: false,
+        source: "validation",
+        reason: `symbol_not_trading: ${symbol} is ${filters.status}`,
+      };
+    }
+    const r = applyOrderFilters(filters, {
+      type: "MARKET",
+      quantity: numberToDecimal(rawQty),
+      price: numberToDecimal(refPrice),
+    });
+    return r.ok ? { ok: true, quantity: r.quantity } : { ok: false, source: "sizing", reason: r.reason };
+  }
+  const quantity = roundDownToStep(toDecimal(rawQty), stepFor(refPrice));
+  const notional = Number(quantity) * refPrice;
+  if (Number(quantity) <= 0 || notional < cfg.MIN_NOTIONAL) {
+    return {
+      ok: false,
+      source: "sizing",
+      reason: `below_min_notional: ${quantity} x ${refPrice} = ${notional.toFixed(2)} < ${cfg.MIN_NOTIONAL} after rounding down to the step`,
+    };
+  }
+  return { ok: true, quantity };
 }

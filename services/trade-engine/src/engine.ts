@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { SymbolFilters } from "@tradewire/binance";
 import type { Bus } from "@tradewire/bus";
 import type { Logger } from "@tradewire/logger";
 import { OrderEvent, type OrderEventKind, subjects } from "@tradewire/schemas";
@@ -22,6 +23,7 @@ export interface EngineDeps {
   prices: PriceBook;
   log: Logger;
   metrics: EngineMetrics;
+  exchangeFilters?: ReadonlyMap<string, SymbolFilters>;
 }
 
 /** Runs one order request through dedup, the decision pipeline, paper execution and persistence. */
@@ -101,6 +103,7 @@ export class TradeEngine {
       cfg,
       now,
       checks,
+      this.deps.exchangeFilters,
     );
     await store.recordChecks(req.id, checks);
     switch (decision.kind) {

@@ -1,5 +1,5 @@
+import { toDecimal } from "@tradewire/binance";
 import type { Quote } from "./decide.js";
-import { toDecimal } from "./decimal.js";
 
 export interface PaperFill {
   price: string;

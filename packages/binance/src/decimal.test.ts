@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import {
+  compareDecimal,
+  multiplyDecimal,
+  numberToDecimal,
+  roundDownToStep,
+  roundToTick,
+  toDecimal,
+  trimDecimal,
+} from "./decimal.js";
+
+describe("decimal rounding", () => {
+  it("F24 rounds quantities down to the step, never to nearest", () => {
+    expect(roundDownToStep("0.12345678", "0.00001")).toBe("0.12345");
+    expect(roundDownToStep("0.999999", "0.001")).toBe("0.999");
+    expect(roundDownToStep("12", "1")).toBe("12");
+    expect(roundDownToStep(toDecimal(0.1 + 0.2), "0.1")).toBe("0.3");
+  });
+
+  it("rounds prices to the nearest tick without float artifacts", () => {
+    expect(roundToTick("30000.126", "0.01")).toBe("30000.13");
+    expect(roundToTick("30000.124", "0.01")).toBe("30000.12");
+    expect(toDecimal(0.1 + 0.2)).toBe("0.3");
+  });
+
+  it("expands numbers exactly, so flooring never rounds up at the 8th digit", () => {
+    expect(numberToDecimal(3.3e-7)).toBe("0.00000033");
+    expect(numberToDecimal(1.5e21)).toBe("1500000000000000000000");
+    expect(numberToDecimal(-0.1 - 0.2)).toBe("-0.30000000000000004");
+    // toFixed(8) would say 0.00001000 and the floor would reach the step: the exact value stays below it.
+    expect(roundDownToStep(numberToDecimal(0.000009999999), "0.00001")).toBe("0.00000");
+  });
+
+  it("compares, multiplies and trims without floats", () => {
+    expect(compareDecimal("5.00000000", "5")).toBe(0);
+    expect(compareDecimal("4.9", "5")).toBe(-1);
+    expect(multiplyDecimal("0.00033", "30001")).toBe("9.90033");
+    expect(trimDecimal("0.12300000")).toBe("0.123");
+    expect(trimDecimal("-0.000")).toBe("0");
+  });
+});

@@ -1,0 +1,101 @@
+/**
+ * Exact decimal helpers on strings via scaled bigints: quantities round DOWN to the step, so an
+ * order never says 0.30000000000000004 and never exceeds what sizing allowed (F24).
+ */
+function scaleOf(step: string): number {
+  const dot = step.indexOf(".");
+  return dot < 0 ? 0 : step.length - dot - 1;
+}
+
+function toScaled(value: string, scale: number): bigint {
+  const negative = value.startsWith("-");
+  const [int = "0", frac = ""] = (negative ? value.slice(1) : value).split(".");
+  const digits = BigInt(int + frac.padEnd(scale, "0").slice(0, scale));
+  return negative ? -digits : digits;
+}
+
+function fromScaled(value: bigint, scale: number): string {
+  const negative = value < 0n;
+  const digits = (negative ? -value : value).toString().padStart(scale + 1, "0");
+  const text = scale === 0 ? digits : `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+  return negative ? `-${text}` : text;
+}
+
+/** A number as a plain decimal string with at most 8 fraction digits (Binance's precision), no exponent. */
+export function toDecimal(value: number): string {
+  const text = value.toFixed(8);
+  return text.includes(".") ? text.replace(/\.?0+$/, "") || "0" : text;
+}
+
+/** Rounds `value` down to a multiple of `step` ("0.00001"), as a string with the step's scale. */
+export function roundDownToStep(value: string, step: string): string {
+  const scale = scaleOf(step);
+  const stepUnits = toScaled(step, scale);
+  if (stepUnits <= 0n) throw new Error(`invalid step ${JSON.stringify(step)}`);
+  const units = toScaled(value, scale);
+  return fromScaled((units / stepUnits) * stepUnits, scale);
+}
+
+/** Rounds `value` to the nearest multiple of `tick`. */
+export function roundToTick(value: string, tick: string): string {
+  const scale = scaleOf(tick);
+  const tickUnits = toScaled(tick, scale);
+  const units = toScaled(value, scale + 1);
+  const rounded = (units + (tickUnits * 10n) / 2n) / (tickUnits * 10n);
+  return fromScaled(rounded * tickUnits, scale);
+}
+
+/** "0.12300000" → "0.123", "5.00000000" → "5", "-0.0" → "0": the shortest form of the same value. */
+export function trimDecimal(value: string): string {
+  if (!value.includes(".")) return value === "-0" ? "0" : value;
+  const trimmed = value.replace(/0+$/, "").replace(/\.$/, "");
+  return trimmed === "-0" || trimmed === "" ? "0" : trimmed;
+}
+
+/** Exact comparison of two plain decimal strings: -1, 0 or 1. */
+export function compareDecimal(a: string, b: string): -1 | 0 | 1 {
+  const scale = Math.max(scaleOf(a), scaleOf(b));
+  const x = toScaled(a, scale);
+  const y = toScaled(b, scale);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/** Exact product of two plain decimal strings. */
+export function multiplyDecimal(a: string, b: string): string {
+  const sa = scaleOf(a);
+  const sb = scaleOf(b);
+  return trimDecimal(fromScaled(toScaled(a, sa) * toScaled(b, sb), sa + sb));
+}
+
+const PLAIN_DECIMAL = /^-?\d+(\.\d+)?$/;
+
+/** Throws unless `value` is a plain decimal ("0.001", not "1e-3" or ""), naming the field. */
+export function assertDecimal(field: string, value: string): string {
+  if (!PLAIN_DECIMAL.test(value))
+    throw new Error(`${field}: expected a plain decimal string, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+/**
+ * The exact shortest decimal of a finite number, exponent expanded (3.3e-7 → "0.00000033"). Unlike
+ * `toDecimal` it never rounds, so flooring it to a step can never round a quantity up.
+ */
+export function numberToDecimal(n: number): string {
+  if (!Number.isFinite(n)) throw new Error(`expected a finite number, got ${n}`);
+  const text = String(n);
+  const e = text.search(/e/i);
+  if (e < 0) return text;
+  const exp = Number(text.slice(e + 1));
+  const negative = text.startsWith("-");
+  const mantissa = text.slice(negative ? 1 : 0, e);
+  const [int = "", frac = ""] = mantissa.split(".");
+  const digits = int + frac;
+  const point = int.length + exp;
+  const plain =
+    point <= 0
+      ? `0.${"0".repeat(-point)}${digits}`
+      : point >= digits.length
+        ? digits + "0".repeat(point - digits.length)
+        : `${digits.slice(0, point)}.${digits.slice(point)}`;
+  return (negative ? "-" : "") + plain;
+}

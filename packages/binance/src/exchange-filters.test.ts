@@ -1,0 +1,117 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { sharedDataDir } from "@tradewire/testkit";
+import { describe, expect, it } from "vitest";
+import { toDecimal } from "./decimal.js";
+import { applyOrderFilters, parseExchangeFilters, requestWeightPerMinute } from "./exchange-filters.js";
+
+const info = (file: string): unknown =>
+  JSON.parse(readFileSync(join(sharedDataDir(), "binance/binance-payloads/exchangeInfo", file), "utf8"));
+const SPOT_2024 = info("spot_exchangeInfo_2024-09-08_BTCUSDT_ETHUSDT_trimmed.json");
+const SPOT_2022 = info("spot_exchangeInfo_2022-11-28_BTCUSDT_ETHUSDT_trimmed_MIN_NOTIONAL_era.json");
+const FUTURES = info("futures_fapi_exchangeInfo_2022-05-04_BTCUSDT_ETHUSDT_trimmed.json");
+
+describe("exchange filters from the real exchangeInfo files", () => {
+  it("reads PRICE_FILTER, LOT_SIZE and the NOTIONAL filter of the 2024 spot era", () => {
+    const btc = parseExchangeFilters(SPOT_2024).get("BTCUSDT");
+    expect(btc).toMatchObject({
+      status: "TRADING",
+      quoteAsset: "USDT",
+      tickSize: "0.01000000",
+      stepSize: "0.00001000",
+      minQty: "0.00001000",
+      minNotional: "5.00000000",
+    });
+    // MARKET_LOT_SIZE with step 0 does not apply: LOT_SIZE governs market orders too.
+    expect(btc?.marketStepSize).toBeUndefined();
+  });
+
+  it("reads MIN_NOTIONAL.minNotional on 2022 spot and MIN_NOTIONAL.notional on futures", () => {
+    expect(parseExchangeFilters(SPOT_2022).get("BTCUSDT")?.minNotional).toBe("10.00000000");
+    const fut = parseExchangeFilters(FUTURES).get("BTCUSDT");
+    expect(fut).toMatchObject({
+      tickSize: "0.10",
+      stepSize: "0.001",
+      minNotional: "5",
+      marketStepSize: "0.001",
+      marketMaxQty: "120",
+    });
+  });
+
+  it("takes the request-weight limit from rateLimits", () => {
+    expect(requestWeightPerMinute(SPOT_2022)).toBe(1200);
+    expect(requestWeightPerMinute(SPOT_2024)).toBe(6000);
+    expect(requestWeightPerMinute(FUTURES)).toBe(2400);
+  });
+
+  it("names the symbol, filter and field of a malformed file", () => {
+    const broken = structuredClone(SPOT_2024) as { symbols: { filters: Record<string, unknown>[] }[] };
+    const lot = broken.symbols[1]?.filters.find((f) => f.filterType === "LOT_SIZE");
+    if (lot) lot.stepSize = 0.00001;
+    expect(() => parseExchangeFilters(broken)).toThrow(
+      /exchangeInfo BTCUSDT LOT_SIZE.stepSize: expected a decimal string, got 0.00001/,
+    );
+    expect(() => parseExchangeFilters({ symbols: "none" })).toThrow(/exchangeInfo: symbols/);
+  });
+});
+
+describe("applyOrderFilters", () => {
+  const btc = parseExchangeFilters(SPOT_2024).get("BTCUSDT");
+  const fut = parseExchangeFilters(FUTURES).get("BTCUSDT");
+  if (!btc || !fut) throw new Error("fixtures");
+
+  it("F24 rounds the quantity down to the step, exactly, never to nearest", () => {
+    expect(applyOrderFilters(btc, { type: "MARKET", quantity: "0.001239999", price: "60000" })).toEqual({
+      ok: true,
+      quantity: "0.00123",
+      price: "60000",
+      notional: "73.8",
+    });
+    // 0.1 + 0.2 in floating point is 0.30000000000000004: the order says 0.3.
+    const r = applyOrderFilters(fut, { type: "MARKET", quantity: toDecimal(0.1 + 0.2), price: "30000" });
+    expect(r).toMatchObject({ ok: true, quantity: "0.3", notional: "9000" });
+  });
+
+  it("F24 rejects below MIN_NOTIONAL after rounding instead of rounding up", () => {
+    const r = applyOrderFilters(btc, { type: "MARKET", quantity: "0.0000833", price: "60000" });
+    expect(r).toEqual({
+      ok: false,
+      filter: "MIN_NOTIONAL",
+      field: "notional",
+      value: "4.8",
+      reason:
+        "below_min_notional: 0.00008 x 60000 = 4.8 < 5 after rounding quantity 0.0000833 down to 0.00008",
+    });
+  });
+
+  it("rejects a quantity that rounds to nothing, or above maxQty (MARKET_LOT_SIZE for market orders)", () => {
+    expect(applyOrderFilters(btc, { type: "MARKET", quantity: "0.000009", price: "60000" })).toMatchObject({
+      ok: false,
+      filter: "LOT_SIZE",
+      field: "quantity",
+      value: "0.000009",
+      reason: expect.stringContaining("below_min_qty"),
+    });
+    expect(applyOrderFilters(fut, { type: "MARKET", quantity: "121", price: "30000" })).toMatchObject({
+      ok: false,
+      reason: "above_max_qty: 121 > maxQty 120",
+    });
+    expect(applyOrderFilters(fut, { type: "LIMIT", quantity: "121", price: "30000" })).toMatchObject({
+      ok: true,
+    });
+  });
+
+  it("rounds a limit price to the tick and refuses one outside the price range", () => {
+    expect(applyOrderFilters(fut, { type: "LIMIT", quantity: "0.01", price: "30000.06" })).toMatchObject({
+      ok: true,
+      price: "30000.1",
+    });
+    expect(applyOrderFilters(fut, { type: "LIMIT", quantity: "1", price: "100" })).toMatchObject({
+      ok: false,
+      filter: "PRICE_FILTER",
+    });
+    expect(() => applyOrderFilters(btc, { type: "MARKET", quantity: "1e-3", price: "1" })).toThrow(
+      'quantity: expected a plain decimal string, got "1e-3"',
+    );
+  });
+});

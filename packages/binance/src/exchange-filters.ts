@@ -1,0 +1,191 @@
+import { z } from "zod";
+import {
+  assertDecimal,
+  compareDecimal,
+  multiplyDecimal,
+  roundDownToStep,
+  roundToTick,
+  trimDecimal,
+} from "./decimal.js";
+
+/** The trading rules of one symbol, from `exchangeInfo` (all decimals as Binance writes them). */
+export interface SymbolFilters {
+  symbol: string;
+  status: string;
+  baseAsset: string;
+  quoteAsset: string;
+  tickSize: string;
+  minPrice: string;
+  maxPrice: string;
+  stepSize: string;
+  minQty: string;
+  maxQty: string;
+  /** MARKET_LOT_SIZE step when it applies (spot sends "0.00000000" when it does not). */
+  marketStepSize?: string;
+  marketMaxQty?: string;
+  /** MIN_NOTIONAL (`minNotional`, spot before 2023; `notional` on futures) or NOTIONAL (`minNotional`). */
+  minNotional: string;
+}
+
+const Filter = z.looseObject({ filterType: z.string() });
+const ExchangeInfo = z.looseObject({
+  rateLimits: z
+    .array(
+      z.looseObject({
+        rateLimitType: z.string(),
+        interval: z.string(),
+        intervalNum: z.number(),
+        limit: z.number(),
+      }),
+    )
+    .optional(),
+  symbols: z.array(
+    z.looseObject({
+      symbol: z.string(),
+      status: z.string(),
+      baseAsset: z.string(),
+      quoteAsset: z.string(),
+      filters: z.array(Filter),
+    }),
+  ),
+});
+
+type RawFilter = z.infer<typeof Filter>;
+
+function field(symbol: string, filter: RawFilter, key: string): string {
+  const value = filter[key];
+  if (typeof value !== "string") {
+    throw new Error(
+      `exchangeInfo ${symbol} ${filter.filterType}.${key}: expected a decimal string, got ${JSON.stringify(value)}`,
+    );
+  }
+  return assertDecimal(`exchangeInfo ${symbol} ${filter.filterType}.${key}`, value);
+}
+
+function isZero(value: string): boolean {
+  return compareDecimal(value, "0") === 0;
+}
+
+/**
+ * Reads PRICE_FILTER, LOT_SIZE, MARKET_LOT_SIZE and MIN_NOTIONAL/NOTIONAL per symbol from a spot
+ * (`/api/v3/exchangeInfo`) or USD-M futures (`/fapi/v1/exchangeInfo`) answer. A symbol missing a
+ * filter, or a filter with a malformed value, fails loudly naming the symbol, filter and field.
+ */
+export function parseExchangeFilters(exchangeInfo: unknown): Map<string, SymbolFilters> {
+  const parsed = ExchangeInfo.safeParse(exchangeInfo);
+  if (!parsed.success)
+    throw new Error(
+      `exchangeInfo: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+    );
+  const out = new Map<string, SymbolFilters>();
+  for (const s of parsed.data.symbols) {
+    const by = new Map(s.filters.map((f) => [f.filterType, f]));
+    const need = (type: string) => {
+      const f = by.get(type);
+      if (f === undefined) throw new Error(`exchangeInfo ${s.symbol}: no ${type} filter`);
+      return f;
+    };
+    const price = need("PRICE_FILTER");
+    const lot = need("LOT_SIZE");
+    const market = by.get("MARKET_LOT_SIZE");
+    const notional = by.get("NOTIONAL") ?? by.get("MIN_NOTIONAL");
+    if (notional === undefined)
+      throw new Error(`exchangeInfo ${s.symbol}: no MIN_NOTIONAL or NOTIONAL filter`);
+    // Futures' MIN_NOTIONAL names its value `notional`; spot's MIN_NOTIONAL and NOTIONAL say `minNotional`.
+    const notionalKey =
+      notional.minNotional === undefined && notional.notional !== undefined ? "notional" : "minNotional";
+    const marketStep = market === undefined ? undefined : field(s.symbol, market, "stepSize");
+    out.set(s.symbol, {
+      symbol: s.symbol,
+      status: s.status,
+      baseAsset: s.baseAsset,
+      quoteAsset: s.quoteAsset,
+      tickSize: field(s.symbol, price, "tickSize"),
+      minPrice: field(s.symbol, price, "minPrice"),
+      maxPrice: field(s.symbol, price, "maxPrice"),
+      stepSize: field(s.symbol, lot, "stepSize"),
+      minQty: field(s.symbol, lot, "minQty"),
+      maxQty: field(s.symbol, lot, "maxQty"),
+      ...(marketStep !== undefined && market !== undefined && !isZero(marketStep)
+        ? { marketStepSize: marketStep, marketMaxQty: field(s.symbol, market, "maxQty") }
+        : {}),
+      minNotional: field(s.symbol, notional, notionalKey),
+    });
+  }
+  return out;
+}
+
+/** The REQUEST_WEIGHT limit per minute from `exchangeInfo.rateLimits`, when present. */
+export function requestWeightPerMinute(exchangeInfo: unknown): number | undefined {
+  const parsed = ExchangeInfo.safeParse(exchangeInfo);
+  if (!parsed.success) return undefined;
+  return parsed.data.rateLimits?.find(
+    (r) => r.rateLimitType === "REQUEST_WEIGHT" && r.interval === "MINUTE" && r.intervalNum === 1,
+  )?.limit;
+}
+
+export type FilteredOrder =
+  | { ok: true; quantity: string; price: string; notional: string }
+  | { ok: false; filter: string; field: string; value: string; reason: string };
+
+/**
+ * Rounds an order to the symbol's rules: quantity DOWN to the step (MARKET_LOT_SIZE's for market
+ * orders when it applies), limit price to the nearest tick; then rejects, with the filter and the
+ * value, what the exchange would refuse. Never rounds up, never sends an order that would fail.
+ */
+export function applyOrderFilters(
+  f: SymbolFilters,
+  order: { type: "MARKET" | "LIMIT"; quantity: string; price: string },
+): FilteredOrder {
+  assertDecimal("quantity", order.quantity);
+  assertDecimal("price", order.price);
+  const market = order.type === "MARKET";
+  const step = market && f.marketStepSize !== undefined ? f.marketStepSize : f.stepSize;
+  const maxQty = market && f.marketMaxQty !== undefined ? f.marketMaxQty : f.maxQty;
+  const quantity = trimDecimal(roundDownToStep(order.quantity, step));
+  const price = market ? trimDecimal(order.price) : trimDecimal(roundToTick(order.price, f.tickSize));
+  const notional = multiplyDecimal(quantity, price);
+  const fail = (filter: string, fieldName: string, value: string, reason: string): FilteredOrder => ({
+    ok: false,
+    filter,
+    field: fieldName,
+    value,
+    reason,
+  });
+  if (isZero(quantity) || compareDecimal(quantity, f.minQty) < 0) {
+    return fail(
+      "LOT_SIZE",
+      "quantity",
+      order.quantity,
+      `below_min_qty: ${order.quantity} rounds down to ${quantity} < minQty ${trimDecimal(f.minQty)} (step ${trimDecimal(step)})`,
+    );
+  }
+  if (compareDecimal(quantity, maxQty) > 0) {
+    return fail(
+      "LOT_SIZE",
+      "quantity",
+      order.quantity,
+      `above_max_qty: ${quantity} > maxQty ${trimDecimal(maxQty)}`,
+    );
+  }
+  if (
+    !market &&
+    (compareDecimal(price, f.minPrice) < 0 || (!isZero(f.maxPrice) && compareDecimal(price, f.maxPrice) > 0))
+  ) {
+    return fail(
+      "PRICE_FILTER",
+      "price",
+      order.price,
+      `price_out_of_range: ${price} not within [${trimDecimal(f.minPrice)}, ${trimDecimal(f.maxPrice)}]`,
+    );
+  }
+  if (compareDecimal(notional, f.minNotional) < 0) {
+    return fail(
+      "MIN_NOTIONAL",
+      "notional",
+      notional,
+      `below_min_notional: ${quantity} x ${price} = ${notional} < ${trimDecimal(f.minNotional)} after rounding quantity ${order.quantity} down to ${quantity}`,
+    );
+  }
+  return { ok: true, quantity, price, notional };
+}
