@@ -7,7 +7,17 @@ function scaleOf(step: string): number {
   return dot < 0 ? 0 : step.length - dot - 1;
 }
 
-function toScaled(value: string, scale: number): bigint {
+const PLAIN_DECIMAL = /^-?\d+(\.\d+)?$/;
+
+/** Binance writes plain decimals; "1e-8", "" or " 1" would otherwise reach BigInt() as nonsense or 0. */
+function checked(value: string, label: string): string {
+  if (!PLAIN_DECIMAL.test(value))
+    throw new Error(`${label}: expected a plain decimal string, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+function toScaled(value: string, scale: number, label = "value"): bigint {
+  checked(value, label);
   const negative = value.startsWith("-");
   const [int = "0", frac = ""] = (negative ? value.slice(1) : value).split(".");
   const digits = BigInt(int + frac.padEnd(scale, "0").slice(0, scale));
@@ -27,22 +37,41 @@ export function toDecimal(value: number): string {
   return text.includes(".") ? text.replace(/\.?0+$/, "") || "0" : text;
 }
 
-/** Rounds `value` down to a multiple of `step` ("0.00001"), as a string with the step's scale. */
-export function roundDownToStep(value: string, step: string): string {
-  const scale = scaleOf(step);
-  const stepUnits = toScaled(step, scale);
-  if (stepUnits <= 0n) throw new Error(`invalid step ${JSON.stringify(step)}`);
-  const units = toScaled(value, scale);
-  return fromScaled((units / stepUnits) * stepUnits, scale);
+/** Floor division, also for negatives (BigInt `/` truncates toward zero). */
+function floorDiv(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return a % b !== 0n && a < 0n !== b < 0n ? q - 1n : q;
 }
 
-/** Rounds `value` to the nearest multiple of `tick`. */
-export function roundToTick(value: string, tick: string): string {
-  const scale = scaleOf(tick);
-  const tickUnits = toScaled(tick, scale);
-  const units = toScaled(value, scale + 1);
-  const rounded = (units + (tickUnits * 10n) / 2n) / (tickUnits * 10n);
-  return fromScaled(rounded * tickUnits, scale);
+export type Rounding = "nearest" | "down" | "up";
+
+/** `value` to a multiple of `unit` at full precision, written with the unit's scale. */
+function roundToMultiple(value: string, unit: string, mode: Rounding, label: string): string {
+  const unitScale = scaleOf(checked(unit, label));
+  const scale = Math.max(unitScale, scaleOf(checked(value, "value")));
+  const unitUnits = toScaled(unit, scale, label);
+  if (unitUnits <= 0n) throw new Error(`${label}: expected a positive decimal, got ${JSON.stringify(unit)}`);
+  const units = toScaled(value, scale);
+  const n =
+    mode === "down"
+      ? floorDiv(units, unitUnits)
+      : mode === "up"
+        ? -floorDiv(-units, unitUnits)
+        : floorDiv(2n * units + unitUnits, 2n * unitUnits); // half up
+  return fromScaled((n * unitUnits) / 10n ** BigInt(scale - unitScale), unitScale);
+}
+
+/**
+ * Floors `value` to a multiple of `step` ("0.00001"), written with the step's scale ("0.01000";
+ * `trimDecimal` shortens it). Exact: extra digits are never rounded up.
+ */
+export function roundDownToStep(value: string, step: string): string {
+  return roundToMultiple(value, step, "down", "step");
+}
+
+/** Rounds `value` to a multiple of `tick`: "nearest" (halves up, the default), "down" or "up". */
+export function roundToTick(value: string, tick: string, mode: Rounding = "nearest"): string {
+  return roundToMultiple(value, tick, mode, "tick");
 }
 
 /** "0.12300000" → "0.123", "5.00000000" → "5", "-0.0" → "0": the shortest form of the same value. */
@@ -55,8 +84,8 @@ export function trimDecimal(value: string): string {
 /** Exact comparison of two plain decimal strings: -1, 0 or 1. */
 export function compareDecimal(a: string, b: string): -1 | 0 | 1 {
   const scale = Math.max(scaleOf(a), scaleOf(b));
-  const x = toScaled(a, scale);
-  const y = toScaled(b, scale);
+  const x = toScaled(a, scale, "a");
+  const y = toScaled(b, scale, "b");
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
@@ -64,16 +93,12 @@ export function compareDecimal(a: string, b: string): -1 | 0 | 1 {
 export function multiplyDecimal(a: string, b: string): string {
   const sa = scaleOf(a);
   const sb = scaleOf(b);
-  return trimDecimal(fromScaled(toScaled(a, sa) * toScaled(b, sb), sa + sb));
+  return trimDecimal(fromScaled(toScaled(a, sa, "a") * toScaled(b, sb, "b"), sa + sb));
 }
-
-const PLAIN_DECIMAL = /^-?\d+(\.\d+)?$/;
 
 /** Throws unless `value` is a plain decimal ("0.001", not "1e-3" or ""), naming the field. */
 export function assertDecimal(field: string, value: string): string {
-  if (!PLAIN_DECIMAL.test(value))
-    throw new Error(`${field}: expected a plain decimal string, got ${JSON.stringify(value)}`);
-  return value;
+  return checked(value, field);
 }
 
 /**

@@ -38,6 +38,30 @@ describe("exchange filters from the real exchangeInfo files", () => {
     });
   });
 
+  it("reads the 2022 spot ETHBTC rules and MARKET_LOT_SIZE maxQty even when its step is 0", () => {
+    expect(parseExchangeFilters(SPOT_2022, "spot").get("ETHBTC")).toMatchObject({
+      baseAsset: "ETH",
+      quoteAsset: "BTC",
+      tickSize: "0.00000100",
+      stepSize: "0.00010000",
+      minNotional: "0.00010000",
+      marketMaxQty: "1887.79867076",
+    });
+    const btc = parseExchangeFilters(SPOT_2024, "spot").get("BTCUSDT");
+    expect(btc).toMatchObject({ maxQty: "9000.00000000", marketMaxQty: "129.84957276" });
+    expect(btc?.marketStepSize).toBeUndefined();
+  });
+
+  it("with the market given, reads only that market's notional key", () => {
+    expect(parseExchangeFilters(FUTURES, "futures").get("ETHUSDT")?.minNotional).toBe("5");
+    expect(() => parseExchangeFilters(FUTURES, "spot")).toThrow(
+      "exchangeInfo BTCUSDT MIN_NOTIONAL.minNotional: expected a decimal string, got undefined",
+    );
+    expect(() => parseExchangeFilters(SPOT_2024, "futures")).toThrow(
+      "exchangeInfo ETHBTC NOTIONAL.notional: expected a decimal string, got undefined",
+    );
+  });
+
   it("takes the request-weight limit from rateLimits", () => {
     expect(requestWeightPerMinute(SPOT_2022)).toBe(1200);
     expect(requestWeightPerMinute(SPOT_2024)).toBe(6000);
@@ -99,6 +123,33 @@ describe("applyOrderFilters", () => {
     expect(applyOrderFilters(fut, { type: "LIMIT", quantity: "121", price: "30000" })).toMatchObject({
       ok: true,
     });
+  });
+
+  it("refuses a spot market order above MARKET_LOT_SIZE maxQty that LOT_SIZE would allow", () => {
+    expect(applyOrderFilters(btc, { type: "MARKET", quantity: "130", price: "60000" })).toMatchObject({
+      ok: false,
+      filter: "LOT_SIZE",
+      field: "quantity",
+      value: "130",
+      reason: "above_max_qty: 130 > maxQty 129.84957276",
+    });
+    expect(applyOrderFilters(btc, { type: "LIMIT", quantity: "130", price: "60000.005" })).toEqual({
+      ok: true,
+      quantity: "130",
+      price: "60000.01",
+      notional: "7800001.3",
+    });
+  });
+
+  it("names a malformed filter value and the symbol when a field is missing", () => {
+    const broken = structuredClone(FUTURES) as { symbols: { filters: Record<string, unknown>[] }[] };
+    const price = broken.symbols[0]?.filters.find((f) => f.filterType === "PRICE_FILTER");
+    if (price) price.tickSize = "1e-1";
+    expect(() => parseExchangeFilters(broken, "futures")).toThrow(
+      'exchangeInfo BTCUSDT PRICE_FILTER.tickSize: expected a plain decimal string, got "1e-1"',
+    );
+    if (broken.symbols[0]) broken.symbols[0].filters = [];
+    expect(() => parseExchangeFilters(broken)).toThrow("exchangeInfo BTCUSDT: no PRICE_FILTER filter");
   });
 
   it("rounds a limit price to the tick and refuses one outside the price range", () => {

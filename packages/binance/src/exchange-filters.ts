@@ -1,3 +1,4 @@
+import type { Market } from "@tradewire/schemas";
 import { z } from "zod";
 import {
   assertDecimal,
@@ -22,6 +23,7 @@ export interface SymbolFilters {
   maxQty: string;
   /** MARKET_LOT_SIZE step when it applies (spot sends "0.00000000" when it does not). */
   marketStepSize?: string;
+  /** MARKET_LOT_SIZE maxQty: spot sets it (from recent volume) even when its step is 0. */
   marketMaxQty?: string;
   /** MIN_NOTIONAL (`minNotional`, spot before 2023; `notional` on futures) or NOTIONAL (`minNotional`). */
   minNotional: string;
@@ -67,11 +69,22 @@ function isZero(value: string): boolean {
 }
 
 /**
- * Reads PRICE_FILTER, LOT_SIZE, MARKET_LOT_SIZE and MIN_NOTIONAL/NOTIONAL per symbol from a spot
- * (`/api/v3/exchangeInfo`) or USD-M futures (`/fapi/v1/exchangeInfo`) answer. A symbol missing a
- * filter, or a filter with a malformed value, fails loudly naming the symbol, filter and field.
+ * Futures' MIN_NOTIONAL names its value `notional`; spot's MIN_NOTIONAL (before 2023) and NOTIONAL
+ * say `minNotional`. With `market` given, the other key is an error rather than a fallback.
  */
-export function parseExchangeFilters(exchangeInfo: unknown): Map<string, SymbolFilters> {
+function notionalKey(notional: RawFilter, market: Market | undefined): string {
+  if (market === "futures") return "notional";
+  if (market === "spot") return "minNotional";
+  return notional.minNotional === undefined && notional.notional !== undefined ? "notional" : "minNotional";
+}
+
+/**
+ * Reads PRICE_FILTER, LOT_SIZE, MARKET_LOT_SIZE and MIN_NOTIONAL/NOTIONAL per symbol from a spot
+ * (`/api/v3/exchangeInfo`) or USD-M futures (`/fapi/v1/exchangeInfo`) answer; other filters are
+ * ignored. A symbol missing a filter, or a filter with a malformed value, fails loudly naming the
+ * symbol, filter and field. Without `market` the notional key is inferred from the filter.
+ */
+export function parseExchangeFilters(exchangeInfo: unknown, market?: Market): Map<string, SymbolFilters> {
   const parsed = ExchangeInfo.safeParse(exchangeInfo);
   if (!parsed.success)
     throw new Error(
@@ -87,14 +100,12 @@ export function parseExchangeFilters(exchangeInfo: unknown): Map<string, SymbolF
     };
     const price = need("PRICE_FILTER");
     const lot = need("LOT_SIZE");
-    const market = by.get("MARKET_LOT_SIZE");
+    const marketLot = by.get("MARKET_LOT_SIZE");
     const notional = by.get("NOTIONAL") ?? by.get("MIN_NOTIONAL");
     if (notional === undefined)
       throw new Error(`exchangeInfo ${s.symbol}: no MIN_NOTIONAL or NOTIONAL filter`);
-    // Futures' MIN_NOTIONAL names its value `notional`; spot's MIN_NOTIONAL and NOTIONAL say `minNotional`.
-    const notionalKey =
-      notional.minNotional === undefined && notional.notional !== undefined ? "notional" : "minNotional";
-    const marketStep = market === undefined ? undefined : field(s.symbol, market, "stepSize");
+    const marketStep = marketLot === undefined ? undefined : field(s.symbol, marketLot, "stepSize");
+    const marketMax = marketLot === undefined ? undefined : field(s.symbol, marketLot, "maxQty");
     out.set(s.symbol, {
       symbol: s.symbol,
       status: s.status,
@@ -106,10 +117,9 @@ export function parseExchangeFilters(exchangeInfo: unknown): Map<string, SymbolF
       stepSize: field(s.symbol, lot, "stepSize"),
       minQty: field(s.symbol, lot, "minQty"),
       maxQty: field(s.symbol, lot, "maxQty"),
-      ...(marketStep !== undefined && market !== undefined && !isZero(marketStep)
-        ? { marketStepSize: marketStep, marketMaxQty: field(s.symbol, market, "maxQty") }
-        : {}),
-      minNotional: field(s.symbol, notional, notionalKey),
+      ...(marketStep !== undefined && !isZero(marketStep) ? { marketStepSize: marketStep } : {}),
+      ...(marketMax !== undefined && !isZero(marketMax) ? { marketMaxQty: marketMax } : {}),
+      minNotional: field(s.symbol, notional, notionalKey(notional, market)),
     });
   }
   return out;

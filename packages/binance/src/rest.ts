@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import type { Logger } from "@tradewire/logger";
 import { backoffDelay, sleep } from "@tradewire/supervisor";
 import { BinanceError, describeBinanceCode } from "./errors.js";
@@ -11,6 +12,17 @@ export interface BinanceRestOptions {
   logger: Logger;
   timeoutMs?: number;
   maxRetries?: number;
+  /** For signed (USER_DATA / TRADE) endpoints; never logged. */
+  credentials?: { apiKey: string; apiSecret: string };
+  /** recvWindow for signed calls (ms). */
+  recvWindowMs?: number;
+}
+
+export type HttpMethod = "GET" | "POST" | "DELETE";
+
+/** HMAC-SHA256 of the query string, as Binance signs requests. */
+export function signQuery(query: string, secret: string): string {
+  return createHmac("sha256", secret).update(query).digest("hex");
 }
 
 export type QueryParams = Readonly<Record<string, string | number | undefined>>;
@@ -29,24 +41,50 @@ export class BinanceRest {
     this.maxRetries = opts.maxRetries ?? 3;
   }
 
-  async get<T>(path: string, params: QueryParams = {}, signal?: AbortSignal): Promise<T> {
-    const weight = requestWeight(path, params);
+  get<T>(path: string, params: QueryParams = {}, signal?: AbortSignal): Promise<T> {
+    return this.call<T>("GET", path, params, { signal, signed: false, retries: this.maxRetries });
+  }
+
+  /**
+   * A signed call (timestamp, recvWindow, signature, X-MBX-APIKEY). Only GETs are retried: an
+   * order POST that failed in flight may have been placed, so its caller decides (query by
+   * client order id, then resubmit with the same id).
+   */
+  signed<T>(method: HttpMethod, path: string, params: QueryParams = {}, signal?: AbortSignal): Promise<T> {
+    if (this.opts.credentials === undefined) {
+      throw new BinanceError("REJECTED", `${method} ${path} needs API credentials`, false, { path });
+    }
+    return this.call<T>(method, path, params, {
+      signal,
+      signed: true,
+      retries: method === "GET" ? this.maxRetries : 0,
+    });
+  }
+
+  private async call<T>(
+    method: HttpMethod,
+    path: string,
+    params: QueryParams,
+    opts: { signal?: AbortSignal; signed: boolean; retries: number },
+  ): Promise<T> {
+    const { signal } = opts;
+    const weight = requestWeight(path, params, method);
     for (let attempt = 1; ; attempt++) {
       await this.opts.limiter.acquire(weight);
       try {
-        return await this.once<T>(path, params, signal);
+        return await this.once<T>(method, path, params, opts.signed, signal);
       } catch (error) {
         const err =
           error instanceof BinanceError
             ? error
             : new BinanceError(
                 "NETWORK",
-                `GET ${path} failed: ${String(error)}`,
+                `${method} ${path} failed: ${String(error)}`,
                 true,
                 { path },
                 { cause: error },
               );
-        if (!err.retryable || attempt > this.maxRetries || signal?.aborted) throw err;
+        if (!err.retryable || attempt > opts.retries || signal?.aborted) throw err;
         const delayMs = Math.max(
           err.details.retryAfterMs ?? 0,
           backoffDelay(attempt, { initialMs: 250, maxMs: 10_000 }),
@@ -63,25 +101,45 @@ export class BinanceRest {
     }
   }
 
-  private async once<T>(path: string, params: QueryParams, signal?: AbortSignal): Promise<T> {
+  private async once<T>(
+    method: HttpMethod,
+    path: string,
+    params: QueryParams,
+    signed: boolean,
+    signal?: AbortSignal,
+  ): Promise<T> {
     const url = new URL(path, this.opts.baseUrl);
     for (const [k, v] of Object.entries(params)) if (v !== undefined) url.searchParams.set(k, String(v));
+    const headers: Record<string, string> = {};
+    if (signed && this.opts.credentials !== undefined) {
+      url.searchParams.set("recvWindow", String(this.opts.recvWindowMs ?? 5_000));
+      url.searchParams.set("timestamp", String(Date.now()));
+      url.searchParams.set(
+        "signature",
+        signQuery(url.searchParams.toString(), this.opts.credentials.apiSecret),
+      );
+      headers["x-mbx-apikey"] = this.opts.credentials.apiKey;
+    }
     const timeout = AbortSignal.timeout(this.timeoutMs);
     let res: Response;
     try {
-      res = await fetch(url, { signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
+      res = await fetch(url, {
+        method,
+        headers,
+        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      });
     } catch (error) {
       if (timeout.aborted)
         throw new BinanceError(
           "TIMEOUT",
-          `GET ${path} timed out after ${this.timeoutMs} ms`,
+          `${method} ${path} timed out after ${this.timeoutMs} ms`,
           true,
           { path },
           { cause: error },
         );
       throw new BinanceError(
         "NETWORK",
-        `GET ${path} failed: ${(error as Error).message}`,
+        `${method} ${path} failed: ${(error as Error).message}`,
         true,
         { path },
         { cause: error },
@@ -95,21 +153,21 @@ export class BinanceRest {
       this.opts.limiter.on418(retryAfterMs);
       throw new BinanceError(
         "IP_BANNED",
-        `GET ${path}: IP banned (418) for ${retryAfterMs / 1000} s`,
+        `${method} ${path}: IP banned (418) for ${retryAfterMs / 1000} s`,
         false,
         { status: 418, path, retryAfterMs },
       );
     }
     if (res.status === 429) {
       this.opts.limiter.on429(retryAfterMs);
-      throw new BinanceError("RATE_LIMITED", `GET ${path}: rate limited (429)`, true, {
+      throw new BinanceError("RATE_LIMITED", `${method} ${path}: rate limited (429)`, true, {
         status: 429,
         path,
         retryAfterMs,
       });
     }
     if (res.status >= 500)
-      throw new BinanceError("SERVER", `GET ${path}: server error ${res.status}`, true, {
+      throw new BinanceError("SERVER", `${method} ${path}: server error ${res.status}`, true, {
         status: res.status,
         path,
       });
@@ -119,7 +177,7 @@ export class BinanceRest {
     } catch (error) {
       throw new BinanceError(
         "INVALID_RESPONSE",
-        `GET ${path}: response is not JSON (status ${res.status})`,
+        `${method} ${path}: response is not JSON (status ${res.status})`,
         res.status >= 500,
         { status: res.status, path },
         { cause: error },
@@ -130,7 +188,7 @@ export class BinanceRest {
       const meaning = code === undefined ? undefined : describeBinanceCode(code);
       throw new BinanceError(
         "REJECTED",
-        `GET ${path} rejected: ${code ?? res.status} ${msg ?? ""}${meaning ? ` (${meaning})` : ""}`.trim(),
+        `${method} ${path} rejected: ${code ?? res.status} ${msg ?? ""}${meaning ? ` (${meaning})` : ""}`.trim(),
         false,
         {
           status: res.status,

@@ -2,8 +2,15 @@
 export function requestWeight(
   path: string,
   params: Readonly<Record<string, string | number | undefined>> = {},
+  method = "GET",
 ): number {
   switch (path) {
+    case "/api/v3/order":
+      return method === "GET" ? 4 : 1;
+    case "/api/v3/openOrders":
+      return params.symbol === undefined ? 80 : 6;
+    case "/api/v3/account":
+      return 20;
     case "/api/v3/klines":
       return 2;
     case "/fapi/v1/klines": {

@@ -1,5 +1,6 @@
 export type { KlineRow12 } from "./fake-binance-rest/candles.js";
 export { firstAtOrAfter, intervalMs, loadCandleFile } from "./fake-binance-rest/candles.js";
+export type { FakeExchange, FakeExchangeOptions, FakeOrder } from "./fake-binance-rest/exchange.js";
 export type { FakeBinanceRest, FakeBinanceRestOptions, Fault } from "./fake-binance-rest/server.js";
 export { startFakeBinanceRest } from "./fake-binance-rest/server.js";
 export type { FakeBinanceWs, FakeBinanceWsOptions, FakeConnection } from "./fake-binance-ws.js";

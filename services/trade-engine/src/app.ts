@@ -6,6 +6,7 @@ import { KillSwitchCommand, MarketData, subjects, TradeIntent, TradingSignal } f
 import { Supervisor } from "@tradewire/supervisor";
 import type { Config } from "./config.js";
 import { TradeEngine } from "./engine.js";
+import { createAdapter } from "./execution/create-adapter.js";
 import { registerRoutes } from "./http-api.js";
 import { createEngineMetrics } from "./metrics.js";
 import { PriceBook } from "./prices.js";
@@ -59,7 +60,8 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
   const prices = new PriceBook();
   const metrics = createEngineMetrics(supervisor.metrics);
   const exchangeFilters = loadExchangeFilters(cfg.EXCHANGE_INFO_FILE, log);
-  const engine = new TradeEngine({ cfg, bus, store, prices, log, metrics, exchangeFilters });
+  const adapter = createAdapter(cfg, log);
+  const engine = new TradeEngine({ cfg, bus, store, prices, log, metrics, adapter, exchangeFilters });
   await engine.load();
 
   supervisor.addTask({
@@ -119,6 +121,7 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
   registerRoutes(supervisor, engine, store, prices);
   supervisor.addDependency({ name: "nats", isReady: () => bus.isConnected() });
   supervisor.addDependency({ name: "postgres", isReady: () => store.ping().catch(() => false) });
+  supervisor.addDependency({ name: "exchange", isReady: () => adapter.isReady() });
   supervisor.addDetail("mode", () => cfg.TRADING_MODE);
   supervisor.addDetail("killSwitch", () => engine.killSwitch);
   supervisor.onShutdown({ name: "nats-drain", run: () => bus.drain() });

@@ -8,8 +8,17 @@ export const ConfigSchema = z
     ...natsEnv,
     ...databaseEnv,
     TRADEWIRE_NAMESPACE: env.string(""),
-    /** Only paper trading is implemented so far: testnet and live are refused at start. */
-    TRADING_MODE: env.enum(["paper"] as const, "paper"),
+    /** paper (default) simulates fills; testnet and live send spot orders to Binance. */
+    TRADING_MODE: env.enum(["paper", "testnet", "live"] as const, "paper"),
+    /** Secrets from the environment (a Kubernetes Secret); required for testnet and live, never logged. */
+    BINANCE_API_KEY: env.string(""),
+    BINANCE_API_SECRET: env.string(""),
+    /** Empty: https://testnet.binance.vision for testnet, https://api.binance.com for live. */
+    BINANCE_HTTP_BASE: env.string(""),
+    BINANCE_TIMEOUT_MS: env.int(10_000, { min: 100 }),
+    BINANCE_WEIGHT_LIMIT: env.int(1200, { min: 1 }),
+    /** live refuses to start unless this is exactly "yes". */
+    LIVE_TRADING_CONFIRM: env.string(""),
     MAX_SIGNAL_AGE_SECONDS: env.int(300, { min: 1 }),
     MIN_CONFIDENCE: env.number(0.6, { min: 0, max: 1 }),
     /** Empty = every symbol. */
@@ -33,5 +42,30 @@ export const ConfigSchema = z
     /** How long a claimed, undecided signal counts as "being decided" before another replica may resume it. */
     CLAIM_LEASE_SECONDS: env.int(30, { min: 1 }),
   })
+  .superRefine((c, ctx) => {
+    if (c.TRADING_MODE === "paper") return;
+    for (const key of ["BINANCE_API_KEY", "BINANCE_API_SECRET"] as const) {
+      if (c[key] === "")
+        ctx.addIssue({
+          code: "custom",
+          path: [key],
+          message: `required when TRADING_MODE=${c.TRADING_MODE}`,
+        });
+    }
+    if (c.TRADING_MODE === "live" && c.LIVE_TRADING_CONFIRM !== "yes") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["LIVE_TRADING_CONFIRM"],
+        message:
+          "TRADING_MODE=live sends real orders with real money: set LIVE_TRADING_CONFIRM=yes to confirm",
+      });
+    }
+  })
+  .transform((c) => ({
+    ...c,
+    BINANCE_HTTP_BASE:
+      c.BINANCE_HTTP_BASE ||
+      (c.TRADING_MODE === "live" ? "https://api.binance.com" : "https://testnet.binance.vision"),
+  }))
   .readonly();
 export type Config = z.output<typeof ConfigSchema>;

@@ -5,8 +5,9 @@ import type { Logger } from "@tradewire/logger";
 import { OrderEvent, type OrderEventKind, subjects } from "@tradewire/schemas";
 import type { Config } from "./config.js";
 import { type Check, type Decision, decide } from "./decide.js";
+import type { ExecutionAdapter } from "./execution/adapter.js";
 import type { EngineMetrics } from "./metrics.js";
-import { applyFill, type Position, paperMarketFill } from "./paper.js";
+import { applyFill, type Position } from "./paper.js";
 import type { PriceBook } from "./prices.js";
 import type { OrderRequest } from "./request.js";
 import type { EngineStore } from "./store.js";
@@ -23,6 +24,7 @@ export interface EngineDeps {
   prices: PriceBook;
   log: Logger;
   metrics: EngineMetrics;
+  adapter: ExecutionAdapter;
   exchangeFilters?: ReadonlyMap<string, SymbolFilters>;
 }
 
@@ -31,6 +33,8 @@ export class TradeEngine {
   private positions = new Map<string, Position>();
   private dailyRealized = 0;
   private readonly lastExecution = new Map<string, number>();
+  /** Signals this replica claimed whose decision threw before it was persisted. */
+  private readonly failedClaims = new Set<string>();
   killSwitch = false;
 
   constructor(private readonly deps: EngineDeps) {}
@@ -64,7 +68,7 @@ export class TradeEngine {
    * the same id right now (nak and retry later); throws on transient failure.
    */
   async handle(req: OrderRequest, receivedAt: number): Promise<"done" | "busy"> {
-    const { store, log, metrics, cfg } = this.deps;
+    const { store, log, metrics } = this.deps;
     const lifecycle = {
       signalId: req.id,
       source: req.source,
@@ -72,7 +76,11 @@ export class TradeEngine {
       symbol: req.symbol,
       action: req.action,
     };
-    const claim = await store.claim(req);
+    const stored = await store.claim(req);
+    // A claim this replica holds from an attempt that failed mid-way is resumed here at once,
+    // not after the lease: the order may exist, and `resumed` makes the adapter look it up.
+    const claim =
+      stored.state === "busy" && this.failedClaims.has(req.id) ? { state: "resume" as const } : stored;
     if (claim.state === "duplicate") {
       log.info("duplicate signal ignored", { ...lifecycle, status: claim.status });
       metrics.signals.inc({ source: req.source, outcome: "duplicate" });
@@ -82,11 +90,28 @@ export class TradeEngine {
       log.info("signal being decided by another replica; retrying later", lifecycle);
       return "busy";
     }
+    try {
+      await this.decideAndAct(req, claim.state === "resume", lifecycle);
+      this.failedClaims.delete(req.id);
+    } catch (error) {
+      this.failedClaims.add(req.id);
+      throw error;
+    }
+    metrics.decisionSeconds.observe((Date.now() - receivedAt) / 1000);
+    return "done";
+  }
+
+  private async decideAndAct(
+    req: OrderRequest,
+    resumed: boolean,
+    lifecycle: Record<string, unknown>,
+  ): Promise<void> {
+    const { store, log, metrics, cfg } = this.deps;
     log.info("RECEIVED", {
       ...lifecycle,
       stage: "RECEIVED",
       confidence: req.confidence,
-      resumed: claim.state === "resume",
+      resumed,
     });
     const checks: Check[] = [];
     const now = Date.now();
@@ -106,6 +131,7 @@ export class TradeEngine {
       this.deps.exchangeFilters,
     );
     await store.recordChecks(req.id, checks);
+    let executed = false;
     switch (decision.kind) {
       case "hold":
         await store.finish(req.id, "HOLD");
@@ -126,87 +152,122 @@ export class TradeEngine {
         break;
       case "execute":
         if (!quote) throw new Error("unreachable: execute without a quote");
-        await this.execute(req, decision, quote, lifecycle);
+        executed = await this.execute(req, decision, quote, lifecycle, resumed);
         break;
     }
     metrics.signals.inc({
       source: req.source,
-      outcome: decision.kind === "execute" ? "filled" : decision.kind === "reject" ? "rejected" : "hold",
+      outcome:
+        decision.kind === "execute" && executed ? "filled" : decision.kind === "hold" ? "hold" : "rejected",
     });
-    metrics.decisionSeconds.observe((Date.now() - receivedAt) / 1000);
-    return "done";
   }
 
+  /** Submits through the adapter and records the outcome; false when the exchange rejected it. */
   private async execute(
     req: OrderRequest,
     d: Extract<Decision, { kind: "execute" }>,
     quote: { bid: number; ask: number; at: number },
     lifecycle: Record<string, unknown>,
-  ): Promise<void> {
-    const { cfg, store, log, metrics } = this.deps;
+    resumed: boolean,
+  ): Promise<boolean> {
+    const { cfg, store, log, metrics, adapter } = this.deps;
     const clientOrderId = clientOrderIdFor(req.id);
-    const orderId = `paper-${clientOrderId.slice(3)}`;
-    const order = { order_id: orderId, client_order_id: clientOrderId, side: d.side, quantity: d.quantity };
+    const result = await adapter.submitMarket({
+      symbol: req.symbol,
+      side: d.side,
+      quantity: d.quantity,
+      clientOrderId,
+      quote,
+      resumed,
+    });
+    if (result.kind === "rejected") {
+      await store.finish(req.id, "REJECTED", result.reason);
+      await this.publish("rejected", req, {
+        client_order_id: clientOrderId,
+        side: d.side,
+        quantity: d.quantity,
+        rejection_source: "exchange",
+        rejection_reason: result.reason,
+      });
+      metrics.orders.inc({ status: "rejected" });
+      log.info("REJECTED", {
+        ...lifecycle,
+        stage: "REJECTED",
+        step: "exchange",
+        reason: result.reason,
+        clientOrderId,
+      });
+      return false;
+    }
+    const order = {
+      order_id: result.orderId,
+      client_order_id: clientOrderId,
+      side: d.side,
+      quantity: d.quantity,
+    };
     await this.publish("placed", req, order);
     log.info("ORDER_PLACED", {
       ...lifecycle,
       stage: "ORDER_PLACED",
       clientOrderId,
+      orderId: result.orderId,
       side: d.side,
       quantity: d.quantity,
-      mode: cfg.TRADING_MODE,
+      mode: adapter.mode,
+      recovered: result.recovered,
     });
-    const fill = paperMarketFill(d.side, d.quantity, quote, cfg.PAPER_SLIPPAGE_BPS, cfg.PAPER_FEE_RATE);
     const current = this.positions.get(req.symbol) ?? { quantity: 0, avgPrice: 0, realizedPnl: 0 };
     const { position, realized } = applyFill(
       current,
       d.side,
-      Number(d.quantity),
-      Number(fill.price),
-      Number(fill.fee),
+      Number(result.quantity),
+      Number(result.price),
+      Number(result.fee),
     );
     const stored = await store.recordFill({
-      orderId,
+      orderId: result.orderId,
       clientOrderId,
       signalId: req.id,
       symbol: req.symbol,
       side: d.side,
-      quantity: d.quantity,
-      price: fill.price,
-      fee: fill.fee,
+      quantity: result.quantity,
+      price: result.price,
+      fee: result.fee,
       mode: cfg.TRADING_MODE,
       position,
       realized,
     });
     if (!stored) {
       log.warn("order already recorded for this signal; not filled twice", { ...lifecycle, clientOrderId });
-      return;
+      return true;
     }
     this.positions.set(req.symbol, position);
     this.dailyRealized += realized;
     this.lastExecution.set(`${req.strategyId}|${req.symbol}`, Date.now());
     metrics.orders.inc({ status: "filled" });
     this.refreshGauges();
-    await this.publish("filled", req, {
+    await this.publish(result.quantity === d.quantity ? "filled" : "partial_fill", req, {
       ...order,
-      price: fill.price,
-      filled_quantity: d.quantity,
-      avg_price: fill.price,
-      fee: fill.fee,
-      fee_asset: "USDT",
+      price: result.price,
+      filled_quantity: result.quantity,
+      avg_price: result.price,
+      fee: result.fee,
+      fee_asset: result.feeAsset,
     });
     log.info("FILLED", {
       ...lifecycle,
       stage: "FILLED",
       clientOrderId,
+      orderId: result.orderId,
       side: d.side,
-      quantity: d.quantity,
-      price: fill.price,
-      fee: fill.fee,
+      quantity: result.quantity,
+      price: result.price,
+      fee: result.fee,
       position: position.quantity,
       realizedPnl: position.realizedPnl,
       dailyRealizedPnl: this.dailyRealized,
     });
+    return true;
   }
 
   private async publish(
@@ -218,7 +279,8 @@ export class TradeEngine {
     const value = {
       event,
       event_id: `${clientOrderId}:${event}`,
-      order_id: `paper-${clientOrderId.slice(3)}`,
+      // Replaced by the exchange's id once there is one; a rejection before any order keeps this.
+      order_id: this.deps.adapter.mode === "paper" ? `paper-${clientOrderId.slice(3)}` : clientOrderId,
       client_order_id: clientOrderId,
       signal_id: req.id,
       strategy_id: req.strategyId,

@@ -4,10 +4,14 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { sharedDataDir } from "../shared-data.js";
 import { firstAtOrAfter, intervalMs, type KlineRow12 } from "./candles.js";
+import { createFakeExchange, type FakeExchange, type FakeExchangeOptions } from "./exchange.js";
 
 export interface Fault {
-  /** HTTP status to answer with (429, 418, 500, 503...), or "drop" to destroy the socket. */
-  kind: number | "drop";
+  /**
+   * HTTP status to answer with (429, 418, 500, 503...); "drop" destroys the socket before the
+   * request is handled; "drop_after" handles it (an order is placed) and then destroys the socket.
+   */
+  kind: number | "drop" | "drop_after";
   /** For 429/418: seconds in Retry-After. */
   retryAfterS?: number;
   /** Delay before answering (slow response). */
@@ -23,6 +27,8 @@ export interface FakeBinanceRestOptions {
   weightLimit?: number;
   /** Serve the still-forming candle (Binance does); default false so tests can assert the extractor never stores it. */
   serveForming?: boolean;
+  /** Enables the signed trading endpoints (order, order lookup, open orders, account). */
+  exchange?: FakeExchangeOptions;
 }
 
 export interface FakeBinanceRest {
@@ -34,6 +40,8 @@ export interface FakeBinanceRest {
   fail(...faults: Fault[]): void;
   /** The most weight used within one minute so far. */
   maxWeightInMinute(): number;
+  /** Orders and balances, when `exchange` was given. */
+  exchange?: FakeExchange;
 }
 
 const WEIGHTS: Record<string, (q: URLSearchParams) => number> = {
@@ -44,6 +52,8 @@ const WEIGHTS: Record<string, (q: URLSearchParams) => number> = {
   },
   "/api/v3/exchangeInfo": () => 20,
   "/api/v3/time": () => 1,
+  "/api/v3/openOrders": (q) => (q.has("symbol") ? 6 : 80),
+  "/api/v3/account": () => 20,
 };
 
 /** A fake Binance REST server on loopback, faithful where the extractor and the client depend on it. */
@@ -55,8 +65,13 @@ export async function startFakeBinanceRest(opts: FakeBinanceRestOptions): Promis
   let used = 0;
   let maxUsed = 0;
   let limitedUntil = 0;
+  const exchange = opts.exchange ? createFakeExchange(opts.exchange) : undefined;
 
   const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+    if (res.req.headers["x-fake-drop"] === "1") {
+      res.socket?.destroy();
+      return;
+    }
     res.writeHead(status, {
       "content-type": "application/json",
       "x-mbx-used-weight-1m": String(used),
@@ -76,6 +91,8 @@ export async function startFakeBinanceRest(opts: FakeBinanceRestOptions): Promis
       req.socket.destroy();
       return;
     }
+    // The answer is lost after the request took effect (an order placed, its response never seen).
+    if (fault?.kind === "drop_after") req.headers["x-fake-drop"] = "1";
     const m = Math.floor(Date.now() / 60_000);
     if (m !== minute) {
       minute = m;
@@ -90,7 +107,10 @@ export async function startFakeBinanceRest(opts: FakeBinanceRestOptions): Promis
         { "retry-after": "120" },
       );
     }
-    used += (WEIGHTS[url.pathname] ?? (() => 1))(url.searchParams);
+    used +=
+      url.pathname === "/api/v3/order" && req.method === "GET"
+        ? 4
+        : (WEIGHTS[url.pathname] ?? (() => 1))(url.searchParams);
     maxUsed = Math.max(maxUsed, used);
     if (opts.weightLimit !== undefined && used > opts.weightLimit) {
       limitedUntil = (m + 1) * 60_000;
@@ -111,6 +131,16 @@ export async function startFakeBinanceRest(opts: FakeBinanceRestOptions): Promis
       res.writeHead(fault.kind, { "content-type": "text/html", ...headers });
       res.end("<html>error</html>");
       return;
+    }
+    const apiKey = req.headers["x-mbx-apikey"];
+    const trading = exchange?.handle(
+      req.method ?? "GET",
+      url,
+      typeof apiKey === "string" ? apiKey : undefined,
+    );
+    if (trading !== undefined) {
+      record(trading.status);
+      return json(res, trading.status, trading.body);
     }
     switch (url.pathname) {
       case "/api/v3/time":
@@ -182,6 +212,7 @@ export async function startFakeBinanceRest(opts: FakeBinanceRestOptions): Promis
     requests,
     fail: (...f) => void faults.push(...f),
     maxWeightInMinute: () => maxUsed,
+    ...(exchange ? { exchange: exchange.state } : {}),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

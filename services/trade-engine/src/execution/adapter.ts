@@ -1,0 +1,37 @@
+import type { Quote } from "../decide.js";
+
+export interface MarketOrder {
+  symbol: string;
+  side: "BUY" | "SELL";
+  /** Already rounded to the exchange's step. */
+  quantity: string;
+  /** Derived from the signal id: a resubmit is recognised as the same order (F31). */
+  clientOrderId: string;
+  /** The quote the decision used; paper fills at it, an exchange ignores it. */
+  quote: Quote;
+  /** The signal was claimed before (a crash mid-decision): the order may already exist. */
+  resumed: boolean;
+}
+
+export type ExecutionResult =
+  | {
+      kind: "filled";
+      orderId: string;
+      quantity: string;
+      price: string;
+      fee: string;
+      feeAsset: string;
+      recovered: boolean;
+    }
+  | { kind: "rejected"; reason: string };
+
+/**
+ * Where orders go, chosen by TRADING_MODE. `submitMarket` resolves with the outcome or throws on a
+ * transient failure after which the order's fate is unknown; the caller retries with the same
+ * client order id, and the adapter recognises the order if the first attempt did reach the exchange.
+ */
+export interface ExecutionAdapter {
+  readonly mode: "paper" | "testnet" | "live";
+  submitMarket(order: MarketOrder): Promise<ExecutionResult>;
+  isReady(): boolean;
+}

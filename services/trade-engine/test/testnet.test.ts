@@ -1,0 +1,124 @@
+import { parseConfig } from "@tradewire/config";
+import { type FakeBinanceRest, startFakeBinanceRest, waitFor } from "@tradewire/testkit";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ConfigSchema } from "../src/config.js";
+import { clientOrderIdFor } from "../src/engine.js";
+import { environment } from "./harness.js";
+
+const KEY = "test-api-key";
+const SECRET = "test-api-secret";
+let env: Awaited<ReturnType<typeof environment>>;
+let fake: FakeBinanceRest;
+let exchangePrice: Record<string, string>;
+
+beforeEach(async () => {
+  env = await environment();
+  exchangePrice = { BTCUSDT: "30010.50" };
+  fake = await startFakeBinanceRest({
+    series: {},
+    exchange: { apiKey: KEY, apiSecret: SECRET, price: (s) => exchangePrice[s] },
+  });
+});
+afterEach(async () => {
+  await env.cleanup();
+  await fake.close();
+});
+
+const testnet = () =>
+  env.start({
+    TRADING_MODE: "testnet",
+    BINANCE_HTTP_BASE: fake.url,
+    BINANCE_API_KEY: KEY,
+    BINANCE_API_SECRET: SECRET,
+    BINANCE_TIMEOUT_MS: "2000",
+  });
+
+describe("trade-engine on testnet (fake Binance)", () => {
+  it("sends a signed market order with the client id derived from the signal, and records the exchange fill", async () => {
+    const engine = await testnet();
+    await env.quote("BTCUSDT", 30_000);
+    await env.signal("tn-1");
+    await waitFor("filled", async () => (await env.orderEvents()).some((e) => e.event === "filled"), 10_000);
+    const orders = fake.exchange?.orders ?? [];
+    expect(orders).toHaveLength(1);
+    expect(orders[0]).toMatchObject({
+      clientOrderId: clientOrderIdFor("tn-1"),
+      side: "BUY",
+      type: "MARKET",
+      status: "FILLED",
+    });
+    const filled = (await env.orderEvents()).find((e) => e.event === "filled");
+    // The exchange's order id and fill price, not the paper quote.
+    expect(filled).toMatchObject({
+      mode: "testnet",
+      order_id: String(orders[0]?.orderId),
+      avg_price: "30010.5",
+    });
+    const body = (await (await fetch(`${engine.url}/positions`)).json()) as {
+      positions: { symbol: string; avgPrice: number }[];
+    };
+    expect(body.positions.find((p) => p.symbol === "BTCUSDT")?.avgPrice).toBeCloseTo(30010.5, 6);
+    // Secrets never reach the logs.
+    expect(JSON.stringify(engine.cap.lines())).not.toContain(SECRET);
+  });
+
+  it("F31 a submit whose response was lost is found by client id on retry: one order, one fill", async () => {
+    const engine = await testnet();
+    await env.quote("BTCUSDT", 30_000);
+    // The order is placed, then the connection drops before the answer arrives.
+    fake.fail({ kind: "drop_after" });
+    await env.signal("tn-lost");
+    await waitFor(
+      "filled after retry",
+      async () => (await env.orderEvents()).some((e) => e.event === "filled"),
+      15_000,
+    );
+    expect(fake.exchange?.orders).toHaveLength(1);
+    expect(
+      engine.cap.find("order found by client id after a failed submit; adopted, not resent").length +
+        engine.cap.find("ORDER_PLACED").filter((l) => l.recovered === true).length,
+    ).toBeGreaterThan(0);
+    const filled = (await env.orderEvents()).filter((e) => e.event === "filled");
+    expect(filled).toHaveLength(1);
+  });
+
+  it("maps an exchange rejection to a REJECTED signal with its reason", async () => {
+    await testnet();
+    exchangePrice = {};
+    await env.quote("BTCUSDT", 30_000);
+    await env.signal("tn-bad");
+    await waitFor(
+      "rejected",
+      async () => (await env.orderEvents()).some((e) => e.event === "rejected"),
+      10_000,
+    );
+    const rejected = (await env.orderEvents()).find((e) => e.event === "rejected");
+    expect(rejected).toMatchObject({
+      rejection_source: "exchange",
+      rejection_reason: expect.stringContaining("-1121"),
+    });
+  });
+
+  it("refuses live without LIVE_TRADING_CONFIRM=yes, and testnet without keys, naming the variable", () => {
+    const base = { DATABASE_URL: "postgres://x" };
+    expect(() =>
+      parseConfig("trade-engine", ConfigSchema, {
+        ...base,
+        TRADING_MODE: "live",
+        BINANCE_API_KEY: "k",
+        BINANCE_API_SECRET: "s",
+      }),
+    ).toThrow(/LIVE_TRADING_CONFIRM.*set LIVE_TRADING_CONFIRM=yes/);
+    expect(() => parseConfig("trade-engine", ConfigSchema, { ...base, TRADING_MODE: "testnet" })).toThrow(
+      /BINANCE_API_KEY.*required when TRADING_MODE=testnet/,
+    );
+    const live = parseConfig("trade-engine", ConfigSchema, {
+      ...base,
+      TRADING_MODE: "live",
+      BINANCE_API_KEY: "k",
+      BINANCE_API_SECRET: "s",
+      LIVE_TRADING_CONFIRM: "yes",
+    });
+    expect(live.BINANCE_HTTP_BASE).toBe("https://api.binance.com");
+  });
+});
