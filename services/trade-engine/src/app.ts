@@ -3,10 +3,11 @@ import { parseExchangeFilters, type SymbolFilters } from "@tradewire/binance";
 import { Bus, type DurableMessage, STREAMS } from "@tradewire/bus";
 import type { Logger } from "@tradewire/logger";
 import { KillSwitchCommand, MarketData, subjects, TradeIntent, TradingSignal } from "@tradewire/schemas";
-import { Supervisor } from "@tradewire/supervisor";
+import { Supervisor, sleep } from "@tradewire/supervisor";
 import type { Config } from "./config.js";
 import { TradeEngine } from "./engine.js";
 import { createAdapter } from "./execution/create-adapter.js";
+import { Reconciler } from "./execution/reconcile.js";
 import { registerRoutes } from "./http-api.js";
 import { createEngineMetrics } from "./metrics.js";
 import { PriceBook } from "./prices.js";
@@ -60,7 +61,7 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
   const prices = new PriceBook();
   const metrics = createEngineMetrics(supervisor.metrics);
   const exchangeFilters = loadExchangeFilters(cfg.EXCHANGE_INFO_FILE, log);
-  const adapter = createAdapter(cfg, log);
+  const { adapter, orders } = createAdapter(cfg, log);
   const engine = new TradeEngine({ cfg, bus, store, prices, log, metrics, adapter, exchangeFilters });
   await engine.load();
 
@@ -119,6 +120,31 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
       ),
   });
   registerRoutes(supervisor, engine, store, prices);
+  if (orders !== undefined) {
+    const reconciler = new Reconciler({
+      orders,
+      store,
+      engine,
+      metrics,
+      log,
+      mode: cfg.TRADING_MODE,
+      exchangeFilters,
+    });
+    supervisor.addTask({
+      name: "reconcile",
+      stallTimeoutMs: cfg.RECONCILE_INTERVAL_S * 1000 + 60_000,
+      async run(ctx) {
+        // On start, then every RECONCILE_INTERVAL_S; a failed round is logged and retried next time.
+        while (!ctx.signal.aborted) {
+          await reconciler
+            .run()
+            .catch((error: unknown) => log.error("reconciliation failed", { err: error }));
+          ctx.progress();
+          await sleep(cfg.RECONCILE_INTERVAL_S * 1000, ctx.signal);
+        }
+      },
+    });
+  }
   supervisor.addDependency({ name: "nats", isReady: () => bus.isConnected() });
   supervisor.addDependency({ name: "postgres", isReady: () => store.ping().catch(() => false) });
   supervisor.addDependency({ name: "exchange", isReady: () => adapter.isReady() });

@@ -55,6 +55,14 @@ export class TradeEngine {
     });
   }
 
+  /** Sets a position's quantity to what the exchange holds (reconciliation), in memory and stored. */
+  async correctPosition(symbol: string, quantity: number): Promise<void> {
+    await this.deps.store.setPositionQuantity(symbol, quantity);
+    const current = this.positions.get(symbol) ?? { quantity: 0, avgPrice: 0, realizedPnl: 0 };
+    this.positions.set(symbol, { ...current, quantity });
+    this.refreshGauges();
+  }
+
   snapshot() {
     return {
       positions: Object.fromEntries(this.positions),

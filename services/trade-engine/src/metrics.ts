@@ -30,6 +30,12 @@ export function createEngineMetrics(registry: Registry) {
       help: "Realized PnL today (UTC), quote currency",
       registers: [registry],
     }),
+    reconciled: new Counter({
+      name: "tradewire_engine_reconcile_total",
+      help: "Reconciliation findings: tracked, adopted, flagged orders; corrected positions",
+      labelNames: ["outcome"],
+      registers: [registry],
+    }),
     equity: new Gauge({
       name: "tradewire_engine_equity",
       help: "Paper equity: starting equity + realized + unrealized PnL",

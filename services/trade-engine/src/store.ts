@@ -243,6 +243,60 @@ export class EngineStore {
     return rows;
   }
 
+  async hasOrder(clientOrderId: string): Promise<boolean> {
+    const { rowCount } = await this.pool.query("SELECT 1 FROM engine_orders WHERE client_order_id = $1", [
+      clientOrderId,
+    ]);
+    return rowCount === 1;
+  }
+
+  /** Signals claimed and never decided: an order for one may exist on the exchange. */
+  async undecidedSignalIds(): Promise<string[]> {
+    const { rows } = await this.pool.query<{ signal_id: string }>(
+      "SELECT signal_id FROM engine_signals WHERE status = 'RECEIVED'",
+    );
+    return rows.map((r) => r.signal_id);
+  }
+
+  /** Records an order found on the exchange for one of our signals (reconciliation). */
+  async adoptOrder(o: {
+    orderId: string;
+    clientOrderId: string;
+    signalId: string;
+    symbol: string;
+    side: string;
+    type: string;
+    quantity: string;
+    price: string;
+    status: string;
+    mode: string;
+  }): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO engine_orders (order_id, client_order_id, signal_id, symbol, side, type, quantity, price, status, mode)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (client_order_id) DO NOTHING`,
+      [
+        o.orderId,
+        o.clientOrderId,
+        o.signalId,
+        o.symbol,
+        o.side,
+        o.type,
+        o.quantity,
+        o.price,
+        o.status,
+        o.mode,
+      ],
+    );
+  }
+
+  async setPositionQuantity(symbol: string, quantity: number): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO engine_positions (symbol, quantity, avg_price, realized_pnl) VALUES ($1, $2, 0, 0)
+       ON CONFLICT (symbol) DO UPDATE SET quantity = $2, updated_at = now()`,
+      [symbol, quantity],
+    );
+  }
+
   async ping(): Promise<boolean> {
     await this.pool.query("SELECT 1");
     return true;

@@ -99,6 +99,86 @@ describe("trade-engine on testnet (fake Binance)", () => {
     });
   });
 
+  it("F28 reconciles with the exchange: adopts its own order, flags a foreign one, corrects position drift", async () => {
+    const engine = await env.start({
+      TRADING_MODE: "testnet",
+      BINANCE_HTTP_BASE: fake.url,
+      BINANCE_API_KEY: KEY,
+      BINANCE_API_SECRET: SECRET,
+      RECONCILE_INTERVAL_S: "1",
+    });
+    // A signal claimed before a crash, whose order reached the exchange but was never recorded.
+    await env.db.pool.query(
+      `INSERT INTO engine_signals (signal_id, source, strategy_id, symbol, action, request, status)
+       VALUES ('undecided-1', 'signal', 'test', 'BTCUSDT', 'BUY', '{}', 'RECEIVED')`,
+    );
+    const ours = clientOrderIdFor("undecided-1");
+    fake.exchange?.addOpenOrder({
+      symbol: "BTCUSDT",
+      clientOrderId: ours,
+      side: "BUY",
+      quantity: "0.01",
+      price: "29000",
+    });
+    fake.exchange?.addOpenOrder({
+      symbol: "BTCUSDT",
+      clientOrderId: "manual-by-operator",
+      side: "SELL",
+      quantity: "1",
+      price: "40000",
+    });
+    await waitFor(
+      "adopted",
+      () => engine.cap.find("reconcile: open order adopted for its signal").length > 0,
+      5_000,
+    );
+    expect(engine.cap.find("reconcile: open order adopted for its signal")[0]).toMatchObject({
+      level: "warn",
+      signalId: "undecided-1",
+      clientOrderId: ours,
+    });
+    await waitFor(
+      "flagged",
+      () => engine.cap.find("reconcile: unknown open order flagged, not touched").length > 0,
+      5_000,
+    );
+    expect(engine.cap.find("reconcile: unknown open order flagged, not touched")[0]).toMatchObject({
+      clientOrderId: "manual-by-operator",
+      foreign: true,
+    });
+    const adopted = await env.db.pool.query("SELECT status FROM engine_orders WHERE client_order_id = $1", [
+      ours,
+    ]);
+    expect(adopted.rows).toEqual([{ status: "NEW" }]);
+
+    await env.quote("BTCUSDT", 30_000);
+    await env.signal("tn-drift");
+    await waitFor(
+      "filled",
+      async () => (await env.orderEvents()).some((e) => e.event === "filled" && e.signal_id === "tn-drift"),
+      10_000,
+    );
+    const bought = fake.exchange?.balances.get("BTC") ?? 0;
+    expect(bought).toBeGreaterThan(0);
+    fake.exchange?.balances.set("BTC", bought + 0.5);
+    await waitFor(
+      "drift corrected",
+      () => engine.cap.find("reconcile: position drift corrected to the exchange").length > 0,
+      5_000,
+    );
+    expect(engine.cap.find("reconcile: position drift corrected to the exchange")[0]).toMatchObject({
+      symbol: "BTCUSDT",
+      local: bought,
+      exchange: bought + 0.5,
+    });
+    const body = (await (await fetch(`${engine.url}/positions`)).json()) as {
+      positions: { symbol: string; quantity: number }[];
+    };
+    expect(body.positions.find((p) => p.symbol === "BTCUSDT")?.quantity).toBeCloseTo(bought + 0.5, 8);
+    const metrics = await (await fetch(`${engine.url}/metrics`)).text();
+    expect(metrics).toMatch(/tradewire_engine_reconcile_total\{outcome="corrected"[^}]*\} 1/);
+  });
+
   it("refuses live without LIVE_TRADING_CONFIRM=yes, and testnet without keys, naming the variable", () => {
     const base = { DATABASE_URL: "postgres://x" };
     expect(() =>

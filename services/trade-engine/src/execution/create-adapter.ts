@@ -6,10 +6,12 @@ import { BinanceAdapter } from "./binance-adapter.js";
 import { PaperAdapter } from "./paper-adapter.js";
 
 /** The execution adapter TRADING_MODE asks for; the start log says loudly which one trades. */
-export function createAdapter(cfg: Config, log: Logger): ExecutionAdapter {
+export function createAdapter(cfg: Config, log: Logger): { adapter: ExecutionAdapter; orders?: SpotOrders } {
   if (cfg.TRADING_MODE === "paper") {
     log.info("execution: paper trading (simulated fills at live quotes)", { mode: "paper" });
-    return new PaperAdapter({ slippageBps: cfg.PAPER_SLIPPAGE_BPS, feeRate: cfg.PAPER_FEE_RATE });
+    return {
+      adapter: new PaperAdapter({ slippageBps: cfg.PAPER_SLIPPAGE_BPS, feeRate: cfg.PAPER_FEE_RATE }),
+    };
   }
   const logger = log.child({ component: "binance" });
   const rest = new BinanceRest({
@@ -24,5 +26,6 @@ export function createAdapter(cfg: Config, log: Logger): ExecutionAdapter {
     mode: cfg.TRADING_MODE,
     httpBase: cfg.BINANCE_HTTP_BASE,
   });
-  return new BinanceAdapter(cfg.TRADING_MODE, new SpotOrders(rest), log);
+  const orders = new SpotOrders(rest);
+  return { adapter: new BinanceAdapter(cfg.TRADING_MODE, orders, log), orders };
 }
