@@ -191,12 +191,18 @@ describe.each(SERVICES.flatMap((s) => PROFILES.map((p) => [s, p] as [Service, Pr
 );
 
 describe("replica models", () => {
-  it("market-relay is single-active: one replica, Recreate, no HPA", () => {
-    for (const profile of PROFILES) {
-      const ms = render("market-relay", profile);
-      const [d] = byKind(ms, "Deployment");
-      expect(d?.spec.replicas).toBe(1);
-      expect(d?.spec.strategy).toEqual({ type: "Recreate" });
+  it("F16 market-relay: one pod by default; in production a leader-elected pair, never an HPA", () => {
+    const single = render("market-relay", "default");
+    const [d] = byKind(single, "Deployment");
+    expect(d?.spec.replicas).toBe(1);
+    expect(d?.spec.strategy).toEqual({ type: "Recreate" });
+    const prod = render("market-relay", "prod");
+    const [p] = byKind(prod, "Deployment");
+    expect(p?.spec.replicas).toBe(2);
+    // The lease holder name is the pod name, so the two replicas never share one.
+    expect(JSON.stringify(p)).toContain('"name":"RELAY_ID","valueFrom":{"fieldRef":{"fieldPath":"metadata.name"}}');
+    expect(JSON.stringify(p)).not.toContain('"LEADER_ELECTION":"false"');
+    for (const ms of [single, prod]) {
       expect(byKind(ms, "HorizontalPodAutoscaler")).toEqual([]);
       expect(byKind(ms, "StatefulSet")).toEqual([]);
     }
