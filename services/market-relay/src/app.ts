@@ -4,6 +4,7 @@ import { Supervisor, sleep } from "@tradewire/supervisor";
 import { type Config, feedId } from "./config.js";
 import { startLiveSource } from "./live/live-source.js";
 import { MarketPublisher } from "./publisher.js";
+import { startReplaySource } from "./replay/replay-source.js";
 import { startSimulatorSource } from "./simulator-source.js";
 
 export interface MarketSource {
@@ -50,7 +51,9 @@ export async function startRelay(cfg: Config, logger: Logger, opts: { handleSign
   const source: MarketSource =
     cfg.MARKET_SOURCE === "live"
       ? startLiveSource(cfg, bus, publisher, supervisor, log)
-      : startSimulatorSource(cfg, publisher, supervisor);
+      : cfg.MARKET_SOURCE === "replay"
+        ? startReplaySource(cfg, publisher, supervisor, log)
+        : startSimulatorSource(cfg, publisher, supervisor);
 
   supervisor.addTask({
     name: "summary",

@@ -14,8 +14,8 @@ export const ConfigSchema = z
     ...natsEnv,
     TRADEWIRE_NAMESPACE: env.string(""),
     SYMBOLS: env.list(["BTCUSDT", "ETHUSDT"], { upper: true }),
-    /** `simulator` (default for development and the demo) or `live` Binance WebSocket streams. */
-    MARKET_SOURCE: env.enum(["simulator", "live"] as const, "simulator"),
+    /** `simulator` (default for development and the demo), `live` Binance streams, or `replay` of a candle file. */
+    MARKET_SOURCE: env.enum(["simulator", "live", "replay"] as const, "simulator"),
     BINANCE_MARKET: env.enum(["spot", "futures"] as const, "spot"),
     /** Binance stream suffixes, as in `<symbol>@<stream>`. */
     STREAMS: env.list(["depth20@100ms", "trade", "kline_1m", "bookTicker"]),
@@ -33,10 +33,24 @@ export const ConfigSchema = z
     LEASE_TTL_S: env.number(6, { min: 1 }),
     /** This replica's name in the lease (the pod name). */
     RELAY_ID: env.string(hostname()),
+    /** replay: a candle file in the layout of shared/data/binance/candles (freqtrade JSON rows). */
+    REPLAY_FILE: env.string(""),
+    /** replay: empty = from the file name (binance_spot_BTC_USDT-5m_... → BTCUSDT, 5m). */
+    REPLAY_SYMBOL: env.string(""),
+    REPLAY_INTERVAL: env.string(""),
+    /** replay: simulated time runs this many times faster than wall time (60: a 1m candle per second). */
+    REPLAY_SPEED: env.number(60, { min: 0.1, max: 1_000_000 }),
+    /** replay: start over at the end (timestamps jump back), else stop publishing and say so. */
+    REPLAY_LOOP: env.bool(false),
     SIM_SEED: env.int(42),
     /** Book updates every 100 ms / SIM_SPEED; the simulated clock also runs SIM_SPEED times faster. */
     SIM_SPEED: env.number(1, { min: 0.1, max: 1000 }),
     SUMMARY_INTERVAL_S: env.int(30, { min: 1 }),
+  })
+  .superRefine((c, ctx) => {
+    if (c.MARKET_SOURCE === "replay" && c.REPLAY_FILE === "") {
+      ctx.addIssue({ code: "custom", path: ["REPLAY_FILE"], message: "required when MARKET_SOURCE=replay" });
+    }
   })
   .transform((c) => ({ ...c, BINANCE_WS_BASE: c.BINANCE_WS_BASE || DEFAULT_WS_BASE[c.BINANCE_MARKET] }));
 export type Config = z.output<typeof ConfigSchema>;
