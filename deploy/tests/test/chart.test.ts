@@ -200,7 +200,9 @@ describe("replica models", () => {
     const [p] = byKind(prod, "Deployment");
     expect(p?.spec.replicas).toBe(2);
     // The lease holder name is the pod name, so the two replicas never share one.
-    expect(JSON.stringify(p)).toContain('"name":"RELAY_ID","valueFrom":{"fieldRef":{"fieldPath":"metadata.name"}}');
+    expect(JSON.stringify(p)).toContain(
+      '"name":"RELAY_ID","valueFrom":{"fieldRef":{"fieldPath":"metadata.name"}}',
+    );
     expect(JSON.stringify(p)).not.toContain('"LEADER_ELECTION":"false"');
     for (const ms of [single, prod]) {
       expect(byKind(ms, "HorizontalPodAutoscaler")).toEqual([]);
