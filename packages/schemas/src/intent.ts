@@ -35,11 +35,9 @@ const TradeIntentFields = z.object({
  * always has `action` and no alias fields.
  */
 export const TradeIntent = TradeIntentFields.transform((raw, ctx) => {
-  const { side, direction, ...rest } = raw;
-  const candidates = [raw.action, side, direction && DIRECTION_TO_ACTION[direction]].filter(
-    (a): a is IntentAction => a !== undefined,
-  );
-  const action = candidates[0];
+  const { side, direction } = raw;
+  const fromDirection = direction === undefined ? undefined : DIRECTION_TO_ACTION[direction];
+  const action = raw.action ?? side ?? fromDirection;
   if (action === undefined) {
     ctx.addIssue({
       code: "custom",
@@ -48,11 +46,16 @@ export const TradeIntent = TradeIntentFields.transform((raw, ctx) => {
     });
     return z.NEVER;
   }
-  if (candidates.some((c) => c !== action)) {
+  if ((side !== undefined && side !== action) || (fromDirection !== undefined && fromDirection !== action)) {
     ctx.addIssue({ code: "custom", path: ["action"], message: "action, side and direction disagree" });
     return z.NEVER;
   }
-  return { ...rest, action };
+  // zod's output is a fresh object: reshaping it in place avoids a copy on the intake hot path.
+  const out = raw as typeof raw & { action: IntentAction };
+  out.action = action;
+  delete out.side;
+  delete out.direction;
+  return out as Omit<typeof raw, "side" | "direction" | "action"> & { action: IntentAction };
 });
 export type TradeIntent = z.output<typeof TradeIntent>;
 export type TradeIntentInput = z.input<typeof TradeIntent>;

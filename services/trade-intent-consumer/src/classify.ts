@@ -26,12 +26,14 @@ export function classifyEntry(
   if (!decoded.ok) return { kind: "invalid", reason: decoded.reason };
   const parsed = parseWith(TradeIntentSchema, "TradeIntent", decoded.payload);
   if (!parsed.ok) return { kind: "invalid", reason: parsed.error.message };
-  const intent: TradeIntent = {
-    ...decoded.meta,
-    ...parsed.value,
-    intent_id: `${stream}:${id}`,
-  };
-  delete (intent as { event_type?: string }).event_type;
+  // The schema's output is a fresh object: fill it in place (payload fields win over metadata).
+  const intent: TradeIntent = parsed.value;
+  const { trace_id, correlation_id, source } = decoded.meta;
+  if (intent.trace_id === undefined && trace_id !== undefined) intent.trace_id = trace_id;
+  if (intent.correlation_id === undefined && correlation_id !== undefined)
+    intent.correlation_id = correlation_id;
+  if (intent.source === undefined && source !== undefined) intent.source = source;
+  intent.intent_id = `${stream}:${id}`;
   const timeSource = parsed.value.timestamp === undefined ? "entry_id" : "timestamp";
   const ageMs = nowMs - (parsed.value.timestamp ?? entryIdMs(id));
   if (ageMs > maxAgeMs) return { kind: "stale", intent, ageMs, timeSource };

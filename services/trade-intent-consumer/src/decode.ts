@@ -59,8 +59,14 @@ export function decodeEntry(fields: Record<string, string>): DecodedEntry {
     if (!parsed.ok) return { ok: false, form: "data", reason: parsed.reason };
     return nonEmpty("data", parsed.value, metaFrom(fields));
   }
-  const { trace_id: _t, correlation_id: _c, event_type: _e, ...flat } = fields;
-  return nonEmpty("flat", flat, metaFrom(fields));
+  // Flat fields go to the schema as they are (it ignores keys it does not know); only the
+  // emptiness check has to look past the metadata keys. No copy on this hot path.
+  const meta = metaFrom(fields);
+  for (const key in fields) {
+    if (!(META_KEYS as readonly string[]).includes(key))
+      return { ok: true, form: "flat", payload: fields, meta };
+  }
+  return { ok: false, form: "flat", reason: "flat payload is empty" };
 }
 
 function nonEmpty(

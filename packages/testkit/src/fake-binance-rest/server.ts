@@ -16,6 +16,9 @@ export interface Fault {
   retryAfterS?: number;
   /** Delay before answering (slow response). */
   delayMs?: number;
+  /** Only a request to this path (and method, if given) takes the fault; default: the next request. */
+  path?: string;
+  method?: string;
 }
 
 export interface FakeBinanceRestOptions {
@@ -84,7 +87,10 @@ export async function startFakeBinanceRest(opts: FakeBinanceRestOptions): Promis
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     const query = Object.fromEntries(url.searchParams);
     const record = (status: number) => requests.push({ path: url.pathname, query, status });
-    const fault = faults.shift();
+    const at = faults.findIndex(
+      (f) => (f.path === undefined || f.path === url.pathname) && (f.method === undefined || f.method === req.method),
+    );
+    const fault = at < 0 ? undefined : faults.splice(at, 1)[0];
     if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
     if (fault?.kind === "drop") {
       record(0);
