@@ -88,7 +88,9 @@ export async function startFakeBinanceRest(opts: FakeBinanceRestOptions): Promis
     const query = Object.fromEntries(url.searchParams);
     const record = (status: number) => requests.push({ path: url.pathname, query, status });
     const at = faults.findIndex(
-      (f) => (f.path === undefined || f.path === url.pathname) && (f.method === undefined || f.method === req.method),
+      (f) =>
+        (f.path === undefined || f.path === url.pathname) &&
+        (f.method === undefined || f.method === req.method),
     );
     const fault = at < 0 ? undefined : faults.splice(at, 1)[0];
     if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
