@@ -136,8 +136,10 @@ export class BatchProcessor {
   private async forward(entryId: string, intent: TradeIntent, ageMs: number): Promise<string | undefined> {
     const intentId = intent.intent_id ?? entryId;
     try {
+      // The intent is TradeIntent's own output (classifyEntry parsed it): no second validation.
       const pub = await this.deps.bus.publishDurable(subjects.tradeIntent(), TradeIntent, intent, {
         msgId: intentId,
+        trusted: true,
       });
       this.count("forwarded");
       if (this.deps.log.isLevelEnabled("debug"))
