@@ -138,15 +138,14 @@ export class TradeEngine {
       checks,
       this.deps.exchangeFilters,
     );
-    await store.recordChecks(req.id, checks);
     let executed = false;
     switch (decision.kind) {
       case "hold":
-        await store.finish(req.id, "HOLD");
+        await store.finish(req.id, "HOLD", undefined, checks);
         log.info("HOLD", { ...lifecycle, stage: "HOLD" });
         break;
       case "reject":
-        await store.finish(req.id, "REJECTED", decision.reason);
+        await store.finish(req.id, "REJECTED", decision.reason, checks);
         await this.publish("rejected", req, {
           rejection_source: decision.source,
           rejection_reason: decision.reason,
@@ -160,7 +159,7 @@ export class TradeEngine {
         break;
       case "execute":
         if (!quote) throw new Error("unreachable: execute without a quote");
-        executed = await this.execute(req, decision, quote, lifecycle, resumed);
+        executed = await this.execute(req, decision, quote, lifecycle, resumed, checks);
         break;
     }
     metrics.signals.inc({
@@ -177,6 +176,7 @@ export class TradeEngine {
     quote: { bid: number; ask: number; at: number },
     lifecycle: Record<string, unknown>,
     resumed: boolean,
+    checks: readonly Check[],
   ): Promise<boolean> {
     const { cfg, store, log, metrics, adapter } = this.deps;
     const clientOrderId = clientOrderIdFor(req.id);
@@ -189,7 +189,10 @@ export class TradeEngine {
       resumed,
     });
     if (result.kind === "rejected") {
-      await store.finish(req.id, "REJECTED", result.reason);
+      await store.finish(req.id, "REJECTED", result.reason, [
+        ...checks,
+        { step: "exchange", outcome: "reject", detail: result.reason },
+      ]);
       await this.publish("rejected", req, {
         client_order_id: clientOrderId,
         side: d.side,
@@ -213,7 +216,13 @@ export class TradeEngine {
       side: d.side,
       quantity: d.quantity,
     };
-    await this.publish("placed", req, order);
+    // Not awaited here: its ack is awaited with the fill's (same connection, so `placed` is still
+    // stored first), saving a round trip. A failure is never dropped: it surfaces at that await,
+    // or is logged if the fill's persistence fails first.
+    const placed = this.publish("placed", req, order);
+    placed.catch((error: unknown) =>
+      log.error("orders.placed publish failed", { ...lifecycle, clientOrderId, err: error }),
+    );
     log.info("ORDER_PLACED", {
       ...lifecycle,
       stage: "ORDER_PLACED",
@@ -232,20 +241,39 @@ export class TradeEngine {
       Number(result.price),
       Number(result.fee),
     );
-    const stored = await store.recordFill({
-      orderId: result.orderId,
-      clientOrderId,
-      signalId: req.id,
-      symbol: req.symbol,
-      side: d.side,
-      quantity: result.quantity,
-      price: result.price,
-      fee: result.fee,
-      mode: cfg.TRADING_MODE,
-      position,
-      realized,
-    });
+    const stored = await store.recordFill(
+      {
+        orderId: result.orderId,
+        clientOrderId,
+        signalId: req.id,
+        symbol: req.symbol,
+        side: d.side,
+        quantity: result.quantity,
+        price: result.price,
+        fee: result.fee,
+        mode: cfg.TRADING_MODE,
+        position,
+        realized,
+      },
+      checks,
+    );
     if (!stored) {
+      // A retry after the fill was persisted but its events may not have gone out: re-publish them
+      // from what was stored (the msg ids make a repeat a no-op), never fill twice.
+      const recorded = await store.recordedFill(clientOrderId);
+      await Promise.all([
+        placed,
+        recorded &&
+          this.publish("filled", req, {
+            ...order,
+            order_id: recorded.orderId,
+            price: recorded.price,
+            filled_quantity: recorded.quantity,
+            avg_price: recorded.price,
+            fee: recorded.fee,
+            fee_asset: result.feeAsset,
+          }),
+      ]);
       log.warn("order already recorded for this signal; not filled twice", { ...lifecycle, clientOrderId });
       return true;
     }
@@ -254,14 +282,17 @@ export class TradeEngine {
     this.lastExecution.set(`${req.strategyId}|${req.symbol}`, Date.now());
     metrics.orders.inc({ status: "filled" });
     this.refreshGauges();
-    await this.publish(result.quantity === d.quantity ? "filled" : "partial_fill", req, {
-      ...order,
-      price: result.price,
-      filled_quantity: result.quantity,
-      avg_price: result.price,
-      fee: result.fee,
-      fee_asset: result.feeAsset,
-    });
+    await Promise.all([
+      placed,
+      this.publish(result.quantity === d.quantity ? "filled" : "partial_fill", req, {
+        ...order,
+        price: result.price,
+        filled_quantity: result.quantity,
+        avg_price: result.price,
+        fee: result.fee,
+        fee_asset: result.feeAsset,
+      }),
+    ]);
     log.info("FILLED", {
       ...lifecycle,
       stage: "FILLED",

@@ -59,6 +59,23 @@ CREATE TABLE IF NOT EXISTS engine_daily_pnl (day date PRIMARY KEY, realized doub
 CREATE TABLE IF NOT EXISTS engine_state (key text PRIMARY KEY, value jsonb NOT NULL);
 `;
 
+/** Inserts a decision's checks from parallel arrays ($1 signal id, $2 steps, $3 outcomes, $4 details). */
+const CHECKS_INSERT = `INSERT INTO engine_signal_events (signal_id, step, outcome, detail)
+  SELECT $1, step, outcome, detail FROM unnest($2::text[], $3::text[], $4::text[]) AS t(step, outcome, detail)
+  WHERE true`;
+
+function checkParams(
+  signalId: string,
+  checks: readonly Check[],
+): [string, string[], string[], (string | null)[]] {
+  return [
+    signalId,
+    checks.map((c) => c.step),
+    checks.map((c) => c.outcome),
+    checks.map((c) => c.detail ?? null),
+  ];
+}
+
 export type SignalStatus = "RECEIVED" | "HOLD" | "REJECTED" | "FILLED";
 
 export class EngineStore {
@@ -106,74 +123,95 @@ export class EngineStore {
     return row?.fresh ? { state: "busy" } : { state: "resume" };
   }
 
-  async recordChecks(signalId: string, checks: readonly Check[]): Promise<void> {
-    if (checks.length === 0) return;
-    const values = checks.map((_, i) => `($1, $${i * 3 + 2}, $${i * 3 + 3}, $${i * 3 + 4})`).join(", ");
+  /** The decision's checks and the final status, in one statement (one round trip). */
+  async finish(
+    signalId: string,
+    status: SignalStatus,
+    reason: string | undefined,
+    checks: readonly Check[],
+  ): Promise<void> {
     await this.pool.query(
-      `INSERT INTO engine_signal_events (signal_id, step, outcome, detail) VALUES ${values}`,
-      [signalId, ...checks.flatMap((c) => [c.step, c.outcome, c.detail ?? null])],
+      `WITH c AS (${CHECKS_INSERT})
+       UPDATE engine_signals SET status = $5, reason = $6, decided_at = now() WHERE signal_id = $1`,
+      [...checkParams(signalId, checks), status, reason ?? null],
     );
   }
 
-  async finish(signalId: string, status: SignalStatus, reason?: string): Promise<void> {
-    await this.pool.query(
-      "UPDATE engine_signals SET status = $2, reason = $3, decided_at = now() WHERE signal_id = $1",
-      [signalId, status, reason ?? null],
+  /**
+   * Order, fill, position, daily PnL, the decision's checks and the signal's status in ONE
+   * statement (data-modifying CTEs are atomic): one round trip instead of seven. Everything hangs
+   * off the order insert, so a retry whose order row exists changes nothing and returns false.
+   */
+  async recordFill(
+    o: {
+      orderId: string;
+      clientOrderId: string;
+      signalId: string;
+      symbol: string;
+      side: string;
+      quantity: string;
+      price: string;
+      fee: string;
+      mode: string;
+      position: Position;
+      realized: number;
+    },
+    checks: readonly Check[],
+  ): Promise<boolean> {
+    const { rows } = await this.pool.query<{ inserted: string }>(
+      `WITH o AS (
+         INSERT INTO engine_orders (order_id, client_order_id, signal_id, symbol, side, type, quantity, price, status, mode)
+         VALUES ($5, $6, $1, $7, $8, 'MARKET', $9, $10, 'FILLED', $11)
+         ON CONFLICT (client_order_id) DO NOTHING RETURNING order_id
+       ), f AS (
+         INSERT INTO engine_fills (order_id, quantity, price, fee) SELECT order_id, $9, $10, $12 FROM o
+       ), p AS (
+         INSERT INTO engine_positions (symbol, quantity, avg_price, realized_pnl) SELECT $7, $13, $14, $15 FROM o
+         ON CONFLICT (symbol) DO UPDATE SET quantity = $13, avg_price = $14, realized_pnl = $15, updated_at = now()
+       ), d AS (
+         INSERT INTO engine_daily_pnl (day, realized) SELECT (now() AT TIME ZONE 'utc')::date, $16 FROM o
+         ON CONFLICT (day) DO UPDATE SET realized = engine_daily_pnl.realized + $16
+       ), c AS (
+         ${CHECKS_INSERT} AND EXISTS (SELECT 1 FROM o)
+       ), s AS (
+         UPDATE engine_signals SET status = 'FILLED', decided_at = now() WHERE signal_id = $1 AND EXISTS (SELECT 1 FROM o)
+       )
+       SELECT count(*) AS inserted FROM o`,
+      [
+        ...checkParams(o.signalId, checks),
+        o.orderId,
+        o.clientOrderId,
+        o.symbol,
+        o.side,
+        o.quantity,
+        o.price,
+        o.mode,
+        o.fee,
+        o.position.quantity,
+        o.position.avgPrice,
+        o.position.realizedPnl,
+        o.realized,
+      ],
     );
+    return rows[0]?.inserted === "1";
   }
 
-  /** Order, fill, position and daily PnL in one transaction; the order id makes a retry a no-op. */
-  async recordFill(o: {
-    orderId: string;
-    clientOrderId: string;
-    signalId: string;
-    symbol: string;
-    side: string;
-    quantity: string;
-    price: string;
-    fee: string;
-    mode: string;
-    position: Position;
-    realized: number;
-  }): Promise<boolean> {
-    const client = await this.pool.connect();
-    try {
-      await client.query("BEGIN");
-      const order = await client.query(
-        `INSERT INTO engine_orders (order_id, client_order_id, signal_id, symbol, side, type, quantity, price, status, mode)
-         VALUES ($1, $2, $3, $4, $5, 'MARKET', $6, $7, 'FILLED', $8) ON CONFLICT (client_order_id) DO NOTHING RETURNING order_id`,
-        [o.orderId, o.clientOrderId, o.signalId, o.symbol, o.side, o.quantity, o.price, o.mode],
-      );
-      if (order.rowCount !== 1) {
-        await client.query("ROLLBACK");
-        return false;
-      }
-      await client.query(
-        "INSERT INTO engine_fills (order_id, quantity, price, fee) VALUES ($1, $2, $3, $4)",
-        [o.orderId, o.quantity, o.price, o.fee],
-      );
-      await client.query(
-        `INSERT INTO engine_positions (symbol, quantity, avg_price, realized_pnl) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (symbol) DO UPDATE SET quantity = $2, avg_price = $3, realized_pnl = $4, updated_at = now()`,
-        [o.symbol, o.position.quantity, o.position.avgPrice, o.position.realizedPnl],
-      );
-      await client.query(
-        `INSERT INTO engine_daily_pnl (day, realized) VALUES ((now() AT TIME ZONE 'utc')::date, $1)
-         ON CONFLICT (day) DO UPDATE SET realized = engine_daily_pnl.realized + $1`,
-        [o.realized],
-      );
-      await client.query(
-        "UPDATE engine_signals SET status = 'FILLED', decided_at = now() WHERE signal_id = $1",
-        [o.signalId],
-      );
-      await client.query("COMMIT");
-      return true;
-    } catch (error) {
-      await client.query("ROLLBACK");
-      throw error;
-    } finally {
-      client.release();
-    }
+  /** The stored fill of an order (first one), to re-publish its event after a retry. */
+  async recordedFill(
+    clientOrderId: string,
+  ): Promise<{ orderId: string; quantity: string; price: string; fee: string } | undefined> {
+    const { rows } = await this.pool.query<{
+      order_id: string;
+      quantity: string;
+      price: string;
+      fee: string;
+    }>(
+      `SELECT o.order_id, f.quantity::text, f.price::text, f.fee::text
+       FROM engine_orders o JOIN engine_fills f USING (order_id) WHERE o.client_order_id = $1 ORDER BY f.id LIMIT 1`,
+      [clientOrderId],
+    );
+    const r = rows[0];
+    return r && { orderId: r.order_id, quantity: r.quantity, price: r.price, fee: r.fee };
   }
 
   async positions(): Promise<Map<string, Position>> {
