@@ -115,4 +115,13 @@ writeFileSync(
   `${JSON.stringify({ machine: facts, suites }, null, 2)}\n`,
 );
 writeFileSync(join(root, "bench/results/latest.md"), markdown);
+// A full run (no filter) also refreshes the table in the README, between its markers.
+const readmePath = join(root, "README.md");
+const readme = readFileSync(readmePath, "utf8");
+const START = "<!-- bench:start -->";
+const END = "<!-- bench:end -->";
+if (only.length === 0 && readme.includes(START) && readme.includes(END)) {
+  const section = `${START}\nProduced by \`pnpm bench\` (all suites, about ${Math.round(suites.reduce((n, s) => n + (s.seconds ?? 0), 0) / 60)} minutes):\n\n${markdown}${END}`;
+  writeFileSync(readmePath, readme.slice(0, readme.indexOf(START)) + section + readme.slice(readme.indexOf(END) + END.length));
+}
 console.log(markdown);

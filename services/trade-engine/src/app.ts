@@ -120,6 +120,21 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
       ),
   });
   registerRoutes(supervisor, engine, store, prices);
+  supervisor.addTask({
+    name: "protections",
+    stallTimeoutMs: 30_000,
+    async run(ctx) {
+      // Stop-loss / take-profit are watched on the engine's own price feed (paper, and as soft
+      // stops on testnet/live); a failed exit is logged and tried again on the next tick.
+      while (!ctx.signal.aborted) {
+        await engine
+          .checkProtections()
+          .catch((error: unknown) => log.error("protection exit failed; retrying", { err: error }));
+        ctx.progress();
+        await sleep(cfg.PROTECTION_CHECK_MS, ctx.signal);
+      }
+    },
+  });
   if (orders !== undefined) {
     const reconciler = new Reconciler({
       orders,

@@ -9,6 +9,7 @@ import type { ExecutionAdapter } from "./execution/adapter.js";
 import type { EngineMetrics } from "./metrics.js";
 import { applyFill, type Position } from "./paper.js";
 import type { PriceBook } from "./prices.js";
+import { exitRequest, type Protection, protectionFor, triggered } from "./protection.js";
 import type { OrderRequest } from "./request.js";
 import type { EngineStore } from "./store.js";
 
@@ -33,6 +34,11 @@ export class TradeEngine {
   private positions = new Map<string, Position>();
   private dailyRealized = 0;
   private readonly lastExecution = new Map<string, number>();
+  /** Stop-loss / take-profit per symbol with an open position (persisted). */
+  private readonly protections = new Map<string, Protection>();
+  /** Exits triggered and not yet settled, so a level is acted on once. */
+  private readonly exiting = new Set<string>();
+  private readonly exitAttempts = new Map<string, number>();
   /** Signals this replica claimed whose decision threw before it was persisted. */
   private readonly failedClaims = new Set<string>();
   killSwitch = false;
@@ -43,6 +49,7 @@ export class TradeEngine {
     this.positions = await this.deps.store.positions();
     this.dailyRealized = await this.deps.store.dailyRealized();
     this.killSwitch = (await this.deps.store.getState<{ enabled: boolean }>("kill_switch"))?.enabled ?? false;
+    for (const p of await this.deps.store.protections()) this.protections.set(p.symbol, p);
     this.refreshGauges();
   }
 
@@ -61,6 +68,50 @@ export class TradeEngine {
     const current = this.positions.get(symbol) ?? { quantity: 0, avgPrice: 0, realizedPnl: 0 };
     this.positions.set(symbol, { ...current, quantity });
     this.refreshGauges();
+  }
+
+  /**
+   * Sends a CLOSE through the normal pipeline for every position whose stop-loss or take-profit
+   * the market crossed (F25). The exit's id derives from the entry, so it executes once.
+   */
+  async checkProtections(now = Date.now()): Promise<void> {
+    for (const p of this.protections.values()) {
+      const quote = this.deps.prices.get(p.symbol);
+      if (
+        quote === undefined ||
+        now - quote.at > this.deps.cfg.PRICE_MAX_AGE_MS ||
+        this.exiting.has(p.symbol)
+      )
+        continue;
+      const reason = triggered(p, quote);
+      if (reason === undefined) continue;
+      this.exiting.add(p.symbol);
+      this.deps.log.info("PROTECTION_TRIGGERED", {
+        symbol: p.symbol,
+        entrySignalId: p.signalId,
+        reason,
+        triggerPrice: reason === "stop_loss" ? p.stopLoss : p.takeProfit,
+        bid: quote.bid,
+        ask: quote.ask,
+      });
+      const attempt = this.exitAttempts.get(p.symbol) ?? 1;
+      try {
+        await this.handle(exitRequest(p, reason, now, attempt), now);
+      } finally {
+        this.exiting.delete(p.symbol);
+      }
+      if (this.protections.get(p.symbol) === p) {
+        // Not closed (rejected, or decided before a restart): the next tick tries a fresh exit id.
+        this.exitAttempts.set(p.symbol, attempt + 1);
+        this.deps.log.warn("protection exit did not close the position; retrying", {
+          symbol: p.symbol,
+          reason,
+          attempt,
+        });
+      } else {
+        this.exitAttempts.delete(p.symbol);
+      }
+    }
   }
 
   snapshot() {
@@ -167,6 +218,35 @@ export class TradeEngine {
       outcome:
         decision.kind === "execute" && executed ? "filled" : decision.kind === "hold" ? "hold" : "rejected",
     });
+  }
+
+  /** Sets protection for a new or increased position from the request; clears it once flat or flipped. */
+  private async updateProtection(
+    req: OrderRequest,
+    d: Extract<Decision, { kind: "execute" }>,
+    position: Position,
+    fillPrice: number,
+    lifecycle: Record<string, unknown>,
+  ): Promise<void> {
+    const { store, log } = this.deps;
+    const current = this.protections.get(req.symbol);
+    const next = d.closing ? undefined : protectionFor(req, d.side, fillPrice);
+    if (next !== undefined) {
+      await store.setProtection(next);
+      this.protections.set(req.symbol, next);
+      log.info("protection set", { ...lifecycle, stopLoss: next.stopLoss, takeProfit: next.takeProfit });
+    } else if (
+      current !== undefined &&
+      (position.quantity === 0 || Math.sign(position.quantity) !== current.direction)
+    ) {
+      await store.clearProtection(req.symbol);
+      this.protections.delete(req.symbol);
+      log.info("protection cleared", {
+        ...lifecycle,
+        entrySignalId: current.signalId,
+        position: position.quantity,
+      });
+    }
   }
 
   /** Submits through the adapter and records the outcome; false when the exchange rejected it. */
@@ -278,6 +358,7 @@ export class TradeEngine {
       return true;
     }
     this.positions.set(req.symbol, position);
+    await this.updateProtection(req, d, position, Number(result.price), lifecycle);
     this.dailyRealized += realized;
     this.lastExecution.set(`${req.strategyId}|${req.symbol}`, Date.now());
     metrics.orders.inc({ status: "filled" });

@@ -1,6 +1,7 @@
 import pg from "pg";
 import type { Check } from "./decide.js";
 import type { Position } from "./paper.js";
+import type { Protection } from "./protection.js";
 import type { OrderRequest } from "./request.js";
 
 /** Idempotent schema, created in the connection's search_path (no hard-coded schema). */
@@ -57,6 +58,15 @@ CREATE TABLE IF NOT EXISTS engine_positions (
 );
 CREATE TABLE IF NOT EXISTS engine_daily_pnl (day date PRIMARY KEY, realized double precision NOT NULL);
 CREATE TABLE IF NOT EXISTS engine_state (key text PRIMARY KEY, value jsonb NOT NULL);
+CREATE TABLE IF NOT EXISTS engine_protections (
+  symbol text PRIMARY KEY,
+  signal_id text NOT NULL,
+  strategy_id text NOT NULL,
+  direction smallint NOT NULL,
+  stop_loss double precision,
+  take_profit double precision,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
 `;
 
 /** Inserts a decision's checks from parallel arrays ($1 signal id, $2 steps, $3 outcomes, $4 details). */
@@ -194,6 +204,38 @@ export class EngineStore {
       ],
     );
     return rows[0]?.inserted === "1";
+  }
+
+  async setProtection(p: Protection): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO engine_protections (symbol, signal_id, strategy_id, direction, stop_loss, take_profit)
+       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (symbol) DO UPDATE
+       SET signal_id = $2, strategy_id = $3, direction = $4, stop_loss = $5, take_profit = $6, created_at = now()`,
+      [p.symbol, p.signalId, p.strategyId, p.direction, p.stopLoss ?? null, p.takeProfit ?? null],
+    );
+  }
+
+  async clearProtection(symbol: string): Promise<void> {
+    await this.pool.query("DELETE FROM engine_protections WHERE symbol = $1", [symbol]);
+  }
+
+  async protections(): Promise<Protection[]> {
+    const { rows } = await this.pool.query<{
+      symbol: string;
+      signal_id: string;
+      strategy_id: string;
+      direction: number;
+      stop_loss: number | null;
+      take_profit: number | null;
+    }>("SELECT symbol, signal_id, strategy_id, direction, stop_loss, take_profit FROM engine_protections");
+    return rows.map((r) => ({
+      symbol: r.symbol,
+      signalId: r.signal_id,
+      strategyId: r.strategy_id,
+      direction: r.direction === 1 ? 1 : -1,
+      stopLoss: r.stop_loss ?? undefined,
+      takeProfit: r.take_profit ?? undefined,
+    }));
   }
 
   /** The stored fill of an order (first one), to re-publish its event after a retry. */

@@ -140,6 +140,41 @@ describe("trade-engine (paper)", () => {
     );
   });
 
+  it("F25 closes a position when the market crosses its stop-loss, once, with the exit's own events", async () => {
+    const engine = await env.start({ PROTECTION_CHECK_MS: "50" });
+    await env.quote("BTCUSDT", 30_000);
+    await env.signal("guarded", { stop_loss: 29_500, take_profit: 31_000 });
+    await waitFor("entry filled", async () =>
+      (await env.orderEvents()).some((e) => e.event === "filled" && e.signal_id === "guarded"),
+    );
+    expect(engine.cap.find("protection set")[0]).toMatchObject({
+      signalId: "guarded",
+      stopLoss: 29_500,
+      takeProfit: 31_000,
+    });
+    await env.quote("BTCUSDT", 29_400);
+    await waitFor(
+      "stop-loss exit filled",
+      async () =>
+        (await env.orderEvents()).some((e) => e.event === "filled" && e.signal_id === "guarded:stop_loss"),
+      10_000,
+    );
+    expect(engine.cap.find("PROTECTION_TRIGGERED")[0]).toMatchObject({
+      symbol: "BTCUSDT",
+      reason: "stop_loss",
+      triggerPrice: 29_500,
+    });
+    await waitFor("flat", () => engine.engine.snapshot().positions.BTCUSDT?.quantity === 0);
+    await new Promise((r) => setTimeout(r, 300));
+    const exits = (await env.orderEvents()).filter(
+      (e) => e.event === "filled" && e.signal_id.startsWith("guarded:"),
+    );
+    expect(exits).toHaveLength(1);
+    expect(exits[0]).toMatchObject({ side: "SELL" });
+    const stored = await env.db.pool.query("SELECT count(*)::int AS n FROM engine_protections");
+    expect(stored.rows[0]).toEqual({ n: 0 });
+  });
+
   it("F29 keeps the daily loss limit across a restart", async () => {
     await env.db.pool.query("SELECT 1");
     const first = await env.start({ DAILY_LOSS_LIMIT: "100" });

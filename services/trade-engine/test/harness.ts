@@ -58,9 +58,11 @@ export async function environment() {
           askQty: "1",
         });
       send();
+      // One ticker at a time: a new price replaces the old one.
+      clearInterval(ticker);
       ticker = setInterval(send, 100);
       await waitFor(`${symbol} quote in every engine`, () =>
-        engines.every((e) => e.prices.get(symbol) !== undefined),
+        engines.every((e) => e.prices.get(symbol)?.bid === Number(price.toFixed(2))),
       );
     },
     signal(id: string, extra: Partial<TradingSignalInput> = {}, strategy?: string) {

@@ -1,0 +1,70 @@
+import type { Quote } from "./decide.js";
+import type { OrderRequest } from "./request.js";
+
+/** Stop-loss / take-profit levels guarding one open position. */
+export interface Protection {
+  symbol: string;
+  /** The entry that set them; the exit's id derives from it, so it executes once (dedup). */
+  signalId: string;
+  strategyId: string;
+  /** +1 long, -1 short. */
+  direction: 1 | -1;
+  stopLoss?: number;
+  takeProfit?: number;
+}
+
+/**
+ * Levels for a new position from the request: absolute prices, or percentages of the fill price.
+ * Levels on the wrong side of the fill (a long's stop above its entry) are ignored, not trusted.
+ */
+export function protectionFor(
+  req: OrderRequest,
+  side: "BUY" | "SELL",
+  fillPrice: number,
+): Protection | undefined {
+  const direction = side === "BUY" ? 1 : -1;
+  const stop =
+    req.stopLoss ??
+    (req.stopLossPct === undefined ? undefined : fillPrice * (1 - (direction * req.stopLossPct) / 100));
+  const take =
+    req.takeProfit ??
+    (req.takeProfitPct === undefined ? undefined : fillPrice * (1 + (direction * req.takeProfitPct) / 100));
+  const stopLoss = stop !== undefined && (stop - fillPrice) * direction < 0 ? stop : undefined;
+  const takeProfit = take !== undefined && (take - fillPrice) * direction > 0 ? take : undefined;
+  if (stopLoss === undefined && takeProfit === undefined) return undefined;
+  return {
+    symbol: req.symbol,
+    signalId: req.id,
+    strategyId: req.strategyId,
+    direction,
+    stopLoss,
+    takeProfit,
+  };
+}
+
+/** Which level the market crossed: a long exits at the bid, a short at the ask. */
+export function triggered(p: Protection, quote: Quote): "stop_loss" | "take_profit" | undefined {
+  const exitPrice = p.direction === 1 ? quote.bid : quote.ask;
+  if (p.stopLoss !== undefined && (exitPrice - p.stopLoss) * p.direction <= 0) return "stop_loss";
+  if (p.takeProfit !== undefined && (exitPrice - p.takeProfit) * p.direction >= 0) return "take_profit";
+  return undefined;
+}
+
+/** The CLOSE request a trigger sends through the normal pipeline (dedup, checks, execution). */
+export function exitRequest(
+  p: Protection,
+  reason: "stop_loss" | "take_profit",
+  now: number,
+  attempt = 1,
+): OrderRequest {
+  return {
+    id: attempt === 1 ? `${p.signalId}:${reason}` : `${p.signalId}:${reason}:${attempt}`,
+    source: "signal",
+    strategyId: p.strategyId,
+    symbol: p.symbol,
+    action: "CLOSE",
+    confidence: 1,
+    timestampMs: now,
+    leverage: 1,
+  };
+}
