@@ -122,6 +122,9 @@ const START = "<!-- bench:start -->";
 const END = "<!-- bench:end -->";
 if (only.length === 0 && readme.includes(START) && readme.includes(END)) {
   const section = `${START}\nProduced by \`pnpm bench\` (all suites, about ${Math.round(suites.reduce((n, s) => n + (s.seconds ?? 0), 0) / 60)} minutes):\n\n${markdown}${END}`;
-  writeFileSync(readmePath, readme.slice(0, readme.indexOf(START)) + section + readme.slice(readme.indexOf(END) + END.length));
+  writeFileSync(
+    readmePath,
+    readme.slice(0, readme.indexOf(START)) + section + readme.slice(readme.indexOf(END) + END.length),
+  );
 }
 console.log(markdown);
