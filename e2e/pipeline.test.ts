@@ -87,7 +87,9 @@ describe("pipeline: simulated market to paper fill", () => {
     const strategies = services[1] as ServiceProcess;
     const lifecycle = strategies.lines.filter((l) => l.signalId === fill.signal_id).map((l) => l.stage);
     expect(lifecycle).toEqual(["GENERATED", "VALIDATED", "QUEUED", "FORWARDED"]);
-    const engineStages = engine.lines.filter((l) => l.signalId === fill.signal_id).map((l) => l.stage);
+    const engineStages = engine.lines
+      .filter((l) => l.signalId === fill.signal_id && l.stage !== undefined)
+      .map((l) => l.stage);
     expect(engineStages).toEqual(["RECEIVED", "ORDER_PLACED", "FILLED"]);
   });
 });
