@@ -5,7 +5,7 @@
 import { Bus } from "@tradewire/bus";
 import { createSilentLogger } from "@tradewire/logger";
 import { MarketData, OrderEvent, subjects } from "@tradewire/schemas";
-import { natsNamespace, pgSchema, waitFor } from "@tradewire/testkit";
+import { bookTicker, natsNamespace, percentile, pgSchema, round3 as r3, waitFor } from "@tradewire/testkit";
 import { startService } from "./services.js";
 
 const RATE = Number(process.env.BENCH_PIPELINE_RATE ?? 50);
@@ -18,10 +18,6 @@ const bus = await Bus.connect({
   logger: createSilentLogger(),
   namespace: ns.namespace,
 });
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? Number.NaN;
-}
 
 async function paced(n: number, send: (i: number) => void): Promise<void> {
   const started = performance.now();
@@ -80,19 +76,11 @@ const fills = bus.nc.subscribe(`${ns.namespace}.${subjects.orderEvent("filled")}
   },
 });
 const quote = () =>
-  bus.publish(subjects.marketData("BTCUSDT", "bookTicker"), MarketData, {
-    venue: "binance",
-    market: "spot",
-    kind: "bookTicker",
-    symbol: "BTCUSDT",
-    eventTime: Date.now(),
-    receiveTime: Date.now(),
-    updateId: 1,
-    bidPrice: "30000.00",
-    bidQty: "1",
-    askPrice: "30000.01",
-    askQty: "1",
-  });
+  bus.publish(
+    subjects.marketData("BTCUSDT", "bookTicker"),
+    MarketData,
+    bookTicker("BTCUSDT", "30000.00", "30000.01"),
+  );
 quote();
 const total = RATE * SECONDS;
 const started = performance.now();
@@ -128,9 +116,8 @@ await bus.drain();
 await ns.cleanup();
 await db.cleanup();
 
-const lat = [...latencies].sort((a, b) => a - b);
-const base = [...bare].sort((a, b) => a - b);
-const r3 = (n: number) => Math.round(n * 1000) / 1000;
+const lat = latencies;
+const base = bare;
 console.log(
   JSON.stringify({
     name: "pipeline (market event -> signal -> paper fill)",

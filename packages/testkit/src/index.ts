@@ -1,3 +1,4 @@
+export { bookTicker, discardStream, percentile, round3 } from "./bench.js";
 export type { KlineRow12 } from "./fake-binance-rest/candles.js";
 export { firstAtOrAfter, intervalMs, loadCandleFile } from "./fake-binance-rest/candles.js";
 export type { FakeExchange, FakeExchangeOptions, FakeOrder } from "./fake-binance-rest/exchange.js";

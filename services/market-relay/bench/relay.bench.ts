@@ -2,12 +2,18 @@
 // JSON.parse + raw NATS publish of the same frames in the same run; then the live relay against the
 // fake Binance WebSocket: exchange send -> NATS delivery latency, next to the bare WebSocket
 // receive latency of the same fake. Prints one JSON object.
-import { Writable } from "node:stream";
 import { normalizeStreamEvent } from "@tradewire/binance";
 import { Bus } from "@tradewire/bus";
 import { parseConfig } from "@tradewire/config";
 import { createLogger, createSilentLogger } from "@tradewire/logger";
-import { natsNamespace, startFakeBinanceWs, waitFor } from "@tradewire/testkit";
+import {
+  discardStream,
+  natsNamespace,
+  percentile as pct,
+  round3 as r3,
+  startFakeBinanceWs,
+  waitFor,
+} from "@tradewire/testkit";
 import { Registry } from "prom-client";
 import WebSocket from "ws";
 import { startRelay } from "../src/app.js";
@@ -19,9 +25,6 @@ const FRAMES = Number(process.env.BENCH_FRAMES ?? 20_000);
 const ROUNDS = 5;
 const STREAMS =
   "btcusdt@depth20@100ms/btcusdt@trade/btcusdt@kline_1m/btcusdt@bookTicker/ethusdt@depth20@100ms/ethusdt@trade/ethusdt@kline_1m/ethusdt@bookTicker";
-const r3 = (n: number) => Math.round(n * 1000) / 1000;
-const pct = (xs: number[], p: number) =>
-  [...xs].sort((a, b) => a - b)[Math.floor(xs.length * p)] ?? Number.NaN;
 
 const fake = await startFakeBinanceWs({ intervalMs: 1 });
 /** Frames exactly as the fake sends them (recorded payloads, re-stamped). */
@@ -110,7 +113,7 @@ const relay = await startRelay(
     service: "bench",
     format: "json",
     level: "warn",
-    stream: new Writable({ write: (_c, _e, cb) => cb() }),
+    stream: discardStream(),
   }),
   { handleSignals: false },
 );

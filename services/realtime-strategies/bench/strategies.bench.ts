@@ -2,6 +2,7 @@
 // raw JSON.parse of the same frames in the same run; and the evaluation latency p99.
 import { createSilentLogger } from "@tradewire/logger";
 import { MarketData } from "@tradewire/schemas";
+import { round3 as r3 } from "@tradewire/testkit";
 import { Evaluator } from "../src/evaluator.js";
 import { STRATEGY_NAMES } from "../src/strategies/names.js";
 import { buildStrategies, StrategyParams } from "../src/strategies/registry.js";
@@ -101,7 +102,6 @@ const rate = FRAMES / ((performance.now() - t1) / 1000);
 if (sink < 0) throw new Error("unreachable: keeps the baseline loop from being optimized away");
 evalTimes.sort((a, b) => a - b);
 const p99 = evalTimes[Math.floor(evalTimes.length * 0.99)] ?? Number.NaN;
-const r3 = (n: number) => Math.round(n * 1000) / 1000;
 console.log(
   JSON.stringify({
     name: "realtime-strategies",

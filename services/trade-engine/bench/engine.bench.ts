@@ -1,12 +1,19 @@
 // Signals/s through the full paper pipeline (parse, dedup, risk, fill, persist, ack) and the
 // publish -> orders.filled latency, next to a bare JetStream publish -> consume -> ack loop over the
 // same number of messages in the same run. Prints one JSON object.
-import { Writable } from "node:stream";
 import { Bus, STREAMS } from "@tradewire/bus";
 import { parseConfig } from "@tradewire/config";
 import { createLogger, createSilentLogger } from "@tradewire/logger";
 import { MarketData, OrderEvent, subjects, TradingSignal } from "@tradewire/schemas";
-import { natsNamespace, pgSchema, waitFor } from "@tradewire/testkit";
+import {
+  bookTicker,
+  discardStream,
+  natsNamespace,
+  percentile as pct,
+  pgSchema,
+  round3 as r3,
+  waitFor,
+} from "@tradewire/testkit";
 import { startEngine } from "../src/app.js";
 import { ConfigSchema } from "../src/config.js";
 
@@ -20,9 +27,6 @@ const bus = await Bus.connect({
   logger: createSilentLogger(),
   namespace: ns.namespace,
 });
-const r3 = (n: number) => Math.round(n * 1000) / 1000;
-const pct = (xs: number[], p: number) =>
-  [...xs].sort((a, b) => a - b)[Math.floor(xs.length * p)] ?? Number.NaN;
 
 // Baseline: bare JetStream publish (acks in flight) -> pull consume -> ack.
 const bareStream = { ...STREAMS.signals, name: "BENCH_BARE", subjects: ["bench.bare"] };
@@ -59,24 +63,16 @@ const engine = await startEngine(
     service: "bench",
     format: "json",
     level: "warn",
-    stream: new Writable({ write: (_c, _e, cb) => cb() }),
+    stream: discardStream(),
   }),
   { handleSignals: false },
 );
 const quote = () =>
-  bus.publish(subjects.marketData("BTCUSDT", "bookTicker"), MarketData, {
-    venue: "binance",
-    market: "spot",
-    kind: "bookTicker",
-    symbol: "BTCUSDT",
-    eventTime: Date.now(),
-    receiveTime: Date.now(),
-    updateId: 1,
-    bidPrice: "30000.00",
-    bidQty: "1",
-    askPrice: "30000.01",
-    askQty: "1",
-  });
+  bus.publish(
+    subjects.marketData("BTCUSDT", "bookTicker"),
+    MarketData,
+    bookTicker("BTCUSDT", "30000.00", "30000.01"),
+  );
 const ticker = setInterval(quote, 100);
 quote();
 await waitFor("quote", () => engine.prices.get("BTCUSDT") !== undefined);
