@@ -53,7 +53,7 @@ describe("reclaim, ghosts and crashes", () => {
       TRADE_INTENT_RECLAIM_INTERVAL_MS: "100",
       TRADE_INTENT_MAX_DELIVERIES: "5",
     });
-    await waitFor("poison dead-lettered", async () => (await r.xlen(`${env.stream}:dlq`)) === 1);
+    await waitFor("poison dead-lettered", async () => (await r.xlen(`${env.stream}:dlq`)) === 1, 15_000);
     const [record] = (await r.xrange(`${env.stream}:dlq`, "-", "+")).map(([, fields]) =>
       fieldsToRecord(fields),
     );
