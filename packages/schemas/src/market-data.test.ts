@@ -22,6 +22,22 @@ describe("MarketData", () => {
     const depth = { ...base, kind: "depth20", lastUpdateId: 1, bids: [["0.0024", "10"]], asks: [] };
     expect(MarketData.safeParse(depth).success).toBe(true);
     expect(MarketData.safeParse({ ...depth, bids: [[0.0024, 10]] }).success).toBe(false);
+    const bad = MarketData.safeParse({
+      ...depth,
+      asks: [
+        ["1.5", "2"],
+        ["1.6", "1e-3"],
+      ],
+    });
+    expect(bad.success).toBe(false);
+    expect(bad.error?.issues[0]).toMatchObject({
+      path: ["asks"],
+      message: 'level 1: expected ["price", "quantity"] as decimal strings, got ["1.6","1e-3"]',
+    });
+    const tooMany = Array.from({ length: 21 }, () => ["1", "1"]);
+    expect(MarketData.safeParse({ ...depth, bids: tooMany }).error?.issues[0]?.message).toBe(
+      "expected at most 20 levels, got 21",
+    );
   });
 });
 

@@ -5,8 +5,39 @@ import { DecimalString, KlineInterval, SymbolName } from "./primitives.js";
 export const Market = z.enum(["spot", "futures"]);
 export type Market = z.infer<typeof Market>;
 
-const PriceLevel = z.tuple([DecimalString, DecimalString]);
-export type PriceLevel = z.infer<typeof PriceLevel>;
+export type PriceLevel = [price: string, quantity: string];
+
+const DECIMAL = /^-?\d+(\.\d+)?$/;
+const MAX_LEVELS = 20;
+
+/** Why `levels` is not up to 20 [price, quantity] decimal-string pairs, or undefined when it is. */
+function levelsProblem(levels: unknown): string | undefined {
+  if (!Array.isArray(levels))
+    return `expected an array of [price, quantity], got ${JSON.stringify(levels)?.slice(0, 80)}`;
+  if (levels.length > MAX_LEVELS) return `expected at most ${MAX_LEVELS} levels, got ${levels.length}`;
+  for (let i = 0; i < levels.length; i++) {
+    const level: unknown = levels[i];
+    if (
+      !Array.isArray(level) ||
+      level.length !== 2 ||
+      typeof level[0] !== "string" ||
+      typeof level[1] !== "string" ||
+      !DECIMAL.test(level[0]) ||
+      !DECIMAL.test(level[1])
+    ) {
+      return `level ${i}: expected ["price", "quantity"] as decimal strings, got ${JSON.stringify(level)?.slice(0, 80)}`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Book levels checked in one loop rather than a zod tuple per level: a depth20 frame has forty of
+ * them and this runs for every frame the relay publishes. The error names the level and its value.
+ */
+const PriceLevels = z.custom<PriceLevel[]>((levels) => levelsProblem(levels) === undefined, {
+  error: (issue) => levelsProblem(issue.input) ?? "invalid levels",
+});
 
 const MarketDataBase = z.object({
   venue: z.literal("binance"),
@@ -21,8 +52,8 @@ const MarketDataBase = z.object({
 export const Depth20 = MarketDataBase.extend({
   kind: z.literal("depth20"),
   lastUpdateId: z.number().int().nonnegative(),
-  bids: z.array(PriceLevel).max(20),
-  asks: z.array(PriceLevel).max(20),
+  bids: PriceLevels,
+  asks: PriceLevels,
 });
 export type Depth20 = z.infer<typeof Depth20>;
 

@@ -48,7 +48,7 @@ function loadJson(path: string): unknown {
 /** Real recorded payloads, re-stamped per frame: symbol, event time and ids follow the stream. */
 function templates(): Record<string, Template> {
   const wrapped = (path: string) => (loadJson(path) as { data: Record<string, unknown> }).data;
-  const depth = wrapped("crypto-crawler-recorded/spot_depth20_partial.json");
+  const depth = fullDepth20(wrapped("crypto-crawler-recorded/spot_depth20_partial.json"));
   const trade = loadJson("spot/ws_trade.json") as Record<string, unknown>;
   const aggTrade = wrapped("crypto-crawler-recorded/spot_aggTrade.json");
   const kline = wrapped("crypto-crawler-recorded/spot_kline.json") as { k: Record<string, unknown> };
@@ -64,6 +64,29 @@ function templates(): Record<string, Template> {
       k: { ...kline.k, s, i: stream.split("@")[1]?.replace("kline_", "") },
     }),
     bookTicker: (s, seq) => ({ ...book, s, u: seq }),
+  };
+}
+
+/**
+ * The recorded partial depth is trimmed to two levels a side; a real `depth20` frame has twenty.
+ * Extend each side from its recorded levels with the same spacing, so frames weigh what Binance's do.
+ */
+function fullDepth20(recorded: Record<string, unknown>): Record<string, unknown> {
+  const extend = (levels: [string, string][], direction: 1 | -1): [string, string][] => {
+    const [first, second] = levels;
+    if (!first || !second) return levels;
+    const decimals = first[0].split(".")[1]?.length ?? 0;
+    const step = Math.abs(Number(second[0]) - Number(first[0])) || 10 ** -Math.min(decimals, 8);
+    return Array.from({ length: 20 }, (_, i): [string, string] =>
+      i < levels.length
+        ? (levels[i] as [string, string])
+        : [(Number(first[0]) + direction * step * i).toFixed(decimals), first[1]],
+    );
+  };
+  return {
+    ...recorded,
+    bids: extend(recorded.bids as [string, string][], -1),
+    asks: extend(recorded.asks as [string, string][], 1),
   };
 }
 
