@@ -15,13 +15,13 @@ const req = (o: Partial<OrderRequest> = {}): OrderRequest => ({
 });
 
 describe("stop-loss / take-profit protection", () => {
-  it("F25 takes absolute levels or percentages of the fill, per side", () => {
+  it("F25 takes absolute levels or fractions of the fill (0.02 = 2%), per side", () => {
     expect(protectionFor(req({ stopLoss: 29_000, takeProfit: 31_500 }), "BUY", 30_000)).toMatchObject({
       direction: 1,
       stopLoss: 29_000,
       takeProfit: 31_500,
     });
-    const short = protectionFor(req({ stopLossPct: 2, takeProfitPct: 3 }), "SELL", 30_000);
+    const short = protectionFor(req({ stopLossPct: 0.02, takeProfitPct: 0.03 }), "SELL", 30_000);
     expect(short?.direction).toBe(-1);
     expect(short?.stopLoss).toBeCloseTo(30_600, 6);
     expect(short?.takeProfit).toBeCloseTo(29_100, 6);

@@ -14,7 +14,8 @@ export interface Protection {
 }
 
 /**
- * Levels for a new position from the request: absolute prices, or percentages of the fill price.
+ * Levels for a new position from the request: absolute prices, or fractions of the fill price
+ * (`stop_loss_pct` 0.01 = 1%, as the signal schema defines them).
  * Levels on the wrong side of the fill (a long's stop above its entry) are ignored, not trusted.
  */
 export function protectionFor(
@@ -25,10 +26,10 @@ export function protectionFor(
   const direction = side === "BUY" ? 1 : -1;
   const stop =
     req.stopLoss ??
-    (req.stopLossPct === undefined ? undefined : fillPrice * (1 - (direction * req.stopLossPct) / 100));
+    (req.stopLossPct === undefined ? undefined : fillPrice * (1 - direction * req.stopLossPct));
   const take =
     req.takeProfit ??
-    (req.takeProfitPct === undefined ? undefined : fillPrice * (1 + (direction * req.takeProfitPct) / 100));
+    (req.takeProfitPct === undefined ? undefined : fillPrice * (1 + direction * req.takeProfitPct));
   const stopLoss = stop !== undefined && (stop - fillPrice) * direction < 0 ? stop : undefined;
   const takeProfit = take !== undefined && (take - fillPrice) * direction > 0 ? take : undefined;
   if (stopLoss === undefined && takeProfit === undefined) return undefined;
