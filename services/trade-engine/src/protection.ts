@@ -43,6 +43,10 @@ export function protectionFor(
   };
 }
 
+function round8(n: number | undefined): number | undefined {
+  return n === undefined ? undefined : Math.round(n * 1e8) / 1e8;
+}
+
 /** Which level the market crossed: a long exits at the bid, a short at the ask. */
 export function triggered(p: Protection, quote: Quote): "stop_loss" | "take_profit" | undefined {
   const exitPrice = p.direction === 1 ? quote.bid : quote.ask;
