@@ -1,3 +1,5 @@
+export type { BinanceApiClientOptions, BinanceEndpoints, BinanceMode } from "./api-client.js";
+export { BinanceApiClient, binanceEndpoints } from "./api-client.js";
 export {
   assertDecimal,
   compareDecimal,
