@@ -1,6 +1,8 @@
 import { execFileSync } from "node:child_process";
+import { parseConfig } from "@tradewire/config";
 import { waitFor } from "@tradewire/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { ConfigSchema } from "../src/config.js";
 import { fieldsToRecord } from "../src/decode.js";
 import { environment, intentFields } from "./harness.js";
 
@@ -152,6 +154,30 @@ describe("trade-intent-consumer", () => {
     await waitFor("backlog replayed", async () => (await env.forwarded()).length === 2);
     // The backlog group re-reads NEWUSDT too; the Nats-Msg-Id dedup stores it once.
     expect((await env.forwarded()).map((f) => f.intent.symbol)).toEqual(["NEWUSDT", "OLDUSDT"]);
+  });
+
+  it("F19 re-processes its own pending entries after a restart before reading new ones", async () => {
+    const r = env.redis.redis;
+    await r.xgroup("CREATE", env.stream, "group", "$", "MKSTREAM");
+    for (let i = 0; i < 5; i++)
+      await r.xadd(env.stream, "*", ...Object.entries(intentFields({ model: `p${i}` })).flat());
+    // The previous run of this consumer read them and died before acking: they are pending on it.
+    await r.xreadgroup("GROUP", "group", "same-pod", "COUNT", 10, "STREAMS", env.stream, ">");
+    expect((await r.xpending(env.stream, "group"))[0]).toBe(5);
+    // Reclaim is far away: only reading its own pending list (ID 0) can find them.
+    await env.start({ TRADE_INTENT_CONSUMER: "same-pod", TRADE_INTENT_RECLAIM_IDLE_MS: "3600000" });
+    await waitFor(
+      "own pending forwarded",
+      async () => (await env.forwarded()).length === 5 && (await r.xpending(env.stream, "group"))[0] === 0,
+      10_000,
+    );
+    expect((await env.forwarded()).map((f) => f.intent.model).sort()).toEqual(["p0", "p1", "p2", "p3", "p4"]);
+  });
+
+  it("F23 refuses an unbounded BLOCK, so an empty stream can never hang the loop", () => {
+    expect(() => parseConfig("trade-intent-consumer", ConfigSchema, { TRADE_INTENT_BLOCK_MS: "0" })).toThrow(
+      /TRADE_INTENT_BLOCK_MS/,
+    );
   });
 
   it("recovers when the group is deleted under it (NOGROUP)", async () => {
