@@ -17,6 +17,8 @@ export const ConfigSchema = z
     BINANCE_HTTP_BASE: env.string(""),
     BINANCE_TIMEOUT_MS: env.int(10_000, { min: 100 }),
     BINANCE_WEIGHT_LIMIT: env.int(1200, { min: 1 }),
+    /** A fill further than this fraction from the sizing quote is logged at error (feed and venue disagree: F27). */
+    MAX_FILL_DEVIATION: env.number(0.02, { min: 0, max: 1 }),
     /** How often stop-loss / take-profit levels are checked against the latest quote. */
     PROTECTION_CHECK_MS: env.int(200, { min: 10 }),
     /** testnet/live: compare open orders and balances with the exchange on start and this often. */

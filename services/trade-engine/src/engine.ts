@@ -220,6 +220,33 @@ export class TradeEngine {
     });
   }
 
+  /**
+   * A fill far from the quote the order was sized on means the price feed and the venue disagree,
+   * e.g. mainnet prices against testnet orders (F27): loud at error and counted, every time.
+   */
+  private checkFillPrice(
+    fill: number,
+    quoted: number,
+    lifecycle: Record<string, unknown>,
+    clientOrderId: string,
+  ): void {
+    const deviation = Math.abs(fill - quoted) / quoted;
+    if (!(deviation > this.deps.cfg.MAX_FILL_DEVIATION)) return;
+    this.deps.metrics.priceMismatch.inc();
+    this.deps.log.error(
+      "fill price far from the quote used for sizing: do the price feed and the venue match?",
+      {
+        ...lifecycle,
+        clientOrderId,
+        fillPrice: fill,
+        quotedPrice: quoted,
+        deviation: Math.round(deviation * 10_000) / 10_000,
+        maxDeviation: this.deps.cfg.MAX_FILL_DEVIATION,
+        mode: this.deps.adapter.mode,
+      },
+    );
+  }
+
   /** Sets protection for a new or increased position from the request; clears it once flat or flipped. */
   private async updateProtection(
     req: OrderRequest,
@@ -313,6 +340,7 @@ export class TradeEngine {
       mode: adapter.mode,
       recovered: result.recovered,
     });
+    this.checkFillPrice(Number(result.price), d.refPrice, lifecycle, clientOrderId);
     const current = this.positions.get(req.symbol) ?? { quantity: 0, avgPrice: 0, realizedPnl: 0 };
     const { position, realized } = applyFill(
       current,

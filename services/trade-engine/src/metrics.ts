@@ -36,6 +36,11 @@ export function createEngineMetrics(registry: Registry) {
       labelNames: ["outcome"],
       registers: [registry],
     }),
+    priceMismatch: new Counter({
+      name: "tradewire_engine_fill_price_mismatch_total",
+      help: "Fills further than MAX_FILL_DEVIATION from the quote the order was sized on",
+      registers: [registry],
+    }),
     equity: new Gauge({
       name: "tradewire_engine_equity",
       help: "Paper equity: starting equity + realized + unrealized PnL",

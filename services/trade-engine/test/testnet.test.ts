@@ -81,6 +81,26 @@ describe("trade-engine on testnet (fake Binance)", () => {
     expect(filled).toHaveLength(1);
   });
 
+  it("F27 says loudly when the venue fills far from the quote the order was sized on", async () => {
+    const engine = await testnet();
+    // The feed says 30,000 (mainnet), the testnet fills at 36,000.
+    exchangePrice = { BTCUSDT: "36000" };
+    await env.quote("BTCUSDT", 30_000);
+    await env.signal("tn-far");
+    await waitFor("filled", async () => (await env.orderEvents()).some((e) => e.event === "filled"), 10_000);
+    const line = engine.cap.find(
+      "fill price far from the quote used for sizing: do the price feed and the venue match?",
+    )[0];
+    expect(line).toMatchObject({
+      level: "error",
+      fillPrice: 36_000,
+      quotedPrice: 30_000.01,
+      mode: "testnet",
+    });
+    const metrics = await (await fetch(`${engine.url}/metrics`)).text();
+    expect(metrics).toMatch(/tradewire_engine_fill_price_mismatch_total\{[^}]*\} 1/);
+  });
+
   it("maps an exchange rejection to a REJECTED signal with its reason", async () => {
     await testnet();
     exchangePrice = {};
