@@ -22,6 +22,7 @@ export type { RateLimiterOptions } from "./rate-limiter.js";
 export { WeightRateLimiter } from "./rate-limiter.js";
 export type { BinanceRestOptions, HttpMethod, QueryParams } from "./rest.js";
 export { BinanceRest, signQuery } from "./rest.js";
+export { SharedWeightBudget } from "./shared-budget.js";
 export type { SpotBalance } from "./spot-orders.js";
 export { SpotOrder, SpotOrders } from "./spot-orders.js";
 export { requestWeight } from "./weights.js";

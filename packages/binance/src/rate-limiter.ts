@@ -1,4 +1,5 @@
 import type { Logger } from "@tradewire/logger";
+import type { SharedWeightBudget } from "./shared-budget.js";
 
 export interface RateLimiterOptions {
   /** The exchange's request-weight limit per minute (spot REST: 1200; take it from exchangeInfo.rateLimits). */
@@ -8,6 +9,8 @@ export interface RateLimiterOptions {
   logger: Logger;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /** Share the IP's budget with other processes through Redis (optional). */
+  shared?: SharedWeightBudget;
 }
 
 const MINUTE = 60_000;
@@ -57,6 +60,13 @@ export class WeightRateLimiter {
       }
       this.roll(now);
       if (this.used + weight <= this.budget || this.used === 0) {
+        const sharedWaitMs =
+          (await this.opts.shared?.reserve(weight, this.budget, this.windowStart, now)) ?? 0;
+        if (sharedWaitMs > 0) {
+          // Other processes on this IP used the window up: wait for the next one.
+          await this.sleep(sharedWaitMs);
+          continue;
+        }
         this.used += weight;
         this.maxUsedInWindow = Math.max(this.maxUsedInWindow, this.used);
         return;
@@ -74,15 +84,25 @@ export class WeightRateLimiter {
 
   on429(retryAfterMs: number): void {
     this.blockedUntil = Math.max(this.blockedUntil, this.now() + retryAfterMs);
+    this.shareBlock();
     this.opts.logger.warn("binance rate limit hit (429); pausing calls", { retryAfterMs });
   }
 
   on418(retryAfterMs: number): void {
     this.blockedUntil = Math.max(this.blockedUntil, this.now() + retryAfterMs);
+    this.shareBlock();
     this.opts.logger.error("binance IP ban (418): every call stops until the ban ends", {
       retryAfterMs,
       until: new Date(this.blockedUntil).toISOString(),
     });
+  }
+
+  private shareBlock(): void {
+    this.opts.shared
+      ?.blockUntil(this.blockedUntil, this.now())
+      .catch((error: unknown) =>
+        this.opts.logger.warn("could not share the rate-limit block through Redis", { err: error }),
+      );
   }
 
   private roll(now: number): void {

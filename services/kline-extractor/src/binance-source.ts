@@ -1,6 +1,13 @@
-import { BinanceRest, klinePages, MAX_KLINES_LIMIT, WeightRateLimiter } from "@tradewire/binance";
+import {
+  BinanceRest,
+  klinePages,
+  MAX_KLINES_LIMIT,
+  SharedWeightBudget,
+  WeightRateLimiter,
+} from "@tradewire/binance";
 import type { Logger } from "@tradewire/logger";
 import type { Market } from "@tradewire/schemas";
+import { Redis } from "ioredis";
 import type { KlineExtractorConfig } from "./config.js";
 import type { KlineSource } from "./source.js";
 
@@ -11,12 +18,23 @@ import type { KlineSource } from "./source.js";
 export function createBinanceSource(
   config: KlineExtractorConfig,
   log: Logger,
-): KlineSource & { limiter: WeightRateLimiter } {
+): KlineSource & { limiter: WeightRateLimiter; close(): Promise<void> } {
   const logger = log.child({ component: "binance" });
+  const redis =
+    config.BINANCE_SHARED_BUDGET_REDIS_URL === ""
+      ? undefined
+      : new Redis(config.BINANCE_SHARED_BUDGET_REDIS_URL, { maxRetriesPerRequest: 2 });
+  redis?.on("error", (error: Error) => logger.warn("shared weight budget: redis error", { err: error }));
   const limiter = new WeightRateLimiter({
     limitPerMinute: config.BINANCE_WEIGHT_LIMIT,
     share: config.BINANCE_RATE_LIMIT_SHARE,
     logger,
+    ...(redis ? { shared: new SharedWeightBudget(redis, config.BINANCE_SHARED_BUDGET_KEY) } : {}),
+  });
+  logger.info("binance weight budget", {
+    limitPerMinute: config.BINANCE_WEIGHT_LIMIT,
+    share: config.BINANCE_RATE_LIMIT_SHARE,
+    sharedThroughRedis: redis !== undefined,
   });
   const clients: Record<Market, BinanceRest> = {
     spot: new BinanceRest({
@@ -36,6 +54,9 @@ export function createBinanceSource(
   };
   return {
     limiter,
+    close: async () => {
+      await redis?.quit();
+    },
     pages: (req) =>
       klinePages(clients[req.market], {
         market: req.market,

@@ -22,6 +22,10 @@ export const KlineExtractorConfig = z.object({
   /** Share of the weight limit this process may use (the rest is left to other processes). */
   BINANCE_RATE_LIMIT_SHARE: env.number(0.5, { min: 0.01, max: 1 }),
   BINANCE_TIMEOUT_MS: env.int(10_000, { min: 100, max: 120_000 }),
+  /** Redis shared by every process on this IP (the weight limit is per IP); empty keeps a per-process budget. */
+  BINANCE_SHARED_BUDGET_REDIS_URL: env.string(""),
+  /** Redis key prefix of the shared budget: one per IP (name it after the node or egress IP). */
+  BINANCE_SHARED_BUDGET_KEY: env.string("tradewire:binance:weight"),
   BINANCE_MAX_RETRIES: env.int(3, { min: 0, max: 10 }),
   /** Service mode (`start`): what to keep up to date. */
   SYMBOLS: env.list(["BTCUSDT"], { upper: true }),

@@ -64,4 +64,5 @@ supervisor.addTask({
 });
 if (bus) supervisor.onShutdown({ name: "nats drain", run: () => bus.drain() });
 supervisor.onShutdown({ name: "postgres close", run: () => pool.end() });
+supervisor.onShutdown({ name: "binance source close", run: () => source.close() });
 await supervisor.start();

@@ -54,6 +54,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<CliRes
   const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: command.concurrency * 2 + 1 });
   let progress: Progress | undefined;
   let bus: Awaited<ReturnType<typeof connectEvents>>["bus"];
+  let source: KlineSource | undefined;
   try {
     await migrate(pool);
     const events = command.dryRun
@@ -65,9 +66,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<CliRes
     bus = events.bus;
     const tty = "isTTY" in io.stderr && io.stderr.isTTY === true;
     progress = tty && "columns" in io.stderr ? new TtyProgress(io.stderr) : new LogProgress(log);
+    source = io.makeSource(config, log);
     const extractor = new Extractor({
       pool,
-      source: io.makeSource(config, log),
+      source,
       events: events.sink,
       log,
       progress,
@@ -91,6 +93,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<CliRes
     return { exitCode: failed.length > 0 ? 1 : 0, report, eventFailures: events.sink.failures };
   } finally {
     progress?.close();
+    await source?.close?.().catch((error: unknown) => log.warn("source close failed", { err: error }));
     await bus?.drain().catch((error: unknown) => log.warn("nats drain failed", { err: error }));
     await pool.end();
   }

@@ -18,6 +18,8 @@ export interface KlineRangeRequest {
  */
 export interface KlineSource {
   pages(request: KlineRangeRequest): AsyncIterable<readonly KlineRow[]>;
+  /** Releases connections the source holds (called once, when the run or the service ends). */
+  close?(): Promise<void>;
 }
 
 /** A failure the extractor reports per symbol; `code` comes from the exchange layer when known. */

@@ -7,7 +7,9 @@ import {
   loadCandleFile,
   natsNamespace,
   pgSchema,
+  REDIS_URL,
   startFakeBinanceRest,
+  uniqueName,
   waitFor,
 } from "@tradewire/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -21,6 +23,7 @@ const FILE = "binance_spot_BTC_USDT-1m_2023-03-16_to_2023-05-01_freqtrade_WITH_G
 let fake: FakeBinanceRest;
 let db: Awaited<ReturnType<typeof pgSchema>>;
 let ns: Awaited<ReturnType<typeof natsNamespace>>;
+const budgetKey = `kx:${uniqueName("budget")}`;
 beforeAll(async () => {
   fake = await startFakeBinanceRest({ series: { "spot:BTCUSDT:1m": loadCandleFile(FILE, "1m") } });
   db = await pgSchema("kxfake");
@@ -49,6 +52,9 @@ function io() {
         TRADEWIRE_NAMESPACE: ns.namespace,
         BINANCE_HTTP_BASE: fake.url,
         BINANCE_WEIGHT_LIMIT: "1200",
+        // The per-IP budget shared through Redis, as CronJobs on one node would share it (F43).
+        BINANCE_SHARED_BUDGET_REDIS_URL: REDIS_URL,
+        BINANCE_SHARED_BUDGET_KEY: budgetKey,
       },
       stdout: new PassThrough(),
       stderr,
