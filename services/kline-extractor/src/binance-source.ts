@@ -2,6 +2,7 @@ import {
   BinanceRest,
   klinePages,
   MAX_KLINES_LIMIT,
+  requestWeightPerMinute,
   SharedWeightBudget,
   WeightRateLimiter,
 } from "@tradewire/binance";
@@ -52,13 +53,38 @@ export function createBinanceSource(
       maxRetries: config.BINANCE_MAX_RETRIES,
     }),
   };
+  // The exchange's own REQUEST_WEIGHT limit, read once from exchangeInfo: adopted when it is lower
+  // than BINANCE_WEIGHT_LIMIT (never higher, so a generous exchange does not lift our ceiling).
+  let calibrated: Promise<void> | undefined;
+  const calibrate = () => {
+    calibrated ??= clients.spot
+      .get<unknown>("/api/v3/exchangeInfo")
+      .then((info) => {
+        const exchangeLimit = requestWeightPerMinute(info);
+        const effective = Math.min(config.BINANCE_WEIGHT_LIMIT, exchangeLimit ?? config.BINANCE_WEIGHT_LIMIT);
+        limiter.setLimit(effective);
+        logger.info("binance weight limit from exchangeInfo", {
+          exchangeLimit,
+          configured: config.BINANCE_WEIGHT_LIMIT,
+          effective,
+        });
+      })
+      .catch((error: unknown) =>
+        logger.warn("exchangeInfo unavailable; keeping the configured weight limit", {
+          configured: config.BINANCE_WEIGHT_LIMIT,
+          err: error,
+        }),
+      );
+    return calibrated;
+  };
   return {
     limiter,
     close: async () => {
       await redis?.quit();
     },
-    pages: (req) =>
-      klinePages(clients[req.market], {
+    pages: async function* (req) {
+      await calibrate();
+      yield* klinePages(clients[req.market], {
         market: req.market,
         symbol: req.symbol,
         interval: req.interval,
@@ -66,6 +92,7 @@ export function createBinanceSource(
         endTime: req.endTime,
         limit: MAX_KLINES_LIMIT[req.market],
         signal: req.signal,
-      }),
+      });
+    },
   };
 }

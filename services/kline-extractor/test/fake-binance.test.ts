@@ -83,6 +83,12 @@ describe("kline-extractor against the fake Binance", () => {
     expect(first.err()).toContain(
       "error NOPEUSDT: REJECTED: GET /api/v3/klines rejected: -1121 Invalid symbol.",
     );
+    // The exchange's own limit (6000 in the served exchangeInfo) never lifts the configured 1200.
+    expect(first.cap.find("binance weight limit from exchangeInfo")[0]).toMatchObject({
+      exchangeLimit: 6000,
+      configured: 1200,
+      effective: 1200,
+    });
     // F43: the whole backfill stayed within its share of a 1200/min weight limit, with no 429.
     expect(fake.maxWeightInMinute()).toBeLessThanOrEqual(600);
     expect(fake.requests.filter((r) => r.status === 429 || r.status === 418)).toEqual([]);
