@@ -1,8 +1,9 @@
 import type { Logger } from "@tradewire/logger";
-import { backoffDelay, sleep, withTimeout } from "@tradewire/supervisor";
+import { withTimeout } from "@tradewire/supervisor";
 import BinanceModule, { type BinanceRest as ApiNodeRest } from "binance-api-node";
 import { BinanceError, describeBinanceCode } from "./errors.js";
 import type { WeightRateLimiter } from "./rate-limiter.js";
+import { callWithRetry } from "./retry.js";
 import { requestWeight } from "./weights.js";
 
 // binance-api-node is CommonJS: under ESM its factory arrives as `.default`.
@@ -147,29 +148,20 @@ export class BinanceApiClient {
     return this.call("/api/v3/account", {}, true, () => this.raw.accountInfo());
   }
 
-  private async call<T>(
+  private call<T>(
     path: string,
     params: Readonly<Record<string, string | number | undefined>>,
     idempotent: boolean,
     run: () => Promise<T>,
     method = "GET",
   ): Promise<T> {
+    const { limiter, logger } = this.opts;
     const weight = requestWeight(path, params, method);
-    for (let attempt = 1; ; attempt++) {
-      await this.opts.limiter.acquire(weight);
-      try {
-        return await withTimeout(run(), this.timeoutMs, `${method} ${path}`);
-      } catch (error) {
-        const err = this.toBinanceError(error, method, path);
-        if (!idempotent || !err.retryable || attempt > this.maxRetries) throw err;
-        const delayMs = Math.max(
-          err.details.retryAfterMs ?? 0,
-          backoffDelay(attempt, { initialMs: 250, maxMs: 10_000 }),
-        );
-        this.opts.logger.warn("binance call failed; retrying", { path, attempt, delayMs, code: err.code });
-        await sleep(delayMs);
-      }
-    }
+    return callWithRetry(
+      { path, weight, retries: idempotent ? this.maxRetries : 0, limiter, logger },
+      () => withTimeout(run(), this.timeoutMs, `${method} ${path}`),
+      (error) => this.toBinanceError(error, method, path),
+    );
   }
 
   private toBinanceError(error: unknown, method: string, path: string): BinanceError {

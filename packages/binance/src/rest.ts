@@ -1,8 +1,8 @@
 import { createHmac } from "node:crypto";
 import type { Logger } from "@tradewire/logger";
-import { backoffDelay, sleep } from "@tradewire/supervisor";
 import { BinanceError, describeBinanceCode } from "./errors.js";
 import type { WeightRateLimiter } from "./rate-limiter.js";
+import { callWithRetry } from "./retry.js";
 import { requestWeight } from "./weights.js";
 
 export interface BinanceRestOptions {
@@ -52,7 +52,9 @@ export class BinanceRest {
    */
   signed<T>(method: HttpMethod, path: string, params: QueryParams = {}, signal?: AbortSignal): Promise<T> {
     if (this.opts.credentials === undefined) {
-      throw new BinanceError("REJECTED", `${method} ${path} needs API credentials`, false, { path });
+      return Promise.reject(
+        new BinanceError("REJECTED", `${method} ${path} needs API credentials`, false, { path }),
+      );
     }
     return this.call<T>(method, path, params, {
       signal,
@@ -61,44 +63,28 @@ export class BinanceRest {
     });
   }
 
-  private async call<T>(
+  private call<T>(
     method: HttpMethod,
     path: string,
     params: QueryParams,
     opts: { signal?: AbortSignal; signed: boolean; retries: number },
   ): Promise<T> {
-    const { signal } = opts;
+    const { limiter, logger } = this.opts;
     const weight = requestWeight(path, params, method);
-    for (let attempt = 1; ; attempt++) {
-      await this.opts.limiter.acquire(weight);
-      try {
-        return await this.once<T>(method, path, params, opts.signed, signal);
-      } catch (error) {
-        const err =
-          error instanceof BinanceError
-            ? error
-            : new BinanceError(
-                "NETWORK",
-                `${method} ${path} failed: ${String(error)}`,
-                true,
-                { path },
-                { cause: error },
-              );
-        if (!err.retryable || attempt > opts.retries || signal?.aborted) throw err;
-        const delayMs = Math.max(
-          err.details.retryAfterMs ?? 0,
-          backoffDelay(attempt, { initialMs: 250, maxMs: 10_000 }),
-        );
-        this.opts.logger.warn("binance call failed; retrying", {
-          path,
-          attempt,
-          delayMs,
-          code: err.code,
-          status: err.details.status,
-        });
-        await sleep(delayMs, signal);
-      }
-    }
+    return callWithRetry(
+      { path, weight, retries: opts.retries, limiter, logger, signal: opts.signal },
+      () => this.once<T>(method, path, params, opts.signed, opts.signal),
+      (error) =>
+        error instanceof BinanceError
+          ? error
+          : new BinanceError(
+              "NETWORK",
+              `${method} ${path} failed: ${String(error)}`,
+              true,
+              { path },
+              { cause: error },
+            ),
+    );
   }
 
   private async once<T>(

@@ -23,6 +23,7 @@ export {
 export {
   caseInsensitiveEnum,
   DecimalString,
+  fixedIntervalMs,
   KLINE_INTERVALS,
   KlineInterval,
   Numeric,

@@ -52,6 +52,33 @@ export const KLINE_INTERVALS = [
 export const KlineInterval = z.enum(KLINE_INTERVALS);
 export type KlineInterval = z.infer<typeof KlineInterval>;
 
+const SECOND_MS = 1000;
+const MINUTE_MS = 60 * SECOND_MS;
+const HOUR_MS = 60 * MINUTE_MS;
+const DAY_MS = 24 * HOUR_MS;
+const FIXED_INTERVAL_MS: Record<Exclude<KlineInterval, "1M">, number> = {
+  "1s": SECOND_MS,
+  "1m": MINUTE_MS,
+  "3m": 3 * MINUTE_MS,
+  "5m": 5 * MINUTE_MS,
+  "15m": 15 * MINUTE_MS,
+  "30m": 30 * MINUTE_MS,
+  "1h": HOUR_MS,
+  "2h": 2 * HOUR_MS,
+  "4h": 4 * HOUR_MS,
+  "6h": 6 * HOUR_MS,
+  "8h": 8 * HOUR_MS,
+  "12h": 12 * HOUR_MS,
+  "1d": DAY_MS,
+  "3d": 3 * DAY_MS,
+  "1w": 7 * DAY_MS,
+};
+
+/** Length of a fixed-size kline interval in ms; undefined for `1M` (calendar months). */
+export function fixedIntervalMs(interval: KlineInterval): number | undefined {
+  return interval === "1M" ? undefined : FIXED_INTERVAL_MS[interval];
+}
+
 /** Epoch values below this are seconds, above are milliseconds (1e11 s is the year 5138). */
 const SECONDS_CUTOFF = 1e11;
 const ZONE_SUFFIX = /(Z|[+-]\d{2}:?\d{2})$/i;

@@ -1,34 +1,12 @@
-import type { KlineInterval } from "@tradewire/schemas";
+import { fixedIntervalMs, type KlineInterval } from "@tradewire/schemas";
 
-const SECOND = 1000;
-const MINUTE = 60 * SECOND;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
 /** 1970-01-01 was a Thursday; Binance weeks open on Monday 00:00 UTC. */
-const WEEK_OFFSET = 4 * DAY;
+const WEEK_OFFSET = 4 * 86_400_000;
 
-const FIXED: Record<Exclude<KlineInterval, "1M">, number> = {
-  "1s": SECOND,
-  "1m": MINUTE,
-  "3m": 3 * MINUTE,
-  "5m": 5 * MINUTE,
-  "15m": 15 * MINUTE,
-  "30m": 30 * MINUTE,
-  "1h": HOUR,
-  "2h": 2 * HOUR,
-  "4h": 4 * HOUR,
-  "6h": 6 * HOUR,
-  "8h": 8 * HOUR,
-  "12h": 12 * HOUR,
-  "1d": DAY,
-  "3d": 3 * DAY,
-  "1w": 7 * DAY,
-};
+export { fixedIntervalMs };
 
-/** Length of a fixed-size interval in ms; undefined for `1M` (calendar months). */
-export function fixedIntervalMs(interval: KlineInterval): number | undefined {
-  return interval === "1M" ? undefined : FIXED[interval];
-}
+/** The length of every interval but `1M`, which the callers handle before asking. */
+const stepOf = (interval: Exclude<KlineInterval, "1M">): number => fixedIntervalMs(interval) as number;
 
 /** Open time of the candle containing `t` (ms, UTC). */
 export function candleOpen(interval: KlineInterval, t: number): number {
@@ -36,7 +14,7 @@ export function candleOpen(interval: KlineInterval, t: number): number {
     const d = new Date(t);
     return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
   }
-  const ms = FIXED[interval];
+  const ms = stepOf(interval);
   const offset = interval === "1w" ? WEEK_OFFSET : 0;
   return Math.floor((t - offset) / ms) * ms + offset;
 }
@@ -47,7 +25,7 @@ export function nextOpen(interval: KlineInterval, openTime: number): number {
     const d = new Date(openTime);
     return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
   }
-  return openTime + FIXED[interval];
+  return openTime + stepOf(interval);
 }
 
 /** The first candle open at or after `t`. */
@@ -71,7 +49,7 @@ export function lastClosedOpen(interval: KlineInterval, now: number): number {
     const d = new Date(forming);
     return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() - 1, 1);
   }
-  return forming - FIXED[interval];
+  return forming - stepOf(interval);
 }
 
 /** Number of candle opens in [start, end] (both inclusive, both aligned). */

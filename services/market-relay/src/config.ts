@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { hostname } from "node:os";
 import { commonEnv, env, natsEnv } from "@tradewire/config";
 import { z } from "zod";
@@ -59,8 +60,7 @@ export type Config = z.output<typeof ConfigSchema>;
 export function feedId(
   cfg: Pick<Config, "BINANCE_MARKET" | "MARKET_SOURCE" | "SYMBOLS" | "STREAMS">,
 ): string {
-  const set = [...cfg.SYMBOLS].sort().join(",") + "|" + [...cfg.STREAMS].sort().join(",");
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < set.length; i++) hash = Math.imul(hash ^ set.charCodeAt(i), 0x01000193) >>> 0;
-  return `binance.${cfg.BINANCE_MARKET}.${cfg.MARKET_SOURCE}.${hash.toString(16)}`;
+  const set = `${[...cfg.SYMBOLS].sort().join(",")}|${[...cfg.STREAMS].sort().join(",")}`;
+  const digest = createHash("sha256").update(set).digest("hex").slice(0, 12);
+  return `binance.${cfg.BINANCE_MARKET}.${cfg.MARKET_SOURCE}.${digest}`;
 }

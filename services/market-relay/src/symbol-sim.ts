@@ -19,7 +19,8 @@ export function tickSizeFor(price: number): number {
   return 0.0001;
 }
 
-function decimals(step: number): number {
+/** Decimal places of a tick such as 0.01 (2). */
+export function decimals(step: number): number {
   return Math.max(0, Math.round(-Math.log10(step)));
 }
 

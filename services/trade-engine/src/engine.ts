@@ -141,6 +141,7 @@ export class TradeEngine {
     const claim =
       stored.state === "busy" && this.failedClaims.has(req.id) ? { state: "resume" as const } : stored;
     if (claim.state === "duplicate") {
+      this.failedClaims.delete(req.id);
       log.info("duplicate signal ignored", { ...lifecycle, status: claim.status });
       metrics.signals.inc({ source: req.source, outcome: "duplicate" });
       return "done";

@@ -20,7 +20,7 @@ export interface LiveFeedOptions {
   /** Connections are rolled over before Binance's 24 h cut. */
   maxAgeMs: number;
   backoff: BackoffOptions;
-  handlers: Omit<ConnectionHandlers, "onServerShutdown">;
+  handlers: Omit<ConnectionHandlers, "onServerShutdown" | "onError">;
   registry: Registry;
   log: Logger;
 }
@@ -139,6 +139,7 @@ export class LiveFeed {
       onServerShutdown: () => {
         state.shutdownNotice = true;
       },
+      onError: (error) => log.warn("exchange connection error; it will be replaced", { err: error }),
     };
     const url = combinedStreamUrl(this.opts.wsBase, streams);
     try {

@@ -8,6 +8,8 @@ export interface ConnectionHandlers {
   onMalformed(reason: string, raw: string): void;
   /** Binance announced it will close this connection soon. */
   onServerShutdown(): void;
+  /** A socket error after open; the socket is terminated and the close ends the connection. */
+  onError(error: Error): void;
 }
 
 /**
@@ -30,8 +32,11 @@ export class StreamConnection {
       ws.once("close", (code, reason) => resolve({ code, reason: reason.toString() }));
     });
     ws.on("message", (raw: RawData) => this.onFrame(raw, handlers));
-    // Errors after open surface as a close; without a listener they would crash the process.
-    ws.on("error", () => ws.terminate());
+    // Errors after open end the connection (the close follows); without a listener they would crash the process.
+    ws.on("error", (error) => {
+      handlers.onError(error);
+      ws.terminate();
+    });
   }
 
   /** Opens the socket, or rejects within `timeoutMs` (a connect never hangs: F04). */

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
-import { KLINE_INTERVALS, type KlineInterval } from "@tradewire/schemas";
+import { fixedIntervalMs, KLINE_INTERVALS, type KlineInterval } from "@tradewire/schemas";
 
 export interface Candle {
   openTime: number;
@@ -11,19 +11,12 @@ export interface Candle {
   volume: number;
 }
 
-const INTERVAL_MS: Record<string, number> = {
-  s: 1_000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-  w: 604_800_000,
-};
-
+/** Milliseconds per candle; calendar months (`1M`) cannot be paced and are refused. */
 export function intervalToMs(interval: KlineInterval): number {
-  const unit = INTERVAL_MS[interval.slice(-1)];
-  if (unit === undefined || interval.endsWith("M"))
-    throw new Error(`interval ${interval} cannot be replayed`);
-  return Number(interval.slice(0, -1)) * unit;
+  const ms = fixedIntervalMs(interval);
+  if (ms === undefined)
+    throw new Error(`REPLAY_INTERVAL: ${interval} cannot be replayed (calendar months have no fixed length)`);
+  return ms;
 }
 
 /**

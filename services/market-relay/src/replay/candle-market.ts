@@ -8,7 +8,7 @@ import type {
   MarketData,
   Trade,
 } from "@tradewire/schemas";
-import { tickSizeFor } from "../symbol-sim.js";
+import { decimals, tickSizeFor } from "../symbol-sim.js";
 import type { Candle } from "./candle-file.js";
 
 /** One replay step: the messages to publish and the simulated time they belong to. */
@@ -18,10 +18,6 @@ export interface ReplayStep {
 }
 
 const LEVELS = 20;
-
-function decimalsOf(step: number): number {
-  return Math.max(0, Math.round(-Math.log10(step)));
-}
 
 /**
  * Turns each candle into four trade steps (open → high/low in the candle's direction → close),
@@ -47,7 +43,7 @@ export class CandleMarket {
       : [candle.open, candle.high, candle.low, candle.close];
     // Binance-like ticks, but fine enough for tiny prices (XRP/ETH at 0.0003) that 20 levels stay positive.
     const tick = Math.min(tickSizeFor(candle.open), 10 ** Math.floor(Math.log10(candle.open)) / 1000);
-    const dp = decimalsOf(tick);
+    const dp = decimals(tick);
     const px = (n: number) => n.toFixed(dp);
     const qtyEach = candle.volume / path.length;
     const forming = {

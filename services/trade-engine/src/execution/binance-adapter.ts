@@ -3,6 +3,8 @@ import type { Logger } from "@tradewire/logger";
 import type { ExecutionAdapter, ExecutionResult, MarketOrder } from "./adapter.js";
 
 const DUPLICATE_ORDER = -2010;
+/** After a transient failure the adapter reports not ready until a success, or this long. */
+const UNREADY_AFTER_FAILURE_MS = 60_000;
 
 /**
  * Spot market orders on Binance (testnet or live) through the signed REST client. An order whose
@@ -10,7 +12,8 @@ const DUPLICATE_ORDER = -2010;
  * looked up by its client order id before anything else happens: never a second order (F31).
  */
 export class BinanceAdapter implements ExecutionAdapter {
-  private ready = true;
+  private lastFailureAt = 0;
+  private lastSuccessAt = 0;
 
   constructor(
     readonly mode: "testnet" | "live",
@@ -18,8 +21,9 @@ export class BinanceAdapter implements ExecutionAdapter {
     private readonly log: Logger,
   ) {}
 
-  isReady(): boolean {
-    return this.ready;
+  /** Not ready only while the latest submit failed transiently, recently, and nothing succeeded since. */
+  isReady(now = Date.now()): boolean {
+    return this.lastFailureAt <= this.lastSuccessAt || now - this.lastFailureAt > UNREADY_AFTER_FAILURE_MS;
   }
 
   async submitMarket(o: MarketOrder): Promise<ExecutionResult> {
@@ -29,13 +33,17 @@ export class BinanceAdapter implements ExecutionAdapter {
     }
     try {
       const placed = await this.orders.newMarketOrder(o);
-      this.ready = true;
+      this.lastSuccessAt = Date.now();
       return this.result(placed, false);
     } catch (error) {
       if (!(error instanceof BinanceError)) throw error;
       const duplicate = error.details.binanceCode === DUPLICATE_ORDER && /duplicate/i.test(error.message);
       if (duplicate || error.retryable) {
-        const found = await this.orders.findByClientId(o.symbol, o.clientOrderId);
+        const found = await this.orders.findByClientId(o.symbol, o.clientOrderId).catch((lookup: unknown) => {
+          throw new Error(`order ${o.clientOrderId} failed (${error.message}) and its lookup failed too`, {
+            cause: lookup instanceof Error ? new AggregateError([error, lookup]) : error,
+          });
+        });
         if (found !== undefined) {
           this.log.warn("order found by client id after a failed submit; adopted, not resent", {
             clientOrderId: o.clientOrderId,
@@ -45,7 +53,7 @@ export class BinanceAdapter implements ExecutionAdapter {
           return this.result(found, true);
         }
         // Unknown fate and not on the exchange: transient, the caller retries with the same id.
-        this.ready = !error.retryable;
+        if (error.retryable) this.lastFailureAt = Date.now();
         throw error;
       }
       const code = error.details.binanceCode;

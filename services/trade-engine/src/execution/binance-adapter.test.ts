@@ -1,0 +1,99 @@
+import { BinanceError, type SpotOrder, type SpotOrders } from "@tradewire/binance";
+import { createSilentLogger } from "@tradewire/logger";
+import { describe, expect, it } from "vitest";
+import { BinanceAdapter } from "./binance-adapter.js";
+
+const order = {
+  symbol: "BTCUSDT",
+  side: "BUY" as const,
+  quantity: "0.001",
+  clientOrderId: "tw-1",
+  quote: { bid: 100, ask: 101, at: Date.now() },
+  resumed: false,
+};
+const filled: SpotOrder = {
+  symbol: "BTCUSDT",
+  orderId: "7",
+  clientOrderId: "tw-1",
+  status: "FILLED",
+  executedQty: "0.001",
+  cummulativeQuoteQty: "0.101",
+} as SpotOrder;
+const timeout = () => new BinanceError("TIMEOUT", "POST /api/v3/order timed out", true);
+
+/** A SpotOrders whose calls answer from the given scripts, in order. */
+function exchange(submits: Array<() => SpotOrder>, lookups: Array<() => SpotOrder | undefined>): SpotOrders {
+  return {
+    newMarketOrder: async () => (submits.shift() ?? (() => filled))(),
+    findByClientId: async () => (lookups.shift() ?? (() => undefined))(),
+  } as unknown as SpotOrders;
+}
+
+describe("BinanceAdapter readiness", () => {
+  it("is not ready after a transient failure, and recovers on the next success", async () => {
+    const adapter = new BinanceAdapter(
+      "testnet",
+      exchange(
+        [
+          () => {
+            throw timeout();
+          },
+          () => filled,
+        ],
+        [() => undefined],
+      ),
+      createSilentLogger(),
+    );
+    await expect(adapter.submitMarket(order)).rejects.toThrow(/timed out/);
+    expect(adapter.isReady()).toBe(false);
+    await expect(adapter.submitMarket(order)).resolves.toMatchObject({ kind: "filled", orderId: "7" });
+    expect(adapter.isReady()).toBe(true);
+  });
+
+  it("recovers by itself a minute after the last failure, with no order to prove it", async () => {
+    const adapter = new BinanceAdapter(
+      "testnet",
+      exchange(
+        [
+          () => {
+            throw timeout();
+          },
+        ],
+        [() => undefined],
+      ),
+      createSilentLogger(),
+    );
+    await expect(adapter.submitMarket(order)).rejects.toThrow();
+    expect(adapter.isReady(Date.now() + 30_000)).toBe(false);
+    expect(adapter.isReady(Date.now() + 61_000)).toBe(true);
+  });
+
+  it("keeps the submit error as the cause when the lookup after it fails too (F31)", async () => {
+    const adapter = new BinanceAdapter(
+      "testnet",
+      exchange(
+        [
+          () => {
+            throw timeout();
+          },
+        ],
+        [
+          () => {
+            throw new Error("lookup: connection reset");
+          },
+        ],
+      ),
+      createSilentLogger(),
+    );
+    const error = await adapter.submitMarket(order).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).message).toMatch(
+      /tw-1 failed \(POST \/api\/v3\/order timed out\) and its lookup failed/,
+    );
+    const cause = (error as Error).cause as AggregateError;
+    expect(cause.errors.map((e: Error) => e.message)).toEqual([
+      "POST /api/v3/order timed out",
+      "lookup: connection reset",
+    ]);
+  });
+});
