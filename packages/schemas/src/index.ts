@@ -27,6 +27,8 @@ export {
   KLINE_INTERVALS,
   KlineInterval,
   Numeric,
+  type NumericBounds,
+  numericIn,
   parseTimestampMs,
   SCHEMA_VERSION,
   SymbolName,

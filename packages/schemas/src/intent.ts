@@ -1,24 +1,22 @@
 import { z } from "zod";
-import { caseInsensitiveEnum, Numeric, SymbolName, TimestampMs } from "./primitives.js";
+import { caseInsensitiveEnum, Fraction, Leverage, Positive, SymbolName, TimestampMs } from "./primitives.js";
 
 export const INTENT_ACTIONS = ["BUY", "SELL", "CLOSE"] as const;
 export type IntentAction = (typeof INTENT_ACTIONS)[number];
 const DIRECTION_TO_ACTION = { LONG: "BUY", SHORT: "SELL", FLAT: "CLOSE" } as const;
-
-const positive = Numeric.pipe(z.number().positive());
 
 const TradeIntentFields = z.object({
   symbol: SymbolName,
   action: caseInsensitiveEnum(INTENT_ACTIONS).optional(),
   side: caseInsensitiveEnum(INTENT_ACTIONS).optional(),
   direction: caseInsensitiveEnum(["LONG", "SHORT", "FLAT"] as const).optional(),
-  confidence: Numeric.pipe(z.number().min(0).max(1)),
+  confidence: Fraction,
   timestamp: TimestampMs.optional(),
-  position_size_usd: positive.optional(),
-  leverage: Numeric.pipe(z.number().int().min(1).max(125)).optional(),
-  entry_price: positive.optional(),
-  stop_loss: positive.optional(),
-  take_profit: positive.optional(),
+  position_size_usd: Positive.optional(),
+  leverage: Leverage.optional(),
+  entry_price: Positive.optional(),
+  stop_loss: Positive.optional(),
+  take_profit: Positive.optional(),
   model: z.string().max(200).optional(),
   regime: z.string().max(200).optional(),
   harvest_policy: z.string().max(200).optional(),

@@ -6,10 +6,15 @@ export const SCHEMA_VERSION = "1.0";
 const NUMERIC_TEXT = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 const DECIMAL_TEXT = /^-?\d+(\.\d+)?$/;
 
+/** Numeric text, or NaN: `Number("")` and `Number(" ")` would otherwise read as 0. */
+function toNumber(value: number | string): number {
+  return typeof value === "number" ? value : NUMERIC_TEXT.test(value.trim()) ? Number(value) : Number.NaN;
+}
+
 /** A finite number, also accepted as a numeric string (Redis fields and many producers send strings). */
 export const Numeric = z.union([z.number(), z.string()]).transform((value, ctx) => {
   // One transform instead of regex + transform + pipe: this runs for every numeric field of every intent.
-  const n = typeof value === "number" ? value : NUMERIC_TEXT.test(value.trim()) ? Number(value) : Number.NaN;
+  const n = toNumber(value);
   if (!Number.isFinite(n)) {
     ctx.addIssue({
       code: "custom",
@@ -20,15 +25,63 @@ export const Numeric = z.union([z.number(), z.string()]).transform((value, ctx) 
   return n;
 });
 
+export interface NumericBounds {
+  /** Inclusive lower bound. */
+  min?: number;
+  /** Exclusive lower bound (`positive` is `{ above: 0 }`). */
+  above?: number;
+  /** Inclusive upper bound. */
+  max?: number;
+  integer?: boolean;
+}
+
+function describeBounds(b: NumericBounds): string {
+  const parts = [b.integer ? "an integer" : "a number"];
+  if (b.above !== undefined) parts.push(`greater than ${b.above}`);
+  if (b.min !== undefined && b.max !== undefined) parts.push(`from ${b.min} to ${b.max}`);
+  else if (b.min !== undefined) parts.push(`of at least ${b.min}`);
+  else if (b.max !== undefined) parts.push(`of at most ${b.max}`);
+  return `expected ${parts.join(" ")}`;
+}
+
+/**
+ * `Numeric` with its range checked in the same step. A zod pipe per field cost more than the rest
+ * of an intent's validation together; this keeps intake at one pass per field.
+ */
+export function numericIn(bounds: NumericBounds) {
+  const expected = describeBounds(bounds);
+  const { min = -Infinity, above = -Infinity, max = Infinity, integer = false } = bounds;
+  return z.union([z.number(), z.string()]).transform((value, ctx) => {
+    const n = toNumber(value);
+    if (!Number.isFinite(n) || n < min || n <= above || n > max || (integer && !Number.isInteger(n))) {
+      ctx.addIssue({ code: "custom", message: `${expected}, got ${JSON.stringify(value)}` });
+      return z.NEVER;
+    }
+    return n;
+  });
+}
+
+export const Positive = numericIn({ above: 0 });
+export const Fraction = numericIn({ min: 0, max: 1 });
+export const Leverage = numericIn({ integer: true, min: 1, max: 125 });
+
 /** A decimal kept as a string so no precision is lost on the wire ("0.00100000"). */
 export const DecimalString = z.string().regex(DECIMAL_TEXT, 'expected a decimal string such as "123.45"');
 
+const SYMBOL_TEXT = /^[A-Z0-9]{2,30}$/;
+
 /** An exchange symbol such as BTCUSDT; accepted in any case, stored upper case. */
-export const SymbolName = z
-  .string()
-  .trim()
-  .transform((s) => s.toUpperCase())
-  .pipe(z.string().regex(/^[A-Z0-9]{2,30}$/, "expected a symbol such as BTCUSDT"));
+export const SymbolName = z.string().transform((value, ctx) => {
+  const symbol = value.trim().toUpperCase();
+  if (!SYMBOL_TEXT.test(symbol)) {
+    ctx.addIssue({
+      code: "custom",
+      message: `expected a symbol such as BTCUSDT, got ${JSON.stringify(value)}`,
+    });
+    return z.NEVER;
+  }
+  return symbol;
+});
 
 /** Kline interval names as Binance spells them. */
 export const KLINE_INTERVALS = [
@@ -82,6 +135,11 @@ export function fixedIntervalMs(interval: KlineInterval): number | undefined {
 /** Epoch values below this are seconds, above are milliseconds (1e11 s is the year 5138). */
 const SECONDS_CUTOFF = 1e11;
 const ZONE_SUFFIX = /(Z|[+-]\d{2}:?\d{2})$/i;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}/;
+const SUB_MS_DIGITS = /(\.\d{3})\d+/;
+/** `2025-12-24T04:32:14.062Z`: anything longer may carry digits below the millisecond. */
+const ISO_MS_LENGTH = 24;
+const SPACE = 32;
 
 /**
  * Parses ISO-8601 (with or without zone; no zone means UTC) or epoch seconds/milliseconds
@@ -94,11 +152,14 @@ export function parseTimestampMs(value: unknown): number | undefined {
   const text = value.trim();
   if (text === "") return undefined;
   if (NUMERIC_TEXT.test(text)) return parseTimestampMs(Number(text));
-  if (!/^\d{4}-\d{2}-\d{2}/.test(text)) return undefined;
-  const iso = text.includes("T") || text.includes(" ") ? text.replace(" ", "T") : `${text}T00:00:00`;
-  const zoned = ZONE_SUFFIX.test(iso) ? iso : `${iso}Z`;
+  if (!ISO_DATE.test(text)) return undefined;
+  // Each rewrite only when needed: this runs for every intent and signal on intake.
+  let iso = text.includes("T") || text.includes(" ") ? text : `${text}T00:00:00`;
+  if (iso.charCodeAt(10) === SPACE) iso = `${iso.slice(0, 10)}T${iso.slice(11)}`;
+  if (!ZONE_SUFFIX.test(iso)) iso = `${iso}Z`;
   // Date.parse only understands milliseconds; trim microseconds such as .062679.
-  const ms = Date.parse(zoned.replace(/(\.\d{3})\d+/, "$1"));
+  if (iso.length > ISO_MS_LENGTH) iso = iso.replace(SUB_MS_DIGITS, "$1");
+  const ms = Date.parse(iso);
   return Number.isFinite(ms) ? ms : undefined;
 }
 

@@ -1,16 +1,21 @@
 import { z } from "zod";
-import { caseInsensitiveEnum, Numeric, SymbolName, TimestampMs } from "./primitives.js";
+import {
+  caseInsensitiveEnum,
+  Fraction,
+  Leverage,
+  numericIn,
+  Positive,
+  SymbolName,
+  TimestampMs,
+} from "./primitives.js";
 
 export const SIGNAL_ACTIONS = ["buy", "sell", "hold", "close"] as const;
 export type SignalAction = (typeof SIGNAL_ACTIONS)[number];
 
-const positive = Numeric.pipe(z.number().positive());
-const fraction = Numeric.pipe(z.number().min(0).max(1));
-
 /**
  * A trading signal on `signals.trading` (or `signals.trading.<strategy_id>`). Accepts the widely
  * used contract: action in any case, numbers as numbers or strings, timestamp as ISO or epoch
- * s/ms (normalized to epoch ms), stop loss / take profit absolute or as `*_pct` (fraction, 0.01 = 1%).
+ * s/ms (normalized to epoch ms), stop loss / take profit absolute or as `*_pct` (Fraction, 0.01 = 1%).
  */
 export const TradingSignal = z
   .object({
@@ -18,23 +23,23 @@ export const TradingSignal = z
     strategy_id: z.string().min(1).max(100),
     symbol: SymbolName,
     action: caseInsensitiveEnum(SIGNAL_ACTIONS),
-    confidence: fraction,
-    price: positive.optional(),
+    confidence: Fraction,
+    price: Positive.optional(),
     /** 0 means "the engine sizes it". */
-    quantity: Numeric.pipe(z.number().nonnegative()).optional(),
-    current_price: positive.optional(),
+    quantity: numericIn({ min: 0 }).optional(),
+    current_price: Positive.optional(),
     timeframe: z.string().min(1).max(20).optional(),
-    stop_loss: positive.optional(),
-    take_profit: positive.optional(),
-    stop_loss_pct: fraction.optional(),
-    take_profit_pct: fraction.optional(),
+    stop_loss: Positive.optional(),
+    take_profit: Positive.optional(),
+    stop_loss_pct: Fraction.optional(),
+    take_profit_pct: Fraction.optional(),
     timestamp: TimestampMs,
     order_type: caseInsensitiveEnum(["MARKET", "LIMIT"] as const).optional(),
     time_in_force: caseInsensitiveEnum(["GTC", "IOC", "FOK"] as const).optional(),
-    position_size_pct: fraction.optional(),
-    position_size_usd: positive.optional(),
-    quote_quantity: positive.optional(),
-    leverage: Numeric.pipe(z.number().int().min(1).max(125)).optional(),
+    position_size_pct: Fraction.optional(),
+    position_size_usd: Positive.optional(),
+    quote_quantity: Positive.optional(),
+    leverage: Leverage.optional(),
     source: z.string().max(200).optional(),
     strategy: z.string().max(200).optional(),
     indicators: z.record(z.string(), z.number().nullable()).optional(),

@@ -22,6 +22,8 @@ export const ConfigSchema = z
     TRADE_INTENT_START: env.enum(["new", "backlog"] as const, "new"),
     TRADE_INTENT_BATCH_SIZE: env.int(500, { min: 1, max: 10_000 }),
     TRADE_INTENT_BLOCK_MS: env.int(1_000, { min: 10, max: 30_000 }),
+    /** Batches read from `>` whose forwards and acks may be outstanding at once (1 = strictly one by one). */
+    TRADE_INTENT_BATCHES_IN_FLIGHT: env.int(4, { min: 1, max: 32 }),
     TRADE_INTENT_RECLAIM_IDLE_MS: env.int(60_000, { min: 100 }),
     TRADE_INTENT_RECLAIM_INTERVAL_MS: env.int(15_000, { min: 50 }),
     TRADE_INTENT_MAX_DELIVERIES: env.int(5, { min: 1 }),
