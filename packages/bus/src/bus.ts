@@ -12,9 +12,11 @@ import type { z } from "zod";
 import { type ConnectOptions, connectWithRetry, monitorStatus } from "./connect.js";
 import { BusError } from "./errors.js";
 import {
+  type DurableBatchConsumerOptions,
   type DurableConsumerOptions,
   ensureConsumer,
   ensureStream,
+  runDurableBatchConsumer,
   runDurableConsumer,
 } from "./jetstream.js";
 import type { CoreMessage, LoopContext } from "./messages.js";
@@ -166,6 +168,14 @@ export class Bus {
   /** Runs a durable pull consumer until `ctx.signal` aborts: meant to be a supervisor task. */
   runDurableConsumer<S extends z.ZodType>(opts: DurableConsumerOptions<S>, ctx: LoopContext): Promise<void> {
     return runDurableConsumer(this, opts, ctx, this.logger);
+  }
+
+  /** As runDurableConsumer, handing over what is already buffered as one batch (see its options). */
+  runDurableBatchConsumer<S extends z.ZodType>(
+    opts: DurableBatchConsumerOptions<S>,
+    ctx: LoopContext,
+  ): Promise<void> {
+    return runDurableBatchConsumer(this, opts, ctx, this.logger);
   }
 
   /** Stops intake, flushes pending publishes, closes. */

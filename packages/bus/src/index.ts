@@ -2,7 +2,7 @@ export type { BusOptions, CoreSubscribeOptions } from "./bus.js";
 export { Bus } from "./bus.js";
 export type { BusErrorCode } from "./errors.js";
 export { BusError } from "./errors.js";
-export type { DurableConsumerOptions } from "./jetstream.js";
+export type { DurableBatchConsumerOptions, DurableConsumerOptions } from "./jetstream.js";
 export type { LeaseOptions } from "./lease.js";
 export { LeaderLease } from "./lease.js";
 export type { CoreMessage, DeadLetterRecord, DurableMessage, LoopContext } from "./messages.js";

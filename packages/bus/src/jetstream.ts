@@ -91,28 +91,65 @@ export async function ensureConsumer(
   }
 }
 
-export interface DurableConsumerOptions<S extends z.ZodType> {
+interface DurableConsumerBase<S extends z.ZodType> {
   stream: StreamDefinition;
   durable: string;
   schema: S;
   schemaName: string;
-  /** Must settle the message (ack, nak or term). A throw naks it with `retryDelayMs`. */
-  handler: (message: DurableMessage<z.output<S>>) => Promise<void>;
   maxMessages?: number;
   retryDelayMs?: number;
 }
 
-export async function runDurableConsumer<S extends z.ZodType>(
+export interface DurableConsumerOptions<S extends z.ZodType> extends DurableConsumerBase<S> {
+  /** Must settle the message (ack, nak or term). A throw naks it with `retryDelayMs`. */
+  handler: (message: DurableMessage<z.output<S>>) => Promise<void>;
+}
+
+export interface DurableBatchConsumerOptions<S extends z.ZodType> extends DurableConsumerBase<S> {
+  /**
+   * Receives what has already arrived, oldest first: never waits to fill a batch, so a lone
+   * message is handled at once. Must settle every message; a throw naks the whole batch.
+   */
+  batchHandler: (messages: DurableMessage<z.output<S>>[]) => Promise<void>;
+  /** Largest batch handed over at once (default `maxMessages`). */
+  maxBatch?: number;
+}
+
+const TICK = Symbol("tick");
+const macrotask = () => new Promise<typeof TICK>((resolve) => setImmediate(() => resolve(TICK)));
+
+export function runDurableConsumer<S extends z.ZodType>(
   bus: Bus,
   opts: DurableConsumerOptions<S>,
+  ctx: LoopContext,
+  log: Logger,
+): Promise<void> {
+  const { handler, ...base } = opts;
+  return runDurableBatchConsumer(
+    bus,
+    { ...base, maxBatch: 1, batchHandler: ([message]) => (message ? handler(message) : Promise.resolve()) },
+    ctx,
+    log,
+  );
+}
+
+/**
+ * Runs a durable pull consumer until `ctx.signal` aborts, handing its messages over in batches of
+ * whatever is already buffered. Invalid payloads are dead-lettered; a failed batch is nak'ed.
+ */
+export async function runDurableBatchConsumer<S extends z.ZodType>(
+  bus: Bus,
+  opts: DurableBatchConsumerOptions<S>,
   ctx: LoopContext,
   log: Logger,
 ): Promise<void> {
   const streamName = bus.ns.resource(opts.stream.name);
   const durable = bus.ns.resource(opts.durable);
   const consumer = await bus.js.consumers.get(streamName, durable);
+  const maxMessages = opts.maxMessages ?? 100;
+  const maxBatch = opts.maxBatch ?? maxMessages;
   const messages = await consumer.consume({
-    max_messages: opts.maxMessages ?? 100,
+    max_messages: maxMessages,
     idle_heartbeat: 5_000,
     expires: 10_000,
   });
@@ -132,23 +169,49 @@ export async function runDurableConsumer<S extends z.ZodType>(
       ctx.progress();
     }
   })();
-  log.info("jetstream consumer bound", { stream: streamName, durable });
+  log.info("jetstream consumer bound", { stream: streamName, durable, maxBatch });
+  const iterator = messages[Symbol.asyncIterator]();
+  // The next message is asked for before the current batch is handled. Its failure is marked
+  // handled here so it cannot crash the process while it waits; it still throws where awaited.
+  const ask = () => {
+    const p = iterator.next();
+    p.catch(() => undefined);
+    return p;
+  };
   try {
-    for await (const m of messages) {
+    let next = ask();
+    for (let first = await next; !first.done; first = await next) {
+      const batch: JsMsg[] = [first.value];
+      next = ask();
+      // What is already buffered arrives within microtasks; the macrotask tick means nothing is.
+      // (The iterator's getPending() over-counts after its internal pull callbacks, so it cannot
+      // tell.) A `next` still waiting when the tick wins becomes the next batch's first message.
+      let tick: Promise<typeof TICK> | undefined;
+      while (batch.length < maxBatch) {
+        tick ??= macrotask();
+        const more = await Promise.race([next, tick]);
+        if (more === TICK || more.done) break;
+        batch.push(more.value);
+        next = ask();
+      }
       ctx.progress();
-      const message = toDurableMessage(bus, m, opts, streamName, durable, ctx, log);
-      if (message === undefined) continue;
+      const valid: DurableMessage<z.output<S>>[] = [];
+      for (const m of batch) {
+        const message = toDurableMessage(bus, m, opts, streamName, durable, ctx, log);
+        if (message !== undefined) valid.push(message);
+      }
+      if (valid.length === 0) continue;
       try {
-        await opts.handler(message);
-        ctx.count("processed");
+        await opts.batchHandler(valid);
+        ctx.count("processed", valid.length);
       } catch (error) {
-        ctx.count("failed");
-        log.error("durable handler failed; message will be redelivered", {
-          subject: m.subject,
-          seq: m.seq,
+        ctx.count("failed", valid.length);
+        log.error("durable handler failed; messages will be redelivered", {
+          subject: valid[0]?.subject,
+          seqs: valid.map((m) => m.streamSequence),
           err: error,
         });
-        m.nak(opts.retryDelayMs ?? 1_000);
+        for (const m of valid) m.nak(opts.retryDelayMs ?? 1_000);
       }
     }
   } finally {
@@ -162,7 +225,7 @@ export async function runDurableConsumer<S extends z.ZodType>(
 function toDurableMessage<S extends z.ZodType>(
   bus: Bus,
   m: JsMsg,
-  opts: DurableConsumerOptions<S>,
+  opts: DurableConsumerBase<S>,
   stream: string,
   consumer: string,
   ctx: LoopContext,

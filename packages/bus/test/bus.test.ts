@@ -108,6 +108,44 @@ describe("Bus JetStream", () => {
     await run;
   });
 
+  it("hands over what is already buffered as one batch, in order, and naks a batch whose handler throws", async () => {
+    await bus.ensureStream(STREAMS.signals);
+    await bus.ensureConsumer(STREAMS.signals, "batcher");
+    for (let i = 0; i < 50; i++)
+      await bus.publishDurable(subjects.signal(), TradingSignal, signal(`b-${i}`), { msgId: `b-${i}` });
+
+    const ctx = loopContext();
+    const batches: string[][] = [];
+    let failOnce = true;
+    const run = bus.runDurableBatchConsumer(
+      {
+        stream: STREAMS.signals,
+        durable: "batcher",
+        schema: TradingSignal,
+        schemaName: "TradingSignal",
+        maxBatch: 20,
+        retryDelayMs: 10,
+        batchHandler: async (messages) => {
+          if (failOnce) {
+            failOnce = false;
+            throw new Error("database down");
+          }
+          batches.push(messages.map((m) => m.data.signal_id ?? ""));
+          await Promise.all(messages.map((m) => m.ack()));
+        },
+      },
+      ctx,
+    );
+    await waitFor("all 50 acked", () => batches.flat().length >= 50);
+    expect(Math.max(...batches.map((b) => b.length))).toBeLessThanOrEqual(20);
+    // Backlogged messages come as batches, not one by one.
+    expect(batches.length).toBeLessThan(50);
+    expect(new Set(batches.flat()).size).toBe(50);
+    expect(ctx.counters.failed).toBeGreaterThan(0);
+    ctx.controller.abort();
+    await run;
+  });
+
   it("dead-letters an invalid JetStream payload with its reason and terminates it", async () => {
     await bus.ensureStream(STREAMS.signals);
     await bus.ensureStream(STREAMS.deadLetters);

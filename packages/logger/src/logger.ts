@@ -68,11 +68,16 @@ const prettyFormat = winston.format.printf((info) => {
 });
 
 function wrap(inner: winston.Logger): Logger {
+  // winston formats every line (timestamp, redaction, JSON) before its transport drops a disabled
+  // level; asking first makes a disabled debug or info line nearly free.
+  const at = (level: LogLevel) => (message: string, fields?: LogFields) => {
+    if (inner.isLevelEnabled(level)) inner.log(level, message, fields ?? {});
+  };
   return {
-    error: (message, fields) => inner.error(message, fields ?? {}),
-    warn: (message, fields) => inner.warn(message, fields ?? {}),
-    info: (message, fields) => inner.info(message, fields ?? {}),
-    debug: (message, fields) => inner.debug(message, fields ?? {}),
+    error: at("error"),
+    warn: at("warn"),
+    info: at("info"),
+    debug: at("debug"),
     child: (context) => wrap(inner.child(context)),
     isLevelEnabled: (level) => inner.isLevelEnabled(level),
   };

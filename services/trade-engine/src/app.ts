@@ -5,20 +5,42 @@ import type { Logger } from "@tradewire/logger";
 import { KillSwitchCommand, MarketData, subjects, TradeIntent, TradingSignal } from "@tradewire/schemas";
 import { Supervisor, sleep } from "@tradewire/supervisor";
 import type { Config } from "./config.js";
-import { TradeEngine } from "./engine.js";
+import { type Incoming, type Outcome, TradeEngine } from "./engine.js";
 import { createAdapter } from "./execution/create-adapter.js";
 import { Reconciler } from "./execution/reconcile.js";
 import { registerRoutes } from "./http-api.js";
 import { createEngineMetrics } from "./metrics.js";
 import { PriceBook } from "./prices.js";
-import { fromIntent, fromSignal } from "./request.js";
+import { fromIntent, fromSignal, type OrderRequest } from "./request.js";
 import { EngineStore } from "./store.js";
 
-/** Acks a decided message; naks one another replica is deciding, to see its outcome later. */
-async function settle(m: DurableMessage<unknown>, outcome: "done" | "busy"): Promise<void> {
-  if (outcome === "busy") m.nak(1_000);
-  else await m.ack();
+/**
+ * Settles each message by its outcome: acked once decided, nak'ed to look again later when another
+ * replica is deciding it, nak'ed with the error logged when deciding it failed. Acks go out together.
+ */
+async function settleAll(
+  messages: readonly DurableMessage<unknown>[],
+  outcomes: readonly (Outcome | Error)[],
+  log: Logger,
+): Promise<void> {
+  const acks: Promise<void>[] = [];
+  messages.forEach((m, i) => {
+    const outcome = outcomes[i];
+    if (outcome === "done") acks.push(m.ack());
+    else if (outcome === "busy") m.nak(1_000);
+    else {
+      log.error("deciding a message failed; it will be redelivered", {
+        subject: m.subject,
+        seq: m.streamSequence,
+        err: outcome,
+      });
+      m.nak(1_000);
+    }
+  });
+  await Promise.all(acks);
 }
+
+const incoming = (req: OrderRequest): Incoming => ({ req, receivedAt: Date.now() });
 
 export const SIGNALS_DURABLE = "trade-engine-signals";
 export const INTENTS_DURABLE = "trade-engine-intents";
@@ -68,13 +90,14 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
   supervisor.addTask({
     name: "signal-consumer",
     run: (ctx) =>
-      bus.runDurableConsumer(
+      bus.runDurableBatchConsumer(
         {
           stream: STREAMS.signals,
           durable: SIGNALS_DURABLE,
           schema: TradingSignal,
           schemaName: "TradingSignal",
-          handler: async (m) => settle(m, await engine.handle(fromSignal(m.data), Date.now())),
+          batchHandler: async (ms) =>
+            settleAll(ms, await engine.handleBatch(ms.map((m) => incoming(fromSignal(m.data)))), log),
         },
         ctx,
       ),
@@ -82,13 +105,18 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
   supervisor.addTask({
     name: "intent-consumer",
     run: (ctx) =>
-      bus.runDurableConsumer(
+      bus.runDurableBatchConsumer(
         {
           stream: STREAMS.intents,
           durable: INTENTS_DURABLE,
           schema: TradeIntent,
           schemaName: "TradeIntent",
-          handler: async (m) => settle(m, await engine.handle(fromIntent(m.data, Date.now()), Date.now())),
+          batchHandler: async (ms) =>
+            settleAll(
+              ms,
+              await engine.handleBatch(ms.map((m) => incoming(fromIntent(m.data, Date.now())))),
+              log,
+            ),
         },
         ctx,
       ),

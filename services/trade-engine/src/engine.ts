@@ -29,6 +29,23 @@ export interface EngineDeps {
   exchangeFilters?: ReadonlyMap<string, SymbolFilters>;
 }
 
+/**
+ * Where a decision writes: the store (the pool, or a batch's transaction) and its order events
+ * (sent now, or once the batch has committed).
+ */
+interface Unit {
+  store: EngineStore;
+  /** Ids a batch claimed up front; each is taken once, a repeat goes through the normal claim. */
+  claimed?: Set<string>;
+  publish(event: OrderEventKind, req: OrderRequest, fields: Record<string, unknown>): Promise<void>;
+}
+
+export type Outcome = "done" | "busy";
+export interface Incoming {
+  req: OrderRequest;
+  receivedAt: number;
+}
+
 /** Runs one order request through dedup, the decision pipeline, paper execution and persistence. */
 export class TradeEngine {
   private positions = new Map<string, Position>();
@@ -42,13 +59,33 @@ export class TradeEngine {
   /** Signals this replica claimed whose decision threw before it was persisted. */
   private readonly failedClaims = new Set<string>();
   killSwitch = false;
+  /** Decisions read and change the risk state: one at a time, whichever consumer or task asks. */
+  private turn: Promise<unknown> = Promise.resolve();
+  private readonly direct: Unit;
 
-  constructor(private readonly deps: EngineDeps) {}
+  constructor(private readonly deps: EngineDeps) {
+    this.direct = {
+      store: deps.store,
+      publish: (event, req, fields) => this.publishEvent(event, req, fields),
+    };
+  }
+
+  /** Runs `work` after everything queued before it; its result or error goes to the caller. */
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.turn.then(work, work);
+    // The queue only needs to know it finished; the caller gets the error through `run`.
+    this.turn = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
 
   async load(): Promise<void> {
     this.positions = await this.deps.store.positions();
     this.dailyRealized = await this.deps.store.dailyRealized();
     this.killSwitch = (await this.deps.store.getState<{ enabled: boolean }>("kill_switch"))?.enabled ?? false;
+    this.protections.clear();
     for (const p of await this.deps.store.protections()) this.protections.set(p.symbol, p);
     this.refreshGauges();
   }
@@ -63,18 +100,24 @@ export class TradeEngine {
   }
 
   /** Sets a position's quantity to what the exchange holds (reconciliation), in memory and stored. */
-  async correctPosition(symbol: string, quantity: number): Promise<void> {
-    await this.deps.store.setPositionQuantity(symbol, quantity);
-    const current = this.positions.get(symbol) ?? { quantity: 0, avgPrice: 0, realizedPnl: 0 };
-    this.positions.set(symbol, { ...current, quantity });
-    this.refreshGauges();
+  correctPosition(symbol: string, quantity: number): Promise<void> {
+    return this.exclusive(async () => {
+      await this.deps.store.setPositionQuantity(symbol, quantity);
+      const current = this.positions.get(symbol) ?? { quantity: 0, avgPrice: 0, realizedPnl: 0 };
+      this.positions.set(symbol, { ...current, quantity });
+      this.refreshGauges();
+    });
   }
 
   /**
    * Sends a CLOSE through the normal pipeline for every position whose stop-loss or take-profit
    * the market crossed (F25). The exit's id derives from the entry, so it executes once.
    */
-  async checkProtections(now = Date.now()): Promise<void> {
+  checkProtections(now = Date.now()): Promise<void> {
+    return this.exclusive(() => this.checkProtectionsNow(now));
+  }
+
+  private async checkProtectionsNow(now: number): Promise<void> {
     for (const p of this.protections.values()) {
       const quote = this.deps.prices.get(p.symbol);
       if (
@@ -96,7 +139,7 @@ export class TradeEngine {
       });
       const attempt = this.exitAttempts.get(p.symbol) ?? 1;
       try {
-        await this.handle(exitRequest(p, reason, now, attempt), now);
+        await this.handleIn(this.direct, exitRequest(p, reason, now, attempt), now);
       } finally {
         this.exiting.delete(p.symbol);
       }
@@ -126,8 +169,70 @@ export class TradeEngine {
    * Resolves "done" once the outcome is persisted (ack), or "busy" when another replica is deciding
    * the same id right now (nak and retry later); throws on transient failure.
    */
-  async handle(req: OrderRequest, receivedAt: number): Promise<"done" | "busy"> {
-    const { store, log, metrics } = this.deps;
+  handle(req: OrderRequest, receivedAt: number): Promise<Outcome> {
+    return this.exclusive(() => this.handleIn(this.direct, req, receivedAt));
+  }
+
+  /**
+   * Several requests at once. In paper mode they are decided one after another inside ONE
+   * transaction (one commit instead of two per request) and their order events go out after it
+   * commits. If anything in the batch fails, nothing of it is kept: the in-memory state is reloaded
+   * from the database and the requests are replayed one by one, so a bad one fails alone. On an
+   * exchange, each order must be claimed durably before it is sent (F31): requests go one by one.
+   * Per request: an Outcome, or the Error it failed with (nak and retry).
+   */
+  handleBatch(items: readonly Incoming[]): Promise<(Outcome | Error)[]> {
+    return this.exclusive(async () => {
+      if (this.deps.adapter.mode === "paper") {
+        const batched = await this.tryBatch(items);
+        if (batched !== undefined) return batched;
+      }
+      const outcomes: (Outcome | Error)[] = [];
+      for (const { req, receivedAt } of items) {
+        outcomes.push(
+          await this.handleIn(this.direct, req, receivedAt).catch((error: unknown) =>
+            error instanceof Error ? error : new Error(String(error)),
+          ),
+        );
+      }
+      return outcomes;
+    });
+  }
+
+  /** The transactional batch; undefined when it was rolled back (the caller replays one by one). */
+  private async tryBatch(items: readonly Incoming[]): Promise<Outcome[] | undefined> {
+    const events: (() => Promise<void>)[] = [];
+    let outcomes: Outcome[];
+    try {
+      outcomes = await this.deps.store.transaction(async (tx) => {
+        const unit: Unit = {
+          store: tx,
+          claimed: await tx.claimMany(items.map((i) => i.req)),
+          publish: (event, req, fields) => {
+            events.push(() => this.publishEvent(event, req, fields));
+            return Promise.resolve();
+          },
+        };
+        const done: Outcome[] = [];
+        for (const { req, receivedAt } of items) done.push(await this.handleIn(unit, req, receivedAt));
+        return done;
+      });
+    } catch (error) {
+      this.deps.log.warn("batch rolled back; reloading state and deciding its requests one by one", {
+        requests: items.length,
+        err: error,
+      });
+      await this.load();
+      return undefined;
+    }
+    // Committed: the events can go out (their msg ids make a retry's repeat a no-op).
+    await Promise.all(events.map((send) => send()));
+    return outcomes;
+  }
+
+  private async handleIn(unit: Unit, req: OrderRequest, receivedAt: number): Promise<Outcome> {
+    const { log, metrics } = this.deps;
+    const { store } = unit;
     const lifecycle = {
       signalId: req.id,
       source: req.source,
@@ -135,7 +240,7 @@ export class TradeEngine {
       symbol: req.symbol,
       action: req.action,
     };
-    const stored = await store.claim(req);
+    const stored = unit.claimed?.delete(req.id) ? { state: "new" as const } : await store.claim(req);
     // A claim this replica holds from an attempt that failed mid-way is resumed here at once,
     // not after the lease: the order may exist, and `resumed` makes the adapter look it up.
     const claim =
@@ -151,7 +256,7 @@ export class TradeEngine {
       return "busy";
     }
     try {
-      await this.decideAndAct(req, claim.state === "resume", lifecycle);
+      await this.decideAndAct(unit, req, claim.state === "resume", lifecycle);
       this.failedClaims.delete(req.id);
     } catch (error) {
       this.failedClaims.add(req.id);
@@ -162,11 +267,13 @@ export class TradeEngine {
   }
 
   private async decideAndAct(
+    unit: Unit,
     req: OrderRequest,
     resumed: boolean,
     lifecycle: Record<string, unknown>,
   ): Promise<void> {
-    const { store, log, metrics, cfg } = this.deps;
+    const { log, metrics, cfg } = this.deps;
+    const { store } = unit;
     log.info("RECEIVED", {
       ...lifecycle,
       stage: "RECEIVED",
@@ -198,7 +305,7 @@ export class TradeEngine {
         break;
       case "reject":
         await store.finish(req.id, "REJECTED", decision.reason, checks);
-        await this.publish("rejected", req, {
+        await unit.publish("rejected", req, {
           rejection_source: decision.source,
           rejection_reason: decision.reason,
         });
@@ -211,7 +318,7 @@ export class TradeEngine {
         break;
       case "execute":
         if (!quote) throw new Error("unreachable: execute without a quote");
-        executed = await this.execute(req, decision, quote, lifecycle, resumed, checks);
+        executed = await this.execute(unit, req, decision, quote, lifecycle, resumed, checks);
         break;
     }
     metrics.signals.inc({
@@ -250,13 +357,15 @@ export class TradeEngine {
 
   /** Sets protection for a new or increased position from the request; clears it once flat or flipped. */
   private async updateProtection(
+    unit: Unit,
     req: OrderRequest,
     d: Extract<Decision, { kind: "execute" }>,
     position: Position,
     fillPrice: number,
     lifecycle: Record<string, unknown>,
   ): Promise<void> {
-    const { store, log } = this.deps;
+    const { log } = this.deps;
+    const { store } = unit;
     const current = this.protections.get(req.symbol);
     const next = d.closing ? undefined : protectionFor(req, d.side, fillPrice);
     if (next !== undefined) {
@@ -279,6 +388,7 @@ export class TradeEngine {
 
   /** Submits through the adapter and records the outcome; false when the exchange rejected it. */
   private async execute(
+    unit: Unit,
     req: OrderRequest,
     d: Extract<Decision, { kind: "execute" }>,
     quote: { bid: number; ask: number; at: number },
@@ -286,7 +396,8 @@ export class TradeEngine {
     resumed: boolean,
     checks: readonly Check[],
   ): Promise<boolean> {
-    const { cfg, store, log, metrics, adapter } = this.deps;
+    const { cfg, log, metrics, adapter } = this.deps;
+    const { store } = unit;
     const clientOrderId = clientOrderIdFor(req.id);
     const result = await adapter.submitMarket({
       symbol: req.symbol,
@@ -301,7 +412,7 @@ export class TradeEngine {
         ...checks,
         { step: "exchange", outcome: "reject", detail: result.reason },
       ]);
-      await this.publish("rejected", req, {
+      await unit.publish("rejected", req, {
         client_order_id: clientOrderId,
         side: d.side,
         quantity: d.quantity,
@@ -327,7 +438,7 @@ export class TradeEngine {
     // Not awaited here: its ack is awaited with the fill's (same connection, so `placed` is still
     // stored first), saving a round trip. A failure is never dropped: it surfaces at that await,
     // or is logged if the fill's persistence fails first.
-    const placed = this.publish("placed", req, order);
+    const placed = unit.publish("placed", req, order);
     placed.catch((error: unknown) =>
       log.error("orders.placed publish failed", { ...lifecycle, clientOrderId, err: error }),
     );
@@ -373,7 +484,7 @@ export class TradeEngine {
       await Promise.all([
         placed,
         recorded &&
-          this.publish("filled", req, {
+          unit.publish("filled", req, {
             ...order,
             order_id: recorded.orderId,
             price: recorded.price,
@@ -387,14 +498,14 @@ export class TradeEngine {
       return true;
     }
     this.positions.set(req.symbol, position);
-    await this.updateProtection(req, d, position, Number(result.price), lifecycle);
+    await this.updateProtection(unit, req, d, position, Number(result.price), lifecycle);
     this.dailyRealized += realized;
     this.lastExecution.set(`${req.strategyId}|${req.symbol}`, Date.now());
     metrics.orders.inc({ status: "filled" });
     this.refreshGauges();
     await Promise.all([
       placed,
-      this.publish(result.quantity === d.quantity ? "filled" : "partial_fill", req, {
+      unit.publish(result.quantity === d.quantity ? "filled" : "partial_fill", req, {
         ...order,
         price: result.price,
         filled_quantity: result.quantity,
@@ -419,7 +530,7 @@ export class TradeEngine {
     return true;
   }
 
-  private async publish(
+  private async publishEvent(
     event: OrderEventKind,
     req: OrderRequest,
     fields: Record<string, unknown>,

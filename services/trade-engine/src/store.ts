@@ -88,11 +88,38 @@ function checkParams(
 
 export type SignalStatus = "RECEIVED" | "HOLD" | "REJECTED" | "FILLED";
 
+/** What a statement runs on: the pool, or one client inside a transaction. */
+type Queryable = Pick<pg.ClientBase, "query">;
+
 export class EngineStore {
   constructor(
     readonly pool: pg.Pool,
     private readonly claimLeaseSeconds = 30,
+    private readonly db: Queryable = pool,
   ) {}
+
+  /**
+   * Runs `work` with a store whose statements share one transaction: committed together when it
+   * resolves, rolled back when it throws (the error is rethrown).
+   */
+  async transaction<T>(work: (tx: EngineStore) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query("BEGIN");
+      const result = await work(new EngineStore(this.pool, this.claimLeaseSeconds, client));
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      await client.query("ROLLBACK").catch((rollback: unknown) => {
+        // The connection is unusable: drop it from the pool rather than hand it out again.
+        broken = rollback instanceof Error ? rollback : new Error(String(rollback));
+      });
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
 
   static connect(url: string, claimLeaseSeconds = 30): EngineStore {
     return new EngineStore(new pg.Pool({ connectionString: url, max: 8 }), claimLeaseSeconds);
@@ -117,13 +144,15 @@ export class EngineStore {
   async claim(
     req: OrderRequest,
   ): Promise<{ state: "new" | "resume" | "busy" } | { state: "duplicate"; status: string }> {
-    const inserted = await this.pool.query(
-      `INSERT INTO engine_signals (signal_id, source, strategy_id, symbol, action, request, status)
+    const inserted = await this.db.query({
+      // Named: prepared once per connection, not parsed and planned again for every signal.
+      name: "engine_claim",
+      text: `INSERT INTO engine_signals (signal_id, source, strategy_id, symbol, action, request, status)
        VALUES ($1, $2, $3, $4, $5, $6, 'RECEIVED') ON CONFLICT (signal_id) DO NOTHING RETURNING signal_id`,
-      [req.id, req.source, req.strategyId, req.symbol, req.action, JSON.stringify(req)],
-    );
+      values: [req.id, req.source, req.strategyId, req.symbol, req.action, JSON.stringify(req)],
+    });
     if (inserted.rowCount === 1) return { state: "new" };
-    const existing = await this.pool.query<{ status: string; fresh: boolean }>(
+    const existing = await this.db.query<{ status: string; fresh: boolean }>(
       "SELECT status, received_at > now() - make_interval(secs => $2) AS fresh FROM engine_signals WHERE signal_id = $1",
       [req.id, this.claimLeaseSeconds],
     );
@@ -133,6 +162,30 @@ export class EngineStore {
     return row?.fresh ? { state: "busy" } : { state: "resume" };
   }
 
+  /**
+   * `claim` for many requests in one statement: the ids this call inserted (each is "new"). The
+   * others — claimed before, or repeated within `reqs` — go through `claim` one by one.
+   */
+  async claimMany(reqs: readonly OrderRequest[]): Promise<Set<string>> {
+    const { rows } = await this.db.query<{ signal_id: string }>({
+      name: "engine_claim_many",
+      text: `INSERT INTO engine_signals (signal_id, source, strategy_id, symbol, action, request, status)
+       SELECT id, source, strategy_id, symbol, action, request, 'RECEIVED'
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[])
+         AS t(id, source, strategy_id, symbol, action, request)
+       ON CONFLICT (signal_id) DO NOTHING RETURNING signal_id`,
+      values: [
+        reqs.map((r) => r.id),
+        reqs.map((r) => r.source),
+        reqs.map((r) => r.strategyId),
+        reqs.map((r) => r.symbol),
+        reqs.map((r) => r.action),
+        reqs.map((r) => JSON.stringify(r)),
+      ],
+    });
+    return new Set(rows.map((r) => r.signal_id));
+  }
+
   /** The decision's checks and the final status, in one statement (one round trip). */
   async finish(
     signalId: string,
@@ -140,11 +193,12 @@ export class EngineStore {
     reason: string | undefined,
     checks: readonly Check[],
   ): Promise<void> {
-    await this.pool.query(
-      `WITH c AS (${CHECKS_INSERT})
+    await this.db.query({
+      name: "engine_finish",
+      text: `WITH c AS (${CHECKS_INSERT})
        UPDATE engine_signals SET status = $5, reason = $6, decided_at = now() WHERE signal_id = $1`,
-      [...checkParams(signalId, checks), status, reason ?? null],
-    );
+      values: [...checkParams(signalId, checks), status, reason ?? null],
+    });
   }
 
   /**
@@ -168,8 +222,9 @@ export class EngineStore {
     },
     checks: readonly Check[],
   ): Promise<boolean> {
-    const { rows } = await this.pool.query<{ inserted: string }>(
-      `WITH o AS (
+    const { rows } = await this.db.query<{ inserted: string }>({
+      name: "engine_record_fill",
+      text: `WITH o AS (
          INSERT INTO engine_orders (order_id, client_order_id, signal_id, symbol, side, type, quantity, price, status, mode)
          VALUES ($5, $6, $1, $7, $8, 'MARKET', $9, $10, 'FILLED', $11)
          ON CONFLICT (client_order_id) DO NOTHING RETURNING order_id
@@ -187,7 +242,7 @@ export class EngineStore {
          UPDATE engine_signals SET status = 'FILLED', decided_at = now() WHERE signal_id = $1 AND EXISTS (SELECT 1 FROM o)
        )
        SELECT count(*) AS inserted FROM o`,
-      [
+      values: [
         ...checkParams(o.signalId, checks),
         o.orderId,
         o.clientOrderId,
@@ -202,12 +257,12 @@ export class EngineStore {
         o.position.realizedPnl,
         o.realized,
       ],
-    );
+    });
     return rows[0]?.inserted === "1";
   }
 
   async setProtection(p: Protection): Promise<void> {
-    await this.pool.query(
+    await this.db.query(
       `INSERT INTO engine_protections (symbol, signal_id, strategy_id, direction, stop_loss, take_profit)
        VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (symbol) DO UPDATE
        SET signal_id = $2, strategy_id = $3, direction = $4, stop_loss = $5, take_profit = $6, created_at = now()`,
@@ -216,11 +271,11 @@ export class EngineStore {
   }
 
   async clearProtection(symbol: string): Promise<void> {
-    await this.pool.query("DELETE FROM engine_protections WHERE symbol = $1", [symbol]);
+    await this.db.query("DELETE FROM engine_protections WHERE symbol = $1", [symbol]);
   }
 
   async protections(): Promise<Protection[]> {
-    const { rows } = await this.pool.query<{
+    const { rows } = await this.db.query<{
       symbol: string;
       signal_id: string;
       strategy_id: string;
@@ -242,7 +297,7 @@ export class EngineStore {
   async recordedFill(
     clientOrderId: string,
   ): Promise<{ orderId: string; quantity: string; price: string; fee: string } | undefined> {
-    const { rows } = await this.pool.query<{
+    const { rows } = await this.db.query<{
       order_id: string;
       quantity: string;
       price: string;
@@ -257,7 +312,7 @@ export class EngineStore {
   }
 
   async positions(): Promise<Map<string, Position>> {
-    const { rows } = await this.pool.query<{
+    const { rows } = await this.db.query<{
       symbol: string;
       quantity: number;
       avg_price: number;
@@ -273,41 +328,41 @@ export class EngineStore {
 
   /** Today's realized PnL (UTC), persisted so a restart does not reset the loss limit (F29). */
   async dailyRealized(): Promise<number> {
-    const { rows } = await this.pool.query<{ realized: number }>(
+    const { rows } = await this.db.query<{ realized: number }>(
       "SELECT realized FROM engine_daily_pnl WHERE day = (now() AT TIME ZONE 'utc')::date",
     );
     return rows[0]?.realized ?? 0;
   }
 
   async getState<T>(key: string): Promise<T | undefined> {
-    const { rows } = await this.pool.query<{ value: T }>("SELECT value FROM engine_state WHERE key = $1", [
+    const { rows } = await this.db.query<{ value: T }>("SELECT value FROM engine_state WHERE key = $1", [
       key,
     ]);
     return rows[0]?.value;
   }
 
   async setState(key: string, value: unknown): Promise<void> {
-    await this.pool.query(
+    await this.db.query(
       "INSERT INTO engine_state (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = $2",
       [key, JSON.stringify(value)],
     );
   }
 
   async signal(id: string) {
-    const signal = await this.pool.query(
+    const signal = await this.db.query(
       "SELECT signal_id, source, strategy_id, symbol, action, status, reason, received_at, decided_at, request FROM engine_signals WHERE signal_id = $1",
       [id],
     );
     if (signal.rowCount === 0) return undefined;
-    const events = await this.pool.query(
+    const events = await this.db.query(
       "SELECT step, outcome, detail, at FROM engine_signal_events WHERE signal_id = $1 ORDER BY id",
       [id],
     );
-    const orders = await this.pool.query(
+    const orders = await this.db.query(
       "SELECT order_id, client_order_id, side, type, quantity::text, price::text, status, mode, created_at FROM engine_orders WHERE signal_id = $1",
       [id],
     );
-    const fills = await this.pool.query(
+    const fills = await this.db.query(
       "SELECT f.order_id, f.quantity::text, f.price::text, f.fee::text, f.at FROM engine_fills f JOIN engine_orders o USING (order_id) WHERE o.signal_id = $1",
       [id],
     );
@@ -315,7 +370,7 @@ export class EngineStore {
   }
 
   async orders(status?: string) {
-    const { rows } = await this.pool.query(
+    const { rows } = await this.db.query(
       `SELECT order_id, client_order_id, signal_id, symbol, side, type, quantity::text, price::text, status, mode, created_at
        FROM engine_orders WHERE $1::text IS NULL OR status = $1 ORDER BY created_at DESC LIMIT 500`,
       [status ?? null],
@@ -324,7 +379,7 @@ export class EngineStore {
   }
 
   async hasOrder(clientOrderId: string): Promise<boolean> {
-    const { rowCount } = await this.pool.query("SELECT 1 FROM engine_orders WHERE client_order_id = $1", [
+    const { rowCount } = await this.db.query("SELECT 1 FROM engine_orders WHERE client_order_id = $1", [
       clientOrderId,
     ]);
     return rowCount === 1;
@@ -332,7 +387,7 @@ export class EngineStore {
 
   /** Signals claimed and never decided: an order for one may exist on the exchange. */
   async undecidedSignalIds(): Promise<string[]> {
-    const { rows } = await this.pool.query<{ signal_id: string }>(
+    const { rows } = await this.db.query<{ signal_id: string }>(
       "SELECT signal_id FROM engine_signals WHERE status = 'RECEIVED'",
     );
     return rows.map((r) => r.signal_id);
@@ -351,7 +406,7 @@ export class EngineStore {
     status: string;
     mode: string;
   }): Promise<void> {
-    await this.pool.query(
+    await this.db.query(
       `INSERT INTO engine_orders (order_id, client_order_id, signal_id, symbol, side, type, quantity, price, status, mode)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (client_order_id) DO NOTHING`,
       [
@@ -370,7 +425,7 @@ export class EngineStore {
   }
 
   async setPositionQuantity(symbol: string, quantity: number): Promise<void> {
-    await this.pool.query(
+    await this.db.query(
       `INSERT INTO engine_positions (symbol, quantity, avg_price, realized_pnl) VALUES ($1, $2, 0, 0)
        ON CONFLICT (symbol) DO UPDATE SET quantity = $2, updated_at = now()`,
       [symbol, quantity],
@@ -378,7 +433,7 @@ export class EngineStore {
   }
 
   async ping(): Promise<boolean> {
-    await this.pool.query("SELECT 1");
+    await this.db.query("SELECT 1");
     return true;
   }
 }

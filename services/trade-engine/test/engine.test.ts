@@ -129,7 +129,7 @@ describe("trade-engine (paper)", () => {
     await env.signal("retry-me");
     await waitFor(
       "handler failure logged",
-      () => engine.cap.find("durable handler failed; message will be redelivered").length > 0,
+      () => engine.cap.find("deciding a message failed; it will be redelivered").length > 0,
       10_000,
     );
     await env.db.pool.query("ALTER TABLE engine_signals_away RENAME TO engine_signals");

@@ -1,0 +1,82 @@
+import { TradingSignal } from "@tradewire/schemas";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { fromSignal } from "../src/request.js";
+import { environment } from "./harness.js";
+
+let env: Awaited<ReturnType<typeof environment>>;
+beforeEach(async () => {
+  env = await environment();
+});
+afterEach(async () => {
+  await env.cleanup();
+});
+
+const buy = (id: string) =>
+  ({
+    req: fromSignal(
+      TradingSignal.parse({
+        signal_id: id,
+        strategy_id: "batch",
+        symbol: "BTCUSDT",
+        action: "buy",
+        confidence: 0.8,
+        timestamp: Date.now(),
+      }),
+    ),
+    receivedAt: Date.now(),
+  }) as const;
+
+describe("trade-engine batches (paper)", () => {
+  it("decides a batch in one transaction, then sends its events", async () => {
+    const svc = await env.start();
+    await env.quote("BTCUSDT", 30_000);
+    const outcomes = await svc.engine.handleBatch(["b-1", "b-2", "b-3"].map(buy));
+    expect(outcomes).toEqual(["done", "done", "done"]);
+    const { rows } = await env.db.pool.query("SELECT count(*)::int AS n FROM engine_orders");
+    expect(rows[0].n).toBe(3);
+    const filled = (await env.orderEvents()).filter((e) => e.event === "filled").map((e) => e.signal_id);
+    expect(filled.sort()).toEqual(["b-1", "b-2", "b-3"]);
+    // The same ids again (a redelivery) are duplicates, inside a batch as well.
+    expect(await svc.engine.handleBatch(["b-1", "b-1"].map(buy))).toEqual(["done", "done"]);
+    expect(svc.cap.find("duplicate signal ignored")).toHaveLength(2);
+  });
+
+  it("F01 rolls a failing batch back, reloads its state and replays it one by one: only the bad request fails", async () => {
+    const svc = await env.start();
+    await env.quote("BTCUSDT", 30_000);
+    // A fault that hits one request's write, after the others in its batch were decided.
+    await env.db.pool.query(`
+      CREATE FUNCTION fail_bad() RETURNS trigger AS $$
+      BEGIN
+        IF NEW.signal_id = 'bad-3' THEN RAISE EXCEPTION 'disk full (test)'; END IF;
+        RETURN NEW;
+      END $$ LANGUAGE plpgsql;
+      CREATE TRIGGER fail_bad BEFORE INSERT ON engine_orders FOR EACH ROW EXECUTE FUNCTION fail_bad();`);
+
+    const ids = ["ok-1", "ok-2", "bad-3", "ok-4", "ok-5"];
+    const outcomes = await svc.engine.handleBatch(ids.map(buy));
+
+    expect(outcomes.map((o) => (o instanceof Error ? o.message : o))).toEqual([
+      "done",
+      "done",
+      "disk full (test)",
+      "done",
+      "done",
+    ]);
+    expect(
+      svc.cap.find("batch rolled back; reloading state and deciding its requests one by one")[0],
+    ).toMatchObject({ requests: 5 });
+    const orders = await env.db.pool.query("SELECT signal_id FROM engine_orders ORDER BY signal_id");
+    expect(orders.rows.map((r) => r.signal_id)).toEqual(["ok-1", "ok-2", "ok-4", "ok-5"]);
+    // Nothing of the rolled-back attempt survives in memory: the position is what was stored.
+    const stored = await env.db.pool.query(
+      "SELECT quantity::float8 AS q FROM engine_positions WHERE symbol = 'BTCUSDT'",
+    );
+    const position = (svc.engine.snapshot().positions as Record<string, { quantity: number }>).BTCUSDT;
+    expect(position?.quantity).toBeCloseTo(stored.rows[0].q, 12);
+    expect(position?.quantity).toBeGreaterThan(0);
+    // No event of the rolled-back attempt went out; each good request filled exactly once.
+    const filled = (await env.orderEvents()).filter((e) => e.event === "filled").map((e) => e.signal_id);
+    expect(filled.sort()).toEqual(["ok-1", "ok-2", "ok-4", "ok-5"]);
+  });
+});
