@@ -3,6 +3,7 @@ import type { SymbolFilters } from "@tradewire/binance";
 import type { Bus } from "@tradewire/bus";
 import type { Logger } from "@tradewire/logger";
 import { OrderEvent, type OrderEventKind, subjects } from "@tradewire/schemas";
+import { BatchWriter } from "./batch-writer.js";
 import type { Config } from "./config.js";
 import { type Check, type Decision, decide } from "./decide.js";
 import type { ExecutionAdapter } from "./execution/adapter.js";
@@ -11,7 +12,7 @@ import { applyFill, type Position } from "./paper.js";
 import type { PriceBook } from "./prices.js";
 import { exitRequest, type Protection, protectionFor, triggered } from "./protection.js";
 import type { OrderRequest } from "./request.js";
-import type { EngineStore } from "./store.js";
+import type { DecisionStore, EngineStore } from "./store.js";
 
 /** Deterministic client order id from the signal id: a retried submit is the same order (F31). */
 export function clientOrderIdFor(signalId: string): string {
@@ -34,9 +35,7 @@ export interface EngineDeps {
  * (sent now, or once the batch has committed).
  */
 interface Unit {
-  store: EngineStore;
-  /** Ids a batch claimed up front; each is taken once, a repeat goes through the normal claim. */
-  claimed?: Set<string>;
+  store: DecisionStore;
   publish(event: OrderEventKind, req: OrderRequest, fields: Record<string, unknown>): Promise<void>;
 }
 
@@ -205,9 +204,10 @@ export class TradeEngine {
     let outcomes: Outcome[];
     try {
       outcomes = await this.deps.store.transaction(async (tx) => {
+        const claimed = await tx.claimMany(items.map((i) => i.req));
+        const writer = new BatchWriter(tx, claimed, items.length > 1);
         const unit: Unit = {
-          store: tx,
-          claimed: await tx.claimMany(items.map((i) => i.req)),
+          store: writer,
           publish: (event, req, fields) => {
             events.push(() => this.publishEvent(event, req, fields));
             return Promise.resolve();
@@ -215,6 +215,7 @@ export class TradeEngine {
         };
         const done: Outcome[] = [];
         for (const { req, receivedAt } of items) done.push(await this.handleIn(unit, req, receivedAt));
+        await writer.flush();
         return done;
       });
     } catch (error) {
@@ -240,7 +241,7 @@ export class TradeEngine {
       symbol: req.symbol,
       action: req.action,
     };
-    const stored = unit.claimed?.delete(req.id) ? { state: "new" as const } : await store.claim(req);
+    const stored = await store.claim(req);
     // A claim this replica holds from an attempt that failed mid-way is resumed here at once,
     // not after the lease: the order may exist, and `resumed` makes the adapter look it up.
     const claim =

@@ -88,15 +88,58 @@ function checkParams(
 
 export type SignalStatus = "RECEIVED" | "HOLD" | "REJECTED" | "FILLED";
 
+export type Claim = { state: "new" | "resume" | "busy" } | { state: "duplicate"; status: string };
+
+/** A paper or exchange fill with the position and realized PnL it leads to. */
+export interface FillRecord {
+  orderId: string;
+  clientOrderId: string;
+  signalId: string;
+  symbol: string;
+  side: string;
+  quantity: string;
+  price: string;
+  fee: string;
+  mode: string;
+  position: Position;
+  realized: number;
+}
+
+/** What one decision writes. EngineStore writes at once; BatchWriter at its batch's end. */
+export interface DecisionStore {
+  claim(req: OrderRequest): Promise<Claim>;
+  finish(
+    signalId: string,
+    status: SignalStatus,
+    reason: string | undefined,
+    checks: readonly Check[],
+  ): Promise<void>;
+  recordFill(o: FillRecord, checks: readonly Check[]): Promise<boolean>;
+  recordedFill(
+    clientOrderId: string,
+  ): Promise<{ orderId: string; quantity: string; price: string; fee: string } | undefined>;
+  setProtection(p: Protection): Promise<void>;
+  clearProtection(symbol: string): Promise<void>;
+}
+
 /** What a statement runs on: the pool, or one client inside a transaction. */
 type Queryable = Pick<pg.ClientBase, "query">;
 
-export class EngineStore {
+export class EngineStore implements DecisionStore {
   constructor(
     readonly pool: pg.Pool,
     private readonly claimLeaseSeconds = 30,
     private readonly db: Queryable = pool,
   ) {}
+
+  /** A named statement (prepared once per connection) on this store's connection. */
+  query<R extends pg.QueryResultRow>(
+    name: string,
+    text: string,
+    values: unknown[],
+  ): Promise<pg.QueryResult<R>> {
+    return this.db.query<R>({ name, text, values });
+  }
 
   /**
    * Runs `work` with a store whose statements share one transaction: committed together when it
@@ -141,9 +184,7 @@ export class EngineStore {
    * "new", "busy" (being decided elsewhere right now), "resume" (claimed longer ago than the lease and never
    * decided: a crash mid-way) or "duplicate" with its final status.
    */
-  async claim(
-    req: OrderRequest,
-  ): Promise<{ state: "new" | "resume" | "busy" } | { state: "duplicate"; status: string }> {
+  async claim(req: OrderRequest): Promise<Claim> {
     const inserted = await this.db.query({
       // Named: prepared once per connection, not parsed and planned again for every signal.
       name: "engine_claim",
@@ -206,22 +247,7 @@ export class EngineStore {
    * statement (data-modifying CTEs are atomic): one round trip instead of seven. Everything hangs
    * off the order insert, so a retry whose order row exists changes nothing and returns false.
    */
-  async recordFill(
-    o: {
-      orderId: string;
-      clientOrderId: string;
-      signalId: string;
-      symbol: string;
-      side: string;
-      quantity: string;
-      price: string;
-      fee: string;
-      mode: string;
-      position: Position;
-      realized: number;
-    },
-    checks: readonly Check[],
-  ): Promise<boolean> {
+  async recordFill(o: FillRecord, checks: readonly Check[]): Promise<boolean> {
     const { rows } = await this.db.query<{ inserted: string }>({
       name: "engine_record_fill",
       text: `WITH o AS (

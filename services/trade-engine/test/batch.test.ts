@@ -36,6 +36,25 @@ describe("trade-engine batches (paper)", () => {
     expect(rows[0].n).toBe(3);
     const filled = (await env.orderEvents()).filter((e) => e.event === "filled").map((e) => e.signal_id);
     expect(filled.sort()).toEqual(["b-1", "b-2", "b-3"]);
+    // What the one flush wrote is what the decisions saw: statuses, checks, fills, position, PnL row.
+    const signals = await env.db.pool.query(
+      "SELECT signal_id, status FROM engine_signals ORDER BY signal_id",
+    );
+    expect(signals.rows).toEqual(["b-1", "b-2", "b-3"].map((id) => ({ signal_id: id, status: "FILLED" })));
+    const checks = await env.db.pool.query(
+      "SELECT count(DISTINCT signal_id)::int AS n FROM engine_signal_events",
+    );
+    expect(checks.rows[0].n).toBe(3);
+    const fills = await env.db.pool.query("SELECT count(*)::int AS n FROM engine_fills");
+    expect(fills.rows[0].n).toBe(3);
+    const stored = await env.db.pool.query(
+      "SELECT quantity::float8 AS q FROM engine_positions WHERE symbol = 'BTCUSDT'",
+    );
+    const position = (svc.engine.snapshot().positions as Record<string, { quantity: number }>).BTCUSDT;
+    expect(position?.quantity).toBeGreaterThan(0);
+    expect(stored.rows[0].q).toBeCloseTo(position?.quantity ?? Number.NaN, 12);
+    const daily = await env.db.pool.query("SELECT count(*)::int AS n FROM engine_daily_pnl");
+    expect(daily.rows[0].n).toBe(1);
     // The same ids again (a redelivery) are duplicates, inside a batch as well.
     expect(await svc.engine.handleBatch(["b-1", "b-1"].map(buy))).toEqual(["done", "done"]);
     expect(svc.cap.find("duplicate signal ignored")).toHaveLength(2);
