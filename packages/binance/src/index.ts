@@ -14,6 +14,15 @@ export type { BinanceErrorCode } from "./errors.js";
 export { BinanceError, describeBinanceCode } from "./errors.js";
 export type { FilteredOrder, SymbolFilters } from "./exchange-filters.js";
 export { applyOrderFilters, parseExchangeFilters, requestWeightPerMinute } from "./exchange-filters.js";
+export type { FuturesAlgoCancel, FuturesProtectiveOrderRequest } from "./futures-orders.js";
+export {
+  FuturesAlgoOrder,
+  FuturesFill,
+  FuturesLeverage,
+  FuturesOrder,
+  FuturesOrders,
+  FuturesPosition,
+} from "./futures-orders.js";
 export type { BinanceKline, KlinesRequest } from "./klines.js";
 export { fetchKlines, klinePages, MAX_KLINES_LIMIT, parseKlines } from "./klines.js";
 export type { NormalizeResult } from "./normalize.js";
@@ -23,6 +32,6 @@ export { WeightRateLimiter } from "./rate-limiter.js";
 export type { BinanceRestOptions, HttpMethod, QueryParams } from "./rest.js";
 export { BinanceRest, signQuery } from "./rest.js";
 export { SharedWeightBudget } from "./shared-budget.js";
-export type { SpotBalance } from "./spot-orders.js";
-export { SpotOrder, SpotOrders } from "./spot-orders.js";
+export type { SpotBalance, SpotOcoRequest } from "./spot-orders.js";
+export { ocoLegClientIds, SpotOrder, SpotOrderList, SpotOrders } from "./spot-orders.js";
 export { requestWeight } from "./weights.js";

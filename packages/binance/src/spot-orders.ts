@@ -1,8 +1,8 @@
+import { createHash } from "node:crypto";
 import { z } from "zod";
-import { BinanceError } from "./errors.js";
+import { hasBinanceCode, Id, parse } from "./response.js";
 import type { BinanceRest } from "./rest.js";
 
-const Id = z.union([z.number(), z.string()]).transform(String);
 const Fill = z.object({
   price: z.string(),
   qty: z.string(),
@@ -22,25 +22,64 @@ export const SpotOrder = z.object({
   status: z.string(),
   type: z.string(),
   side: z.enum(["BUY", "SELL"]),
+  /** -1 unless the order is a leg of an order list (OCO). */
+  orderListId: z.number().optional(),
+  stopPrice: z.string().optional(),
   fills: z.array(Fill).optional(),
 });
 export type SpotOrder = z.output<typeof SpotOrder>;
+
+/** An order list (OCO) as `/api/v3/orderList` and `/api/v3/orderList/oco` return it. */
+export const SpotOrderList = z.object({
+  orderListId: Id,
+  contingencyType: z.string(),
+  /** EXEC_STARTED while working, ALL_DONE once a leg filled or the list was canceled. */
+  listStatusType: z.string(),
+  /** EXECUTING, ALL_DONE or REJECT. */
+  listOrderStatus: z.string(),
+  listClientOrderId: z.string(),
+  transactionTime: z.number(),
+  symbol: z.string(),
+  orders: z.array(z.object({ symbol: z.string(), orderId: Id, clientOrderId: z.string() })),
+  /** On placement and cancel only, not on query. */
+  orderReports: z.array(SpotOrder).optional(),
+});
+export type SpotOrderList = z.output<typeof SpotOrderList>;
 
 const Account = z.object({
   balances: z.array(z.object({ asset: z.string(), free: z.string(), locked: z.string() })),
 });
 export type SpotBalance = z.output<typeof Account>["balances"][number];
 
-const ORDER_DOES_NOT_EXIST = -2013;
-
-function parse<S extends z.ZodType>(schema: S, path: string, body: unknown): z.output<S> {
-  const result = schema.safeParse(body);
-  if (result.success) return result.data;
-  const detail = result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
-  throw new BinanceError("INVALID_RESPONSE", `${path}: unexpected response: ${detail}`, false, { path });
+export interface SpotOcoRequest {
+  symbol: string;
+  /** SELL protects a long (take-profit above, stop below); BUY protects a short. */
+  side: "BUY" | "SELL";
+  quantity: string;
+  takeProfitPrice: string;
+  stopPrice: string;
+  listClientOrderId: string;
 }
 
-/** Spot order endpoints Tradewire needs (signed): market orders, order lookup, open orders, balances. */
+const ORDER_DOES_NOT_EXIST = -2013;
+const NEW_ORDER_REJECTED = -2010;
+const CANCEL_REJECTED = -2011;
+/** Binance's client order ids: `^[\.A-Z\:/a-z0-9_-]{1,36}$`. */
+const MAX_CLIENT_ID = 36;
+
+/**
+ * The leg client ids of an OCO, derived from its list id so a retry names the same legs. When the id
+ * leaves no room for the suffix, a prefix and a hash of the whole id stand in for it.
+ */
+export function ocoLegClientIds(listClientOrderId: string): { takeProfit: string; stop: string } {
+  const base =
+    listClientOrderId.length + 3 <= MAX_CLIENT_ID
+      ? listClientOrderId
+      : `${listClientOrderId.slice(0, 24)}.${createHash("sha256").update(listClientOrderId).digest("hex").slice(0, 8)}`;
+  return { takeProfit: `${base}-tp`, stop: `${base}-sl` };
+}
+
+/** Spot order endpoints Tradewire needs (signed): market orders, OCO protection, lookups, balances. */
 export class SpotOrders {
   constructor(private readonly rest: BinanceRest) {}
 
@@ -62,6 +101,84 @@ export class SpotOrders {
     return parse(SpotOrder, "POST /api/v3/order", body);
   }
 
+  /**
+   * An exchange-side OCO protecting a position: a LIMIT_MAKER take-profit and a STOP_LOSS (market)
+   * stop. Placing a list whose id is still working answers that list instead of a second one.
+   *
+   * Uses `POST /api/v3/orderList/oco` (aboveType/belowType); `POST /api/v3/order/oco` has been
+   * deprecated since 2024-04-02. For SELL the LIMIT_MAKER is the above leg and STOP_LOSS the below
+   * leg. For BUY the stop is above; the docs list no LIMIT_MAKER among `belowType` values, so the
+   * take-profit below is a TAKE_PROFIT (market at its stop price) instead.
+   */
+  async newOco(o: SpotOcoRequest): Promise<SpotOrderList> {
+    const ids = ocoLegClientIds(o.listClientOrderId);
+    const legs =
+      o.side === "SELL"
+        ? {
+            aboveType: "LIMIT_MAKER",
+            abovePrice: o.takeProfitPrice,
+            aboveClientOrderId: ids.takeProfit,
+            belowType: "STOP_LOSS",
+            belowStopPrice: o.stopPrice,
+            belowClientOrderId: ids.stop,
+          }
+        : {
+            aboveType: "STOP_LOSS",
+            aboveStopPrice: o.stopPrice,
+            aboveClientOrderId: ids.stop,
+            belowType: "TAKE_PROFIT",
+            belowStopPrice: o.takeProfitPrice,
+            belowClientOrderId: ids.takeProfit,
+          };
+    try {
+      const body = await this.rest.signed<unknown>("POST", "/api/v3/orderList/oco", {
+        symbol: o.symbol,
+        side: o.side,
+        quantity: o.quantity,
+        listClientOrderId: o.listClientOrderId,
+        ...legs,
+        newOrderRespType: "RESULT",
+      });
+      return parse(SpotOrderList, "POST /api/v3/orderList/oco", body);
+    } catch (error) {
+      // A duplicate id is a -2010 like any other matching-engine rejection: tell them apart by
+      // looking the list up. Binance accepts a reused id once the earlier list is done, so only a
+      // working list counts as "already placed".
+      if (!hasBinanceCode(error, NEW_ORDER_REJECTED)) throw error;
+      const existing = await this.findOrderList(o.listClientOrderId);
+      if (existing?.listOrderStatus === "EXECUTING" && existing.symbol === o.symbol) return existing;
+      throw error;
+    }
+  }
+
+  /** The order list with this client id, or undefined if the exchange does not know it (-2013). */
+  async findOrderList(listClientOrderId: string): Promise<SpotOrderList | undefined> {
+    try {
+      // The query names the list id `origClientOrderId`; the endpoint takes no symbol.
+      const body = await this.rest.signed<unknown>("GET", "/api/v3/orderList", {
+        origClientOrderId: listClientOrderId,
+      });
+      return parse(SpotOrderList, "GET /api/v3/orderList", body);
+    } catch (error) {
+      if (hasBinanceCode(error, ORDER_DOES_NOT_EXIST)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Cancels both legs; undefined when the list is already done or unknown (-2011). */
+  async cancelOrderList(symbol: string, listClientOrderId: string): Promise<SpotOrderList | undefined> {
+    try {
+      const body = await this.rest.signed<unknown>("DELETE", "/api/v3/orderList", {
+        symbol,
+        listClientOrderId,
+      });
+      return parse(SpotOrderList, "DELETE /api/v3/orderList", body);
+    } catch (error) {
+      if (hasBinanceCode(error, CANCEL_REJECTED, ORDER_DOES_NOT_EXIST)) return undefined;
+      throw error;
+    }
+  }
+
   /** The order with this client id, or undefined if the exchange never received it (-2013). */
   async findByClientId(symbol: string, clientOrderId: string): Promise<SpotOrder | undefined> {
     try {
@@ -71,8 +188,7 @@ export class SpotOrders {
       });
       return parse(SpotOrder, "GET /api/v3/order", body);
     } catch (error) {
-      if (error instanceof BinanceError && error.details.binanceCode === ORDER_DOES_NOT_EXIST)
-        return undefined;
+      if (hasBinanceCode(error, ORDER_DOES_NOT_EXIST)) return undefined;
       throw error;
     }
   }

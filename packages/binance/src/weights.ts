@@ -11,6 +11,20 @@ export function requestWeight(
       return params.symbol === undefined ? 80 : 6;
     case "/api/v3/account":
       return 20;
+    // POST /api/v3/orderList/oco and DELETE /api/v3/orderList weigh 1 (the default).
+    case "/api/v3/orderList":
+      return method === "GET" ? 4 : 1;
+    // USD-M order placement counts against the order-rate limits, not the IP weight (0 there).
+    case "/fapi/v1/order":
+    case "/fapi/v1/algoOrder":
+      return method === "POST" ? 0 : 1;
+    case "/fapi/v1/openOrders":
+    case "/fapi/v1/openAlgoOrders":
+      return params.symbol === undefined ? 40 : 1;
+    case "/fapi/v1/userTrades":
+    case "/fapi/v2/positionRisk":
+    case "/fapi/v3/positionRisk":
+      return 5;
     case "/api/v3/klines":
       return 2;
     case "/fapi/v1/klines": {

@@ -153,8 +153,12 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
     stallTimeoutMs: 30_000,
     async run(ctx) {
       // Stop-loss / take-profit are watched on the engine's own price feed (paper, and as soft
-      // stops on testnet/live); a failed exit is logged and tried again on the next tick.
+      // stops on testnet/live), and so are resting paper LIMIT orders; a failure is logged and
+      // tried again on the next tick.
       while (!ctx.signal.aborted) {
+        await engine
+          .fillRestingOrders()
+          .catch((error: unknown) => log.error("resting order fill failed; retrying", { err: error }));
         await engine
           .checkProtections()
           .catch((error: unknown) => log.error("protection exit failed; retrying", { err: error }));

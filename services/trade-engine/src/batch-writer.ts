@@ -2,7 +2,7 @@ import type { Check } from "./decide.js";
 import type { Position } from "./paper.js";
 import type { Protection } from "./protection.js";
 import type { OrderRequest } from "./request.js";
-import type { Claim, DecisionStore, EngineStore, FillRecord, SignalStatus } from "./store.js";
+import type { Claim, DecisionStore, EngineStore, FillRecord, OrderRow, SignalStatus } from "./store.js";
 
 /** Every outcome of a batch in one statement: arrays in, data-modifying CTEs, one round trip. */
 const FLUSH = `WITH o AS (
@@ -98,6 +98,10 @@ export class BatchWriter implements DecisionStore {
 
   clearProtection(symbol: string): Promise<void> {
     return this.tx.clearProtection(symbol);
+  }
+
+  insertOrder(o: OrderRow): Promise<void> {
+    return this.tx.insertOrder(o);
   }
 
   /** Writes what was buffered; throws if any order already existed (the batch is then replayed). */

@@ -20,6 +20,7 @@ const req = (o: Partial<OrderRequest> = {}): OrderRequest => ({
   action: "BUY",
   confidence: 0.8,
   timestampMs: NOW - 1000,
+  orderType: "MARKET",
   leverage: 1,
   ...o,
 });
@@ -62,6 +63,56 @@ describe("sizing on the real exchangeInfo files (F24)", () => {
       kind: "reject",
       source: "validation",
       reason: "unknown_symbol: DOGEUSDT is not in exchangeInfo",
+    });
+  });
+});
+
+describe("LIMIT orders", () => {
+  const limit = (price: number) => req({ orderType: "LIMIT", limitPrice: price });
+
+  it("sizes at the limit price, on the exchange's tick when its filters are known", () => {
+    const spot = parseExchangeFilters(
+      JSON.parse(
+        readFileSync(
+          join(
+            sharedDataDir(),
+            "binance/binance-payloads/exchangeInfo/spot_exchangeInfo_2024-09-08_BTCUSDT_ETHUSDT_trimmed.json",
+          ),
+          "utf8",
+        ),
+      ),
+    );
+    // $100 at 25,000.004 (not at the 30,001 ask) is 0.0039999 BTC, rounded DOWN to 0.00399; the
+    // price snaps to the 0.01 tick.
+    expect(decide(limit(25_000.004), quote, empty, cfg, NOW, [], spot)).toMatchObject({
+      kind: "execute",
+      quantity: "0.00399",
+      limitPrice: "25000",
+      refPrice: 25_000.004,
+    });
+    expect(run(limit(25_000))).toMatchObject({ kind: "execute", quantity: "0.00400", limitPrice: "25000" });
+  });
+
+  it("is refused outside paper: never silently sent as a market order", () => {
+    const testnet = { ...cfg, TRADING_MODE: "testnet" as const };
+    expect(run(limit(29_000), empty, quote, testnet)).toMatchObject({
+      kind: "reject",
+      source: "validation",
+      step: "order_type",
+      reason: expect.stringMatching(/^limit_orders_paper_only: TRADING_MODE=testnet/),
+    });
+  });
+
+  it("counts resting entries toward the open-position and exposure limits", () => {
+    const view = { ...empty, restingEntries: new Map([["ETHUSDT", 9_950]]) };
+    expect(run(req(), view)).toMatchObject({
+      kind: "reject",
+      reason: expect.stringMatching(/^portfolio_exposure_above_maximum: 10049\.\d+ > 10000/),
+    });
+    const one = { ...cfg, MAX_OPEN_POSITIONS: 1 };
+    expect(run(req(), { ...empty, restingEntries: new Map([["ETHUSDT", 50]]) }, quote, one)).toMatchObject({
+      kind: "reject",
+      reason: "max_open_positions: 1 open (max 1)",
     });
   });
 });

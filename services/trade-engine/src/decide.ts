@@ -23,6 +23,11 @@ export interface PortfolioView {
   dailyRealizedPnl: number;
   /** Last execution time per `strategy|symbol`. */
   lastExecution: ReadonlyMap<string, number>;
+  /**
+   * Notional of resting limit entries per symbol: counted by the limits as if filled, so orders
+   * waiting in the book cannot add up past them.
+   */
+  restingEntries?: ReadonlyMap<string, number>;
 }
 
 export type Decision =
@@ -35,6 +40,8 @@ export type Decision =
       refPrice: number;
       notional: number;
       closing: boolean;
+      /** A LIMIT order's price, on the symbol's tick when the exchange filters are known. */
+      limitPrice?: string;
     };
 
 export interface Check {
@@ -120,10 +127,22 @@ export function decide(
     );
   }
   pass("price", `bid ${quote.bid} ask ${quote.ask}`);
+  const limit = req.orderType === "LIMIT" ? req.limitPrice : undefined;
+  if (req.orderType === "LIMIT") {
+    if (cfg.TRADING_MODE !== "paper")
+      return reject(
+        "validation",
+        "order_type",
+        `limit_orders_paper_only: TRADING_MODE=${cfg.TRADING_MODE} sends market orders only; a LIMIT is never converted to one`,
+      );
+    if (limit === undefined)
+      return reject("validation", "order_type", "limit_price_missing: a LIMIT order needs a price");
+    pass("order_type", `LIMIT @ ${limit}`);
+  }
 
   let side: "BUY" | "SELL";
   let rawQty: number;
-  const refPriceFor = (s: "BUY" | "SELL") => (s === "BUY" ? quote.ask : quote.bid);
+  const refPriceFor = (s: "BUY" | "SELL") => limit ?? (s === "BUY" ? quote.ask : quote.bid);
   if (req.action === "CLOSE") {
     if (!position || position.quantity === 0)
       return reject("validation", "sizing", `no_position: nothing to close on ${req.symbol}`);
@@ -141,11 +160,11 @@ export function decide(
         price;
   }
   const refPrice = refPriceFor(side);
-  const sized = size(req.symbol, rawQty, refPrice, cfg, exchangeFilters);
+  const sized = size(req.symbol, rawQty, refPrice, limit !== undefined, cfg, exchangeFilters);
   if (!sized.ok) return reject(sized.source, "sizing", sized.reason);
   const { quantity } = sized;
   const notional = Number(quantity) * refPrice;
-  pass("sizing", `${quantity} @ ~${refPrice}`);
+  pass("sizing", `${quantity} @ ${limit === undefined ? "~" : ""}${sized.price ?? refPrice}`);
   if (!closing) {
     if (req.leverage > cfg.MAX_LEVERAGE)
       return reject("risk", "leverage", `leverage_above_maximum: ${req.leverage} > ${cfg.MAX_LEVERAGE}`);
@@ -155,22 +174,28 @@ export function decide(
         "notional",
         `position_notional_above_maximum: ${notional.toFixed(2)} > ${cfg.MAX_NOTIONAL_PER_POSITION}`,
       );
-    const symbolNotional = Math.abs(position?.quantity ?? 0) * refPrice + notional;
+    const resting = view.restingEntries ?? new Map<string, number>();
+    const symbolNotional =
+      Math.abs(position?.quantity ?? 0) * refPrice + (resting.get(req.symbol) ?? 0) + notional;
     if (symbolNotional > cfg.MAX_NOTIONAL_PER_SYMBOL)
       return reject(
         "risk",
         "notional",
         `symbol_notional_above_maximum: ${symbolNotional.toFixed(2)} > ${cfg.MAX_NOTIONAL_PER_SYMBOL}`,
       );
-    const open = [...view.positions.values()].filter((p) => p.quantity !== 0).length;
-    if (!position?.quantity && open >= cfg.MAX_OPEN_POSITIONS)
+    const openSymbols = new Set([...resting.keys()]);
+    for (const [symbol, p] of view.positions) if (p.quantity !== 0) openSymbols.add(symbol);
+    const open = openSymbols.size;
+    if (!openSymbols.has(req.symbol) && open >= cfg.MAX_OPEN_POSITIONS)
       return reject(
         "risk",
         "open_positions",
         `max_open_positions: ${open} open (max ${cfg.MAX_OPEN_POSITIONS})`,
       );
     const exposure =
-      [...view.positions.values()].reduce((s, p) => s + Math.abs(p.quantity) * p.avgPrice, 0) + notional;
+      [...view.positions.values()].reduce((s, p) => s + Math.abs(p.quantity) * p.avgPrice, 0) +
+      [...resting.values()].reduce((s, n) => s + n, 0) +
+      notional;
     if (exposure > cfg.MAX_PORTFOLIO_EXPOSURE)
       return reject(
         "risk",
@@ -185,10 +210,13 @@ export function decide(
       );
   }
   pass("risk");
-  return { kind: "execute", side, quantity, refPrice, notional, closing };
+  const order = { kind: "execute", side, quantity, refPrice, notional, closing } as const;
+  return limit === undefined ? order : { ...order, limitPrice: sized.price ?? toDecimal(limit) };
 }
 
-type Sized = { ok: true; quantity: string } | { ok: false; source: RejectionSource; reason: string };
+type Sized =
+  | { ok: true; quantity: string; price?: string }
+  | { ok: false; source: RejectionSource; reason: string };
 
 /**
  * Quantity rounded DOWN to the symbol's step, rejected below minQty or MIN_NOTIONAL (F24): with
@@ -198,6 +226,7 @@ function size(
   symbol: string,
   rawQty: number,
   refPrice: number,
+  isLimit: boolean,
   cfg: Config,
   exchangeFilters: ReadonlyMap<string, SymbolFilters> | undefined,
 ): Sized {
@@ -213,11 +242,12 @@ function size(
       };
     }
     const r = applyOrderFilters(filters, {
-      type: "MARKET",
+      type: isLimit ? "LIMIT" : "MARKET",
       quantity: numberToDecimal(rawQty),
       price: numberToDecimal(refPrice),
     });
-    return r.ok ? { ok: true, quantity: r.quantity } : { ok: false, source: "sizing", reason: r.reason };
+    if (!r.ok) return { ok: false, source: "sizing", reason: r.reason };
+    return isLimit ? { ok: true, quantity: r.quantity, price: r.price } : { ok: true, quantity: r.quantity };
   }
   const quantity = roundDownToStep(toDecimal(rawQty), stepFor(refPrice));
   const notional = Number(quantity) * refPrice;

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { SymbolFilters } from "@tradewire/binance";
+import { type SymbolFilters, toDecimal } from "@tradewire/binance";
 import type { Bus } from "@tradewire/bus";
 import type { Logger } from "@tradewire/logger";
 import { OrderEvent, type OrderEventKind, subjects } from "@tradewire/schemas";
@@ -12,7 +12,9 @@ import { applyFill, type Position } from "./paper.js";
 import type { PriceBook } from "./prices.js";
 import { exitRequest, type Protection, protectionFor, triggered } from "./protection.js";
 import type { OrderRequest } from "./request.js";
-import type { DecisionStore, EngineStore } from "./store.js";
+import { crossed, isEntry, marketable, type RestingOrder, restingEntryNotional } from "./resting.js";
+import { cancelRestingOrder, fillRestingOrder, loadRestingOrders } from "./resting-store.js";
+import type { DecisionStore, EngineStore, FillRecord } from "./store.js";
 
 /** Deterministic client order id from the signal id: a retried submit is the same order (F31). */
 export function clientOrderIdFor(signalId: string): string {
@@ -40,9 +42,36 @@ interface Unit {
 }
 
 export type Outcome = "done" | "busy";
+/** How an executable decision ended: filled now, resting in the paper book, or refused by the venue. */
+type Executed = "filled" | "placed" | "rejected";
+/** What the fill-recording tail needs to know about the order, however it was filled. */
+interface OrderFill {
+  side: "BUY" | "SELL";
+  /** Ordered quantity: a smaller fill is published as `partial_fill`. */
+  quantity: string;
+  closing: boolean;
+  type: "MARKET" | "LIMIT";
+}
 export interface Incoming {
   req: OrderRequest;
   receivedAt: number;
+}
+
+/** The order's fields in its events. */
+function orderFields(
+  orderId: string,
+  clientOrderId: string,
+  o: { side: "BUY" | "SELL"; quantity: string; type: "MARKET" | "LIMIT" },
+  price?: string,
+) {
+  return {
+    order_id: orderId,
+    client_order_id: clientOrderId,
+    side: o.side,
+    type: o.type,
+    quantity: o.quantity,
+    ...(price === undefined ? {} : { price }),
+  };
 }
 
 /** Runs one order request through dedup, the decision pipeline, paper execution and persistence. */
@@ -57,7 +86,11 @@ export class TradeEngine {
   private readonly exitAttempts = new Map<string, number>();
   /** Signals this replica claimed whose decision threw before it was persisted. */
   private readonly failedClaims = new Set<string>();
+  /** Paper LIMIT orders waiting for the market, by client order id (persisted). */
+  private readonly resting = new Map<string, RestingOrder>();
   killSwitch = false;
+  /** A rolled-back batch left the in-memory state ahead of the database and reloading it failed. */
+  private dirty = false;
   /** Decisions read and change the risk state: one at a time, whichever consumer or task asks. */
   private turn: Promise<unknown> = Promise.resolve();
   private readonly direct: Unit;
@@ -86,9 +119,12 @@ export class TradeEngine {
     this.killSwitch = (await this.deps.store.getState<{ enabled: boolean }>("kill_switch"))?.enabled ?? false;
     this.protections.clear();
     for (const p of await this.deps.store.protections()) this.protections.set(p.symbol, p);
+    this.resting.clear();
+    for (const o of await loadRestingOrders(this.deps.store)) this.resting.set(o.clientOrderId, o);
     this.refreshGauges();
   }
 
+  /** ON also cancels resting LIMIT entries: nothing placed before it may open a position after it. */
   async setKillSwitch(enabled: boolean, reason: string, actor: string): Promise<void> {
     await this.deps.store.setState("kill_switch", { enabled, reason, actor, at: new Date().toISOString() });
     this.killSwitch = enabled;
@@ -96,6 +132,44 @@ export class TradeEngine {
       reason,
       actor,
     });
+    if (!enabled) return;
+    await this.exclusive(async () => {
+      for (const o of [...this.resting.values()])
+        if (isEntry(o, this.positionQuantity(o.req.symbol)))
+          await this.cancelResting(o, `kill_switch_active: ${reason}`);
+    });
+  }
+
+  /** Cancels a resting paper LIMIT (HTTP); false when no such order is resting. */
+  cancelOrder(clientOrderId: string, reason: string): Promise<boolean> {
+    return this.exclusive(async () => {
+      const o = this.resting.get(clientOrderId);
+      if (o === undefined) return false;
+      await this.cancelResting(o, reason);
+      return true;
+    });
+  }
+
+  restingOrders(): RestingOrder[] {
+    return [...this.resting.values()];
+  }
+
+  /**
+   * Fills every resting paper LIMIT the live quote has reached, at its own price with the fee (a
+   * maker fill); a quote older than PRICE_MAX_AGE_MS fills nothing.
+   */
+  fillRestingOrders(now = Date.now()): Promise<void> {
+    return this.exclusive(async () => {
+      const fresh = (symbol: string) => {
+        const q = this.deps.prices.get(symbol);
+        return q !== undefined && now - q.at <= this.deps.cfg.PRICE_MAX_AGE_MS ? q : undefined;
+      };
+      for (const o of crossed(this.resting.values(), fresh)) await this.fillResting(o);
+    });
+  }
+
+  private positionQuantity(symbol: string): number {
+    return this.positions.get(symbol)?.quantity ?? 0;
   }
 
   /** Sets a position's quantity to what the exchange holds (reconciliation), in memory and stored. */
@@ -169,7 +243,27 @@ export class TradeEngine {
    * the same id right now (nak and retry later); throws on transient failure.
    */
   handle(req: OrderRequest, receivedAt: number): Promise<Outcome> {
-    return this.exclusive(() => this.handleIn(this.direct, req, receivedAt));
+    return this.exclusive(async () => {
+      const failed = this.dirty ? await this.reload() : undefined;
+      if (failed) throw failed;
+      return this.handleIn(this.direct, req, receivedAt);
+    });
+  }
+
+  /** Reloads the state from the database; the error if that failed (nothing may be decided then). */
+  private async reload(): Promise<Error | undefined> {
+    try {
+      await this.load();
+      this.dirty = false;
+      return undefined;
+    } catch (error) {
+      this.dirty = true;
+      const failed = new Error("engine state could not be reloaded from PostgreSQL; deciding nothing", {
+        cause: error,
+      });
+      this.deps.log.error(failed.message, { err: error });
+      return failed;
+    }
   }
 
   /**
@@ -182,6 +276,8 @@ export class TradeEngine {
    */
   handleBatch(items: readonly Incoming[]): Promise<(Outcome | Error)[]> {
     return this.exclusive(async () => {
+      const failed = this.dirty ? await this.reload() : undefined;
+      if (failed) return items.map(() => failed);
       if (this.deps.adapter.mode === "paper") {
         const batched = await this.tryBatch(items);
         if (batched !== undefined) return batched;
@@ -198,8 +294,11 @@ export class TradeEngine {
     });
   }
 
-  /** The transactional batch; undefined when it was rolled back (the caller replays one by one). */
-  private async tryBatch(items: readonly Incoming[]): Promise<Outcome[] | undefined> {
+  /**
+   * The transactional batch; undefined when it was rolled back and the state reloaded (the caller
+   * replays one by one), or every request's Error when even the reload failed.
+   */
+  private async tryBatch(items: readonly Incoming[]): Promise<(Outcome | Error)[] | undefined> {
     const events: (() => Promise<void>)[] = [];
     let outcomes: Outcome[];
     try {
@@ -223,8 +322,8 @@ export class TradeEngine {
         requests: items.length,
         err: error,
       });
-      await this.load();
-      return undefined;
+      const failed = await this.reload();
+      return failed && items.map(() => failed);
     }
     // Committed: the events can go out (their msg ids make a retry's repeat a no-op).
     await Promise.all(events.map((send) => send()));
@@ -292,13 +391,14 @@ export class TradeEngine {
         killSwitch: this.killSwitch,
         dailyRealizedPnl: this.dailyRealized,
         lastExecution: this.lastExecution,
+        restingEntries: restingEntryNotional(this.resting.values(), (s) => this.positionQuantity(s)),
       },
       cfg,
       now,
       checks,
       this.deps.exchangeFilters,
     );
-    let executed = false;
+    let executed: Executed = "rejected";
     switch (decision.kind) {
       case "hold":
         await store.finish(req.id, "HOLD", undefined, checks);
@@ -324,8 +424,7 @@ export class TradeEngine {
     }
     metrics.signals.inc({
       source: req.source,
-      outcome:
-        decision.kind === "execute" && executed ? "filled" : decision.kind === "hold" ? "hold" : "rejected",
+      outcome: decision.kind === "execute" ? executed : decision.kind === "hold" ? "hold" : "rejected",
     });
   }
 
@@ -360,7 +459,7 @@ export class TradeEngine {
   private async updateProtection(
     unit: Unit,
     req: OrderRequest,
-    d: Extract<Decision, { kind: "execute" }>,
+    order: OrderFill,
     position: Position,
     fillPrice: number,
     lifecycle: Record<string, unknown>,
@@ -368,7 +467,7 @@ export class TradeEngine {
     const { log } = this.deps;
     const { store } = unit;
     const current = this.protections.get(req.symbol);
-    const next = d.closing ? undefined : protectionFor(req, d.side, fillPrice);
+    const next = order.closing ? undefined : protectionFor(req, order.side, fillPrice);
     if (next !== undefined) {
       await store.setProtection(next);
       this.protections.set(req.symbol, next);
@@ -387,7 +486,7 @@ export class TradeEngine {
     }
   }
 
-  /** Submits through the adapter and records the outcome; false when the exchange rejected it. */
+  /** Submits through the adapter and records the outcome; a LIMIT the market has not reached rests. */
   private async execute(
     unit: Unit,
     req: OrderRequest,
@@ -396,9 +495,11 @@ export class TradeEngine {
     lifecycle: Record<string, unknown>,
     resumed: boolean,
     checks: readonly Check[],
-  ): Promise<boolean> {
-    const { cfg, log, metrics, adapter } = this.deps;
+  ): Promise<Executed> {
+    const { log, metrics, adapter } = this.deps;
     const { store } = unit;
+    if (d.limitPrice !== undefined && !marketable(d.side, Number(d.limitPrice), quote))
+      return this.rest(unit, req, d, d.limitPrice, lifecycle, checks);
     const clientOrderId = clientOrderIdFor(req.id);
     const result = await adapter.submitMarket({
       symbol: req.symbol,
@@ -407,6 +508,7 @@ export class TradeEngine {
       clientOrderId,
       quote,
       resumed,
+      limitPrice: d.limitPrice,
     });
     if (result.kind === "rejected") {
       await store.finish(req.id, "REJECTED", result.reason, [
@@ -428,18 +530,19 @@ export class TradeEngine {
         reason: result.reason,
         clientOrderId,
       });
-      return false;
+      return "rejected";
     }
-    const order = {
-      order_id: result.orderId,
-      client_order_id: clientOrderId,
+    const order: OrderFill = {
       side: d.side,
       quantity: d.quantity,
+      closing: d.closing,
+      type: d.limitPrice === undefined ? "MARKET" : "LIMIT",
     };
+    const fields = orderFields(result.orderId, clientOrderId, order, d.limitPrice);
     // Not awaited here: its ack is awaited with the fill's (same connection, so `placed` is still
     // stored first), saving a round trip. A failure is never dropped: it surfaces at that await,
     // or is logged if the fill's persistence fails first.
-    const placed = unit.publish("placed", req, order);
+    const placed = unit.publish("placed", req, fields);
     placed.catch((error: unknown) =>
       log.error("orders.placed publish failed", { ...lifecycle, clientOrderId, err: error }),
     );
@@ -454,30 +557,15 @@ export class TradeEngine {
       recovered: result.recovered,
     });
     this.checkFillPrice(Number(result.price), d.refPrice, lifecycle, clientOrderId);
-    const current = this.positions.get(req.symbol) ?? { quantity: 0, avgPrice: 0, realizedPnl: 0 };
     const { position, realized } = applyFill(
-      current,
+      this.positions.get(req.symbol) ?? { quantity: 0, avgPrice: 0, realizedPnl: 0 },
       d.side,
       Number(result.quantity),
       Number(result.price),
       Number(result.fee),
     );
-    const stored = await store.recordFill(
-      {
-        orderId: result.orderId,
-        clientOrderId,
-        signalId: req.id,
-        symbol: req.symbol,
-        side: d.side,
-        quantity: result.quantity,
-        price: result.price,
-        fee: result.fee,
-        mode: cfg.TRADING_MODE,
-        position,
-        realized,
-      },
-      checks,
-    );
+    const fill = { ...result, clientOrderId };
+    const stored = await store.recordFill(this.fillRecord(req, d.side, fill, position, realized), checks);
     if (!stored) {
       // A retry after the fill was persisted but its events may not have gone out: re-publish them
       // from what was stored (the msg ids make a repeat a no-op), never fill twice.
@@ -486,7 +574,7 @@ export class TradeEngine {
         placed,
         recorded &&
           unit.publish("filled", req, {
-            ...order,
+            ...fields,
             order_id: recorded.orderId,
             price: recorded.price,
             filled_quantity: recorded.quantity,
@@ -496,39 +584,208 @@ export class TradeEngine {
           }),
       ]);
       log.warn("order already recorded for this signal; not filled twice", { ...lifecycle, clientOrderId });
-      return true;
+      return "filled";
     }
+    await this.settleFill(unit, req, order, fill, position, realized, lifecycle);
+    await placed;
+    return "filled";
+  }
+
+  private fillRecord(
+    req: OrderRequest,
+    side: "BUY" | "SELL",
+    fill: { orderId: string; clientOrderId: string; quantity: string; price: string; fee: string },
+    position: Position,
+    realized: number,
+  ): FillRecord {
+    return {
+      orderId: fill.orderId,
+      clientOrderId: fill.clientOrderId,
+      signalId: req.id,
+      symbol: req.symbol,
+      side,
+      quantity: fill.quantity,
+      price: fill.price,
+      fee: fill.fee,
+      mode: this.deps.cfg.TRADING_MODE,
+      position,
+      realized,
+    };
+  }
+
+  /** After a fill is stored: memory, protection, cooldown, gauges, the `filled` event and the log line. */
+  private async settleFill(
+    unit: Unit,
+    req: OrderRequest,
+    order: OrderFill,
+    fill: {
+      orderId: string;
+      clientOrderId: string;
+      quantity: string;
+      price: string;
+      fee: string;
+      feeAsset: string;
+    },
+    position: Position,
+    realized: number,
+    lifecycle: Record<string, unknown>,
+  ): Promise<void> {
     this.positions.set(req.symbol, position);
-    await this.updateProtection(unit, req, d, position, Number(result.price), lifecycle);
+    await this.updateProtection(unit, req, order, position, Number(fill.price), lifecycle);
     this.dailyRealized += realized;
     this.lastExecution.set(`${req.strategyId}|${req.symbol}`, Date.now());
-    metrics.orders.inc({ status: "filled" });
+    this.deps.metrics.orders.inc({ status: "filled" });
     this.refreshGauges();
-    await Promise.all([
-      placed,
-      unit.publish(result.quantity === d.quantity ? "filled" : "partial_fill", req, {
-        ...order,
-        price: result.price,
-        filled_quantity: result.quantity,
-        avg_price: result.price,
-        fee: result.fee,
-        fee_asset: result.feeAsset,
-      }),
-    ]);
-    log.info("FILLED", {
+    await unit.publish(fill.quantity === order.quantity ? "filled" : "partial_fill", req, {
+      ...orderFields(fill.orderId, fill.clientOrderId, order),
+      price: fill.price,
+      filled_quantity: fill.quantity,
+      avg_price: fill.price,
+      fee: fill.fee,
+      fee_asset: fill.feeAsset,
+    });
+    this.deps.log.info("FILLED", {
       ...lifecycle,
       stage: "FILLED",
-      clientOrderId,
-      orderId: result.orderId,
-      side: d.side,
-      quantity: result.quantity,
-      price: result.price,
-      fee: result.fee,
+      clientOrderId: fill.clientOrderId,
+      orderId: fill.orderId,
+      type: order.type,
+      side: order.side,
+      quantity: fill.quantity,
+      price: fill.price,
+      fee: fill.fee,
       position: position.quantity,
       realizedPnl: position.realizedPnl,
       dailyRealizedPnl: this.dailyRealized,
     });
-    return true;
+  }
+
+  /** A paper LIMIT the market has not reached: stored NEW, `placed` published, filled by the book later. */
+  private async rest(
+    unit: Unit,
+    req: OrderRequest,
+    d: Extract<Decision, { kind: "execute" }>,
+    price: string,
+    lifecycle: Record<string, unknown>,
+    checks: readonly Check[],
+  ): Promise<"placed"> {
+    const clientOrderId = clientOrderIdFor(req.id);
+    const o: RestingOrder = {
+      req,
+      orderId: `paper-${clientOrderId.slice(3)}`,
+      clientOrderId,
+      side: d.side,
+      quantity: d.quantity,
+      price,
+    };
+    await unit.store.insertOrder({
+      orderId: o.orderId,
+      clientOrderId,
+      signalId: req.id,
+      symbol: req.symbol,
+      side: d.side,
+      type: "LIMIT",
+      quantity: d.quantity,
+      price,
+      status: "NEW",
+      mode: this.deps.cfg.TRADING_MODE,
+    });
+    const detail = `resting: ${d.side} ${d.quantity} @ ${price}`;
+    await unit.store.finish(req.id, "PLACED", undefined, [
+      ...checks,
+      { step: "book", outcome: "pass", detail },
+    ]);
+    this.resting.set(clientOrderId, o);
+    // Placing counts for the cooldown: a strategy cannot stack limit orders faster than fills.
+    this.lastExecution.set(`${req.strategyId}|${req.symbol}`, Date.now());
+    this.deps.metrics.orders.inc({ status: "placed" });
+    await unit.publish("placed", req, orderFields(o.orderId, clientOrderId, { ...d, type: "LIMIT" }, price));
+    this.deps.log.info("ORDER_PLACED", {
+      ...lifecycle,
+      stage: "ORDER_PLACED",
+      clientOrderId,
+      orderId: o.orderId,
+      type: "LIMIT",
+      side: d.side,
+      quantity: d.quantity,
+      price,
+      resting: true,
+    });
+    return "placed";
+  }
+
+  /** A resting LIMIT the quote reached: filled at its price, stored once (even if asked twice). */
+  private async fillResting(o: RestingOrder): Promise<void> {
+    const { log, cfg } = this.deps;
+    const { req } = o;
+    const lifecycle = {
+      signalId: req.id,
+      source: req.source,
+      strategyId: req.strategyId,
+      symbol: req.symbol,
+    };
+    const current = this.positions.get(req.symbol) ?? { quantity: 0, avgPrice: 0, realizedPnl: 0 };
+    const order: OrderFill = {
+      side: o.side,
+      quantity: o.quantity,
+      closing: !isEntry(o, current.quantity),
+      type: "LIMIT",
+    };
+    const fee = toDecimal(Number(o.quantity) * Number(o.price) * cfg.PAPER_FEE_RATE);
+    const { position, realized } = applyFill(
+      current,
+      o.side,
+      Number(o.quantity),
+      Number(o.price),
+      Number(fee),
+    );
+    const fill = {
+      orderId: o.orderId,
+      clientOrderId: o.clientOrderId,
+      quantity: o.quantity,
+      price: o.price,
+      fee,
+    };
+    const stored = await fillRestingOrder(
+      this.deps.store,
+      this.fillRecord(req, o.side, fill, position, realized),
+      { step: "fill", outcome: "pass", detail: `limit ${o.price} reached` },
+    );
+    this.resting.delete(o.clientOrderId);
+    if (!stored) {
+      log.warn("resting order was no longer open; not filled", {
+        ...lifecycle,
+        clientOrderId: o.clientOrderId,
+      });
+      return;
+    }
+    await this.settleFill(
+      this.direct,
+      req,
+      order,
+      { ...fill, feeAsset: "USDT" },
+      position,
+      realized,
+      lifecycle,
+    );
+  }
+
+  private async cancelResting(o: RestingOrder, reason: string): Promise<void> {
+    const canceled = await cancelRestingOrder(this.deps.store, o, reason);
+    this.resting.delete(o.clientOrderId);
+    if (!canceled) return;
+    this.deps.metrics.orders.inc({ status: "canceled" });
+    await this.publishEvent("canceled", o.req, {
+      ...orderFields(o.orderId, o.clientOrderId, { ...o, type: "LIMIT" }, o.price),
+      reason,
+    });
+    this.deps.log.warn("CANCELED", {
+      signalId: o.req.id,
+      symbol: o.req.symbol,
+      stage: "CANCELED",
+      clientOrderId: o.clientOrderId,
+      reason,
+    });
   }
 
   private async publishEvent(

@@ -4,7 +4,7 @@ import type { TradeEngine } from "./engine.js";
 import type { PriceBook } from "./prices.js";
 import type { EngineStore } from "./store.js";
 
-/** GET /positions, GET /orders?status=, GET /signals/:id, POST /kill-switch. */
+/** GET /positions, GET /orders?status=, DELETE /orders/:clientOrderId, GET /signals/:id, POST /kill-switch. */
 export function registerRoutes(
   sup: Supervisor,
   engine: TradeEngine,
@@ -29,6 +29,12 @@ export function registerRoutes(
     sendJson(res, 200, {
       orders: await store.orders(url.searchParams.get("status")?.toUpperCase() ?? undefined),
     });
+  });
+  sup.route("DELETE", "/orders/:clientOrderId", async (_req, res, params) => {
+    const id = params.clientOrderId ?? "";
+    const canceled = await engine.cancelOrder(id, "canceled_by_operator: DELETE /orders");
+    if (!canceled) return sendJson(res, 404, { error: `no resting order ${id}` });
+    sendJson(res, 200, { canceled: id });
   });
   sup.route("GET", "/signals/:id", async (_req, res, params) => {
     const signal = await store.signal(params.id ?? "");

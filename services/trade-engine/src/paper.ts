@@ -16,9 +16,13 @@ export function paperMarketFill(
   quote: Quote,
   slippageBps: number,
   feeRate: number,
+  /** A marketable LIMIT's price: slippage never takes the fill past it. */
+  limit?: number,
 ): PaperFill {
   const base = side === "BUY" ? quote.ask : quote.bid;
-  const price = side === "BUY" ? base * (1 + slippageBps / 10_000) : base * (1 - slippageBps / 10_000);
+  const slipped = side === "BUY" ? base * (1 + slippageBps / 10_000) : base * (1 - slippageBps / 10_000);
+  const price =
+    limit === undefined ? slipped : side === "BUY" ? Math.min(slipped, limit) : Math.max(slipped, limit);
   return { price: toDecimal(price), fee: toDecimal(Number(quantity) * price * feeRate) };
 }
 

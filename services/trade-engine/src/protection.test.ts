@@ -10,6 +10,7 @@ const req = (o: Partial<OrderRequest> = {}): OrderRequest => ({
   action: "BUY",
   confidence: 0.8,
   timestampMs: 0,
+  orderType: "MARKET",
   leverage: 1,
   ...o,
 });

@@ -43,10 +43,6 @@ export function protectionFor(
   };
 }
 
-function round8(n: number | undefined): number | undefined {
-  return n === undefined ? undefined : Math.round(n * 1e8) / 1e8;
-}
-
 /** Which level the market crossed: a long exits at the bid, a short at the ask. */
 export function triggered(p: Protection, quote: Quote): "stop_loss" | "take_profit" | undefined {
   const exitPrice = p.direction === 1 ? quote.bid : quote.ask;
@@ -70,6 +66,7 @@ export function exitRequest(
     action: "CLOSE",
     confidence: 1,
     timestampMs: now,
+    orderType: "MARKET",
     leverage: 1,
   };
 }

@@ -10,6 +10,9 @@ export interface OrderRequest {
   action: "BUY" | "SELL" | "CLOSE" | "HOLD";
   confidence: number;
   timestampMs: number;
+  /** LIMIT rests until the market reaches `limitPrice` (paper); MARKET fills at the quote. */
+  orderType: "MARKET" | "LIMIT";
+  limitPrice?: number;
   quantity?: number;
   quoteQuantity?: number;
   positionSizeUsd?: number;
@@ -43,6 +46,8 @@ export function fromSignal(s: TradingSignal): OrderRequest {
       s.action === "hold" ? "HOLD" : s.action === "close" ? "CLOSE" : s.action === "buy" ? "BUY" : "SELL",
     confidence: s.confidence,
     timestampMs: s.timestamp,
+    // The schema guarantees a LIMIT carries `price`.
+    ...(s.order_type === "LIMIT" ? { orderType: "LIMIT", limitPrice: s.price } : { orderType: "MARKET" }),
     quantity: s.quantity && s.quantity > 0 ? s.quantity : undefined,
     quoteQuantity: s.quote_quantity,
     positionSizeUsd: s.position_size_usd,
@@ -65,6 +70,7 @@ export function fromIntent(i: TradeIntent, receivedAtMs: number): OrderRequest {
     action: i.action,
     confidence: i.confidence,
     timestampMs: i.timestamp ?? receivedAtMs,
+    orderType: "MARKET",
     positionSizeUsd: i.position_size_usd,
     leverage: i.leverage ?? 1,
     stopLoss: i.stop_loss,

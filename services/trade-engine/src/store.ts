@@ -86,7 +86,8 @@ function checkParams(
   ];
 }
 
-export type SignalStatus = "RECEIVED" | "HOLD" | "REJECTED" | "FILLED";
+/** PLACED: a LIMIT resting in the paper book; it ends FILLED or CANCELED. */
+export type SignalStatus = "RECEIVED" | "HOLD" | "REJECTED" | "PLACED" | "FILLED" | "CANCELED";
 
 export type Claim = { state: "new" | "resume" | "busy" } | { state: "duplicate"; status: string };
 
@@ -120,6 +121,21 @@ export interface DecisionStore {
   ): Promise<{ orderId: string; quantity: string; price: string; fee: string } | undefined>;
   setProtection(p: Protection): Promise<void>;
   clearProtection(symbol: string): Promise<void>;
+  insertOrder(o: OrderRow): Promise<void>;
+}
+
+/** An order row as inserted without a fill: a resting LIMIT, or an order adopted from the exchange. */
+export interface OrderRow {
+  orderId: string;
+  clientOrderId: string;
+  signalId: string;
+  symbol: string;
+  side: string;
+  type: string;
+  quantity: string;
+  price: string;
+  status: string;
+  mode: string;
 }
 
 /** What a statement runs on: the pool, or one client inside a transaction. */
@@ -419,19 +435,8 @@ export class EngineStore implements DecisionStore {
     return rows.map((r) => r.signal_id);
   }
 
-  /** Records an order found on the exchange for one of our signals (reconciliation). */
-  async adoptOrder(o: {
-    orderId: string;
-    clientOrderId: string;
-    signalId: string;
-    symbol: string;
-    side: string;
-    type: string;
-    quantity: string;
-    price: string;
-    status: string;
-    mode: string;
-  }): Promise<void> {
+  /** A resting paper LIMIT, or an order found on the exchange for one of our signals (reconciliation). */
+  async insertOrder(o: OrderRow): Promise<void> {
     await this.db.query(
       `INSERT INTO engine_orders (order_id, client_order_id, signal_id, symbol, side, type, quantity, price, status, mode)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (client_order_id) DO NOTHING`,

@@ -1,34 +1,55 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { authenticate, isDecimal, type Reply, reject } from "./auth.js";
 
 export interface FakeExchangeOptions {
   apiKey: string;
   apiSecret: string;
-  /** Price a MARKET order fills at, per symbol; a function so a test can move the market. */
+  /** Last price per symbol: MARKET orders fill at it and `trigger` compares OCO legs with it. */
   price: (symbol: string) => string | undefined;
   /** Taker fee rate charged in the quote asset (default 0.001). */
   feeRate?: number;
 }
 
+export type FakeOrderType = "MARKET" | "LIMIT" | "LIMIT_MAKER" | "STOP_LOSS" | "TAKE_PROFIT";
+
 export interface FakeOrder {
   symbol: string;
   orderId: number;
+  /** -1 unless the order is a leg of an order list. */
+  orderListId: number;
   clientOrderId: string;
   price: string;
+  stopPrice?: string;
   origQty: string;
   executedQty: string;
   cummulativeQuoteQty: string;
   status: "NEW" | "FILLED" | "CANCELED";
-  type: "MARKET" | "LIMIT";
+  type: FakeOrderType;
   side: "BUY" | "SELL";
   time: number;
   fills?: { price: string; qty: string; commission: string; commissionAsset: string }[];
 }
 
+export interface FakeOrderList {
+  orderListId: number;
+  listClientOrderId: string;
+  symbol: string;
+  listStatusType: "EXEC_STARTED" | "ALL_DONE";
+  listOrderStatus: "EXECUTING" | "ALL_DONE";
+  transactionTime: number;
+  /** The leg that works above the price (take-profit of a SELL, stop of a BUY) and the one below. */
+  aboveOrderId: number;
+  belowOrderId: number;
+}
+
 export interface FakeExchange {
-  /** Every order the fake accepted, in order. */
+  /** Every order the fake accepted, in order (OCO legs included). */
   orders: FakeOrder[];
+  /** Every OCO the fake accepted, in order. */
+  orderLists: FakeOrderList[];
   /** Free balance per asset. */
   balances: Map<string, number>;
+  /** Balance held by working SELL OCOs, per asset. */
+  locked: Map<string, number>;
   /** Adds an order as if placed outside this process (reconciliation tests). */
   addOpenOrder(o: {
     symbol: string;
@@ -37,28 +58,98 @@ export interface FakeExchange {
     quantity: string;
     price: string;
   }): void;
+  /**
+   * Lets the market reach the working OCOs on `symbol` at the current `price(symbol)`: a leg whose
+   * level is crossed fills (a LIMIT_MAKER at its price, a stop or take-profit at the market), the
+   * other leg is canceled and the list is ALL_DONE. Returns the legs that filled.
+   */
+  trigger(symbol: string): FakeOrder[];
 }
-
-type Reply = { status: number; body: unknown };
 
 const quoteOf = (symbol: string) => (symbol.endsWith("USDT") ? "USDT" : symbol.slice(-3));
 const baseOf = (symbol: string) => symbol.slice(0, symbol.length - quoteOf(symbol).length);
 const fmt = (n: number) => n.toFixed(8);
+const LEG_TYPES: readonly string[] = ["LIMIT_MAKER", "STOP_LOSS", "TAKE_PROFIT"];
+const SPOT_PATHS = [
+  "POST /api/v3/order",
+  "GET /api/v3/order",
+  "GET /api/v3/openOrders",
+  "GET /api/v3/account",
+  "POST /api/v3/orderList/oco",
+  "GET /api/v3/orderList",
+  "DELETE /api/v3/orderList",
+];
 
-/** The signed trading endpoints of the fake: order, order lookup, open orders, account. */
+/** The signed spot trading endpoints of the fake: orders, OCO order lists, lookups, account. */
 export function createFakeExchange(opts: FakeExchangeOptions) {
   const orders: FakeOrder[] = [];
+  const orderLists: FakeOrderList[] = [];
   const balances = new Map<string, number>();
+  const locked = new Map<string, number>();
+  const feeRate = opts.feeRate ?? 0.001;
   let nextId = 1000;
-  const adjust = (asset: string, delta: number) => balances.set(asset, (balances.get(asset) ?? 0) + delta);
+  let nextListId = 1;
+  const adjust = (m: Map<string, number>, asset: string, delta: number) =>
+    m.set(asset, (m.get(asset) ?? 0) + delta);
+  const orderById = (id: number) => orders.find((o) => o.orderId === id) as FakeOrder;
+
+  /** Fills `o` in full at `price`, moving balances (a SELL leg's base comes out of `locked`). */
+  function fill(o: FakeOrder, price: string, fromLocked: boolean): void {
+    const qty = Number(o.origQty);
+    const quote = qty * Number(price);
+    const fee = quote * feeRate;
+    adjust(fromLocked ? locked : balances, baseOf(o.symbol), o.side === "BUY" ? qty : -qty);
+    adjust(balances, quoteOf(o.symbol), (o.side === "BUY" ? -quote : quote) - fee);
+    o.executedQty = o.origQty;
+    o.cummulativeQuoteQty = fmt(quote);
+    o.status = "FILLED";
+    o.fills = [{ price, qty: o.origQty, commission: fmt(fee), commissionAsset: quoteOf(o.symbol) }];
+  }
+
+  function renderList(l: FakeOrderList, withReports: boolean) {
+    const legs = [orderById(l.belowOrderId), orderById(l.aboveOrderId)];
+    return {
+      orderListId: l.orderListId,
+      contingencyType: "OCO",
+      listStatusType: l.listStatusType,
+      listOrderStatus: l.listOrderStatus,
+      listClientOrderId: l.listClientOrderId,
+      transactionTime: l.transactionTime,
+      symbol: l.symbol,
+      orders: legs.map((o) => ({ symbol: o.symbol, orderId: o.orderId, clientOrderId: o.clientOrderId })),
+      ...(withReports ? { orderReports: legs } : {}),
+    };
+  }
+
+  /** Ends a working list: `filled` (if any) has filled, every other NEW leg is canceled. */
+  function finish(l: FakeOrderList, side: "BUY" | "SELL", filled?: FakeOrder): void {
+    for (const leg of [orderById(l.aboveOrderId), orderById(l.belowOrderId)]) {
+      if (leg === filled || leg.status !== "NEW") continue;
+      leg.status = "CANCELED";
+    }
+    // The quantity a SELL OCO held is released unless a fill consumed it.
+    if (side === "SELL" && filled === undefined) {
+      const qty = Number(orderById(l.aboveOrderId).origQty);
+      adjust(locked, baseOf(l.symbol), -qty);
+      adjust(balances, baseOf(l.symbol), qty);
+    }
+    l.listStatusType = "ALL_DONE";
+    l.listOrderStatus = "ALL_DONE";
+    l.transactionTime = Date.now();
+  }
+
+  const levelOf = (o: FakeOrder) => Number(o.type === "LIMIT_MAKER" ? o.price : o.stopPrice);
 
   const state: FakeExchange = {
     orders,
+    orderLists,
     balances,
+    locked,
     addOpenOrder(o) {
       orders.push({
         symbol: o.symbol,
         orderId: nextId++,
+        orderListId: -1,
         clientOrderId: o.clientOrderId,
         price: o.price,
         origQty: o.quantity,
@@ -70,70 +161,153 @@ export function createFakeExchange(opts: FakeExchangeOptions) {
         time: Date.now(),
       });
     },
+    trigger(symbol) {
+      const price = opts.price(symbol);
+      if (price === undefined) return [];
+      const last = Number(price);
+      const filled: FakeOrder[] = [];
+      for (const l of orderLists) {
+        if (l.symbol !== symbol || l.listOrderStatus !== "EXECUTING") continue;
+        const above = orderById(l.aboveOrderId);
+        const below = orderById(l.belowOrderId);
+        const hit = last >= levelOf(above) ? above : last <= levelOf(below) ? below : undefined;
+        if (hit === undefined) continue;
+        fill(hit, hit.type === "LIMIT_MAKER" ? hit.price : price, hit.side === "SELL");
+        finish(l, hit.side, hit);
+        filled.push(hit);
+      }
+      return filled;
+    },
   };
-
-  function authenticate(url: URL, apiKey: string | undefined): Reply | undefined {
-    if (apiKey !== opts.apiKey)
-      return { status: 401, body: { code: -2015, msg: "Invalid API-key, IP, or permissions for action." } };
-    const signature = url.searchParams.get("signature") ?? "";
-    const unsigned = new URLSearchParams(url.searchParams);
-    unsigned.delete("signature");
-    const expected = createHmac("sha256", opts.apiSecret).update(unsigned.toString()).digest("hex");
-    const ok =
-      signature.length === expected.length && timingSafeEqual(Buffer.from(signature), Buffer.from(expected));
-    if (!ok) return { status: 400, body: { code: -1022, msg: "Signature for this request is not valid." } };
-    return undefined;
-  }
 
   function newOrder(q: URLSearchParams): Reply {
     const symbol = q.get("symbol") ?? "";
     const side = q.get("side");
-    const quantity = q.get("quantity") ?? "";
+    const quantity = q.get("quantity");
     const clientOrderId = q.get("newClientOrderId") ?? `fake-${nextId}`;
     if (q.get("type") !== "MARKET" || (side !== "BUY" && side !== "SELL")) {
-      return { status: 400, body: { code: -1116, msg: "Invalid orderType." } };
+      return reject(-1116, "Invalid orderType.");
     }
-    if (!/^\d+(\.\d+)?$/.test(quantity))
-      return { status: 400, body: { code: -1100, msg: "Illegal characters found in parameter 'quantity'." } };
-    if (orders.some((o) => o.clientOrderId === clientOrderId)) {
-      return { status: 400, body: { code: -2010, msg: "Duplicate order sent." } };
-    }
+    if (!isDecimal(quantity)) return reject(-1100, "Illegal characters found in parameter 'quantity'.");
+    if (orders.some((o) => o.clientOrderId === clientOrderId)) return reject(-2010, "Duplicate order sent.");
     const price = opts.price(symbol);
-    if (price === undefined) return { status: 400, body: { code: -1121, msg: "Invalid symbol." } };
-    const qty = Number(quantity);
-    const quote = qty * Number(price);
-    const fee = quote * (opts.feeRate ?? 0.001);
-    adjust(baseOf(symbol), side === "BUY" ? qty : -qty);
-    adjust(quoteOf(symbol), (side === "BUY" ? -quote : quote) - fee);
+    if (price === undefined) return reject(-1121, "Invalid symbol.");
     const order: FakeOrder = {
       symbol,
       orderId: nextId++,
+      orderListId: -1,
       clientOrderId,
       price: "0.00000000",
       origQty: quantity,
-      executedQty: quantity,
-      cummulativeQuoteQty: fmt(quote),
-      status: "FILLED",
+      executedQty: "0",
+      cummulativeQuoteQty: "0",
+      status: "NEW",
       type: "MARKET",
       side,
       time: Date.now(),
-      fills: [{ price, qty: quantity, commission: fmt(fee), commissionAsset: quoteOf(symbol) }],
     };
+    fill(order, price, false);
     orders.push(order);
     return { status: 200, body: order };
   }
 
-  /** Answers a trading request, or undefined when the path is not a trading endpoint. */
+  /** POST /api/v3/orderList/oco with the market-style legs the fake supports (no *_LIMIT types). */
+  function newOco(q: URLSearchParams): Reply {
+    const symbol = q.get("symbol") ?? "";
+    const side = q.get("side");
+    const quantity = q.get("quantity");
+    const listClientOrderId = q.get("listClientOrderId") ?? `fake-list-${nextListId}`;
+    if (side !== "BUY" && side !== "SELL") return reject(-1130, "Invalid data sent for a parameter.");
+    if (!isDecimal(quantity)) return reject(-1100, "Illegal characters found in parameter 'quantity'.");
+    const price = opts.price(symbol);
+    if (price === undefined) return reject(-1121, "Invalid symbol.");
+    const legs: FakeOrder[] = [];
+    for (const at of ["above", "below"] as const) {
+      const type = q.get(`${at}Type`) ?? "";
+      if (!LEG_TYPES.includes(type)) return reject(-1116, "Invalid orderType.");
+      const level = q.get(type === "LIMIT_MAKER" ? `${at}Price` : `${at}StopPrice`);
+      if (!isDecimal(level)) {
+        return reject(-1102, "A mandatory parameter was not sent, was empty/null, or malformed.");
+      }
+      legs.push({
+        symbol,
+        orderId: nextId + legs.length,
+        orderListId: nextListId,
+        clientOrderId: q.get(`${at}ClientOrderId`) ?? `fake-${nextId + legs.length}`,
+        price: type === "LIMIT_MAKER" ? level : "0.00000000",
+        ...(type === "LIMIT_MAKER" ? {} : { stopPrice: level }),
+        origQty: quantity,
+        executedQty: "0.00000000",
+        cummulativeQuoteQty: "0.00000000",
+        status: "NEW",
+        type: type as FakeOrderType,
+        side,
+        time: Date.now(),
+      });
+    }
+    const [above, below] = legs as [FakeOrder, FakeOrder];
+    if (!(levelOf(above) > Number(price) && Number(price) > levelOf(below))) {
+      return reject(-2010, "The relationship of the prices for the orders is not correct.");
+    }
+    // A list id is reusable only once its list is done; leg ids must be unique among open orders.
+    const working = orderLists.some(
+      (l) => l.listClientOrderId === listClientOrderId && l.listOrderStatus === "EXECUTING",
+    );
+    const legTaken = legs.some((leg) =>
+      orders.some((o) => o.status === "NEW" && o.clientOrderId === leg.clientOrderId),
+    );
+    if (working || legTaken) return reject(-2010, "Duplicate order sent.");
+    const qty = Number(quantity);
+    if (side === "SELL") {
+      if ((balances.get(baseOf(symbol)) ?? 0) < qty) {
+        return reject(-2010, "Account has insufficient balance for requested action.");
+      }
+      adjust(balances, baseOf(symbol), -qty);
+      adjust(locked, baseOf(symbol), qty);
+    }
+    nextId += 2;
+    orders.push(...legs);
+    const list: FakeOrderList = {
+      orderListId: nextListId++,
+      listClientOrderId,
+      symbol,
+      listStatusType: "EXEC_STARTED",
+      listOrderStatus: "EXECUTING",
+      transactionTime: Date.now(),
+      aboveOrderId: above.orderId,
+      belowOrderId: below.orderId,
+    };
+    orderLists.push(list);
+    return { status: 200, body: renderList(list, true) };
+  }
+
+  /** The latest list with this id (Binance lets a done list's id be reused). */
+  function findList(q: URLSearchParams, idParam: string): FakeOrderList | undefined {
+    const byId = q.get("orderListId");
+    const byClient = q.get(idParam);
+    return orderLists.findLast(
+      (l) =>
+        (byId === null || String(l.orderListId) === byId) &&
+        (byClient === null || l.listClientOrderId === byClient),
+    );
+  }
+
+  function cancelList(q: URLSearchParams): Reply {
+    const symbol = q.get("symbol") ?? "";
+    if (opts.price(symbol) === undefined) return reject(-1121, "Invalid symbol.");
+    const l = findList(q, "listClientOrderId");
+    if (l === undefined || l.symbol !== symbol || l.listOrderStatus !== "EXECUTING") {
+      return reject(-2011, "Unknown order list sent.");
+    }
+    finish(l, orderById(l.aboveOrderId).side);
+    return { status: 200, body: renderList(l, true) };
+  }
+
+  /** Answers a trading request, or undefined when the path is not a spot trading endpoint. */
   function handle(method: string, url: URL, apiKey: string | undefined): Reply | undefined {
     const key = `${method} ${url.pathname}`;
-    if (
-      !["POST /api/v3/order", "GET /api/v3/order", "GET /api/v3/openOrders", "GET /api/v3/account"].includes(
-        key,
-      )
-    ) {
-      return undefined;
-    }
-    const denied = authenticate(url, apiKey);
+    if (!SPOT_PATHS.includes(key)) return undefined;
+    const denied = authenticate(url, apiKey, opts);
     if (denied) return denied;
     const q = url.searchParams;
     switch (key) {
@@ -143,9 +317,7 @@ export function createFakeExchange(opts: FakeExchangeOptions) {
         const found = orders.find(
           (o) => o.symbol === q.get("symbol") && o.clientOrderId === q.get("origClientOrderId"),
         );
-        return found
-          ? { status: 200, body: found }
-          : { status: 400, body: { code: -2013, msg: "Order does not exist." } };
+        return found ? { status: 200, body: found } : reject(-2013, "Order does not exist.");
       }
       case "GET /api/v3/openOrders": {
         const symbol = q.get("symbol");
@@ -154,14 +326,22 @@ export function createFakeExchange(opts: FakeExchangeOptions) {
           body: orders.filter((o) => o.status === "NEW" && (symbol === null || o.symbol === symbol)),
         };
       }
+      case "POST /api/v3/orderList/oco":
+        return newOco(q);
+      case "GET /api/v3/orderList": {
+        const l = findList(q, "origClientOrderId");
+        return l ? { status: 200, body: renderList(l, false) } : reject(-2013, "Order list does not exist.");
+      }
+      case "DELETE /api/v3/orderList":
+        return cancelList(q);
       default:
         return {
           status: 200,
           body: {
-            balances: [...balances].map(([asset, free]) => ({
+            balances: [...new Set([...balances.keys(), ...locked.keys()])].map((asset) => ({
               asset,
-              free: fmt(free),
-              locked: "0.00000000",
+              free: fmt(balances.get(asset) ?? 0),
+              locked: fmt(locked.get(asset) ?? 0),
             })),
           },
         };

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { sharedDataDir } from "../shared-data.js";
 import { firstAtOrAfter, intervalMs, type KlineRow12 } from "./candles.js";
 import { createFakeExchange, type FakeExchange, type FakeExchangeOptions } from "./exchange.js";
+import { createFakeFutures, type FakeFutures, type FakeFuturesOptions } from "./futures-exchange.js";
 
 export interface Fault {
   /**
@@ -30,8 +31,10 @@ export interface FakeBinanceRestOptions {
   weightLimit?: number;
   /** Serve the still-forming candle (Binance does); default false so tests can assert the extractor never stores it. */
   serveForming?: boolean;
-  /** Enables the signed trading endpoints (order, order lookup, open orders, account). */
+  /** Enables the signed spot trading endpoints (order, OCO order lists, lookups, open orders, account). */
   exchange?: FakeExchangeOptions;
+  /** Enables the signed USD-M endpoints (orders, algo orders, positions, leverage, user trades). */
+  futures?: FakeFuturesOptions;
 }
 
 export interface FakeBinanceRest {
@@ -45,9 +48,12 @@ export interface FakeBinanceRest {
   maxWeightInMinute(): number;
   /** Orders and balances, when `exchange` was given. */
   exchange?: FakeExchange;
+  /** Orders, algo orders and positions, when `futures` was given. */
+  futures?: FakeFutures;
 }
 
-const WEIGHTS: Record<string, (q: URLSearchParams) => number> = {
+/** Request weight per path where it is not 1 (Binance API docs, spot and USD-M). */
+const WEIGHTS: Record<string, (q: URLSearchParams, method: string) => number> = {
   "/api/v3/klines": () => 2,
   "/fapi/v1/klines": (q) => {
     const l = Number(q.get("limit") ?? 500);
@@ -55,8 +61,17 @@ const WEIGHTS: Record<string, (q: URLSearchParams) => number> = {
   },
   "/api/v3/exchangeInfo": () => 20,
   "/api/v3/time": () => 1,
+  "/api/v3/order": (_q, method) => (method === "GET" ? 4 : 1),
   "/api/v3/openOrders": (q) => (q.has("symbol") ? 6 : 80),
   "/api/v3/account": () => 20,
+  "/api/v3/orderList": (_q, method) => (method === "GET" ? 4 : 1),
+  // USD-M placements count against the order-rate limits, not the IP weight.
+  "/fapi/v1/order": (_q, method) => (method === "POST" ? 0 : 1),
+  "/fapi/v1/algoOrder": (_q, method) => (method === "POST" ? 0 : 1),
+  "/fapi/v1/openOrders": (q) => (q.has("symbol") ? 1 : 40),
+  "/fapi/v1/openAlgoOrders": (q) => (q.has("symbol") ? 1 : 40),
+  "/fapi/v1/userTrades": () => 5,
+  "/fapi/v3/positionRisk": () => 5,
 };
 
 /** A fake Binance REST server on loopback, faithful where the extractor and the client depend on it. */
@@ -69,6 +84,7 @@ export async function startFakeBinanceRest(opts: FakeBinanceRestOptions): Promis
   let maxUsed = 0;
   let limitedUntil = 0;
   const exchange = opts.exchange ? createFakeExchange(opts.exchange) : undefined;
+  const futures = opts.futures ? createFakeFutures(opts.futures) : undefined;
 
   const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
     if (res.req.headers["x-fake-drop"] === "1") {
@@ -115,10 +131,7 @@ export async function startFakeBinanceRest(opts: FakeBinanceRestOptions): Promis
         { "retry-after": "120" },
       );
     }
-    used +=
-      url.pathname === "/api/v3/order" && req.method === "GET"
-        ? 4
-        : (WEIGHTS[url.pathname] ?? (() => 1))(url.searchParams);
+    used += (WEIGHTS[url.pathname] ?? (() => 1))(url.searchParams, req.method ?? "GET");
     maxUsed = Math.max(maxUsed, used);
     if (opts.weightLimit !== undefined && used > opts.weightLimit) {
       limitedUntil = (m + 1) * 60_000;
@@ -141,11 +154,9 @@ export async function startFakeBinanceRest(opts: FakeBinanceRestOptions): Promis
       return;
     }
     const apiKey = req.headers["x-mbx-apikey"];
-    const trading = exchange?.handle(
-      req.method ?? "GET",
-      url,
-      typeof apiKey === "string" ? apiKey : undefined,
-    );
+    const key = typeof apiKey === "string" ? apiKey : undefined;
+    const trading =
+      exchange?.handle(req.method ?? "GET", url, key) ?? futures?.handle(req.method ?? "GET", url, key);
     if (trading !== undefined) {
       record(trading.status);
       return json(res, trading.status, trading.body);
@@ -221,6 +232,7 @@ export async function startFakeBinanceRest(opts: FakeBinanceRestOptions): Promis
     fail: (...f) => void faults.push(...f),
     maxWeightInMinute: () => maxUsed,
     ...(exchange ? { exchange: exchange.state } : {}),
+    ...(futures ? { futures: futures.state } : {}),
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -9,6 +9,8 @@ export interface MarketOrder {
   clientOrderId: string;
   /** The quote the decision used; paper fills at it, an exchange ignores it. */
   quote: Quote;
+  /** A marketable LIMIT: it fills at the quote, never worse than this price (paper only). */
+  limitPrice?: string;
   /** The signal was claimed before (a crash mid-decision): the order may already exist. */
   resumed: boolean;
 }

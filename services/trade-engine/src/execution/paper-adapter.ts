@@ -8,7 +8,14 @@ export class PaperAdapter implements ExecutionAdapter {
   constructor(private readonly opts: { slippageBps: number; feeRate: number }) {}
 
   async submitMarket(o: MarketOrder): Promise<ExecutionResult> {
-    const fill = paperMarketFill(o.side, o.quantity, o.quote, this.opts.slippageBps, this.opts.feeRate);
+    const fill = paperMarketFill(
+      o.side,
+      o.quantity,
+      o.quote,
+      this.opts.slippageBps,
+      this.opts.feeRate,
+      o.limitPrice === undefined ? undefined : Number(o.limitPrice),
+    );
     return {
       kind: "filled",
       orderId: `paper-${o.clientOrderId.slice(3)}`,

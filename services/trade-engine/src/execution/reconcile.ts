@@ -63,7 +63,7 @@ export class Reconciler {
         status: o.status,
       };
       if (signalId !== undefined) {
-        await store.adoptOrder({ ...o, signalId, quantity: o.origQty, mode });
+        await store.insertOrder({ ...o, signalId, quantity: o.origQty, mode });
         report.adopted += 1;
         log.warn("reconcile: open order adopted for its signal", { ...fields, signalId });
       } else {

@@ -1,0 +1,234 @@
+import { z } from "zod";
+import { hasBinanceCode, Id, parse } from "./response.js";
+import type { BinanceRest } from "./rest.js";
+
+/** A USD-M order as `/fapi/v1/order` returns it (RESULT response on submit, the order on query). */
+export const FuturesOrder = z.object({
+  symbol: z.string(),
+  orderId: Id,
+  clientOrderId: z.string(),
+  price: z.string(),
+  /** Average fill price; "0" (or "0.00000") until something filled. */
+  avgPrice: z.string(),
+  origQty: z.string(),
+  executedQty: z.string(),
+  /** Filled notional in the quote asset. */
+  cumQuote: z.string(),
+  status: z.string(),
+  type: z.string(),
+  side: z.enum(["BUY", "SELL"]),
+  reduceOnly: z.boolean(),
+  updateTime: z.number().optional(),
+});
+export type FuturesOrder = z.output<typeof FuturesOrder>;
+
+/**
+ * A conditional order held by Binance's Algo Service (`/fapi/v1/algoOrder`). `actualOrderId` names
+ * the regular order it placed once triggered ("" before).
+ */
+export const FuturesAlgoOrder = z.object({
+  algoId: Id,
+  clientAlgoId: z.string(),
+  algoType: z.string(),
+  orderType: z.string(),
+  symbol: z.string(),
+  side: z.enum(["BUY", "SELL"]),
+  quantity: z.string(),
+  /** NEW, TRIGGERING, TRIGGERED, FINISHED, CANCELED, REJECTED or EXPIRED. */
+  algoStatus: z.string(),
+  triggerPrice: z.string(),
+  workingType: z.string(),
+  reduceOnly: z.boolean(),
+  actualOrderId: z.string(),
+  actualPrice: z.string().optional(),
+  createTime: z.number(),
+  updateTime: z.number().optional(),
+  triggerTime: z.number().optional(),
+});
+export type FuturesAlgoOrder = z.output<typeof FuturesAlgoOrder>;
+
+/** One trade of an order (`/fapi/v1/userTrades`): what it filled at and the fee it paid. */
+export const FuturesFill = z.object({
+  id: Id,
+  orderId: Id,
+  symbol: z.string(),
+  side: z.enum(["BUY", "SELL"]),
+  price: z.string(),
+  qty: z.string(),
+  quoteQty: z.string(),
+  commission: z.string(),
+  commissionAsset: z.string(),
+  realizedPnl: z.string(),
+  time: z.number(),
+});
+export type FuturesFill = z.output<typeof FuturesFill>;
+
+/** A position (`/fapi/v3/positionRisk`): `positionAmt` is signed, negative for a short. */
+export const FuturesPosition = z.object({
+  symbol: z.string(),
+  positionSide: z.string(),
+  positionAmt: z.string(),
+  entryPrice: z.string(),
+  markPrice: z.string().optional(),
+  unRealizedProfit: z.string().optional(),
+});
+export type FuturesPosition = z.output<typeof FuturesPosition>;
+
+export const FuturesLeverage = z.object({
+  symbol: z.string(),
+  leverage: z.number(),
+  maxNotionalValue: z.string(),
+});
+export type FuturesLeverage = z.output<typeof FuturesLeverage>;
+
+const AlgoCancel = z.object({ algoId: Id, clientAlgoId: z.string() });
+export type FuturesAlgoCancel = z.output<typeof AlgoCancel>;
+
+export interface FuturesProtectiveOrderRequest {
+  symbol: string;
+  /** Opposite to the position: SELL protects a long, BUY a short. */
+  side: "BUY" | "SELL";
+  kind: "STOP_MARKET" | "TAKE_PROFIT_MARKET";
+  stopPrice: string;
+  quantity: string;
+  /** Sent as `clientAlgoId`. */
+  clientOrderId: string;
+}
+
+const CANCEL_REJECTED = -2011;
+const ORDER_DOES_NOT_EXIST = -2013;
+
+/**
+ * USD-M futures endpoints Tradewire needs (signed, over a BinanceRest on the futures base URL):
+ * market orders, exchange-side protective orders, lookups, positions, fills and leverage.
+ *
+ * Protective orders go to the Algo Service: since 2025-12-09 `POST /fapi/v1/order` answers -4120
+ * ("Order type not supported for this endpoint. Please use the Algo Order API endpoints instead.")
+ * for STOP_MARKET / TAKE_PROFIT_MARKET / STOP / TAKE_PROFIT / TRAILING_STOP_MARKET
+ * (https://developers.binance.com/docs/derivatives/change-log#2025-11-06). Those orders are then
+ * found and canceled by `clientAlgoId` on `/fapi/v1/algoOrder`, never on `/fapi/v1/order`, which
+ * does not know them; hence the separate `*ProtectiveOrder` methods.
+ */
+export class FuturesOrders {
+  constructor(private readonly rest: BinanceRest) {}
+
+  /** MARKET order with a caller-chosen client order id; RESULT response (filled, with avgPrice). */
+  async newMarketOrder(o: {
+    symbol: string;
+    side: "BUY" | "SELL";
+    quantity: string;
+    clientOrderId: string;
+    reduceOnly?: boolean;
+  }): Promise<FuturesOrder> {
+    const body = await this.rest.signed<unknown>("POST", "/fapi/v1/order", {
+      symbol: o.symbol,
+      side: o.side,
+      type: "MARKET",
+      quantity: o.quantity,
+      newClientOrderId: o.clientOrderId,
+      // The default is ACK (no fill data); RESULT returns the FILLED market order.
+      newOrderRespType: "RESULT",
+      reduceOnly: o.reduceOnly ? "true" : undefined,
+    });
+    return parse(FuturesOrder, "POST /fapi/v1/order", body);
+  }
+
+  /** The trades of one order, with the commission each paid (USD-M RESULT responses carry no fees). */
+  async fills(symbol: string, orderId: string): Promise<FuturesFill[]> {
+    const body = await this.rest.signed<unknown>("GET", "/fapi/v1/userTrades", { symbol, orderId });
+    return parse(z.array(FuturesFill), "GET /fapi/v1/userTrades", body);
+  }
+
+  /** A reduce-only STOP_MARKET or TAKE_PROFIT_MARKET resting on the exchange, triggered by mark price. */
+  async newProtectiveOrder(o: FuturesProtectiveOrderRequest): Promise<FuturesAlgoOrder> {
+    const body = await this.rest.signed<unknown>("POST", "/fapi/v1/algoOrder", {
+      algoType: "CONDITIONAL",
+      symbol: o.symbol,
+      side: o.side,
+      type: o.kind,
+      quantity: o.quantity,
+      triggerPrice: o.stopPrice,
+      workingType: "MARK_PRICE",
+      reduceOnly: "true",
+      clientAlgoId: o.clientOrderId,
+    });
+    return parse(FuturesAlgoOrder, "POST /fapi/v1/algoOrder", body);
+  }
+
+  /** The protective order with this client id, or undefined if the Algo Service does not know it. */
+  async findProtectiveOrder(clientOrderId: string): Promise<FuturesAlgoOrder | undefined> {
+    try {
+      const body = await this.rest.signed<unknown>("GET", "/fapi/v1/algoOrder", {
+        clientAlgoId: clientOrderId,
+      });
+      return parse(FuturesAlgoOrder, "GET /fapi/v1/algoOrder", body);
+    } catch (error) {
+      if (hasBinanceCode(error, ORDER_DOES_NOT_EXIST)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Cancels a resting protective order; undefined when it is already triggered, canceled or unknown. */
+  async cancelProtectiveOrder(clientOrderId: string): Promise<FuturesAlgoCancel | undefined> {
+    try {
+      const body = await this.rest.signed<unknown>("DELETE", "/fapi/v1/algoOrder", {
+        clientAlgoId: clientOrderId,
+      });
+      return parse(AlgoCancel, "DELETE /fapi/v1/algoOrder", body);
+    } catch (error) {
+      if (hasBinanceCode(error, CANCEL_REJECTED, ORDER_DOES_NOT_EXIST)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Protective orders not yet triggered. */
+  async openProtectiveOrders(symbol?: string): Promise<FuturesAlgoOrder[]> {
+    const body = await this.rest.signed<unknown>("GET", "/fapi/v1/openAlgoOrders", symbol ? { symbol } : {});
+    return parse(z.array(FuturesAlgoOrder), "GET /fapi/v1/openAlgoOrders", body);
+  }
+
+  /** The regular order with this client id, or undefined if the exchange never received it (-2013). */
+  async findByClientId(symbol: string, clientOrderId: string): Promise<FuturesOrder | undefined> {
+    try {
+      const body = await this.rest.signed<unknown>("GET", "/fapi/v1/order", {
+        symbol,
+        origClientOrderId: clientOrderId,
+      });
+      return parse(FuturesOrder, "GET /fapi/v1/order", body);
+    } catch (error) {
+      if (hasBinanceCode(error, ORDER_DOES_NOT_EXIST)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Cancels a regular order; undefined when it is filled, canceled or unknown (-2011 "Unknown order sent."). */
+  async cancelByClientId(symbol: string, clientOrderId: string): Promise<FuturesOrder | undefined> {
+    try {
+      const body = await this.rest.signed<unknown>("DELETE", "/fapi/v1/order", {
+        symbol,
+        origClientOrderId: clientOrderId,
+      });
+      return parse(FuturesOrder, "DELETE /fapi/v1/order", body);
+    } catch (error) {
+      if (hasBinanceCode(error, CANCEL_REJECTED, ORDER_DOES_NOT_EXIST)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Open regular orders (protective orders are in `openProtectiveOrders`). */
+  async openOrders(symbol?: string): Promise<FuturesOrder[]> {
+    const body = await this.rest.signed<unknown>("GET", "/fapi/v1/openOrders", symbol ? { symbol } : {});
+    return parse(z.array(FuturesOrder), "GET /fapi/v1/openOrders", body);
+  }
+
+  /** Open positions. v3 of positionRisk lists only symbols with a position or open orders. */
+  async positions(symbol?: string): Promise<FuturesPosition[]> {
+    const body = await this.rest.signed<unknown>("GET", "/fapi/v3/positionRisk", symbol ? { symbol } : {});
+    return parse(z.array(FuturesPosition), "GET /fapi/v3/positionRisk", body);
+  }
+
+  async setLeverage(symbol: string, leverage: number): Promise<FuturesLeverage> {
+    const body = await this.rest.signed<unknown>("POST", "/fapi/v1/leverage", { symbol, leverage });
+    return parse(FuturesLeverage, "POST /fapi/v1/leverage", body);
+  }
+}

@@ -1,0 +1,22 @@
+import { z } from "zod";
+import { BinanceError } from "./errors.js";
+
+/** Binance ids arrive as numbers (ccxt recordings turned some into strings): kept as strings. */
+export const Id = z.union([z.number(), z.string()]).transform(String);
+
+/** Parses a response body, or throws INVALID_RESPONSE naming the path and the fields that did not fit. */
+export function parse<S extends z.ZodType>(schema: S, path: string, body: unknown): z.output<S> {
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const detail = result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+  throw new BinanceError("INVALID_RESPONSE", `${path}: unexpected response: ${detail}`, false, { path });
+}
+
+/** True when the exchange rejected the call with one of these Binance codes. */
+export function hasBinanceCode(error: unknown, ...codes: number[]): error is BinanceError {
+  return (
+    error instanceof BinanceError &&
+    error.details.binanceCode !== undefined &&
+    codes.includes(error.details.binanceCode)
+  );
+}

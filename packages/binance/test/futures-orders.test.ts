@@ -1,0 +1,200 @@
+import { createSilentLogger } from "@tradewire/logger";
+import { type FakeBinanceRest, startFakeBinanceRest } from "@tradewire/testkit";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { BinanceError } from "../src/errors.js";
+import { FuturesOrders } from "../src/futures-orders.js";
+import { WeightRateLimiter } from "../src/rate-limiter.js";
+import { BinanceRest } from "../src/rest.js";
+import { requestWeight } from "../src/weights.js";
+
+const silent = createSilentLogger();
+const FEE_RATE = 0.0005;
+let fake: FakeBinanceRest;
+let mark: string;
+let futures: FuturesOrders;
+
+beforeEach(async () => {
+  mark = "60000";
+  fake = await startFakeBinanceRest({
+    series: {},
+    futures: {
+      apiKey: "k",
+      apiSecret: "s",
+      feeRate: FEE_RATE,
+      price: (symbol) => (symbol === "BTCUSDT" ? mark : undefined),
+    },
+  });
+  futures = new FuturesOrders(
+    new BinanceRest({
+      baseUrl: fake.url,
+      limiter: new WeightRateLimiter({ limitPerMinute: 2400, share: 1, logger: silent }),
+      logger: silent,
+      credentials: { apiKey: "k", apiSecret: "s" },
+    }),
+  );
+});
+afterEach(() => fake.close());
+
+const market = (side: "BUY" | "SELL", quantity: string, clientOrderId: string, reduceOnly?: boolean) =>
+  futures.newMarketOrder({ symbol: "BTCUSDT", side, quantity, clientOrderId, reduceOnly });
+const protect = (
+  side: "BUY" | "SELL",
+  kind: "STOP_MARKET" | "TAKE_PROFIT_MARKET",
+  stopPrice: string,
+  q: string,
+) =>
+  futures.newProtectiveOrder({
+    symbol: "BTCUSDT",
+    side,
+    kind,
+    stopPrice,
+    quantity: q,
+    clientOrderId: `tw-${kind}-${stopPrice}`,
+  });
+
+describe("USD-M futures orders against the fake Binance", () => {
+  it("opens a position with a market entry filled at the mark price", async () => {
+    const entry = await market("BUY", "0.01", "tw-f-1");
+    expect(entry).toMatchObject({
+      status: "FILLED",
+      avgPrice: "60000",
+      executedQty: "0.01",
+      reduceOnly: false,
+    });
+    expect(Number(entry.cumQuote)).toBe(600);
+    expect(await futures.positions()).toMatchObject([
+      { symbol: "BTCUSDT", positionAmt: "0.01", entryPrice: "60000" },
+    ]);
+  });
+
+  it("closes with reduce-only, and rejects a reduce-only order that would flip or open (-2022)", async () => {
+    await market("BUY", "0.01", "tw-f-2");
+    const flip = await market("SELL", "0.02", "tw-f-3", true).catch((e: unknown) => e);
+    expect(flip).toBeInstanceOf(BinanceError);
+    expect(flip).toMatchObject({ code: "REJECTED", details: { binanceCode: -2022 } });
+    expect((flip as Error).message).toContain("ReduceOnly Order is rejected.");
+    await expect(market("BUY", "0.01", "tw-f-4", true)).rejects.toMatchObject({
+      details: { binanceCode: -2022 },
+    });
+    mark = "61000";
+    expect(await market("SELL", "0.01", "tw-f-5", true)).toMatchObject({
+      status: "FILLED",
+      reduceOnly: true,
+    });
+    expect(await futures.positions()).toEqual([]);
+    await expect(market("SELL", "0.01", "tw-f-6", true)).rejects.toMatchObject({
+      details: { binanceCode: -2022 },
+    });
+  });
+
+  it("rests a stop and a take-profit in the Algo Service until the mark price reaches the stop", async () => {
+    await market("BUY", "0.02", "tw-f-7");
+    const stop = await protect("SELL", "STOP_MARKET", "58000", "0.02");
+    await protect("SELL", "TAKE_PROFIT_MARKET", "63000", "0.02");
+    expect(stop).toMatchObject({
+      algoStatus: "NEW",
+      reduceOnly: true,
+      workingType: "MARK_PRICE",
+      actualOrderId: "",
+    });
+    expect((await futures.openProtectiveOrders("BTCUSDT")).map((o) => o.orderType).sort()).toEqual([
+      "STOP_MARKET",
+      "TAKE_PROFIT_MARKET",
+    ]);
+    // Conditional orders are not regular orders: /fapi/v1/openOrders does not list them.
+    expect(await futures.openOrders("BTCUSDT")).toEqual([]);
+    mark = "58500";
+    expect(fake.futures?.trigger("BTCUSDT")).toEqual([]);
+    mark = "57900";
+    expect(fake.futures?.trigger("BTCUSDT").map((o) => o.clientAlgoId)).toEqual(["tw-STOP_MARKET-58000"]);
+    const done = await futures.findProtectiveOrder("tw-STOP_MARKET-58000");
+    expect(done).toMatchObject({ algoStatus: "FINISHED", actualPrice: "57900" });
+    expect(done?.actualOrderId).not.toBe("");
+    expect(await futures.positions()).toEqual([]);
+    const [fill] = await futures.fills("BTCUSDT", done?.actualOrderId ?? "");
+    expect(Number(fill?.realizedPnl)).toBeCloseTo(-42, 6);
+    expect(await futures.findProtectiveOrder("tw-TAKE_PROFIT_MARKET-63000")).toMatchObject({
+      algoStatus: "NEW",
+    });
+    expect(await futures.cancelProtectiveOrder("tw-TAKE_PROFIT_MARKET-63000")).toMatchObject({
+      clientAlgoId: "tw-TAKE_PROFIT_MARKET-63000",
+    });
+    expect(await futures.cancelProtectiveOrder("tw-TAKE_PROFIT_MARKET-63000")).toBeUndefined();
+    expect(await futures.openProtectiveOrders()).toEqual([]);
+    expect(await futures.findProtectiveOrder("tw-never-placed")).toBeUndefined();
+  });
+
+  it("takes profit on a short when the price falls to the take-profit", async () => {
+    await market("SELL", "0.01", "tw-f-8");
+    expect(await futures.positions()).toMatchObject([{ positionAmt: "-0.01" }]);
+    await protect("BUY", "STOP_MARKET", "62000", "0.01");
+    await protect("BUY", "TAKE_PROFIT_MARKET", "58000", "0.01");
+    mark = "57000";
+    expect(fake.futures?.trigger("BTCUSDT").map((o) => o.orderType)).toEqual(["TAKE_PROFIT_MARKET"]);
+    expect(await futures.positions()).toEqual([]);
+    expect(await futures.findProtectiveOrder("tw-STOP_MARKET-62000")).toMatchObject({ algoStatus: "NEW" });
+  });
+
+  it("closes at most the open position when a larger reduce-only stop triggers", async () => {
+    await market("BUY", "0.01", "tw-f-9");
+    await protect("SELL", "STOP_MARKET", "59000", "0.05");
+    mark = "58000";
+    const [triggered] = fake.futures?.trigger("BTCUSDT") ?? [];
+    const closed = fake.futures?.orders.find((o) => String(o.orderId) === triggered?.actualOrderId);
+    expect(closed).toMatchObject({ executedQty: "0.01", side: "SELL", reduceOnly: true });
+    expect(await futures.positions()).toEqual([]);
+  });
+
+  it("refuses a protective order that would trigger at once (-2021)", async () => {
+    await market("BUY", "0.01", "tw-f-10");
+    await expect(protect("SELL", "STOP_MARKET", "61000", "0.01")).rejects.toMatchObject({
+      details: { binanceCode: -2021 },
+    });
+  });
+
+  it("finds an order whose response was lost by its client id, and refuses the id again", async () => {
+    fake.fail({ kind: "drop_after", path: "/fapi/v1/order", method: "POST" });
+    await expect(market("BUY", "0.01", "tw-f-lost")).rejects.toMatchObject({ code: "NETWORK" });
+    expect(await futures.findByClientId("BTCUSDT", "tw-f-lost")).toMatchObject({
+      status: "FILLED",
+      avgPrice: "60000",
+    });
+    await expect(market("BUY", "0.01", "tw-f-lost")).rejects.toMatchObject({
+      details: { binanceCode: -4116 },
+    });
+    expect(await futures.positions()).toMatchObject([{ positionAmt: "0.01" }]);
+    expect(await futures.findByClientId("BTCUSDT", "tw-f-never")).toBeUndefined();
+    expect(await futures.cancelByClientId("BTCUSDT", "tw-f-lost")).toBeUndefined();
+  });
+
+  it("reports each fill's fee at the fee rate, in USDT", async () => {
+    const order = await market("BUY", "0.03", "tw-f-11");
+    const fills = await futures.fills("BTCUSDT", order.orderId);
+    expect(fills).toHaveLength(1);
+    expect(fills[0]).toMatchObject({ commissionAsset: "USDT", qty: "0.03", price: "60000" });
+    expect(Number(fills[0]?.commission)).toBeCloseTo(Number(order.cumQuote) * FEE_RATE, 8);
+  });
+
+  it("sets the leverage of a symbol and rejects one out of range", async () => {
+    expect(await futures.setLeverage("BTCUSDT", 5)).toMatchObject({ symbol: "BTCUSDT", leverage: 5 });
+    expect(fake.futures?.leverage.get("BTCUSDT")).toBe(5);
+    await expect(futures.setLeverage("BTCUSDT", 0)).rejects.toMatchObject({
+      details: { binanceCode: -4028 },
+    });
+    await expect(futures.setLeverage("NOPEUSDT", 5)).rejects.toMatchObject({
+      details: { binanceCode: -1121 },
+    });
+  });
+
+  it("weighs USD-M calls as Binance does: placements cost no IP weight, listings without a symbol 40", () => {
+    expect(requestWeight("/fapi/v1/order", {}, "POST")).toBe(0);
+    expect(requestWeight("/fapi/v1/algoOrder", {}, "POST")).toBe(0);
+    expect(requestWeight("/fapi/v1/order", {}, "GET")).toBe(1);
+    expect(requestWeight("/fapi/v1/openOrders", {})).toBe(40);
+    expect(requestWeight("/fapi/v1/openAlgoOrders", { symbol: "BTCUSDT" })).toBe(1);
+    expect(requestWeight("/fapi/v3/positionRisk", {})).toBe(5);
+    expect(requestWeight("/fapi/v1/userTrades", { symbol: "BTCUSDT" })).toBe(5);
+    expect(requestWeight("/api/v3/orderList", {}, "GET")).toBe(4);
+    expect(requestWeight("/api/v3/orderList", {}, "DELETE")).toBe(1);
+  });
+});

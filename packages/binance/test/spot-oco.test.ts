@@ -1,0 +1,151 @@
+import { createSilentLogger } from "@tradewire/logger";
+import { type FakeBinanceRest, startFakeBinanceRest } from "@tradewire/testkit";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { BinanceError } from "../src/errors.js";
+import { WeightRateLimiter } from "../src/rate-limiter.js";
+import { BinanceRest } from "../src/rest.js";
+import { ocoLegClientIds, SpotOrders } from "../src/spot-orders.js";
+
+const silent = createSilentLogger();
+let fake: FakeBinanceRest;
+let price: string;
+let spot: SpotOrders;
+
+beforeEach(async () => {
+  price = "28000";
+  fake = await startFakeBinanceRest({
+    series: {},
+    exchange: {
+      apiKey: "k",
+      apiSecret: "s",
+      price: (symbol) => (symbol === "BTCUSDT" ? price : undefined),
+    },
+  });
+  const rest = new BinanceRest({
+    baseUrl: fake.url,
+    limiter: new WeightRateLimiter({ limitPerMinute: 6000, share: 1, logger: silent }),
+    logger: silent,
+    credentials: { apiKey: "k", apiSecret: "s" },
+  });
+  spot = new SpotOrders(rest);
+  await spot.newMarketOrder({ symbol: "BTCUSDT", side: "BUY", quantity: "0.01", clientOrderId: "tw-entry" });
+});
+afterEach(() => fake.close());
+
+const protect = (listClientOrderId: string) =>
+  spot.newOco({
+    symbol: "BTCUSDT",
+    side: "SELL",
+    quantity: "0.01",
+    takeProfitPrice: "29000",
+    stopPrice: "27000",
+    listClientOrderId,
+  });
+
+describe("spot OCO protection against the fake Binance", () => {
+  it("places a take-profit and a stop that rest as two open legs of one list", async () => {
+    const list = await protect("tw-oco-1");
+    expect(list).toMatchObject({ listClientOrderId: "tw-oco-1", listOrderStatus: "EXECUTING" });
+    expect(list.orders).toHaveLength(2);
+    const open = await spot.openOrders("BTCUSDT");
+    expect(open.map((o) => [o.clientOrderId, o.type, o.status]).sort()).toEqual([
+      ["tw-oco-1-sl", "STOP_LOSS", "NEW"],
+      ["tw-oco-1-tp", "LIMIT_MAKER", "NEW"],
+    ]);
+    expect(open.every((o) => String(o.orderListId) === list.orderListId)).toBe(true);
+    const btc = (await spot.balances()).find((b) => b.asset === "BTC");
+    expect(btc).toMatchObject({ free: "0.00000000", locked: "0.01000000" });
+  });
+
+  it("answers the working list when the same list id is placed again", async () => {
+    const first = await protect("tw-oco-dup");
+    const again = await protect("tw-oco-dup");
+    expect(again.orderListId).toBe(first.orderListId);
+    expect(fake.exchange?.orderLists).toHaveLength(1);
+    expect(await spot.openOrders("BTCUSDT")).toHaveLength(2);
+  });
+
+  it("fills the stop and cancels the take-profit when the price falls through the stop", async () => {
+    await protect("tw-oco-2");
+    price = "27500";
+    expect(fake.exchange?.trigger("BTCUSDT")).toEqual([]);
+    price = "26900";
+    expect(fake.exchange?.trigger("BTCUSDT").map((o) => o.clientOrderId)).toEqual(["tw-oco-2-sl"]);
+    expect(await spot.findByClientId("BTCUSDT", "tw-oco-2-sl")).toMatchObject({
+      status: "FILLED",
+      executedQty: "0.01",
+      fills: [{ price: "26900", commission: "0.26900000", commissionAsset: "USDT" }],
+    });
+    expect(await spot.findByClientId("BTCUSDT", "tw-oco-2-tp")).toMatchObject({ status: "CANCELED" });
+    expect(await spot.findOrderList("tw-oco-2")).toMatchObject({
+      listStatusType: "ALL_DONE",
+      listOrderStatus: "ALL_DONE",
+    });
+    expect(await spot.openOrders("BTCUSDT")).toEqual([]);
+    const balances = await spot.balances();
+    expect(balances.find((b) => b.asset === "BTC")).toMatchObject({
+      free: "0.00000000",
+      locked: "0.00000000",
+    });
+    // Bought 0.01 at 28000 (fee 0.28), sold at 26900 (fee 0.269).
+    expect(Number(balances.find((b) => b.asset === "USDT")?.free)).toBeCloseTo(-280.28 + 269 - 0.269, 6);
+  });
+
+  it("fills the take-profit at its limit price when the price rises to it", async () => {
+    await protect("tw-oco-3");
+    price = "29100";
+    fake.exchange?.trigger("BTCUSDT");
+    expect(await spot.findByClientId("BTCUSDT", "tw-oco-3-tp")).toMatchObject({
+      status: "FILLED",
+      cummulativeQuoteQty: "290.00000000",
+    });
+    expect(await spot.findByClientId("BTCUSDT", "tw-oco-3-sl")).toMatchObject({ status: "CANCELED" });
+  });
+
+  it("cancels a working list, releasing its quantity; a second cancel finds nothing", async () => {
+    await protect("tw-oco-4");
+    const canceled = await spot.cancelOrderList("BTCUSDT", "tw-oco-4");
+    expect(canceled?.listOrderStatus).toBe("ALL_DONE");
+    expect(canceled?.orderReports?.map((o) => o.status)).toEqual(["CANCELED", "CANCELED"]);
+    expect(await spot.openOrders("BTCUSDT")).toEqual([]);
+    expect((await spot.balances()).find((b) => b.asset === "BTC")).toMatchObject({ free: "0.01000000" });
+    expect(await spot.cancelOrderList("BTCUSDT", "tw-oco-4")).toBeUndefined();
+    expect(await spot.findOrderList("tw-never-placed")).toBeUndefined();
+  });
+
+  it("passes on real rejections: prices on the wrong side of the market, an unknown symbol", async () => {
+    const wrong = await spot
+      .newOco({
+        symbol: "BTCUSDT",
+        side: "SELL",
+        quantity: "0.01",
+        takeProfitPrice: "27500",
+        stopPrice: "27000",
+        listClientOrderId: "tw-oco-5",
+      })
+      .catch((e: unknown) => e);
+    expect(wrong).toBeInstanceOf(BinanceError);
+    expect(wrong).toMatchObject({ code: "REJECTED", details: { binanceCode: -2010 } });
+    await expect(
+      spot.newOco({
+        symbol: "NOPEUSDT",
+        side: "SELL",
+        quantity: "1",
+        takeProfitPrice: "2",
+        stopPrice: "1",
+        listClientOrderId: "tw-oco-6",
+      }),
+    ).rejects.toMatchObject({ details: { binanceCode: -1121 } });
+  });
+
+  it("derives leg ids that fit Binance's 36 characters, the same on every retry", () => {
+    expect(ocoLegClientIds("tw-oco-1")).toEqual({ takeProfit: "tw-oco-1-tp", stop: "tw-oco-1-sl" });
+    const long = "intent-0123456789abcdef0123456789ab";
+    const legs = ocoLegClientIds(long);
+    expect(legs.takeProfit).toHaveLength(36);
+    expect(legs.stop).toHaveLength(36);
+    expect(legs.takeProfit).not.toBe(legs.stop);
+    expect(ocoLegClientIds(long)).toEqual(legs);
+    expect(ocoLegClientIds(`${long.slice(0, -1)}c`).stop).not.toBe(legs.stop);
+  });
+});

@@ -1,0 +1,343 @@
+import { authenticate, isDecimal, type Reply, reject } from "./auth.js";
+import {
+  applyFill,
+  type FakeAlgoOrder,
+  type FakeFutures,
+  type FakeFuturesOrder,
+  type FakeFuturesTrade,
+  type FakePosition,
+  reached,
+  sideSign,
+} from "./futures-model.js";
+
+export type { FakeAlgoOrder, FakeFutures, FakeFuturesOrder, FakeFuturesTrade } from "./futures-model.js";
+
+export interface FakeFuturesOptions {
+  apiKey: string;
+  apiSecret: string;
+  /** Mark price per symbol: MARKET orders fill at it and `trigger` compares conditional orders with it. */
+  price: (symbol: string) => string | undefined;
+  /** Taker fee rate charged in USDT on every fill (default 0.0005). */
+  feeRate?: number;
+  /** Leverage of a symbol nobody set (default 20). */
+  defaultLeverage?: number;
+}
+
+const PATHS = [
+  "POST /fapi/v1/order",
+  "GET /fapi/v1/order",
+  "DELETE /fapi/v1/order",
+  "GET /fapi/v1/openOrders",
+  "POST /fapi/v1/algoOrder",
+  "GET /fapi/v1/algoOrder",
+  "DELETE /fapi/v1/algoOrder",
+  "GET /fapi/v1/openAlgoOrders",
+  "GET /fapi/v3/positionRisk",
+  "POST /fapi/v1/leverage",
+  "GET /fapi/v1/userTrades",
+];
+const fmt = (n: number) => n.toFixed(8);
+const NO_ORDER = () => reject(-2013, "Order does not exist.");
+const UNKNOWN_ORDER = () => reject(-2011, "Unknown order sent.");
+const DUPLICATE = () => reject(-4116, "ClientOrderId is duplicated.");
+const REDUCE_ONLY = () => reject(-2022, "ReduceOnly Order is rejected.");
+
+/** The signed USD-M endpoints of the fake: market orders, conditional (algo) orders, positions. */
+export function createFakeFutures(opts: FakeFuturesOptions) {
+  const orders: FakeFuturesOrder[] = [];
+  const algoOrders: FakeAlgoOrder[] = [];
+  const trades: FakeFuturesTrade[] = [];
+  const positions = new Map<string, FakePosition>();
+  const leverage = new Map<string, number>();
+  let nextId = 5000;
+  let nextAlgoId = 9000;
+  let nextTradeId = 100;
+
+  /** The size a reduce-only order on `side` may close: > 0 only against an open position. */
+  const reducible = (symbol: string, side: "BUY" | "SELL") => {
+    const amt = positions.get(symbol)?.amt ?? 0;
+    return Math.sign(amt) === -sideSign(side) ? Math.abs(amt) : 0;
+  };
+
+  /** A MARKET order filled at the mark price, moving the position and recording its trade. */
+  function execute(
+    symbol: string,
+    side: "BUY" | "SELL",
+    qty: number,
+    clientOrderId: string,
+    reduceOnly: boolean,
+  ) {
+    const price = Number(opts.price(symbol));
+    const fill = applyFill(positions.get(symbol) ?? { amt: 0, entry: 0 }, side, qty, price);
+    positions.set(symbol, fill.position);
+    const quote = qty * price;
+    const order: FakeFuturesOrder = {
+      orderId: nextId++,
+      symbol,
+      clientOrderId,
+      status: "FILLED",
+      type: "MARKET",
+      side,
+      reduceOnly,
+      origQty: String(qty),
+      executedQty: String(qty),
+      avgPrice: String(price),
+      cumQuote: fmt(quote),
+      updateTime: Date.now(),
+    };
+    orders.push(order);
+    trades.push({
+      id: nextTradeId++,
+      orderId: order.orderId,
+      symbol,
+      side,
+      price: String(price),
+      qty: String(qty),
+      quoteQty: fmt(quote),
+      commission: fmt(quote * (opts.feeRate ?? 0.0005)),
+      commissionAsset: "USDT",
+      realizedPnl: fmt(fill.realizedPnl),
+      time: order.updateTime,
+    });
+    return order;
+  }
+
+  /** The order as `/fapi/v1/order` answers it (RESULT shape). */
+  const render = (o: FakeFuturesOrder) => ({
+    ...o,
+    price: "0",
+    cumQty: o.executedQty,
+    timeInForce: "GTC",
+    origType: o.type,
+    positionSide: "BOTH",
+    stopPrice: "0",
+    closePosition: false,
+    workingType: "CONTRACT_PRICE",
+    priceProtect: false,
+  });
+  const renderAlgo = (o: FakeAlgoOrder) => ({
+    ...o,
+    algoType: "CONDITIONAL",
+    positionSide: "BOTH",
+    timeInForce: "GTC",
+    price: "0",
+    closePosition: false,
+    priceProtect: false,
+  });
+
+  const state: FakeFutures = {
+    orders,
+    algoOrders,
+    trades,
+    positions,
+    leverage,
+    trigger(symbol) {
+      const price = opts.price(symbol);
+      if (price === undefined) return [];
+      const triggered: FakeAlgoOrder[] = [];
+      for (const o of algoOrders) {
+        if (o.symbol !== symbol || o.algoStatus !== "NEW" || !reached(o, Number(price))) continue;
+        const now = Date.now();
+        o.triggerTime = now;
+        o.updateTime = now;
+        const qty = Math.min(Number(o.quantity), o.reduceOnly ? reducible(symbol, o.side) : Infinity);
+        if (qty <= 0) {
+          o.algoStatus = "REJECTED";
+        } else {
+          // The triggered order reaches the matching engine under the algo order's client id.
+          const placed = execute(symbol, o.side, qty, o.clientAlgoId, o.reduceOnly);
+          o.algoStatus = "FINISHED";
+          o.actualOrderId = String(placed.orderId);
+          o.actualPrice = placed.avgPrice;
+        }
+        triggered.push(o);
+      }
+      return triggered;
+    },
+  };
+
+  function newOrder(q: URLSearchParams): Reply {
+    const symbol = q.get("symbol") ?? "";
+    const side = q.get("side");
+    const quantity = q.get("quantity");
+    const reduceOnly = q.get("reduceOnly") === "true";
+    if (q.get("type") !== "MARKET") {
+      const type = q.get("type") ?? "";
+      if (
+        ["STOP", "STOP_MARKET", "TAKE_PROFIT", "TAKE_PROFIT_MARKET", "TRAILING_STOP_MARKET"].includes(type)
+      ) {
+        return reject(
+          -4120,
+          "Order type not supported for this endpoint. Please use the Algo Order API endpoints instead.",
+        );
+      }
+      return reject(-1116, "Invalid orderType.");
+    }
+    if (side !== "BUY" && side !== "SELL") return reject(-1117, "Invalid side.");
+    if (!isDecimal(quantity)) return reject(-1100, "Illegal characters found in parameter 'quantity'.");
+    if (opts.price(symbol) === undefined) return reject(-1121, "Invalid symbol.");
+    const clientOrderId = q.get("newClientOrderId") ?? `fake-f-${nextId}`;
+    // Binance asks for a unique id among open orders; the fake, like the trade engine's retry
+    // protocol, also refuses the id of a filled order.
+    if (orders.some((o) => o.symbol === symbol && o.clientOrderId === clientOrderId)) return DUPLICATE();
+    const qty = Number(quantity);
+    if (reduceOnly && qty > reducible(symbol, side)) return REDUCE_ONLY();
+    const order = execute(symbol, side, qty, clientOrderId, reduceOnly);
+    // Whatever newOrderRespType asks, the fake answers RESULT: the final FILLED state.
+    return { status: 200, body: render(order) };
+  }
+
+  function newAlgoOrder(q: URLSearchParams): Reply {
+    const symbol = q.get("symbol") ?? "";
+    const side = q.get("side");
+    const type = q.get("type");
+    const quantity = q.get("quantity");
+    const triggerPrice = q.get("triggerPrice");
+    if (q.get("algoType") !== "CONDITIONAL") return reject(-1130, "Invalid data sent for a parameter.");
+    if (type !== "STOP_MARKET" && type !== "TAKE_PROFIT_MARKET") return reject(-1116, "Invalid orderType.");
+    if (side !== "BUY" && side !== "SELL") return reject(-1117, "Invalid side.");
+    if (!isDecimal(quantity) || !isDecimal(triggerPrice)) {
+      return reject(-1102, "A mandatory parameter was not sent, was empty/null, or malformed.");
+    }
+    const price = opts.price(symbol);
+    if (price === undefined) return reject(-1121, "Invalid symbol.");
+    const clientAlgoId = q.get("clientAlgoId") ?? `fake-algo-${nextAlgoId}`;
+    if (algoOrders.some((o) => o.clientAlgoId === clientAlgoId)) return DUPLICATE();
+    const order: Pick<FakeAlgoOrder, "side" | "orderType" | "triggerPrice"> = {
+      side,
+      orderType: type,
+      triggerPrice,
+    };
+    if (reached(order, Number(price))) return reject(-2021, "Order would immediately trigger.");
+    const now = Date.now();
+    const algo: FakeAlgoOrder = {
+      algoId: nextAlgoId++,
+      clientAlgoId,
+      symbol,
+      ...order,
+      quantity,
+      workingType: q.get("workingType") ?? "CONTRACT_PRICE",
+      reduceOnly: q.get("reduceOnly") === "true",
+      algoStatus: "NEW",
+      actualOrderId: "",
+      actualPrice: "0.00000",
+      createTime: now,
+      updateTime: now,
+      triggerTime: 0,
+    };
+    algoOrders.push(algo);
+    return { status: 200, body: renderAlgo(algo) };
+  }
+
+  const findAlgo = (q: URLSearchParams) =>
+    algoOrders.find((o) => String(o.algoId) === q.get("algoId") || o.clientAlgoId === q.get("clientAlgoId"));
+  const findOrder = (q: URLSearchParams) =>
+    orders.find(
+      (o) =>
+        o.symbol === q.get("symbol") &&
+        (String(o.orderId) === q.get("orderId") || o.clientOrderId === q.get("origClientOrderId")),
+    );
+
+  function positionRisk(symbol: string | null) {
+    return [...positions]
+      .filter(([s, p]) => p.amt !== 0 && (symbol === null || s === symbol))
+      .map(([s, p]) => {
+        const mark = Number(opts.price(s));
+        return {
+          symbol: s,
+          positionSide: "BOTH",
+          positionAmt: String(p.amt),
+          entryPrice: String(p.entry),
+          breakEvenPrice: "0.0",
+          markPrice: String(mark),
+          unRealizedProfit: fmt((mark - p.entry) * p.amt),
+          liquidationPrice: "0",
+          notional: fmt(mark * p.amt),
+          marginAsset: "USDT",
+          updateTime: Date.now(),
+        };
+      });
+  }
+
+  function setLeverage(q: URLSearchParams): Reply {
+    const symbol = q.get("symbol") ?? "";
+    const value = Number(q.get("leverage"));
+    if (opts.price(symbol) === undefined) return reject(-1121, "Invalid symbol.");
+    if (!Number.isInteger(value) || value < 1 || value > 125) {
+      return reject(-4028, `Leverage ${q.get("leverage")} is not valid`);
+    }
+    leverage.set(symbol, value);
+    return {
+      status: 200,
+      body: { symbol, leverage: value, maxNotionalValue: String(Math.floor(50_000_000 / value)) },
+    };
+  }
+
+  /** Answers a USD-M request, or undefined when the path is not one of the fake's futures endpoints. */
+  function handle(method: string, url: URL, apiKey: string | undefined): Reply | undefined {
+    const key = `${method} ${url.pathname}`;
+    if (!PATHS.includes(key)) return undefined;
+    const denied = authenticate(url, apiKey, opts);
+    if (denied) return denied;
+    const q = url.searchParams;
+    const symbol = q.get("symbol");
+    switch (key) {
+      case "POST /fapi/v1/order":
+        return newOrder(q);
+      case "GET /fapi/v1/order": {
+        const o = findOrder(q);
+        return o ? { status: 200, body: render(o) } : NO_ORDER();
+      }
+      case "DELETE /fapi/v1/order": {
+        const o = findOrder(q);
+        if (o === undefined || o.status !== "NEW") return UNKNOWN_ORDER();
+        o.status = "CANCELED";
+        return { status: 200, body: render(o) };
+      }
+      case "GET /fapi/v1/openOrders":
+        return {
+          status: 200,
+          body: orders
+            .filter((o) => o.status === "NEW" && (symbol === null || o.symbol === symbol))
+            .map(render),
+        };
+      case "POST /fapi/v1/algoOrder":
+        return newAlgoOrder(q);
+      case "GET /fapi/v1/algoOrder": {
+        const o = findAlgo(q);
+        return o ? { status: 200, body: renderAlgo(o) } : NO_ORDER();
+      }
+      case "DELETE /fapi/v1/algoOrder": {
+        const o = findAlgo(q);
+        if (o === undefined || o.algoStatus !== "NEW") return UNKNOWN_ORDER();
+        o.algoStatus = "CANCELED";
+        o.updateTime = Date.now();
+        return {
+          status: 200,
+          body: { algoId: o.algoId, clientAlgoId: o.clientAlgoId, code: "200", msg: "success" },
+        };
+      }
+      case "GET /fapi/v1/openAlgoOrders":
+        return {
+          status: 200,
+          body: algoOrders
+            .filter((o) => o.algoStatus === "NEW" && (symbol === null || o.symbol === symbol))
+            .map(renderAlgo),
+        };
+      case "GET /fapi/v3/positionRisk":
+        return { status: 200, body: positionRisk(symbol) };
+      case "POST /fapi/v1/leverage":
+        return setLeverage(q);
+      default:
+        return {
+          status: 200,
+          body: trades.filter(
+            (t) =>
+              t.symbol === symbol && (q.get("orderId") === null || String(t.orderId) === q.get("orderId")),
+          ),
+        };
+    }
+  }
+
+  return { state, handle };
+}

@@ -1,0 +1,108 @@
+/** The records of the fake USD-M exchange and the pure rules it trades by. */
+
+/** One-way mode: `amt` is signed (negative = short). */
+export type FakePosition = { amt: number; entry: number };
+
+export interface FakeFuturesOrder {
+  orderId: number;
+  symbol: string;
+  clientOrderId: string;
+  status: "NEW" | "FILLED" | "CANCELED";
+  type: "MARKET";
+  side: "BUY" | "SELL";
+  reduceOnly: boolean;
+  origQty: string;
+  executedQty: string;
+  avgPrice: string;
+  cumQuote: string;
+  updateTime: number;
+}
+
+/** A conditional order in the fake Algo Service (`/fapi/v1/algoOrder`). */
+export interface FakeAlgoOrder {
+  algoId: number;
+  clientAlgoId: string;
+  symbol: string;
+  side: "BUY" | "SELL";
+  orderType: "STOP_MARKET" | "TAKE_PROFIT_MARKET";
+  quantity: string;
+  triggerPrice: string;
+  workingType: string;
+  reduceOnly: boolean;
+  algoStatus: "NEW" | "CANCELED" | "FINISHED" | "REJECTED";
+  /** The regular order placed when it triggered. */
+  actualOrderId: string;
+  actualPrice: string;
+  createTime: number;
+  updateTime: number;
+  triggerTime: number;
+}
+
+export interface FakeFuturesTrade {
+  id: number;
+  orderId: number;
+  symbol: string;
+  side: "BUY" | "SELL";
+  price: string;
+  qty: string;
+  quoteQty: string;
+  commission: string;
+  commissionAsset: string;
+  realizedPnl: string;
+  time: number;
+}
+
+export interface FakeFutures {
+  orders: FakeFuturesOrder[];
+  algoOrders: FakeAlgoOrder[];
+  trades: FakeFuturesTrade[];
+  /** One-way mode positions: `amt` is signed (negative = short). */
+  positions: Map<string, FakePosition>;
+  leverage: Map<string, number>;
+  /**
+   * Fills the resting conditional orders on `symbol` whose trigger the current `price(symbol)` has
+   * reached: a SELL STOP_MARKET (long's stop) at price <= trigger, a SELL TAKE_PROFIT_MARKET at
+   * price >= trigger, mirrored for BUY. A reduce-only order closes at most the open position; one
+   * with nothing left to reduce is REJECTED. Returns the orders that triggered.
+   */
+  trigger(symbol: string): FakeAlgoOrder[];
+}
+
+export const sideSign = (side: "BUY" | "SELL") => (side === "BUY" ? 1 : -1);
+
+/** Whether a conditional order's trigger is reached at `price`. */
+export function reached(
+  o: Pick<FakeAlgoOrder, "side" | "orderType" | "triggerPrice">,
+  price: number,
+): boolean {
+  const trigger = Number(o.triggerPrice);
+  // A SELL stop and a BUY take-profit wait for the price to fall; the other two for it to rise.
+  const falling = (o.side === "SELL") === (o.orderType === "STOP_MARKET");
+  return falling ? price <= trigger : price >= trigger;
+}
+
+/**
+ * A one-way position after a fill of `qty` on `side` at `price`: the part against the position
+ * closes it (realizing PnL from the entry price), the rest opens or adds at a weighted entry.
+ */
+export function applyFill(
+  pos: FakePosition,
+  side: "BUY" | "SELL",
+  qty: number,
+  price: number,
+): { position: FakePosition; realizedPnl: number } {
+  const delta = sideSign(side) * qty;
+  const closing = Math.sign(pos.amt) === -Math.sign(delta) ? Math.min(Math.abs(pos.amt), qty) : 0;
+  const opening = qty - closing;
+  const remaining = Math.abs(pos.amt) - closing;
+  const entry =
+    opening > 0
+      ? (remaining * pos.entry + opening * price) / (remaining + opening)
+      : remaining > 0
+        ? pos.entry
+        : 0;
+  return {
+    position: { amt: Number((pos.amt + delta).toFixed(8)), entry },
+    realizedPnl: closing * (price - pos.entry) * Math.sign(pos.amt),
+  };
+}

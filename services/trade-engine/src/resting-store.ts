@@ -1,0 +1,95 @@
+import type { Check } from "./decide.js";
+import type { OrderRequest } from "./request.js";
+import type { RestingOrder } from "./resting.js";
+import type { EngineStore, FillRecord } from "./store.js";
+
+/**
+ * A resting LIMIT filled: the order row NEW → FILLED, its fill, the position, daily PnL, the
+ * check and the signal's status, in one statement. Keyed on the order still being NEW, so a
+ * second attempt (another replica, a retry) changes nothing and returns false.
+ */
+const FILL_RESTING = `WITH o AS (
+  UPDATE engine_orders SET status = 'FILLED', updated_at = now()
+  WHERE client_order_id = $1 AND status = 'NEW' RETURNING order_id
+), f AS (
+  INSERT INTO engine_fills (order_id, quantity, price, fee) SELECT order_id, $2, $3, $4 FROM o
+), p AS (
+  INSERT INTO engine_positions (symbol, quantity, avg_price, realized_pnl) SELECT $5, $6, $7, $8 FROM o
+  ON CONFLICT (symbol) DO UPDATE SET quantity = $6, avg_price = $7, realized_pnl = $8, updated_at = now()
+), d AS (
+  INSERT INTO engine_daily_pnl (day, realized) SELECT (now() AT TIME ZONE 'utc')::date, $9 FROM o
+  ON CONFLICT (day) DO UPDATE SET realized = engine_daily_pnl.realized + $9
+), c AS (
+  INSERT INTO engine_signal_events (signal_id, step, outcome, detail) SELECT $10, $11, $12, $13 FROM o
+), s AS (
+  UPDATE engine_signals SET status = 'FILLED', decided_at = now() WHERE signal_id = $10 AND EXISTS (SELECT 1 FROM o)
+)
+SELECT count(*)::int AS n FROM o`;
+
+export async function fillRestingOrder(store: EngineStore, o: FillRecord, check: Check): Promise<boolean> {
+  const { rows } = await store.query<{ n: number }>("engine_fill_resting", FILL_RESTING, [
+    o.clientOrderId,
+    o.quantity,
+    o.price,
+    o.fee,
+    o.symbol,
+    o.position.quantity,
+    o.position.avgPrice,
+    o.position.realizedPnl,
+    o.realized,
+    o.signalId,
+    check.step,
+    check.outcome,
+    check.detail ?? null,
+  ]);
+  return rows[0]?.n === 1;
+}
+
+/** NEW → CANCELED with the reason on the signal; false when it was no longer open. */
+export async function cancelRestingOrder(
+  store: EngineStore,
+  o: RestingOrder,
+  reason: string,
+): Promise<boolean> {
+  const { rows } = await store.query<{ n: number }>(
+    "engine_cancel_resting",
+    `WITH o AS (
+       UPDATE engine_orders SET status = 'CANCELED', updated_at = now()
+       WHERE client_order_id = $1 AND status = 'NEW' RETURNING order_id
+     ), c AS (
+       INSERT INTO engine_signal_events (signal_id, step, outcome, detail) SELECT $2, 'cancel', 'reject', $3 FROM o
+     ), s AS (
+       UPDATE engine_signals SET status = 'CANCELED', reason = $3, decided_at = now()
+       WHERE signal_id = $2 AND EXISTS (SELECT 1 FROM o)
+     )
+     SELECT count(*)::int AS n FROM o`,
+    [o.clientOrderId, o.req.id, reason],
+  );
+  return rows[0]?.n === 1;
+}
+
+/** Paper LIMIT orders still open, with the requests that placed them (they survive restarts). */
+export async function loadRestingOrders(store: EngineStore): Promise<RestingOrder[]> {
+  const { rows } = await store.query<{
+    order_id: string;
+    client_order_id: string;
+    side: "BUY" | "SELL";
+    quantity: string;
+    price: string;
+    request: OrderRequest;
+  }>(
+    "engine_resting_orders",
+    `SELECT o.order_id, o.client_order_id, o.side, o.quantity::text, o.price::text, s.request
+     FROM engine_orders o JOIN engine_signals s USING (signal_id)
+     WHERE o.status = 'NEW' AND o.type = 'LIMIT' AND o.mode = 'paper' ORDER BY o.created_at`,
+    [],
+  );
+  return rows.map((r) => ({
+    req: r.request,
+    orderId: r.order_id,
+    clientOrderId: r.client_order_id,
+    side: r.side,
+    quantity: r.quantity,
+    price: r.price,
+  }));
+}

@@ -1,0 +1,46 @@
+import type { Quote } from "./decide.js";
+import type { OrderRequest } from "./request.js";
+
+/** A paper LIMIT order waiting in the simulated book until the market reaches its price. */
+export interface RestingOrder {
+  req: OrderRequest;
+  orderId: string;
+  clientOrderId: string;
+  side: "BUY" | "SELL";
+  quantity: string;
+  price: string;
+}
+
+/** A buy limit at or above the ask (a sell at or below the bid) fills at once, as a taker. */
+export function marketable(side: "BUY" | "SELL", limit: number, quote: Quote): boolean {
+  return side === "BUY" ? quote.ask <= limit : quote.bid >= limit;
+}
+
+/** Resting orders the quote now reaches: they fill at their own price, as makers. */
+export function crossed(orders: Iterable<RestingOrder>, quoteOf: (symbol: string) => Quote | undefined) {
+  const out: RestingOrder[] = [];
+  for (const o of orders) {
+    const quote = quoteOf(o.req.symbol);
+    if (quote !== undefined && marketable(o.side, Number(o.price), quote)) out.push(o);
+  }
+  return out;
+}
+
+/** An order that opens or adds to a position (not one that reduces it), given the position now. */
+export function isEntry(o: { req: OrderRequest; side: "BUY" | "SELL" }, positionQuantity: number): boolean {
+  if (o.req.action === "CLOSE") return false;
+  return positionQuantity === 0 || Math.sign(positionQuantity) === (o.side === "BUY" ? 1 : -1);
+}
+
+/** Notional of resting entries per symbol, for the risk limits. */
+export function restingEntryNotional(
+  orders: Iterable<RestingOrder>,
+  positionOf: (symbol: string) => number,
+): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const o of orders) {
+    if (!isEntry(o, positionOf(o.req.symbol))) continue;
+    out.set(o.req.symbol, (out.get(o.req.symbol) ?? 0) + Number(o.quantity) * Number(o.price));
+  }
+  return out;
+}

@@ -1,0 +1,127 @@
+import type { OrderEvent } from "@tradewire/schemas";
+import { waitFor } from "@tradewire/testkit";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { environment } from "./harness.js";
+
+let env: Awaited<ReturnType<typeof environment>>;
+beforeEach(async () => {
+  env = await environment();
+});
+afterEach(async () => {
+  await env.cleanup();
+});
+
+const limitBuy = (price: number, extra: Record<string, unknown> = {}) => ({
+  order_type: "LIMIT" as const,
+  price,
+  quantity: 0.01,
+  ...extra,
+});
+const eventsOf = async (signalId: string) =>
+  (await env.orderEvents()).filter((e) => e.signal_id === signalId);
+const hasEvent = (signalId: string, kind: OrderEvent["event"]) => async () =>
+  (await eventsOf(signalId)).some((e) => e.event === kind);
+const status = async (signalId: string) =>
+  (await env.db.pool.query("SELECT status, reason FROM engine_signals WHERE signal_id = $1", [signalId]))
+    .rows[0] as { status: string; reason: string | null } | undefined;
+
+describe("paper LIMIT orders", () => {
+  it("rests below the ask, then fills at its own price when the market reaches it", async () => {
+    const svc = await env.start();
+    await env.quote("BTCUSDT", 30_000);
+    await env.signal("lim-1", limitBuy(29_900));
+    await waitFor("placed", hasEvent("lim-1", "placed"), 10_000);
+    const [placed] = await eventsOf("lim-1");
+    expect(placed).toMatchObject({ type: "LIMIT", price: "29900", quantity: "0.01000", side: "BUY" });
+    expect((await status("lim-1"))?.status).toBe("PLACED");
+    const open = (await (await fetch(`${svc.url}/orders?status=new`)).json()) as {
+      orders: { client_order_id: string; type: string; price: string }[];
+    };
+    expect(open.orders).toMatchObject([{ type: "LIMIT", price: "29900" }]);
+    // Not reached yet: no position, however many ticks pass.
+    await svc.engine.fillRestingOrders();
+    expect(svc.engine.snapshot().positions).toEqual({});
+
+    // The ask falls to 29,890.01: the protection loop's tick fills it at 29,900, not at the ask.
+    await env.quote("BTCUSDT", 29_890);
+    await waitFor("filled", hasEvent("lim-1", "filled"), 10_000);
+    const filled = (await eventsOf("lim-1")).find((e) => e.event === "filled");
+    expect(filled).toMatchObject({ type: "LIMIT", avg_price: "29900", filled_quantity: "0.01000" });
+    expect(Number(filled?.event === "filled" ? filled.fee : Number.NaN)).toBeCloseTo(
+      0.01 * 29_900 * 0.001,
+      8,
+    );
+    expect((await status("lim-1"))?.status).toBe("FILLED");
+    expect(svc.engine.snapshot().positions).toMatchObject({ BTCUSDT: { quantity: 0.01, avgPrice: 29_900 } });
+    expect(svc.engine.restingOrders()).toEqual([]);
+    const fills = await env.db.pool.query("SELECT price::text FROM engine_fills");
+    expect(fills.rows).toEqual([{ price: "29900" }]);
+  });
+
+  it("fills a marketable LIMIT at once, never past its price however large the slippage", async () => {
+    const svc = await env.start({ PAPER_SLIPPAGE_BPS: "100" });
+    await env.quote("BTCUSDT", 30_000);
+    await svc.engine.fillRestingOrders();
+    await env.signal("lim-now", limitBuy(30_010));
+    await waitFor("filled", hasEvent("lim-now", "filled"), 10_000);
+    const filled = (await eventsOf("lim-now")).find((e) => e.event === "filled");
+    // The ask plus 1% slippage would be 30,300.01: capped at the limit.
+    expect(filled?.event === "filled" && filled.avg_price).toBe("30010");
+    expect(svc.engine.restingOrders()).toEqual([]);
+  });
+
+  it("survives a restart, counts toward the risk limits; the kill switch cancels entries, not closes", async () => {
+    const first = await env.start({ MAX_NOTIONAL_PER_SYMBOL: "500" });
+    await env.quote("BTCUSDT", 30_000);
+    await env.signal("lim-a", limitBuy(29_000));
+    await waitFor("placed", hasEvent("lim-a", "placed"), 10_000);
+    // 0.01 x 29,000 = 290 resting: another 290 would make 580 > 500 before either fills.
+    await env.signal("lim-b", limitBuy(29_000));
+    await waitFor("rejected", hasEvent("lim-b", "rejected"), 10_000);
+    expect((await status("lim-b"))?.reason).toMatch(/^symbol_notional_above_maximum: 580\.00 > 500/);
+    await first.stop("restart");
+
+    const second = await env.start({ MAX_NOTIONAL_PER_SYMBOL: "500" });
+    expect(second.engine.restingOrders().map((o) => o.req.id)).toEqual(["lim-a"]);
+    // A long on ETH with a resting take-profit: a LIMIT close above the bid.
+    await env.quote("ETHUSDT", 3_000);
+    await env.signal("eth-open", { symbol: "ETHUSDT", quantity: 0.1 });
+    await waitFor("eth filled", hasEvent("eth-open", "filled"), 10_000);
+    await env.signal("eth-tp", { symbol: "ETHUSDT", action: "close", order_type: "LIMIT", price: 3_100 });
+    await waitFor("tp placed", hasEvent("eth-tp", "placed"), 10_000);
+
+    const res = await fetch(`${second.url}/kill-switch`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ enabled: true, reason: "drill" }),
+    });
+    expect(res.status).toBe(200);
+    await waitFor("entry canceled", hasEvent("lim-a", "canceled"), 10_000);
+    const canceled = (await eventsOf("lim-a")).find((e) => e.event === "canceled");
+    expect(canceled?.event === "canceled" && canceled.reason).toBe("kill_switch_active: drill");
+    expect(await status("lim-a")).toEqual({ status: "CANCELED", reason: "kill_switch_active: drill" });
+    expect(second.engine.restingOrders().map((o) => o.req.id)).toEqual(["eth-tp"]);
+    // The close still fills when the market reaches it, and flattens the position.
+    await env.quote("ETHUSDT", 3_150);
+    await waitFor("tp filled", hasEvent("eth-tp", "filled"), 10_000);
+    expect(second.engine.snapshot().positions).toMatchObject({ ETHUSDT: { quantity: 0 } });
+    // A canceled order never fills, even when the market comes to it.
+    await env.quote("BTCUSDT", 28_000);
+    await second.engine.fillRestingOrders();
+    expect(second.engine.snapshot().positions).not.toHaveProperty("BTCUSDT");
+  });
+
+  it("cancels a resting order through DELETE /orders/:clientOrderId", async () => {
+    const svc = await env.start();
+    await env.quote("BTCUSDT", 30_000);
+    await env.signal("lim-x", limitBuy(29_500));
+    await waitFor("placed", hasEvent("lim-x", "placed"), 10_000);
+    const [order] = svc.engine.restingOrders();
+    const res = await fetch(`${svc.url}/orders/${order?.clientOrderId}`, { method: "DELETE" });
+    expect(res.status).toBe(200);
+    await waitFor("canceled", hasEvent("lim-x", "canceled"), 10_000);
+    expect((await status("lim-x"))?.status).toBe("CANCELED");
+    const again = await fetch(`${svc.url}/orders/${order?.clientOrderId}`, { method: "DELETE" });
+    expect(again.status).toBe(404);
+  });
+});
