@@ -83,7 +83,7 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
   const prices = new PriceBook();
   const metrics = createEngineMetrics(supervisor.metrics);
   const exchangeFilters = loadExchangeFilters(cfg.EXCHANGE_INFO_FILE, log);
-  const { adapter, orders } = createAdapter(cfg, log);
+  const { adapter, account } = createAdapter(cfg, log, exchangeFilters);
   const engine = new TradeEngine({ cfg, bus, store, prices, log, metrics, adapter, exchangeFilters });
   await engine.load();
 
@@ -167,16 +167,8 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
       }
     },
   });
-  if (orders !== undefined) {
-    const reconciler = new Reconciler({
-      orders,
-      store,
-      engine,
-      metrics,
-      log,
-      mode: cfg.TRADING_MODE,
-      exchangeFilters,
-    });
+  if (account !== undefined) {
+    const reconciler = new Reconciler({ account, store, engine, metrics, log, mode: cfg.TRADING_MODE });
     supervisor.addTask({
       name: "reconcile",
       stallTimeoutMs: cfg.RECONCILE_INTERVAL_S * 1000 + 60_000,
@@ -188,6 +180,22 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
             .catch((error: unknown) => log.error("reconciliation failed", { err: error }));
           ctx.progress();
           await sleep(cfg.RECONCILE_INTERVAL_S * 1000, ctx.signal);
+        }
+      },
+    });
+  }
+  if (adapter.protective !== undefined) {
+    supervisor.addTask({
+      name: "exchange-protections",
+      stallTimeoutMs: cfg.PROTECTION_POLL_S * 1000 + 60_000,
+      async run(ctx) {
+        // Exchange-side stop-loss / take-profit: an executed leg is recorded as the position's exit.
+        while (!ctx.signal.aborted) {
+          await engine
+            .pollExchangeProtections()
+            .catch((error: unknown) => log.error("exchange protection poll failed", { err: error }));
+          ctx.progress();
+          await sleep(cfg.PROTECTION_POLL_S * 1000, ctx.signal);
         }
       },
     });

@@ -1,6 +1,12 @@
 import { commonEnv, databaseEnv, env, natsEnv } from "@tradewire/config";
 import { z } from "zod";
 
+/** [testnet, live] REST hosts per market. */
+const DEFAULT_HOSTS = {
+  spot: ["https://testnet.binance.vision", "https://api.binance.com"],
+  futures: ["https://testnet.binancefuture.com", "https://fapi.binance.com"],
+} as const;
+
 /** The only place this service reads its environment. */
 export const ConfigSchema = z
   .object({
@@ -13,8 +19,17 @@ export const ConfigSchema = z
     /** Secrets from the environment (a Kubernetes Secret); required for testnet and live, never logged. */
     BINANCE_API_KEY: env.string(""),
     BINANCE_API_SECRET: env.string(""),
-    /** Empty: https://testnet.binance.vision for testnet, https://api.binance.com for live. */
+    /** testnet/live: spot orders, or USD-M futures (shorts, leverage, reduce-only closes). */
+    BINANCE_MARKET: env.enum(["spot", "futures"] as const, "spot"),
+    /**
+     * Empty: the market's own host. Spot: https://testnet.binance.vision (testnet),
+     * https://api.binance.com (live); futures: https://testnet.binancefuture.com, https://fapi.binance.com.
+     */
     BINANCE_HTTP_BASE: env.string(""),
+    /** testnet/live: stop-loss / take-profit as exchange orders (OCO on spot, Algo conditional on futures). */
+    EXCHANGE_PROTECTION: env.bool(true),
+    /** How often exchange-side protections are polled for an executed leg. */
+    PROTECTION_POLL_S: env.int(5, { min: 1 }),
     BINANCE_TIMEOUT_MS: env.int(10_000, { min: 100 }),
     BINANCE_WEIGHT_LIMIT: env.int(1200, { min: 1 }),
     /** A fill further than this fraction from the sizing quote is logged at error (feed and venue disagree: F27). */
@@ -70,8 +85,7 @@ export const ConfigSchema = z
   .transform((c) => ({
     ...c,
     BINANCE_HTTP_BASE:
-      c.BINANCE_HTTP_BASE ||
-      (c.TRADING_MODE === "live" ? "https://api.binance.com" : "https://testnet.binance.vision"),
+      c.BINANCE_HTTP_BASE || DEFAULT_HOSTS[c.BINANCE_MARKET][c.TRADING_MODE === "live" ? 1 : 0],
   }))
   .readonly();
 export type Config = z.output<typeof ConfigSchema>;

@@ -1,12 +1,14 @@
-import { createHash } from "node:crypto";
 import { type SymbolFilters, toDecimal } from "@tradewire/binance";
 import type { Bus } from "@tradewire/bus";
 import type { Logger } from "@tradewire/logger";
-import { OrderEvent, type OrderEventKind, subjects } from "@tradewire/schemas";
+import { OrderEvent, type OrderEventKind, type OrderType, subjects } from "@tradewire/schemas";
 import { BatchWriter } from "./batch-writer.js";
 import type { Config } from "./config.js";
 import { type Check, type Decision, decide } from "./decide.js";
+import { ExchangeProtection, withoutVenue } from "./exchange-protection.js";
 import type { ExecutionAdapter } from "./execution/adapter.js";
+import type { VenueExit } from "./execution/venue.js";
+import { clientOrderIdFor } from "./ids.js";
 import type { EngineMetrics } from "./metrics.js";
 import { applyFill, type Position } from "./paper.js";
 import type { PriceBook } from "./prices.js";
@@ -16,10 +18,7 @@ import { crossed, isEntry, marketable, type RestingOrder, restingEntryNotional }
 import { cancelRestingOrder, fillRestingOrder, loadRestingOrders } from "./resting-store.js";
 import type { DecisionStore, EngineStore, FillRecord } from "./store.js";
 
-/** Deterministic client order id from the signal id: a retried submit is the same order (F31). */
-export function clientOrderIdFor(signalId: string): string {
-  return `tw-${createHash("sha256").update(signalId).digest("hex").slice(0, 28)}`;
-}
+export { clientOrderIdFor } from "./ids.js";
 
 export interface EngineDeps {
   cfg: Config;
@@ -50,7 +49,7 @@ interface OrderFill {
   /** Ordered quantity: a smaller fill is published as `partial_fill`. */
   quantity: string;
   closing: boolean;
-  type: "MARKET" | "LIMIT";
+  type: OrderType;
 }
 export interface Incoming {
   req: OrderRequest;
@@ -61,7 +60,7 @@ export interface Incoming {
 function orderFields(
   orderId: string,
   clientOrderId: string,
-  o: { side: "BUY" | "SELL"; quantity: string; type: "MARKET" | "LIMIT" },
+  o: { side: "BUY" | "SELL"; quantity: string; type: OrderType },
   price?: string,
 ) {
   return {
@@ -94,8 +93,10 @@ export class TradeEngine {
   /** Decisions read and change the risk state: one at a time, whichever consumer or task asks. */
   private turn: Promise<unknown> = Promise.resolve();
   private readonly direct: Unit;
+  private readonly exchangeProtection: ExchangeProtection;
 
   constructor(private readonly deps: EngineDeps) {
+    this.exchangeProtection = new ExchangeProtection(deps.adapter.protective, deps.log);
     this.direct = {
       store: deps.store,
       publish: (event, req, fields) => this.publishEvent(event, req, fields),
@@ -168,6 +169,77 @@ export class TradeEngine {
     });
   }
 
+  /**
+   * Asks the exchange about every protection it holds: an executed leg is recorded as the
+   * position's exit; protection orders that vanished without executing (canceled by hand) are
+   * logged and the engine watches the levels again.
+   */
+  pollExchangeProtections(): Promise<void> {
+    return this.exclusive(async () => {
+      for (const p of [...this.protections.values()]) {
+        if (p.venue === undefined) continue;
+        const status = await this.exchangeProtection.status(p);
+        if (status.state === "exited") await this.recordExchangeExit(p, status.exit);
+        else if (status.state === "gone") {
+          this.deps.log.warn(
+            "exchange-side protection gone without executing; the engine watches the levels",
+            {
+              symbol: p.symbol,
+              entrySignalId: p.signalId,
+              venue: p.venue,
+            },
+          );
+          await this.replaceProtection(withoutVenue(p));
+        }
+      }
+    });
+  }
+
+  /** Client ids of the exchange orders guarding positions. */
+  protectiveClientIds(): Set<string> {
+    return ExchangeProtection.clientIds(this.protections.values());
+  }
+
+  private async replaceProtection(p: Protection): Promise<void> {
+    await this.deps.store.setProtection(p);
+    this.protections.set(p.symbol, p);
+  }
+
+  /** A stop-loss or take-profit the exchange executed: stored and published as the position's exit. */
+  private async recordExchangeExit(p: Protection, exit: VenueExit): Promise<void> {
+    const req = exitRequest(p, exit.reason, Date.now());
+    const lifecycle = {
+      signalId: req.id,
+      source: req.source,
+      strategyId: req.strategyId,
+      symbol: req.symbol,
+    };
+    // What executed is neither canceled nor placed again.
+    await this.replaceProtection(withoutVenue(p));
+    const claim = await this.deps.store.claim(req);
+    if (claim.state === "duplicate" || claim.state === "busy") return;
+    const side = p.direction === 1 ? ("SELL" as const) : ("BUY" as const);
+    const { position, realized } = applyFill(
+      this.positions.get(p.symbol) ?? { quantity: 0, avgPrice: 0, realizedPnl: 0 },
+      side,
+      Number(exit.quantity),
+      Number(exit.price),
+      Number(exit.fee),
+    );
+    const detail = `${exit.reason} executed on the exchange (${exit.type} ${exit.clientOrderId})`;
+    const stored = await this.deps.store.recordFill(this.fillRecord(req, side, exit, position, realized), [
+      { step: "exchange_protection", outcome: "pass", detail },
+    ]);
+    if (!stored) return;
+    this.deps.log.info("PROTECTION_EXECUTED_ON_EXCHANGE", {
+      ...lifecycle,
+      reason: exit.reason,
+      price: exit.price,
+    });
+    const order = { side, quantity: exit.quantity, closing: true, type: exit.type };
+    await this.settleFill(this.direct, req, order, exit, position, realized, lifecycle);
+  }
+
   private positionQuantity(symbol: string): number {
     return this.positions.get(symbol)?.quantity ?? 0;
   }
@@ -194,6 +266,7 @@ export class TradeEngine {
     for (const p of this.protections.values()) {
       const quote = this.deps.prices.get(p.symbol);
       if (
+        p.venue !== undefined ||
         quote === undefined ||
         now - quote.at > this.deps.cfg.PRICE_MAX_AGE_MS ||
         this.exiting.has(p.symbol)
@@ -467,15 +540,24 @@ export class TradeEngine {
     const { log } = this.deps;
     const { store } = unit;
     const current = this.protections.get(req.symbol);
-    const next = order.closing ? undefined : protectionFor(req, order.side, fillPrice);
-    if (next !== undefined) {
+    const levels = order.closing ? undefined : protectionFor(req, order.side, fillPrice);
+    if (levels !== undefined) {
+      // The new levels guard the whole position: the old exchange orders go first.
+      if (current !== undefined) await this.releaseOrLog(current, lifecycle);
+      const next = await this.exchangeProtection.guard(levels, Math.abs(position.quantity), lifecycle);
       await store.setProtection(next);
       this.protections.set(req.symbol, next);
-      log.info("protection set", { ...lifecycle, stopLoss: next.stopLoss, takeProfit: next.takeProfit });
+      log.info("protection set", {
+        ...lifecycle,
+        stopLoss: next.stopLoss,
+        takeProfit: next.takeProfit,
+        onExchange: next.venue !== undefined,
+      });
     } else if (
       current !== undefined &&
       (position.quantity === 0 || Math.sign(position.quantity) !== current.direction)
     ) {
+      await this.releaseOrLog(current, lifecycle);
       await store.clearProtection(req.symbol);
       this.protections.delete(req.symbol);
       log.info("protection cleared", {
@@ -484,6 +566,35 @@ export class TradeEngine {
         position: position.quantity,
       });
     }
+  }
+
+  /** Cancels a protection's exchange orders; an exit found executed meanwhile is loud, reconciliation settles it. */
+  private async releaseOrLog(p: Protection, lifecycle: Record<string, unknown>): Promise<void> {
+    const exit = await this.exchangeProtection.release(p, lifecycle);
+    if (exit !== undefined)
+      this.deps.log.error(
+        "exchange-side protection executed while being replaced; reconciliation corrects the position",
+        {
+          ...lifecycle,
+          exit,
+        },
+      );
+  }
+
+  /**
+   * Before the engine closes a position its exchange orders guard, they are canceled (on spot they
+   * hold the asset). If one executed meanwhile, that was the exit: recorded, and the close is moot.
+   */
+  private async releaseForClose(req: OrderRequest, lifecycle: Record<string, unknown>) {
+    const guard = this.protections.get(req.symbol);
+    if (guard?.venue === undefined) return undefined;
+    const exit = await this.exchangeProtection.release(guard, lifecycle);
+    if (exit === undefined) {
+      await this.replaceProtection(withoutVenue(guard));
+      return undefined;
+    }
+    await this.recordExchangeExit(guard, exit);
+    return exit;
   }
 
   /** Submits through the adapter and records the outcome; a LIMIT the market has not reached rests. */
@@ -501,15 +612,23 @@ export class TradeEngine {
     if (d.limitPrice !== undefined && !marketable(d.side, Number(d.limitPrice), quote))
       return this.rest(unit, req, d, d.limitPrice, lifecycle, checks);
     const clientOrderId = clientOrderIdFor(req.id);
-    const result = await adapter.submitMarket({
-      symbol: req.symbol,
-      side: d.side,
-      quantity: d.quantity,
-      clientOrderId,
-      quote,
-      resumed,
-      limitPrice: d.limitPrice,
-    });
+    const exited = d.closing ? await this.releaseForClose(req, lifecycle) : undefined;
+    const result = exited
+      ? ({
+          kind: "rejected",
+          reason: `no_position: closed on the exchange by its ${exited.reason} (${exited.clientOrderId})`,
+        } as const)
+      : await adapter.submitMarket({
+          symbol: req.symbol,
+          side: d.side,
+          quantity: d.quantity,
+          clientOrderId,
+          quote,
+          resumed,
+          limitPrice: d.limitPrice,
+          reduceOnly: req.action === "CLOSE",
+          leverage: req.leverage,
+        });
     if (result.kind === "rejected") {
       await store.finish(req.id, "REJECTED", result.reason, [
         ...checks,
@@ -636,7 +755,9 @@ export class TradeEngine {
     this.lastExecution.set(`${req.strategyId}|${req.symbol}`, Date.now());
     this.deps.metrics.orders.inc({ status: "filled" });
     this.refreshGauges();
-    await unit.publish(fill.quantity === order.quantity ? "filled" : "partial_fill", req, {
+    // Compared as numbers: venues write quantities with their own scale ("0.010" vs "0.01000").
+    const complete = Number(fill.quantity) >= Number(order.quantity);
+    await unit.publish(complete ? "filled" : "partial_fill", req, {
       ...orderFields(fill.orderId, fill.clientOrderId, order),
       price: fill.price,
       filled_quantity: fill.quantity,

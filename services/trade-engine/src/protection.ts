@@ -1,4 +1,5 @@
 import type { Quote } from "./decide.js";
+import type { VenueProtection } from "./execution/venue.js";
 import type { OrderRequest } from "./request.js";
 
 /** Stop-loss / take-profit levels guarding one open position. */
@@ -11,6 +12,8 @@ export interface Protection {
   direction: 1 | -1;
   stopLoss?: number;
   takeProfit?: number;
+  /** The exchange orders holding these levels (testnet/live); the engine then does not trigger them. */
+  venue?: VenueProtection;
 }
 
 /**

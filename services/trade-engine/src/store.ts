@@ -1,5 +1,6 @@
 import pg from "pg";
 import type { Check } from "./decide.js";
+import type { VenueProtection } from "./execution/venue.js";
 import type { Position } from "./paper.js";
 import type { Protection } from "./protection.js";
 import type { OrderRequest } from "./request.js";
@@ -67,6 +68,8 @@ CREATE TABLE IF NOT EXISTS engine_protections (
   take_profit double precision,
   created_at timestamptz NOT NULL DEFAULT now()
 );
+-- Exchange-side orders guarding the position (testnet/live), by client id; NULL: engine-side only.
+ALTER TABLE engine_protections ADD COLUMN IF NOT EXISTS venue jsonb;
 `;
 
 /** Inserts a decision's checks from parallel arrays ($1 signal id, $2 steps, $3 outcomes, $4 details). */
@@ -305,10 +308,18 @@ export class EngineStore implements DecisionStore {
 
   async setProtection(p: Protection): Promise<void> {
     await this.db.query(
-      `INSERT INTO engine_protections (symbol, signal_id, strategy_id, direction, stop_loss, take_profit)
-       VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (symbol) DO UPDATE
-       SET signal_id = $2, strategy_id = $3, direction = $4, stop_loss = $5, take_profit = $6, created_at = now()`,
-      [p.symbol, p.signalId, p.strategyId, p.direction, p.stopLoss ?? null, p.takeProfit ?? null],
+      `INSERT INTO engine_protections (symbol, signal_id, strategy_id, direction, stop_loss, take_profit, venue)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (symbol) DO UPDATE
+       SET signal_id = $2, strategy_id = $3, direction = $4, stop_loss = $5, take_profit = $6, venue = $7, created_at = now()`,
+      [
+        p.symbol,
+        p.signalId,
+        p.strategyId,
+        p.direction,
+        p.stopLoss ?? null,
+        p.takeProfit ?? null,
+        p.venue === undefined ? null : JSON.stringify(p.venue),
+      ],
     );
   }
 
@@ -324,7 +335,10 @@ export class EngineStore implements DecisionStore {
       direction: number;
       stop_loss: number | null;
       take_profit: number | null;
-    }>("SELECT symbol, signal_id, strategy_id, direction, stop_loss, take_profit FROM engine_protections");
+      venue: VenueProtection | null;
+    }>(
+      "SELECT symbol, signal_id, strategy_id, direction, stop_loss, take_profit, venue FROM engine_protections",
+    );
     return rows.map((r) => ({
       symbol: r.symbol,
       signalId: r.signal_id,
@@ -332,6 +346,7 @@ export class EngineStore implements DecisionStore {
       direction: r.direction === 1 ? 1 : -1,
       stopLoss: r.stop_loss ?? undefined,
       takeProfit: r.take_profit ?? undefined,
+      ...(r.venue === null ? {} : { venue: r.venue }),
     }));
   }
 

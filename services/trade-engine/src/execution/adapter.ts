@@ -1,4 +1,5 @@
 import type { Quote } from "../decide.js";
+import type { ProtectiveOrders } from "./venue.js";
 
 export interface MarketOrder {
   symbol: string;
@@ -11,6 +12,10 @@ export interface MarketOrder {
   quote: Quote;
   /** A marketable LIMIT: it fills at the quote, never worse than this price (paper only). */
   limitPrice?: string;
+  /** A CLOSE: on futures it is sent reduce-only, so it can never open or flip a position. */
+  reduceOnly: boolean;
+  /** Requested leverage (futures sets it per symbol before an entry; spot ignores it). */
+  leverage: number;
   /** The signal was claimed before (a crash mid-decision): the order may already exist. */
   resumed: boolean;
 }
@@ -34,6 +39,8 @@ export type ExecutionResult =
  */
 export interface ExecutionAdapter {
   readonly mode: "paper" | "testnet" | "live";
+  /** Exchange-side stop-loss / take-profit; absent in paper, where the engine watches the levels. */
+  readonly protective?: ProtectiveOrders;
   submitMarket(order: MarketOrder): Promise<ExecutionResult>;
   isReady(): boolean;
 }

@@ -2,6 +2,7 @@ import { BinanceError, type SpotOrder, type SpotOrders } from "@tradewire/binanc
 import { createSilentLogger } from "@tradewire/logger";
 import { describe, expect, it } from "vitest";
 import { BinanceAdapter } from "./binance-adapter.js";
+import { SpotVenue } from "./spot-venue.js";
 
 const order = {
   symbol: "BTCUSDT",
@@ -10,6 +11,8 @@ const order = {
   clientOrderId: "tw-1",
   quote: { bid: 100, ask: 101, at: Date.now() },
   resumed: false,
+  reduceOnly: false,
+  leverage: 1,
 };
 const filled: SpotOrder = {
   symbol: "BTCUSDT",
@@ -21,12 +24,12 @@ const filled: SpotOrder = {
 } as SpotOrder;
 const timeout = () => new BinanceError("TIMEOUT", "POST /api/v3/order timed out", true);
 
-/** A SpotOrders whose calls answer from the given scripts, in order. */
-function exchange(submits: Array<() => SpotOrder>, lookups: Array<() => SpotOrder | undefined>): SpotOrders {
-  return {
+/** A spot venue whose calls answer from the given scripts, in order. */
+function exchange(submits: Array<() => SpotOrder>, lookups: Array<() => SpotOrder | undefined>): SpotVenue {
+  return new SpotVenue({
     newMarketOrder: async () => (submits.shift() ?? (() => filled))(),
     findByClientId: async () => (lookups.shift() ?? (() => undefined))(),
-  } as unknown as SpotOrders;
+  } as unknown as SpotOrders);
 }
 
 describe("BinanceAdapter readiness", () => {

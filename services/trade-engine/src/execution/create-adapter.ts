@@ -1,12 +1,25 @@
-import { BinanceRest, SpotOrders, WeightRateLimiter } from "@tradewire/binance";
+import {
+  BinanceRest,
+  FuturesOrders,
+  SpotOrders,
+  type SymbolFilters,
+  WeightRateLimiter,
+} from "@tradewire/binance";
 import type { Logger } from "@tradewire/logger";
 import type { Config } from "../config.js";
 import type { ExecutionAdapter } from "./adapter.js";
 import { BinanceAdapter } from "./binance-adapter.js";
+import { FuturesVenue } from "./futures-venue.js";
 import { PaperAdapter } from "./paper-adapter.js";
+import { SpotVenue } from "./spot-venue.js";
+import type { ExchangeAccount } from "./venue.js";
 
 /** The execution adapter TRADING_MODE asks for; the start log says loudly which one trades. */
-export function createAdapter(cfg: Config, log: Logger): { adapter: ExecutionAdapter; orders?: SpotOrders } {
+export function createAdapter(
+  cfg: Config,
+  log: Logger,
+  filters?: ReadonlyMap<string, SymbolFilters>,
+): { adapter: ExecutionAdapter; account?: ExchangeAccount } {
   if (cfg.TRADING_MODE === "paper") {
     log.info("execution: paper trading (simulated fills at live quotes)", { mode: "paper" });
     return {
@@ -21,11 +34,17 @@ export function createAdapter(cfg: Config, log: Logger): { adapter: ExecutionAda
     timeoutMs: cfg.BINANCE_TIMEOUT_MS,
     credentials: { apiKey: cfg.BINANCE_API_KEY, apiSecret: cfg.BINANCE_API_SECRET },
   });
+  const venue =
+    cfg.BINANCE_MARKET === "futures"
+      ? new FuturesVenue(new FuturesOrders(rest), filters)
+      : new SpotVenue(new SpotOrders(rest), filters);
   const level = cfg.TRADING_MODE === "live" ? "warn" : "info";
-  log[level](`execution: ${cfg.TRADING_MODE} spot orders on Binance`, {
+  log[level](`execution: ${cfg.TRADING_MODE} ${cfg.BINANCE_MARKET} orders on Binance`, {
     mode: cfg.TRADING_MODE,
+    market: cfg.BINANCE_MARKET,
     httpBase: cfg.BINANCE_HTTP_BASE,
+    exchangeProtection: cfg.EXCHANGE_PROTECTION,
   });
-  const orders = new SpotOrders(rest);
-  return { adapter: new BinanceAdapter(cfg.TRADING_MODE, orders, log), orders };
+  const protective = cfg.EXCHANGE_PROTECTION ? venue : undefined;
+  return { adapter: new BinanceAdapter(cfg.TRADING_MODE, venue, log, protective), account: venue };
 }

@@ -1,12 +1,15 @@
-import type { SpotOrders, SymbolFilters } from "@tradewire/binance";
 import type { Logger } from "@tradewire/logger";
-import { clientOrderIdFor, type TradeEngine } from "../engine.js";
+import type { TradeEngine } from "../engine.js";
+import { clientOrderIdFor } from "../ids.js";
 import type { EngineMetrics } from "../metrics.js";
 import type { EngineStore } from "../store.js";
+import type { ExchangeAccount } from "./venue.js";
 
 export interface ReconcileReport {
   openOrders: number;
   tracked: number;
+  /** Legs of the engine's own exchange-side stop-loss / take-profit. */
+  protective: number;
   adopted: number;
   flagged: number;
   positionsChecked: number;
@@ -20,36 +23,42 @@ const TOLERANCE = 1e-8;
  * Compares the exchange with the engine's books (F28): open orders it recorded are tracked; open
  * orders carrying the client id of one of its undecided signals are adopted; any other open order
  * is flagged and left alone; a position whose exchange balance differs is corrected to the
- * exchange. Every adoption, flag and correction is logged at warn and counted. Assumes the spot
- * account trades only through Tradewire, so a base-asset balance is the position.
+ * exchange. Every adoption, flag and correction is logged at warn and counted. Assumes the account
+ * trades only through Tradewire, so a spot base-asset balance (or a futures position amount) is
+ * the position.
  */
 export class Reconciler {
   constructor(
     private readonly deps: {
-      orders: SpotOrders;
+      account: ExchangeAccount;
       store: EngineStore;
       engine: TradeEngine;
       metrics: EngineMetrics;
       log: Logger;
       mode: string;
-      exchangeFilters?: ReadonlyMap<string, SymbolFilters>;
     },
   ) {}
 
   async run(): Promise<ReconcileReport> {
-    const { orders, store, engine, metrics, log, mode } = this.deps;
+    const { account, store, engine, metrics, log, mode } = this.deps;
     const report: ReconcileReport = {
       openOrders: 0,
       tracked: 0,
+      protective: 0,
       adopted: 0,
       flagged: 0,
       positionsChecked: 0,
       corrected: 0,
     };
-    const open = await orders.openOrders();
+    const open = await account.openOrders();
+    const protective = engine.protectiveClientIds();
     report.openOrders = open.length;
     const undecided = new Map((await store.undecidedSignalIds()).map((id) => [clientOrderIdFor(id), id]));
     for (const o of open) {
+      if (protective.has(o.clientOrderId)) {
+        report.protective += 1;
+        continue;
+      }
       if (await store.hasOrder(o.clientOrderId)) {
         report.tracked += 1;
         continue;
@@ -74,22 +83,18 @@ export class Reconciler {
         });
       }
     }
-    const balances = new Map(
-      (await orders.balances()).map((b) => [b.asset, Number(b.free) + Number(b.locked)]),
-    );
-    for (const [symbol, position] of Object.entries(engine.snapshot().positions)) {
+    const positions = Object.entries(engine.snapshot().positions);
+    const held = await account.holdings(positions.map(([symbol]) => symbol));
+    for (const [symbol, position] of positions) {
       report.positionsChecked += 1;
-      const asset =
-        this.deps.exchangeFilters?.get(symbol)?.baseAsset ?? symbol.replace(/(USDT|BUSD|USDC|BTC|ETH)$/, "");
-      const held = balances.get(asset) ?? 0;
-      if (Math.abs(held - position.quantity) <= TOLERANCE) continue;
-      await engine.correctPosition(symbol, held);
+      const exchange = held.get(symbol) ?? 0;
+      if (Math.abs(exchange - position.quantity) <= TOLERANCE) continue;
+      await engine.correctPosition(symbol, exchange);
       report.corrected += 1;
       log.warn("reconcile: position drift corrected to the exchange", {
         symbol,
-        asset,
         local: position.quantity,
-        exchange: held,
+        exchange,
       });
     }
     for (const outcome of ["tracked", "adopted", "flagged", "corrected"] as const) {

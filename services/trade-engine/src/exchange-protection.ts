@@ -1,0 +1,72 @@
+import type { Logger } from "@tradewire/logger";
+import type { ProtectionStatus, ProtectiveOrders, VenueExit } from "./execution/venue.js";
+import type { Protection } from "./protection.js";
+
+/** The same levels, watched by the engine alone. */
+export function withoutVenue(p: Protection): Protection {
+  const { venue: _venue, ...soft } = p;
+  return soft;
+}
+
+/**
+ * Stop-loss / take-profit as exchange orders (testnet/live): they execute even while the engine
+ * is down. Where the market cannot hold them (a spot short, a spot stop without a take-profit) or
+ * placing fails, the engine keeps watching the levels itself, and says so.
+ */
+export class ExchangeProtection {
+  constructor(
+    private readonly orders: ProtectiveOrders | undefined,
+    private readonly log: Logger,
+  ) {}
+
+  get enabled(): boolean {
+    return this.orders !== undefined;
+  }
+
+  /** The protection with its exchange orders, or without (engine-watched) when they could not be placed. */
+  async guard(p: Protection, quantity: number, lifecycle: Record<string, unknown>): Promise<Protection> {
+    if (this.orders === undefined) return p;
+    try {
+      const r = await this.orders.place(p, quantity);
+      if ("unsupported" in r) {
+        this.log.warn("exchange-side protection not placed; the engine watches the levels", {
+          ...lifecycle,
+          reason: r.unsupported,
+        });
+        return p;
+      }
+      this.log.info("exchange-side protection placed", { ...lifecycle, venue: r.placed, quantity });
+      return { ...p, venue: r.placed };
+    } catch (error) {
+      this.log.error("exchange-side protection failed; the engine watches the levels instead", {
+        ...lifecycle,
+        err: error,
+      });
+      return p;
+    }
+  }
+
+  /** Cancels the exchange orders of `p`; the exit when one had already executed. */
+  async release(p: Protection, lifecycle: Record<string, unknown>): Promise<VenueExit | undefined> {
+    if (this.orders === undefined || p.venue === undefined) return undefined;
+    const after = await this.orders.cancel(p, p.venue);
+    if (after.state === "exited") return after.exit;
+    this.log.info("exchange-side protection canceled", { ...lifecycle, venue: p.venue });
+    return undefined;
+  }
+
+  status(p: Protection): Promise<ProtectionStatus> {
+    if (this.orders === undefined || p.venue === undefined) return Promise.resolve({ state: "gone" });
+    return this.orders.status(p, p.venue);
+  }
+
+  /** Client ids of every exchange order guarding these protections (reconciliation knows them). */
+  static clientIds(protections: Iterable<Protection>): Set<string> {
+    const ids = new Set<string>();
+    for (const { venue } of protections) {
+      if (venue === undefined) continue;
+      for (const id of [venue.stop, venue.takeProfit]) if (id !== undefined) ids.add(id);
+    }
+    return ids;
+  }
+}

@@ -1,0 +1,166 @@
+import type { BinanceError, FuturesOrder, FuturesOrders, SymbolFilters } from "@tradewire/binance";
+import { clientOrderIdFor } from "../ids.js";
+import type { Protection } from "../protection.js";
+import type { MarketOrder } from "./adapter.js";
+import {
+  type ExchangeAccount,
+  type OrderVenue,
+  type ProtectionStatus,
+  type ProtectiveOrders,
+  priceFor,
+  quantityFor,
+  type VenueExit,
+  type VenueOrder,
+  type VenueProtection,
+} from "./venue.js";
+
+/** USD-M answers a reused client order id with -4116 "ClientOrderId is duplicated." */
+const DUPLICATE_CLIENT_ID = -4116;
+/** Algo orders that ended without executing. */
+const ENDED = new Set(["CANCELED", "EXPIRED", "REJECTED"]);
+
+/**
+ * Binance USD-M futures: MARKET orders (closes reduce-only, leverage set per symbol before an
+ * entry), fees from the order's trades, reduce-only STOP_MARKET / TAKE_PROFIT_MARKET protection
+ * on the Algo Service, and signed position amounts for reconciliation.
+ */
+export class FuturesVenue implements OrderVenue, ProtectiveOrders, ExchangeAccount {
+  readonly market = "futures" as const;
+  /** Leverage last set per symbol, so it is sent once, not with every order. */
+  private readonly leverage = new Map<string, number>();
+
+  constructor(
+    private readonly orders: FuturesOrders,
+    private readonly filters?: ReadonlyMap<string, SymbolFilters>,
+  ) {}
+
+  async submitMarket(o: MarketOrder): Promise<VenueOrder> {
+    if (!o.reduceOnly && this.leverage.get(o.symbol) !== o.leverage) {
+      await this.orders.setLeverage(o.symbol, o.leverage);
+      this.leverage.set(o.symbol, o.leverage);
+    }
+    return this.withFees(await this.orders.newMarketOrder(o));
+  }
+
+  async find(symbol: string, clientOrderId: string): Promise<VenueOrder | undefined> {
+    const o = await this.orders.findByClientId(symbol, clientOrderId);
+    return o && this.withFees(o);
+  }
+
+  isDuplicate(error: BinanceError): boolean {
+    return error.details.binanceCode === DUPLICATE_CLIENT_ID;
+  }
+
+  /** USD-M order responses carry no fees: they come from the order's trades. */
+  private async withFees(o: FuturesOrder): Promise<VenueOrder> {
+    const executed = Number(o.executedQty) > 0;
+    const trades = executed ? await this.orders.fills(o.symbol, o.orderId) : [];
+    return {
+      orderId: o.orderId,
+      clientOrderId: o.clientOrderId,
+      status: o.status,
+      executedQty: o.executedQty,
+      avgPrice: executed ? Number(o.avgPrice) : 0,
+      fee: trades.reduce((sum, t) => sum + Number(t.commission), 0),
+      feeAsset: trades[0]?.commissionAsset ?? "USDT",
+    };
+  }
+
+  async place(p: Protection, quantity: number) {
+    const filters = this.filters?.get(p.symbol);
+    const side = p.direction === 1 ? ("SELL" as const) : ("BUY" as const);
+    const qty = quantityFor(quantity, filters);
+    const placed: { stop?: string; takeProfit?: string } = {};
+    const legs = [
+      ["stop", "STOP_MARKET", p.stopLoss],
+      ["takeProfit", "TAKE_PROFIT_MARKET", p.takeProfit],
+    ] as const;
+    try {
+      for (const [leg, kind, level] of legs) {
+        if (level === undefined) continue;
+        const clientOrderId = clientOrderIdFor(`${p.signalId}:protect:${leg}`);
+        await this.orders.newProtectiveOrder({
+          symbol: p.symbol,
+          side,
+          kind,
+          stopPrice: priceFor(level, filters),
+          quantity: qty,
+          clientOrderId,
+        });
+        placed[leg] = clientOrderId;
+      }
+    } catch (error) {
+      // Half a protection is worse than a clear failure: take back what was placed.
+      await this.cancel(p, { kind: "conditional", ...placed });
+      throw error;
+    }
+    return { placed: { kind: "conditional" as const, ...placed } };
+  }
+
+  async status(p: Protection, v: VenueProtection): Promise<ProtectionStatus> {
+    if (v.kind !== "conditional") throw new Error(`futures protection of kind ${v.kind}`);
+    let open = false;
+    for (const [reason, clientOrderId] of this.legsOf(v)) {
+      const algo = await this.orders.findProtectiveOrder(clientOrderId);
+      if (algo === undefined || ENDED.has(algo.algoStatus)) continue;
+      if (algo.algoStatus !== "FINISHED" || algo.actualOrderId === "") {
+        open = true;
+        continue;
+      }
+      const exit = await this.exitOf(p.symbol, reason, clientOrderId, algo.actualOrderId, algo.orderType);
+      // One leg executed: the other must not fire on a position that is gone.
+      for (const [, other] of this.legsOf(v))
+        if (other !== clientOrderId) await this.orders.cancelProtectiveOrder(other);
+      return { state: "exited", exit };
+    }
+    return open ? { state: "open" } : { state: "gone" };
+  }
+
+  async cancel(p: Protection, v: VenueProtection): Promise<ProtectionStatus> {
+    if (v.kind !== "conditional") throw new Error(`futures protection of kind ${v.kind}`);
+    for (const [, clientOrderId] of this.legsOf(v)) await this.orders.cancelProtectiveOrder(clientOrderId);
+    const after = await this.status(p, v);
+    return after.state === "exited" ? after : { state: "gone" };
+  }
+
+  private legsOf(v: VenueProtection & { kind: "conditional" }) {
+    const legs: ["stop_loss" | "take_profit", string][] = [];
+    if (v.stop !== undefined) legs.push(["stop_loss", v.stop]);
+    if (v.takeProfit !== undefined) legs.push(["take_profit", v.takeProfit]);
+    return legs;
+  }
+
+  /** The triggered order's trades: quantity, average price and fee of the exit. */
+  private async exitOf(
+    symbol: string,
+    reason: "stop_loss" | "take_profit",
+    clientOrderId: string,
+    orderId: string,
+    orderType: string,
+  ): Promise<VenueExit> {
+    const trades = await this.orders.fills(symbol, orderId);
+    const qty = trades.reduce((s, t) => s + Number(t.qty), 0);
+    const quote = trades.reduce((s, t) => s + Number(t.quoteQty), 0);
+    return {
+      reason,
+      orderId,
+      clientOrderId,
+      type: orderType === "TAKE_PROFIT_MARKET" ? "TAKE_PROFIT_MARKET" : "STOP_MARKET",
+      quantity: String(qty),
+      price: String(qty > 0 ? quote / qty : 0),
+      fee: String(trades.reduce((s, t) => s + Number(t.commission), 0)),
+      feeAsset: trades[0]?.commissionAsset ?? "USDT",
+    };
+  }
+
+  async openOrders() {
+    return this.orders.openOrders();
+  }
+
+  async holdings(symbols: readonly string[]): Promise<Map<string, number>> {
+    const amounts = new Map<string, number>();
+    for (const p of await this.orders.positions())
+      amounts.set(p.symbol, (amounts.get(p.symbol) ?? 0) + Number(p.positionAmt));
+    return new Map(symbols.map((s) => [s, amounts.get(s) ?? 0] as const));
+  }
+}

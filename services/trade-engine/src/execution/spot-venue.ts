@@ -1,0 +1,141 @@
+import {
+  type BinanceError,
+  ocoLegClientIds,
+  type SpotOrder,
+  type SpotOrderList,
+  type SpotOrders,
+  type SymbolFilters,
+} from "@tradewire/binance";
+import { clientOrderIdFor } from "../ids.js";
+import type { Protection } from "../protection.js";
+import type { MarketOrder } from "./adapter.js";
+import {
+  baseAssetOf,
+  type ExchangeAccount,
+  type OrderVenue,
+  type ProtectionStatus,
+  type ProtectiveOrders,
+  priceFor,
+  quantityFor,
+  type VenueOrder,
+  type VenueProtection,
+} from "./venue.js";
+
+const DUPLICATE_ORDER = -2010;
+
+function venueOrder(o: SpotOrder): VenueOrder {
+  const executed = Number(o.executedQty);
+  return {
+    orderId: o.orderId,
+    clientOrderId: o.clientOrderId,
+    status: o.status,
+    executedQty: o.executedQty,
+    // Average fill price from the quote spent: exact enough for PnL, the fills keep the detail.
+    avgPrice: executed > 0 ? Number(o.cummulativeQuoteQty) / executed : 0,
+    fee: (o.fills ?? []).reduce((sum, f) => sum + Number(f.commission), 0),
+    feeAsset: o.fills?.[0]?.commissionAsset ?? "USDT",
+  };
+}
+
+/**
+ * Binance spot: MARKET orders, OCO protection (a LIMIT_MAKER take-profit above and a STOP_LOSS
+ * below, for longs: spot cannot be short), and balances as positions for reconciliation.
+ */
+export class SpotVenue implements OrderVenue, ProtectiveOrders, ExchangeAccount {
+  readonly market = "spot" as const;
+
+  constructor(
+    private readonly orders: SpotOrders,
+    private readonly filters?: ReadonlyMap<string, SymbolFilters>,
+  ) {}
+
+  async submitMarket(o: MarketOrder): Promise<VenueOrder> {
+    return venueOrder(await this.orders.newMarketOrder(o));
+  }
+
+  async find(symbol: string, clientOrderId: string): Promise<VenueOrder | undefined> {
+    const o = await this.orders.findByClientId(symbol, clientOrderId);
+    return o && venueOrder(o);
+  }
+
+  isDuplicate(error: BinanceError): boolean {
+    return error.details.binanceCode === DUPLICATE_ORDER && /duplicate/i.test(error.message);
+  }
+
+  async place(p: Protection, quantity: number) {
+    if (p.direction !== 1) return { unsupported: "spot cannot hold a short: no exchange-side stop" };
+    if (p.stopLoss === undefined || p.takeProfit === undefined)
+      return { unsupported: "a spot OCO needs both stop_loss and take_profit" };
+    const filters = this.filters?.get(p.symbol);
+    // What is held may be less than what was bought (a fee paid in the base asset): sell no more.
+    const asset = baseAssetOf(p.symbol, filters);
+    const free = Number((await this.orders.balances()).find((b) => b.asset === asset)?.free ?? 0);
+    const listClientOrderId = clientOrderIdFor(`${p.signalId}:protect`);
+    await this.orders.newOco({
+      symbol: p.symbol,
+      side: "SELL",
+      quantity: quantityFor(Math.min(quantity, free), filters),
+      takeProfitPrice: priceFor(p.takeProfit, filters),
+      stopPrice: priceFor(p.stopLoss, filters),
+      listClientOrderId,
+    });
+    const legs = ocoLegClientIds(listClientOrderId);
+    const placed: VenueProtection = {
+      kind: "oco",
+      listClientOrderId,
+      stop: legs.stop,
+      takeProfit: legs.takeProfit,
+    };
+    return { placed };
+  }
+
+  async status(p: Protection, v: VenueProtection): Promise<ProtectionStatus> {
+    if (v.kind !== "oco") throw new Error(`spot protection of kind ${v.kind}`);
+    const list = await this.orders.findOrderList(v.listClientOrderId);
+    if (list === undefined) return { state: "gone" };
+    return list.listOrderStatus === "ALL_DONE" ? this.outcome(p, v, list) : { state: "open" };
+  }
+
+  async cancel(p: Protection, v: VenueProtection): Promise<ProtectionStatus> {
+    if (v.kind !== "oco") throw new Error(`spot protection of kind ${v.kind}`);
+    const canceled = await this.orders.cancelOrderList(p.symbol, v.listClientOrderId);
+    // Not cancelable: done already, so a leg may have executed.
+    return canceled === undefined ? this.status(p, v) : { state: "gone" };
+  }
+
+  /** A finished list: the leg that filled is the exit; none filled means it was canceled. */
+  private async outcome(p: Protection, v: VenueProtection & { kind: "oco" }, list: SpotOrderList) {
+    for (const [reason, clientOrderId] of [
+      ["stop_loss", v.stop],
+      ["take_profit", v.takeProfit],
+    ] as const) {
+      if (!list.orders.some((o) => o.clientOrderId === clientOrderId)) continue;
+      const leg = await this.orders.findByClientId(p.symbol, clientOrderId);
+      if (leg === undefined || !(Number(leg.executedQty) > 0)) continue;
+      const o = venueOrder(leg);
+      const exit = {
+        reason,
+        orderId: o.orderId,
+        clientOrderId,
+        type: "OCO" as const,
+        quantity: o.executedQty,
+        price: String(o.avgPrice),
+        fee: String(o.fee),
+        feeAsset: o.feeAsset,
+      };
+      return { state: "exited" as const, exit };
+    }
+    return { state: "gone" as const };
+  }
+
+  async openOrders() {
+    return this.orders.openOrders();
+  }
+
+  async holdings(symbols: readonly string[]): Promise<Map<string, number>> {
+    const balances = new Map(
+      (await this.orders.balances()).map((b) => [b.asset, Number(b.free) + Number(b.locked)]),
+    );
+    return new Map(symbols.map((s) => [s, balances.get(baseAssetOf(s, this.filters?.get(s))) ?? 0] as const));
+  }
+}

@@ -1,0 +1,92 @@
+import {
+  type BinanceError,
+  roundDownToStep,
+  roundToTick,
+  type SymbolFilters,
+  toDecimal,
+} from "@tradewire/binance";
+import type { OrderType } from "@tradewire/schemas";
+import type { Protection } from "../protection.js";
+import type { MarketOrder } from "./adapter.js";
+
+/** An exchange order as the engine needs it, whichever market it is on. */
+export interface VenueOrder {
+  orderId: string;
+  clientOrderId: string;
+  status: string;
+  executedQty: string;
+  /** Average fill price; 0 when nothing executed. */
+  avgPrice: number;
+  fee: number;
+  feeAsset: string;
+}
+
+/** Market orders on one Binance market (spot or USD-M futures). */
+export interface OrderVenue {
+  readonly market: "spot" | "futures";
+  submitMarket(o: MarketOrder): Promise<VenueOrder>;
+  /** The order with this client id, or undefined if the exchange never received it. */
+  find(symbol: string, clientOrderId: string): Promise<VenueOrder | undefined>;
+  /** The exchange's answer to a reused client order id. */
+  isDuplicate(error: BinanceError): boolean;
+}
+
+/** Stop-loss / take-profit resting on the exchange for one position, by client ids. */
+export type VenueProtection =
+  | { kind: "oco"; listClientOrderId: string; stop: string; takeProfit: string }
+  | { kind: "conditional"; stop?: string; takeProfit?: string };
+
+/** A protective order the exchange executed: the position's exit. */
+export interface VenueExit {
+  reason: "stop_loss" | "take_profit";
+  orderId: string;
+  clientOrderId: string;
+  type: OrderType;
+  quantity: string;
+  price: string;
+  fee: string;
+  feeAsset: string;
+}
+
+export type ProtectionStatus = { state: "open" } | { state: "gone" } | { state: "exited"; exit: VenueExit };
+
+/** Exchange-side SL/TP: placed after an entry fills, polled, canceled before the engine closes. */
+export interface ProtectiveOrders {
+  /** Places the levels for `quantity` of the position, or says why this market cannot. */
+  place(p: Protection, quantity: number): Promise<{ placed: VenueProtection } | { unsupported: string }>;
+  status(p: Protection, v: VenueProtection): Promise<ProtectionStatus>;
+  /** Cancels what still rests; "exited" when a leg had already executed. */
+  cancel(p: Protection, v: VenueProtection): Promise<ProtectionStatus>;
+}
+
+export interface OpenOrder {
+  symbol: string;
+  orderId: string;
+  clientOrderId: string;
+  side: "BUY" | "SELL";
+  type: string;
+  status: string;
+  origQty: string;
+  price: string;
+}
+
+/** What reconciliation reads: open orders and the quantity held per symbol. */
+export interface ExchangeAccount {
+  openOrders(): Promise<OpenOrder[]>;
+  holdings(symbols: readonly string[]): Promise<Map<string, number>>;
+}
+
+/** The base asset of a symbol: from exchangeInfo when known, else the symbol minus its quote. */
+export function baseAssetOf(symbol: string, filters?: SymbolFilters): string {
+  return filters?.baseAsset ?? symbol.replace(/(USDT|BUSD|USDC|FDUSD|BTC|ETH)$/, "");
+}
+
+/** A protective price on the symbol's tick (when known), written as Binance expects it. */
+export function priceFor(price: number, filters?: SymbolFilters): string {
+  return filters ? roundToTick(toDecimal(price), filters.tickSize) : toDecimal(price);
+}
+
+/** A protective quantity rounded DOWN to the symbol's step (when known): never more than is held. */
+export function quantityFor(quantity: number, filters?: SymbolFilters): string {
+  return filters ? roundDownToStep(toDecimal(quantity), filters.stepSize) : toDecimal(quantity);
+}

@@ -1,0 +1,196 @@
+import { type FakeBinanceRest, startFakeBinanceRest, waitFor } from "@tradewire/testkit";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { clientOrderIdFor } from "../src/engine.js";
+import { environment } from "./harness.js";
+
+const KEY = "test-api-key";
+const SECRET = "test-api-secret";
+let env: Awaited<ReturnType<typeof environment>>;
+let fake: FakeBinanceRest;
+let exchangePrice: Record<string, string>;
+
+beforeEach(async () => {
+  env = await environment();
+  exchangePrice = { BTCUSDT: "30010.50" };
+  const price = (s: string) => exchangePrice[s];
+  fake = await startFakeBinanceRest({
+    series: {},
+    exchange: { apiKey: KEY, apiSecret: SECRET, price },
+    futures: { apiKey: KEY, apiSecret: SECRET, price },
+  });
+});
+afterEach(async () => {
+  await env.cleanup();
+  await fake.close();
+});
+
+const start = (market: "spot" | "futures", extra: Record<string, string> = {}) =>
+  env.start({
+    TRADING_MODE: "testnet",
+    BINANCE_MARKET: market,
+    BINANCE_HTTP_BASE: fake.url,
+    BINANCE_API_KEY: KEY,
+    BINANCE_API_SECRET: SECRET,
+    BINANCE_TIMEOUT_MS: "2000",
+    PROTECTION_POLL_S: "1",
+    PROTECTION_CHECK_MS: "50",
+    ...extra,
+  });
+const event = (signalId: string, kind: string) => async () =>
+  (await env.orderEvents()).find((e) => e.signal_id === signalId && e.event === kind);
+const protectionRow = async () =>
+  (await env.db.pool.query("SELECT venue FROM engine_protections WHERE symbol = 'BTCUSDT'")).rows[0] as
+    | { venue: Record<string, string> | null }
+    | undefined;
+
+describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
+  it("spot: an OCO guards the long; its executed stop is recorded as the exit, not traded again", async () => {
+    const engine = await start("spot");
+    await env.quote("BTCUSDT", 30_000);
+    await env.signal("oco-1", { quantity: 0.01, stop_loss: 29_500, take_profit: 31_000 });
+    await waitFor("entry filled", event("oco-1", "filled"), 10_000);
+    await waitFor("protection stored", async () => (await protectionRow())?.venue != null, 5_000);
+    const list = clientOrderIdFor("oco-1:protect");
+    expect((await protectionRow())?.venue).toEqual({
+      kind: "oco",
+      listClientOrderId: list,
+      stop: `${list}-sl`,
+      takeProfit: `${list}-tp`,
+    });
+    const legs = fake.exchange?.orders.filter((o) => o.orderListId !== -1) ?? [];
+    expect(legs.map((o) => [o.type, o.side, o.status, o.origQty])).toEqual([
+      ["LIMIT_MAKER", "SELL", "NEW", "0.01"],
+      ["STOP_LOSS", "SELL", "NEW", "0.01"],
+    ]);
+    // The engine's own feed crossing the stop triggers nothing: the exchange owns the levels.
+    await env.quote("BTCUSDT", 29_000);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(engine.cap.find("PROTECTION_TRIGGERED")).toEqual([]);
+
+    // The exchange's market falls through the stop: its leg executes there.
+    exchangePrice.BTCUSDT = "29400";
+    expect(fake.exchange?.trigger("BTCUSDT").map((o) => o.type)).toEqual(["STOP_LOSS"]);
+    const exit = await waitFor("exit recorded", event("oco-1:stop_loss", "filled"), 10_000);
+    expect(exit).toMatchObject({
+      type: "OCO",
+      side: "SELL",
+      avg_price: "29400",
+      client_order_id: `${list}-sl`,
+    });
+    expect(engine.engine.snapshot().positions).toMatchObject({ BTCUSDT: { quantity: 0 } });
+    expect(await protectionRow()).toBeUndefined();
+    // Exactly one market order (the entry): the exit was the exchange's, not a second sell.
+    expect(fake.exchange?.orders.filter((o) => o.type === "MARKET")).toHaveLength(1);
+    const view = (await (await fetch(`${engine.url}/signals/oco-1:stop_loss`)).json()) as {
+      status: string;
+      events: { step: string; detail: string }[];
+    };
+    expect(view.status).toBe("FILLED");
+    expect(view.events[0]?.step).toBe("exchange_protection");
+  });
+
+  it("spot: a CLOSE cancels the OCO first (it holds the asset), then sells; reconciliation knows the legs", async () => {
+    const engine = await start("spot", { RECONCILE_INTERVAL_S: "1" });
+    await env.quote("BTCUSDT", 30_000);
+    await env.signal("oco-2", { quantity: 0.01, stop_loss: 29_500, take_profit: 31_000 });
+    await waitFor("protection stored", async () => (await protectionRow())?.venue != null, 10_000);
+    await waitFor("reconciled with the legs open", () =>
+      engine.cap.find("reconciliation done").some((l) => l.protective === 2),
+    );
+    expect(engine.cap.find("reconcile: unknown open order flagged, not touched")).toEqual([]);
+
+    await env.signal("oco-2-close", { action: "close" });
+    await waitFor("closed", event("oco-2-close", "filled"), 10_000);
+    expect(fake.exchange?.orderLists.map((l) => l.listOrderStatus)).toEqual(["ALL_DONE"]);
+    expect(fake.exchange?.orders.filter((o) => o.orderListId !== -1).map((o) => o.status)).toEqual([
+      "CANCELED",
+      "CANCELED",
+    ]);
+    expect(engine.cap.find("exchange-side protection canceled")).toHaveLength(1);
+    expect(await protectionRow()).toBeUndefined();
+  });
+
+  it("spot: a short cannot be guarded on the exchange; the engine says so and watches the levels", async () => {
+    const engine = await start("spot");
+    await env.quote("BTCUSDT", 30_000);
+    fake.exchange?.balances.set("BTC", 1);
+    await env.signal("short-1", { action: "sell", quantity: 0.01, stop_loss: 30_500 });
+    await waitFor("filled", event("short-1", "filled"), 10_000);
+    await waitFor(
+      "warned",
+      () => engine.cap.find("exchange-side protection not placed; the engine watches the levels").length > 0,
+    );
+    expect(
+      engine.cap.find("exchange-side protection not placed; the engine watches the levels")[0],
+    ).toMatchObject({
+      reason: "spot cannot hold a short: no exchange-side stop",
+    });
+    await env.quote("BTCUSDT", 30_600);
+    await waitFor("engine-side exit", event("short-1:stop_loss", "filled"), 10_000);
+  });
+
+  it("futures: a short with reduce-only STOP_MARKET / TAKE_PROFIT_MARKET; the take-profit executes, the stop is canceled", async () => {
+    const engine = await start("futures");
+    await env.quote("BTCUSDT", 30_000);
+    await env.signal("fut-1", {
+      action: "sell",
+      quantity: 0.01,
+      leverage: 3,
+      stop_loss: 31_000,
+      take_profit: 29_000,
+    });
+    await waitFor("entry filled", event("fut-1", "filled"), 10_000);
+    await waitFor("protection stored", async () => (await protectionRow())?.venue != null, 5_000);
+    const futures = fake.futures;
+    expect(futures?.leverage.get("BTCUSDT")).toBe(3);
+    expect(futures?.positions.get("BTCUSDT")).toMatchObject({ amt: -0.01 });
+    expect(
+      futures?.algoOrders.map((o) => [o.orderType, o.side, o.reduceOnly, o.triggerPrice, o.algoStatus]),
+    ).toEqual([
+      ["STOP_MARKET", "BUY", true, "31000", "NEW"],
+      ["TAKE_PROFIT_MARKET", "BUY", true, "29000", "NEW"],
+    ]);
+    const filled = await event("fut-1", "filled")();
+    // The fee comes from the order's trades (USD-M order responses carry none).
+    expect(Number(filled?.event === "filled" ? filled.fee : 0)).toBeCloseTo(0.01 * 30_010.5 * 0.0005, 8);
+
+    exchangePrice.BTCUSDT = "28900";
+    expect(futures?.trigger("BTCUSDT").map((o) => o.orderType)).toEqual(["TAKE_PROFIT_MARKET"]);
+    const exit = await waitFor("exit recorded", event("fut-1:take_profit", "filled"), 10_000);
+    expect(exit).toMatchObject({ type: "TAKE_PROFIT_MARKET", side: "BUY", avg_price: "28900" });
+    expect(futures?.algoOrders.map((o) => o.algoStatus)).toEqual(["CANCELED", "FINISHED"]);
+    expect(engine.engine.snapshot().positions).toMatchObject({ BTCUSDT: { quantity: 0 } });
+    expect(futures?.positions.get("BTCUSDT")?.amt ?? 0).toBe(0);
+  });
+
+  it("futures: a CLOSE goes reduce-only, after its protection is canceled", async () => {
+    await start("futures");
+    await env.quote("BTCUSDT", 30_000);
+    await env.signal("fut-2", { quantity: 0.01, stop_loss: 29_000 });
+    await waitFor("protection stored", async () => (await protectionRow())?.venue != null, 10_000);
+    await env.signal("fut-2-close", { action: "close" });
+    await waitFor("closed", event("fut-2-close", "filled"), 10_000);
+    const close = fake.requests.find((r) => r.path === "/fapi/v1/order" && r.query.side === "SELL");
+    expect(close?.query.reduceOnly).toBe("true");
+    expect(fake.futures?.algoOrders.map((o) => o.algoStatus)).toEqual(["CANCELED"]);
+    expect(fake.futures?.positions.get("BTCUSDT")?.amt ?? 0).toBe(0);
+  });
+
+  it("F28 futures: reconciliation reads the signed position amount and corrects drift to it", async () => {
+    const engine = await start("futures", { RECONCILE_INTERVAL_S: "1" });
+    await env.quote("BTCUSDT", 30_000);
+    await env.signal("fut-3", { action: "sell", quantity: 0.01 });
+    await waitFor("filled", event("fut-3", "filled"), 10_000);
+    expect(engine.engine.snapshot().positions).toMatchObject({ BTCUSDT: { quantity: -0.01 } });
+    fake.futures?.positions.set("BTCUSDT", { amt: -0.03, entry: 30_010.5 });
+    await waitFor(
+      "drift corrected",
+      () => engine.cap.find("reconcile: position drift corrected to the exchange").length > 0,
+    );
+    expect(engine.cap.find("reconcile: position drift corrected to the exchange")[0]).toMatchObject({
+      local: -0.01,
+      exchange: -0.03,
+    });
+    expect(engine.engine.snapshot().positions).toMatchObject({ BTCUSDT: { quantity: -0.03 } });
+  });
+});
