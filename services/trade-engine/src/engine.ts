@@ -1,22 +1,28 @@
-import { type SymbolFilters, toDecimal } from "@tradewire/binance";
+import type { SymbolFilters } from "@tradewire/binance";
 import type { Bus } from "@tradewire/bus";
 import type { Logger } from "@tradewire/logger";
-import { OrderEvent, type OrderEventKind, type OrderType, subjects } from "@tradewire/schemas";
 import { BatchWriter } from "./batch-writer.js";
 import type { Config } from "./config.js";
 import { type Check, type Decision, decide } from "./decide.js";
-import { ExchangeProtection, withoutVenue } from "./exchange-protection.js";
+import { ExchangeProtection } from "./exchange-protection.js";
 import type { ExecutionAdapter } from "./execution/adapter.js";
-import type { VenueExit } from "./execution/venue.js";
 import { clientOrderIdFor } from "./ids.js";
+import { Ledger } from "./ledger.js";
+import { PaperLimitBook } from "./limit-book.js";
 import type { EngineMetrics } from "./metrics.js";
-import { applyFill, type Position } from "./paper.js";
+import {
+  type OrderFill,
+  orderEventPublisher,
+  orderFields,
+  type PublishOrderEvent,
+  type Unit,
+} from "./order-events.js";
+import { applyFill } from "./paper.js";
 import type { PriceBook } from "./prices.js";
-import { exitRequest, type Protection, protectionFor, triggered } from "./protection.js";
+import { ProtectionWatch } from "./protection-watch.js";
 import type { OrderRequest } from "./request.js";
-import { crossed, isEntry, marketable, type RestingOrder, restingEntryNotional } from "./resting.js";
-import { cancelRestingOrder, fillRestingOrder, loadRestingOrders } from "./resting-store.js";
-import type { DecisionStore, EngineStore, FillRecord } from "./store.js";
+import { marketable, type RestingOrder } from "./resting.js";
+import type { EngineStore } from "./store.js";
 
 export { clientOrderIdFor } from "./ids.js";
 
@@ -31,76 +37,45 @@ export interface EngineDeps {
   exchangeFilters?: ReadonlyMap<string, SymbolFilters>;
 }
 
-/**
- * Where a decision writes: the store (the pool, or a batch's transaction) and its order events
- * (sent now, or once the batch has committed).
- */
-interface Unit {
-  store: DecisionStore;
-  publish(event: OrderEventKind, req: OrderRequest, fields: Record<string, unknown>): Promise<void>;
-}
-
 export type Outcome = "done" | "busy";
 /** How an executable decision ended: filled now, resting in the paper book, or refused by the venue. */
 type Executed = "filled" | "placed" | "rejected";
-/** What the fill-recording tail needs to know about the order, however it was filled. */
-interface OrderFill {
-  side: "BUY" | "SELL";
-  /** Ordered quantity: a smaller fill is published as `partial_fill`. */
-  quantity: string;
-  closing: boolean;
-  type: OrderType;
-}
 export interface Incoming {
   req: OrderRequest;
   receivedAt: number;
 }
 
-/** The order's fields in its events. */
-function orderFields(
-  orderId: string,
-  clientOrderId: string,
-  o: { side: "BUY" | "SELL"; quantity: string; type: OrderType },
-  price?: string,
-) {
-  return {
-    order_id: orderId,
-    client_order_id: clientOrderId,
-    side: o.side,
-    type: o.type,
-    quantity: o.quantity,
-    ...(price === undefined ? {} : { price }),
-  };
-}
-
-/** Runs one order request through dedup, the decision pipeline, paper execution and persistence. */
+/**
+ * Runs order requests through dedup, the decision pipeline, execution and persistence, one at a
+ * time: whichever consumer or task asks (signals, intents, stop-loss exits, resting LIMIT fills,
+ * reconciliation corrections), the risk state is never read by one while another changes it.
+ */
 export class TradeEngine {
-  private positions = new Map<string, Position>();
-  private dailyRealized = 0;
-  private readonly lastExecution = new Map<string, number>();
-  /** Stop-loss / take-profit per symbol with an open position (persisted). */
-  private readonly protections = new Map<string, Protection>();
-  /** Exits triggered and not yet settled, so a level is acted on once. */
-  private readonly exiting = new Set<string>();
-  private readonly exitAttempts = new Map<string, number>();
   /** Signals this replica claimed whose decision threw before it was persisted. */
   private readonly failedClaims = new Set<string>();
-  /** Paper LIMIT orders waiting for the market, by client order id (persisted). */
-  private readonly resting = new Map<string, RestingOrder>();
   killSwitch = false;
   /** A rolled-back batch left the in-memory state ahead of the database and reloading it failed. */
   private dirty = false;
-  /** Decisions read and change the risk state: one at a time, whichever consumer or task asks. */
   private turn: Promise<unknown> = Promise.resolve();
+  private readonly publishEvent: PublishOrderEvent;
   private readonly direct: Unit;
-  private readonly exchangeProtection: ExchangeProtection;
+  private readonly ledger: Ledger;
+  private readonly book: PaperLimitBook;
+  private readonly watch: ProtectionWatch;
 
   constructor(private readonly deps: EngineDeps) {
-    this.exchangeProtection = new ExchangeProtection(deps.adapter.protective, deps.log);
-    this.direct = {
-      store: deps.store,
-      publish: (event, req, fields) => this.publishEvent(event, req, fields),
-    };
+    const { cfg, store, prices, log, metrics, adapter } = deps;
+    this.publishEvent = orderEventPublisher(deps.bus, cfg.TRADING_MODE);
+    this.direct = { store, publish: this.publishEvent };
+    const exchangeProtection = new ExchangeProtection(adapter.protective, log);
+    this.ledger = new Ledger({ cfg, store, prices, log, metrics, exchangeProtection });
+    const shared = { cfg, store, prices, log, ledger: this.ledger, direct: this.direct };
+    this.book = new PaperLimitBook({ ...shared, metrics });
+    this.watch = new ProtectionWatch({
+      ...shared,
+      exchangeProtection,
+      decide: (req, now) => this.handleIn(this.direct, req, now),
+    });
   }
 
   /** Runs `work` after everything queued before it; its result or error goes to the caller. */
@@ -115,14 +90,9 @@ export class TradeEngine {
   }
 
   async load(): Promise<void> {
-    this.positions = await this.deps.store.positions();
-    this.dailyRealized = await this.deps.store.dailyRealized();
+    await this.ledger.load();
+    await this.book.load();
     this.killSwitch = (await this.deps.store.getState<{ enabled: boolean }>("kill_switch"))?.enabled ?? false;
-    this.protections.clear();
-    for (const p of await this.deps.store.protections()) this.protections.set(p.symbol, p);
-    this.resting.clear();
-    for (const o of await loadRestingOrders(this.deps.store)) this.resting.set(o.clientOrderId, o);
-    this.refreshGauges();
   }
 
   /** ON also cancels resting LIMIT entries: nothing placed before it may open a position after it. */
@@ -133,26 +103,16 @@ export class TradeEngine {
       reason,
       actor,
     });
-    if (!enabled) return;
-    await this.exclusive(async () => {
-      for (const o of [...this.resting.values()])
-        if (isEntry(o, this.positionQuantity(o.req.symbol)))
-          await this.cancelResting(o, `kill_switch_active: ${reason}`);
-    });
+    if (enabled) await this.exclusive(() => this.book.cancelEntries(`kill_switch_active: ${reason}`));
   }
 
   /** Cancels a resting paper LIMIT (HTTP); false when no such order is resting. */
   cancelOrder(clientOrderId: string, reason: string): Promise<boolean> {
-    return this.exclusive(async () => {
-      const o = this.resting.get(clientOrderId);
-      if (o === undefined) return false;
-      await this.cancelResting(o, reason);
-      return true;
-    });
+    return this.exclusive(() => this.book.cancelById(clientOrderId, reason));
   }
 
   restingOrders(): RestingOrder[] {
-    return [...this.resting.values()];
+    return this.book.list();
   }
 
   /**
@@ -160,153 +120,33 @@ export class TradeEngine {
    * maker fill); a quote older than PRICE_MAX_AGE_MS fills nothing.
    */
   fillRestingOrders(now = Date.now()): Promise<void> {
-    return this.exclusive(async () => {
-      const fresh = (symbol: string) => {
-        const q = this.deps.prices.get(symbol);
-        return q !== undefined && now - q.at <= this.deps.cfg.PRICE_MAX_AGE_MS ? q : undefined;
-      };
-      for (const o of crossed(this.resting.values(), fresh)) await this.fillResting(o);
-    });
+    return this.exclusive(() => this.book.fillCrossed(now));
   }
 
-  /**
-   * Asks the exchange about every protection it holds: an executed leg is recorded as the
-   * position's exit; protection orders that vanished without executing (canceled by hand) are
-   * logged and the engine watches the levels again.
-   */
+  /** Sends a CLOSE through the pipeline for every engine-held stop-loss or take-profit the market crossed (F25). */
+  checkProtections(now = Date.now()): Promise<void> {
+    return this.exclusive(() => this.watch.checkLevels(now));
+  }
+
+  /** Asks the exchange about the protections it holds; an executed leg is recorded as the exit. */
   pollExchangeProtections(): Promise<void> {
-    return this.exclusive(async () => {
-      for (const p of [...this.protections.values()]) {
-        if (p.venue === undefined) continue;
-        const status = await this.exchangeProtection.status(p);
-        if (status.state === "exited") await this.recordExchangeExit(p, status.exit);
-        else if (status.state === "gone") {
-          this.deps.log.warn(
-            "exchange-side protection gone without executing; the engine watches the levels",
-            {
-              symbol: p.symbol,
-              entrySignalId: p.signalId,
-              venue: p.venue,
-            },
-          );
-          await this.replaceProtection(withoutVenue(p));
-        }
-      }
-    });
+    return this.exclusive(() => this.watch.pollExchange());
   }
 
-  /** Client ids of the exchange orders guarding positions. */
+  /** Client ids of the exchange orders guarding positions (reconciliation knows them). */
   protectiveClientIds(): Set<string> {
-    return ExchangeProtection.clientIds(this.protections.values());
-  }
-
-  private async replaceProtection(p: Protection): Promise<void> {
-    await this.deps.store.setProtection(p);
-    this.protections.set(p.symbol, p);
-  }
-
-  /** A stop-loss or take-profit the exchange executed: stored and published as the position's exit. */
-  private async recordExchangeExit(p: Protection, exit: VenueExit): Promise<void> {
-    const req = exitRequest(p, exit.reason, Date.now());
-    const lifecycle = {
-      signalId: req.id,
-      source: req.source,
-      strategyId: req.strategyId,
-      symbol: req.symbol,
-    };
-    // What executed is neither canceled nor placed again.
-    await this.replaceProtection(withoutVenue(p));
-    const claim = await this.deps.store.claim(req);
-    if (claim.state === "duplicate" || claim.state === "busy") return;
-    const side = p.direction === 1 ? ("SELL" as const) : ("BUY" as const);
-    const { position, realized } = applyFill(
-      this.positions.get(p.symbol) ?? { quantity: 0, avgPrice: 0, realizedPnl: 0 },
-      side,
-      Number(exit.quantity),
-      Number(exit.price),
-      Number(exit.fee),
-    );
-    const detail = `${exit.reason} executed on the exchange (${exit.type} ${exit.clientOrderId})`;
-    const stored = await this.deps.store.recordFill(this.fillRecord(req, side, exit, position, realized), [
-      { step: "exchange_protection", outcome: "pass", detail },
-    ]);
-    if (!stored) return;
-    this.deps.log.info("PROTECTION_EXECUTED_ON_EXCHANGE", {
-      ...lifecycle,
-      reason: exit.reason,
-      price: exit.price,
-    });
-    const order = { side, quantity: exit.quantity, closing: true, type: exit.type };
-    await this.settleFill(this.direct, req, order, exit, position, realized, lifecycle);
-  }
-
-  private positionQuantity(symbol: string): number {
-    return this.positions.get(symbol)?.quantity ?? 0;
+    return ExchangeProtection.clientIds(this.ledger.protections.values());
   }
 
   /** Sets a position's quantity to what the exchange holds (reconciliation), in memory and stored. */
   correctPosition(symbol: string, quantity: number): Promise<void> {
-    return this.exclusive(async () => {
-      await this.deps.store.setPositionQuantity(symbol, quantity);
-      const current = this.positions.get(symbol) ?? { quantity: 0, avgPrice: 0, realizedPnl: 0 };
-      this.positions.set(symbol, { ...current, quantity });
-      this.refreshGauges();
-    });
-  }
-
-  /**
-   * Sends a CLOSE through the normal pipeline for every position whose stop-loss or take-profit
-   * the market crossed (F25). The exit's id derives from the entry, so it executes once.
-   */
-  checkProtections(now = Date.now()): Promise<void> {
-    return this.exclusive(() => this.checkProtectionsNow(now));
-  }
-
-  private async checkProtectionsNow(now: number): Promise<void> {
-    for (const p of this.protections.values()) {
-      const quote = this.deps.prices.get(p.symbol);
-      if (
-        p.venue !== undefined ||
-        quote === undefined ||
-        now - quote.at > this.deps.cfg.PRICE_MAX_AGE_MS ||
-        this.exiting.has(p.symbol)
-      )
-        continue;
-      const reason = triggered(p, quote);
-      if (reason === undefined) continue;
-      this.exiting.add(p.symbol);
-      this.deps.log.info("PROTECTION_TRIGGERED", {
-        symbol: p.symbol,
-        entrySignalId: p.signalId,
-        reason,
-        triggerPrice: reason === "stop_loss" ? p.stopLoss : p.takeProfit,
-        bid: quote.bid,
-        ask: quote.ask,
-      });
-      const attempt = this.exitAttempts.get(p.symbol) ?? 1;
-      try {
-        await this.handleIn(this.direct, exitRequest(p, reason, now, attempt), now);
-      } finally {
-        this.exiting.delete(p.symbol);
-      }
-      if (this.protections.get(p.symbol) === p) {
-        // Not closed (rejected, or decided before a restart): the next tick tries a fresh exit id.
-        this.exitAttempts.set(p.symbol, attempt + 1);
-        this.deps.log.warn("protection exit did not close the position; retrying", {
-          symbol: p.symbol,
-          reason,
-          attempt,
-        });
-      } else {
-        this.exitAttempts.delete(p.symbol);
-      }
-    }
+    return this.exclusive(() => this.ledger.correctPosition(symbol, quantity));
   }
 
   snapshot() {
     return {
-      positions: Object.fromEntries(this.positions),
-      dailyRealizedPnl: this.dailyRealized,
+      positions: Object.fromEntries(this.ledger.positions),
+      dailyRealizedPnl: this.ledger.dailyRealized,
       killSwitch: this.killSwitch,
     };
   }
@@ -446,6 +286,7 @@ export class TradeEngine {
     lifecycle: Record<string, unknown>,
   ): Promise<void> {
     const { log, metrics, cfg } = this.deps;
+    const { ledger } = this;
     const { store } = unit;
     log.info("RECEIVED", {
       ...lifecycle,
@@ -460,11 +301,11 @@ export class TradeEngine {
       req,
       quote,
       {
-        positions: this.positions,
+        positions: ledger.positions,
         killSwitch: this.killSwitch,
-        dailyRealizedPnl: this.dailyRealized,
-        lastExecution: this.lastExecution,
-        restingEntries: restingEntryNotional(this.resting.values(), (s) => this.positionQuantity(s)),
+        dailyRealizedPnl: ledger.dailyRealized,
+        lastExecution: ledger.lastExecution,
+        restingEntries: this.book.entriesNotional(),
       },
       cfg,
       now,
@@ -528,75 +369,6 @@ export class TradeEngine {
     );
   }
 
-  /** Sets protection for a new or increased position from the request; clears it once flat or flipped. */
-  private async updateProtection(
-    unit: Unit,
-    req: OrderRequest,
-    order: OrderFill,
-    position: Position,
-    fillPrice: number,
-    lifecycle: Record<string, unknown>,
-  ): Promise<void> {
-    const { log } = this.deps;
-    const { store } = unit;
-    const current = this.protections.get(req.symbol);
-    const levels = order.closing ? undefined : protectionFor(req, order.side, fillPrice);
-    if (levels !== undefined) {
-      // The new levels guard the whole position: the old exchange orders go first.
-      if (current !== undefined) await this.releaseOrLog(current, lifecycle);
-      const next = await this.exchangeProtection.guard(levels, Math.abs(position.quantity), lifecycle);
-      await store.setProtection(next);
-      this.protections.set(req.symbol, next);
-      log.info("protection set", {
-        ...lifecycle,
-        stopLoss: next.stopLoss,
-        takeProfit: next.takeProfit,
-        onExchange: next.venue !== undefined,
-      });
-    } else if (
-      current !== undefined &&
-      (position.quantity === 0 || Math.sign(position.quantity) !== current.direction)
-    ) {
-      await this.releaseOrLog(current, lifecycle);
-      await store.clearProtection(req.symbol);
-      this.protections.delete(req.symbol);
-      log.info("protection cleared", {
-        ...lifecycle,
-        entrySignalId: current.signalId,
-        position: position.quantity,
-      });
-    }
-  }
-
-  /** Cancels a protection's exchange orders; an exit found executed meanwhile is loud, reconciliation settles it. */
-  private async releaseOrLog(p: Protection, lifecycle: Record<string, unknown>): Promise<void> {
-    const exit = await this.exchangeProtection.release(p, lifecycle);
-    if (exit !== undefined)
-      this.deps.log.error(
-        "exchange-side protection executed while being replaced; reconciliation corrects the position",
-        {
-          ...lifecycle,
-          exit,
-        },
-      );
-  }
-
-  /**
-   * Before the engine closes a position its exchange orders guard, they are canceled (on spot they
-   * hold the asset). If one executed meanwhile, that was the exit: recorded, and the close is moot.
-   */
-  private async releaseForClose(req: OrderRequest, lifecycle: Record<string, unknown>) {
-    const guard = this.protections.get(req.symbol);
-    if (guard?.venue === undefined) return undefined;
-    const exit = await this.exchangeProtection.release(guard, lifecycle);
-    if (exit === undefined) {
-      await this.replaceProtection(withoutVenue(guard));
-      return undefined;
-    }
-    await this.recordExchangeExit(guard, exit);
-    return exit;
-  }
-
   /** Submits through the adapter and records the outcome; a LIMIT the market has not reached rests. */
   private async execute(
     unit: Unit,
@@ -610,9 +382,9 @@ export class TradeEngine {
     const { log, metrics, adapter } = this.deps;
     const { store } = unit;
     if (d.limitPrice !== undefined && !marketable(d.side, Number(d.limitPrice), quote))
-      return this.rest(unit, req, d, d.limitPrice, lifecycle, checks);
+      return this.book.rest(unit, req, d, d.limitPrice, lifecycle, checks);
     const clientOrderId = clientOrderIdFor(req.id);
-    const exited = d.closing ? await this.releaseForClose(req, lifecycle) : undefined;
+    const exited = d.closing ? await this.watch.releaseForClose(req, lifecycle) : undefined;
     const result = exited
       ? ({
           kind: "rejected",
@@ -677,14 +449,17 @@ export class TradeEngine {
     });
     this.checkFillPrice(Number(result.price), d.refPrice, lifecycle, clientOrderId);
     const { position, realized } = applyFill(
-      this.positions.get(req.symbol) ?? { quantity: 0, avgPrice: 0, realizedPnl: 0 },
+      this.ledger.position(req.symbol),
       d.side,
       Number(result.quantity),
       Number(result.price),
       Number(result.fee),
     );
     const fill = { ...result, clientOrderId };
-    const stored = await store.recordFill(this.fillRecord(req, d.side, fill, position, realized), checks);
+    const stored = await store.recordFill(
+      this.ledger.fillRecord(req, d.side, fill, position, realized),
+      checks,
+    );
     if (!stored) {
       // A retry after the fill was persisted but its events may not have gone out: re-publish them
       // from what was stored (the msg ids make a repeat a no-op), never fill twice.
@@ -705,249 +480,8 @@ export class TradeEngine {
       log.warn("order already recorded for this signal; not filled twice", { ...lifecycle, clientOrderId });
       return "filled";
     }
-    await this.settleFill(unit, req, order, fill, position, realized, lifecycle);
+    await this.ledger.settleFill(unit, req, order, fill, position, realized, lifecycle);
     await placed;
     return "filled";
-  }
-
-  private fillRecord(
-    req: OrderRequest,
-    side: "BUY" | "SELL",
-    fill: { orderId: string; clientOrderId: string; quantity: string; price: string; fee: string },
-    position: Position,
-    realized: number,
-  ): FillRecord {
-    return {
-      orderId: fill.orderId,
-      clientOrderId: fill.clientOrderId,
-      signalId: req.id,
-      symbol: req.symbol,
-      side,
-      quantity: fill.quantity,
-      price: fill.price,
-      fee: fill.fee,
-      mode: this.deps.cfg.TRADING_MODE,
-      position,
-      realized,
-    };
-  }
-
-  /** After a fill is stored: memory, protection, cooldown, gauges, the `filled` event and the log line. */
-  private async settleFill(
-    unit: Unit,
-    req: OrderRequest,
-    order: OrderFill,
-    fill: {
-      orderId: string;
-      clientOrderId: string;
-      quantity: string;
-      price: string;
-      fee: string;
-      feeAsset: string;
-    },
-    position: Position,
-    realized: number,
-    lifecycle: Record<string, unknown>,
-  ): Promise<void> {
-    this.positions.set(req.symbol, position);
-    await this.updateProtection(unit, req, order, position, Number(fill.price), lifecycle);
-    this.dailyRealized += realized;
-    this.lastExecution.set(`${req.strategyId}|${req.symbol}`, Date.now());
-    this.deps.metrics.orders.inc({ status: "filled" });
-    this.refreshGauges();
-    // Compared as numbers: venues write quantities with their own scale ("0.010" vs "0.01000").
-    const complete = Number(fill.quantity) >= Number(order.quantity);
-    await unit.publish(complete ? "filled" : "partial_fill", req, {
-      ...orderFields(fill.orderId, fill.clientOrderId, order),
-      price: fill.price,
-      filled_quantity: fill.quantity,
-      avg_price: fill.price,
-      fee: fill.fee,
-      fee_asset: fill.feeAsset,
-    });
-    this.deps.log.info("FILLED", {
-      ...lifecycle,
-      stage: "FILLED",
-      clientOrderId: fill.clientOrderId,
-      orderId: fill.orderId,
-      type: order.type,
-      side: order.side,
-      quantity: fill.quantity,
-      price: fill.price,
-      fee: fill.fee,
-      position: position.quantity,
-      realizedPnl: position.realizedPnl,
-      dailyRealizedPnl: this.dailyRealized,
-    });
-  }
-
-  /** A paper LIMIT the market has not reached: stored NEW, `placed` published, filled by the book later. */
-  private async rest(
-    unit: Unit,
-    req: OrderRequest,
-    d: Extract<Decision, { kind: "execute" }>,
-    price: string,
-    lifecycle: Record<string, unknown>,
-    checks: readonly Check[],
-  ): Promise<"placed"> {
-    const clientOrderId = clientOrderIdFor(req.id);
-    const o: RestingOrder = {
-      req,
-      orderId: `paper-${clientOrderId.slice(3)}`,
-      clientOrderId,
-      side: d.side,
-      quantity: d.quantity,
-      price,
-    };
-    await unit.store.insertOrder({
-      orderId: o.orderId,
-      clientOrderId,
-      signalId: req.id,
-      symbol: req.symbol,
-      side: d.side,
-      type: "LIMIT",
-      quantity: d.quantity,
-      price,
-      status: "NEW",
-      mode: this.deps.cfg.TRADING_MODE,
-    });
-    const detail = `resting: ${d.side} ${d.quantity} @ ${price}`;
-    await unit.store.finish(req.id, "PLACED", undefined, [
-      ...checks,
-      { step: "book", outcome: "pass", detail },
-    ]);
-    this.resting.set(clientOrderId, o);
-    // Placing counts for the cooldown: a strategy cannot stack limit orders faster than fills.
-    this.lastExecution.set(`${req.strategyId}|${req.symbol}`, Date.now());
-    this.deps.metrics.orders.inc({ status: "placed" });
-    await unit.publish("placed", req, orderFields(o.orderId, clientOrderId, { ...d, type: "LIMIT" }, price));
-    this.deps.log.info("ORDER_PLACED", {
-      ...lifecycle,
-      stage: "ORDER_PLACED",
-      clientOrderId,
-      orderId: o.orderId,
-      type: "LIMIT",
-      side: d.side,
-      quantity: d.quantity,
-      price,
-      resting: true,
-    });
-    return "placed";
-  }
-
-  /** A resting LIMIT the quote reached: filled at its price, stored once (even if asked twice). */
-  private async fillResting(o: RestingOrder): Promise<void> {
-    const { log, cfg } = this.deps;
-    const { req } = o;
-    const lifecycle = {
-      signalId: req.id,
-      source: req.source,
-      strategyId: req.strategyId,
-      symbol: req.symbol,
-    };
-    const current = this.positions.get(req.symbol) ?? { quantity: 0, avgPrice: 0, realizedPnl: 0 };
-    const order: OrderFill = {
-      side: o.side,
-      quantity: o.quantity,
-      closing: !isEntry(o, current.quantity),
-      type: "LIMIT",
-    };
-    const fee = toDecimal(Number(o.quantity) * Number(o.price) * cfg.PAPER_FEE_RATE);
-    const { position, realized } = applyFill(
-      current,
-      o.side,
-      Number(o.quantity),
-      Number(o.price),
-      Number(fee),
-    );
-    const fill = {
-      orderId: o.orderId,
-      clientOrderId: o.clientOrderId,
-      quantity: o.quantity,
-      price: o.price,
-      fee,
-    };
-    const stored = await fillRestingOrder(
-      this.deps.store,
-      this.fillRecord(req, o.side, fill, position, realized),
-      { step: "fill", outcome: "pass", detail: `limit ${o.price} reached` },
-    );
-    this.resting.delete(o.clientOrderId);
-    if (!stored) {
-      log.warn("resting order was no longer open; not filled", {
-        ...lifecycle,
-        clientOrderId: o.clientOrderId,
-      });
-      return;
-    }
-    await this.settleFill(
-      this.direct,
-      req,
-      order,
-      { ...fill, feeAsset: "USDT" },
-      position,
-      realized,
-      lifecycle,
-    );
-  }
-
-  private async cancelResting(o: RestingOrder, reason: string): Promise<void> {
-    const canceled = await cancelRestingOrder(this.deps.store, o, reason);
-    this.resting.delete(o.clientOrderId);
-    if (!canceled) return;
-    this.deps.metrics.orders.inc({ status: "canceled" });
-    await this.publishEvent("canceled", o.req, {
-      ...orderFields(o.orderId, o.clientOrderId, { ...o, type: "LIMIT" }, o.price),
-      reason,
-    });
-    this.deps.log.warn("CANCELED", {
-      signalId: o.req.id,
-      symbol: o.req.symbol,
-      stage: "CANCELED",
-      clientOrderId: o.clientOrderId,
-      reason,
-    });
-  }
-
-  private async publishEvent(
-    event: OrderEventKind,
-    req: OrderRequest,
-    fields: Record<string, unknown>,
-  ): Promise<void> {
-    const clientOrderId = clientOrderIdFor(req.id);
-    const value = {
-      event,
-      event_id: `${clientOrderId}:${event}`,
-      // Replaced by the exchange's id once there is one; a rejection before any order keeps this.
-      order_id: this.deps.adapter.mode === "paper" ? `paper-${clientOrderId.slice(3)}` : clientOrderId,
-      client_order_id: clientOrderId,
-      signal_id: req.id,
-      strategy_id: req.strategyId,
-      symbol: req.symbol,
-      side: req.action === "BUY" ? "BUY" : "SELL",
-      type: "MARKET",
-      quantity: "0",
-      mode: this.deps.cfg.TRADING_MODE,
-      timestamp: Date.now(),
-      ...fields,
-    };
-    // Validated against OrderEvent by publishDurable before it leaves the process.
-    await this.deps.bus.publishDurable(subjects.orderEvent(event), OrderEvent, value as OrderEvent, {
-      msgId: value.event_id,
-    });
-  }
-
-  private refreshGauges(): void {
-    const open = [...this.positions.values()].filter((p) => p.quantity !== 0);
-    this.deps.metrics.openPositions.set(open.length);
-    this.deps.metrics.dailyPnl.set(this.dailyRealized);
-    let unrealized = 0;
-    let realized = 0;
-    for (const [symbol, p] of this.positions) {
-      realized += p.realizedPnl;
-      const q = this.deps.prices.get(symbol);
-      if (q && p.quantity !== 0) unrealized += p.quantity * ((q.bid + q.ask) / 2 - p.avgPrice);
-    }
-    this.deps.metrics.equity.set(this.deps.cfg.PAPER_EQUITY + realized + unrealized);
   }
 }

@@ -1,0 +1,208 @@
+import type { Logger } from "@tradewire/logger";
+import type { Config } from "./config.js";
+import type { ExchangeProtection } from "./exchange-protection.js";
+import type { EngineMetrics } from "./metrics.js";
+import { type OrderFill, orderFields, type Unit } from "./order-events.js";
+import type { Position } from "./paper.js";
+import type { PriceBook } from "./prices.js";
+import { type Protection, protectionFor } from "./protection.js";
+import type { OrderRequest } from "./request.js";
+import type { EngineStore, FillRecord } from "./store.js";
+
+/** A fill as the venue reported it. */
+export interface VenueFill {
+  orderId: string;
+  clientOrderId: string;
+  quantity: string;
+  price: string;
+  fee: string;
+  feeAsset: string;
+}
+
+const FLAT: Position = { quantity: 0, avgPrice: 0, realizedPnl: 0 };
+
+/**
+ * The engine's books, mirrored in PostgreSQL: positions, today's realized PnL, the last execution
+ * per strategy and symbol (cooldowns) and the stop-loss / take-profit per position; and what every
+ * fill does to them, however it came about (market order, resting LIMIT, exchange-side exit).
+ */
+export class Ledger {
+  positions = new Map<string, Position>();
+  dailyRealized = 0;
+  readonly lastExecution = new Map<string, number>();
+  readonly protections = new Map<string, Protection>();
+
+  constructor(
+    private readonly deps: {
+      cfg: Config;
+      store: EngineStore;
+      prices: PriceBook;
+      log: Logger;
+      metrics: EngineMetrics;
+      exchangeProtection: ExchangeProtection;
+    },
+  ) {}
+
+  async load(): Promise<void> {
+    const { store } = this.deps;
+    this.positions = await store.positions();
+    this.dailyRealized = await store.dailyRealized();
+    this.protections.clear();
+    for (const p of await store.protections()) this.protections.set(p.symbol, p);
+    this.refreshGauges();
+  }
+
+  position(symbol: string): Position {
+    return this.positions.get(symbol) ?? FLAT;
+  }
+
+  positionQuantity(symbol: string): number {
+    return this.positions.get(symbol)?.quantity ?? 0;
+  }
+
+  /** Placing or filling an order starts the strategy's cooldown on the symbol. */
+  markExecuted(req: OrderRequest): void {
+    this.lastExecution.set(`${req.strategyId}|${req.symbol}`, Date.now());
+  }
+
+  fillRecord(
+    req: OrderRequest,
+    side: "BUY" | "SELL",
+    fill: Omit<VenueFill, "feeAsset">,
+    position: Position,
+    realized: number,
+  ): FillRecord {
+    return {
+      orderId: fill.orderId,
+      clientOrderId: fill.clientOrderId,
+      signalId: req.id,
+      symbol: req.symbol,
+      side,
+      quantity: fill.quantity,
+      price: fill.price,
+      fee: fill.fee,
+      mode: this.deps.cfg.TRADING_MODE,
+      position,
+      realized,
+    };
+  }
+
+  /** After a fill is stored: memory, protection, cooldown, gauges, the `filled` event and the log line. */
+  async settleFill(
+    unit: Unit,
+    req: OrderRequest,
+    order: OrderFill,
+    fill: VenueFill,
+    position: Position,
+    realized: number,
+    lifecycle: Record<string, unknown>,
+  ): Promise<void> {
+    this.positions.set(req.symbol, position);
+    await this.updateProtection(unit, req, order, position, Number(fill.price), lifecycle);
+    this.dailyRealized += realized;
+    this.markExecuted(req);
+    this.deps.metrics.orders.inc({ status: "filled" });
+    this.refreshGauges();
+    // Compared as numbers: venues write quantities with their own scale ("0.010" vs "0.01000").
+    const complete = Number(fill.quantity) >= Number(order.quantity);
+    await unit.publish(complete ? "filled" : "partial_fill", req, {
+      ...orderFields(fill.orderId, fill.clientOrderId, order),
+      price: fill.price,
+      filled_quantity: fill.quantity,
+      avg_price: fill.price,
+      fee: fill.fee,
+      fee_asset: fill.feeAsset,
+    });
+    this.deps.log.info("FILLED", {
+      ...lifecycle,
+      stage: "FILLED",
+      clientOrderId: fill.clientOrderId,
+      orderId: fill.orderId,
+      type: order.type,
+      side: order.side,
+      quantity: fill.quantity,
+      price: fill.price,
+      fee: fill.fee,
+      position: position.quantity,
+      realizedPnl: position.realizedPnl,
+      dailyRealizedPnl: this.dailyRealized,
+    });
+  }
+
+  /** Sets protection for a new or increased position from the request; clears it once flat or flipped. */
+  private async updateProtection(
+    unit: Unit,
+    req: OrderRequest,
+    order: OrderFill,
+    position: Position,
+    fillPrice: number,
+    lifecycle: Record<string, unknown>,
+  ): Promise<void> {
+    const { log, exchangeProtection } = this.deps;
+    const { store } = unit;
+    const current = this.protections.get(req.symbol);
+    const levels = order.closing ? undefined : protectionFor(req, order.side, fillPrice);
+    if (levels !== undefined) {
+      // The new levels guard the whole position: the old exchange orders go first.
+      if (current !== undefined) await this.releaseOrLog(current, lifecycle);
+      const next = await exchangeProtection.guard(levels, Math.abs(position.quantity), lifecycle);
+      await store.setProtection(next);
+      this.protections.set(req.symbol, next);
+      log.info("protection set", {
+        ...lifecycle,
+        stopLoss: next.stopLoss,
+        takeProfit: next.takeProfit,
+        onExchange: next.venue !== undefined,
+      });
+    } else if (
+      current !== undefined &&
+      (position.quantity === 0 || Math.sign(position.quantity) !== current.direction)
+    ) {
+      await this.releaseOrLog(current, lifecycle);
+      await store.clearProtection(req.symbol);
+      this.protections.delete(req.symbol);
+      log.info("protection cleared", {
+        ...lifecycle,
+        entrySignalId: current.signalId,
+        position: position.quantity,
+      });
+    }
+  }
+
+  /** Cancels a protection's exchange orders; an exit found executed meanwhile is loud, reconciliation settles it. */
+  private async releaseOrLog(p: Protection, lifecycle: Record<string, unknown>): Promise<void> {
+    const exit = await this.deps.exchangeProtection.release(p, lifecycle);
+    if (exit !== undefined)
+      this.deps.log.error(
+        "exchange-side protection executed while being replaced; reconciliation corrects the position",
+        { ...lifecycle, exit },
+      );
+  }
+
+  async replaceProtection(p: Protection): Promise<void> {
+    await this.deps.store.setProtection(p);
+    this.protections.set(p.symbol, p);
+  }
+
+  /** Sets a position's quantity to what the exchange holds (reconciliation), in memory and stored. */
+  async correctPosition(symbol: string, quantity: number): Promise<void> {
+    await this.deps.store.setPositionQuantity(symbol, quantity);
+    this.positions.set(symbol, { ...this.position(symbol), quantity });
+    this.refreshGauges();
+  }
+
+  refreshGauges(): void {
+    const { metrics, prices, cfg } = this.deps;
+    const open = [...this.positions.values()].filter((p) => p.quantity !== 0);
+    metrics.openPositions.set(open.length);
+    metrics.dailyPnl.set(this.dailyRealized);
+    let unrealized = 0;
+    let realized = 0;
+    for (const [symbol, p] of this.positions) {
+      realized += p.realizedPnl;
+      const q = prices.get(symbol);
+      if (q && p.quantity !== 0) unrealized += p.quantity * ((q.bid + q.ask) / 2 - p.avgPrice);
+    }
+    metrics.equity.set(cfg.PAPER_EQUITY + realized + unrealized);
+  }
+}

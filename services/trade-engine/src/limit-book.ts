@@ -1,0 +1,203 @@
+import { toDecimal } from "@tradewire/binance";
+import type { Logger } from "@tradewire/logger";
+import type { Config } from "./config.js";
+import type { Check, Decision, Quote } from "./decide.js";
+import { clientOrderIdFor } from "./ids.js";
+import type { Ledger } from "./ledger.js";
+import type { EngineMetrics } from "./metrics.js";
+import { type OrderFill, orderFields, type Unit } from "./order-events.js";
+import { applyFill } from "./paper.js";
+import type { PriceBook } from "./prices.js";
+import type { OrderRequest } from "./request.js";
+import { crossed, isEntry, type RestingOrder, restingEntryNotional } from "./resting.js";
+import { cancelRestingOrder, fillRestingOrder, loadRestingOrders } from "./resting-store.js";
+import type { EngineStore } from "./store.js";
+
+const lifecycleOf = (req: OrderRequest) => ({
+  signalId: req.id,
+  source: req.source,
+  strategyId: req.strategyId,
+  symbol: req.symbol,
+});
+
+/**
+ * The paper exchange's order book for LIMIT orders the market has not reached: stored NEW, filled
+ * at their own price (a maker fill) once a fresh quote reaches them, canceled by the kill switch
+ * (entries) or by hand. Persisted, so it survives restarts.
+ */
+export class PaperLimitBook {
+  private readonly resting = new Map<string, RestingOrder>();
+
+  constructor(
+    private readonly deps: {
+      cfg: Config;
+      store: EngineStore;
+      prices: PriceBook;
+      log: Logger;
+      metrics: EngineMetrics;
+      ledger: Ledger;
+      /** Order events sent at once (the book's own fills and cancels are not part of a batch). */
+      direct: Unit;
+    },
+  ) {}
+
+  async load(): Promise<void> {
+    this.resting.clear();
+    for (const o of await loadRestingOrders(this.deps.store)) this.resting.set(o.clientOrderId, o);
+  }
+
+  list(): RestingOrder[] {
+    return [...this.resting.values()];
+  }
+
+  /** Notional of resting entries per symbol, which the risk limits count as if filled. */
+  entriesNotional(): Map<string, number> {
+    return restingEntryNotional(this.resting.values(), (s) => this.deps.ledger.positionQuantity(s));
+  }
+
+  /** Stores a LIMIT the market has not reached as NEW and publishes `placed`. */
+  async rest(
+    unit: Unit,
+    req: OrderRequest,
+    d: Extract<Decision, { kind: "execute" }>,
+    price: string,
+    lifecycle: Record<string, unknown>,
+    checks: readonly Check[],
+  ): Promise<"placed"> {
+    const clientOrderId = clientOrderIdFor(req.id);
+    const o: RestingOrder = {
+      req,
+      orderId: `paper-${clientOrderId.slice(3)}`,
+      clientOrderId,
+      side: d.side,
+      quantity: d.quantity,
+      price,
+    };
+    await unit.store.insertOrder({
+      orderId: o.orderId,
+      clientOrderId,
+      signalId: req.id,
+      symbol: req.symbol,
+      side: d.side,
+      type: "LIMIT",
+      quantity: d.quantity,
+      price,
+      status: "NEW",
+      mode: this.deps.cfg.TRADING_MODE,
+    });
+    const detail = `resting: ${d.side} ${d.quantity} @ ${price}`;
+    await unit.store.finish(req.id, "PLACED", undefined, [
+      ...checks,
+      { step: "book", outcome: "pass", detail },
+    ]);
+    this.resting.set(clientOrderId, o);
+    // Placing counts for the cooldown: a strategy cannot stack limit orders faster than fills.
+    this.deps.ledger.markExecuted(req);
+    this.deps.metrics.orders.inc({ status: "placed" });
+    await unit.publish("placed", req, orderFields(o.orderId, clientOrderId, { ...d, type: "LIMIT" }, price));
+    this.deps.log.info("ORDER_PLACED", {
+      ...lifecycle,
+      stage: "ORDER_PLACED",
+      clientOrderId,
+      orderId: o.orderId,
+      type: "LIMIT",
+      side: d.side,
+      quantity: d.quantity,
+      price,
+      resting: true,
+    });
+    return "placed";
+  }
+
+  /** Fills every resting order a quote younger than PRICE_MAX_AGE_MS has reached. */
+  async fillCrossed(now: number): Promise<void> {
+    const fresh = (symbol: string): Quote | undefined => {
+      const q = this.deps.prices.get(symbol);
+      return q !== undefined && now - q.at <= this.deps.cfg.PRICE_MAX_AGE_MS ? q : undefined;
+    };
+    for (const o of crossed(this.resting.values(), fresh)) await this.fill(o);
+  }
+
+  /** Cancels the resting entries (closes stay): nothing placed before the kill switch opens a position after it. */
+  async cancelEntries(reason: string): Promise<void> {
+    const { ledger } = this.deps;
+    for (const o of this.list())
+      if (isEntry(o, ledger.positionQuantity(o.req.symbol))) await this.cancel(o, reason);
+  }
+
+  /** False when no such order is resting. */
+  async cancelById(clientOrderId: string, reason: string): Promise<boolean> {
+    const o = this.resting.get(clientOrderId);
+    if (o === undefined) return false;
+    await this.cancel(o, reason);
+    return true;
+  }
+
+  /** At its own price with the fee; stored NEW→FILLED once, so a second attempt changes nothing. */
+  private async fill(o: RestingOrder): Promise<void> {
+    const { ledger, cfg, log } = this.deps;
+    const { req } = o;
+    const lifecycle = lifecycleOf(req);
+    const current = ledger.position(req.symbol);
+    const order: OrderFill = {
+      side: o.side,
+      quantity: o.quantity,
+      closing: !isEntry(o, current.quantity),
+      type: "LIMIT",
+    };
+    const fee = toDecimal(Number(o.quantity) * Number(o.price) * cfg.PAPER_FEE_RATE);
+    const { position, realized } = applyFill(
+      current,
+      o.side,
+      Number(o.quantity),
+      Number(o.price),
+      Number(fee),
+    );
+    const fill = {
+      orderId: o.orderId,
+      clientOrderId: o.clientOrderId,
+      quantity: o.quantity,
+      price: o.price,
+      fee,
+    };
+    const stored = await fillRestingOrder(
+      this.deps.store,
+      ledger.fillRecord(req, o.side, fill, position, realized),
+      { step: "fill", outcome: "pass", detail: `limit ${o.price} reached` },
+    );
+    this.resting.delete(o.clientOrderId);
+    if (!stored) {
+      log.warn("resting order was no longer open; not filled", {
+        ...lifecycle,
+        clientOrderId: o.clientOrderId,
+      });
+      return;
+    }
+    await ledger.settleFill(
+      this.deps.direct,
+      req,
+      order,
+      { ...fill, feeAsset: "USDT" },
+      position,
+      realized,
+      lifecycle,
+    );
+  }
+
+  private async cancel(o: RestingOrder, reason: string): Promise<void> {
+    const canceled = await cancelRestingOrder(this.deps.store, o, reason);
+    this.resting.delete(o.clientOrderId);
+    if (!canceled) return;
+    this.deps.metrics.orders.inc({ status: "canceled" });
+    await this.deps.direct.publish("canceled", o.req, {
+      ...orderFields(o.orderId, o.clientOrderId, { ...o, type: "LIMIT" }, o.price),
+      reason,
+    });
+    this.deps.log.warn("CANCELED", {
+      ...lifecycleOf(o.req),
+      stage: "CANCELED",
+      clientOrderId: o.clientOrderId,
+      reason,
+    });
+  }
+}

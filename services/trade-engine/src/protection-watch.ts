@@ -1,0 +1,152 @@
+import type { Logger } from "@tradewire/logger";
+import type { Config } from "./config.js";
+import { type ExchangeProtection, withoutVenue } from "./exchange-protection.js";
+import type { VenueExit } from "./execution/venue.js";
+import type { Ledger } from "./ledger.js";
+import type { Unit } from "./order-events.js";
+import { applyFill } from "./paper.js";
+import type { PriceBook } from "./prices.js";
+import { exitRequest, type Protection, triggered } from "./protection.js";
+import type { OrderRequest } from "./request.js";
+import type { EngineStore } from "./store.js";
+
+/**
+ * Watches every position's stop-loss / take-profit (F25): levels the engine holds are compared
+ * with its live quote and a crossed one sends a CLOSE through the normal pipeline; levels the
+ * exchange holds are polled, and an executed leg is recorded as the position's exit.
+ */
+export class ProtectionWatch {
+  /** Exits triggered and not yet settled, so a level is acted on once. */
+  private readonly exiting = new Set<string>();
+  private readonly exitAttempts = new Map<string, number>();
+
+  constructor(
+    private readonly deps: {
+      cfg: Config;
+      store: EngineStore;
+      prices: PriceBook;
+      log: Logger;
+      ledger: Ledger;
+      exchangeProtection: ExchangeProtection;
+      direct: Unit;
+      /** Runs an exit request through dedup, the checks and execution. */
+      decide: (req: OrderRequest, now: number) => Promise<unknown>;
+    },
+  ) {}
+
+  /** Engine-held levels the quote crossed: the exit's id derives from the entry, so it executes once. */
+  async checkLevels(now: number): Promise<void> {
+    const { ledger, prices, cfg, log } = this.deps;
+    for (const p of ledger.protections.values()) {
+      const quote = prices.get(p.symbol);
+      if (
+        p.venue !== undefined ||
+        quote === undefined ||
+        now - quote.at > cfg.PRICE_MAX_AGE_MS ||
+        this.exiting.has(p.symbol)
+      )
+        continue;
+      const reason = triggered(p, quote);
+      if (reason === undefined) continue;
+      this.exiting.add(p.symbol);
+      log.info("PROTECTION_TRIGGERED", {
+        symbol: p.symbol,
+        entrySignalId: p.signalId,
+        reason,
+        triggerPrice: reason === "stop_loss" ? p.stopLoss : p.takeProfit,
+        bid: quote.bid,
+        ask: quote.ask,
+      });
+      const attempt = this.exitAttempts.get(p.symbol) ?? 1;
+      try {
+        await this.deps.decide(exitRequest(p, reason, now, attempt), now);
+      } finally {
+        this.exiting.delete(p.symbol);
+      }
+      if (ledger.protections.get(p.symbol) === p) {
+        // Not closed (rejected, or decided before a restart): the next tick tries a fresh exit id.
+        this.exitAttempts.set(p.symbol, attempt + 1);
+        log.warn("protection exit did not close the position; retrying", {
+          symbol: p.symbol,
+          reason,
+          attempt,
+        });
+      } else {
+        this.exitAttempts.delete(p.symbol);
+      }
+    }
+  }
+
+  /**
+   * Exchange-held levels: an executed leg is recorded as the exit; orders that vanished without
+   * executing (canceled by hand) are logged and the engine watches the levels again.
+   */
+  async pollExchange(): Promise<void> {
+    const { ledger, exchangeProtection, log } = this.deps;
+    for (const p of [...ledger.protections.values()]) {
+      if (p.venue === undefined) continue;
+      const status = await exchangeProtection.status(p);
+      if (status.state === "exited") await this.recordExit(p, status.exit);
+      else if (status.state === "gone") {
+        log.warn("exchange-side protection gone without executing; the engine watches the levels", {
+          symbol: p.symbol,
+          entrySignalId: p.signalId,
+          venue: p.venue,
+        });
+        await ledger.replaceProtection(withoutVenue(p));
+      }
+    }
+  }
+
+  /**
+   * Before the engine closes a position its exchange orders guard, they are canceled (on spot they
+   * hold the asset). If one executed meanwhile, that was the exit: recorded and returned.
+   */
+  async releaseForClose(
+    req: OrderRequest,
+    lifecycle: Record<string, unknown>,
+  ): Promise<VenueExit | undefined> {
+    const { ledger, exchangeProtection } = this.deps;
+    const guard = ledger.protections.get(req.symbol);
+    if (guard?.venue === undefined) return undefined;
+    const exit = await exchangeProtection.release(guard, lifecycle);
+    if (exit === undefined) {
+      await ledger.replaceProtection(withoutVenue(guard));
+      return undefined;
+    }
+    await this.recordExit(guard, exit);
+    return exit;
+  }
+
+  /** A stop-loss or take-profit the exchange executed: stored and published as the position's exit. */
+  private async recordExit(p: Protection, exit: VenueExit): Promise<void> {
+    const { ledger, store, log } = this.deps;
+    const req = exitRequest(p, exit.reason, Date.now());
+    const lifecycle = {
+      signalId: req.id,
+      source: req.source,
+      strategyId: req.strategyId,
+      symbol: req.symbol,
+    };
+    // What executed is neither canceled nor placed again.
+    await ledger.replaceProtection(withoutVenue(p));
+    const claim = await store.claim(req);
+    if (claim.state === "duplicate" || claim.state === "busy") return;
+    const side = p.direction === 1 ? ("SELL" as const) : ("BUY" as const);
+    const { position, realized } = applyFill(
+      ledger.position(p.symbol),
+      side,
+      Number(exit.quantity),
+      Number(exit.price),
+      Number(exit.fee),
+    );
+    const detail = `${exit.reason} executed on the exchange (${exit.type} ${exit.clientOrderId})`;
+    const stored = await store.recordFill(ledger.fillRecord(req, side, exit, position, realized), [
+      { step: "exchange_protection", outcome: "pass", detail },
+    ]);
+    if (!stored) return;
+    log.info("PROTECTION_EXECUTED_ON_EXCHANGE", { ...lifecycle, reason: exit.reason, price: exit.price });
+    const order = { side, quantity: exit.quantity, closing: true, type: exit.type };
+    await ledger.settleFill(this.deps.direct, req, order, exit, position, realized, lifecycle);
+  }
+}
