@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { hasBinanceCode, Id, parse } from "./response.js";
+import { Id, parse, signedOrAbsent } from "./response.js";
 import type { BinanceRest } from "./rest.js";
 
 /** A USD-M order as `/fapi/v1/order` returns it (RESULT response on submit, the order on query). */
@@ -157,28 +157,26 @@ export class FuturesOrders {
 
   /** The protective order with this client id, or undefined if the Algo Service does not know it. */
   async findProtectiveOrder(clientOrderId: string): Promise<FuturesAlgoOrder | undefined> {
-    try {
-      const body = await this.rest.signed<unknown>("GET", "/fapi/v1/algoOrder", {
-        clientAlgoId: clientOrderId,
-      });
-      return parse(FuturesAlgoOrder, "GET /fapi/v1/algoOrder", body);
-    } catch (error) {
-      if (hasBinanceCode(error, ORDER_DOES_NOT_EXIST)) return undefined;
-      throw error;
-    }
+    return signedOrAbsent(
+      this.rest,
+      "GET",
+      "/fapi/v1/algoOrder",
+      { clientAlgoId: clientOrderId },
+      FuturesAlgoOrder,
+      [ORDER_DOES_NOT_EXIST],
+    );
   }
 
   /** Cancels a resting protective order; undefined when it is already triggered, canceled or unknown. */
   async cancelProtectiveOrder(clientOrderId: string): Promise<FuturesAlgoCancel | undefined> {
-    try {
-      const body = await this.rest.signed<unknown>("DELETE", "/fapi/v1/algoOrder", {
-        clientAlgoId: clientOrderId,
-      });
-      return parse(AlgoCancel, "DELETE /fapi/v1/algoOrder", body);
-    } catch (error) {
-      if (hasBinanceCode(error, CANCEL_REJECTED, ORDER_DOES_NOT_EXIST)) return undefined;
-      throw error;
-    }
+    return signedOrAbsent(
+      this.rest,
+      "DELETE",
+      "/fapi/v1/algoOrder",
+      { clientAlgoId: clientOrderId },
+      AlgoCancel,
+      [CANCEL_REJECTED, ORDER_DOES_NOT_EXIST],
+    );
   }
 
   /** Protective orders not yet triggered. */
@@ -189,30 +187,26 @@ export class FuturesOrders {
 
   /** The regular order with this client id, or undefined if the exchange never received it (-2013). */
   async findByClientId(symbol: string, clientOrderId: string): Promise<FuturesOrder | undefined> {
-    try {
-      const body = await this.rest.signed<unknown>("GET", "/fapi/v1/order", {
-        symbol,
-        origClientOrderId: clientOrderId,
-      });
-      return parse(FuturesOrder, "GET /fapi/v1/order", body);
-    } catch (error) {
-      if (hasBinanceCode(error, ORDER_DOES_NOT_EXIST)) return undefined;
-      throw error;
-    }
+    return signedOrAbsent(
+      this.rest,
+      "GET",
+      "/fapi/v1/order",
+      { symbol, origClientOrderId: clientOrderId },
+      FuturesOrder,
+      [ORDER_DOES_NOT_EXIST],
+    );
   }
 
   /** Cancels a regular order; undefined when it is filled, canceled or unknown (-2011 "Unknown order sent."). */
   async cancelByClientId(symbol: string, clientOrderId: string): Promise<FuturesOrder | undefined> {
-    try {
-      const body = await this.rest.signed<unknown>("DELETE", "/fapi/v1/order", {
-        symbol,
-        origClientOrderId: clientOrderId,
-      });
-      return parse(FuturesOrder, "DELETE /fapi/v1/order", body);
-    } catch (error) {
-      if (hasBinanceCode(error, CANCEL_REJECTED, ORDER_DOES_NOT_EXIST)) return undefined;
-      throw error;
-    }
+    return signedOrAbsent(
+      this.rest,
+      "DELETE",
+      "/fapi/v1/order",
+      { symbol, origClientOrderId: clientOrderId },
+      FuturesOrder,
+      [CANCEL_REJECTED, ORDER_DOES_NOT_EXIST],
+    );
   }
 
   /** Open regular orders (protective orders are in `openProtectiveOrders`). */

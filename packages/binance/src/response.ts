@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { BinanceError } from "./errors.js";
+import type { BinanceRest, HttpMethod, QueryParams } from "./rest.js";
 
 /** Binance ids arrive as numbers (ccxt recordings turned some into strings): kept as strings. */
 export const Id = z.union([z.number(), z.string()]).transform(String);
@@ -19,4 +20,24 @@ export function hasBinanceCode(error: unknown, ...codes: number[]): error is Bin
     error.details.binanceCode !== undefined &&
     codes.includes(error.details.binanceCode)
   );
+}
+
+/**
+ * A signed call whose "no such order" answers (the `absent` codes) mean undefined, not an error:
+ * lookups and cancels of orders that may be gone.
+ */
+export async function signedOrAbsent<S extends z.ZodType>(
+  rest: BinanceRest,
+  method: HttpMethod,
+  path: string,
+  params: QueryParams,
+  schema: S,
+  absent: readonly number[],
+): Promise<z.output<S> | undefined> {
+  try {
+    return parse(schema, `${method} ${path}`, await rest.signed<unknown>(method, path, params));
+  } catch (error) {
+    if (hasBinanceCode(error, ...absent)) return undefined;
+    throw error;
+  }
 }

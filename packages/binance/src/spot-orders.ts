@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { hasBinanceCode, Id, parse } from "./response.js";
+import { hasBinanceCode, Id, parse, signedOrAbsent } from "./response.js";
 import type { BinanceRest } from "./rest.js";
 
 const Fill = z.object({
@@ -153,44 +153,39 @@ export class SpotOrders {
 
   /** The order list with this client id, or undefined if the exchange does not know it (-2013). */
   async findOrderList(listClientOrderId: string): Promise<SpotOrderList | undefined> {
-    try {
-      // The query names the list id `origClientOrderId`; the endpoint takes no symbol.
-      const body = await this.rest.signed<unknown>("GET", "/api/v3/orderList", {
-        origClientOrderId: listClientOrderId,
-      });
-      return parse(SpotOrderList, "GET /api/v3/orderList", body);
-    } catch (error) {
-      if (hasBinanceCode(error, ORDER_DOES_NOT_EXIST)) return undefined;
-      throw error;
-    }
+    // The query names the list id `origClientOrderId`; the endpoint takes no symbol.
+    return signedOrAbsent(
+      this.rest,
+      "GET",
+      "/api/v3/orderList",
+      { origClientOrderId: listClientOrderId },
+      SpotOrderList,
+      [ORDER_DOES_NOT_EXIST],
+    );
   }
 
   /** Cancels both legs; undefined when the list is already done or unknown (-2011). */
   async cancelOrderList(symbol: string, listClientOrderId: string): Promise<SpotOrderList | undefined> {
-    try {
-      const body = await this.rest.signed<unknown>("DELETE", "/api/v3/orderList", {
-        symbol,
-        listClientOrderId,
-      });
-      return parse(SpotOrderList, "DELETE /api/v3/orderList", body);
-    } catch (error) {
-      if (hasBinanceCode(error, CANCEL_REJECTED, ORDER_DOES_NOT_EXIST)) return undefined;
-      throw error;
-    }
+    return signedOrAbsent(
+      this.rest,
+      "DELETE",
+      "/api/v3/orderList",
+      { symbol, listClientOrderId },
+      SpotOrderList,
+      [CANCEL_REJECTED, ORDER_DOES_NOT_EXIST],
+    );
   }
 
   /** The order with this client id, or undefined if the exchange never received it (-2013). */
   async findByClientId(symbol: string, clientOrderId: string): Promise<SpotOrder | undefined> {
-    try {
-      const body = await this.rest.signed<unknown>("GET", "/api/v3/order", {
-        symbol,
-        origClientOrderId: clientOrderId,
-      });
-      return parse(SpotOrder, "GET /api/v3/order", body);
-    } catch (error) {
-      if (hasBinanceCode(error, ORDER_DOES_NOT_EXIST)) return undefined;
-      throw error;
-    }
+    return signedOrAbsent(
+      this.rest,
+      "GET",
+      "/api/v3/order",
+      { symbol, origClientOrderId: clientOrderId },
+      SpotOrder,
+      [ORDER_DOES_NOT_EXIST],
+    );
   }
 
   async openOrders(symbol?: string): Promise<SpotOrder[]> {
