@@ -9,6 +9,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "@tradewire/logger";
 import { parseWith } from "@tradewire/schemas";
 import type { z } from "zod";
+import { AckInbox, type EncodedDurableMessage } from "./ack-inbox.js";
 import { type ConnectOptions, connectWithRetry, monitorStatus } from "./connect.js";
 import { BusError } from "./errors.js";
 import {
@@ -47,6 +48,7 @@ export class Bus {
   readonly js: JetStreamClient;
   readonly ns: Namespace;
   private readonly statusLoop: Promise<void>;
+  private readonly ackInbox: AckInbox;
   private connected = true;
 
   private constructor(
@@ -57,6 +59,7 @@ export class Bus {
   ) {
     this.ns = new Namespace(namespace);
     this.js = jetstream(nc);
+    this.ackInbox = new AckInbox(nc);
     this.statusLoop = monitorStatus(nc, logger, (type) => {
       if (type === "disconnect" || type === "reconnecting") this.connected = false;
       if (type === "reconnect") this.connected = true;
@@ -107,6 +110,39 @@ export class Bus {
     } catch (error) {
       throw new BusError("PUBLISH_FAILED", `JetStream publish to ${subject} failed`, true, { cause: error });
     }
+  }
+
+  /**
+   * Publishes many messages to JetStream with all their acks in flight at once, each with its
+   * Nats-Msg-Id (a retried publish is stored once). Resolves, never rejects, with one outcome per
+   * item in order: its PubAck, or the BusError it failed with (INVALID_PAYLOAD unless `trusted`,
+   * PUBLISH_FAILED, CLOSED). One inbox subscription and one timer per batch replace a request per
+   * message: several times cheaper than `publishDurable` in a loop.
+   */
+  publishDurableBatch<S extends z.ZodType>(
+    subject: string,
+    schema: S,
+    items: readonly { value: z.input<S>; msgId: string }[],
+    opts: { timeoutMs?: number; trusted?: boolean } = {},
+  ): Promise<(PubAck | BusError)[]> {
+    const messages: (EncodedDurableMessage | BusError)[] = [];
+    for (const { value, msgId } of items) {
+      const parsed = opts.trusted ? undefined : parseWith(schema, subject, value);
+      if (parsed?.ok === false) {
+        messages.push(new BusError("INVALID_PAYLOAD", parsed.error.message, false, { cause: parsed.error }));
+        continue;
+      }
+      try {
+        // Buffer.from is several times faster than TextEncoder.encode for short strings.
+        const data = Buffer.from(JSON.stringify(parsed === undefined ? value : parsed.value));
+        messages.push({ msgId, data });
+      } catch (error) {
+        messages.push(
+          new BusError("INVALID_PAYLOAD", "payload is not serializable", false, { cause: error }),
+        );
+      }
+    }
+    return this.ackInbox.publish(this.ns.subject(subject), messages, opts.timeoutMs ?? 5_000);
   }
 
   /**

@@ -4,6 +4,7 @@ import { natsNamespace, waitFor } from "@tradewire/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { Bus } from "../src/bus.js";
+import { BusError } from "../src/errors.js";
 import type { CoreMessage, DurableMessage } from "../src/messages.js";
 import { STREAMS } from "../src/streams.js";
 import { loopContext, silent } from "./helpers.js";
@@ -106,6 +107,34 @@ describe("Bus JetStream", () => {
     ]);
     ctx.controller.abort();
     await run;
+  });
+
+  it("publishes a batch with all acks in flight: one outcome per item, in order, retries stored once", async () => {
+    await bus.ensureStream(STREAMS.signals);
+    const items = ["p-1", "p-2", "p-3"].map((id) => ({ value: signal(id), msgId: id }));
+    const bad = { value: { ...signal("p-4"), confidence: 7 }, msgId: "p-4" };
+    const first = await bus.publishDurableBatch(subjects.signal(), TradingSignal, [...items, bad]);
+    const acks = first
+      .slice(0, 3)
+      .map((r) => (r instanceof BusError ? r : { seq: r.seq, duplicate: r.duplicate }));
+    expect(acks).toEqual([
+      { seq: 1, duplicate: false },
+      { seq: 2, duplicate: false },
+      { seq: 3, duplicate: false },
+    ]);
+    expect(first[3]).toBeInstanceOf(BusError);
+    expect((first[3] as BusError).code).toBe("INVALID_PAYLOAD");
+
+    const retry = await bus.publishDurableBatch(subjects.signal(), TradingSignal, items, { trusted: true });
+    expect(retry.map((r) => (r instanceof BusError ? r : r.duplicate))).toEqual([true, true, true]);
+    const jsm = await jetstreamManager(bus.nc);
+    expect((await jsm.streams.info(`${ns.namespace}_${STREAMS.signals.name}`)).state.messages).toBe(3);
+  });
+
+  it("fails a batch publish to a subject no stream stores, without throwing", async () => {
+    const [outcome] = await bus.publishDurableBatch("nostream.here", Ping, [{ value: { n: 1 }, msgId: "x" }]);
+    expect(outcome).toBeInstanceOf(BusError);
+    expect((outcome as BusError).code).toBe("PUBLISH_FAILED");
   });
 
   it("hands over what is already buffered as one batch, in order, and naks a batch whose handler throws", async () => {

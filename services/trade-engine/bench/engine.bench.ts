@@ -18,7 +18,8 @@ import { startEngine } from "../src/app.js";
 import { ConfigSchema } from "../src/config.js";
 
 const N = Number(process.env.BENCH_SIGNALS ?? 2_000);
-const RATE = Number(process.env.BENCH_SIGNAL_RATE ?? 100);
+/** The issue's latency target is stated at 1,000 signals/s. */
+const RATE = Number(process.env.BENCH_SIGNAL_RATE ?? 1_000);
 const ns = await natsNamespace("engbench");
 const db = await pgSchema("engbench");
 const bus = await Bus.connect({
@@ -104,16 +105,22 @@ await Promise.all(
 await waitFor("all filled", () => latencies.length >= N, 120_000, 20);
 const rate = N / ((performance.now() - t1) / 1000);
 
-// Latency at a steady rate.
+// Latency at a steady rate: each signal is published when it is due (publish acks in flight, not
+// awaited one by one, so a slow ack never delays the next send), for 5 s.
 latencies.length = 0;
-const steady = RATE * 10;
+const steady = RATE * 5;
+const acks: Promise<unknown>[] = [];
 const t2 = performance.now();
-for (let i = 0; i < steady; i++) {
-  sentAt.set(`l${i}`, performance.now());
-  await bus.publishDurable(subjects.signal(), TradingSignal, signal(`l${i}`, i), { msgId: `l${i}` });
-  const wait = t2 + ((i + 1) * 1000) / RATE - performance.now();
-  if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+for (let i = 0; i < steady; ) {
+  const due = Math.min(steady, Math.floor(((performance.now() - t2) * RATE) / 1000) + 1);
+  for (; i < due; i++) {
+    sentAt.set(`l${i}`, performance.now());
+    acks.push(bus.publishDurable(subjects.signal(), TradingSignal, signal(`l${i}`, i), { msgId: `l${i}` }));
+  }
+  await new Promise((r) => setTimeout(r, 1));
 }
+const achieved = steady / ((performance.now() - t2) / 1000);
+await Promise.all(acks);
 await waitFor("steady fills", () => latencies.length >= steady, 60_000, 20);
 sub.unsubscribe();
 clearInterval(ticker);
@@ -132,6 +139,7 @@ console.log(
         baseline: Math.round(bareRate),
         ratio: r3(rate / bareRate),
       },
+      { metric: "steady rate achieved", value: Math.round(achieved), unit: "signals/s" },
       { metric: `p50 publish -> orders.filled at ${RATE}/s`, value: r3(pct(latencies, 0.5)), unit: "ms" },
       {
         metric: `p99 publish -> orders.filled at ${RATE}/s (target <= 5 ms at 1,000/s)`,

@@ -1,4 +1,4 @@
-import type { Bus } from "@tradewire/bus";
+import { type Bus, BusError } from "@tradewire/bus";
 import type { Logger } from "@tradewire/logger";
 import { subjects, TradeIntent } from "@tradewire/schemas";
 import type { Redis } from "ioredis";
@@ -14,6 +14,31 @@ export interface BatchResult {
   failed: number;
 }
 
+/** A fresh valid intent on its way to JetStream. */
+interface Forward {
+  entryId: string;
+  intent: TradeIntent;
+  ageMs: number;
+}
+
+/** The entry ids JetStream acked, and how many publishes failed. */
+interface Forwarded {
+  acked: string[];
+  failed: number;
+}
+
+/** What classifying a batch decided, and its forwards in flight. */
+interface Decisions {
+  entries: number;
+  firstId: string | undefined;
+  lastId: string | undefined;
+  /** Settled without forwarding: stale, deleted, drained. */
+  ack: string[];
+  deadLetters: { entry: StreamEntry; reason: string }[];
+  forwards: Promise<Forwarded> | undefined;
+  drained: number;
+}
+
 export interface ProcessorDeps {
   admin: Redis;
   bus: Bus;
@@ -23,10 +48,10 @@ export interface ProcessorDeps {
 }
 
 /**
- * Decides and settles a batch: forwards fresh valid intents to JetStream (acks in flight, one
- * awaited Promise.all), dead-letters invalid and poison entries, counts stale ones, then XACKs
- * everything settled in one variadic call. Nothing is acked that was not forwarded, dead-lettered
- * or counted (F21).
+ * Decides and settles a batch: forwards fresh valid intents to JetStream (one batch publish, all
+ * acks in flight), dead-letters invalid and poison entries meanwhile, counts stale ones, then
+ * XACKs everything settled in one variadic call. Nothing is acked that was not forwarded (its
+ * PubAck received), dead-lettered or counted (F21).
  */
 export class BatchProcessor {
   /** Totals since start, for the heartbeat line. */
@@ -47,20 +72,35 @@ export class BatchProcessor {
     this.deps.metrics.inc(counter, n);
   }
 
+  /**
+   * Classifies the batch at once (its publishes leave then), then settles it. Only ids are kept
+   * while the publish acks and the XACK are awaited, so batches in flight give the GC little to copy.
+   */
   async process(
     entries: readonly StreamEntry[],
     deliveries: ReadonlyMap<string, number> = new Map(),
   ): Promise<BatchResult> {
-    const { cfg, log, admin } = this.deps;
+    return this.settle(this.classify(entries, deliveries), deliveries);
+  }
+
+  private classify(entries: readonly StreamEntry[], deliveries: ReadonlyMap<string, number>): Decisions {
+    const { cfg, log } = this.deps;
     const now = Date.now();
     const maxAgeMs = cfg.TRADE_INTENT_MAX_AGE_MINUTES * 60_000;
-    const ack: string[] = [];
-    const deadLetters: { entry: StreamEntry; reason: string }[] = [];
-    const forwards: Promise<string | undefined>[] = [];
-    let drained = 0;
+    const debug = log.isLevelEnabled("debug");
+    const decisions: Decisions = {
+      entries: entries.length,
+      firstId: entries[0]?.id,
+      lastId: entries.at(-1)?.id,
+      ack: [],
+      deadLetters: [],
+      forwards: undefined,
+      drained: 0,
+    };
+    const { ack, deadLetters } = decisions;
+    const forwards: Forward[] = [];
 
     this.count("processed", entries.length);
-    const debug = this.deps.log.isLevelEnabled("debug");
     for (const entry of entries) {
       if (entry.fields === null) {
         log.warn("pending entry was deleted from the stream; acking", { entryId: entry.id });
@@ -99,64 +139,102 @@ export class BatchProcessor {
           break;
         case "forward":
           if (cfg.TRADE_INTENT_SAFE_DRAIN) {
-            drained += 1;
+            decisions.drained += 1;
             if (debug) this.logDrained(outcome.intent);
             ack.push(entry.id);
           } else {
-            forwards.push(this.forward(entry.id, outcome.intent, outcome.ageMs));
+            forwards.push({ entryId: entry.id, intent: outcome.intent, ageMs: outcome.ageMs });
           }
           break;
       }
     }
+    if (forwards.length) decisions.forwards = this.forward(forwards, debug);
+    return decisions;
+  }
 
-    if (deadLetters.length) ack.push(...(await this.deadLetter(deadLetters, deliveries)));
-    const forwarded = await Promise.all(forwards);
-    for (const id of forwarded) if (id !== undefined) ack.push(id);
+  private async settle(decisions: Decisions, deliveries: ReadonlyMap<string, number>): Promise<BatchResult> {
+    const { cfg, admin, log, metrics } = this.deps;
+    const { ack, deadLetters, forwards, drained } = decisions;
+    // Dead letters are written while the forwards' acks are on their way.
+    const [deadLettered, forwarded] = await Promise.all([
+      deadLetters.length ? this.deadLetter(deadLetters, deliveries) : [],
+      forwards ?? { acked: [], failed: 0 },
+    ]);
+    for (const id of deadLettered) ack.push(id);
+    for (const id of forwarded.acked) ack.push(id);
     if (ack.length) {
       await admin.xack(cfg.TRADE_INTENT_STREAM, cfg.TRADE_INTENT_GROUP, ...ack);
       const ackedAt = Date.now();
-      for (const id of ack) this.deps.metrics.latency.observe((ackedAt - entryIdMs(id)) / 1000);
+      for (const id of ack) metrics.latency.observe((ackedAt - entryIdMs(id)) / 1000);
     }
-    const failed = forwards.length - forwarded.filter((id) => id !== undefined).length;
     if (drained) this.count("skippedDrain", drained);
     // One info line per batch: per-intent lines are debug, so logging never caps throughput.
-    this.deps.log.info("intent batch settled", {
-      entries: entries.length,
+    log.info("intent batch settled", {
+      entries: decisions.entries,
       acked: ack.length,
-      forwarded: forwards.length - failed,
+      forwarded: forwarded.acked.length,
       drained,
-      deadLettered: deadLetters.length,
-      failed,
-      firstId: entries[0]?.id,
-      lastId: entries.at(-1)?.id,
+      deadLettered: deadLettered.length,
+      failed: forwarded.failed,
+      firstId: decisions.firstId,
+      lastId: decisions.lastId,
     });
-    return { acked: ack.length, failed };
+    return { acked: ack.length, failed: forwarded.failed };
   }
 
-  private async forward(entryId: string, intent: TradeIntent, ageMs: number): Promise<string | undefined> {
-    const intentId = intent.intent_id ?? entryId;
-    try {
-      // The intent is TradeIntent's own output (classifyEntry parsed it): no second validation.
-      const pub = await this.deps.bus.publishDurable(subjects.tradeIntent(), TradeIntent, intent, {
-        msgId: intentId,
-        trusted: true,
-      });
-      this.count("forwarded");
-      if (this.deps.log.isLevelEnabled("debug"))
-        this.deps.log.debug("intent forwarded", {
-          intentId,
-          symbol: intent.symbol,
-          action: intent.action,
-          ageMs,
-          streamSeq: pub.seq,
-          duplicate: pub.duplicate,
-        });
-      return entryId;
-    } catch (error) {
-      this.count("publishFailed");
-      this.deps.log.error("intent forward failed; left pending for retry", { intentId, err: error });
-      return undefined;
+  /** Publishes the intents in one batch, all acks in flight; keeps only their ids while waiting. */
+  private forward(forwards: readonly Forward[], debug: boolean): Promise<Forwarded> {
+    const entryIds: string[] = [];
+    const msgIds: string[] = [];
+    const items: { value: TradeIntent; msgId: string }[] = [];
+    for (const { entryId, intent } of forwards) {
+      const msgId = intent.intent_id ?? entryId;
+      entryIds.push(entryId);
+      msgIds.push(msgId);
+      items.push({ value: intent, msgId });
     }
+    // The intents are TradeIntent's own output (classifyEntry parsed them): no second validation.
+    const published = this.deps.bus.publishDurableBatch(subjects.tradeIntent(), TradeIntent, items, {
+      trusted: true,
+    });
+    return this.confirm(published, entryIds, msgIds, debug ? forwards : undefined);
+  }
+
+  private async confirm(
+    published: ReturnType<Bus["publishDurableBatch"]>,
+    entryIds: readonly string[],
+    msgIds: readonly string[],
+    detail: readonly Forward[] | undefined,
+  ): Promise<Forwarded> {
+    const results = await published;
+    const acked: string[] = [];
+    let firstFailure: { intentId: string | undefined; err: BusError } | undefined;
+    results.forEach((result, i) => {
+      if (result instanceof BusError) {
+        firstFailure ??= { intentId: msgIds[i], err: result };
+        return;
+      }
+      const entryId = entryIds[i];
+      if (entryId === undefined) return;
+      acked.push(entryId);
+      const forward = detail?.[i];
+      if (forward !== undefined)
+        this.deps.log.debug("intent forwarded", {
+          intentId: msgIds[i],
+          symbol: forward.intent.symbol,
+          action: forward.intent.action,
+          ageMs: forward.ageMs,
+          streamSeq: result.seq,
+          duplicate: result.duplicate,
+        });
+    });
+    const failed = entryIds.length - acked.length;
+    if (acked.length) this.count("forwarded", acked.length);
+    if (failed > 0) {
+      this.count("publishFailed", failed);
+      this.deps.log.error("intent forwards failed; left pending for retry", { failed, ...firstFailure });
+    }
+    return { acked, failed };
   }
 
   private logDrained(intent: TradeIntent): void {

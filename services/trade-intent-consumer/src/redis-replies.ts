@@ -9,12 +9,22 @@ function isArray(value: unknown): value is unknown[] {
   return Array.isArray(value);
 }
 
+function isStringArray(value: unknown): value is string[] {
+  if (!isArray(value)) return false;
+  for (const item of value) if (typeof item !== "string") return false;
+  return true;
+}
+
 function toEntries(raw: unknown): StreamEntry[] {
   if (!isArray(raw)) return [];
-  return raw.filter(isArray).map((e) => ({
-    id: String(e[0]),
-    fields: isArray(e[1]) ? e[1].map(String) : null,
-  }));
+  const entries: StreamEntry[] = [];
+  for (const e of raw) {
+    if (!isArray(e)) continue;
+    // ioredis hands the fields over as strings: kept as they are, not copied (the hot path).
+    const fields = isStringArray(e[1]) ? e[1] : isArray(e[1]) ? e[1].map(String) : null;
+    entries.push({ id: String(e[0]), fields });
+  }
+  return entries;
 }
 
 /** XREADGROUP reply for one stream: `[[stream, [[id, [k, v, ...]], ...]]]` or null. */
