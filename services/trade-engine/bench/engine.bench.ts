@@ -1,21 +1,21 @@
 // Signals/s through the full paper pipeline (parse, dedup, risk, fill, persist, ack) and the
 // publish -> orders.filled latency, next to a bare JetStream publish -> consume -> ack loop over the
-// same number of messages in the same run. Prints one JSON object.
+// same number of messages in the same run. The engine runs as its own process (dist/main.js, as
+// deployed), so the load generator does not share its event loop. Prints one JSON object.
+import { existsSync } from "node:fs";
 import { Bus, STREAMS } from "@tradewire/bus";
-import { parseConfig } from "@tradewire/config";
-import { createLogger, createSilentLogger } from "@tradewire/logger";
+import { createSilentLogger } from "@tradewire/logger";
 import { MarketData, OrderEvent, subjects, TradingSignal } from "@tradewire/schemas";
 import {
   bookTicker,
-  discardStream,
+  freePort,
   natsNamespace,
   percentile as pct,
   pgSchema,
   round3 as r3,
+  ServiceProcess,
   waitFor,
 } from "@tradewire/testkit";
-import { startEngine } from "../src/app.js";
-import { ConfigSchema } from "../src/config.js";
 
 const N = Number(process.env.BENCH_SIGNALS ?? 2_000);
 /** The issue's latency target is stated at 1,000 signals/s. */
@@ -48,26 +48,24 @@ for await (const m of msgs) {
 }
 const bareRate = N / ((performance.now() - t0) / 1000);
 
-const cfg = parseConfig("bench", ConfigSchema, {
-  NATS_URL: ns.url,
-  TRADEWIRE_NAMESPACE: ns.namespace,
-  DATABASE_URL: db.url,
-  HTTP_PORT: "0",
-  COOLDOWN_SECONDS: "0",
-  MAX_NOTIONAL_PER_SYMBOL: "1e12",
-  MAX_PORTFOLIO_EXPOSURE: "1e12",
-  DAILY_LOSS_LIMIT: "1e12",
-});
-const engine = await startEngine(
-  cfg,
-  createLogger({
-    service: "bench",
-    format: "json",
-    level: "warn",
-    stream: discardStream(),
-  }),
-  { handleSignals: false },
-);
+const entry = new URL("../dist/main.js", import.meta.url).pathname;
+if (!existsSync(entry)) throw new Error(`${entry} is missing: run \`pnpm build\` first`);
+const engine = new ServiceProcess({
+  name: "trade-engine",
+  entry,
+  env: {
+    NATS_URL: ns.url,
+    TRADEWIRE_NAMESPACE: ns.namespace,
+    DATABASE_URL: db.url,
+    HTTP_PORT: String(await freePort()),
+    LOG_LEVEL: "warn",
+    COOLDOWN_SECONDS: "0",
+    MAX_NOTIONAL_PER_SYMBOL: "1e12",
+    MAX_PORTFOLIO_EXPOSURE: "1e12",
+    DAILY_LOSS_LIMIT: "1e12",
+  },
+}).start();
+await engine.waitReady(30_000);
 const quote = () =>
   bus.publish(
     subjects.marketData("BTCUSDT", "bookTicker"),
@@ -76,7 +74,6 @@ const quote = () =>
   );
 const ticker = setInterval(quote, 100);
 quote();
-await waitFor("quote", () => engine.prices.get("BTCUSDT") !== undefined);
 const sentAt = new Map<string, number>();
 const latencies: number[] = [];
 const sub = bus.nc.subscribe(`${ns.namespace}.${subjects.orderEvent("filled")}`, {
@@ -93,6 +90,14 @@ const signal = (id: string, i: number) => ({
   confidence: 0.8,
   timestamp: Date.now(),
 });
+
+// Warm-up: a fill proves the engine has the quote and every statement is prepared.
+for (let i = 0; latencies.length === 0; i++) {
+  sentAt.set(`w${i}`, performance.now());
+  await bus.publishDurable(subjects.signal(), TradingSignal, signal(`w${i}`, 0), { msgId: `w${i}` });
+  await new Promise((r) => setTimeout(r, 200));
+}
+latencies.length = 0;
 
 // Throughput: all N published with acks in flight, until every fill event arrived.
 const t1 = performance.now();
@@ -124,7 +129,7 @@ await Promise.all(acks);
 await waitFor("steady fills", () => latencies.length >= steady, 60_000, 20);
 sub.unsubscribe();
 clearInterval(ticker);
-await engine.stop("bench");
+await engine.stop();
 await bus.drain();
 await ns.cleanup();
 await db.cleanup();

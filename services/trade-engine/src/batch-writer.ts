@@ -4,69 +4,82 @@ import type { Protection } from "./protection.js";
 import type { OrderRequest } from "./request.js";
 import type { Claim, DecisionStore, EngineStore, FillRecord, OrderRow, SignalStatus } from "./store.js";
 
-/** Every outcome of a batch in one statement: arrays in, data-modifying CTEs, one round trip. */
-const FLUSH = `WITH o AS (
+/**
+ * A whole paper batch in ONE statement (one round trip, atomic on its own, no BEGIN/COMMIT):
+ * the claims carry their final status, then checks, orders, fills, positions, daily PnL and
+ * protections. Data-modifying CTEs cannot see each other's rows, hence the status in the claim
+ * insert. If any claim or order already existed (a redelivery, another replica), the statement
+ * aborts itself and writes nothing.
+ */
+const COMMIT_BATCH = `WITH s AS (
+  INSERT INTO engine_signals (signal_id, source, strategy_id, symbol, action, request, status, reason, decided_at)
+  SELECT id, source, strategy_id, symbol, action, request, status, reason, now()
+  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::text[])
+    AS t(id, source, strategy_id, symbol, action, request, status, reason)
+  ON CONFLICT (signal_id) DO NOTHING
+  RETURNING signal_id
+), c AS (
+  INSERT INTO engine_signal_events (signal_id, step, outcome, detail)
+  SELECT * FROM unnest($9::text[], $10::text[], $11::text[], $12::text[])
+), o AS (
   INSERT INTO engine_orders (order_id, client_order_id, signal_id, symbol, side, type, quantity, price, status, mode)
-  SELECT order_id, client_order_id, signal_id, symbol, side, 'MARKET', quantity, price, 'FILLED', mode
-  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::numeric[], $7::numeric[], $8::text[])
-    AS t(order_id, client_order_id, signal_id, symbol, side, quantity, price, mode)
+  SELECT * FROM unnest($13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[],
+    $19::numeric[], $20::numeric[], $21::text[], $22::text[])
   ON CONFLICT (client_order_id) DO NOTHING
   RETURNING order_id
 ), f AS (
   INSERT INTO engine_fills (order_id, quantity, price, fee)
   SELECT t.order_id, t.quantity, t.price, t.fee
-  FROM unnest($1::text[], $6::numeric[], $7::numeric[], $9::numeric[]) AS t(order_id, quantity, price, fee)
+  FROM unnest($23::text[], $24::numeric[], $25::numeric[], $26::numeric[]) AS t(order_id, quantity, price, fee)
   JOIN o USING (order_id)
 ), p AS (
   INSERT INTO engine_positions (symbol, quantity, avg_price, realized_pnl)
-  SELECT * FROM unnest($10::text[], $11::float8[], $12::float8[], $13::float8[])
+  SELECT * FROM unnest($27::text[], $28::float8[], $29::float8[], $30::float8[])
   ON CONFLICT (symbol) DO UPDATE SET quantity = EXCLUDED.quantity, avg_price = EXCLUDED.avg_price,
     realized_pnl = EXCLUDED.realized_pnl, updated_at = now()
 ), d AS (
   INSERT INTO engine_daily_pnl (day, realized)
-  SELECT (now() AT TIME ZONE 'utc')::date, $14::float8 WHERE cardinality($1::text[]) > 0
+  SELECT (now() AT TIME ZONE 'utc')::date, $31::float8 WHERE cardinality($23::text[]) > 0
   ON CONFLICT (day) DO UPDATE SET realized = engine_daily_pnl.realized + EXCLUDED.realized
-), c AS (
-  INSERT INTO engine_signal_events (signal_id, step, outcome, detail)
-  SELECT * FROM unnest($15::text[], $16::text[], $17::text[], $18::text[])
-), s AS (
-  UPDATE engine_signals SET status = u.status, reason = u.reason, decided_at = now()
-  FROM unnest($19::text[], $20::text[], $21::text[]) AS u(id, status, reason) WHERE signal_id = u.id
+), ps AS (
+  INSERT INTO engine_protections (symbol, signal_id, strategy_id, direction, stop_loss, take_profit)
+  SELECT * FROM unnest($32::text[], $33::text[], $34::text[], $35::smallint[], $36::float8[], $37::float8[])
+  ON CONFLICT (symbol) DO UPDATE SET signal_id = EXCLUDED.signal_id, strategy_id = EXCLUDED.strategy_id,
+    direction = EXCLUDED.direction, stop_loss = EXCLUDED.stop_loss, take_profit = EXCLUDED.take_profit,
+    venue = NULL, created_at = now()
+), pd AS (
+  DELETE FROM engine_protections WHERE symbol = ANY($38::text[])
 )
-SELECT count(*)::int AS orders FROM o`;
+SELECT CASE
+  WHEN (SELECT count(*) FROM s) <> cardinality($1::text[]) THEN engine_abort_batch('claim_conflict')
+  WHEN (SELECT count(*) FROM o) <> cardinality($13::text[]) THEN engine_abort_batch('order_conflict')
+  ELSE 0 END AS ok`;
+
+/** The SQLSTATE `engine_abort_batch` raises: the batch held something decided before. */
+export const BATCH_CONFLICT = "TWB01";
 
 /**
- * The store a paper batch decides against, inside the batch's transaction. Claims were made for
- * the whole batch up front; final statuses, checks, fills and positions are buffered and written
- * by `flush` in one statement before the commit. The in-memory engine state is what the
- * decisions read, so nothing here needs reading back. Anything unusual (a request claimed before
- * this batch, protections) goes straight to the transaction, still in order.
+ * The store a paper batch decides against: every claim is taken as new and every write is held,
+ * and `commit` writes them all in one statement. The in-memory engine state is what decisions
+ * read, so nothing needs reading back. A claim that was not new after all (a redelivery) makes
+ * `commit` fail with BATCH_CONFLICT and write nothing; the caller reloads and decides one by one.
  */
 export class BatchWriter implements DecisionStore {
-  private readonly decided = new Map<string, SignalStatus>();
-  /** Claimed by this batch: their orders cannot exist yet, so their fills can wait for `flush`. */
-  private readonly newIds = new Set<string>();
+  private readonly requests = new Map<string, OrderRequest>();
+  private readonly statuses = new Map<string, { status: SignalStatus; reason: string | null }>();
+  private readonly checks: { signalId: string; check: Check }[] = [];
+  private readonly orders: OrderRow[] = [];
   private readonly fills: FillRecord[] = [];
   private readonly positions = new Map<string, Position>();
-  private readonly checks: { signalId: string; check: Check }[] = [];
-  private readonly statuses: { signalId: string; status: SignalStatus; reason: string | null }[] = [];
-
-  constructor(
-    private readonly tx: EngineStore,
-    /** Ids this batch's multi-row claim inserted; each is "new" once. */
-    private readonly claimed: Set<string>,
-    /** False writes each outcome at once: for one request, the single-row statements are faster. */
-    private readonly buffer = true,
-  ) {}
+  /** Final protection per symbol; null: cleared. */
+  private readonly protections = new Map<string, Protection | null>();
 
   async claim(req: OrderRequest): Promise<Claim> {
-    const status = this.decided.get(req.id);
-    if (status !== undefined) return { state: "duplicate", status };
-    if (this.claimed.delete(req.id)) {
-      this.newIds.add(req.id);
-      return { state: "new" };
-    }
-    return this.tx.claim(req);
+    const decided = this.statuses.get(req.id);
+    if (decided !== undefined) return { state: "duplicate", status: decided.status };
+    if (this.requests.has(req.id)) return { state: "busy" };
+    this.requests.set(req.id, req);
+    return { state: "new" };
   }
 
   async finish(
@@ -75,77 +88,86 @@ export class BatchWriter implements DecisionStore {
     reason: string | undefined,
     checks: readonly Check[],
   ): Promise<void> {
-    if (!this.buffer) return this.tx.finish(signalId, status, reason, checks);
     this.settle(signalId, status, reason ?? null, checks);
   }
 
   async recordFill(o: FillRecord, checks: readonly Check[]): Promise<boolean> {
-    // Later fills of the symbol, buffered or not, must not be overwritten by an earlier position.
-    this.positions.set(o.symbol, o.position);
-    if (!this.buffer || !this.newIds.has(o.signalId)) return this.tx.recordFill(o, checks);
+    this.orders.push({ ...o, type: "MARKET", status: "FILLED" });
     this.fills.push(o);
+    this.positions.set(o.symbol, o.position);
     this.settle(o.signalId, "FILLED", null, checks);
     return true;
   }
 
-  recordedFill(clientOrderId: string) {
-    return this.tx.recordedFill(clientOrderId);
+  recordedFill(): Promise<undefined> {
+    // recordFill never reports an existing order here: a conflict aborts the commit instead.
+    return Promise.reject(new Error("BatchWriter.recordedFill: a batch never finds a recorded fill"));
   }
 
-  setProtection(p: Protection): Promise<void> {
-    return this.tx.setProtection(p);
+  async setProtection(p: Protection): Promise<void> {
+    this.protections.set(p.symbol, p);
   }
 
-  clearProtection(symbol: string): Promise<void> {
-    return this.tx.clearProtection(symbol);
+  async clearProtection(symbol: string): Promise<void> {
+    this.protections.set(symbol, null);
   }
 
-  insertOrder(o: OrderRow): Promise<void> {
-    return this.tx.insertOrder(o);
+  async insertOrder(o: OrderRow): Promise<void> {
+    this.orders.push(o);
   }
 
-  /** Writes what was buffered; throws if any order already existed (the batch is then replayed). */
-  async flush(): Promise<void> {
-    if (!this.buffer || (this.statuses.length === 0 && this.positions.size === 0)) return;
-    const f = this.fills;
+  /** Writes the batch in one statement; throws (BATCH_CONFLICT) without writing if anything existed. */
+  async commit(store: EngineStore): Promise<void> {
+    const signals = [...this.requests.values()];
+    const status = (id: string) => this.statuses.get(id) ?? { status: "RECEIVED" as const, reason: null };
     const positions = [...this.positions];
-    const { rows } = await this.tx.query<{ orders: number }>("engine_batch_flush", FLUSH, [
-      f.map((x) => x.orderId),
-      f.map((x) => x.clientOrderId),
-      f.map((x) => x.signalId),
-      f.map((x) => x.symbol),
-      f.map((x) => x.side),
-      f.map((x) => x.quantity),
-      f.map((x) => x.price),
-      f.map((x) => x.mode),
-      f.map((x) => x.fee),
+    const set = [...this.protections.values()].filter((p): p is Protection => p !== null);
+    const cleared = [...this.protections].filter(([, p]) => p === null).map(([symbol]) => symbol);
+    const { orders, fills, checks } = this;
+    await store.query("engine_commit_batch", COMMIT_BATCH, [
+      signals.map((r) => r.id),
+      signals.map((r) => r.source),
+      signals.map((r) => r.strategyId),
+      signals.map((r) => r.symbol),
+      signals.map((r) => r.action),
+      signals.map((r) => JSON.stringify(r)),
+      signals.map((r) => status(r.id).status),
+      signals.map((r) => status(r.id).reason),
+      checks.map((c) => c.signalId),
+      checks.map((c) => c.check.step),
+      checks.map((c) => c.check.outcome),
+      checks.map((c) => c.check.detail ?? null),
+      orders.map((o) => o.orderId),
+      orders.map((o) => o.clientOrderId),
+      orders.map((o) => o.signalId),
+      orders.map((o) => o.symbol),
+      orders.map((o) => o.side),
+      orders.map((o) => o.type),
+      orders.map((o) => o.quantity),
+      orders.map((o) => o.price),
+      orders.map((o) => o.status),
+      orders.map((o) => o.mode),
+      fills.map((f) => f.orderId),
+      fills.map((f) => f.quantity),
+      fills.map((f) => f.price),
+      fills.map((f) => f.fee),
       positions.map(([symbol]) => symbol),
       positions.map(([, p]) => p.quantity),
       positions.map(([, p]) => p.avgPrice),
       positions.map(([, p]) => p.realizedPnl),
-      f.reduce((sum, x) => sum + x.realized, 0),
-      this.checks.map((c) => c.signalId),
-      this.checks.map((c) => c.check.step),
-      this.checks.map((c) => c.check.outcome),
-      this.checks.map((c) => c.check.detail ?? null),
-      this.statuses.map((s) => s.signalId),
-      this.statuses.map((s) => s.status),
-      this.statuses.map((s) => s.reason),
+      fills.reduce((sum, f) => sum + f.realized, 0),
+      set.map((p) => p.symbol),
+      set.map((p) => p.signalId),
+      set.map((p) => p.strategyId),
+      set.map((p) => p.direction),
+      set.map((p) => p.stopLoss ?? null),
+      set.map((p) => p.takeProfit ?? null),
+      cleared,
     ]);
-    if (rows[0]?.orders !== f.length)
-      throw new Error(
-        `batch flush: ${f.length - (rows[0]?.orders ?? 0)} of ${f.length} orders already existed`,
-      );
   }
 
-  private settle(
-    signalId: string,
-    status: SignalStatus,
-    reason: string | null,
-    checks: readonly Check[],
-  ): void {
-    this.decided.set(signalId, status);
+  private settle(signalId: string, status: SignalStatus, reason: string | null, checks: readonly Check[]) {
+    this.statuses.set(signalId, { status, reason });
     for (const check of checks) this.checks.push({ signalId, check });
-    this.statuses.push({ signalId, status, reason });
   }
 }

@@ -1,9 +1,11 @@
 import type { SymbolFilters } from "@tradewire/binance";
 import type { Bus } from "@tradewire/bus";
 import type { Logger } from "@tradewire/logger";
-import { BatchWriter } from "./batch-writer.js";
+import pg from "pg";
+import { BATCH_CONFLICT, BatchWriter } from "./batch-writer.js";
 import type { Config } from "./config.js";
 import { type Check, type Decision, decide } from "./decide.js";
+import { DeferredLog } from "./deferred-log.js";
 import { ExchangeProtection } from "./exchange-protection.js";
 import type { ExecutionAdapter } from "./execution/adapter.js";
 import { clientOrderIdFor } from "./ids.js";
@@ -12,9 +14,12 @@ import { PaperLimitBook } from "./limit-book.js";
 import type { EngineMetrics } from "./metrics.js";
 import {
   type OrderFill,
+  type OutgoingOrderEvent,
+  orderEvent,
   orderEventPublisher,
   orderFields,
   type PublishOrderEvent,
+  publishOrderEvents,
   type Unit,
 } from "./order-events.js";
 import { applyFill } from "./paper.js";
@@ -25,6 +30,8 @@ import { marketable, type RestingOrder } from "./resting.js";
 import type { EngineStore } from "./store.js";
 
 export { clientOrderIdFor } from "./ids.js";
+
+const { DatabaseError } = pg;
 
 export interface EngineDeps {
   cfg: Config;
@@ -40,6 +47,11 @@ export interface EngineDeps {
 export type Outcome = "done" | "busy";
 /** How an executable decision ended: filled now, resting in the paper book, or refused by the venue. */
 type Executed = "filled" | "placed" | "rejected";
+/** A paper batch after its commit: the outcomes, and the order events still to publish. */
+interface Committed {
+  outcomes: Outcome[];
+  events: OutgoingOrderEvent[];
+}
 export interface Incoming {
   req: OrderRequest;
   receivedAt: number;
@@ -66,7 +78,7 @@ export class TradeEngine {
   constructor(private readonly deps: EngineDeps) {
     const { cfg, store, prices, log, metrics, adapter } = deps;
     this.publishEvent = orderEventPublisher(deps.bus, cfg.TRADING_MODE);
-    this.direct = { store, publish: this.publishEvent };
+    this.direct = { store, log, publish: this.publishEvent };
     const exchangeProtection = new ExchangeProtection(adapter.protective, log);
     this.ledger = new Ledger({ cfg, store, prices, log, metrics, exchangeProtection });
     const shared = { cfg, store, prices, log, ledger: this.ledger, direct: this.direct };
@@ -180,71 +192,86 @@ export class TradeEngine {
   }
 
   /**
-   * Several requests at once. In paper mode they are decided one after another inside ONE
-   * transaction (one commit instead of two per request) and their order events go out after it
-   * commits. If anything in the batch fails, nothing of it is kept: the in-memory state is reloaded
-   * from the database and the requests are replayed one by one, so a bad one fails alone. On an
-   * exchange, each order must be claimed durably before it is sent (F31): requests go one by one.
-   * Per request: an Outcome, or the Error it failed with (nak and retry).
+   * Several requests at once. In paper mode they are decided one after another in memory and
+   * written in ONE statement (one round trip for the batch); their order events and lifecycle log
+   * lines go out once it is stored. If anything in the batch fails, or one of its signals was
+   * decided before (a redelivery), nothing of it is kept: the in-memory state is reloaded from the
+   * database and the requests are replayed one by one, so a bad one fails alone and a repeat is
+   * a duplicate. On an exchange, each order must be claimed durably before it is sent (F31):
+   * requests go one by one. Per request: an Outcome, or the Error it failed with (nak and retry).
    */
-  handleBatch(items: readonly Incoming[]): Promise<(Outcome | Error)[]> {
-    return this.exclusive(async () => {
-      const failed = this.dirty ? await this.reload() : undefined;
-      if (failed) return items.map(() => failed);
-      if (this.deps.adapter.mode === "paper") {
-        const batched = await this.tryBatch(items);
-        if (batched !== undefined) return batched;
-      }
-      const outcomes: (Outcome | Error)[] = [];
-      for (const { req, receivedAt } of items) {
-        outcomes.push(
-          await this.handleIn(this.direct, req, receivedAt).catch((error: unknown) =>
-            error instanceof Error ? error : new Error(String(error)),
-          ),
-        );
-      }
-      return outcomes;
-    });
+  async handleBatch(items: readonly Incoming[]): Promise<(Outcome | Error)[]> {
+    const decided = await this.exclusive(() => this.decideBatch(items));
+    if (Array.isArray(decided)) return decided;
+    // Committed: its events go out outside the lock, so the next batch is decided meanwhile. The
+    // outcomes are stored either way: a redelivery would be a duplicate, so failed events (after
+    // their retries) are logged at error with their ids rather than nak'ed for nothing.
+    await publishOrderEvents(this.deps.bus, decided.events).catch((error: unknown) =>
+      this.deps.log.error("order events of a committed batch could not be published", { err: error }),
+    );
+    return decided.outcomes;
   }
 
-  /**
-   * The transactional batch; undefined when it was rolled back and the state reloaded (the caller
-   * replays one by one), or every request's Error when even the reload failed.
-   */
-  private async tryBatch(items: readonly Incoming[]): Promise<(Outcome | Error)[] | undefined> {
-    const events: (() => Promise<void>)[] = [];
-    let outcomes: Outcome[];
-    try {
-      outcomes = await this.deps.store.transaction(async (tx) => {
-        const claimed = await tx.claimMany(items.map((i) => i.req));
-        const writer = new BatchWriter(tx, claimed, items.length > 1);
-        const unit: Unit = {
-          store: writer,
-          publish: (event, req, fields) => {
-            events.push(() => this.publishEvent(event, req, fields));
-            return Promise.resolve();
-          },
-        };
-        const done: Outcome[] = [];
-        for (const { req, receivedAt } of items) done.push(await this.handleIn(unit, req, receivedAt));
-        await writer.flush();
-        return done;
-      });
-    } catch (error) {
-      this.deps.log.warn("batch rolled back; reloading state and deciding its requests one by one", {
-        requests: items.length,
-        err: error,
-      });
-      const failed = await this.reload();
-      return failed && items.map(() => failed);
+  private async decideBatch(items: readonly Incoming[]): Promise<(Outcome | Error)[] | Committed> {
+    const failed = this.dirty ? await this.reload() : undefined;
+    if (failed) return items.map(() => failed);
+    if (this.deps.adapter.mode === "paper") {
+      const batched = await this.tryBatch(items);
+      if (batched !== undefined) return batched;
     }
-    // Committed: the events can go out (their msg ids make a retry's repeat a no-op).
-    await Promise.all(events.map((send) => send()));
+    const outcomes: (Outcome | Error)[] = [];
+    for (const { req, receivedAt } of items) {
+      outcomes.push(
+        await this.handleIn(this.direct, req, receivedAt).catch((error: unknown) =>
+          error instanceof Error ? error : new Error(String(error)),
+        ),
+      );
+    }
     return outcomes;
   }
 
+  /**
+   * The one-statement batch; undefined when it was not stored and the state was reloaded (the
+   * caller replays one by one), or every request's Error when even the reload failed.
+   */
+  private async tryBatch(items: readonly Incoming[]): Promise<(Outcome | Error)[] | Committed | undefined> {
+    const events: OutgoingOrderEvent[] = [];
+    const writer = new BatchWriter();
+    const log = new DeferredLog(this.deps.log);
+    const unit: Unit = {
+      store: writer,
+      log,
+      publish: (event, req, fields) => {
+        events.push(orderEvent(this.deps.cfg.TRADING_MODE, event, req, fields));
+        return Promise.resolve();
+      },
+    };
+    const outcomes: Outcome[] = [];
+    try {
+      for (const { req, receivedAt } of items) outcomes.push(await this.handleIn(unit, req, receivedAt));
+      await writer.commit(this.deps.store);
+    } catch (error) {
+      const redelivered = error instanceof DatabaseError && error.code === BATCH_CONFLICT;
+      if (redelivered)
+        this.deps.log.info("batch holds signals stored before (a redelivery); deciding them one by one", {
+          requests: items.length,
+        });
+      else
+        this.deps.log.warn("batch rolled back; reloading state and deciding its requests one by one", {
+          requests: items.length,
+          err: error,
+        });
+      const failed = await this.reload();
+      return failed && items.map(() => failed);
+    }
+    log.flush();
+    // Stored: the events can go out (their msg ids make a retry's repeat a no-op).
+    return { outcomes, events };
+  }
+
   private async handleIn(unit: Unit, req: OrderRequest, receivedAt: number): Promise<Outcome> {
-    const { log, metrics } = this.deps;
+    const { metrics } = this.deps;
+    const { log } = unit;
     const { store } = unit;
     const lifecycle = {
       signalId: req.id,
@@ -285,9 +312,9 @@ export class TradeEngine {
     resumed: boolean,
     lifecycle: Record<string, unknown>,
   ): Promise<void> {
-    const { log, metrics, cfg } = this.deps;
+    const { metrics, cfg } = this.deps;
     const { ledger } = this;
-    const { store } = unit;
+    const { store, log } = unit;
     log.info("RECEIVED", {
       ...lifecycle,
       stage: "RECEIVED",
@@ -379,8 +406,8 @@ export class TradeEngine {
     resumed: boolean,
     checks: readonly Check[],
   ): Promise<Executed> {
-    const { log, metrics, adapter } = this.deps;
-    const { store } = unit;
+    const { metrics, adapter } = this.deps;
+    const { store, log } = unit;
     if (d.limitPrice !== undefined && !marketable(d.side, Number(d.limitPrice), quote))
       return this.book.rest(unit, req, d, d.limitPrice, lifecycle, checks);
     const clientOrderId = clientOrderIdFor(req.id);

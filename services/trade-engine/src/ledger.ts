@@ -113,7 +113,7 @@ export class Ledger {
       fee: fill.fee,
       fee_asset: fill.feeAsset,
     });
-    this.deps.log.info("FILLED", {
+    unit.log.info("FILLED", {
       ...lifecycle,
       stage: "FILLED",
       clientOrderId: fill.clientOrderId,
@@ -138,8 +138,8 @@ export class Ledger {
     fillPrice: number,
     lifecycle: Record<string, unknown>,
   ): Promise<void> {
-    const { log, exchangeProtection } = this.deps;
-    const { store } = unit;
+    const { exchangeProtection } = this.deps;
+    const { store, log } = unit;
     const current = this.protections.get(req.symbol);
     const levels = order.closing ? undefined : protectionFor(req, order.side, fillPrice);
     if (levels !== undefined) {

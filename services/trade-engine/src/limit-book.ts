@@ -95,7 +95,7 @@ export class PaperLimitBook {
     this.deps.ledger.markExecuted(req);
     this.deps.metrics.orders.inc({ status: "placed" });
     await unit.publish("placed", req, orderFields(o.orderId, clientOrderId, { ...d, type: "LIMIT" }, price));
-    this.deps.log.info("ORDER_PLACED", {
+    unit.log.info("ORDER_PLACED", {
       ...lifecycle,
       stage: "ORDER_PLACED",
       clientOrderId,

@@ -1,4 +1,5 @@
 import type { Bus } from "@tradewire/bus";
+import type { Logger } from "@tradewire/logger";
 import {
   OrderEvent,
   type OrderEventKind,
@@ -26,12 +27,13 @@ export type PublishOrderEvent = (
 ) => Promise<void>;
 
 /**
- * Where a decision writes: the store (the pool, or a batch's transaction) and its order events
- * (sent now, or once the batch has committed).
+ * Where a decision writes: the store, its order events and its lifecycle log lines (at once, or
+ * once its batch is stored).
  */
 export interface Unit {
   store: DecisionStore;
   publish: PublishOrderEvent;
+  log: Logger;
 }
 
 /** The order's fields in its events. */
@@ -51,29 +53,78 @@ export function orderFields(
   };
 }
 
-/** `orders.<event>` on JetStream, one msg id per order and event: a repeat is a no-op. */
+/** One order event, ready to publish: its subject, its value and its msg id. */
+export interface OutgoingOrderEvent {
+  subject: string;
+  value: OrderEvent;
+}
+
+/** The event for a request; one msg id per order and event (`<client order id>:<event>`), so a repeat is a no-op. */
+export function orderEvent(
+  mode: TradingMode,
+  event: OrderEventKind,
+  req: OrderRequest,
+  fields: Record<string, unknown>,
+): OutgoingOrderEvent {
+  const clientOrderId = clientOrderIdFor(req.id);
+  const value = {
+    event,
+    event_id: `${clientOrderId}:${event}`,
+    // Replaced by the exchange's id once there is one; a rejection before any order keeps this.
+    order_id: mode === "paper" ? `paper-${clientOrderId.slice(3)}` : clientOrderId,
+    client_order_id: clientOrderId,
+    signal_id: req.id,
+    strategy_id: req.strategyId,
+    symbol: req.symbol,
+    side: req.action === "BUY" ? "BUY" : "SELL",
+    type: "MARKET",
+    quantity: "0",
+    mode,
+    timestamp: Date.now(),
+    ...fields,
+  };
+  // Validated against OrderEvent when published, before it leaves the process.
+  return { subject: subjects.orderEvent(event), value: value as OrderEvent };
+}
+
+/** `orders.<event>` on JetStream, one at a time. */
 export function orderEventPublisher(bus: Bus, mode: TradingMode): PublishOrderEvent {
   return async (event, req, fields) => {
-    const clientOrderId = clientOrderIdFor(req.id);
-    const value = {
-      event,
-      event_id: `${clientOrderId}:${event}`,
-      // Replaced by the exchange's id once there is one; a rejection before any order keeps this.
-      order_id: mode === "paper" ? `paper-${clientOrderId.slice(3)}` : clientOrderId,
-      client_order_id: clientOrderId,
-      signal_id: req.id,
-      strategy_id: req.strategyId,
-      symbol: req.symbol,
-      side: req.action === "BUY" ? "BUY" : "SELL",
-      type: "MARKET",
-      quantity: "0",
-      mode,
-      timestamp: Date.now(),
-      ...fields,
-    };
-    // Validated against OrderEvent by publishDurable before it leaves the process.
-    await bus.publishDurable(subjects.orderEvent(event), OrderEvent, value as OrderEvent, {
-      msgId: value.event_id,
-    });
+    const { subject, value } = orderEvent(mode, event, req, fields);
+    await bus.publishDurable(subject, OrderEvent, value, { msgId: value.event_id });
   };
+}
+
+const RETRY_DELAYS_MS = [200, 1_000];
+
+/**
+ * A committed batch's events: one batch publish per subject with every ack in flight. What fails
+ * is published again (its msg id makes a repeat a no-op), twice; what still fails is thrown.
+ */
+export async function publishOrderEvents(bus: Bus, events: readonly OutgoingOrderEvent[]): Promise<void> {
+  let pending = events;
+  for (let attempt = 0; ; attempt++) {
+    const bySubject = new Map<string, OutgoingOrderEvent[]>();
+    for (const e of pending) bySubject.set(e.subject, [...(bySubject.get(e.subject) ?? []), e]);
+    const failed: { event: OutgoingOrderEvent; error: Error }[] = [];
+    await Promise.all(
+      [...bySubject].map(async ([subject, group]) => {
+        const items = group.map((e) => ({ value: e.value, msgId: e.value.event_id }));
+        const results = await bus.publishDurableBatch(subject, OrderEvent, items);
+        results.forEach((r, i) => {
+          const event = group[i];
+          if (r instanceof Error && event !== undefined) failed.push({ event, error: r });
+        });
+      }),
+    );
+    if (failed.length === 0) return;
+    const delay = RETRY_DELAYS_MS[attempt];
+    if (delay === undefined)
+      throw new Error(
+        `${failed.length} order events could not be published (${failed.map((f) => f.event.value.event_id).join(", ")})`,
+        { cause: failed[0]?.error },
+      );
+    pending = failed.map((f) => f.event);
+    await new Promise((resolve) => setTimeout(resolve, delay));
+  }
 }

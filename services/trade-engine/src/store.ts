@@ -70,6 +70,11 @@ CREATE TABLE IF NOT EXISTS engine_protections (
 );
 -- Exchange-side orders guarding the position (testnet/live), by client id; NULL: engine-side only.
 ALTER TABLE engine_protections ADD COLUMN IF NOT EXISTS venue jsonb;
+-- Aborts a one-statement paper batch that found one of its claims or orders already stored.
+CREATE OR REPLACE FUNCTION engine_abort_batch(reason text) RETURNS int LANGUAGE plpgsql AS $fn$
+BEGIN
+  RAISE EXCEPTION 'batch holds what was stored before: %', reason USING ERRCODE = 'TWB01';
+END $fn$;
 `;
 
 /** Inserts a decision's checks from parallel arrays ($1 signal id, $2 steps, $3 outcomes, $4 details). */
@@ -141,46 +146,19 @@ export interface OrderRow {
   mode: string;
 }
 
-/** What a statement runs on: the pool, or one client inside a transaction. */
-type Queryable = Pick<pg.ClientBase, "query">;
-
 export class EngineStore implements DecisionStore {
   constructor(
     readonly pool: pg.Pool,
     private readonly claimLeaseSeconds = 30,
-    private readonly db: Queryable = pool,
   ) {}
 
-  /** A named statement (prepared once per connection) on this store's connection. */
+  /** A named statement (prepared once per connection of the pool). */
   query<R extends pg.QueryResultRow>(
     name: string,
     text: string,
     values: unknown[],
   ): Promise<pg.QueryResult<R>> {
-    return this.db.query<R>({ name, text, values });
-  }
-
-  /**
-   * Runs `work` with a store whose statements share one transaction: committed together when it
-   * resolves, rolled back when it throws (the error is rethrown).
-   */
-  async transaction<T>(work: (tx: EngineStore) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query("BEGIN");
-      const result = await work(new EngineStore(this.pool, this.claimLeaseSeconds, client));
-      await client.query("COMMIT");
-      return result;
-    } catch (error) {
-      await client.query("ROLLBACK").catch((rollback: unknown) => {
-        // The connection is unusable: drop it from the pool rather than hand it out again.
-        broken = rollback instanceof Error ? rollback : new Error(String(rollback));
-      });
-      throw error;
-    } finally {
-      client.release(broken);
-    }
+    return this.pool.query<R>({ name, text, values });
   }
 
   static connect(url: string, claimLeaseSeconds = 30): EngineStore {
@@ -204,7 +182,7 @@ export class EngineStore implements DecisionStore {
    * decided: a crash mid-way) or "duplicate" with its final status.
    */
   async claim(req: OrderRequest): Promise<Claim> {
-    const inserted = await this.db.query({
+    const inserted = await this.pool.query({
       // Named: prepared once per connection, not parsed and planned again for every signal.
       name: "engine_claim",
       text: `INSERT INTO engine_signals (signal_id, source, strategy_id, symbol, action, request, status)
@@ -212,7 +190,7 @@ export class EngineStore implements DecisionStore {
       values: [req.id, req.source, req.strategyId, req.symbol, req.action, JSON.stringify(req)],
     });
     if (inserted.rowCount === 1) return { state: "new" };
-    const existing = await this.db.query<{ status: string; fresh: boolean }>(
+    const existing = await this.pool.query<{ status: string; fresh: boolean }>(
       "SELECT status, received_at > now() - make_interval(secs => $2) AS fresh FROM engine_signals WHERE signal_id = $1",
       [req.id, this.claimLeaseSeconds],
     );
@@ -222,30 +200,6 @@ export class EngineStore implements DecisionStore {
     return row?.fresh ? { state: "busy" } : { state: "resume" };
   }
 
-  /**
-   * `claim` for many requests in one statement: the ids this call inserted (each is "new"). The
-   * others — claimed before, or repeated within `reqs` — go through `claim` one by one.
-   */
-  async claimMany(reqs: readonly OrderRequest[]): Promise<Set<string>> {
-    const { rows } = await this.db.query<{ signal_id: string }>({
-      name: "engine_claim_many",
-      text: `INSERT INTO engine_signals (signal_id, source, strategy_id, symbol, action, request, status)
-       SELECT id, source, strategy_id, symbol, action, request, 'RECEIVED'
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[])
-         AS t(id, source, strategy_id, symbol, action, request)
-       ON CONFLICT (signal_id) DO NOTHING RETURNING signal_id`,
-      values: [
-        reqs.map((r) => r.id),
-        reqs.map((r) => r.source),
-        reqs.map((r) => r.strategyId),
-        reqs.map((r) => r.symbol),
-        reqs.map((r) => r.action),
-        reqs.map((r) => JSON.stringify(r)),
-      ],
-    });
-    return new Set(rows.map((r) => r.signal_id));
-  }
-
   /** The decision's checks and the final status, in one statement (one round trip). */
   async finish(
     signalId: string,
@@ -253,7 +207,7 @@ export class EngineStore implements DecisionStore {
     reason: string | undefined,
     checks: readonly Check[],
   ): Promise<void> {
-    await this.db.query({
+    await this.pool.query({
       name: "engine_finish",
       text: `WITH c AS (${CHECKS_INSERT})
        UPDATE engine_signals SET status = $5, reason = $6, decided_at = now() WHERE signal_id = $1`,
@@ -267,7 +221,7 @@ export class EngineStore implements DecisionStore {
    * off the order insert, so a retry whose order row exists changes nothing and returns false.
    */
   async recordFill(o: FillRecord, checks: readonly Check[]): Promise<boolean> {
-    const { rows } = await this.db.query<{ inserted: string }>({
+    const { rows } = await this.pool.query<{ inserted: string }>({
       name: "engine_record_fill",
       text: `WITH o AS (
          INSERT INTO engine_orders (order_id, client_order_id, signal_id, symbol, side, type, quantity, price, status, mode)
@@ -307,7 +261,7 @@ export class EngineStore implements DecisionStore {
   }
 
   async setProtection(p: Protection): Promise<void> {
-    await this.db.query(
+    await this.pool.query(
       `INSERT INTO engine_protections (symbol, signal_id, strategy_id, direction, stop_loss, take_profit, venue)
        VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (symbol) DO UPDATE
        SET signal_id = $2, strategy_id = $3, direction = $4, stop_loss = $5, take_profit = $6, venue = $7, created_at = now()`,
@@ -324,11 +278,11 @@ export class EngineStore implements DecisionStore {
   }
 
   async clearProtection(symbol: string): Promise<void> {
-    await this.db.query("DELETE FROM engine_protections WHERE symbol = $1", [symbol]);
+    await this.pool.query("DELETE FROM engine_protections WHERE symbol = $1", [symbol]);
   }
 
   async protections(): Promise<Protection[]> {
-    const { rows } = await this.db.query<{
+    const { rows } = await this.pool.query<{
       symbol: string;
       signal_id: string;
       strategy_id: string;
@@ -354,7 +308,7 @@ export class EngineStore implements DecisionStore {
   async recordedFill(
     clientOrderId: string,
   ): Promise<{ orderId: string; quantity: string; price: string; fee: string } | undefined> {
-    const { rows } = await this.db.query<{
+    const { rows } = await this.pool.query<{
       order_id: string;
       quantity: string;
       price: string;
@@ -369,7 +323,7 @@ export class EngineStore implements DecisionStore {
   }
 
   async positions(): Promise<Map<string, Position>> {
-    const { rows } = await this.db.query<{
+    const { rows } = await this.pool.query<{
       symbol: string;
       quantity: number;
       avg_price: number;
@@ -385,41 +339,41 @@ export class EngineStore implements DecisionStore {
 
   /** Today's realized PnL (UTC), persisted so a restart does not reset the loss limit (F29). */
   async dailyRealized(): Promise<number> {
-    const { rows } = await this.db.query<{ realized: number }>(
+    const { rows } = await this.pool.query<{ realized: number }>(
       "SELECT realized FROM engine_daily_pnl WHERE day = (now() AT TIME ZONE 'utc')::date",
     );
     return rows[0]?.realized ?? 0;
   }
 
   async getState<T>(key: string): Promise<T | undefined> {
-    const { rows } = await this.db.query<{ value: T }>("SELECT value FROM engine_state WHERE key = $1", [
+    const { rows } = await this.pool.query<{ value: T }>("SELECT value FROM engine_state WHERE key = $1", [
       key,
     ]);
     return rows[0]?.value;
   }
 
   async setState(key: string, value: unknown): Promise<void> {
-    await this.db.query(
+    await this.pool.query(
       "INSERT INTO engine_state (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = $2",
       [key, JSON.stringify(value)],
     );
   }
 
   async signal(id: string) {
-    const signal = await this.db.query(
+    const signal = await this.pool.query(
       "SELECT signal_id, source, strategy_id, symbol, action, status, reason, received_at, decided_at, request FROM engine_signals WHERE signal_id = $1",
       [id],
     );
     if (signal.rowCount === 0) return undefined;
-    const events = await this.db.query(
+    const events = await this.pool.query(
       "SELECT step, outcome, detail, at FROM engine_signal_events WHERE signal_id = $1 ORDER BY id",
       [id],
     );
-    const orders = await this.db.query(
+    const orders = await this.pool.query(
       "SELECT order_id, client_order_id, side, type, quantity::text, price::text, status, mode, created_at FROM engine_orders WHERE signal_id = $1",
       [id],
     );
-    const fills = await this.db.query(
+    const fills = await this.pool.query(
       "SELECT f.order_id, f.quantity::text, f.price::text, f.fee::text, f.at FROM engine_fills f JOIN engine_orders o USING (order_id) WHERE o.signal_id = $1",
       [id],
     );
@@ -427,7 +381,7 @@ export class EngineStore implements DecisionStore {
   }
 
   async orders(status?: string) {
-    const { rows } = await this.db.query(
+    const { rows } = await this.pool.query(
       `SELECT order_id, client_order_id, signal_id, symbol, side, type, quantity::text, price::text, status, mode, created_at
        FROM engine_orders WHERE $1::text IS NULL OR status = $1 ORDER BY created_at DESC LIMIT 500`,
       [status ?? null],
@@ -436,7 +390,7 @@ export class EngineStore implements DecisionStore {
   }
 
   async hasOrder(clientOrderId: string): Promise<boolean> {
-    const { rowCount } = await this.db.query("SELECT 1 FROM engine_orders WHERE client_order_id = $1", [
+    const { rowCount } = await this.pool.query("SELECT 1 FROM engine_orders WHERE client_order_id = $1", [
       clientOrderId,
     ]);
     return rowCount === 1;
@@ -444,7 +398,7 @@ export class EngineStore implements DecisionStore {
 
   /** Signals claimed and never decided: an order for one may exist on the exchange. */
   async undecidedSignalIds(): Promise<string[]> {
-    const { rows } = await this.db.query<{ signal_id: string }>(
+    const { rows } = await this.pool.query<{ signal_id: string }>(
       "SELECT signal_id FROM engine_signals WHERE status = 'RECEIVED'",
     );
     return rows.map((r) => r.signal_id);
@@ -452,7 +406,7 @@ export class EngineStore implements DecisionStore {
 
   /** A resting paper LIMIT, or an order found on the exchange for one of our signals (reconciliation). */
   async insertOrder(o: OrderRow): Promise<void> {
-    await this.db.query(
+    await this.pool.query(
       `INSERT INTO engine_orders (order_id, client_order_id, signal_id, symbol, side, type, quantity, price, status, mode)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (client_order_id) DO NOTHING`,
       [
@@ -471,7 +425,7 @@ export class EngineStore implements DecisionStore {
   }
 
   async setPositionQuantity(symbol: string, quantity: number): Promise<void> {
-    await this.db.query(
+    await this.pool.query(
       `INSERT INTO engine_positions (symbol, quantity, avg_price, realized_pnl) VALUES ($1, $2, 0, 0)
        ON CONFLICT (symbol) DO UPDATE SET quantity = $2, updated_at = now()`,
       [symbol, quantity],
@@ -479,7 +433,7 @@ export class EngineStore implements DecisionStore {
   }
 
   async ping(): Promise<boolean> {
-    await this.db.query("SELECT 1");
+    await this.pool.query("SELECT 1");
     return true;
   }
 }

@@ -27,7 +27,7 @@ const buy = (id: string) =>
   }) as const;
 
 describe("trade-engine batches (paper)", () => {
-  it("decides a batch in one transaction, then sends its events", async () => {
+  it("decides a batch in one statement, then sends its events and lifecycle lines", async () => {
     const svc = await env.start();
     await env.quote("BTCUSDT", 30_000);
     const outcomes = await svc.engine.handleBatch(["b-1", "b-2", "b-3"].map(buy));
@@ -58,6 +58,15 @@ describe("trade-engine batches (paper)", () => {
     // The same ids again (a redelivery) are duplicates, inside a batch as well.
     expect(await svc.engine.handleBatch(["b-1", "b-1"].map(buy))).toEqual(["done", "done"]);
     expect(svc.cap.find("duplicate signal ignored")).toHaveLength(2);
+    // The repeat was decided in memory first, then found stored: nothing of that attempt was
+    // written or logged as a fill, and the position is still the stored one.
+    expect(
+      svc.cap.find("batch holds signals stored before (a redelivery); deciding them one by one"),
+    ).toHaveLength(1);
+    expect(svc.cap.find("FILLED")).toHaveLength(3);
+    expect((await env.db.pool.query("SELECT count(*)::int AS n FROM engine_orders")).rows[0].n).toBe(3);
+    const after = (svc.engine.snapshot().positions as Record<string, { quantity: number }>).BTCUSDT;
+    expect(after?.quantity).toBe(position?.quantity);
   });
 
   it("F01 rolls a failing batch back, reloads its state and replays it one by one: only the bad request fails", async () => {
