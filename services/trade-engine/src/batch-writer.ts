@@ -92,7 +92,7 @@ export class BatchWriter implements DecisionStore {
   }
 
   async recordFill(o: FillRecord, checks: readonly Check[]): Promise<boolean> {
-    this.orders.push({ ...o, type: "MARKET", status: "FILLED" });
+    this.orders.push({ ...o, status: "FILLED" });
     this.fills.push(o);
     this.positions.set(o.symbol, o.position);
     this.settle(o.signalId, "FILLED", null, checks);

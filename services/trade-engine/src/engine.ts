@@ -484,7 +484,7 @@ export class TradeEngine {
     );
     const fill = { ...result, clientOrderId };
     const stored = await store.recordFill(
-      this.ledger.fillRecord(req, d.side, fill, position, realized),
+      this.ledger.fillRecord(req, order, fill, position, realized),
       checks,
     );
     if (!stored) {

@@ -67,7 +67,7 @@ export class Ledger {
 
   fillRecord(
     req: OrderRequest,
-    side: "BUY" | "SELL",
+    order: Pick<OrderFill, "side" | "type">,
     fill: Omit<VenueFill, "feeAsset">,
     position: Position,
     realized: number,
@@ -77,7 +77,8 @@ export class Ledger {
       clientOrderId: fill.clientOrderId,
       signalId: req.id,
       symbol: req.symbol,
-      side,
+      side: order.side,
+      type: order.type,
       quantity: fill.quantity,
       price: fill.price,
       fee: fill.fee,

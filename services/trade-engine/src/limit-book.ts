@@ -162,7 +162,7 @@ export class PaperLimitBook {
     };
     const stored = await fillRestingOrder(
       this.deps.store,
-      ledger.fillRecord(req, o.side, fill, position, realized),
+      ledger.fillRecord(req, order, fill, position, realized),
       { step: "fill", outcome: "pass", detail: `limit ${o.price} reached` },
     );
     this.resting.delete(o.clientOrderId);

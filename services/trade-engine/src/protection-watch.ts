@@ -141,12 +141,12 @@ export class ProtectionWatch {
       Number(exit.fee),
     );
     const detail = `${exit.reason} executed on the exchange (${exit.type} ${exit.clientOrderId})`;
-    const stored = await store.recordFill(ledger.fillRecord(req, side, exit, position, realized), [
+    const order = { side, quantity: exit.quantity, closing: true, type: exit.type };
+    const stored = await store.recordFill(ledger.fillRecord(req, order, exit, position, realized), [
       { step: "exchange_protection", outcome: "pass", detail },
     ]);
     if (!stored) return;
     log.info("PROTECTION_EXECUTED_ON_EXCHANGE", { ...lifecycle, reason: exit.reason, price: exit.price });
-    const order = { side, quantity: exit.quantity, closing: true, type: exit.type };
     await ledger.settleFill(this.deps.direct, req, order, exit, position, realized, lifecycle);
   }
 }

@@ -106,6 +106,8 @@ export interface FillRecord {
   signalId: string;
   symbol: string;
   side: string;
+  /** MARKET, LIMIT, or the exchange-side exit's type (OCO, STOP_MARKET, TAKE_PROFIT_MARKET). */
+  type: string;
   quantity: string;
   price: string;
   fee: string;
@@ -225,7 +227,7 @@ export class EngineStore implements DecisionStore {
       name: "engine_record_fill",
       text: `WITH o AS (
          INSERT INTO engine_orders (order_id, client_order_id, signal_id, symbol, side, type, quantity, price, status, mode)
-         VALUES ($5, $6, $1, $7, $8, 'MARKET', $9, $10, 'FILLED', $11)
+         VALUES ($5, $6, $1, $7, $8, $17, $9, $10, 'FILLED', $11)
          ON CONFLICT (client_order_id) DO NOTHING RETURNING order_id
        ), f AS (
          INSERT INTO engine_fills (order_id, quantity, price, fee) SELECT order_id, $9, $10, $12 FROM o
@@ -255,6 +257,7 @@ export class EngineStore implements DecisionStore {
         o.position.avgPrice,
         o.position.realizedPnl,
         o.realized,
+        o.type,
       ],
     });
     return rows[0]?.inserted === "1";

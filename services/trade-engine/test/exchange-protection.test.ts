@@ -87,6 +87,10 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
     };
     expect(view.status).toBe("FILLED");
     expect(view.events[0]?.step).toBe("exchange_protection");
+    const exitRow = await env.db.pool.query(
+      "SELECT type FROM engine_orders WHERE signal_id = 'oco-1:stop_loss'",
+    );
+    expect(exitRow.rows).toEqual([{ type: "OCO" }]);
   });
 
   it("spot: a CLOSE cancels the OCO first (it holds the asset), then sells; reconciliation knows the legs", async () => {

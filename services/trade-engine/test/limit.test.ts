@@ -67,6 +67,8 @@ describe("paper LIMIT orders", () => {
     const filled = (await eventsOf("lim-now")).find((e) => e.event === "filled");
     // The ask plus 1% slippage would be 30,300.01: capped at the limit.
     expect(filled?.event === "filled" && filled.avg_price).toBe("30010");
+    const row = await env.db.pool.query("SELECT type, status FROM engine_orders");
+    expect(row.rows).toEqual([{ type: "LIMIT", status: "FILLED" }]);
     expect(svc.engine.restingOrders()).toEqual([]);
   });
 
