@@ -139,27 +139,17 @@ export class PaperLimitBook {
     const { req } = o;
     const lifecycle = lifecycleOf(req);
     const current = ledger.position(req.symbol);
+    const quantity = this.closeQuantity(o, current.quantity);
+    if (quantity === undefined) return this.cancel(o, "no_position: nothing left to close");
     const order: OrderFill = {
       side: o.side,
       quantity: o.quantity,
       closing: !isEntry(o, current.quantity),
       type: "LIMIT",
     };
-    const fee = toDecimal(Number(o.quantity) * Number(o.price) * cfg.PAPER_FEE_RATE);
-    const { position, realized } = applyFill(
-      current,
-      o.side,
-      Number(o.quantity),
-      Number(o.price),
-      Number(fee),
-    );
-    const fill = {
-      orderId: o.orderId,
-      clientOrderId: o.clientOrderId,
-      quantity: o.quantity,
-      price: o.price,
-      fee,
-    };
+    const fee = toDecimal(Number(quantity) * Number(o.price) * cfg.PAPER_FEE_RATE);
+    const { position, realized } = applyFill(current, o.side, Number(quantity), Number(o.price), Number(fee));
+    const fill = { orderId: o.orderId, clientOrderId: o.clientOrderId, quantity, price: o.price, fee };
     const stored = await fillRestingOrder(
       this.deps.store,
       ledger.fillRecord(req, order, fill, position, realized),
@@ -182,6 +172,18 @@ export class PaperLimitBook {
       realized,
       lifecycle,
     );
+  }
+
+  /**
+   * What a resting order may fill: all of it, except that a CLOSE never closes more than is
+   * still held (the position may have shrunk since it was placed) and never flips it; undefined
+   * when nothing is left to close.
+   */
+  private closeQuantity(o: RestingOrder, held: number): string | undefined {
+    if (o.req.action !== "CLOSE") return o.quantity;
+    const reduces = held !== 0 && Math.sign(held) !== (o.side === "BUY" ? 1 : -1);
+    if (!reduces) return undefined;
+    return Number(o.quantity) <= Math.abs(held) ? o.quantity : toDecimal(Math.abs(held));
   }
 
   private async cancel(o: RestingOrder, reason: string): Promise<void> {

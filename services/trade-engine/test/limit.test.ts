@@ -113,6 +113,23 @@ describe("paper LIMIT orders", () => {
     expect(second.engine.snapshot().positions).not.toHaveProperty("BTCUSDT");
   });
 
+  it("a resting close never closes more than is still held, and never flips the position", async () => {
+    const svc = await env.start();
+    await env.quote("ETHUSDT", 3_000);
+    await env.signal("e-open", { symbol: "ETHUSDT", quantity: 0.1 });
+    await waitFor("opened", hasEvent("e-open", "filled"), 10_000);
+    await env.signal("e-tp", { symbol: "ETHUSDT", action: "close", order_type: "LIMIT", price: 3_100 });
+    await waitFor("tp placed", hasEvent("e-tp", "placed"), 10_000);
+    // The position shrinks while the close rests: 0.06 of the 0.1 is sold at market.
+    await env.signal("e-cut", { symbol: "ETHUSDT", action: "sell", quantity: 0.06 });
+    await waitFor("cut", hasEvent("e-cut", "filled"), 10_000);
+    await env.quote("ETHUSDT", 3_150);
+    await waitFor("tp filled", hasEvent("e-tp", "partial_fill"), 10_000);
+    const fill = (await eventsOf("e-tp")).find((e) => e.event === "partial_fill");
+    expect(fill?.event === "partial_fill" && Number(fill.filled_quantity)).toBeCloseTo(0.04, 8);
+    expect(svc.engine.snapshot().positions).toMatchObject({ ETHUSDT: { quantity: 0 } });
+  });
+
   it("cancels a resting order through DELETE /orders/:clientOrderId", async () => {
     const svc = await env.start();
     await env.quote("BTCUSDT", 30_000);
