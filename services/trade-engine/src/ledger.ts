@@ -1,6 +1,6 @@
 import type { Logger } from "@tradewire/logger";
 import type { Config } from "./config.js";
-import type { ExchangeProtection } from "./exchange-protection.js";
+import { type ExchangeProtection, withoutVenue } from "./exchange-protection.js";
 import type { EngineMetrics } from "./metrics.js";
 import { type OrderFill, orderFields, type Unit } from "./order-events.js";
 import type { Position } from "./paper.js";
@@ -143,22 +143,10 @@ export class Ledger {
     const { store, log } = unit;
     const current = this.protections.get(req.symbol);
     const levels = order.closing ? undefined : protectionFor(req, order.side, fillPrice);
-    if (levels !== undefined) {
-      // The new levels guard the whole position: the old exchange orders go first.
-      if (current !== undefined) await this.releaseOrLog(current, lifecycle);
-      const next = await exchangeProtection.guard(levels, Math.abs(position.quantity), lifecycle);
-      await store.setProtection(next);
-      this.protections.set(req.symbol, next);
-      log.info("protection set", {
-        ...lifecycle,
-        stopLoss: next.stopLoss,
-        takeProfit: next.takeProfit,
-        onExchange: next.venue !== undefined,
-      });
-    } else if (
+    const flatOrFlipped =
       current !== undefined &&
-      (position.quantity === 0 || Math.sign(position.quantity) !== current.direction)
-    ) {
+      (position.quantity === 0 || Math.sign(position.quantity) !== current.direction);
+    if (levels === undefined && flatOrFlipped) {
       await this.releaseOrLog(current, lifecycle);
       await store.clearProtection(req.symbol);
       this.protections.delete(req.symbol);
@@ -167,7 +155,27 @@ export class Ledger {
         entrySignalId: current.signalId,
         position: position.quantity,
       });
+      return;
     }
+    // New levels from the request, or (exchange-side) the same levels resized: the exchange
+    // orders must cover the whole position after an addition or a partial close.
+    const guarded = levels ?? (exchangeProtection.enabled && current !== undefined ? current : undefined);
+    if (guarded === undefined) return;
+    if (current !== undefined) await this.releaseOrLog(current, lifecycle);
+    const next = await exchangeProtection.guard(
+      withoutVenue(guarded),
+      Math.abs(position.quantity),
+      lifecycle,
+    );
+    await store.setProtection(next);
+    this.protections.set(req.symbol, next);
+    log.info(levels === undefined ? "protection resized" : "protection set", {
+      ...lifecycle,
+      stopLoss: next.stopLoss,
+      takeProfit: next.takeProfit,
+      quantity: Math.abs(position.quantity),
+      onExchange: next.venue !== undefined,
+    });
   }
 
   /** Cancels a protection's exchange orders; an exit found executed meanwhile is loud, reconciliation settles it. */

@@ -50,7 +50,7 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
     await env.signal("oco-1", { quantity: 0.01, stop_loss: 29_500, take_profit: 31_000 });
     await waitFor("entry filled", event("oco-1", "filled"), 10_000);
     await waitFor("protection stored", async () => (await protectionRow())?.venue != null, 5_000);
-    const list = clientOrderIdFor("oco-1:protect");
+    const list = clientOrderIdFor("oco-1:protect:0.01");
     expect((await protectionRow())?.venue).toEqual({
       kind: "oco",
       listClientOrderId: list,
@@ -112,6 +112,20 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
     ]);
     expect(engine.cap.find("exchange-side protection canceled")).toHaveLength(1);
     expect(await protectionRow()).toBeUndefined();
+  });
+
+  it("spot: an addition to a guarded long resizes its OCO to the whole position", async () => {
+    const engine = await start("spot");
+    await env.quote("BTCUSDT", 30_000);
+    await env.signal("add-1", { quantity: 0.01, stop_loss: 29_500, take_profit: 31_000 });
+    await waitFor("guarded", async () => (await protectionRow())?.venue != null, 10_000);
+    await env.signal("add-2", { quantity: 0.02 });
+    await waitFor("resized", () => engine.cap.find("protection resized").length > 0, 10_000);
+    const lists = fake.exchange?.orderLists ?? [];
+    expect(lists.map((l) => l.listOrderStatus)).toEqual(["ALL_DONE", "EXECUTING"]);
+    const working = fake.exchange?.orders.filter((o) => o.orderListId !== -1 && o.status === "NEW") ?? [];
+    expect(working.map((o) => o.origQty)).toEqual(["0.03", "0.03"]);
+    expect(engine.cap.find("protection resized")[0]).toMatchObject({ stopLoss: 29_500, onExchange: true });
   });
 
   it("spot: a short cannot be guarded on the exchange; the engine says so and watches the levels", async () => {

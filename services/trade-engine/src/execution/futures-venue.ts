@@ -78,7 +78,8 @@ export class FuturesVenue implements OrderVenue, ProtectiveOrders, ExchangeAccou
     try {
       for (const [leg, kind, level] of legs) {
         if (level === undefined) continue;
-        const clientOrderId = clientOrderIdFor(`${p.signalId}:protect:${leg}`);
+        // One id per entry, leg and size: a retry is the same order, a resize a new one.
+        const clientOrderId = clientOrderIdFor(`${p.signalId}:protect:${leg}:${qty}`);
         await this.orders.newProtectiveOrder({
           symbol: p.symbol,
           side,

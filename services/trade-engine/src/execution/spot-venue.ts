@@ -70,11 +70,13 @@ export class SpotVenue implements OrderVenue, ProtectiveOrders, ExchangeAccount 
     // What is held may be less than what was bought (a fee paid in the base asset): sell no more.
     const asset = baseAssetOf(p.symbol, filters);
     const free = Number((await this.orders.balances()).find((b) => b.asset === asset)?.free ?? 0);
-    const listClientOrderId = clientOrderIdFor(`${p.signalId}:protect`);
+    const qty = quantityFor(Math.min(quantity, free), filters);
+    // One id per entry and size: a retry is the same list, a resize after an addition a new one.
+    const listClientOrderId = clientOrderIdFor(`${p.signalId}:protect:${qty}`);
     await this.orders.newOco({
       symbol: p.symbol,
       side: "SELL",
-      quantity: quantityFor(Math.min(quantity, free), filters),
+      quantity: qty,
       takeProfitPrice: priceFor(p.takeProfit, filters),
       stopPrice: priceFor(p.stopLoss, filters),
       listClientOrderId,
