@@ -247,10 +247,12 @@ export class TradeEngine {
       },
     };
     const outcomes: Outcome[] = [];
+    const cooldowns = this.ledger.cooldowns();
     try {
       for (const { req, receivedAt } of items) outcomes.push(await this.handleIn(unit, req, receivedAt));
       await writer.commit(this.deps.store);
     } catch (error) {
+      this.ledger.restoreCooldowns(cooldowns);
       const redelivered = error instanceof DatabaseError && error.code === BATCH_CONFLICT;
       if (redelivered)
         this.deps.log.info("batch holds signals stored before (a redelivery); deciding them one by one", {

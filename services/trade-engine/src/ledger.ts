@@ -60,6 +60,16 @@ export class Ledger {
     return this.positions.get(symbol)?.quantity ?? 0;
   }
 
+  /** The cooldown clock, to put back when a batch's decisions are thrown away (it is not stored). */
+  cooldowns(): ReadonlyMap<string, number> {
+    return new Map(this.lastExecution);
+  }
+
+  restoreCooldowns(saved: ReadonlyMap<string, number>): void {
+    this.lastExecution.clear();
+    for (const [key, at] of saved) this.lastExecution.set(key, at);
+  }
+
   /** Placing or filling an order starts the strategy's cooldown on the symbol. */
   markExecuted(req: OrderRequest): void {
     this.lastExecution.set(`${req.strategyId}|${req.symbol}`, Date.now());

@@ -107,4 +107,22 @@ describe("trade-engine batches (paper)", () => {
     const filled = (await env.orderEvents()).filter((e) => e.event === "filled").map((e) => e.signal_id);
     expect(filled.sort()).toEqual(["ok-1", "ok-2", "ok-4", "ok-5"]);
   });
+
+  it("a batch that is thrown away leaves no cooldown behind", async () => {
+    const svc = await env.start({ COOLDOWN_SECONDS: "60" });
+    await env.quote("BTCUSDT", 30_000);
+    await env.db.pool.query(`
+      CREATE FUNCTION fail_cd() RETURNS trigger AS $$
+      BEGIN
+        IF NEW.signal_id = 'cd-1' THEN RAISE EXCEPTION 'disk full (test)'; END IF;
+        RETURN NEW;
+      END $$ LANGUAGE plpgsql;
+      CREATE TRIGGER fail_cd BEFORE INSERT ON engine_orders FOR EACH ROW EXECUTE FUNCTION fail_cd();`);
+    const [failed] = await svc.engine.handleBatch([buy("cd-1")]);
+    expect(failed).toBeInstanceOf(Error);
+    // cd-1 never executed, so the strategy is not cooling down: the next signal fills.
+    expect(await svc.engine.handleBatch([buy("cd-2")])).toEqual(["done"]);
+    const { rows } = await env.db.pool.query("SELECT status FROM engine_signals WHERE signal_id = 'cd-2'");
+    expect(rows).toEqual([{ status: "FILLED" }]);
+  });
 });
