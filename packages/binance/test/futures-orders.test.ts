@@ -73,6 +73,10 @@ describe("USD-M futures orders against the fake Binance", () => {
     expect(flip).toBeInstanceOf(BinanceError);
     expect(flip).toMatchObject({ code: "REJECTED", details: { binanceCode: -2022 } });
     expect((flip as Error).message).toContain("ReduceOnly Order is rejected.");
+    // The exchange's text, then what the code means.
+    expect((flip as Error).message).toContain(
+      "(reduce-only order rejected (it would open or increase a position))",
+    );
     await expect(market("BUY", "0.01", "tw-f-4", true)).rejects.toMatchObject({
       details: { binanceCode: -2022 },
     });
