@@ -1,0 +1,67 @@
+import { type Bus, BusError } from "@tradewire/bus";
+import { describe, expect, it } from "vitest";
+import { orderEvent, publishOrderEvents } from "./order-events.js";
+import type { OrderRequest } from "./request.js";
+
+const req: OrderRequest = {
+  id: "sig-1",
+  source: "signal",
+  strategyId: "s",
+  symbol: "BTCUSDT",
+  action: "BUY",
+  confidence: 0.8,
+  timestampMs: 0,
+  orderType: "MARKET",
+  leverage: 1,
+};
+const events = [
+  orderEvent("paper", "placed", req, { quantity: "0.1" }),
+  orderEvent("paper", "filled", req, {
+    quantity: "0.1",
+    filled_quantity: "0.1",
+    avg_price: "30000",
+    fee: "3",
+    fee_asset: "USDT",
+  }),
+];
+const ack = { stream: "ORDERS", seq: 1, duplicate: false };
+
+/** A bus whose batch publishes answer from `script`, one call after another; records what was sent. */
+function bus(script: ((msgIds: string[]) => (typeof ack | BusError)[])[]) {
+  const calls: { subject: string; msgIds: string[] }[] = [];
+  const fake = {
+    publishDurableBatch: async (subject: string, _schema: unknown, items: { msgId: string }[]) => {
+      const msgIds = items.map((i) => i.msgId);
+      calls.push({ subject, msgIds });
+      const answer = script.shift() ?? ((ids: string[]) => ids.map(() => ack));
+      return answer(msgIds);
+    },
+  } as unknown as Bus;
+  return { fake, calls };
+}
+
+describe("publishOrderEvents", () => {
+  it("publishes one batch per subject, each event with its own msg id", async () => {
+    const { fake, calls } = bus([]);
+    await publishOrderEvents(fake, events);
+    expect(calls.map((c) => c.subject).sort()).toEqual(["orders.filled", "orders.placed"]);
+    expect(calls.flatMap((c) => c.msgIds).sort()).toEqual(events.map((e) => e.value.event_id).sort());
+  });
+
+  it("publishes again only what failed, and throws naming the events that never went out", async () => {
+    const failed = new BusError("PUBLISH_FAILED", "ack timed out", true);
+    const once = bus([(ids) => ids.map(() => failed), (ids) => ids.map(() => ack)]);
+    await publishOrderEvents(once.fake, [events[0] as (typeof events)[number]]);
+    expect(once.calls).toHaveLength(2);
+
+    const never = bus([
+      (ids) => ids.map(() => failed),
+      (ids) => ids.map(() => failed),
+      (ids) => ids.map(() => failed),
+    ]);
+    await expect(publishOrderEvents(never.fake, [events[1] as (typeof events)[number]])).rejects.toThrow(
+      /1 order events could not be published \(tw-[0-9a-f]+:filled\)/,
+    );
+    expect(never.calls).toHaveLength(3);
+  });
+});
