@@ -99,19 +99,13 @@ export type SignalStatus = "RECEIVED" | "HOLD" | "REJECTED" | "PLACED" | "FILLED
 
 export type Claim = { state: "new" | "resume" | "busy" } | { state: "duplicate"; status: string };
 
-/** A paper or exchange fill with the position and realized PnL it leads to. */
-export interface FillRecord {
-  orderId: string;
-  clientOrderId: string;
-  signalId: string;
-  symbol: string;
-  side: string;
-  /** MARKET, LIMIT, or the exchange-side exit's type (OCO, STOP_MARKET, TAKE_PROFIT_MARKET). */
-  type: string;
-  quantity: string;
-  price: string;
+/**
+ * A paper or exchange fill: its order (type MARKET, LIMIT, or the exchange-side exit's OCO,
+ * STOP_MARKET, TAKE_PROFIT_MARKET; quantity and price as filled) with the fee, the position and
+ * the realized PnL it leads to.
+ */
+export interface FillRecord extends Omit<OrderRow, "status"> {
   fee: string;
-  mode: string;
   position: Position;
   realized: number;
 }
