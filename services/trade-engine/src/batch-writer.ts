@@ -1,3 +1,4 @@
+import pg from "pg";
 import type { Check } from "./decide.js";
 import type { Position } from "./paper.js";
 import type { Protection } from "./protection.js";
@@ -56,7 +57,15 @@ SELECT CASE
   ELSE 0 END AS ok`;
 
 /** The SQLSTATE `engine_abort_batch` raises: the batch held something decided before. */
-export const BATCH_CONFLICT = "TWB01";
+const BATCH_CONFLICT = "TWB01";
+
+/** A batch held a signal (or order) stored before: a redelivery, or another replica's. Nothing was written. */
+export class BatchConflict extends Error {
+  constructor(cause: unknown) {
+    super("batch holds signals stored before", { cause });
+    this.name = "BatchConflict";
+  }
+}
 
 /**
  * The store a paper batch decides against: every claim is taken as new and every write is held,
@@ -124,46 +133,52 @@ export class BatchWriter implements DecisionStore {
     const set = [...this.protections.values()].filter((p): p is Protection => p !== null);
     const cleared = [...this.protections].filter(([, p]) => p === null).map(([symbol]) => symbol);
     const { orders, fills, checks } = this;
-    await store.query("engine_commit_batch", COMMIT_BATCH, [
-      signals.map((r) => r.id),
-      signals.map((r) => r.source),
-      signals.map((r) => r.strategyId),
-      signals.map((r) => r.symbol),
-      signals.map((r) => r.action),
-      signals.map((r) => JSON.stringify(r)),
-      signals.map((r) => status(r.id).status),
-      signals.map((r) => status(r.id).reason),
-      checks.map((c) => c.signalId),
-      checks.map((c) => c.check.step),
-      checks.map((c) => c.check.outcome),
-      checks.map((c) => c.check.detail ?? null),
-      orders.map((o) => o.orderId),
-      orders.map((o) => o.clientOrderId),
-      orders.map((o) => o.signalId),
-      orders.map((o) => o.symbol),
-      orders.map((o) => o.side),
-      orders.map((o) => o.type),
-      orders.map((o) => o.quantity),
-      orders.map((o) => o.price),
-      orders.map((o) => o.status),
-      orders.map((o) => o.mode),
-      fills.map((f) => f.orderId),
-      fills.map((f) => f.quantity),
-      fills.map((f) => f.price),
-      fills.map((f) => f.fee),
-      positions.map(([symbol]) => symbol),
-      positions.map(([, p]) => p.quantity),
-      positions.map(([, p]) => p.avgPrice),
-      positions.map(([, p]) => p.realizedPnl),
-      fills.reduce((sum, f) => sum + f.realized, 0),
-      set.map((p) => p.symbol),
-      set.map((p) => p.signalId),
-      set.map((p) => p.strategyId),
-      set.map((p) => p.direction),
-      set.map((p) => p.stopLoss ?? null),
-      set.map((p) => p.takeProfit ?? null),
-      cleared,
-    ]);
+    await store
+      .query("engine_commit_batch", COMMIT_BATCH, [
+        signals.map((r) => r.id),
+        signals.map((r) => r.source),
+        signals.map((r) => r.strategyId),
+        signals.map((r) => r.symbol),
+        signals.map((r) => r.action),
+        signals.map((r) => JSON.stringify(r)),
+        signals.map((r) => status(r.id).status),
+        signals.map((r) => status(r.id).reason),
+        checks.map((c) => c.signalId),
+        checks.map((c) => c.check.step),
+        checks.map((c) => c.check.outcome),
+        checks.map((c) => c.check.detail ?? null),
+        orders.map((o) => o.orderId),
+        orders.map((o) => o.clientOrderId),
+        orders.map((o) => o.signalId),
+        orders.map((o) => o.symbol),
+        orders.map((o) => o.side),
+        orders.map((o) => o.type),
+        orders.map((o) => o.quantity),
+        orders.map((o) => o.price),
+        orders.map((o) => o.status),
+        orders.map((o) => o.mode),
+        fills.map((f) => f.orderId),
+        fills.map((f) => f.quantity),
+        fills.map((f) => f.price),
+        fills.map((f) => f.fee),
+        positions.map(([symbol]) => symbol),
+        positions.map(([, p]) => p.quantity),
+        positions.map(([, p]) => p.avgPrice),
+        positions.map(([, p]) => p.realizedPnl),
+        fills.reduce((sum, f) => sum + f.realized, 0),
+        set.map((p) => p.symbol),
+        set.map((p) => p.signalId),
+        set.map((p) => p.strategyId),
+        set.map((p) => p.direction),
+        set.map((p) => p.stopLoss ?? null),
+        set.map((p) => p.takeProfit ?? null),
+        cleared,
+      ])
+      .catch((error: unknown) => {
+        throw error instanceof pg.DatabaseError && error.code === BATCH_CONFLICT
+          ? new BatchConflict(error)
+          : error;
+      });
   }
 
   private settle(signalId: string, status: SignalStatus, reason: string | null, checks: readonly Check[]) {

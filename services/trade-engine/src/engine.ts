@@ -1,8 +1,7 @@
 import type { SymbolFilters } from "@tradewire/binance";
 import type { Bus } from "@tradewire/bus";
 import type { Logger } from "@tradewire/logger";
-import pg from "pg";
-import { BATCH_CONFLICT, BatchWriter } from "./batch-writer.js";
+import { BatchConflict, BatchWriter } from "./batch-writer.js";
 import type { Config } from "./config.js";
 import { type Check, type Decision, decide } from "./decide.js";
 import { DeferredLog } from "./deferred-log.js";
@@ -30,8 +29,6 @@ import { marketable, type RestingOrder } from "./resting.js";
 import type { EngineStore } from "./store.js";
 
 export { clientOrderIdFor } from "./ids.js";
-
-const { DatabaseError } = pg;
 
 export interface EngineDeps {
   cfg: Config;
@@ -253,8 +250,7 @@ export class TradeEngine {
       await writer.commit(this.deps.store);
     } catch (error) {
       this.ledger.restoreCooldowns(cooldowns);
-      const redelivered = error instanceof DatabaseError && error.code === BATCH_CONFLICT;
-      if (redelivered)
+      if (error instanceof BatchConflict)
         this.deps.log.info("batch holds signals stored before (a redelivery); deciding them one by one", {
           requests: items.length,
         });
