@@ -83,7 +83,7 @@ export class TradeEngine {
     this.watch = new ProtectionWatch({
       ...shared,
       exchangeProtection,
-      decide: (req, now) => this.handleIn(this.direct, req, now),
+      runExit: (req, now) => this.handleIn(this.direct, req, now),
     });
   }
 

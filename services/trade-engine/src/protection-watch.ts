@@ -30,7 +30,7 @@ export class ProtectionWatch {
       exchangeProtection: ExchangeProtection;
       direct: Unit;
       /** Runs an exit request through dedup, the checks and execution. */
-      decide: (req: OrderRequest, now: number) => Promise<unknown>;
+      runExit: (req: OrderRequest, now: number) => Promise<unknown>;
     },
   ) {}
 
@@ -59,7 +59,7 @@ export class ProtectionWatch {
       });
       const attempt = this.exitAttempts.get(p.symbol) ?? 1;
       try {
-        await this.deps.decide(exitRequest(p, reason, now, attempt), now);
+        await this.deps.runExit(exitRequest(p, reason, now, attempt), now);
       } finally {
         this.exiting.delete(p.symbol);
       }
