@@ -12,9 +12,7 @@ import { LagWindow } from "./lag-window.js";
 export class MarketPublisher {
   /** False on a standby replica: messages are counted as suppressed, never published. */
   active = true;
-  private readonly messages: Counter<"stream">;
   private readonly suppressed: Counter;
-  private readonly bytes: Counter<"stream">;
   private readonly lag: Histogram;
   private readonly lagWindow = new LagWindow();
   private windowStart = Date.now();
@@ -27,8 +25,9 @@ export class MarketPublisher {
     registry: Registry,
   ) {
     const routes = this.routes;
-    // Counted in plain fields on the hot path and handed to prom-client when scraped.
-    this.messages = new Counter({
+    // Counted in plain fields on the hot path and handed to prom-client when scraped: these two
+    // counters only need registering, their `collect` reads the routes.
+    new Counter({
       name: "tradewire_md_messages_total",
       help: "Market messages published",
       labelNames: ["stream"],
@@ -45,7 +44,7 @@ export class MarketPublisher {
       help: "Market messages not published because this replica is on standby",
       registers: [registry],
     });
-    this.bytes = new Counter({
+    new Counter({
       name: "tradewire_md_received_bytes_total",
       help: "Bytes received from the exchange",
       labelNames: ["stream"],

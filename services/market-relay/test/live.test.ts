@@ -94,7 +94,10 @@ describe("market-relay live mode against the fake Binance WebSocket", () => {
     await waitFor("pongs answered", () => fake.pongs() > 0);
     await waitFor("summary with lag", () =>
       r.cap.find("market data summary").some((l) => l.lagMs !== undefined),
-    );
+    ); // Counted on the hot path in plain fields, handed to prom-client when scraped.
+    const metrics = await (await fetch(`http://127.0.0.1:${r.port}/metrics`)).text();
+    expect(metrics).toMatch(/tradewire_md_messages_total\{stream="trade"[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/tradewire_md_received_bytes_total\{stream="trade"[^}]*\} [1-9]/);
   });
 
   it("reconnects after an abrupt drop, logs it, and goes back to publishing", async () => {
