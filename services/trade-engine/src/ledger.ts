@@ -201,6 +201,7 @@ export class Ledger {
   async replaceProtection(p: Protection): Promise<void> {
     await this.deps.store.setProtection(p);
     this.protections.set(p.symbol, p);
+    this.refreshGauges();
   }
 
   /** Sets a position's quantity to what the exchange holds (reconciliation), in memory and stored. */
@@ -223,5 +224,8 @@ export class Ledger {
       if (q && p.quantity !== 0) unrealized += p.quantity * ((q.bid + q.ask) / 2 - p.avgPrice);
     }
     metrics.equity.set(cfg.PAPER_EQUITY + realized + unrealized);
+    const onExchange = [...this.protections.values()].filter((p) => p.venue !== undefined).length;
+    metrics.protections.set({ held_by: "exchange" }, onExchange);
+    metrics.protections.set({ held_by: "engine" }, this.protections.size - onExchange);
   }
 }

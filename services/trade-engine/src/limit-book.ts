@@ -44,6 +44,11 @@ export class PaperLimitBook {
   async load(): Promise<void> {
     this.resting.clear();
     for (const o of await loadRestingOrders(this.deps.store)) this.resting.set(o.clientOrderId, o);
+    this.countResting();
+  }
+
+  private countResting(): void {
+    this.deps.metrics.restingOrders.set(this.resting.size);
   }
 
   list(): RestingOrder[] {
@@ -91,6 +96,7 @@ export class PaperLimitBook {
       { step: "book", outcome: "pass", detail },
     ]);
     this.resting.set(clientOrderId, o);
+    this.countResting();
     // Placing counts for the cooldown: a strategy cannot stack limit orders faster than fills.
     this.deps.ledger.markExecuted(req);
     this.deps.metrics.orders.inc({ status: "placed" });
@@ -156,6 +162,7 @@ export class PaperLimitBook {
       { step: "fill", outcome: "pass", detail: `limit ${o.price} reached` },
     );
     this.resting.delete(o.clientOrderId);
+    this.countResting();
     if (!stored) {
       log.warn("resting order was no longer open; not filled", {
         ...lifecycle,
@@ -189,6 +196,7 @@ export class PaperLimitBook {
   private async cancel(o: RestingOrder, reason: string): Promise<void> {
     const canceled = await cancelRestingOrder(this.deps.store, o, reason);
     this.resting.delete(o.clientOrderId);
+    this.countResting();
     if (!canceled) return;
     this.deps.metrics.orders.inc({ status: "canceled" });
     await this.deps.direct.publish("canceled", o.req, {

@@ -41,6 +41,17 @@ export function createEngineMetrics(registry: Registry) {
       help: "Fills further than MAX_FILL_DEVIATION from the quote the order was sized on",
       registers: [registry],
     }),
+    restingOrders: new Gauge({
+      name: "tradewire_engine_resting_orders",
+      help: "Paper LIMIT orders resting until the market reaches them",
+      registers: [registry],
+    }),
+    protections: new Gauge({
+      name: "tradewire_engine_protections",
+      help: "Positions with stop-loss / take-profit, by who holds the levels (exchange orders or the engine)",
+      labelNames: ["held_by"],
+      registers: [registry],
+    }),
     equity: new Gauge({
       name: "tradewire_engine_equity",
       help: "Paper equity: starting equity + realized + unrealized PnL",

@@ -57,6 +57,9 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
       stop: `${list}-sl`,
       takeProfit: `${list}-tp`,
     });
+    const metrics = await (await fetch(`${engine.url}/metrics`)).text();
+    expect(metrics).toMatch(/tradewire_engine_protections\{held_by="exchange"[^}]*\} 1/);
+    expect(metrics).toMatch(/tradewire_engine_protections\{held_by="engine"[^}]*\} 0/);
     const legs = fake.exchange?.orders.filter((o) => o.orderListId !== -1) ?? [];
     expect(legs.map((o) => [o.type, o.side, o.status, o.origQty])).toEqual([
       ["LIMIT_MAKER", "SELL", "NEW", "0.01"],

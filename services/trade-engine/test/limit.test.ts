@@ -38,6 +38,11 @@ describe("paper LIMIT orders", () => {
       orders: { client_order_id: string; type: string; price: string }[];
     };
     expect(open.orders).toMatchObject([{ type: "LIMIT", price: "29900" }]);
+    const gauge = async () =>
+      (await (await fetch(`${svc.url}/metrics`)).text()).match(
+        /tradewire_engine_resting_orders\{[^}]*\} (\d+)/,
+      )?.[1];
+    expect(await gauge()).toBe("1");
     // Not reached yet: no position, however many ticks pass.
     await svc.engine.fillRestingOrders();
     expect(svc.engine.snapshot().positions).toEqual({});
@@ -54,6 +59,7 @@ describe("paper LIMIT orders", () => {
     expect((await status("lim-1"))?.status).toBe("FILLED");
     expect(svc.engine.snapshot().positions).toMatchObject({ BTCUSDT: { quantity: 0.01, avgPrice: 29_900 } });
     expect(svc.engine.restingOrders()).toEqual([]);
+    expect(await gauge()).toBe("0");
     const fills = await env.db.pool.query("SELECT price::text FROM engine_fills");
     expect(fills.rows).toEqual([{ price: "29900" }]);
   });
