@@ -33,12 +33,13 @@ const empty: PortfolioView = {
 const run = (r: OrderRequest, view = empty, q: Quote | null = quote, c = cfg) =>
   decide(r, q ?? undefined, view, c, NOW, [] as Check[]);
 
+const filters = (file: string) =>
+  parseExchangeFilters(
+    JSON.parse(readFileSync(join(sharedDataDir(), "binance/binance-payloads/exchangeInfo", file), "utf8")),
+  );
+const spot2024 = filters("spot_exchangeInfo_2024-09-08_BTCUSDT_ETHUSDT_trimmed.json");
+
 describe("sizing on the real exchangeInfo files (F24)", () => {
-  const filters = (file: string) =>
-    parseExchangeFilters(
-      JSON.parse(readFileSync(join(sharedDataDir(), "binance/binance-payloads/exchangeInfo", file), "utf8")),
-    );
-  const spot2024 = filters("spot_exchangeInfo_2024-09-08_BTCUSDT_ETHUSDT_trimmed.json");
   const spot2022 = filters("spot_exchangeInfo_2022-11-28_BTCUSDT_ETHUSDT_trimmed_MIN_NOTIONAL_era.json");
   const withFilters = (r: OrderRequest, f: typeof spot2024) => decide(r, quote, empty, cfg, NOW, [], f);
 
@@ -71,20 +72,9 @@ describe("LIMIT orders", () => {
   const limit = (price: number) => req({ orderType: "LIMIT", limitPrice: price });
 
   it("sizes at the limit price, on the exchange's tick when its filters are known", () => {
-    const spot = parseExchangeFilters(
-      JSON.parse(
-        readFileSync(
-          join(
-            sharedDataDir(),
-            "binance/binance-payloads/exchangeInfo/spot_exchangeInfo_2024-09-08_BTCUSDT_ETHUSDT_trimmed.json",
-          ),
-          "utf8",
-        ),
-      ),
-    );
     // $100 at 25,000.004 (not at the 30,001 ask) is 0.0039999 BTC, rounded DOWN to 0.00399; the
     // price snaps to the 0.01 tick.
-    expect(decide(limit(25_000.004), quote, empty, cfg, NOW, [], spot)).toMatchObject({
+    expect(decide(limit(25_000.004), quote, empty, cfg, NOW, [], spot2024)).toMatchObject({
       kind: "execute",
       quantity: "0.00399",
       limitPrice: "25000",

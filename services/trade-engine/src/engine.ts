@@ -78,8 +78,8 @@ export class TradeEngine {
     this.direct = { store, log, publish: this.publishEvent };
     const exchangeProtection = new ExchangeProtection(adapter.protective, log);
     this.ledger = new Ledger({ cfg, store, prices, log, metrics, exchangeProtection });
-    const shared = { cfg, store, prices, log, ledger: this.ledger, direct: this.direct };
-    this.book = new PaperLimitBook({ ...shared, metrics });
+    const shared = { cfg, store, prices, log, metrics, ledger: this.ledger, direct: this.direct };
+    this.book = new PaperLimitBook(shared);
     this.watch = new ProtectionWatch({
       ...shared,
       exchangeProtection,

@@ -19,6 +19,15 @@ export interface VenueFill {
   feeAsset: string;
 }
 
+/** What every part of the engine works with. */
+export interface EngineParts {
+  cfg: Config;
+  store: EngineStore;
+  prices: PriceBook;
+  log: Logger;
+  metrics: EngineMetrics;
+}
+
 const FLAT: Position = { quantity: 0, avgPrice: 0, realizedPnl: 0 };
 
 /**
@@ -32,16 +41,7 @@ export class Ledger {
   readonly lastExecution = new Map<string, number>();
   readonly protections = new Map<string, Protection>();
 
-  constructor(
-    private readonly deps: {
-      cfg: Config;
-      store: EngineStore;
-      prices: PriceBook;
-      log: Logger;
-      metrics: EngineMetrics;
-      exchangeProtection: ExchangeProtection;
-    },
-  ) {}
+  constructor(private readonly deps: EngineParts & { exchangeProtection: ExchangeProtection }) {}
 
   async load(): Promise<void> {
     const { store } = this.deps;

@@ -1,17 +1,12 @@
 import { toDecimal } from "@tradewire/binance";
-import type { Logger } from "@tradewire/logger";
-import type { Config } from "./config.js";
 import type { Check, Decision, Quote } from "./decide.js";
 import { clientOrderIdFor } from "./ids.js";
-import type { Ledger } from "./ledger.js";
-import type { EngineMetrics } from "./metrics.js";
+import type { EngineParts, Ledger } from "./ledger.js";
 import { type OrderFill, orderFields, type Unit } from "./order-events.js";
 import { applyFill } from "./paper.js";
-import type { PriceBook } from "./prices.js";
 import type { OrderRequest } from "./request.js";
 import { crossed, isEntry, type RestingOrder, restingEntryNotional } from "./resting.js";
-import { cancelRestingOrder, fillRestingOrder, loadRestingOrders } from "./resting-store.js";
-import type { EngineStore } from "./store.js";
+import { cancelRestingOrder, loadRestingOrders } from "./resting-store.js";
 
 const lifecycleOf = (req: OrderRequest) => ({
   signalId: req.id,
@@ -29,12 +24,7 @@ export class PaperLimitBook {
   private readonly resting = new Map<string, RestingOrder>();
 
   constructor(
-    private readonly deps: {
-      cfg: Config;
-      store: EngineStore;
-      prices: PriceBook;
-      log: Logger;
-      metrics: EngineMetrics;
+    private readonly deps: EngineParts & {
       ledger: Ledger;
       /** Order events sent at once (the book's own fills and cancels are not part of a batch). */
       direct: Unit;
@@ -156,10 +146,9 @@ export class PaperLimitBook {
     const fee = toDecimal(Number(quantity) * Number(o.price) * cfg.PAPER_FEE_RATE);
     const { position, realized } = applyFill(current, o.side, Number(quantity), Number(o.price), Number(fee));
     const fill = { orderId: o.orderId, clientOrderId: o.clientOrderId, quantity, price: o.price, fee };
-    const stored = await fillRestingOrder(
-      this.deps.store,
+    const stored = await this.deps.store.recordRestingFill(
       ledger.fillRecord(req, order, fill, position, realized),
-      { step: "fill", outcome: "pass", detail: `limit ${o.price} reached` },
+      [{ step: "fill", outcome: "pass", detail: `limit ${o.price} reached` }],
     );
     this.resting.delete(o.clientOrderId);
     this.countResting();

@@ -1,14 +1,10 @@
-import type { Logger } from "@tradewire/logger";
-import type { Config } from "./config.js";
 import { type ExchangeProtection, withoutVenue } from "./exchange-protection.js";
 import type { VenueExit } from "./execution/venue.js";
-import type { Ledger } from "./ledger.js";
+import type { EngineParts, Ledger } from "./ledger.js";
 import type { Unit } from "./order-events.js";
 import { applyFill } from "./paper.js";
-import type { PriceBook } from "./prices.js";
 import { exitRequest, type Protection, triggered } from "./protection.js";
 import type { OrderRequest } from "./request.js";
-import type { EngineStore } from "./store.js";
 
 /**
  * Watches every position's stop-loss / take-profit (F25): levels the engine holds are compared
@@ -21,11 +17,7 @@ export class ProtectionWatch {
   private readonly exitAttempts = new Map<string, number>();
 
   constructor(
-    private readonly deps: {
-      cfg: Config;
-      store: EngineStore;
-      prices: PriceBook;
-      log: Logger;
+    private readonly deps: EngineParts & {
       ledger: Ledger;
       exchangeProtection: ExchangeProtection;
       direct: Unit;
@@ -131,7 +123,15 @@ export class ProtectionWatch {
     // What executed is neither canceled nor placed again.
     await ledger.replaceProtection(withoutVenue(p));
     const claim = await store.claim(req);
-    if (claim.state === "duplicate" || claim.state === "busy") return;
+    if (claim.state === "duplicate" || claim.state === "busy") {
+      // Recorded already (a restart after it was stored) or being recorded by another replica.
+      log.info("exchange-side exit already recorded; not recorded twice", {
+        ...lifecycle,
+        reason: exit.reason,
+        claim: claim.state,
+      });
+      return;
+    }
     const side = p.direction === 1 ? ("SELL" as const) : ("BUY" as const);
     const { position, realized } = applyFill(
       ledger.position(p.symbol),

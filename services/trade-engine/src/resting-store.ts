@@ -1,49 +1,6 @@
-import type { Check } from "./decide.js";
 import type { OrderRequest } from "./request.js";
 import type { RestingOrder } from "./resting.js";
-import type { EngineStore, FillRecord } from "./store.js";
-
-/**
- * A resting LIMIT filled: the order row NEW → FILLED, its fill, the position, daily PnL, the
- * check and the signal's status, in one statement. Keyed on the order still being NEW, so a
- * second attempt (another replica, a retry) changes nothing and returns false.
- */
-const FILL_RESTING = `WITH o AS (
-  UPDATE engine_orders SET status = 'FILLED', updated_at = now()
-  WHERE client_order_id = $1 AND status = 'NEW' RETURNING order_id
-), f AS (
-  INSERT INTO engine_fills (order_id, quantity, price, fee) SELECT order_id, $2, $3, $4 FROM o
-), p AS (
-  INSERT INTO engine_positions (symbol, quantity, avg_price, realized_pnl) SELECT $5, $6, $7, $8 FROM o
-  ON CONFLICT (symbol) DO UPDATE SET quantity = $6, avg_price = $7, realized_pnl = $8, updated_at = now()
-), d AS (
-  INSERT INTO engine_daily_pnl (day, realized) SELECT (now() AT TIME ZONE 'utc')::date, $9 FROM o
-  ON CONFLICT (day) DO UPDATE SET realized = engine_daily_pnl.realized + $9
-), c AS (
-  INSERT INTO engine_signal_events (signal_id, step, outcome, detail) SELECT $10, $11, $12, $13 FROM o
-), s AS (
-  UPDATE engine_signals SET status = 'FILLED', decided_at = now() WHERE signal_id = $10 AND EXISTS (SELECT 1 FROM o)
-)
-SELECT count(*)::int AS n FROM o`;
-
-export async function fillRestingOrder(store: EngineStore, o: FillRecord, check: Check): Promise<boolean> {
-  const { rows } = await store.query<{ n: number }>("engine_fill_resting", FILL_RESTING, [
-    o.clientOrderId,
-    o.quantity,
-    o.price,
-    o.fee,
-    o.symbol,
-    o.position.quantity,
-    o.position.avgPrice,
-    o.position.realizedPnl,
-    o.realized,
-    o.signalId,
-    check.step,
-    check.outcome,
-    check.detail ?? null,
-  ]);
-  return rows[0]?.n === 1;
-}
+import type { EngineStore } from "./store.js";
 
 /** NEW → CANCELED with the reason on the signal; false when it was no longer open. */
 export async function cancelRestingOrder(

@@ -1,6 +1,7 @@
+import { parseOrThrow } from "@tradewire/schemas";
 import pg from "pg";
 import type { Check } from "./decide.js";
-import type { VenueProtection } from "./execution/venue.js";
+import { VenueProtection } from "./execution/venue.js";
 import type { Position } from "./paper.js";
 import type { Protection } from "./protection.js";
 import type { OrderRequest } from "./request.js";
@@ -95,6 +96,41 @@ function checkParams(
 }
 
 /** PLACED: a LIMIT resting in the paper book; it ends FILLED or CANCELED. */
+/**
+ * What a fill changes besides its order row, all hung off the CTE `o` (the order row written):
+ * the fill, the position, today's PnL, the checks and the signal's status. Parameters: $1-$4
+ * checks, $5 order id, $6 client order id, $7 symbol, $8 side, $9 quantity, $10 price, $11 mode,
+ * $12 fee, $13-$15 position, $16 realized PnL, $17 order type.
+ */
+const FILL_EFFECTS = `f AS (
+  INSERT INTO engine_fills (order_id, quantity, price, fee) SELECT order_id, $9, $10, $12 FROM o
+), p AS (
+  INSERT INTO engine_positions (symbol, quantity, avg_price, realized_pnl) SELECT $7, $13, $14, $15 FROM o
+  ON CONFLICT (symbol) DO UPDATE SET quantity = $13, avg_price = $14, realized_pnl = $15, updated_at = now()
+), d AS (
+  INSERT INTO engine_daily_pnl (day, realized) SELECT (now() AT TIME ZONE 'utc')::date, $16 FROM o
+  ON CONFLICT (day) DO UPDATE SET realized = engine_daily_pnl.realized + $16
+), c AS (
+  ${CHECKS_INSERT} AND EXISTS (SELECT 1 FROM o)
+), s AS (
+  UPDATE engine_signals SET status = 'FILLED', decided_at = now() WHERE signal_id = $1 AND EXISTS (SELECT 1 FROM o)
+)
+SELECT count(*)::int AS n FROM o`;
+
+const RECORD_FILL = `WITH o AS (
+  INSERT INTO engine_orders (order_id, client_order_id, signal_id, symbol, side, type, quantity, price, status, mode)
+  VALUES ($5, $6, $1, $7, $8, $17, $9, $10, 'FILLED', $11)
+  ON CONFLICT (client_order_id) DO NOTHING RETURNING order_id
+), ${FILL_EFFECTS}`;
+
+/** Every parameter is matched against the resting row: a fill can only finish the order it names. */
+const RECORD_RESTING_FILL = `WITH o AS (
+  UPDATE engine_orders SET status = 'FILLED', updated_at = now()
+  WHERE order_id = $5 AND client_order_id = $6 AND signal_id = $1 AND symbol = $7 AND side = $8
+    AND type = $17 AND mode = $11 AND status = 'NEW'
+  RETURNING order_id
+), ${FILL_EFFECTS}`;
+
 export type SignalStatus = "RECEIVED" | "HOLD" | "REJECTED" | "PLACED" | "FILLED" | "CANCELED";
 
 export type Claim = { state: "new" | "resume" | "busy" } | { state: "duplicate"; status: string };
@@ -216,45 +252,36 @@ export class EngineStore implements DecisionStore {
    * statement (data-modifying CTEs are atomic): one round trip instead of seven. Everything hangs
    * off the order insert, so a retry whose order row exists changes nothing and returns false.
    */
-  async recordFill(o: FillRecord, checks: readonly Check[]): Promise<boolean> {
-    const { rows } = await this.pool.query<{ inserted: string }>({
-      name: "engine_record_fill",
-      text: `WITH o AS (
-         INSERT INTO engine_orders (order_id, client_order_id, signal_id, symbol, side, type, quantity, price, status, mode)
-         VALUES ($5, $6, $1, $7, $8, $17, $9, $10, 'FILLED', $11)
-         ON CONFLICT (client_order_id) DO NOTHING RETURNING order_id
-       ), f AS (
-         INSERT INTO engine_fills (order_id, quantity, price, fee) SELECT order_id, $9, $10, $12 FROM o
-       ), p AS (
-         INSERT INTO engine_positions (symbol, quantity, avg_price, realized_pnl) SELECT $7, $13, $14, $15 FROM o
-         ON CONFLICT (symbol) DO UPDATE SET quantity = $13, avg_price = $14, realized_pnl = $15, updated_at = now()
-       ), d AS (
-         INSERT INTO engine_daily_pnl (day, realized) SELECT (now() AT TIME ZONE 'utc')::date, $16 FROM o
-         ON CONFLICT (day) DO UPDATE SET realized = engine_daily_pnl.realized + $16
-       ), c AS (
-         ${CHECKS_INSERT} AND EXISTS (SELECT 1 FROM o)
-       ), s AS (
-         UPDATE engine_signals SET status = 'FILLED', decided_at = now() WHERE signal_id = $1 AND EXISTS (SELECT 1 FROM o)
-       )
-       SELECT count(*) AS inserted FROM o`,
-      values: [
-        ...checkParams(o.signalId, checks),
-        o.orderId,
-        o.clientOrderId,
-        o.symbol,
-        o.side,
-        o.quantity,
-        o.price,
-        o.mode,
-        o.fee,
-        o.position.quantity,
-        o.position.avgPrice,
-        o.position.realizedPnl,
-        o.realized,
-        o.type,
-      ],
-    });
-    return rows[0]?.inserted === "1";
+  recordFill(o: FillRecord, checks: readonly Check[]): Promise<boolean> {
+    return this.writeFill("engine_record_fill", RECORD_FILL, o, checks);
+  }
+
+  /**
+   * The same for a resting paper LIMIT: its order row goes NEW → FILLED. Keyed on the order still
+   * being NEW, so a second attempt (another replica, a retry) changes nothing and returns false.
+   */
+  recordRestingFill(o: FillRecord, checks: readonly Check[]): Promise<boolean> {
+    return this.writeFill("engine_record_resting_fill", RECORD_RESTING_FILL, o, checks);
+  }
+
+  private async writeFill(name: string, text: string, o: FillRecord, checks: readonly Check[]) {
+    const { rows } = await this.query<{ n: number }>(name, text, [
+      ...checkParams(o.signalId, checks),
+      o.orderId,
+      o.clientOrderId,
+      o.symbol,
+      o.side,
+      o.quantity,
+      o.price,
+      o.mode,
+      o.fee,
+      o.position.quantity,
+      o.position.avgPrice,
+      o.position.realizedPnl,
+      o.realized,
+      o.type,
+    ]);
+    return rows[0]?.n === 1;
   }
 
   async setProtection(p: Protection): Promise<void> {
@@ -286,7 +313,7 @@ export class EngineStore implements DecisionStore {
       direction: number;
       stop_loss: number | null;
       take_profit: number | null;
-      venue: VenueProtection | null;
+      venue: unknown;
     }>(
       "SELECT symbol, signal_id, strategy_id, direction, stop_loss, take_profit, venue FROM engine_protections",
     );
@@ -297,7 +324,10 @@ export class EngineStore implements DecisionStore {
       direction: r.direction === 1 ? 1 : -1,
       stopLoss: r.stop_loss ?? undefined,
       takeProfit: r.take_profit ?? undefined,
-      ...(r.venue === null ? {} : { venue: r.venue }),
+      // Parsed, not cast: a row that does not fit fails the load naming the field and value.
+      ...(r.venue === null
+        ? {}
+        : { venue: parseOrThrow(VenueProtection, `engine_protections.venue (${r.symbol})`, r.venue) }),
     }));
   }
 

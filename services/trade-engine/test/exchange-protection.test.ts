@@ -214,4 +214,14 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
     });
     expect(engine.engine.snapshot().positions).toMatchObject({ BTCUSDT: { quantity: -0.03 } });
   });
+
+  it("refuses to start on a stored protection whose exchange orders it cannot read, naming it", async () => {
+    const first = await start("spot");
+    await first.stop("migrated");
+    await env.db.pool.query(
+      `INSERT INTO engine_protections (symbol, signal_id, strategy_id, direction, stop_loss, venue)
+       VALUES ('BTCUSDT', 'bad-1', 'test', 1, 29000, '{"kind": "trailing"}')`,
+    );
+    await expect(start("spot")).rejects.toThrow(/engine_protections\.venue \(BTCUSDT\)/);
+  });
 });

@@ -6,6 +6,7 @@ import {
   toDecimal,
 } from "@tradewire/binance";
 import type { OrderType } from "@tradewire/schemas";
+import { z } from "zod";
 import type { Protection } from "../protection.js";
 import type { MarketOrder } from "./adapter.js";
 
@@ -32,9 +33,20 @@ export interface OrderVenue {
 }
 
 /** Stop-loss / take-profit resting on the exchange for one position, by client ids. */
-export type VenueProtection =
-  | { kind: "oco"; listClientOrderId: string; stop: string; takeProfit: string }
-  | { kind: "conditional"; stop?: string; takeProfit?: string };
+export const VenueProtection = z.discriminatedUnion("kind", [
+  z.object({
+    kind: z.literal("oco"),
+    listClientOrderId: z.string(),
+    stop: z.string(),
+    takeProfit: z.string(),
+  }),
+  z.object({
+    kind: z.literal("conditional"),
+    stop: z.string().optional(),
+    takeProfit: z.string().optional(),
+  }),
+]);
+export type VenueProtection = z.output<typeof VenueProtection>;
 
 /** A protective order the exchange executed: the position's exit. */
 export interface VenueExit {
