@@ -114,7 +114,14 @@ export class AckInbox {
     const inbox = createInbox();
     const prefix = `${inbox}.`;
     const sub = this.nc.subscribe(`${inbox}.*`, {
-      callback: (_err, msg) => {
+      callback: (err, msg) => {
+        // An error on the inbox (a permissions violation, say) means no ack will come: say so now.
+        if (err)
+          failWaiting(
+            new BusError("PUBLISH_FAILED", `JetStream ack inbox failed: ${err.message}`, true, {
+              cause: err,
+            }),
+          );
         if (msg === undefined) return;
         const waiter = this.take(msg.subject.slice(prefix.length));
         if (waiter !== undefined) waiter.batch.settle(waiter.index, pubAck(waiter.batch.subject, msg));
@@ -122,16 +129,18 @@ export class AckInbox {
     });
     this.sub = sub;
     this.prefix = prefix;
-    // Nothing more arrives once the subscription is closed: fail what still waits at once.
-    const failAll = () => {
-      if (this.sub !== sub) return;
-      this.sub = undefined;
-      const closed = new BusError("CLOSED", "NATS subscription closed before the JetStream ack", true);
+    const failWaiting = (error: BusError) => {
       const waiting = [...this.waiters.values()];
       this.waiters.clear();
-      for (const { batch, index } of waiting) batch.settle(index, closed);
+      for (const { batch, index } of waiting) batch.settle(index, error);
     };
-    sub.closed.then(failAll, failAll);
+    // Nothing more arrives once the subscription is closed: fail what still waits at once.
+    const closed = () => {
+      if (this.sub !== sub) return;
+      this.sub = undefined;
+      failWaiting(new BusError("CLOSED", "NATS subscription closed before the JetStream ack", true));
+    };
+    sub.closed.then(closed, closed);
     return prefix;
   }
 

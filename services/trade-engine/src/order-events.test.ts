@@ -64,4 +64,17 @@ describe("publishOrderEvents", () => {
     );
     expect(never.calls).toHaveLength(3);
   });
+
+  it("does not retry an event its schema refuses, and says why", async () => {
+    const invalid = new BusError(
+      "INVALID_PAYLOAD",
+      "invalid OrderEvent: avg_price: expected a decimal",
+      false,
+    );
+    const refused = bus([(ids) => ids.map(() => invalid)]);
+    await expect(publishOrderEvents(refused.fake, [events[1] as (typeof events)[number]])).rejects.toThrow(
+      /could not be published .*: invalid OrderEvent: avg_price/,
+    );
+    expect(refused.calls).toHaveLength(1);
+  });
 });

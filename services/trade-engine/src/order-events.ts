@@ -1,4 +1,4 @@
-import type { Bus } from "@tradewire/bus";
+import { type Bus, BusError } from "@tradewire/bus";
 import type { Logger } from "@tradewire/logger";
 import {
   OrderEvent,
@@ -99,31 +99,38 @@ const RETRY_DELAYS_MS = [200, 1_000];
 
 /**
  * A committed batch's events: one batch publish per subject with every ack in flight. What fails
- * is published again (its msg id makes a repeat a no-op), twice; what still fails is thrown.
+ * for a transient reason is published again (its msg id makes a repeat a no-op), twice; an event
+ * its schema refuses is not retried. What still fails is thrown, naming the events and why.
  */
 export async function publishOrderEvents(bus: Bus, events: readonly OutgoingOrderEvent[]): Promise<void> {
   let pending = events;
   for (let attempt = 0; ; attempt++) {
     const bySubject = new Map<string, OutgoingOrderEvent[]>();
-    for (const e of pending) bySubject.set(e.subject, [...(bySubject.get(e.subject) ?? []), e]);
-    const failed: { event: OutgoingOrderEvent; error: Error }[] = [];
+    for (const e of pending) {
+      const group = bySubject.get(e.subject);
+      if (group) group.push(e);
+      else bySubject.set(e.subject, [e]);
+    }
+    const failed: { event: OutgoingOrderEvent; error: BusError }[] = [];
     await Promise.all(
       [...bySubject].map(async ([subject, group]) => {
         const items = group.map((e) => ({ value: e.value, msgId: e.value.event_id }));
         const results = await bus.publishDurableBatch(subject, OrderEvent, items);
         results.forEach((r, i) => {
           const event = group[i];
-          if (r instanceof Error && event !== undefined) failed.push({ event, error: r });
+          if (r instanceof BusError && event !== undefined) failed.push({ event, error: r });
         });
       }),
     );
     if (failed.length === 0) return;
     const delay = RETRY_DELAYS_MS[attempt];
-    if (delay === undefined)
+    if (delay === undefined || failed.some((f) => !f.error.retryable)) {
+      const first = failed[0]?.error;
       throw new Error(
-        `${failed.length} order events could not be published (${failed.map((f) => f.event.value.event_id).join(", ")})`,
-        { cause: failed[0]?.error },
+        `${failed.length} order events could not be published (${failed.map((f) => f.event.value.event_id).join(", ")}): ${first?.message}`,
+        { cause: first },
       );
+    }
     pending = failed.map((f) => f.event);
     await new Promise((resolve) => setTimeout(resolve, delay));
   }

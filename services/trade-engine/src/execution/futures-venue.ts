@@ -91,8 +91,14 @@ export class FuturesVenue implements OrderVenue, ProtectiveOrders, ExchangeAccou
         placed[leg] = clientOrderId;
       }
     } catch (error) {
-      // Half a protection is worse than a clear failure: take back what was placed.
-      await this.cancel(p, { kind: "conditional", ...placed });
+      // Half a protection is worse than a clear failure: take back what was placed. If that
+      // fails too, both errors travel up: a leg may still rest on the exchange.
+      await this.cancel(p, { kind: "conditional", ...placed }).catch((cancelError: unknown) => {
+        throw new AggregateError(
+          [error, cancelError],
+          `protective orders for ${p.symbol} failed and taking back ${JSON.stringify(placed)} failed too`,
+        );
+      });
       throw error;
     }
     return { placed: { kind: "conditional" as const, ...placed } };
