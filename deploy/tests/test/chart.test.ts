@@ -252,6 +252,13 @@ describe("replica models", () => {
     });
     expect(sts?.spec.replicas).toBeUndefined();
   });
+
+  it("trade-intent-consumer runs with the larger young generation its benchmark was measured with", () => {
+    for (const profile of PROFILES)
+      expect(configMap(render("trade-intent-consumer", profile)).NODE_OPTIONS, profile).toBe(
+        "--max-semi-space-size=32",
+      );
+  });
 });
 
 describe("kline-extractor CronJobs", () => {

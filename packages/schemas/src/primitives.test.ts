@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { Fraction, Leverage, numericIn, Positive, SymbolName } from "./primitives.js";
+import {
+  decimalToNumber,
+  Fraction,
+  Leverage,
+  numericIn,
+  Positive,
+  parseTimestampMs,
+  SymbolName,
+} from "./primitives.js";
 
 const issue = (r: { success: boolean; error?: { issues: { message: string }[] } }) =>
   r.error?.issues.map((i) => i.message).join("; ");
@@ -36,5 +44,71 @@ describe("SymbolName", () => {
   it("rejects other characters, naming the value", () => {
     expect(issue(SymbolName.safeParse("BTC-USDT"))).toBe('expected a symbol such as BTCUSDT, got "BTC-USDT"');
     expect(SymbolName.safeParse("B").success).toBe(false);
+  });
+});
+
+describe("decimalToNumber", () => {
+  // The grammar it replaced, kept here as the oracle: a signed decimal with optional exponent.
+  const DECIMAL = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+  const oracle = (text: string) => (DECIMAL.test(text.trim()) ? Number(text) : Number.NaN);
+
+  it("reads exactly the decimal grammar, whatever Number() would also accept", () => {
+    const alphabet = ["0", "1", "9", ".", "-", "+", "e", "E", "x", "X", "o", "b", "B", " ", "_", "I", "\t"];
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed;
+    };
+    let compared = 0;
+    for (let i = 0; i < 20_000; i++) {
+      let text = "";
+      for (let n = next() % 7; n > 0; n--) text += alphabet[next() % alphabet.length];
+      expect(decimalToNumber(text), JSON.stringify(text)).toStrictEqual(oracle(text));
+      compared += 1;
+    }
+    expect(compared).toBe(20_000);
+  });
+
+  it("rejects blank text and radix literals that Number() reads as numbers", () => {
+    for (const text of ["", "  ", "0x1f", "0X1F", "0o17", "0b11", " 0b11 "])
+      expect(decimalToNumber(text), text).toBeNaN();
+    expect(decimalToNumber(" -1.5e3 ")).toBe(-1500);
+    expect(decimalToNumber(".5")).toBe(0.5);
+    expect(decimalToNumber(42)).toBe(42);
+  });
+});
+
+describe("parseTimestampMs", () => {
+  const at = Date.UTC(2025, 11, 24, 4, 32, 14, 62);
+
+  it("reads ISO times in every form producers write, zone-less ones as UTC", () => {
+    expect(parseTimestampMs("2025-12-24T04:32:14.062Z")).toBe(at);
+    expect(parseTimestampMs("2025-12-24T04:32:14.062679")).toBe(at);
+    expect(parseTimestampMs("2025-12-24 04:32:14.062679")).toBe(at);
+    expect(parseTimestampMs("2025-12-24T06:32:14.062+02:00")).toBe(at);
+    expect(parseTimestampMs("2025-12-23T23:32:14.062-0500")).toBe(at);
+    expect(parseTimestampMs(" 2025-12-24 ")).toBe(Date.UTC(2025, 11, 24));
+  });
+
+  it("reads epoch seconds and milliseconds, as numbers or text", () => {
+    expect(parseTimestampMs("1766550734.062")).toBe(at);
+    expect(parseTimestampMs(1766550734062)).toBe(at);
+    expect(parseTimestampMs("1766550734062")).toBe(at);
+  });
+
+  it("F14 never turns what it cannot read into a time", () => {
+    for (const bad of [
+      "",
+      " ",
+      "yesterday",
+      "0x69",
+      "Infinity",
+      "-5",
+      "2025-13-01T00:00:00",
+      "2025-12-24Tnoon",
+      null,
+      {},
+    ])
+      expect(parseTimestampMs(bad), String(bad)).toBeUndefined();
   });
 });

@@ -3,18 +3,28 @@ import { z } from "zod";
 /** Wire schema version; bumped on any breaking change to a message below. */
 export const SCHEMA_VERSION = "1.0";
 
-const NUMERIC_TEXT = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 const DECIMAL_TEXT = /^-?\d+(\.\d+)?$/;
+/** Lower-cased second characters of the non-decimal literals Number() reads: 0x1f, 0o17, 0b11. */
+const RADIX_MARKS = new Set(["x", "o", "b"].map((c) => c.charCodeAt(0)));
+const LOWER_CASE_BIT = 0x20;
 
-/** Numeric text, or NaN: `Number("")` and `Number(" ")` would otherwise read as 0. */
-function toNumber(value: number | string): number {
-  return typeof value === "number" ? value : NUMERIC_TEXT.test(value.trim()) ? Number(value) : Number.NaN;
+/**
+ * Decimal text (sign, digits, point, exponent; surrounding blanks allowed) as a number, else NaN.
+ * Number() reads the same grammar plus three things that are not decimals: blank text (as 0),
+ * radix literals such as "0x1f", and "Infinity" (left to the callers' finiteness check). No regex:
+ * this runs for every numeric field of every intent and signal.
+ */
+export function decimalToNumber(value: number | string): number {
+  if (typeof value === "number") return value;
+  const text = value.trim();
+  if (text === "" || RADIX_MARKS.has(text.charCodeAt(1) | LOWER_CASE_BIT)) return Number.NaN;
+  return Number(text);
 }
 
 /** A finite number, also accepted as a numeric string (Redis fields and many producers send strings). */
 export const Numeric = z.union([z.number(), z.string()]).transform((value, ctx) => {
   // One transform instead of regex + transform + pipe: this runs for every numeric field of every intent.
-  const n = toNumber(value);
+  const n = decimalToNumber(value);
   if (!Number.isFinite(n)) {
     ctx.addIssue({
       code: "custom",
@@ -52,7 +62,7 @@ export function numericIn(bounds: NumericBounds) {
   const expected = describeBounds(bounds);
   const { min = -Infinity, above = -Infinity, max = Infinity, integer = false } = bounds;
   return z.union([z.number(), z.string()]).transform((value, ctx) => {
-    const n = toNumber(value);
+    const n = decimalToNumber(value);
     if (!Number.isFinite(n) || n < min || n <= above || n > max || (integer && !Number.isInteger(n))) {
       ctx.addIssue({ code: "custom", message: `${expected}, got ${JSON.stringify(value)}` });
       return z.NEVER;
@@ -134,31 +144,30 @@ export function fixedIntervalMs(interval: KlineInterval): number | undefined {
 
 /** Epoch values below this are seconds, above are milliseconds (1e11 s is the year 5138). */
 const SECONDS_CUTOFF = 1e11;
-const ZONE_SUFFIX = /(Z|[+-]\d{2}:?\d{2})$/i;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}/;
-const SUB_MS_DIGITS = /(\.\d{3})\d+/;
-/** `2025-12-24T04:32:14.062Z`: anything longer may carry digits below the millisecond. */
-const ISO_MS_LENGTH = 24;
+const ZONE_SUFFIX = /(Z|[+-]\d{2}:?\d{2})$/i;
 const SPACE = 32;
 
 /**
  * Parses ISO-8601 (with or without zone; no zone means UTC) or epoch seconds/milliseconds
  * (number or numeric string) into epoch milliseconds. Returns undefined when it cannot:
- * a timestamp never silently becomes "now".
+ * a timestamp never silently becomes "now". Digits below the millisecond are truncated.
  */
 export function parseTimestampMs(value: unknown): number | undefined {
   if (typeof value === "number") return Number.isFinite(value) && value > 0 ? epochToMs(value) : undefined;
   if (typeof value !== "string") return undefined;
   const text = value.trim();
-  if (text === "") return undefined;
-  if (NUMERIC_TEXT.test(text)) return parseTimestampMs(Number(text));
-  if (!ISO_DATE.test(text)) return undefined;
-  // Each rewrite only when needed: this runs for every intent and signal on intake.
+  // ISO first: nearly every intent and signal carries one.
+  if (ISO_DATE.test(text)) return parseIsoMs(text);
+  const n = decimalToNumber(text);
+  return Number.isNaN(n) ? undefined : parseTimestampMs(n);
+}
+
+function parseIsoMs(text: string): number | undefined {
+  // Each rewrite only when needed. Date.parse itself truncates digits below the millisecond.
   let iso = text.includes("T") || text.includes(" ") ? text : `${text}T00:00:00`;
   if (iso.charCodeAt(10) === SPACE) iso = `${iso.slice(0, 10)}T${iso.slice(11)}`;
   if (!ZONE_SUFFIX.test(iso)) iso = `${iso}Z`;
-  // Date.parse only understands milliseconds; trim microseconds such as .062679.
-  if (iso.length > ISO_MS_LENGTH) iso = iso.replace(SUB_MS_DIGITS, "$1");
   const ms = Date.parse(iso);
   return Number.isFinite(ms) ? ms : undefined;
 }

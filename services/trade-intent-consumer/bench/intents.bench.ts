@@ -1,89 +1,26 @@
 // Intents/s drained (SAFE_DRAIN) and forwarded (JetStream acks) vs a bare XREADGROUP+XACK loop over
 // the same entries, in the same run; and p99 entry-to-ack latency at 1,000 intents/s.
-import { Writable } from "node:stream";
 import { parseConfig } from "@tradewire/config";
-import { createLogger } from "@tradewire/logger";
 import { natsNamespace, redisScope, waitFor } from "@tradewire/testkit";
 import { startIntentService } from "../src/app.js";
 import { ConfigSchema } from "../src/config.js";
+import { bareLoop, fillStream, nullLogger, serviceRun } from "./loops.js";
 
 const N = Number(process.env.BENCH_INTENTS ?? 20_000);
 const redis = await redisScope("bench");
 const nats = await natsNamespace("bench");
 const r = redis.redis;
-const nullLogger = () =>
-  createLogger({ service: "bench", format: "json", stream: new Writable({ write: (_c, _e, cb) => cb() }) });
+const perSecond = (ms: number) => N / (ms / 1000);
 
-async function fill(stream: string, n: number): Promise<void> {
-  await r.xgroup("CREATE", stream, "group", "$", "MKSTREAM");
-  for (let done = 0; done < n; done += 1000) {
-    const p = r.pipeline();
-    const ts = new Date().toISOString();
-    for (let i = 0; i < Math.min(1000, n - done); i++) {
-      p.xadd(
-        stream,
-        "*",
-        "symbol",
-        "BTCUSDT",
-        "side",
-        "BUY",
-        "confidence",
-        "0.8",
-        "position_size_usd",
-        "100",
-        "timestamp",
-        ts,
-      );
-    }
-    await p.exec();
-  }
-}
-
-async function bareLoop(stream: string): Promise<number> {
+async function bareRate(stream: string): Promise<number> {
   const started = performance.now();
-  let done = 0;
-  while (done < N) {
-    const reply = (await r.xreadgroup(
-      "GROUP",
-      "group",
-      "bare",
-      "COUNT",
-      500,
-      "BLOCK",
-      100,
-      "STREAMS",
-      stream,
-      ">",
-    )) as [string, [string, string[]][]][] | null;
-    const ids = reply?.[0]?.[1].map(([id]) => id) ?? [];
-    if (ids.length) await r.xack(stream, "group", ...ids);
-    done += ids.length;
-  }
-  return N / ((performance.now() - started) / 1000);
+  await bareLoop(r, stream, N);
+  return perSecond(performance.now() - started);
 }
 
-async function serviceRun(stream: string, safeDrain: boolean): Promise<number> {
-  const cfg = parseConfig("bench", ConfigSchema, {
-    NATS_URL: nats.url,
-    TRADEWIRE_NAMESPACE: nats.namespace,
-    REDIS_URL: redis.url,
-    TRADE_INTENT_STREAM: stream,
-    TRADE_INTENT_GROUP: "group",
-    TRADE_INTENT_SAFE_DRAIN: String(safeDrain),
-    TRADE_INTENT_START: "backlog",
-    HTTP_PORT: "0",
-  });
-  const svc = await startIntentService(cfg, nullLogger(), { handleSignals: false });
-  const started = performance.now(); // consumption starts when start() returns; connecting is not measured
-  await waitFor(
-    "drained",
-    async () => (await r.xpending(stream, "group"))[0] === 0 && svc.processor.totals.processed >= N,
-    120_000,
-    5,
-  );
-  const rate = N / ((performance.now() - started) / 1000);
-  await svc.stop("bench");
-  return rate;
+async function serviceRate(stream: string, safeDrain: boolean): Promise<number> {
+  const base = { redis: r, redisUrl: redis.url, natsUrl: nats.url, namespace: nats.namespace };
+  return perSecond(await serviceRun({ ...base, stream, safeDrain, entries: N }));
 }
 
 async function latencyAt1000(): Promise<number> {
@@ -134,29 +71,55 @@ async function latencyAt1000(): Promise<number> {
   return Number(p99?.labels.le ?? Number.NaN) * 1000;
 }
 
-// Each measure is the median of TRIALS runs, interleaved so drift on the machine hits all alike:
-// one 20k-entry pass of the bare loop varies by ±25% from run to run on its own.
-const TRIALS = Number(process.env.BENCH_TRIALS ?? 3);
+// Each ratio is the median of TRIALS per-trial ratios. A trial measures the three loops back to
+// back over fresh 20k-entry streams, so they share the machine's state of the moment: this VM runs
+// the same work at rates up to 2x apart from one minute to the next, which a ratio of medians taken
+// from different moments would mix in. The order alternates between trials and every loop starts
+// after a full GC, so neither side inherits the other's (or the fill's) garbage.
+const TRIALS = Number(process.env.BENCH_TRIALS ?? 5);
+const collect = (globalThis as { gc?: () => void }).gc;
+if (collect === undefined) throw new Error("run the bench with node --expose-gc (pnpm bench does)");
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const rates = { bare: [] as number[], drain: [] as number[], forward: [] as number[] };
-for (let t = 0; t < TRIALS; t++) {
+const ratios = { drain: [] as number[], forward: [] as number[] };
+// Trial 0 warms up (not counted): it JIT-compiles the service's code, which the three-line bare loop barely needs.
+for (let t = 0; t <= TRIALS; t++) {
   const streams = {
     bare: redis.key(`bare${t}`),
     drain: redis.key(`drain${t}`),
     forward: redis.key(`forward${t}`),
   };
-  for (const s of Object.values(streams)) await fill(s, N);
-  rates.bare.push(await bareLoop(streams.bare));
-  rates.drain.push(await serviceRun(streams.drain, true));
-  rates.forward.push(await serviceRun(streams.forward, false));
+  for (const s of Object.values(streams)) await fillStream(r, s, N);
+  const loops = [
+    ["bare", () => bareRate(streams.bare)],
+    ["drain", () => serviceRate(streams.drain, true)],
+    ["forward", () => serviceRate(streams.forward, false)],
+  ] as const;
+  const trial = { bare: 0, drain: 0, forward: 0 };
+  for (const [name, run] of t % 2 === 0 ? loops : [...loops].reverse()) {
+    collect();
+    trial[name] = await run();
+  }
   for (const s of Object.values(streams)) await r.del(s);
+  if (t === 0) continue;
+  for (const name of ["bare", "drain", "forward"] as const) rates[name].push(trial[name]);
+  ratios.drain.push(trial.drain / trial.bare);
+  ratios.forward.push(trial.forward / trial.bare);
 }
+const round = (n: number) => Math.round(n * 1000) / 1000;
+console.error(
+  JSON.stringify({
+    trials: TRIALS,
+    bare: rates.bare.map(Math.round),
+    drainRatios: ratios.drain.map(round),
+    forwardRatios: ratios.forward.map(round),
+  }),
+);
 const [bare, drain, forward] = [median(rates.bare), median(rates.drain), median(rates.forward)];
 const p99 = await latencyAt1000();
 await redis.cleanup();
 await nats.cleanup();
 
-const round = (n: number) => Math.round(n * 1000) / 1000;
 console.log(
   JSON.stringify({
     name: "trade-intent-consumer",
@@ -166,14 +129,14 @@ console.log(
         value: Math.round(drain),
         unit: "intents/s",
         baseline: Math.round(bare),
-        ratio: round(drain / bare),
+        ratio: round(median(ratios.drain)),
       },
       {
         metric: "forwarded intents/s with JetStream acks (target >= 0.3)",
         value: Math.round(forward),
         unit: "intents/s",
         baseline: Math.round(bare),
-        ratio: round(forward / bare),
+        ratio: round(median(ratios.forward)),
       },
       { metric: "p99 entry-to-XACK latency at 1,000 intents/s (bucket bound)", value: p99, unit: "ms" },
     ],
