@@ -24,6 +24,7 @@ const REASONS: Record<number, string> = {
   [-2021]: "order would trigger immediately (stop price already crossed)",
   [-2022]: "reduce-only order rejected (it would open or increase a position)",
   [-4028]: "leverage not valid for this symbol",
+  [-4061]: "position side does not match the account's position mode (hedge vs one-way)",
   [-4116]: "client order id already used",
   [-4120]: "order type not supported on this endpoint (conditional orders go to the Algo Order API)",
   [-4164]: "order notional below the minimum (MIN_NOTIONAL)",

@@ -81,6 +81,9 @@ export const FuturesLeverage = z.object({
 });
 export type FuturesLeverage = z.output<typeof FuturesLeverage>;
 
+/** `GET /fapi/v1/positionSide/dual`: true when the account is in hedge mode (LONG and SHORT legs). */
+const PositionMode = z.object({ dualSidePosition: z.boolean() });
+
 const AlgoCancel = z.object({ algoId: Id, clientAlgoId: z.string() });
 export type FuturesAlgoCancel = z.output<typeof AlgoCancel>;
 
@@ -219,6 +222,13 @@ export class FuturesOrders {
   async positions(symbol?: string): Promise<FuturesPosition[]> {
     const body = await this.rest.signed<unknown>("GET", "/fapi/v3/positionRisk", symbol ? { symbol } : {});
     return parse(z.array(FuturesPosition), "GET /fapi/v3/positionRisk", body);
+  }
+
+  /** The account's position mode: one signed position per symbol, or separate LONG/SHORT sides. */
+  async positionMode(): Promise<"one-way" | "hedge"> {
+    const body = await this.rest.signed<unknown>("GET", "/fapi/v1/positionSide/dual", {});
+    const mode = parse(PositionMode, "GET /fapi/v1/positionSide/dual", body);
+    return mode.dualSidePosition ? "hedge" : "one-way";
   }
 
   async setLeverage(symbol: string, leverage: number): Promise<FuturesLeverage> {

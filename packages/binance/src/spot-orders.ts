@@ -47,6 +47,8 @@ export const SpotOrderList = z.object({
 export type SpotOrderList = z.output<typeof SpotOrderList>;
 
 const Account = z.object({
+  /** false when the API key lacks the "Enable Spot & Margin Trading" permission. */
+  canTrade: z.boolean(),
   balances: z.array(z.object({ asset: z.string(), free: z.string(), locked: z.string() })),
 });
 export type SpotBalance = z.output<typeof Account>["balances"][number];
@@ -194,7 +196,16 @@ export class SpotOrders {
   }
 
   async balances(): Promise<SpotBalance[]> {
+    return (await this.account()).balances;
+  }
+
+  /** Whether the API key may place spot orders at all. */
+  async canTrade(): Promise<boolean> {
+    return (await this.account()).canTrade;
+  }
+
+  private async account(): Promise<z.output<typeof Account>> {
     const body = await this.rest.signed<unknown>("GET", "/api/v3/account", { omitZeroBalances: "true" });
-    return parse(Account, "GET /api/v3/account", body).balances;
+    return parse(Account, "GET /api/v3/account", body);
   }
 }

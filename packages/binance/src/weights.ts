@@ -21,6 +21,8 @@ export function requestWeight(
     case "/fapi/v1/openOrders":
     case "/fapi/v1/openAlgoOrders":
       return params.symbol === undefined ? 40 : 1;
+    case "/fapi/v1/positionSide/dual":
+      return 30;
     case "/fapi/v1/userTrades":
     case "/fapi/v2/positionRisk":
     case "/fapi/v3/positionRisk":

@@ -190,6 +190,12 @@ describe("USD-M futures orders against the fake Binance", () => {
     });
   });
 
+  it("reads the account's position mode: one-way, or hedge with separate LONG and SHORT sides", async () => {
+    expect(await futures.positionMode()).toBe("one-way");
+    if (fake.futures) fake.futures.dualSidePosition = true;
+    expect(await futures.positionMode()).toBe("hedge");
+  });
+
   it("weighs USD-M calls as Binance does: placements cost no IP weight, listings without a symbol 40", () => {
     expect(requestWeight("/fapi/v1/order", {}, "POST")).toBe(0);
     expect(requestWeight("/fapi/v1/algoOrder", {}, "POST")).toBe(0);
@@ -198,6 +204,7 @@ describe("USD-M futures orders against the fake Binance", () => {
     expect(requestWeight("/fapi/v1/openAlgoOrders", { symbol: "BTCUSDT" })).toBe(1);
     expect(requestWeight("/fapi/v3/positionRisk", {})).toBe(5);
     expect(requestWeight("/fapi/v1/userTrades", { symbol: "BTCUSDT" })).toBe(5);
+    expect(requestWeight("/fapi/v1/positionSide/dual")).toBe(30);
     expect(requestWeight("/api/v3/orderList", {}, "GET")).toBe(4);
     expect(requestWeight("/api/v3/orderList", {}, "DELETE")).toBe(1);
   });

@@ -113,6 +113,12 @@ describe("spot OCO protection against the fake Binance", () => {
     expect(await spot.findOrderList("tw-never-placed")).toBeUndefined();
   });
 
+  it("reads whether the API key may trade spot", async () => {
+    expect(await spot.canTrade()).toBe(true);
+    if (fake.exchange) fake.exchange.canTrade = false;
+    expect(await spot.canTrade()).toBe(false);
+  });
+
   it("passes on real rejections: prices on the wrong side of the market, an unknown symbol", async () => {
     const wrong = await spot
       .newOco({

@@ -9,6 +9,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "@tradewire/logger";
 import { parseWith } from "@tradewire/schemas";
 import type { z } from "zod";
+import { onAbort } from "./abort.js";
 import { AckInbox, type EncodedDurableMessage } from "./ack-inbox.js";
 import { type ConnectOptions, connectWithRetry, monitorStatus } from "./connect.js";
 import { BusError } from "./errors.js";
@@ -152,8 +153,7 @@ export class Bus {
   async runSubscription<S extends z.ZodType>(opts: CoreSubscribeOptions<S>, ctx: LoopContext): Promise<void> {
     const sub = this.nc.subscribe(this.ns.subject(opts.subject), opts.queue ? { queue: opts.queue } : {});
     const invalidLog = new ThrottledLog(this.logger);
-    const onAbort = () => sub.unsubscribe();
-    ctx.signal.addEventListener("abort", onAbort, { once: true });
+    const forgetAbort = onAbort(ctx.signal, () => sub.unsubscribe());
     this.logger.info("subscribed", { subject: opts.subject, queue: opts.queue, schema: opts.schemaName });
     try {
       for await (const msg of sub) {
@@ -180,7 +180,7 @@ export class Bus {
         }
       }
     } finally {
-      ctx.signal.removeEventListener("abort", onAbort);
+      forgetAbort();
     }
     if (!ctx.signal.aborted)
       throw new BusError("CLOSED", `subscription to ${opts.subject} ended unexpectedly`, true);

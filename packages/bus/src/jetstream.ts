@@ -9,6 +9,7 @@ import {
 import type { Logger } from "@tradewire/logger";
 import { parseWith, subjects } from "@tradewire/schemas";
 import type { z } from "zod";
+import { onAbort } from "./abort.js";
 import type { Bus } from "./bus.js";
 import { decodeJson } from "./bus.js";
 import { BusError } from "./errors.js";
@@ -153,10 +154,10 @@ export async function runDurableBatchConsumer<S extends z.ZodType>(
     idle_heartbeat: 5_000,
     expires: 10_000,
   });
-  const onAbort = () => {
+  // Binding awaits the server: a stop asked for meanwhile closes the consumer as soon as it exists.
+  const forgetAbort = onAbort(ctx.signal, () => {
     messages.close().catch((error: unknown) => log.warn("closing consumer failed", { durable, err: error }));
-  };
-  ctx.signal.addEventListener("abort", onAbort, { once: true });
+  });
   const statusLoop = (async () => {
     for await (const s of messages.status()) {
       if (
@@ -215,7 +216,7 @@ export async function runDurableBatchConsumer<S extends z.ZodType>(
       }
     }
   } finally {
-    ctx.signal.removeEventListener("abort", onAbort);
+    forgetAbort();
     await statusLoop.catch((error: unknown) => log.warn("consumer status loop ended", { err: error }));
   }
   if (!ctx.signal.aborted)

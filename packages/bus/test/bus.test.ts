@@ -175,6 +175,36 @@ describe("Bus JetStream", () => {
     await run;
   });
 
+  it("F38 a stop asked for while a consumer is still binding ends it, instead of hanging until killed", async () => {
+    await bus.ensureStream(STREAMS.signals);
+    await bus.ensureConsumer(STREAMS.signals, "late-stop");
+    const outcome = (run: Promise<void>) =>
+      Promise.race([
+        run.then(() => "stopped"),
+        new Promise((resolve) => setTimeout(resolve, 5_000, "still running 5 s after the stop")),
+      ]);
+    // Aborted while the consumer lookup is in flight: the listener is added after the abort event.
+    const durableCtx = loopContext();
+    const durable = bus.runDurableBatchConsumer(
+      {
+        stream: STREAMS.signals,
+        durable: "late-stop",
+        schema: TradingSignal,
+        schemaName: "TradingSignal",
+        batchHandler: async () => {},
+      },
+      durableCtx,
+    );
+    durableCtx.controller.abort();
+    const coreCtx = loopContext();
+    coreCtx.controller.abort();
+    const core = bus.runSubscription(
+      { subject: "pings", schema: Ping, schemaName: "Ping", handler: async () => {} },
+      coreCtx,
+    );
+    expect(await Promise.all([outcome(durable), outcome(core)])).toEqual(["stopped", "stopped"]);
+  });
+
   it("dead-letters an invalid JetStream payload with its reason and terminates it", async () => {
     await bus.ensureStream(STREAMS.signals);
     await bus.ensureStream(STREAMS.deadLetters);

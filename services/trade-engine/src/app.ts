@@ -66,6 +66,13 @@ function loadExchangeFilters(file: string, log: Logger): Map<string, SymbolFilte
 export async function startEngine(cfg: Config, logger: Logger, opts: { handleSignals?: boolean } = {}) {
   const supervisor = Supervisor.forService("trade-engine", logger, cfg, opts);
   const log = logger.child({ component: "engine" });
+  const exchangeFilters = loadExchangeFilters(cfg.EXCHANGE_INFO_FILE, log);
+  const { adapter, account } = createAdapter(cfg, log, exchangeFilters);
+  if (account !== undefined) {
+    // Before anything connects: an account that cannot trade as configured refuses the start.
+    await account.preflight();
+    log.info("exchange account checked: it can trade as configured", { market: cfg.BINANCE_MARKET });
+  }
   const store = EngineStore.connect(cfg.DATABASE_URL, cfg.CLAIM_LEASE_SECONDS);
   await store.migrate();
   const bus = await Bus.connect({
@@ -82,8 +89,6 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
 
   const prices = new PriceBook();
   const metrics = createEngineMetrics(supervisor.metrics);
-  const exchangeFilters = loadExchangeFilters(cfg.EXCHANGE_INFO_FILE, log);
-  const { adapter, account } = createAdapter(cfg, log, exchangeFilters);
   const engine = new TradeEngine({ cfg, bus, store, prices, log, metrics, adapter, exchangeFilters });
   await engine.load();
 

@@ -1,10 +1,8 @@
-import { type FakeBinanceRest, startFakeBinanceRest, waitFor } from "@tradewire/testkit";
+import { type FakeBinanceRest, waitFor } from "@tradewire/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { clientOrderIdFor } from "../src/engine.js";
-import { environment } from "./harness.js";
+import { environment, fakeBinance, testnetSettings } from "./harness.js";
 
-const KEY = "test-api-key";
-const SECRET = "test-api-secret";
 let env: Awaited<ReturnType<typeof environment>>;
 let fake: FakeBinanceRest;
 let exchangePrice: Record<string, string>;
@@ -12,12 +10,7 @@ let exchangePrice: Record<string, string>;
 beforeEach(async () => {
   env = await environment();
   exchangePrice = { BTCUSDT: "30010.50" };
-  const price = (s: string) => exchangePrice[s];
-  fake = await startFakeBinanceRest({
-    series: {},
-    exchange: { apiKey: KEY, apiSecret: SECRET, price },
-    futures: { apiKey: KEY, apiSecret: SECRET, price },
-  });
+  fake = await fakeBinance((s) => exchangePrice[s]);
 });
 afterEach(async () => {
   await env.cleanup();
@@ -25,17 +18,14 @@ afterEach(async () => {
 });
 
 const start = (market: "spot" | "futures", extra: Record<string, string> = {}) =>
-  env.start({
-    TRADING_MODE: "testnet",
-    BINANCE_MARKET: market,
-    BINANCE_HTTP_BASE: fake.url,
-    BINANCE_API_KEY: KEY,
-    BINANCE_API_SECRET: SECRET,
-    BINANCE_TIMEOUT_MS: "2000",
-    PROTECTION_POLL_S: "1",
-    PROTECTION_CHECK_MS: "50",
-    ...extra,
-  });
+  env.start(
+    testnetSettings(fake.url, {
+      BINANCE_MARKET: market,
+      PROTECTION_POLL_S: "1",
+      PROTECTION_CHECK_MS: "50",
+      ...extra,
+    }),
+  );
 const event = (signalId: string, kind: string) => async () =>
   (await env.orderEvents()).find((e) => e.signal_id === signalId && e.event === kind);
 const protectionRow = async () =>

@@ -2,9 +2,30 @@ import { Bus, STREAMS } from "@tradewire/bus";
 import { parseConfig } from "@tradewire/config";
 import { captureLogger, createSilentLogger } from "@tradewire/logger";
 import { MarketData, OrderEvent, subjects, TradingSignal, type TradingSignalInput } from "@tradewire/schemas";
-import { natsNamespace, pgSchema, waitFor } from "@tradewire/testkit";
+import { natsNamespace, pgSchema, startFakeBinanceRest, waitFor } from "@tradewire/testkit";
 import { startEngine } from "../src/app.js";
 import { ConfigSchema } from "../src/config.js";
+
+export const TEST_API_KEY = "test-api-key";
+export const TEST_API_SECRET = "test-api-secret";
+
+/** The fake Binance, spot and (unless `spotOnly`) USD-M futures, signing with the test key. */
+export function fakeBinance(price: (symbol: string) => string | undefined, spotOnly = false) {
+  const venue = { apiKey: TEST_API_KEY, apiSecret: TEST_API_SECRET, price };
+  return startFakeBinanceRest({ series: {}, exchange: venue, ...(spotOnly ? {} : { futures: venue }) });
+}
+
+/** Engine settings for testnet orders against the fake at `url`. */
+export function testnetSettings(url: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    TRADING_MODE: "testnet",
+    BINANCE_HTTP_BASE: url,
+    BINANCE_API_KEY: TEST_API_KEY,
+    BINANCE_API_SECRET: TEST_API_SECRET,
+    BINANCE_TIMEOUT_MS: "2000",
+    ...extra,
+  };
+}
 
 export async function environment() {
   const nats = await natsNamespace("eng");

@@ -1,12 +1,10 @@
 import { parseConfig } from "@tradewire/config";
-import { type FakeBinanceRest, startFakeBinanceRest, waitFor } from "@tradewire/testkit";
+import { type FakeBinanceRest, waitFor } from "@tradewire/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConfigSchema } from "../src/config.js";
 import { clientOrderIdFor } from "../src/engine.js";
-import { environment } from "./harness.js";
+import { environment, fakeBinance, TEST_API_SECRET, testnetSettings } from "./harness.js";
 
-const KEY = "test-api-key";
-const SECRET = "test-api-secret";
 let env: Awaited<ReturnType<typeof environment>>;
 let fake: FakeBinanceRest;
 let exchangePrice: Record<string, string>;
@@ -14,24 +12,14 @@ let exchangePrice: Record<string, string>;
 beforeEach(async () => {
   env = await environment();
   exchangePrice = { BTCUSDT: "30010.50" };
-  fake = await startFakeBinanceRest({
-    series: {},
-    exchange: { apiKey: KEY, apiSecret: SECRET, price: (s) => exchangePrice[s] },
-  });
+  fake = await fakeBinance((s) => exchangePrice[s], true);
 });
 afterEach(async () => {
   await env.cleanup();
   await fake.close();
 });
 
-const testnet = () =>
-  env.start({
-    TRADING_MODE: "testnet",
-    BINANCE_HTTP_BASE: fake.url,
-    BINANCE_API_KEY: KEY,
-    BINANCE_API_SECRET: SECRET,
-    BINANCE_TIMEOUT_MS: "2000",
-  });
+const testnet = () => env.start(testnetSettings(fake.url));
 
 describe("trade-engine on testnet (fake Binance)", () => {
   it("sends a signed market order with the client id derived from the signal, and records the exchange fill", async () => {
@@ -59,7 +47,7 @@ describe("trade-engine on testnet (fake Binance)", () => {
     };
     expect(body.positions.find((p) => p.symbol === "BTCUSDT")?.avgPrice).toBeCloseTo(30010.5, 6);
     // Secrets never reach the logs.
-    expect(JSON.stringify(engine.cap.lines())).not.toContain(SECRET);
+    expect(JSON.stringify(engine.cap.lines())).not.toContain(TEST_API_SECRET);
   });
 
   it("F31 a submit whose response was lost is found by client id on retry: one order, one fill", async () => {
@@ -119,13 +107,7 @@ describe("trade-engine on testnet (fake Binance)", () => {
   });
 
   it("F28 reconciles with the exchange: adopts its own order, flags a foreign one, corrects position drift", async () => {
-    const engine = await env.start({
-      TRADING_MODE: "testnet",
-      BINANCE_HTTP_BASE: fake.url,
-      BINANCE_API_KEY: KEY,
-      BINANCE_API_SECRET: SECRET,
-      RECONCILE_INTERVAL_S: "1",
-    });
+    const engine = await env.start(testnetSettings(fake.url, { RECONCILE_INTERVAL_S: "1" }));
     // A signal claimed before a crash, whose order reached the exchange but was never recorded.
     await env.db.pool.query(
       `INSERT INTO engine_signals (signal_id, source, strategy_id, symbol, action, request, status)

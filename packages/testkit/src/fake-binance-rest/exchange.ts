@@ -50,6 +50,8 @@ export interface FakeExchange {
   balances: Map<string, number>;
   /** Balance held by working SELL OCOs, per asset. */
   locked: Map<string, number>;
+  /** What `/api/v3/account` says of the key's trading permission (default true). */
+  canTrade: boolean;
   /** Adds an order as if placed outside this process (reconciliation tests). */
   addOpenOrder(o: {
     symbol: string;
@@ -145,6 +147,7 @@ export function createFakeExchange(opts: FakeExchangeOptions) {
     orderLists,
     balances,
     locked,
+    canTrade: true,
     addOpenOrder(o) {
       orders.push({
         symbol: o.symbol,
@@ -338,6 +341,7 @@ export function createFakeExchange(opts: FakeExchangeOptions) {
         return {
           status: 200,
           body: {
+            canTrade: state.canTrade,
             balances: [...new Set([...balances.keys(), ...locked.keys()])].map((asset) => ({
               asset,
               free: fmt(balances.get(asset) ?? 0),

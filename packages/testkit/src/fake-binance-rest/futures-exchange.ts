@@ -35,6 +35,7 @@ const PATHS = [
   "GET /fapi/v3/positionRisk",
   "POST /fapi/v1/leverage",
   "GET /fapi/v1/userTrades",
+  "GET /fapi/v1/positionSide/dual",
 ];
 const fmt = (n: number) => n.toFixed(8);
 const NO_ORDER = () => reject(-2013, "Order does not exist.");
@@ -131,6 +132,7 @@ export function createFakeFutures(opts: FakeFuturesOptions) {
     trades,
     positions,
     leverage,
+    dualSidePosition: false,
     trigger(symbol) {
       const price = opts.price(symbol);
       if (price === undefined) return [];
@@ -328,6 +330,8 @@ export function createFakeFutures(opts: FakeFuturesOptions) {
         return { status: 200, body: positionRisk(symbol) };
       case "POST /fapi/v1/leverage":
         return setLeverage(q);
+      case "GET /fapi/v1/positionSide/dual":
+        return { status: 200, body: { dualSidePosition: state.dualSidePosition } };
       default:
         return {
           status: 200,

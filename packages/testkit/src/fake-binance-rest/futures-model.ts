@@ -59,6 +59,8 @@ export interface FakeFutures {
   /** One-way mode positions: `amt` is signed (negative = short). */
   positions: Map<string, FakePosition>;
   leverage: Map<string, number>;
+  /** Answered by `GET /fapi/v1/positionSide/dual` (default false: one-way mode). */
+  dualSidePosition: boolean;
   /**
    * Fills the resting conditional orders on `symbol` whose trigger the current `price(symbol)` has
    * reached: a SELL STOP_MARKET (long's stop) at price <= trigger, a SELL TAKE_PROFIT_MARKET at

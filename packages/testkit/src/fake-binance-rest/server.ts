@@ -72,6 +72,7 @@ const WEIGHTS: Record<string, (q: URLSearchParams, method: string) => number> = 
   "/fapi/v1/openAlgoOrders": (q) => (q.has("symbol") ? 1 : 40),
   "/fapi/v1/userTrades": () => 5,
   "/fapi/v3/positionRisk": () => 5,
+  "/fapi/v1/positionSide/dual": () => 30,
 };
 
 /** A fake Binance REST server on loopback, faithful where the extractor and the client depend on it. */

@@ -3,6 +3,7 @@ import { clientOrderIdFor } from "../ids.js";
 import type { Protection } from "../protection.js";
 import type { MarketOrder } from "./adapter.js";
 import {
+  AccountNotTradable,
   type ExchangeAccount,
   type OrderVenue,
   type ProtectionStatus,
@@ -158,6 +159,19 @@ export class FuturesVenue implements OrderVenue, ProtectiveOrders, ExchangeAccou
       fee: String(trades.reduce((s, t) => s + Number(t.commission), 0)),
       feeAsset: trades[0]?.commissionAsset ?? "USDT",
     };
+  }
+
+  /**
+   * One-way mode only (F30): the engine keeps one signed position per symbol and closes with
+   * reduce-only orders, which a hedge-mode account answers with -4061, or worse, books as a second leg.
+   */
+  async preflight(): Promise<void> {
+    if ((await this.orders.positionMode()) === "hedge")
+      throw new AccountNotTradable(
+        "the Binance futures account is in hedge mode (dualSidePosition=true), and Tradewire trades " +
+          "one-way positions: switch it to one-way mode (Preferences > Position Mode, or POST " +
+          "/fapi/v1/positionSide/dual with dualSidePosition=false, which needs no open positions or orders)",
+      );
   }
 
   async openOrders() {

@@ -10,6 +10,7 @@ import { clientOrderIdFor } from "../ids.js";
 import type { Protection } from "../protection.js";
 import type { MarketOrder } from "./adapter.js";
 import {
+  AccountNotTradable,
   baseAssetOf,
   type ExchangeAccount,
   type OrderVenue,
@@ -128,6 +129,13 @@ export class SpotVenue implements OrderVenue, ProtectiveOrders, ExchangeAccount 
       return { state: "exited" as const, exit };
     }
     return { state: "gone" as const };
+  }
+
+  async preflight(): Promise<void> {
+    if (!(await this.orders.canTrade()))
+      throw new AccountNotTradable(
+        'the Binance API key may not trade spot (canTrade=false in /api/v3/account): enable "Spot & Margin Trading" for the key',
+      );
   }
 
   async openOrders() {

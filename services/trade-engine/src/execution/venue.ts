@@ -82,10 +82,17 @@ export interface OpenOrder {
   price: string;
 }
 
-/** What reconciliation reads: open orders and the quantity held per symbol. */
+/** What reconciliation reads, and the start-up check that the account can trade as configured. */
 export interface ExchangeAccount {
+  /** Throws AccountNotTradable when the account cannot trade the way the engine would. */
+  preflight(): Promise<void>;
   openOrders(): Promise<OpenOrder[]>;
   holdings(symbols: readonly string[]): Promise<Map<string, number>>;
+}
+
+/** The exchange account is set up so that the engine must not trade on it; the start is refused. */
+export class AccountNotTradable extends Error {
+  override readonly name = "AccountNotTradable";
 }
 
 /** The base asset of a symbol: from exchangeInfo when known, else the symbol minus its quote. */
