@@ -72,7 +72,11 @@ describe("Bus across a NATS server restart", () => {
       );
     }
     await waitFor("second batch after restart", () => seen.size === 50, 20_000);
-    expect([...seen.values()].every((n) => n === 1)).toBe(true);
+    // Nothing lost. A message acked just before the stop may come again: the server can stop before
+    // syncing the consumer's newest acks (JetStream is at-least-once; the engine dedups by id). Seen
+    // on CI once; anything published after the restart arrives exactly once.
+    const redelivered = [...seen].filter(([, n]) => n > 1).map(([id]) => Number(id.slice("sig-".length)));
+    expect(redelivered.filter((i) => i >= 25)).toEqual([]);
 
     await waitFor(
       "core subscription resumed",
