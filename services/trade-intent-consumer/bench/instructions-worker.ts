@@ -1,6 +1,6 @@
 // The process valgrind counts: settles one pre-filled stream with the bare loop or the service in
 // SAFE_DRAIN, then exits. Usage: instructions-worker.ts bare|drain <stream> <entries>
-import { NATS_URL, REDIS_URL, uniqueName } from "@tradewire/testkit";
+import { natsNamespace, REDIS_URL } from "@tradewire/testkit";
 import { Redis } from "ioredis";
 import { bareLoop, serviceRun } from "./loops.js";
 
@@ -11,15 +11,18 @@ if ((mode !== "bare" && mode !== "drain") || stream === undefined || !(entries >
     `usage: instructions-worker.ts bare|drain <stream> <entries>, got ${process.argv.slice(2)}`,
   );
 const redis = new Redis(REDIS_URL);
+// Created in both modes, so the bare side pays for the same set-up and tear-down.
+const nats = await natsNamespace("instr");
 if (mode === "bare") await bareLoop(redis, stream, entries);
 else
   await serviceRun({
     redis,
     redisUrl: REDIS_URL,
-    natsUrl: NATS_URL,
-    namespace: uniqueName("instr"),
+    natsUrl: nats.url,
+    namespace: nats.namespace,
     stream,
     safeDrain: true,
     entries,
   });
+await nats.cleanup();
 await redis.quit();
