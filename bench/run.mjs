@@ -63,6 +63,15 @@ const extraSuites = [
   { name: "pipeline", dir: root, command: [process.execPath, "--import", "tsx", "e2e/pipeline.bench.ts"] },
 ].filter((s) => only.length === 0 || only.includes(s.name));
 
+// Benchmarks run the packages' dist (the engine's as its own process): a stale build would measure
+// old code. turbo rebuilds only what changed.
+console.error("[bench] building (pnpm build)");
+const build = spawnSync("pnpm", ["build"], { cwd: root, stdio: ["ignore", "ignore", "inherit"] });
+if (build.status !== 0) {
+  console.error(`[bench] pnpm build failed (exit ${build.status}); nothing was measured`);
+  process.exit(1);
+}
+
 const suites = [];
 for (const pkg of [
   ...workspacePackages().map((p) => ({ ...p, command: ["pnpm", "run", "--silent", "bench"] })),
