@@ -8,6 +8,7 @@ import type { Config } from "./config.js";
 import { type Incoming, type Outcome, TradeEngine } from "./engine.js";
 import { createAdapter } from "./execution/create-adapter.js";
 import { Reconciler } from "./execution/reconcile.js";
+import { AccountNotTradable } from "./execution/venue.js";
 import { registerRoutes } from "./http-api.js";
 import { createEngineMetrics } from "./metrics.js";
 import { PriceBook } from "./prices.js";
@@ -70,7 +71,15 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
   const { adapter, account } = createAdapter(cfg, log, exchangeFilters);
   if (account !== undefined) {
     // Before anything connects: an account that cannot trade as configured refuses the start.
-    await account.preflight();
+    await account.preflight().catch((error: unknown) => {
+      if (error instanceof AccountNotTradable) throw error;
+      throw new Error(
+        `cannot check the ${cfg.BINANCE_MARKET} account on ${cfg.BINANCE_HTTP_BASE} before trading`,
+        {
+          cause: error,
+        },
+      );
+    });
     log.info("exchange account checked: it can trade as configured", { market: cfg.BINANCE_MARKET });
   }
   const store = EngineStore.connect(cfg.DATABASE_URL, cfg.CLAIM_LEASE_SECONDS);

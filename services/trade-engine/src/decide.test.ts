@@ -4,6 +4,7 @@ import { parseExchangeFilters } from "@tradewire/binance";
 import { parseConfig } from "@tradewire/config";
 import { sharedDataDir } from "@tradewire/testkit";
 import { describe, expect, it } from "vitest";
+import { orderRequest } from "../test/order-request.js";
 import { ConfigSchema } from "./config.js";
 import { type Check, decide, type PortfolioView, type Quote } from "./decide.js";
 import { applyFill } from "./paper.js";
@@ -12,18 +13,8 @@ import type { OrderRequest } from "./request.js";
 const NOW = 1_700_000_000_000;
 const cfg = parseConfig("test", ConfigSchema, { COOLDOWN_SECONDS: "60" });
 const quote: Quote = { bid: 30_000, ask: 30_001, at: NOW - 100 };
-const req = (o: Partial<OrderRequest> = {}): OrderRequest => ({
-  id: "s-1",
-  source: "signal",
-  strategyId: "orderbook_skew",
-  symbol: "BTCUSDT",
-  action: "BUY",
-  confidence: 0.8,
-  timestampMs: NOW - 1000,
-  orderType: "MARKET",
-  leverage: 1,
-  ...o,
-});
+const req = (o: Partial<OrderRequest> = {}): OrderRequest =>
+  orderRequest({ strategyId: "orderbook_skew", timestampMs: NOW - 1000, ...o });
 const empty: PortfolioView = {
   positions: new Map(),
   killSwitch: false,

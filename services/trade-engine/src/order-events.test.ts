@@ -1,19 +1,9 @@
 import { type Bus, BusError } from "@tradewire/bus";
 import { describe, expect, it } from "vitest";
+import { orderRequest } from "../test/order-request.js";
 import { orderEvent, publishOrderEvents } from "./order-events.js";
-import type { OrderRequest } from "./request.js";
 
-const req: OrderRequest = {
-  id: "sig-1",
-  source: "signal",
-  strategyId: "s",
-  symbol: "BTCUSDT",
-  action: "BUY",
-  confidence: 0.8,
-  timestampMs: 0,
-  orderType: "MARKET",
-  leverage: 1,
-};
+const req = orderRequest({ id: "sig-1", strategyId: "s" });
 const events = [
   orderEvent("paper", "placed", req, { quantity: "0.1" }),
   orderEvent("paper", "filled", req, {

@@ -1,19 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { orderRequest } from "../test/order-request.js";
 import { exitRequest, protectionFor, triggered } from "./protection.js";
 import type { OrderRequest } from "./request.js";
 
-const req = (o: Partial<OrderRequest> = {}): OrderRequest => ({
-  id: "s-1",
-  source: "signal",
-  strategyId: "momentum_pulse",
-  symbol: "BTCUSDT",
-  action: "BUY",
-  confidence: 0.8,
-  timestampMs: 0,
-  orderType: "MARKET",
-  leverage: 1,
-  ...o,
-});
+const req = (o: Partial<OrderRequest> = {}): OrderRequest =>
+  orderRequest({ strategyId: "momentum_pulse", ...o });
 
 describe("stop-loss / take-profit protection", () => {
   it("F25 takes absolute levels or fractions of the fill (0.02 = 2%), per side", () => {

@@ -47,4 +47,12 @@ describe("the exchange account is checked before the engine trades on it", () =>
     await engine.stop("test");
     expect(engine.cap.find("task did not stop in time")).toEqual([]);
   });
+
+  it("says which account it could not check when the exchange cannot be reached", async () => {
+    const unreachable = env.start(testnetSettings("http://127.0.0.1:1", { BINANCE_MARKET: "futures" }));
+    await expect(unreachable).rejects.toThrow(
+      "cannot check the futures account on http://127.0.0.1:1 before trading",
+    );
+    await expect(unreachable).rejects.toMatchObject({ cause: { name: "BinanceError" } });
+  });
 });

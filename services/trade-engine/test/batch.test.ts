@@ -11,6 +11,17 @@ afterEach(async () => {
   await env.cleanup();
 });
 
+/** Makes every engine_orders insert for `signalId` fail with "disk full (test)". */
+const failOrderWritesOf = (signalId: string) =>
+  env.db.pool.query(`
+    CREATE FUNCTION fail_orders_of() RETURNS trigger AS $$
+    BEGIN
+      IF NEW.signal_id = '${signalId}' THEN RAISE EXCEPTION 'disk full (test)'; END IF;
+      RETURN NEW;
+    END $$ LANGUAGE plpgsql;
+    CREATE TRIGGER fail_orders_of BEFORE INSERT ON engine_orders
+      FOR EACH ROW EXECUTE FUNCTION fail_orders_of();`);
+
 const buy = (id: string) =>
   ({
     req: fromSignal(
@@ -73,13 +84,7 @@ describe("trade-engine batches (paper)", () => {
     const svc = await env.start();
     await env.quote("BTCUSDT", 30_000);
     // A fault that hits one request's write, after the others in its batch were decided.
-    await env.db.pool.query(`
-      CREATE FUNCTION fail_bad() RETURNS trigger AS $$
-      BEGIN
-        IF NEW.signal_id = 'bad-3' THEN RAISE EXCEPTION 'disk full (test)'; END IF;
-        RETURN NEW;
-      END $$ LANGUAGE plpgsql;
-      CREATE TRIGGER fail_bad BEFORE INSERT ON engine_orders FOR EACH ROW EXECUTE FUNCTION fail_bad();`);
+    await failOrderWritesOf("bad-3");
 
     const ids = ["ok-1", "ok-2", "bad-3", "ok-4", "ok-5"];
     const outcomes = await svc.engine.handleBatch(ids.map(buy));
@@ -111,13 +116,7 @@ describe("trade-engine batches (paper)", () => {
   it("a batch that is thrown away leaves no cooldown behind", async () => {
     const svc = await env.start({ COOLDOWN_SECONDS: "60" });
     await env.quote("BTCUSDT", 30_000);
-    await env.db.pool.query(`
-      CREATE FUNCTION fail_cd() RETURNS trigger AS $$
-      BEGIN
-        IF NEW.signal_id = 'cd-1' THEN RAISE EXCEPTION 'disk full (test)'; END IF;
-        RETURN NEW;
-      END $$ LANGUAGE plpgsql;
-      CREATE TRIGGER fail_cd BEFORE INSERT ON engine_orders FOR EACH ROW EXECUTE FUNCTION fail_cd();`);
+    await failOrderWritesOf("cd-1");
     const [failed] = await svc.engine.handleBatch([buy("cd-1")]);
     expect(failed).toBeInstanceOf(Error);
     // cd-1 never executed, so the strategy is not cooling down: the next signal fills.

@@ -12,7 +12,7 @@ let exchangePrice: Record<string, string>;
 beforeEach(async () => {
   env = await environment();
   exchangePrice = { BTCUSDT: "30010.50" };
-  fake = await fakeBinance((s) => exchangePrice[s], true);
+  fake = await fakeBinance((s) => exchangePrice[s], { futures: false });
 });
 afterEach(async () => {
   await env.cleanup();

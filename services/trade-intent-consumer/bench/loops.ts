@@ -81,17 +81,19 @@ export async function serviceRun(o: ServiceRunOptions): Promise<number> {
     HTTP_PORT: "0",
   });
   const svc = await startIntentService(cfg, nullLogger(), { handleSignals: false });
-  const started = performance.now(); // consumption starts when start() returns; connecting is not measured
-  await waitFor(
-    "drained",
-    async () =>
-      (await o.redis.xpending(o.stream, GROUP))[0] === 0 && svc.processor.totals.processed >= o.entries,
-    600_000,
-    5,
-  );
-  const elapsedMs = performance.now() - started;
-  await svc.stop("bench");
-  return elapsedMs;
+  try {
+    const started = performance.now(); // consumption starts when start() returns; connecting is not measured
+    await waitFor(
+      "drained",
+      async () =>
+        (await o.redis.xpending(o.stream, GROUP))[0] === 0 && svc.processor.totals.processed >= o.entries,
+      600_000,
+      5,
+    );
+    return performance.now() - started;
+  } finally {
+    await svc.stop("bench");
+  }
 }
 
 export function nullLogger() {
