@@ -21,6 +21,7 @@ export {
   TradingMode,
 } from "./order.js";
 export {
+  boundedText,
   caseInsensitiveEnum,
   DecimalString,
   fixedIntervalMs,

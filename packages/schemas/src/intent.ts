@@ -1,5 +1,13 @@
 import { z } from "zod";
-import { caseInsensitiveEnum, Fraction, Leverage, Positive, SymbolName, TimestampMs } from "./primitives.js";
+import {
+  boundedText,
+  caseInsensitiveEnum,
+  Fraction,
+  Leverage,
+  Positive,
+  SymbolName,
+  TimestampMs,
+} from "./primitives.js";
 
 export const INTENT_ACTIONS = ["BUY", "SELL", "CLOSE"] as const;
 export type IntentAction = (typeof INTENT_ACTIONS)[number];
@@ -17,14 +25,14 @@ const TradeIntentFields = z.object({
   entry_price: Positive.optional(),
   stop_loss: Positive.optional(),
   take_profit: Positive.optional(),
-  model: z.string().max(200).optional(),
-  regime: z.string().max(200).optional(),
-  harvest_policy: z.string().max(200).optional(),
+  model: boundedText({ max: 200 }).optional(),
+  regime: boundedText({ max: 200 }).optional(),
+  harvest_policy: boundedText({ max: 200 }).optional(),
   /** Set by trade-intent-consumer: `<stream key>:<entry id>`, the dedup key downstream. */
-  intent_id: z.string().min(1).max(300).optional(),
-  trace_id: z.string().max(200).optional(),
-  correlation_id: z.string().max(200).optional(),
-  source: z.string().max(200).optional(),
+  intent_id: boundedText({ min: 1, max: 300 }).optional(),
+  trace_id: boundedText({ max: 200 }).optional(),
+  correlation_id: boundedText({ max: 200 }).optional(),
+  source: boundedText({ max: 200 }).optional(),
 });
 
 /**

@@ -1,12 +1,17 @@
 import { describe, expect, it } from "vitest";
+import { z } from "zod";
 import {
+  boundedText,
+  caseInsensitiveEnum,
   decimalToNumber,
   Fraction,
   Leverage,
+  Numeric,
   numericIn,
   Positive,
   parseTimestampMs,
   SymbolName,
+  TimestampMs,
 } from "./primitives.js";
 
 const issue = (r: { success: boolean; error?: { issues: { message: string }[] } }) =>
@@ -33,6 +38,40 @@ describe("numericIn", () => {
     for (const bad of ["", " ", "abc", "1,5", "NaN", "Infinity"])
       expect(numericIn({ min: 0 }).safeParse(bad).success, bad).toBe(false);
     expect(numericIn({}).safeParse(Number.POSITIVE_INFINITY).success).toBe(false);
+  });
+});
+
+describe("one-node field schemas", () => {
+  it("reject a value of the wrong type, saying what was expected", () => {
+    for (const bad of [true, {}, [], null]) {
+      expect(issue(Numeric.safeParse(bad)), String(bad)).toBe("expected a number");
+      expect(issue(Fraction.safeParse(bad)), String(bad)).toMatch(/^expected a number from 0 to 1, got /);
+      expect(issue(TimestampMs.safeParse(bad)), String(bad)).toBe(
+        "expected an ISO-8601 time or epoch seconds/milliseconds",
+      );
+      expect(issue(caseInsensitiveEnum(["A", "B"]).safeParse(bad)), String(bad)).toBe("expected one of A|B");
+      expect(issue(SymbolName.safeParse(bad)), String(bad)).toMatch(/^expected a symbol such as BTCUSDT/);
+      expect(issue(boundedText({ max: 5 }).safeParse(bad)), String(bad)).toBe(
+        "expected text of at most 5 characters",
+      );
+    }
+    expect(issue(Numeric.safeParse(Number.NaN))).toBe("expected a finite number");
+  });
+
+  it("boundedText keeps text within its length and names the length it got", () => {
+    const id = boundedText({ min: 1, max: 3 });
+    expect(id.parse("abc")).toBe("abc");
+    expect(issue(id.safeParse(""))).toBe("expected text of 1 to 3 characters, not 0");
+    expect(issue(id.safeParse("abcd"))).toBe("expected text of 1 to 3 characters, not 4");
+  });
+
+  it("in an object: a missing required field is 'required', a missing optional one stays absent", () => {
+    const shape = z.object({ symbol: SymbolName, qty: Numeric, note: boundedText({ max: 9 }).optional() });
+    expect(issue(shape.safeParse({}))).toBe("required; required");
+    expect(shape.safeParse({}).error?.issues.map((i) => i.path.join("."))).toEqual(["symbol", "qty"]);
+    const parsed = shape.parse({ symbol: "btcusdt", qty: "2" });
+    expect(parsed).toEqual({ symbol: "BTCUSDT", qty: 2 });
+    expect(Object.keys(parsed)).toEqual(["symbol", "qty"]);
   });
 });
 

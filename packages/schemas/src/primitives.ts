@@ -21,19 +21,37 @@ export function decimalToNumber(value: number | string): number {
   return Number(text);
 }
 
-/** A finite number, also accepted as a numeric string (Redis fields and many producers send strings). */
-export const Numeric = z.union([z.number(), z.string()]).transform((value, ctx) => {
-  // One transform instead of regex + transform + pipe: this runs for every numeric field of every intent.
-  const n = decimalToNumber(value);
-  if (!Number.isFinite(n)) {
-    ctx.addIssue({
+/**
+ * A field schema of ONE zod node: the type check, the conversion and the range in one transform.
+ * The idiomatic `z.union([z.number(), z.string()]).transform(...)` is four nodes, each with its
+ * payload, and every numeric string first fails the number branch with an issue of its own; these
+ * run for every field of every intent and signal. `read` returns the value, or undefined when
+ * `value` is not acceptable, and `expected` says what was (an absent value is "required").
+ */
+function leaf<In, Out>(read: (value: unknown) => Out | undefined, expected: (value: unknown) => string) {
+  return z.transform((value: In, ctx) => {
+    const out = read(value);
+    if (out !== undefined) return out;
+    ctx.issues.push({
       code: "custom",
-      message: typeof value === "number" ? "expected a finite number" : "expected a number",
+      message: value === undefined ? "required" : expected(value),
+      input: value,
     });
     return z.NEVER;
-  }
-  return n;
-});
+  });
+}
+
+/** A finite number from a number or numeric text; undefined otherwise. */
+function finiteNumber(value: unknown): number | undefined {
+  const n =
+    typeof value === "number" ? value : typeof value === "string" ? decimalToNumber(value) : Number.NaN;
+  return Number.isFinite(n) ? n : undefined;
+}
+
+/** A finite number, also accepted as a numeric string (Redis fields and many producers send strings). */
+export const Numeric = leaf<number | string, number>(finiteNumber, (value) =>
+  typeof value === "number" ? "expected a finite number" : "expected a number",
+);
 
 export interface NumericBounds {
   /** Inclusive lower bound. */
@@ -54,21 +72,19 @@ function describeBounds(b: NumericBounds): string {
   return `expected ${parts.join(" ")}`;
 }
 
-/**
- * `Numeric` with its range checked in the same step. A zod pipe per field cost more than the rest
- * of an intent's validation together; this keeps intake at one pass per field.
- */
+/** `Numeric` with its range checked in the same step. */
 export function numericIn(bounds: NumericBounds) {
   const expected = describeBounds(bounds);
   const { min = -Infinity, above = -Infinity, max = Infinity, integer = false } = bounds;
-  return z.union([z.number(), z.string()]).transform((value, ctx) => {
-    const n = decimalToNumber(value);
-    if (!Number.isFinite(n) || n < min || n <= above || n > max || (integer && !Number.isInteger(n))) {
-      ctx.addIssue({ code: "custom", message: `${expected}, got ${JSON.stringify(value)}` });
-      return z.NEVER;
-    }
-    return n;
-  });
+  return leaf<number | string, number>(
+    (value) => {
+      const n = finiteNumber(value);
+      return n === undefined || n < min || n <= above || n > max || (integer && !Number.isInteger(n))
+        ? undefined
+        : n;
+    },
+    (value) => `${expected}, got ${JSON.stringify(value)}`,
+  );
 }
 
 export const Positive = numericIn({ above: 0 });
@@ -81,17 +97,23 @@ export const DecimalString = z.string().regex(DECIMAL_TEXT, 'expected a decimal 
 const SYMBOL_TEXT = /^[A-Z0-9]{2,30}$/;
 
 /** An exchange symbol such as BTCUSDT; accepted in any case, stored upper case. */
-export const SymbolName = z.string().transform((value, ctx) => {
-  const symbol = value.trim().toUpperCase();
-  if (!SYMBOL_TEXT.test(symbol)) {
-    ctx.addIssue({
-      code: "custom",
-      message: `expected a symbol such as BTCUSDT, got ${JSON.stringify(value)}`,
-    });
-    return z.NEVER;
-  }
-  return symbol;
-});
+export const SymbolName = leaf<string, string>(
+  (value) => {
+    const symbol = typeof value === "string" ? value.trim().toUpperCase() : "";
+    return SYMBOL_TEXT.test(symbol) ? symbol : undefined;
+  },
+  (value) => `expected a symbol such as BTCUSDT, got ${JSON.stringify(value)}`,
+);
+
+/** Text of `min` to `max` characters, as it came. */
+export function boundedText({ min = 0, max }: { min?: number; max: number }) {
+  const expected =
+    min > 0 ? `expected text of ${min} to ${max} characters` : `expected text of at most ${max} characters`;
+  return leaf<string, string>(
+    (value) => (typeof value === "string" && value.length >= min && value.length <= max ? value : undefined),
+    (value) => (typeof value === "string" ? `${expected}, not ${value.length}` : expected),
+  );
+}
 
 /** Kline interval names as Binance spells them. */
 export const KLINE_INTERVALS = [
@@ -177,24 +199,16 @@ function epochToMs(n: number): number {
 }
 
 /** A timestamp in any accepted form, normalized to epoch milliseconds. */
-export const TimestampMs = z.union([z.number(), z.string()]).transform((value, ctx) => {
-  const ms = parseTimestampMs(value);
-  if (ms === undefined) {
-    ctx.addIssue({ code: "custom", message: "expected an ISO-8601 time or epoch seconds/milliseconds" });
-    return z.NEVER;
-  }
-  return ms;
-});
+export const TimestampMs = leaf<number | string, number>(
+  (value) => (typeof value === "number" || typeof value === "string" ? parseTimestampMs(value) : undefined),
+  () => "expected an ISO-8601 time or epoch seconds/milliseconds",
+);
 
 /** A string enum matched case-insensitively and normalized to the listed spelling. */
 export function caseInsensitiveEnum<const T extends readonly [string, ...string[]]>(values: T) {
   const byLower = new Map(values.map((v) => [v.toLowerCase(), v] as const));
-  return z.string().transform((value, ctx) => {
-    const found = byLower.get(value.trim().toLowerCase());
-    if (found === undefined) {
-      ctx.addIssue({ code: "custom", message: `expected one of ${values.join("|")}` });
-      return z.NEVER;
-    }
-    return found as T[number];
-  });
+  return leaf<string, T[number]>(
+    (value) => (typeof value === "string" ? byLower.get(value.trim().toLowerCase()) : undefined),
+    () => `expected one of ${values.join("|")}`,
+  );
 }

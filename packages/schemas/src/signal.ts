@@ -1,5 +1,6 @@
 import { z } from "zod";
 import {
+  boundedText,
   caseInsensitiveEnum,
   Fraction,
   Leverage,
@@ -19,8 +20,8 @@ export type SignalAction = (typeof SIGNAL_ACTIONS)[number];
  */
 export const TradingSignal = z
   .object({
-    signal_id: z.string().min(1).max(200).optional(),
-    strategy_id: z.string().min(1).max(100),
+    signal_id: boundedText({ min: 1, max: 200 }).optional(),
+    strategy_id: boundedText({ min: 1, max: 100 }),
     symbol: SymbolName,
     action: caseInsensitiveEnum(SIGNAL_ACTIONS),
     confidence: Fraction,
@@ -28,7 +29,7 @@ export const TradingSignal = z
     /** 0 means "the engine sizes it". */
     quantity: numericIn({ min: 0 }).optional(),
     current_price: Positive.optional(),
-    timeframe: z.string().min(1).max(20).optional(),
+    timeframe: boundedText({ min: 1, max: 20 }).optional(),
     stop_loss: Positive.optional(),
     take_profit: Positive.optional(),
     stop_loss_pct: Fraction.optional(),
@@ -40,8 +41,8 @@ export const TradingSignal = z
     position_size_usd: Positive.optional(),
     quote_quantity: Positive.optional(),
     leverage: Leverage.optional(),
-    source: z.string().max(200).optional(),
-    strategy: z.string().max(200).optional(),
+    source: boundedText({ max: 200 }).optional(),
+    strategy: boundedText({ max: 200 }).optional(),
     indicators: z.record(z.string(), z.number().nullable()).optional(),
     metadata: z.record(z.string(), z.unknown()).optional(),
   })
