@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { Id, parse, signedOrAbsent } from "./response.js";
 import type { BinanceRest } from "./rest.js";
+import type { TimeInForce } from "./spot-orders.js";
 
 /** A USD-M order as `/fapi/v1/order` returns it (RESULT response on submit, the order on query). */
 export const FuturesOrder = z.object({
@@ -21,6 +22,14 @@ export const FuturesOrder = z.object({
   updateTime: z.number().optional(),
 });
 export type FuturesOrder = z.output<typeof FuturesOrder>;
+
+export interface NewFuturesOrder {
+  symbol: string;
+  side: "BUY" | "SELL";
+  quantity: string;
+  clientOrderId: string;
+  reduceOnly?: boolean;
+}
 
 /**
  * A conditional order held by Binance's Algo Service (`/fapi/v1/algoOrder`). `actualOrderId` names
@@ -116,20 +125,26 @@ export class FuturesOrders {
   constructor(private readonly rest: BinanceRest) {}
 
   /** MARKET order with a caller-chosen client order id; RESULT response (filled, with avgPrice). */
-  async newMarketOrder(o: {
-    symbol: string;
-    side: "BUY" | "SELL";
-    quantity: string;
-    clientOrderId: string;
-    reduceOnly?: boolean;
-  }): Promise<FuturesOrder> {
+  newMarketOrder(o: NewFuturesOrder): Promise<FuturesOrder> {
+    return this.newOrder(o, { type: "MARKET" });
+  }
+
+  /**
+   * LIMIT order with a caller-chosen client order id. With RESULT, IOC and FOK orders come back
+   * final (FILLED or EXPIRED, with what executed).
+   */
+  newLimitOrder(o: NewFuturesOrder & { price: string; timeInForce: TimeInForce }): Promise<FuturesOrder> {
+    return this.newOrder(o, { type: "LIMIT", timeInForce: o.timeInForce, price: o.price });
+  }
+
+  private async newOrder(o: NewFuturesOrder, kind: Record<string, string>): Promise<FuturesOrder> {
     const body = await this.rest.signed<unknown>("POST", "/fapi/v1/order", {
       symbol: o.symbol,
       side: o.side,
-      type: "MARKET",
+      ...kind,
       quantity: o.quantity,
       newClientOrderId: o.clientOrderId,
-      // The default is ACK (no fill data); RESULT returns the FILLED market order.
+      // The default is ACK (no fill data); RESULT returns the order's final state when it has one.
       newOrderRespType: "RESULT",
       reduceOnly: o.reduceOnly ? "true" : undefined,
     });

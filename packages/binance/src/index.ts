@@ -14,7 +14,7 @@ export type { BinanceErrorCode } from "./errors.js";
 export { BinanceError, describeBinanceCode } from "./errors.js";
 export type { FilteredOrder, SymbolFilters } from "./exchange-filters.js";
 export { applyOrderFilters, parseExchangeFilters, requestWeightPerMinute } from "./exchange-filters.js";
-export type { FuturesAlgoCancel, FuturesProtectiveOrderRequest } from "./futures-orders.js";
+export type { FuturesAlgoCancel, FuturesProtectiveOrderRequest, NewFuturesOrder } from "./futures-orders.js";
 export {
   FuturesAlgoOrder,
   FuturesFill,
@@ -32,6 +32,6 @@ export { WeightRateLimiter } from "./rate-limiter.js";
 export type { BinanceRestOptions, HttpMethod, QueryParams } from "./rest.js";
 export { BinanceRest, signQuery } from "./rest.js";
 export { SharedWeightBudget } from "./shared-budget.js";
-export type { SpotBalance, SpotOcoRequest } from "./spot-orders.js";
+export type { NewSpotOrder, SpotBalance, SpotOcoRequest, TimeInForce } from "./spot-orders.js";
 export { ocoLegClientIds, SpotOrder, SpotOrderList, SpotOrders } from "./spot-orders.js";
 export { requestWeight } from "./weights.js";

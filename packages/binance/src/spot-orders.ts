@@ -10,6 +10,9 @@ const Fill = z.object({
   commissionAsset: z.string(),
 });
 
+/** How long a LIMIT order works: until canceled, or only against what it can fill at once (all of it: FOK). */
+export type TimeInForce = "GTC" | "IOC" | "FOK";
+
 /** An order as `/api/v3/order` returns it (FULL response on submit, the order on query). */
 export const SpotOrder = z.object({
   symbol: z.string(),
@@ -28,6 +31,13 @@ export const SpotOrder = z.object({
   fills: z.array(Fill).optional(),
 });
 export type SpotOrder = z.output<typeof SpotOrder>;
+
+export interface NewSpotOrder {
+  symbol: string;
+  side: "BUY" | "SELL";
+  quantity: string;
+  clientOrderId: string;
+}
 
 /** An order list (OCO) as `/api/v3/orderList` and `/api/v3/orderList/oco` return it. */
 export const SpotOrderList = z.object({
@@ -86,16 +96,23 @@ export class SpotOrders {
   constructor(private readonly rest: BinanceRest) {}
 
   /** MARKET order with a caller-chosen client order id, FULL response (fills with fees). */
-  async newMarketOrder(o: {
-    symbol: string;
-    side: "BUY" | "SELL";
-    quantity: string;
-    clientOrderId: string;
-  }): Promise<SpotOrder> {
+  newMarketOrder(o: NewSpotOrder): Promise<SpotOrder> {
+    return this.newOrder(o, { type: "MARKET" });
+  }
+
+  /**
+   * LIMIT order with a caller-chosen client order id, FULL response. IOC and FOK come back final:
+   * FILLED, or EXPIRED with what executed before the rest expired (IOC) or nothing (FOK).
+   */
+  newLimitOrder(o: NewSpotOrder & { price: string; timeInForce: TimeInForce }): Promise<SpotOrder> {
+    return this.newOrder(o, { type: "LIMIT", timeInForce: o.timeInForce, price: o.price });
+  }
+
+  private async newOrder(o: NewSpotOrder, kind: Record<string, string>): Promise<SpotOrder> {
     const body = await this.rest.signed<unknown>("POST", "/api/v3/order", {
       symbol: o.symbol,
       side: o.side,
-      type: "MARKET",
+      ...kind,
       quantity: o.quantity,
       newClientOrderId: o.clientOrderId,
       newOrderRespType: "FULL",

@@ -171,6 +171,39 @@ describe("USD-M futures orders against the fake Binance", () => {
     expect(await futures.cancelByClientId("BTCUSDT", "tw-f-lost")).toBeUndefined();
   });
 
+  it("fills a LIMIT IOC the mark price reaches at the mark, and expires a FOK it does not reach", async () => {
+    const limit = (
+      side: "BUY" | "SELL",
+      price: string,
+      timeInForce: "IOC" | "FOK",
+      id: string,
+      reduceOnly?: boolean,
+    ) =>
+      futures.newLimitOrder({
+        symbol: "BTCUSDT",
+        side,
+        quantity: "0.01",
+        price,
+        timeInForce,
+        clientOrderId: id,
+        reduceOnly,
+      });
+    const entry = await limit("SELL", "59900", "IOC", "tw-fl-1");
+    expect(entry).toMatchObject({
+      status: "FILLED",
+      type: "LIMIT",
+      price: "59900",
+      avgPrice: "60000",
+      executedQty: "0.01",
+    });
+    expect(fake.futures?.positions.get("BTCUSDT")?.amt).toBe(-0.01);
+    const close = await limit("BUY", "59000", "FOK", "tw-fl-2", true);
+    expect(close).toMatchObject({ status: "EXPIRED", executedQty: "0" });
+    expect(fake.futures?.orders.at(-1)?.limit).toEqual({ price: "59000", timeInForce: "FOK" });
+    expect(fake.futures?.positions.get("BTCUSDT")?.amt).toBe(-0.01);
+    expect(await futures.fills("BTCUSDT", close.orderId)).toEqual([]);
+  });
+
   it("reports each fill's fee at the fee rate, in USDT", async () => {
     const order = await market("BUY", "0.03", "tw-f-11");
     const fills = await futures.fills("BTCUSDT", order.orderId);

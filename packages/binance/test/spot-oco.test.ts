@@ -155,3 +155,33 @@ describe("spot OCO protection against the fake Binance", () => {
     expect(ocoLegClientIds(`${long.slice(0, -1)}c`).stop).not.toBe(legs.stop);
   });
 });
+
+describe("spot LIMIT IOC/FOK against the fake Binance", () => {
+  const limit = (side: "BUY" | "SELL", limitPrice: string, timeInForce: "IOC" | "FOK" | "GTC", id: string) =>
+    spot.newLimitOrder({
+      symbol: "BTCUSDT",
+      side,
+      quantity: "0.005",
+      price: limitPrice,
+      timeInForce,
+      clientOrderId: id,
+    });
+
+  it("fills at once at the market when the limit reaches it, never above the limit", async () => {
+    const order = await limit("BUY", "28100", "IOC", "tw-l-1");
+    expect(order).toMatchObject({ status: "FILLED", type: "LIMIT", price: "28100", executedQty: "0.005" });
+    expect(order.fills?.[0]?.price).toBe("28000");
+    expect(fake.exchange?.orders.at(-1)).toMatchObject({ clientOrderId: "tw-l-1", timeInForce: "IOC" });
+  });
+
+  it("expires with nothing executed when the market is beyond the limit", async () => {
+    const sell = await limit("SELL", "28100", "FOK", "tw-l-2");
+    expect(sell).toMatchObject({ status: "EXPIRED", executedQty: "0", fills: [] });
+    const found = await spot.findByClientId("BTCUSDT", "tw-l-2");
+    expect(found?.status).toBe("EXPIRED");
+  });
+
+  it("says that the fake does not rest a GTC order rather than pretending", async () => {
+    await expect(limit("BUY", "27000", "GTC", "tw-l-3")).rejects.toThrow(/LIMIT GTC is not simulated/);
+  });
+});

@@ -74,14 +74,29 @@ describe("LIMIT orders", () => {
     expect(run(limit(25_000))).toMatchObject({ kind: "execute", quantity: "0.00400", limitPrice: "25000" });
   });
 
-  it("is refused outside paper: never silently sent as a market order", () => {
+  it("refuses a resting (GTC) LIMIT outside paper: never silently sent as a market order", () => {
     const testnet = { ...cfg, TRADING_MODE: "testnet" as const };
-    expect(run(limit(29_000), empty, quote, testnet)).toMatchObject({
-      kind: "reject",
-      source: "validation",
-      step: "order_type",
-      reason: expect.stringMatching(/^limit_orders_paper_only: TRADING_MODE=testnet/),
-    });
+    for (const gtc of [limit(29_000), req({ orderType: "LIMIT", limitPrice: 29_000, timeInForce: "GTC" })])
+      expect(run(gtc, empty, quote, testnet)).toMatchObject({
+        kind: "reject",
+        source: "validation",
+        step: "order_type",
+        reason: expect.stringMatching(
+          /^resting_limit_paper_only: TRADING_MODE=testnet .* send time_in_force IOC or FOK/,
+        ),
+      });
+  });
+
+  it("passes an IOC or FOK LIMIT on in any mode, with its time in force", () => {
+    for (const mode of ["paper", "testnet", "live"] as const)
+      for (const timeInForce of ["IOC", "FOK"] as const)
+        expect(
+          run(req({ orderType: "LIMIT", limitPrice: 29_000, timeInForce }), empty, quote, {
+            ...cfg,
+            TRADING_MODE: mode,
+          }),
+        ).toMatchObject({ kind: "execute", limitPrice: "29000", timeInForce });
+    expect(run(limit(29_000))).toMatchObject({ kind: "execute", timeInForce: "GTC" });
   });
 
   it("counts resting entries toward the open-position and exposure limits", () => {

@@ -3,6 +3,7 @@ import {
   numberToDecimal,
   roundDownToStep,
   type SymbolFilters,
+  type TimeInForce,
   toDecimal,
 } from "@tradewire/binance";
 import type { RejectionSource } from "@tradewire/schemas";
@@ -42,6 +43,8 @@ export type Decision =
       closing: boolean;
       /** A LIMIT order's price, on the symbol's tick when the exchange filters are known. */
       limitPrice?: string;
+      /** A LIMIT's time in force: GTC rests (paper), IOC and FOK fill at once or expire. */
+      timeInForce?: TimeInForce;
     };
 
 export interface Check {
@@ -128,16 +131,18 @@ export function decide(
   }
   pass("price", `bid ${quote.bid} ask ${quote.ask}`);
   const limit = req.orderType === "LIMIT" ? req.limitPrice : undefined;
+  const timeInForce = req.orderType === "LIMIT" ? (req.timeInForce ?? "GTC") : undefined;
   if (req.orderType === "LIMIT") {
-    if (cfg.TRADING_MODE !== "paper")
+    // The engine tracks no order resting on an exchange: there a LIMIT must end at once.
+    if (cfg.TRADING_MODE !== "paper" && timeInForce === "GTC")
       return reject(
         "validation",
         "order_type",
-        `limit_orders_paper_only: TRADING_MODE=${cfg.TRADING_MODE} sends market orders only; a LIMIT is never converted to one`,
+        `resting_limit_paper_only: TRADING_MODE=${cfg.TRADING_MODE} rests no LIMIT on the exchange; send time_in_force IOC or FOK (fills at once at the limit or better, or expires). A LIMIT is never converted to a market order`,
       );
     if (limit === undefined)
       return reject("validation", "order_type", "limit_price_missing: a LIMIT order needs a price");
-    pass("order_type", `LIMIT @ ${limit}`);
+    pass("order_type", `LIMIT ${timeInForce} @ ${limit}`);
   }
 
   let side: "BUY" | "SELL";
@@ -211,7 +216,7 @@ export function decide(
   }
   pass("risk");
   const order = { kind: "execute", side, quantity, refPrice, notional, closing } as const;
-  return limit === undefined ? order : { ...order, limitPrice: sized.price ?? toDecimal(limit) };
+  return limit === undefined ? order : { ...order, limitPrice: sized.price ?? toDecimal(limit), timeInForce };
 }
 
 type Sized =

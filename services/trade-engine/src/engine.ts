@@ -406,7 +406,12 @@ export class TradeEngine {
   ): Promise<Executed> {
     const { metrics, adapter } = this.deps;
     const { store, log } = unit;
-    if (d.limitPrice !== undefined && !marketable(d.side, Number(d.limitPrice), quote))
+    // Only a GTC rests (paper: decide refuses one elsewhere); an IOC or FOK goes to the venue, which fills or expires it.
+    if (
+      d.limitPrice !== undefined &&
+      d.timeInForce === "GTC" &&
+      !marketable(d.side, Number(d.limitPrice), quote)
+    )
       return this.book.rest(unit, req, d, d.limitPrice, lifecycle, checks);
     const clientOrderId = clientOrderIdFor(req.id);
     const exited = d.closing ? await this.watch.releaseForClose(req, lifecycle) : undefined;
@@ -415,7 +420,7 @@ export class TradeEngine {
           kind: "rejected",
           reason: `no_position: closed on the exchange by its ${exited.reason} (${exited.clientOrderId})`,
         } as const)
-      : await adapter.submitMarket({
+      : await adapter.submit({
           symbol: req.symbol,
           side: d.side,
           quantity: d.quantity,
@@ -423,6 +428,7 @@ export class TradeEngine {
           quote,
           resumed,
           limitPrice: d.limitPrice,
+          timeInForce: d.timeInForce,
           reduceOnly: req.action === "CLOSE",
           leverage: req.leverage,
         });

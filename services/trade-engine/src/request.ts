@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { TimeInForce } from "@tradewire/binance";
 import type { TradeIntent, TradingSignal } from "@tradewire/schemas";
 
 /** One internal order request, whether it came as a strategy signal or an intent. */
@@ -10,9 +11,14 @@ export interface OrderRequest {
   action: "BUY" | "SELL" | "CLOSE" | "HOLD";
   confidence: number;
   timestampMs: number;
-  /** LIMIT rests until the market reaches `limitPrice` (paper); MARKET fills at the quote. */
+  /**
+   * MARKET fills at the quote. A LIMIT fills at `limitPrice` or better: GTC rests until the market
+   * reaches it (paper only), IOC and FOK fill at once or not at all (any mode).
+   */
   orderType: "MARKET" | "LIMIT";
   limitPrice?: number;
+  /** A LIMIT's time in force (default GTC). */
+  timeInForce?: TimeInForce;
   quantity?: number;
   quoteQuantity?: number;
   positionSizeUsd?: number;
@@ -47,7 +53,9 @@ export function fromSignal(s: TradingSignal): OrderRequest {
     confidence: s.confidence,
     timestampMs: s.timestamp,
     // The schema guarantees a LIMIT carries `price`.
-    ...(s.order_type === "LIMIT" ? { orderType: "LIMIT", limitPrice: s.price } : { orderType: "MARKET" }),
+    ...(s.order_type === "LIMIT"
+      ? { orderType: "LIMIT", limitPrice: s.price, timeInForce: s.time_in_force ?? "GTC" }
+      : { orderType: "MARKET" }),
     quantity: s.quantity && s.quantity > 0 ? s.quantity : undefined,
     quoteQuantity: s.quote_quantity,
     positionSizeUsd: s.position_size_usd,

@@ -26,6 +26,29 @@ const status = async (signalId: string) =>
     .rows[0] as { status: string; reason: string | null } | undefined;
 
 describe("paper LIMIT orders", () => {
+  it("an IOC or FOK never rests: below the ask it expires with nothing done, at or above it fills", async () => {
+    const svc = await env.start();
+    await env.quote("BTCUSDT", 30_000);
+    await env.signal("ioc-far", limitBuy(29_900, { time_in_force: "IOC" }));
+    await waitFor("expired", hasEvent("ioc-far", "rejected"), 10_000);
+    expect((await eventsOf("ioc-far"))[0]).toMatchObject({
+      rejection_source: "exchange",
+      rejection_reason:
+        "exchange_expired: LIMIT IOC BUY @ 29900 not reached (bid 30000, ask 30000.01); nothing executed",
+    });
+    expect(svc.engine.restingOrders()).toEqual([]);
+    expect((await status("ioc-far"))?.status).toBe("REJECTED");
+
+    await env.signal("fok-near", limitBuy(30_050, { time_in_force: "fok" }));
+    await waitFor("filled", hasEvent("fok-near", "filled"), 10_000);
+    // At the ask with the paper slippage, within the limit.
+    const filled = (await eventsOf("fok-near")).find((e) => e.event === "filled");
+    const avg = Number(filled?.event === "filled" ? filled.avg_price : Number.NaN);
+    expect(avg).toBeGreaterThanOrEqual(30_000.01);
+    expect(avg).toBeLessThanOrEqual(30_050);
+    expect(svc.engine.restingOrders()).toEqual([]);
+  });
+
   it("rests below the ask, then fills at its own price when the market reaches it", async () => {
     const svc = await env.start();
     await env.quote("BTCUSDT", 30_000);

@@ -50,6 +50,106 @@ describe("trade-engine on testnet (fake Binance)", () => {
     expect(JSON.stringify(engine.cap.lines())).not.toContain(TEST_API_SECRET);
   });
 
+  it("sends a LIMIT IOC/FOK as such: filled at the market within the limit, or expired with nothing done; a GTC is never sent", async () => {
+    await testnet();
+    await env.quote("BTCUSDT", 30_000);
+    const ended = async (id: string) =>
+      (await env.orderEvents()).find(
+        (e) => e.signal_id === id && (e.event === "filled" || e.event === "rejected"),
+      );
+    await env.signal("tn-ioc", { order_type: "limit", price: 30_100, time_in_force: "ioc" });
+    await waitFor("IOC filled", async () => (await ended("tn-ioc"))?.event === "filled", 10_000);
+    expect(fake.exchange?.orders[0]).toMatchObject({
+      clientOrderId: clientOrderIdFor("tn-ioc"),
+      type: "LIMIT",
+      timeInForce: "IOC",
+      price: "30100",
+      status: "FILLED",
+    });
+    // At the market's 30,010.50, not at the limit.
+    expect(await ended("tn-ioc")).toMatchObject({ type: "LIMIT", avg_price: "30010.5", price: "30010.5" });
+
+    await env.signal("tn-fok", { order_type: "LIMIT", price: 29_000, time_in_force: "FOK" });
+    await waitFor("FOK ended", async () => (await ended("tn-fok")) !== undefined, 10_000);
+    expect(fake.exchange?.orders[1]).toMatchObject({ type: "LIMIT", timeInForce: "FOK", status: "EXPIRED" });
+    expect(await ended("tn-fok")).toMatchObject({
+      event: "rejected",
+      rejection_source: "exchange",
+      rejection_reason: expect.stringMatching(/^exchange_expired: nothing executed/),
+    });
+
+    await env.signal("tn-gtc", { order_type: "LIMIT", price: 29_000 });
+    await waitFor("GTC refused", async () => (await ended("tn-gtc")) !== undefined, 10_000);
+    expect(await ended("tn-gtc")).toMatchObject({
+      rejection_source: "validation",
+      rejection_reason: expect.stringMatching(/^resting_limit_paper_only/),
+    });
+    expect(fake.exchange?.orders).toHaveLength(2);
+    // Only the IOC fill moved the position.
+    expect((await env.db.pool.query("SELECT quantity FROM engine_positions")).rows).toEqual([
+      { quantity: Number(fake.exchange?.orders[0]?.executedQty) },
+    ]);
+  });
+
+  it("futures: a LIMIT FOK entry and IOC CLOSEs go as LIMIT orders, the closes reduce-only; one the mark is beyond changes nothing", async () => {
+    const venue = await fakeBinance((s) => exchangePrice[s]);
+    try {
+      await env.start(testnetSettings(venue.url, { BINANCE_MARKET: "futures" }));
+      await env.quote("BTCUSDT", 30_000);
+      const ended = async (id: string) =>
+        (await env.orderEvents()).find(
+          (e) => e.signal_id === id && (e.event === "filled" || e.event === "rejected"),
+        );
+      const position = () => venue.futures?.positions.get("BTCUSDT")?.amt;
+      await env.signal("tf-fok", {
+        action: "sell",
+        quantity: 0.01,
+        order_type: "limit",
+        price: 29_900,
+        time_in_force: "fok",
+      });
+      await waitFor("entry filled", async () => (await ended("tf-fok"))?.event === "filled", 10_000);
+      expect(venue.futures?.orders[0]).toMatchObject({
+        type: "LIMIT",
+        limit: { price: "29900", timeInForce: "FOK" },
+        reduceOnly: false,
+        status: "FILLED",
+      });
+      expect(position()).toBe(-0.01);
+
+      await env.signal("tf-far", {
+        action: "close",
+        order_type: "limit",
+        price: 29_000,
+        time_in_force: "ioc",
+      });
+      await waitFor("far close ended", async () => (await ended("tf-far")) !== undefined, 10_000);
+      expect(await ended("tf-far")).toMatchObject({
+        event: "rejected",
+        rejection_reason: expect.stringMatching(/^exchange_expired/),
+      });
+      expect(venue.futures?.orders[1]).toMatchObject({
+        type: "LIMIT",
+        side: "BUY",
+        reduceOnly: true,
+        status: "EXPIRED",
+      });
+      expect(position()).toBe(-0.01);
+
+      await env.signal("tf-close", {
+        action: "close",
+        order_type: "limit",
+        price: 30_100,
+        time_in_force: "ioc",
+      });
+      await waitFor("closed", async () => (await ended("tf-close"))?.event === "filled", 10_000);
+      expect(venue.futures?.orders[2]).toMatchObject({ type: "LIMIT", reduceOnly: true, status: "FILLED" });
+      expect(position()).toBe(0);
+    } finally {
+      await venue.close();
+    }
+  });
+
   it("F31 a submit whose response was lost is found by client id on retry: one order, one fill", async () => {
     const engine = await testnet();
     await env.quote("BTCUSDT", 30_000);

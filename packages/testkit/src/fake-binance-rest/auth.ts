@@ -31,3 +31,24 @@ export const reject = (code: number, msg: string, status = 400): Reply => ({ sta
 
 /** A DECIMAL parameter as Binance accepts it. */
 export const isDecimal = (v: string | null): v is string => v !== null && /^\d+(\.\d+)?$/.test(v);
+
+/** A LIMIT order's terms as the fakes simulate them: IOC or FOK against the one price they know. */
+export function limitTerms(q: URLSearchParams): { price: string; timeInForce: "IOC" | "FOK" } | Reply {
+  const price = q.get("price");
+  const timeInForce = q.get("timeInForce");
+  if (!isDecimal(price))
+    return reject(-1102, "Mandatory parameter 'price' was not sent, was empty/null, or malformed.");
+  if (timeInForce === "GTC" || timeInForce === "GTX" || timeInForce === "GTD")
+    // Binance would rest it; the fakes have no book, so they say so rather than pretend.
+    return reject(-1116, `fake Binance: LIMIT ${timeInForce} is not simulated, only IOC and FOK`);
+  if (timeInForce !== "IOC" && timeInForce !== "FOK")
+    return reject(-1102, "Mandatory parameter 'timeInForce' was not sent, was empty/null, or malformed.");
+  return { price, timeInForce };
+}
+
+/**
+ * Whether a LIMIT executes at once against `market`: a BUY at or above it, a SELL at or below.
+ * The fakes have one price and unlimited depth, so it then fills in full at that price.
+ */
+export const limitReached = (side: "BUY" | "SELL", limit: string, market: string): boolean =>
+  side === "BUY" ? Number(market) <= Number(limit) : Number(market) >= Number(limit);

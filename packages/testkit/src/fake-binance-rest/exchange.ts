@@ -1,4 +1,4 @@
-import { authenticate, isDecimal, type Reply, reject } from "./auth.js";
+import { authenticate, isDecimal, limitReached, limitTerms, type Reply, reject } from "./auth.js";
 
 export interface FakeExchangeOptions {
   apiKey: string;
@@ -22,8 +22,9 @@ export interface FakeOrder {
   origQty: string;
   executedQty: string;
   cummulativeQuoteQty: string;
-  status: "NEW" | "FILLED" | "CANCELED";
+  status: "NEW" | "FILLED" | "CANCELED" | "EXPIRED";
   type: FakeOrderType;
+  timeInForce?: "IOC" | "FOK";
   side: "BUY" | "SELL";
   time: number;
   fills?: { price: string; qty: string; commission: string; commissionAsset: string }[];
@@ -183,14 +184,18 @@ export function createFakeExchange(opts: FakeExchangeOptions) {
     },
   };
 
+  /** MARKET, or LIMIT IOC/FOK: filled in full at the price when it reaches the limit, else EXPIRED. */
   function newOrder(q: URLSearchParams): Reply {
     const symbol = q.get("symbol") ?? "";
     const side = q.get("side");
     const quantity = q.get("quantity");
+    const type = q.get("type");
     const clientOrderId = q.get("newClientOrderId") ?? `fake-${nextId}`;
-    if (q.get("type") !== "MARKET" || (side !== "BUY" && side !== "SELL")) {
+    if ((type !== "MARKET" && type !== "LIMIT") || (side !== "BUY" && side !== "SELL")) {
       return reject(-1116, "Invalid orderType.");
     }
+    const limit = type === "LIMIT" ? limitTerms(q) : undefined;
+    if (limit !== undefined && "status" in limit) return limit;
     if (!isDecimal(quantity)) return reject(-1100, "Illegal characters found in parameter 'quantity'.");
     if (orders.some((o) => o.clientOrderId === clientOrderId)) return reject(-2010, "Duplicate order sent.");
     const price = opts.price(symbol);
@@ -200,16 +205,21 @@ export function createFakeExchange(opts: FakeExchangeOptions) {
       orderId: nextId++,
       orderListId: -1,
       clientOrderId,
-      price: "0.00000000",
+      price: limit?.price ?? "0.00000000",
       origQty: quantity,
       executedQty: "0",
       cummulativeQuoteQty: "0",
       status: "NEW",
-      type: "MARKET",
+      type,
       side,
       time: Date.now(),
+      ...(limit === undefined ? {} : { timeInForce: limit.timeInForce }),
     };
-    fill(order, price, false);
+    if (limit === undefined || limitReached(side, limit.price, price)) fill(order, price, false);
+    else {
+      order.status = "EXPIRED";
+      order.fills = [];
+    }
     orders.push(order);
     return { status: 200, body: order };
   }

@@ -1,4 +1,4 @@
-import { authenticate, isDecimal, type Reply, reject } from "./auth.js";
+import { authenticate, isDecimal, limitReached, limitTerms, type Reply, reject } from "./auth.js";
 import {
   applyFill,
   type FakeAlgoOrder,
@@ -60,33 +60,46 @@ export function createFakeFutures(opts: FakeFuturesOptions) {
     return Math.sign(amt) === -sideSign(side) ? Math.abs(amt) : 0;
   };
 
-  /** A MARKET order filled at the mark price, moving the position and recording its trade. */
+  /**
+   * An order filled at the mark price, moving the position and recording its trade; a LIMIT the
+   * price has not reached expires instead (the fake's LIMITs are all IOC or FOK).
+   */
   function execute(
     symbol: string,
     side: "BUY" | "SELL",
     qty: number,
     clientOrderId: string,
     reduceOnly: boolean,
+    limit?: FakeFuturesOrder["limit"],
   ) {
-    const price = Number(opts.price(symbol));
-    const fill = applyFill(positions.get(symbol) ?? { amt: 0, entry: 0 }, side, qty, price);
-    positions.set(symbol, fill.position);
-    const quote = qty * price;
+    const mark = opts.price(symbol) ?? "0";
+    const price = Number(mark);
     const order: FakeFuturesOrder = {
       orderId: nextId++,
       symbol,
       clientOrderId,
-      status: "FILLED",
-      type: "MARKET",
+      status: "EXPIRED",
+      type: limit === undefined ? "MARKET" : "LIMIT",
       side,
       reduceOnly,
       origQty: String(qty),
+      executedQty: "0",
+      avgPrice: "0",
+      cumQuote: "0",
+      updateTime: Date.now(),
+      ...(limit === undefined ? {} : { limit }),
+    };
+    orders.push(order);
+    if (limit !== undefined && !limitReached(side, limit.price, mark)) return order;
+    const fill = applyFill(positions.get(symbol) ?? { amt: 0, entry: 0 }, side, qty, price);
+    positions.set(symbol, fill.position);
+    const quote = qty * price;
+    Object.assign(order, {
+      status: "FILLED",
       executedQty: String(qty),
       avgPrice: String(price),
       cumQuote: fmt(quote),
-      updateTime: Date.now(),
-    };
-    orders.push(order);
+    });
     trades.push({
       id: nextTradeId++,
       orderId: order.orderId,
@@ -104,11 +117,11 @@ export function createFakeFutures(opts: FakeFuturesOptions) {
   }
 
   /** The order as `/fapi/v1/order` answers it (RESULT shape). */
-  const render = (o: FakeFuturesOrder) => ({
+  const render = ({ limit, ...o }: FakeFuturesOrder) => ({
     ...o,
-    price: "0",
+    price: limit?.price ?? "0",
     cumQty: o.executedQty,
-    timeInForce: "GTC",
+    timeInForce: limit?.timeInForce ?? "GTC",
     origType: o.type,
     positionSide: "BOTH",
     stopPrice: "0",
@@ -163,7 +176,9 @@ export function createFakeFutures(opts: FakeFuturesOptions) {
     const side = q.get("side");
     const quantity = q.get("quantity");
     const reduceOnly = q.get("reduceOnly") === "true";
-    if (q.get("type") !== "MARKET") {
+    const limit = q.get("type") === "LIMIT" ? limitTerms(q) : undefined;
+    if (limit !== undefined && "status" in limit) return limit;
+    if (q.get("type") !== "MARKET" && limit === undefined) {
       const type = q.get("type") ?? "";
       if (
         ["STOP", "STOP_MARKET", "TAKE_PROFIT", "TAKE_PROFIT_MARKET", "TRAILING_STOP_MARKET"].includes(type)
@@ -184,8 +199,8 @@ export function createFakeFutures(opts: FakeFuturesOptions) {
     if (orders.some((o) => o.symbol === symbol && o.clientOrderId === clientOrderId)) return DUPLICATE();
     const qty = Number(quantity);
     if (reduceOnly && qty > reducible(symbol, side)) return REDUCE_ONLY();
-    const order = execute(symbol, side, qty, clientOrderId, reduceOnly);
-    // Whatever newOrderRespType asks, the fake answers RESULT: the final FILLED state.
+    const order = execute(symbol, side, qty, clientOrderId, reduceOnly, limit);
+    // Whatever newOrderRespType asks, the fake answers RESULT: the final state (FILLED or EXPIRED).
     return { status: 200, body: render(order) };
   }
 

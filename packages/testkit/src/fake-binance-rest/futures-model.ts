@@ -7,10 +7,12 @@ export interface FakeFuturesOrder {
   orderId: number;
   symbol: string;
   clientOrderId: string;
-  status: "NEW" | "FILLED" | "CANCELED";
-  type: "MARKET";
+  status: "NEW" | "FILLED" | "CANCELED" | "EXPIRED";
+  type: "MARKET" | "LIMIT";
   side: "BUY" | "SELL";
   reduceOnly: boolean;
+  /** A LIMIT's price and time in force (IOC or FOK: the fake rests nothing). */
+  limit?: { price: string; timeInForce: "IOC" | "FOK" };
   origQty: string;
   executedQty: string;
   avgPrice: string;

@@ -1,7 +1,8 @@
+import type { TimeInForce } from "@tradewire/binance";
 import type { Quote } from "../decide.js";
 import type { ProtectiveOrders } from "./venue.js";
 
-export interface MarketOrder {
+export interface NewOrder {
   symbol: string;
   side: "BUY" | "SELL";
   /** Already rounded to the exchange's step. */
@@ -10,8 +11,12 @@ export interface MarketOrder {
   clientOrderId: string;
   /** The quote the decision used; paper fills at it, an exchange ignores it. */
   quote: Quote;
-  /** A marketable LIMIT: it fills at the quote, never worse than this price (paper only). */
+  /**
+   * A LIMIT: never filled worse than this price. Paper fills a marketable one at the quote; an
+   * exchange gets a LIMIT order, IOC or FOK only (GTC rests, which only paper does).
+   */
   limitPrice?: string;
+  timeInForce?: TimeInForce;
   /** A CLOSE: on futures it is sent reduce-only, so it can never open or flip a position. */
   reduceOnly: boolean;
   /** Requested leverage (futures sets it per symbol before an entry; spot ignores it). */
@@ -33,7 +38,7 @@ export type ExecutionResult =
   | { kind: "rejected"; reason: string };
 
 /**
- * Where orders go, chosen by TRADING_MODE. `submitMarket` resolves with the outcome or throws on a
+ * Where orders go, chosen by TRADING_MODE. `submit` resolves with the outcome or throws on a
  * transient failure after which the order's fate is unknown; the caller retries with the same
  * client order id, and the adapter recognises the order if the first attempt did reach the exchange.
  */
@@ -41,6 +46,6 @@ export interface ExecutionAdapter {
   readonly mode: "paper" | "testnet" | "live";
   /** Exchange-side stop-loss / take-profit; absent in paper, where the engine watches the levels. */
   readonly protective?: ProtectiveOrders;
-  submitMarket(order: MarketOrder): Promise<ExecutionResult>;
+  submit(order: NewOrder): Promise<ExecutionResult>;
   isReady(): boolean;
 }

@@ -47,9 +47,9 @@ describe("BinanceAdapter readiness", () => {
       ),
       createSilentLogger(),
     );
-    await expect(adapter.submitMarket(order)).rejects.toThrow(/timed out/);
+    await expect(adapter.submit(order)).rejects.toThrow(/timed out/);
     expect(adapter.isReady()).toBe(false);
-    await expect(adapter.submitMarket(order)).resolves.toMatchObject({ kind: "filled", orderId: "7" });
+    await expect(adapter.submit(order)).resolves.toMatchObject({ kind: "filled", orderId: "7" });
     expect(adapter.isReady()).toBe(true);
   });
 
@@ -66,7 +66,7 @@ describe("BinanceAdapter readiness", () => {
       ),
       createSilentLogger(),
     );
-    await expect(adapter.submitMarket(order)).rejects.toThrow();
+    await expect(adapter.submit(order)).rejects.toThrow();
     expect(adapter.isReady(Date.now() + 30_000)).toBe(false);
     expect(adapter.isReady(Date.now() + 61_000)).toBe(true);
   });
@@ -88,7 +88,7 @@ describe("BinanceAdapter readiness", () => {
       ),
       createSilentLogger(),
     );
-    const error = await adapter.submitMarket(order).catch((e: unknown) => e);
+    const error = await adapter.submit(order).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toMatch(
       /tw-1 failed \(POST \/api\/v3\/order timed out\) and its lookup failed/,

@@ -1,6 +1,6 @@
 import { BinanceError, describeBinanceCode } from "@tradewire/binance";
 import type { Logger } from "@tradewire/logger";
-import type { ExecutionAdapter, ExecutionResult, MarketOrder } from "./adapter.js";
+import type { ExecutionAdapter, ExecutionResult, NewOrder } from "./adapter.js";
 import type { OrderVenue, ProtectiveOrders, VenueOrder } from "./venue.js";
 
 /** After a transient failure the adapter reports not ready until a success, or this long. */
@@ -28,13 +28,13 @@ export class BinanceAdapter implements ExecutionAdapter {
     return this.lastFailureAt <= this.lastSuccessAt || now - this.lastFailureAt > UNREADY_AFTER_FAILURE_MS;
   }
 
-  async submitMarket(o: MarketOrder): Promise<ExecutionResult> {
+  async submit(o: NewOrder): Promise<ExecutionResult> {
     if (o.resumed) {
       const existing = await this.venue.find(o.symbol, o.clientOrderId);
       if (existing !== undefined) return this.result(existing, true);
     }
     try {
-      const placed = await this.venue.submitMarket(o);
+      const placed = await this.venue.submit(o);
       this.lastSuccessAt = Date.now();
       return this.result(placed, false);
     } catch (error) {

@@ -1,10 +1,11 @@
 import type { BinanceError, FuturesOrder, FuturesOrders, SymbolFilters } from "@tradewire/binance";
 import { clientOrderIdFor } from "../ids.js";
 import type { Protection } from "../protection.js";
-import type { MarketOrder } from "./adapter.js";
+import type { NewOrder } from "./adapter.js";
 import {
   AccountNotTradable,
   type ExchangeAccount,
+  exchangeLimit,
   type OrderVenue,
   type ProtectionStatus,
   type ProtectiveOrders,
@@ -35,12 +36,15 @@ export class FuturesVenue implements OrderVenue, ProtectiveOrders, ExchangeAccou
     private readonly filters?: ReadonlyMap<string, SymbolFilters>,
   ) {}
 
-  async submitMarket(o: MarketOrder): Promise<VenueOrder> {
+  async submit(o: NewOrder): Promise<VenueOrder> {
     if (!o.reduceOnly && this.leverage.get(o.symbol) !== o.leverage) {
       await this.orders.setLeverage(o.symbol, o.leverage);
       this.leverage.set(o.symbol, o.leverage);
     }
-    return this.withFees(await this.orders.newMarketOrder(o));
+    const limit = exchangeLimit(o);
+    return this.withFees(
+      await (limit ? this.orders.newLimitOrder({ ...o, ...limit }) : this.orders.newMarketOrder(o)),
+    );
   }
 
   async find(symbol: string, clientOrderId: string): Promise<VenueOrder | undefined> {

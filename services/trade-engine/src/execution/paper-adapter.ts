@@ -1,5 +1,6 @@
 import { paperMarketFill } from "../paper.js";
-import type { ExecutionAdapter, ExecutionResult, MarketOrder } from "./adapter.js";
+import { marketable } from "../resting.js";
+import type { ExecutionAdapter, ExecutionResult, NewOrder } from "./adapter.js";
 
 /** Fills at the live quote with slippage and fee: a simulated exchange (F26: never a made-up price). */
 export class PaperAdapter implements ExecutionAdapter {
@@ -7,7 +8,13 @@ export class PaperAdapter implements ExecutionAdapter {
 
   constructor(private readonly opts: { slippageBps: number; feeRate: number }) {}
 
-  async submitMarket(o: MarketOrder): Promise<ExecutionResult> {
+  async submit(o: NewOrder): Promise<ExecutionResult> {
+    // What an exchange does with an IOC or FOK its limit does not reach: it expires, nothing executed.
+    if (o.limitPrice !== undefined && !marketable(o.side, Number(o.limitPrice), o.quote))
+      return {
+        kind: "rejected",
+        reason: `exchange_expired: LIMIT ${o.timeInForce} ${o.side} @ ${o.limitPrice} not reached (bid ${o.quote.bid}, ask ${o.quote.ask}); nothing executed`,
+      };
     const fill = paperMarketFill(
       o.side,
       o.quantity,

@@ -8,11 +8,12 @@ import {
 } from "@tradewire/binance";
 import { clientOrderIdFor } from "../ids.js";
 import type { Protection } from "../protection.js";
-import type { MarketOrder } from "./adapter.js";
+import type { NewOrder } from "./adapter.js";
 import {
   AccountNotTradable,
   baseAssetOf,
   type ExchangeAccount,
+  exchangeLimit,
   type OrderVenue,
   type ProtectionStatus,
   type ProtectiveOrders,
@@ -50,8 +51,11 @@ export class SpotVenue implements OrderVenue, ProtectiveOrders, ExchangeAccount 
     private readonly filters?: ReadonlyMap<string, SymbolFilters>,
   ) {}
 
-  async submitMarket(o: MarketOrder): Promise<VenueOrder> {
-    return venueOrder(await this.orders.newMarketOrder(o));
+  async submit(o: NewOrder): Promise<VenueOrder> {
+    const limit = exchangeLimit(o);
+    return venueOrder(
+      await (limit ? this.orders.newLimitOrder({ ...o, ...limit }) : this.orders.newMarketOrder(o)),
+    );
   }
 
   async find(symbol: string, clientOrderId: string): Promise<VenueOrder | undefined> {

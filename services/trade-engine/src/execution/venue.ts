@@ -8,7 +8,7 @@ import {
 import type { OrderType } from "@tradewire/schemas";
 import { z } from "zod";
 import type { Protection } from "../protection.js";
-import type { MarketOrder } from "./adapter.js";
+import type { NewOrder } from "./adapter.js";
 
 /** An exchange order as the engine needs it, whichever market it is on. */
 export interface VenueOrder {
@@ -22,10 +22,10 @@ export interface VenueOrder {
   feeAsset: string;
 }
 
-/** Market orders on one Binance market (spot or USD-M futures). */
+/** Orders on one Binance market (spot or USD-M futures): MARKET, or LIMIT IOC/FOK. */
 export interface OrderVenue {
   readonly market: "spot" | "futures";
-  submitMarket(o: MarketOrder): Promise<VenueOrder>;
+  submit(o: NewOrder): Promise<VenueOrder>;
   /** The order with this client id, or undefined if the exchange never received it. */
   find(symbol: string, clientOrderId: string): Promise<VenueOrder | undefined>;
   /** The exchange's answer to a reused client order id. */
@@ -108,4 +108,17 @@ export function priceFor(price: number, filters?: SymbolFilters): string {
 /** A protective quantity rounded DOWN to the symbol's step (when known): never more than is held. */
 export function quantityFor(quantity: number, filters?: SymbolFilters): string {
   return filters ? roundDownToStep(toDecimal(quantity), filters.stepSize) : toDecimal(quantity);
+}
+
+/**
+ * The LIMIT terms an exchange order is sent with; undefined for a MARKET. A GTC would rest on the
+ * exchange untracked, so it is refused here too, not only by the decision (which rejects it first).
+ */
+export function exchangeLimit(o: NewOrder): { price: string; timeInForce: "IOC" | "FOK" } | undefined {
+  if (o.limitPrice === undefined) return undefined;
+  if (o.timeInForce !== "IOC" && o.timeInForce !== "FOK")
+    throw new Error(
+      `order ${o.clientOrderId}: a LIMIT on the exchange must be IOC or FOK, got ${o.timeInForce}`,
+    );
+  return { price: o.limitPrice, timeInForce: o.timeInForce };
 }
