@@ -1,4 +1,5 @@
 import { parseConfig } from "@tradewire/config";
+import type { OrderEvent, TradingSignalInput } from "@tradewire/schemas";
 import { type FakeBinanceRest, waitFor } from "@tradewire/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConfigSchema } from "../src/config.js";
@@ -20,6 +21,17 @@ afterEach(async () => {
 });
 
 const testnet = () => env.start(testnetSettings(fake.url));
+
+/** Sends a signal and returns its final order event (filled or rejected) once it is out. */
+async function decided(id: string, extra: Partial<TradingSignalInput>): Promise<OrderEvent> {
+  const final = async () =>
+    (await env.orderEvents()).find(
+      (e) => e.signal_id === id && (e.event === "filled" || e.event === "rejected"),
+    );
+  await env.signal(id, extra);
+  await waitFor(`${id} decided`, async () => (await final()) !== undefined, 10_000);
+  return (await final()) as OrderEvent;
+}
 
 describe("trade-engine on testnet (fake Binance)", () => {
   it("sends a signed market order with the client id derived from the signal, and records the exchange fill", async () => {
@@ -53,12 +65,7 @@ describe("trade-engine on testnet (fake Binance)", () => {
   it("sends a LIMIT IOC/FOK as such: filled at the market within the limit, or expired with nothing done; a GTC is never sent", async () => {
     await testnet();
     await env.quote("BTCUSDT", 30_000);
-    const ended = async (id: string) =>
-      (await env.orderEvents()).find(
-        (e) => e.signal_id === id && (e.event === "filled" || e.event === "rejected"),
-      );
-    await env.signal("tn-ioc", { order_type: "limit", price: 30_100, time_in_force: "ioc" });
-    await waitFor("IOC filled", async () => (await ended("tn-ioc"))?.event === "filled", 10_000);
+    const ioc = await decided("tn-ioc", { order_type: "limit", price: 30_100, time_in_force: "ioc" });
     expect(fake.exchange?.orders[0]).toMatchObject({
       clientOrderId: clientOrderIdFor("tn-ioc"),
       type: "LIMIT",
@@ -67,20 +74,17 @@ describe("trade-engine on testnet (fake Binance)", () => {
       status: "FILLED",
     });
     // At the market's 30,010.50, not at the limit.
-    expect(await ended("tn-ioc")).toMatchObject({ type: "LIMIT", avg_price: "30010.5", price: "30010.5" });
+    expect(ioc).toMatchObject({ event: "filled", type: "LIMIT", avg_price: "30010.5", price: "30010.5" });
 
-    await env.signal("tn-fok", { order_type: "LIMIT", price: 29_000, time_in_force: "FOK" });
-    await waitFor("FOK ended", async () => (await ended("tn-fok")) !== undefined, 10_000);
+    const fok = await decided("tn-fok", { order_type: "LIMIT", price: 29_000, time_in_force: "FOK" });
     expect(fake.exchange?.orders[1]).toMatchObject({ type: "LIMIT", timeInForce: "FOK", status: "EXPIRED" });
-    expect(await ended("tn-fok")).toMatchObject({
+    expect(fok).toMatchObject({
       event: "rejected",
       rejection_source: "exchange",
       rejection_reason: expect.stringMatching(/^exchange_expired: nothing executed/),
     });
 
-    await env.signal("tn-gtc", { order_type: "LIMIT", price: 29_000 });
-    await waitFor("GTC refused", async () => (await ended("tn-gtc")) !== undefined, 10_000);
-    expect(await ended("tn-gtc")).toMatchObject({
+    expect(await decided("tn-gtc", { order_type: "LIMIT", price: 29_000 })).toMatchObject({
       rejection_source: "validation",
       rejection_reason: expect.stringMatching(/^resting_limit_paper_only/),
     });
@@ -96,19 +100,21 @@ describe("trade-engine on testnet (fake Binance)", () => {
     try {
       await env.start(testnetSettings(venue.url, { BINANCE_MARKET: "futures" }));
       await env.quote("BTCUSDT", 30_000);
-      const ended = async (id: string) =>
-        (await env.orderEvents()).find(
-          (e) => e.signal_id === id && (e.event === "filled" || e.event === "rejected"),
-        );
       const position = () => venue.futures?.positions.get("BTCUSDT")?.amt;
-      await env.signal("tf-fok", {
-        action: "sell",
-        quantity: 0.01,
-        order_type: "limit",
-        price: 29_900,
-        time_in_force: "fok",
+      const closeAt = (price: number) => ({
+        action: "close" as const,
+        order_type: "limit" as const,
+        price,
+        time_in_force: "ioc" as const,
       });
-      await waitFor("entry filled", async () => (await ended("tf-fok"))?.event === "filled", 10_000);
+      const entry = {
+        action: "sell" as const,
+        quantity: 0.01,
+        order_type: "limit" as const,
+        price: 29_900,
+        time_in_force: "fok" as const,
+      };
+      expect((await decided("tf-fok", entry)).event).toBe("filled");
       expect(venue.futures?.orders[0]).toMatchObject({
         type: "LIMIT",
         limit: { price: "29900", timeInForce: "FOK" },
@@ -117,32 +123,14 @@ describe("trade-engine on testnet (fake Binance)", () => {
       });
       expect(position()).toBe(-0.01);
 
-      await env.signal("tf-far", {
-        action: "close",
-        order_type: "limit",
-        price: 29_000,
-        time_in_force: "ioc",
-      });
-      await waitFor("far close ended", async () => (await ended("tf-far")) !== undefined, 10_000);
-      expect(await ended("tf-far")).toMatchObject({
+      expect(await decided("tf-far", closeAt(29_000))).toMatchObject({
         event: "rejected",
         rejection_reason: expect.stringMatching(/^exchange_expired/),
       });
-      expect(venue.futures?.orders[1]).toMatchObject({
-        type: "LIMIT",
-        side: "BUY",
-        reduceOnly: true,
-        status: "EXPIRED",
-      });
+      expect(venue.futures?.orders[1]).toMatchObject({ side: "BUY", reduceOnly: true, status: "EXPIRED" });
       expect(position()).toBe(-0.01);
 
-      await env.signal("tf-close", {
-        action: "close",
-        order_type: "limit",
-        price: 30_100,
-        time_in_force: "ioc",
-      });
-      await waitFor("closed", async () => (await ended("tf-close"))?.event === "filled", 10_000);
+      expect((await decided("tf-close", closeAt(30_100))).event).toBe("filled");
       expect(venue.futures?.orders[2]).toMatchObject({ type: "LIMIT", reduceOnly: true, status: "FILLED" });
       expect(position()).toBe(0);
     } finally {
