@@ -181,6 +181,22 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
       }
     },
   });
+  supervisor.addTask({
+    name: "outbox",
+    stallTimeoutMs: cfg.OUTBOX_SWEEP_MS + 60_000,
+    async run(ctx) {
+      // From the start (a crashed run's leftovers), then every OUTBOX_SWEEP_MS; a failed sweep is
+      // logged and tried again next time: the rows stay until their events are out.
+      while (!ctx.signal.aborted) {
+        await engine
+          // Younger rows may still be on their way (another replica's): left for the next sweep.
+          .sweepOutbox(2 * cfg.OUTBOX_SWEEP_MS)
+          .catch((error: unknown) => log.error("outbox sweep failed; retrying", { err: error }));
+        ctx.progress();
+        await sleep(cfg.OUTBOX_SWEEP_MS, ctx.signal);
+      }
+    },
+  });
   if (account !== undefined) {
     const reconciler = new Reconciler({ account, store, engine, metrics, log, mode: cfg.TRADING_MODE });
     supervisor.addTask({

@@ -1,5 +1,6 @@
 import pg from "pg";
 import type { Check } from "./decide.js";
+import type { OutboxWrite } from "./outbox.js";
 import type { Position } from "./paper.js";
 import type { Protection } from "./protection.js";
 import type { OrderRequest } from "./request.js";
@@ -7,8 +8,9 @@ import type { Claim, DecisionStore, EngineStore, FillRecord, OrderRow, SignalSta
 
 /**
  * A whole paper batch in ONE statement (one round trip, atomic on its own, no BEGIN/COMMIT):
- * the claims carry their final status, then checks, orders, fills, positions, daily PnL and
- * protections. Data-modifying CTEs cannot see each other's rows, hence the status in the claim
+ * the claims carry their final status, then checks, orders, fills, positions, daily PnL,
+ * protections, and the order events to publish (the outbox, with the rows of batches published
+ * since deleted). Data-modifying CTEs cannot see each other's rows, hence the status in the claim
  * insert. If any claim or order already existed (a redelivery, another replica), the statement
  * aborts itself and writes nothing.
  */
@@ -50,6 +52,10 @@ const COMMIT_BATCH = `WITH s AS (
     venue = NULL, created_at = now()
 ), pd AS (
   DELETE FROM engine_protections WHERE symbol = ANY($38::text[])
+), ob AS (
+  INSERT INTO engine_outbox (batch_id, events) SELECT $39::text, $40::text WHERE $42::boolean
+), obd AS (
+  DELETE FROM engine_outbox WHERE batch_id = ANY($41::text[])
 )
 SELECT CASE
   WHEN (SELECT count(*) FROM s) <> cardinality($1::text[]) THEN engine_abort_batch('claim_conflict')
@@ -126,7 +132,7 @@ export class BatchWriter implements DecisionStore {
   }
 
   /** Writes the batch in one statement; throws (BATCH_CONFLICT) without writing if anything existed. */
-  async commit(store: EngineStore): Promise<void> {
+  async commit(store: EngineStore, outbox: OutboxWrite): Promise<void> {
     const signals = [...this.requests.values()];
     const status = (id: string) => this.statuses.get(id) ?? { status: "RECEIVED" as const, reason: null };
     const positions = [...this.positions];
@@ -173,6 +179,10 @@ export class BatchWriter implements DecisionStore {
         set.map((p) => p.stopLoss ?? null),
         set.map((p) => p.takeProfit ?? null),
         cleared,
+        outbox.batchId,
+        JSON.stringify(outbox.events),
+        outbox.published,
+        outbox.events.length > 0,
       ])
       .catch((error: unknown) => {
         throw error instanceof pg.DatabaseError && error.code === BATCH_CONFLICT

@@ -38,6 +38,8 @@ export const ConfigSchema = z
     PROTECTION_CHECK_MS: env.int(200, { min: 10 }),
     /** testnet/live: compare open orders and balances with the exchange on start and this often. */
     RECONCILE_INTERVAL_S: env.int(60, { min: 1 }),
+    /** How often the outbox is swept: published batches' rows deleted, events left behind published. */
+    OUTBOX_SWEEP_MS: env.int(5_000, { min: 100 }),
     /** live refuses to start unless this is exactly "yes". */
     LIVE_TRADING_CONFIRM: env.string(""),
     MAX_SIGNAL_AGE_SECONDS: env.int(300, { min: 1 }),

@@ -18,9 +18,9 @@ import {
   orderEventPublisher,
   orderFields,
   type PublishOrderEvent,
-  publishOrderEvents,
   type Unit,
 } from "./order-events.js";
+import { EventOutbox, type OutboxWrite } from "./outbox.js";
 import { applyFill } from "./paper.js";
 import type { PriceBook } from "./prices.js";
 import { ProtectionWatch } from "./protection-watch.js";
@@ -47,7 +47,7 @@ type Executed = "filled" | "placed" | "rejected";
 /** A paper batch after its commit: the outcomes, and the order events still to publish. */
 interface Committed {
   outcomes: Outcome[];
-  events: OutgoingOrderEvent[];
+  outbox: OutboxWrite;
 }
 export interface Incoming {
   req: OrderRequest;
@@ -71,11 +71,13 @@ export class TradeEngine {
   private readonly ledger: Ledger;
   private readonly book: PaperLimitBook;
   private readonly watch: ProtectionWatch;
+  private readonly outbox: EventOutbox;
 
   constructor(private readonly deps: EngineDeps) {
     const { cfg, store, prices, log, metrics, adapter } = deps;
     this.publishEvent = orderEventPublisher(deps.bus, cfg.TRADING_MODE);
     this.direct = { store, log, publish: this.publishEvent };
+    this.outbox = new EventOutbox({ store, bus: deps.bus, log, republished: metrics.outboxRepublished });
     const exchangeProtection = new ExchangeProtection(adapter.protective, log);
     this.ledger = new Ledger({ cfg, store, prices, log, metrics, exchangeProtection });
     const shared = { cfg, store, prices, log, metrics, ledger: this.ledger, direct: this.direct };
@@ -142,6 +144,11 @@ export class TradeEngine {
     return this.exclusive(() => this.watch.pollExchange());
   }
 
+  /** Publishes order events committed batches left behind longer than `graceMs`; see EventOutbox. */
+  sweepOutbox(graceMs: number): Promise<void> {
+    return this.outbox.sweep(graceMs);
+  }
+
   /** Client ids of the exchange orders guarding positions (reconciliation knows them). */
   protectiveClientIds(): Set<string> {
     return ExchangeProtection.clientIds(this.ledger.protections.values());
@@ -201,10 +208,13 @@ export class TradeEngine {
     const decided = await this.exclusive(() => this.decideBatch(items));
     if (Array.isArray(decided)) return decided;
     // Committed: its events go out outside the lock, so the next batch is decided meanwhile. The
-    // outcomes are stored either way: a redelivery would be a duplicate, so failed events (after
-    // their retries) are logged at error with their ids rather than nak'ed for nothing.
-    await publishOrderEvents(this.deps.bus, decided.events).catch((error: unknown) =>
-      this.deps.log.error("order events of a committed batch could not be published", { err: error }),
+    // outcomes are stored either way (a redelivery would be a duplicate), and so are the events:
+    // what fails after its retries stays in the outbox for the sweep, rather than nak'ed for nothing.
+    await this.outbox.publish(decided.outbox).catch((error: unknown) =>
+      this.deps.log.error("order events of a committed batch could not be published; the outbox keeps them", {
+        batchId: decided.outbox.batchId,
+        err: error,
+      }),
     );
     return decided.outcomes;
   }
@@ -245,10 +255,13 @@ export class TradeEngine {
     };
     const outcomes: Outcome[] = [];
     const cooldowns = this.ledger.cooldowns();
+    let outbox: OutboxWrite | undefined;
     try {
       for (const { req, receivedAt } of items) outcomes.push(await this.handleIn(unit, req, receivedAt));
-      await writer.commit(this.deps.store);
+      outbox = this.outbox.write(events);
+      await writer.commit(this.deps.store, outbox);
     } catch (error) {
+      if (outbox !== undefined) this.outbox.rolledBack(outbox);
       this.ledger.restoreCooldowns(cooldowns);
       if (error instanceof BatchConflict)
         this.deps.log.info("batch holds signals stored before (a redelivery); deciding them one by one", {
@@ -264,7 +277,7 @@ export class TradeEngine {
     }
     log.flush();
     // Stored: the events can go out (their msg ids make a retry's repeat a no-op).
-    return { outcomes, events };
+    return { outcomes, outbox };
   }
 
   private async handleIn(unit: Unit, req: OrderRequest, receivedAt: number): Promise<Outcome> {

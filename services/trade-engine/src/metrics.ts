@@ -52,6 +52,11 @@ export function createEngineMetrics(registry: Registry) {
       labelNames: ["held_by"],
       registers: [registry],
     }),
+    outboxRepublished: new Counter({
+      name: "tradewire_engine_outbox_republished_total",
+      help: "Order events of committed batches published late from the outbox (after a crash or a failed publish)",
+      registers: [registry],
+    }),
     equity: new Gauge({
       name: "tradewire_engine_equity",
       help: "Paper equity: starting equity + realized + unrealized PnL",

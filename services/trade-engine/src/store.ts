@@ -71,6 +71,13 @@ CREATE TABLE IF NOT EXISTS engine_protections (
 );
 -- Exchange-side orders guarding the position (testnet/live), by client id; NULL: engine-side only.
 ALTER TABLE engine_protections ADD COLUMN IF NOT EXISTS venue jsonb;
+-- A committed paper batch's order events until they are published (see outbox.ts). JSON as
+-- text: written on the hot path, read only after a crash, so PostgreSQL need not parse it.
+CREATE TABLE IF NOT EXISTS engine_outbox (
+  batch_id text PRIMARY KEY,
+  events text NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now()
+);
 -- Aborts a one-statement paper batch that found one of its claims or orders already stored.
 CREATE OR REPLACE FUNCTION engine_abort_batch(reason text) RETURNS int LANGUAGE plpgsql AS $fn$
 BEGIN

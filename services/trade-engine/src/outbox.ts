@@ -1,0 +1,96 @@
+import { randomUUID } from "node:crypto";
+import type { Bus } from "@tradewire/bus";
+import type { Logger } from "@tradewire/logger";
+import type { Counter } from "prom-client";
+import { type OutgoingOrderEvent, publishOrderEvents } from "./order-events.js";
+import type { EngineStore } from "./store.js";
+
+/** What a paper batch's commit writes to the outbox and deletes from it, in its one statement. */
+export interface OutboxWrite {
+  batchId: string;
+  events: readonly OutgoingOrderEvent[];
+  /** Batches whose events are out: their rows go with this commit, at no round trip of their own. */
+  published: readonly string[];
+}
+
+/**
+ * A committed paper batch's order events, stored by the batch's own statement and deleted once
+ * they are published: a crash (or a NATS outage outlasting the retries) between the commit and
+ * the publish delays them, never loses them. `sweep` publishes what was left behind (their msg ids
+ * make a repeat a no-op) and deletes the rows of published batches when no commit came to.
+ */
+export class EventOutbox {
+  /** Published, row not deleted yet. */
+  private published: string[] = [];
+  /** Committed by this process and being published: not the sweep's to repeat. */
+  private readonly inFlight = new Set<string>();
+  private readonly prefix = randomUUID().slice(0, 8);
+  private seq = 0;
+
+  constructor(private readonly deps: { store: EngineStore; bus: Bus; log: Logger; republished: Counter }) {}
+
+  /** The write for the next batch's commit; `committed` or `rolledBack` must follow. */
+  write(events: readonly OutgoingOrderEvent[]): OutboxWrite {
+    const batchId = `${this.prefix}-${this.seq++}`;
+    const published = this.published;
+    this.published = [];
+    return { batchId, events, published };
+  }
+
+  /** The commit failed: nothing was stored or deleted, so its deletions wait for the next one. */
+  rolledBack(write: OutboxWrite): void {
+    this.published.push(...write.published);
+  }
+
+  /** Publishes a committed batch's events; the error (after retries) leaves them for the sweep. */
+  async publish(write: OutboxWrite): Promise<void> {
+    if (write.events.length === 0) return;
+    this.inFlight.add(write.batchId);
+    try {
+      await publishOrderEvents(this.deps.bus, write.events);
+      this.published.push(write.batchId);
+    } finally {
+      this.inFlight.delete(write.batchId);
+    }
+  }
+
+  /**
+   * Deletes the rows of published batches, then publishes the events of batches left behind
+   * longer than `graceMs` (a crashed process's, a failed publish's) and deletes their rows.
+   */
+  async sweep(graceMs: number): Promise<void> {
+    const { store, log } = this.deps;
+    const done = this.published;
+    this.published = [];
+    try {
+      if (done.length > 0)
+        await store.query("engine_outbox_delete", "DELETE FROM engine_outbox WHERE batch_id = ANY($1)", [
+          done,
+        ]);
+    } catch (error) {
+      this.published.push(...done);
+      throw error;
+    }
+    const { rows } = await store.query<{ batch_id: string; events: string }>(
+      "engine_outbox_left",
+      `SELECT batch_id, events FROM engine_outbox
+       WHERE created_at < now() - make_interval(secs => $1::float8 / 1000) AND NOT (batch_id = ANY($2))
+       ORDER BY created_at`,
+      [graceMs, [...this.inFlight]],
+    );
+    for (const { batch_id: batchId, events: text } of rows) {
+      // Validated again when published (OrderEvent), like any event.
+      const events = JSON.parse(text) as OutgoingOrderEvent[];
+      log.warn("order events of a committed batch were never published; publishing them now", {
+        batchId,
+        events: events.length,
+        eventIds: events.map((e) => e.value.event_id),
+      });
+      await publishOrderEvents(this.deps.bus, events);
+      this.deps.republished.inc(events.length);
+      await store.query("engine_outbox_delete", "DELETE FROM engine_outbox WHERE batch_id = ANY($1)", [
+        [batchId],
+      ]);
+    }
+  }
+}

@@ -1,0 +1,97 @@
+import { STREAMS } from "@tradewire/bus";
+import { waitFor } from "@tradewire/testkit";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { orderEvent } from "../src/order-events.js";
+import { environment } from "./harness.js";
+
+let env: Awaited<ReturnType<typeof environment>>;
+beforeEach(async () => {
+  env = await environment();
+});
+afterEach(async () => {
+  await env.cleanup();
+});
+
+const outboxRows = async () =>
+  Number((await env.db.pool.query("SELECT count(*) AS n FROM engine_outbox")).rows[0]?.n);
+const eventsOf = async (signalId: string) =>
+  (await env.orderEvents()).filter((e) => e.signal_id === signalId);
+
+describe("order event outbox", () => {
+  it("stores a batch's events with its commit and deletes them once published: nothing is left", async () => {
+    await env.start({ OUTBOX_SWEEP_MS: "200" });
+    await env.quote("BTCUSDT", 30_000);
+    await Promise.all(Array.from({ length: 20 }, (_, i) => env.signal(`ob-${i}`)));
+    await waitFor(
+      "all filled",
+      async () => (await env.orderEvents()).filter((e) => e.event === "filled").length === 20,
+      15_000,
+    );
+    await waitFor("outbox emptied", async () => (await outboxRows()) === 0, 5_000);
+  });
+
+  it("publishes the events a crash left between a batch's commit and its publish, once, at the next start", async () => {
+    const first = await env.start();
+    await first.stop("crash drill");
+    // What a run that died right after committing leaves: the batch's events in the outbox.
+    const left = orderEvent(
+      "paper",
+      "rejected",
+      {
+        id: "crashed-1",
+        source: "signal",
+        strategyId: "test",
+        symbol: "BTCUSDT",
+        action: "BUY",
+        confidence: 0.8,
+        timestampMs: Date.now(),
+        orderType: "MARKET",
+        leverage: 1,
+      },
+      { rejection_source: "risk", rejection_reason: "max_open_positions: 10 open (max 10)" },
+    );
+    await env.db.pool.query(
+      "INSERT INTO engine_outbox (batch_id, events, created_at) VALUES ('dead-0', $1, now() - interval '1 minute')",
+      [JSON.stringify([left])],
+    );
+    const engine = await env.start({ OUTBOX_SWEEP_MS: "200" });
+    await waitFor("republished", async () => (await eventsOf("crashed-1")).length > 0, 10_000);
+    await waitFor("row deleted", async () => (await outboxRows()) === 0, 5_000);
+    expect(await eventsOf("crashed-1")).toMatchObject([
+      {
+        event: "rejected",
+        event_id: left.value.event_id,
+        rejection_reason: "max_open_positions: 10 open (max 10)",
+      },
+    ]);
+    expect(
+      engine.cap.find("order events of a committed batch were never published; publishing them now"),
+    ).toMatchObject([{ level: "warn", batchId: "dead-0", events: 1 }]);
+    const metrics = await (await fetch(`${engine.url}/metrics`)).text();
+    expect(metrics).toMatch(/tradewire_engine_outbox_republished_total\{[^}]*\} 1/);
+  });
+
+  it("keeps the events of a batch whose publish failed, and publishes them once JetStream takes them again", async () => {
+    const engine = await env.start({ OUTBOX_SWEEP_MS: "200" });
+    await env.quote("BTCUSDT", 30_000);
+    const orders = env.bus.ns.resource(STREAMS.orders.name);
+    await env.bus.jsm.streams.delete(orders);
+    await env.signal("no-stream-1");
+    await waitFor(
+      "publish given up",
+      () =>
+        engine.cap.find("order events of a committed batch could not be published; the outbox keeps them")
+          .length > 0,
+      15_000,
+    );
+    // Decided and stored, the events only in the outbox.
+    expect(
+      (await env.db.pool.query("SELECT status FROM engine_signals WHERE signal_id = 'no-stream-1'")).rows,
+    ).toEqual([{ status: "FILLED" }]);
+    expect(await outboxRows()).toBe(1);
+    await env.bus.ensureStream(STREAMS.orders);
+    await waitFor("published by the sweep", async () => (await eventsOf("no-stream-1")).length === 2, 15_000);
+    expect((await eventsOf("no-stream-1")).map((e) => e.event).sort()).toEqual(["filled", "placed"]);
+    await waitFor("row deleted", async () => (await outboxRows()) === 0, 5_000);
+  });
+});
