@@ -110,8 +110,12 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
           durable: SIGNALS_DURABLE,
           schema: TradingSignal,
           schemaName: "TradingSignal",
-          batchHandler: async (ms) =>
-            settleAll(ms, await engine.handleBatch(ms.map((m) => incoming(fromSignal(m.data)))), log),
+          batchHandler: async (ms) => {
+            await engine.handleBatch(
+              ms.map((m) => incoming(fromSignal(m.data))),
+              (outcomes) => settleAll(ms, outcomes, log),
+            );
+          },
         },
         ctx,
       ),
@@ -125,12 +129,12 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
           durable: INTENTS_DURABLE,
           schema: TradeIntent,
           schemaName: "TradeIntent",
-          batchHandler: async (ms) =>
-            settleAll(
-              ms,
-              await engine.handleBatch(ms.map((m) => incoming(fromIntent(m.data, Date.now())))),
-              log,
-            ),
+          batchHandler: async (ms) => {
+            await engine.handleBatch(
+              ms.map((m) => incoming(fromIntent(m.data, Date.now()))),
+              (outcomes) => settleAll(ms, outcomes, log),
+            );
+          },
         },
         ctx,
       ),

@@ -202,20 +202,29 @@ export class TradeEngine {
    * decided before (a redelivery), nothing of it is kept: the in-memory state is reloaded from the
    * database and the requests are replayed one by one, so a bad one fails alone and a repeat is
    * a duplicate. On an exchange, each order must be claimed durably before it is sent (F31):
-   * requests go one by one. Per request: an Outcome, or the Error it failed with (nak and retry).
+   * requests go one by one. Per request: an Outcome, or the Error it failed with (nak and retry),
+   * given to `settle` (the acks) as soon as they are stored, and returned once everything is done.
    */
-  async handleBatch(items: readonly Incoming[]): Promise<(Outcome | Error)[]> {
+  async handleBatch(
+    items: readonly Incoming[],
+    settle: (outcomes: (Outcome | Error)[]) => Promise<void> = async () => {},
+  ): Promise<(Outcome | Error)[]> {
     const decided = await this.exclusive(() => this.decideBatch(items));
-    if (Array.isArray(decided)) return decided;
-    // Committed: its events go out outside the lock, so the next batch is decided meanwhile. The
-    // outcomes are stored either way (a redelivery would be a duplicate), and so are the events:
-    // what fails after its retries stays in the outbox for the sweep, rather than nak'ed for nothing.
-    await this.outbox.publish(decided.outbox).catch((error: unknown) =>
+    if (Array.isArray(decided)) {
+      await settle(decided);
+      return decided;
+    }
+    // Committed, its events with it (the outbox): the acks need not wait for them, and they go
+    // out outside the lock, so the next batch is decided meanwhile. What fails after its retries
+    // stays in the outbox for the sweep rather than being nak'ed for nothing (a redelivery would be
+    // a duplicate).
+    const published = this.outbox.publish(decided.outbox).catch((error: unknown) =>
       this.deps.log.error("order events of a committed batch could not be published; the outbox keeps them", {
         batchId: decided.outbox.batchId,
         err: error,
       }),
     );
+    await Promise.all([settle(decided.outcomes), published]);
     return decided.outcomes;
   }
 

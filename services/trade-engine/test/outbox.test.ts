@@ -1,6 +1,7 @@
 import { STREAMS } from "@tradewire/bus";
 import { waitFor } from "@tradewire/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { SIGNALS_DURABLE } from "../src/app.js";
 import { orderEvent } from "../src/order-events.js";
 import { environment } from "./harness.js";
 
@@ -71,12 +72,26 @@ describe("order event outbox", () => {
     expect(metrics).toMatch(/tradewire_engine_outbox_republished_total\{[^}]*\} 1/);
   });
 
-  it("keeps the events of a batch whose publish failed, and publishes them once JetStream takes them again", async () => {
+  it("acks a batch without waiting for its events; keeps those whose publish failed, and publishes them once JetStream takes them again", async () => {
     const engine = await env.start({ OUTBOX_SWEEP_MS: "200" });
     await env.quote("BTCUSDT", 30_000);
     const orders = env.bus.ns.resource(STREAMS.orders.name);
     await env.bus.jsm.streams.delete(orders);
     await env.signal("no-stream-1");
+    // Stored with its events, the signal is acked at once: the ack does not wait for the publish
+    // (which retries for over a second before it gives up).
+    const consumer = () =>
+      env.bus.jsm.consumers.info(
+        env.bus.ns.resource(STREAMS.signals.name),
+        env.bus.ns.resource(SIGNALS_DURABLE),
+      );
+    await waitFor("acked", async () => {
+      const info = await consumer();
+      return info.delivered.stream_seq === 1 && info.num_ack_pending === 0;
+    });
+    expect(
+      engine.cap.find("order events of a committed batch could not be published; the outbox keeps them"),
+    ).toEqual([]);
     await waitFor(
       "publish given up",
       () =>
