@@ -1,0 +1,11 @@
+import { natsNamespace, REDIS_URL } from "@tradewire/testkit";
+import { Redis } from "ioredis";
+import { fillStream, serviceRun } from "./bench/loops.js";
+const redis = new Redis(REDIS_URL);
+const nats = await natsNamespace("fwd");
+const stream = `fwd:${Date.now()}`;
+await fillStream(redis, stream, 300000);
+console.log("filled");
+const ms = await serviceRun({ redis, redisUrl: REDIS_URL, natsUrl: nats.url, namespace: nats.namespace, stream, safeDrain: process.argv[2] === "drain", entries: 300000 });
+console.log(process.argv[2], Math.round(300000 / (ms / 1000)), "/s");
+await redis.del(stream); await nats.cleanup(); await redis.quit(); process.exit(0);
