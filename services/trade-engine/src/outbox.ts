@@ -63,10 +63,7 @@ export class EventOutbox {
     const done = this.published;
     this.published = [];
     try {
-      if (done.length > 0)
-        await store.query("engine_outbox_delete", "DELETE FROM engine_outbox WHERE batch_id = ANY($1)", [
-          done,
-        ]);
+      if (done.length > 0) await this.delete(done);
     } catch (error) {
       this.published.push(...done);
       throw error;
@@ -78,19 +75,35 @@ export class EventOutbox {
        ORDER BY created_at`,
       [graceMs, [...this.inFlight]],
     );
-    for (const { batch_id: batchId, events: text } of rows) {
-      // Validated again when published (OrderEvent), like any event.
-      const events = JSON.parse(text) as OutgoingOrderEvent[];
-      log.warn("order events of a committed batch were never published; publishing them now", {
-        batchId,
-        events: events.length,
-        eventIds: events.map((e) => e.value.event_id),
-      });
-      await publishOrderEvents(this.deps.bus, events);
-      this.deps.republished.inc(events.length);
-      await store.query("engine_outbox_delete", "DELETE FROM engine_outbox WHERE batch_id = ANY($1)", [
-        [batchId],
-      ]);
-    }
+    // One row that cannot go out (not JSON, an event the schema refuses) must not hold back the
+    // rows after it: it stays, and says so at every sweep.
+    for (const row of rows)
+      await this.republish(row.batch_id, row.events).catch((error: unknown) =>
+        log.error("order events left in the outbox could not be published; kept for the next sweep", {
+          batchId: row.batch_id,
+          err: error,
+        }),
+      );
+  }
+
+  private async republish(batchId: string, text: string): Promise<void> {
+    // Validated again when published (OrderEvent), like any event.
+    const events = JSON.parse(text) as OutgoingOrderEvent[];
+    this.deps.log.warn("order events of a committed batch were never published; publishing them now", {
+      batchId,
+      events: events.length,
+      eventIds: events.map((e) => e.value.event_id),
+    });
+    await publishOrderEvents(this.deps.bus, events);
+    this.deps.republished.inc(events.length);
+    await this.delete([batchId]);
+  }
+
+  private async delete(batchIds: readonly string[]): Promise<void> {
+    await this.deps.store.query(
+      "engine_outbox_delete",
+      "DELETE FROM engine_outbox WHERE batch_id = ANY($1)",
+      [batchIds],
+    );
   }
 }

@@ -31,7 +31,7 @@ describe("order event outbox", () => {
     await waitFor("outbox emptied", async () => (await outboxRows()) === 0, 5_000);
   });
 
-  it("publishes the events a crash left between a batch's commit and its publish, once, at the next start", async () => {
+  it("publishes the events a crash left between a batch's commit and its publish, once, at the next start; a torn row holds nothing back", async () => {
     const first = await env.start();
     await first.stop("crash drill");
     // What a run that died right after committing leaves: the batch's events in the outbox.
@@ -51,13 +51,22 @@ describe("order event outbox", () => {
       },
       { rejection_source: "risk", rejection_reason: "max_open_positions: 10 open (max 10)" },
     );
+    // Ahead of it, a row that cannot go out: it must not hold back the one behind it.
     await env.db.pool.query(
-      "INSERT INTO engine_outbox (batch_id, events, created_at) VALUES ('dead-0', $1, now() - interval '1 minute')",
+      `INSERT INTO engine_outbox (batch_id, events, created_at) VALUES
+         ('torn-0', '[{"subject":', now() - interval '2 minutes'),
+         ('dead-0', $1, now() - interval '1 minute')`,
       [JSON.stringify([left])],
     );
     const engine = await env.start({ OUTBOX_SWEEP_MS: "200" });
     await waitFor("republished", async () => (await eventsOf("crashed-1")).length > 0, 10_000);
-    await waitFor("row deleted", async () => (await outboxRows()) === 0, 5_000);
+    await waitFor("row deleted", async () => (await outboxRows()) === 1, 5_000);
+    expect(
+      engine.cap.find("order events left in the outbox could not be published; kept for the next sweep")[0],
+    ).toMatchObject({
+      level: "error",
+      batchId: "torn-0",
+    });
     expect(await eventsOf("crashed-1")).toMatchObject([
       {
         event: "rejected",
