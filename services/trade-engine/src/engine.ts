@@ -224,7 +224,9 @@ export class TradeEngine {
         err: error,
       }),
     );
-    await Promise.all([settle(decided.outcomes), published]);
+    // Both run to the end before this returns, even when the acks fail: nothing outlives its batch.
+    const [acked] = await Promise.allSettled([settle(decided.outcomes), published]);
+    if (acked.status === "rejected") throw acked.reason;
     return decided.outcomes;
   }
 
