@@ -29,7 +29,7 @@ export class EventOutbox {
 
   constructor(private readonly deps: { store: EngineStore; bus: Bus; log: Logger; republished: Counter }) {}
 
-  /** The write for the next batch's commit; `committed` or `rolledBack` must follow. */
+  /** The write for the next batch's commit; `publish` (once it is committed) or `rolledBack` follows. */
   write(events: readonly OutgoingOrderEvent[]): OutboxWrite {
     const batchId = `${this.prefix}-${this.seq++}`;
     const published = this.published;
