@@ -1,10 +1,7 @@
 // Intents/s drained (SAFE_DRAIN) and forwarded (JetStream acks) vs a bare XREADGROUP+XACK loop over
 // the same entries, in the same run; and p99 entry-to-ack latency at 1,000 intents/s.
-import { parseConfig } from "@tradewire/config";
 import { natsNamespace, redisScope, waitFor } from "@tradewire/testkit";
-import { startIntentService } from "../src/app.js";
-import { ConfigSchema } from "../src/config.js";
-import { bareLoop, fillStream, nullLogger, serviceRun } from "./loops.js";
+import { bareLoop, fillStream, GROUP, serviceRun, startBenchService } from "./loops.js";
 
 // 60,000 per loop: at the bare loop's 100k+/s, 20,000 lasted under 0.2 s, as short as the service's
 // start-up transients and the 5 ms completion poll, and its per-trial ratios swung 0.57-1.08.
@@ -27,16 +24,13 @@ async function serviceRate(stream: string, safeDrain: boolean): Promise<number> 
 
 async function latencyAt1000(): Promise<number> {
   const stream = redis.key("latency");
-  await r.xgroup("CREATE", stream, "group", "$", "MKSTREAM");
-  const cfg = parseConfig("bench", ConfigSchema, {
-    NATS_URL: nats.url,
-    TRADEWIRE_NAMESPACE: nats.namespace,
-    REDIS_URL: redis.url,
-    TRADE_INTENT_STREAM: stream,
-    TRADE_INTENT_GROUP: "group",
-    HTTP_PORT: "0",
+  await r.xgroup("CREATE", stream, GROUP, "$", "MKSTREAM");
+  const svc = await startBenchService({
+    natsUrl: nats.url,
+    namespace: nats.namespace,
+    redisUrl: redis.url,
+    stream,
   });
-  const svc = await startIntentService(cfg, nullLogger(), { handleSignals: false });
   const total = 5_000;
   const started = performance.now();
   for (let i = 0; i < total; i += 10) {
@@ -60,7 +54,7 @@ async function latencyAt1000(): Promise<number> {
   }
   await waitFor(
     "settled",
-    async () => (await r.xpending(stream, "group"))[0] === 0 && svc.processor.totals.processed >= total,
+    async () => (await r.xpending(stream, GROUP))[0] === 0 && svc.processor.totals.processed >= total,
     60_000,
   );
   const metric = await svc.supervisor.metrics

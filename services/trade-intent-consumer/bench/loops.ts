@@ -68,19 +68,29 @@ export interface ServiceRunOptions {
   entries: number;
 }
 
-/** Starts the service on the stream's backlog; resolves with the ms from start() to all settled. */
-export async function serviceRun(o: ServiceRunOptions): Promise<number> {
+/** The service on `stream` (group GROUP), silent, with `extra` settings over the defaults. */
+export function startBenchService(
+  o: Pick<ServiceRunOptions, "natsUrl" | "namespace" | "redisUrl" | "stream">,
+  extra: Record<string, string> = {},
+) {
   const cfg = parseConfig("bench", ConfigSchema, {
     NATS_URL: o.natsUrl,
     TRADEWIRE_NAMESPACE: o.namespace,
     REDIS_URL: o.redisUrl,
     TRADE_INTENT_STREAM: o.stream,
     TRADE_INTENT_GROUP: GROUP,
+    HTTP_PORT: "0",
+    ...extra,
+  });
+  return startIntentService(cfg, nullLogger(), { handleSignals: false });
+}
+
+/** Starts the service on the stream's backlog; resolves with the ms from start() to all settled. */
+export async function serviceRun(o: ServiceRunOptions): Promise<number> {
+  const svc = await startBenchService(o, {
     TRADE_INTENT_SAFE_DRAIN: String(o.safeDrain),
     TRADE_INTENT_START: "backlog",
-    HTTP_PORT: "0",
   });
-  const svc = await startIntentService(cfg, nullLogger(), { handleSignals: false });
   try {
     const started = performance.now(); // consumption starts when start() returns; connecting is not measured
     await waitFor(

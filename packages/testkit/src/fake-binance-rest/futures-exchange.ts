@@ -74,32 +74,27 @@ export function createFakeFutures(opts: FakeFuturesOptions) {
   ) {
     const mark = opts.price(symbol) ?? "0";
     const price = Number(mark);
+    const quote = qty * price;
+    const fills = limit === undefined || limitReached(side, limit.price, mark);
     const order: FakeFuturesOrder = {
       orderId: nextId++,
       symbol,
       clientOrderId,
-      status: "EXPIRED",
+      status: fills ? "FILLED" : "EXPIRED",
       type: limit === undefined ? "MARKET" : "LIMIT",
       side,
       reduceOnly,
       origQty: String(qty),
-      executedQty: "0",
-      avgPrice: "0",
-      cumQuote: "0",
+      executedQty: fills ? String(qty) : "0",
+      avgPrice: fills ? String(price) : "0",
+      cumQuote: fills ? fmt(quote) : "0",
       updateTime: Date.now(),
       ...(limit === undefined ? {} : { limit }),
     };
     orders.push(order);
-    if (limit !== undefined && !limitReached(side, limit.price, mark)) return order;
+    if (!fills) return order;
     const fill = applyFill(positions.get(symbol) ?? { amt: 0, entry: 0 }, side, qty, price);
     positions.set(symbol, fill.position);
-    const quote = qty * price;
-    Object.assign(order, {
-      status: "FILLED",
-      executedQty: String(qty),
-      avgPrice: String(price),
-      cumQuote: fmt(quote),
-    });
     trades.push({
       id: nextTradeId++,
       orderId: order.orderId,
