@@ -1,5 +1,6 @@
 import pg from "pg";
 import type { Check } from "./decide.js";
+import type { OutgoingOrderEvent } from "./order-events.js";
 import type { OutboxWrite } from "./outbox.js";
 import type { Position } from "./paper.js";
 import type { Protection } from "./protection.js";
@@ -88,6 +89,8 @@ export class BatchWriter implements DecisionStore {
   private readonly positions = new Map<string, Position>();
   /** Final protection per symbol; null: cleared. */
   private readonly protections = new Map<string, Protection | null>();
+  /** The order events of the writes, in order: the batch's outbox row. */
+  readonly events: OutgoingOrderEvent[] = [];
 
   async claim(req: OrderRequest): Promise<Claim> {
     const decided = this.statuses.get(req.id);
@@ -102,15 +105,22 @@ export class BatchWriter implements DecisionStore {
     status: SignalStatus,
     reason: string | undefined,
     checks: readonly Check[],
+    events: readonly OutgoingOrderEvent[] = [],
   ): Promise<void> {
     this.settle(signalId, status, reason ?? null, checks);
+    this.events.push(...events);
   }
 
-  async recordFill(o: FillRecord, checks: readonly Check[]): Promise<boolean> {
+  async recordFill(
+    o: FillRecord,
+    checks: readonly Check[],
+    events: readonly OutgoingOrderEvent[] = [],
+  ): Promise<boolean> {
     this.orders.push({ ...o, status: "FILLED" });
     this.fills.push(o);
     this.positions.set(o.symbol, o.position);
     this.settle(o.signalId, "FILLED", null, checks);
+    this.events.push(...events);
     return true;
   }
 

@@ -1,10 +1,12 @@
 import type { SymbolFilters } from "@tradewire/binance";
 import type { Bus } from "@tradewire/bus";
 import type { Logger } from "@tradewire/logger";
+import type { OrderEventKind } from "@tradewire/schemas";
 import { BatchConflict, BatchWriter } from "./batch-writer.js";
 import type { Config } from "./config.js";
 import { type Check, type Decision, decide } from "./decide.js";
 import { DeferredLog } from "./deferred-log.js";
+import { DirectStore } from "./direct-store.js";
 import { ExchangeProtection } from "./exchange-protection.js";
 import type { ExecutionAdapter } from "./execution/adapter.js";
 import { clientOrderIdFor } from "./ids.js";
@@ -67,7 +69,7 @@ export class TradeEngine {
   private dirty = false;
   private turn: Promise<unknown> = Promise.resolve();
   private readonly publishEvent: PublishOrderEvent;
-  private readonly direct: Unit;
+  private readonly direct: { store: DirectStore; log: Logger };
   private readonly ledger: Ledger;
   private readonly book: PaperLimitBook;
   private readonly watch: ProtectionWatch;
@@ -76,8 +78,8 @@ export class TradeEngine {
   constructor(private readonly deps: EngineDeps) {
     const { cfg, store, prices, log, metrics, adapter } = deps;
     this.publishEvent = orderEventPublisher(deps.bus, cfg.TRADING_MODE);
-    this.direct = { store, log, publish: this.publishEvent };
     this.outbox = new EventOutbox({ store, bus: deps.bus, log, republished: metrics.outboxRepublished });
+    this.direct = { store: new DirectStore(store, this.outbox), log };
     const exchangeProtection = new ExchangeProtection(adapter.protective, log);
     this.ledger = new Ledger({ cfg, store, prices, log, metrics, exchangeProtection });
     const shared = { cfg, store, prices, log, metrics, ledger: this.ledger, direct: this.direct };
@@ -98,6 +100,14 @@ export class TradeEngine {
       () => undefined,
     );
     return run;
+  }
+
+  private event(
+    kind: OrderEventKind,
+    req: OrderRequest,
+    fields: Record<string, unknown>,
+  ): OutgoingOrderEvent {
+    return orderEvent(this.deps.cfg.TRADING_MODE, kind, req, fields);
   }
 
   async load(): Promise<void> {
@@ -144,7 +154,7 @@ export class TradeEngine {
     return this.exclusive(() => this.watch.pollExchange());
   }
 
-  /** Publishes order events committed batches left behind longer than `graceMs`; see EventOutbox. */
+  /** Publishes stored order events left behind longer than `graceMs`; see EventOutbox. */
   sweepOutbox(graceMs: number): Promise<void> {
     return this.outbox.sweep(graceMs);
   }
@@ -215,15 +225,8 @@ export class TradeEngine {
       return decided;
     }
     // Committed, its events with it (the outbox): the acks need not wait for them, and they go
-    // out outside the lock, so the next batch is decided meanwhile. What fails after its retries
-    // stays in the outbox for the sweep rather than being nak'ed for nothing (a redelivery would be
-    // a duplicate).
-    const published = this.outbox.publish(decided.outbox).catch((error: unknown) =>
-      this.deps.log.error("order events of a committed batch could not be published; the outbox keeps them", {
-        batchId: decided.outbox.batchId,
-        err: error,
-      }),
-    );
+    // out outside the lock, so the next batch is decided meanwhile.
+    const published = this.outbox.publishOrKeep(decided.outbox);
     // Both run to the end before this returns, even when the acks fail: nothing outlives its batch.
     const [acked] = await Promise.allSettled([settle(decided.outcomes), published]);
     if (acked.status === "rejected") throw acked.reason;
@@ -253,23 +256,15 @@ export class TradeEngine {
    * caller replays one by one), or every request's Error when even the reload failed.
    */
   private async tryBatch(items: readonly Incoming[]): Promise<(Outcome | Error)[] | Committed | undefined> {
-    const events: OutgoingOrderEvent[] = [];
     const writer = new BatchWriter();
     const log = new DeferredLog(this.deps.log);
-    const unit: Unit = {
-      store: writer,
-      log,
-      publish: (event, req, fields) => {
-        events.push(orderEvent(this.deps.cfg.TRADING_MODE, event, req, fields));
-        return Promise.resolve();
-      },
-    };
+    const unit: Unit = { store: writer, log };
     const outcomes: Outcome[] = [];
     const cooldowns = this.ledger.cooldowns();
     let outbox: OutboxWrite | undefined;
     try {
       for (const { req, receivedAt } of items) outcomes.push(await this.handleIn(unit, req, receivedAt));
-      outbox = this.outbox.write(events);
+      outbox = this.outbox.write(writer.events);
       await writer.commit(this.deps.store, outbox);
     } catch (error) {
       if (outbox !== undefined) this.outbox.rolledBack(outbox);
@@ -368,11 +363,12 @@ export class TradeEngine {
         log.info("HOLD", { ...lifecycle, stage: "HOLD" });
         break;
       case "reject":
-        await store.finish(req.id, "REJECTED", decision.reason, checks);
-        await unit.publish("rejected", req, {
-          rejection_source: decision.source,
-          rejection_reason: decision.reason,
-        });
+        await store.finish(req.id, "REJECTED", decision.reason, checks, [
+          this.event("rejected", req, {
+            rejection_source: decision.source,
+            rejection_reason: decision.reason,
+          }),
+        ]);
         log.info("REJECTED", {
           ...lifecycle,
           stage: "REJECTED",
@@ -457,17 +453,21 @@ export class TradeEngine {
           leverage: req.leverage,
         });
     if (result.kind === "rejected") {
-      await store.finish(req.id, "REJECTED", result.reason, [
-        ...checks,
-        { step: "exchange", outcome: "reject", detail: result.reason },
-      ]);
-      await unit.publish("rejected", req, {
-        client_order_id: clientOrderId,
-        side: d.side,
-        quantity: d.quantity,
-        rejection_source: "exchange",
-        rejection_reason: result.reason,
-      });
+      await store.finish(
+        req.id,
+        "REJECTED",
+        result.reason,
+        [...checks, { step: "exchange", outcome: "reject", detail: result.reason }],
+        [
+          this.event("rejected", req, {
+            client_order_id: clientOrderId,
+            side: d.side,
+            quantity: d.quantity,
+            rejection_source: "exchange",
+            rejection_reason: result.reason,
+          }),
+        ],
+      );
       metrics.orders.inc({ status: "rejected" });
       log.info("REJECTED", {
         ...lifecycle,
@@ -485,13 +485,6 @@ export class TradeEngine {
       type: d.limitPrice === undefined ? "MARKET" : "LIMIT",
     };
     const fields = orderFields(result.orderId, clientOrderId, order, d.limitPrice);
-    // Not awaited here: its ack is awaited with the fill's (same connection, so `placed` is still
-    // stored first), saving a round trip. A failure is never dropped: it surfaces at that await,
-    // or is logged if the fill's persistence fails first.
-    const placed = unit.publish("placed", req, fields);
-    placed.catch((error: unknown) =>
-      log.error("orders.placed publish failed", { ...lifecycle, clientOrderId, err: error }),
-    );
     log.info("ORDER_PLACED", {
       ...lifecycle,
       stage: "ORDER_PLACED",
@@ -514,15 +507,16 @@ export class TradeEngine {
     const stored = await store.recordFill(
       this.ledger.fillRecord(req, order, fill, position, realized),
       checks,
+      [this.event("placed", req, fields), this.ledger.fillEvent(req, order, fill)],
     );
     if (!stored) {
-      // A retry after the fill was persisted but its events may not have gone out: re-publish them
-      // from what was stored (the msg ids make a repeat a no-op), never fill twice.
+      // A retry after the fill was persisted (a replica's, or ours before a NATS outage): publish
+      // the events from what was stored (the msg ids make a repeat a no-op), never fill twice.
       const recorded = await store.recordedFill(clientOrderId);
       await Promise.all([
-        placed,
+        this.publishEvent("placed", req, fields),
         recorded &&
-          unit.publish("filled", req, {
+          this.publishEvent("filled", req, {
             ...fields,
             order_id: recorded.orderId,
             price: recorded.price,
@@ -536,7 +530,6 @@ export class TradeEngine {
       return "filled";
     }
     await this.ledger.settleFill(unit, req, order, fill, position, realized, lifecycle);
-    await placed;
     return "filled";
   }
 }

@@ -2,7 +2,7 @@ import type { Logger } from "@tradewire/logger";
 import type { Config } from "./config.js";
 import { type ExchangeProtection, withoutVenue } from "./exchange-protection.js";
 import type { EngineMetrics } from "./metrics.js";
-import { type OrderFill, orderFields, type Unit } from "./order-events.js";
+import { fillEvent, type OrderFill, type OutgoingOrderEvent, type Unit } from "./order-events.js";
 import type { Position } from "./paper.js";
 import type { PriceBook } from "./prices.js";
 import { type Protection, protectionFor } from "./protection.js";
@@ -98,7 +98,12 @@ export class Ledger {
     };
   }
 
-  /** After a fill is stored: memory, protection, cooldown, gauges, the `filled` event and the log line. */
+  /** The fill's order event, stored with the fill. */
+  fillEvent(req: OrderRequest, order: OrderFill, fill: VenueFill): OutgoingOrderEvent {
+    return fillEvent(this.deps.cfg.TRADING_MODE, req, order, fill);
+  }
+
+  /** After a fill is stored (with its event): memory, protection, cooldown, gauges and the log line. */
   async settleFill(
     unit: Unit,
     req: OrderRequest,
@@ -114,16 +119,6 @@ export class Ledger {
     this.markExecuted(req);
     this.deps.metrics.orders.inc({ status: "filled" });
     this.refreshGauges();
-    // Compared as numbers: venues write quantities with their own scale ("0.010" vs "0.01000").
-    const complete = Number(fill.quantity) >= Number(order.quantity);
-    await unit.publish(complete ? "filled" : "partial_fill", req, {
-      ...orderFields(fill.orderId, fill.clientOrderId, order),
-      price: fill.price,
-      filled_quantity: fill.quantity,
-      avg_price: fill.price,
-      fee: fill.fee,
-      fee_asset: fill.feeAsset,
-    });
     unit.log.info("FILLED", {
       ...lifecycle,
       stage: "FILLED",

@@ -1,12 +1,13 @@
 import { toDecimal } from "@tradewire/binance";
 import type { Check, Decision, Quote } from "./decide.js";
+import type { DirectStore } from "./direct-store.js";
 import { clientOrderIdFor } from "./ids.js";
 import type { EngineParts, Ledger } from "./ledger.js";
-import { type OrderFill, orderFields, type Unit } from "./order-events.js";
+import { type OrderFill, orderEvent, orderFields, type Unit } from "./order-events.js";
 import { applyFill } from "./paper.js";
 import type { OrderRequest } from "./request.js";
 import { crossed, isEntry, type RestingOrder, restingEntryNotional } from "./resting.js";
-import { cancelRestingOrder, loadRestingOrders } from "./resting-store.js";
+import { loadRestingOrders } from "./resting-store.js";
 
 const lifecycleOf = (req: OrderRequest) => ({
   signalId: req.id,
@@ -26,8 +27,8 @@ export class PaperLimitBook {
   constructor(
     private readonly deps: EngineParts & {
       ledger: Ledger;
-      /** Order events sent at once (the book's own fills and cancels are not part of a batch). */
-      direct: Unit;
+      /** Writes at once (the book's own fills and cancels are not part of a batch). */
+      direct: Unit & { store: DirectStore };
     },
   ) {}
 
@@ -81,16 +82,24 @@ export class PaperLimitBook {
       mode: this.deps.cfg.TRADING_MODE,
     });
     const detail = `resting: ${d.side} ${d.quantity} @ ${price}`;
-    await unit.store.finish(req.id, "PLACED", undefined, [
-      ...checks,
-      { step: "book", outcome: "pass", detail },
-    ]);
+    const placed = orderEvent(
+      this.deps.cfg.TRADING_MODE,
+      "placed",
+      req,
+      orderFields(o.orderId, clientOrderId, { ...d, type: "LIMIT" }, price),
+    );
+    await unit.store.finish(
+      req.id,
+      "PLACED",
+      undefined,
+      [...checks, { step: "book", outcome: "pass", detail }],
+      [placed],
+    );
     this.resting.set(clientOrderId, o);
     this.countResting();
     // Placing counts for the cooldown: a strategy cannot stack limit orders faster than fills.
     this.deps.ledger.markExecuted(req);
     this.deps.metrics.orders.inc({ status: "placed" });
-    await unit.publish("placed", req, orderFields(o.orderId, clientOrderId, { ...d, type: "LIMIT" }, price));
     unit.log.info("ORDER_PLACED", {
       ...lifecycle,
       stage: "ORDER_PLACED",
@@ -145,10 +154,18 @@ export class PaperLimitBook {
     };
     const fee = toDecimal(Number(quantity) * Number(o.price) * cfg.PAPER_FEE_RATE);
     const { position, realized } = applyFill(current, o.side, Number(quantity), Number(o.price), Number(fee));
-    const fill = { orderId: o.orderId, clientOrderId: o.clientOrderId, quantity, price: o.price, fee };
-    const stored = await this.deps.store.recordRestingFill(
+    const fill = {
+      orderId: o.orderId,
+      clientOrderId: o.clientOrderId,
+      quantity,
+      price: o.price,
+      fee,
+      feeAsset: "USDT",
+    };
+    const stored = await this.deps.direct.store.recordRestingFill(
       ledger.fillRecord(req, order, fill, position, realized),
       [{ step: "fill", outcome: "pass", detail: `limit ${o.price} reached` }],
+      [ledger.fillEvent(req, order, fill)],
     );
     this.resting.delete(o.clientOrderId);
     this.countResting();
@@ -159,15 +176,7 @@ export class PaperLimitBook {
       });
       return;
     }
-    await ledger.settleFill(
-      this.deps.direct,
-      req,
-      order,
-      { ...fill, feeAsset: "USDT" },
-      position,
-      realized,
-      lifecycle,
-    );
+    await ledger.settleFill(this.deps.direct, req, order, fill, position, realized, lifecycle);
   }
 
   /**
@@ -183,15 +192,16 @@ export class PaperLimitBook {
   }
 
   private async cancel(o: RestingOrder, reason: string): Promise<void> {
-    const canceled = await cancelRestingOrder(this.deps.store, o, reason);
+    const canceled = await this.deps.direct.store.cancelResting(o, reason, [
+      orderEvent(this.deps.cfg.TRADING_MODE, "canceled", o.req, {
+        ...orderFields(o.orderId, o.clientOrderId, { ...o, type: "LIMIT" }, o.price),
+        reason,
+      }),
+    ]);
     this.resting.delete(o.clientOrderId);
     this.countResting();
     if (!canceled) return;
     this.deps.metrics.orders.inc({ status: "canceled" });
-    await this.deps.direct.publish("canceled", o.req, {
-      ...orderFields(o.orderId, o.clientOrderId, { ...o, type: "LIMIT" }, o.price),
-      reason,
-    });
     this.deps.log.warn("CANCELED", {
       ...lifecycleOf(o.req),
       stage: "CANCELED",

@@ -54,7 +54,7 @@ export function createEngineMetrics(registry: Registry) {
     }),
     outboxRepublished: new Counter({
       name: "tradewire_engine_outbox_republished_total",
-      help: "Order events of committed batches published late from the outbox (after a crash or a failed publish)",
+      help: "Stored order events published late from the outbox (after a crash or a failed publish)",
       registers: [registry],
     }),
     equity: new Gauge({

@@ -27,12 +27,11 @@ export type PublishOrderEvent = (
 ) => Promise<void>;
 
 /**
- * Where a decision writes: the store, its order events and its lifecycle log lines (at once, or
- * once its batch is stored).
+ * Where a decision writes: the store (each write with the order events it makes true) and its
+ * lifecycle log lines; at once, or once its batch is stored.
  */
 export interface Unit {
   store: DecisionStore;
-  publish: PublishOrderEvent;
   log: Logger;
 }
 
@@ -85,6 +84,32 @@ export function orderEvent(
   };
   // Validated against OrderEvent when published, before it leaves the process.
   return { subject: subjects.orderEvent(event), value: value as OrderEvent };
+}
+
+/** A fill's event: `filled`, or `partial_fill` when less than the order's quantity executed. */
+export function fillEvent(
+  mode: TradingMode,
+  req: OrderRequest,
+  order: OrderFill,
+  fill: {
+    orderId: string;
+    clientOrderId: string;
+    quantity: string;
+    price: string;
+    fee: string;
+    feeAsset: string;
+  },
+): OutgoingOrderEvent {
+  // Compared as numbers: venues write quantities with their own scale ("0.010" vs "0.01000").
+  const complete = Number(fill.quantity) >= Number(order.quantity);
+  return orderEvent(mode, complete ? "filled" : "partial_fill", req, {
+    ...orderFields(fill.orderId, fill.clientOrderId, order),
+    price: fill.price,
+    filled_quantity: fill.quantity,
+    avg_price: fill.price,
+    fee: fill.fee,
+    fee_asset: fill.feeAsset,
+  });
 }
 
 /** `orders.<event>` on JetStream, one at a time. */

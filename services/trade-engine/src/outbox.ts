@@ -3,21 +3,20 @@ import type { Bus } from "@tradewire/bus";
 import type { Logger } from "@tradewire/logger";
 import type { Counter } from "prom-client";
 import { type OutgoingOrderEvent, publishOrderEvents } from "./order-events.js";
-import type { EngineStore } from "./store.js";
+import type { EngineStore, OutboxRow } from "./store.js";
 
 /** What a paper batch's commit writes to the outbox and deletes from it, in its one statement. */
-export interface OutboxWrite {
-  batchId: string;
-  events: readonly OutgoingOrderEvent[];
+export interface OutboxWrite extends OutboxRow {
   /** Batches whose events are out: their rows go with this commit, at no round trip of their own. */
   published: readonly string[];
 }
 
 /**
- * A committed paper batch's order events, stored by the batch's own statement and deleted once
- * they are published: a crash (or a NATS outage outlasting the retries) between the commit and
- * the publish delays them, never loses them. `sweep` publishes what was left behind (their msg ids
- * make a repeat a no-op) and deletes the rows of published batches when no commit came to.
+ * Order events, stored by the statement that stores what they announce (a paper batch's one
+ * statement, or one write of the one-by-one path, see DirectStore) and deleted once they are
+ * published: a crash (or a NATS outage outlasting the retries) between the commit and the publish
+ * delays them, never loses them. `sweep` publishes what was left behind (their msg ids make a
+ * repeat a no-op) and deletes the rows of published ones when no commit came to.
  */
 export class EventOutbox {
   /** Published, row not deleted yet. */
@@ -31,10 +30,14 @@ export class EventOutbox {
 
   /** The write for the next batch's commit; `publish` (once it is committed) or `rolledBack` follows. */
   write(events: readonly OutgoingOrderEvent[]): OutboxWrite {
-    const batchId = `${this.prefix}-${this.seq++}`;
     const published = this.published;
     this.published = [];
-    return { batchId, events, published };
+    return { ...this.row(events), published };
+  }
+
+  /** A row for one write of the one-by-one path; `publish` follows once it is stored. */
+  row(events: readonly OutgoingOrderEvent[]): OutboxRow {
+    return { batchId: `${this.prefix}-${this.seq++}`, events };
   }
 
   /** The commit failed: nothing was stored or deleted, so its deletions wait for the next one. */
@@ -42,8 +45,21 @@ export class EventOutbox {
     this.published.push(...write.published);
   }
 
-  /** Publishes a committed batch's events; the error (after retries) leaves them for the sweep. */
-  async publish(write: OutboxWrite): Promise<void> {
+  /**
+   * Publishes a stored row's events. What fails after its retries is logged and stays in the
+   * outbox for the sweep, rather than failing what stored it (a redelivery would be a duplicate).
+   */
+  publishOrKeep(row: OutboxRow): Promise<void> {
+    return this.publish(row).catch((error: unknown) =>
+      this.deps.log.error("order events could not be published; the outbox keeps them", {
+        batchId: row.batchId,
+        err: error,
+      }),
+    );
+  }
+
+  /** Publishes a stored row's events; the error (after retries) leaves them for the sweep. */
+  async publish(write: OutboxRow): Promise<void> {
     if (write.events.length === 0) return;
     this.inFlight.add(write.batchId);
     try {
@@ -89,7 +105,7 @@ export class EventOutbox {
   private async republish(batchId: string, text: string): Promise<void> {
     // Validated again when published (OrderEvent), like any event.
     const events = JSON.parse(text) as OutgoingOrderEvent[];
-    this.deps.log.warn("order events of a committed batch were never published; publishing them now", {
+    this.deps.log.warn("stored order events were never published; publishing them now", {
       batchId,
       events: events.length,
       eventIds: events.map((e) => e.value.event_id),

@@ -1,3 +1,4 @@
+import type { DirectStore } from "./direct-store.js";
 import { type ExchangeProtection, withoutVenue } from "./exchange-protection.js";
 import type { VenueExit } from "./execution/venue.js";
 import type { EngineParts, Ledger } from "./ledger.js";
@@ -20,7 +21,7 @@ export class ProtectionWatch {
     private readonly deps: EngineParts & {
       ledger: Ledger;
       exchangeProtection: ExchangeProtection;
-      direct: Unit;
+      direct: Unit & { store: DirectStore };
       /** Runs an exit request through dedup, the checks and execution. */
       runExit: (req: OrderRequest, now: number) => Promise<unknown>;
     },
@@ -112,7 +113,8 @@ export class ProtectionWatch {
 
   /** A stop-loss or take-profit the exchange executed: stored and published as the position's exit. */
   private async recordExit(p: Protection, exit: VenueExit): Promise<void> {
-    const { ledger, store, log } = this.deps;
+    const { ledger, log } = this.deps;
+    const { store } = this.deps.direct;
     const req = exitRequest(p, exit.reason, Date.now());
     const lifecycle = {
       signalId: req.id,
@@ -142,9 +144,11 @@ export class ProtectionWatch {
     );
     const detail = `${exit.reason} executed on the exchange (${exit.type} ${exit.clientOrderId})`;
     const order = { side, quantity: exit.quantity, closing: true, type: exit.type };
-    const stored = await store.recordFill(ledger.fillRecord(req, order, exit, position, realized), [
-      { step: "exchange_protection", outcome: "pass", detail },
-    ]);
+    const stored = await store.recordFill(
+      ledger.fillRecord(req, order, exit, position, realized),
+      [{ step: "exchange_protection", outcome: "pass", detail }],
+      [ledger.fillEvent(req, order, exit)],
+    );
     if (!stored) return;
     log.info("PROTECTION_EXECUTED_ON_EXCHANGE", { ...lifecycle, reason: exit.reason, price: exit.price });
     await ledger.settleFill(this.deps.direct, req, order, exit, position, realized, lifecycle);

@@ -1,12 +1,13 @@
 import type { OrderRequest } from "./request.js";
 import type { RestingOrder } from "./resting.js";
-import type { EngineStore } from "./store.js";
+import { type EngineStore, type OutboxRow, outboxInsert, outboxParams } from "./store.js";
 
-/** NEW → CANCELED with the reason on the signal; false when it was no longer open. */
+/** NEW → CANCELED with the reason on the signal, and its event; false when it was no longer open. */
 export async function cancelRestingOrder(
   store: EngineStore,
   o: RestingOrder,
   reason: string,
+  outbox?: OutboxRow,
 ): Promise<boolean> {
   const { rows } = await store.query<{ n: number }>(
     "engine_cancel_resting",
@@ -18,9 +19,9 @@ export async function cancelRestingOrder(
      ), s AS (
        UPDATE engine_signals SET status = 'CANCELED', reason = $3, decided_at = now()
        WHERE signal_id = $2 AND EXISTS (SELECT 1 FROM o)
-     )
+     ), ${outboxInsert(4, "FROM o")}
      SELECT count(*)::int AS n FROM o`,
-    [o.clientOrderId, o.req.id, reason],
+    [o.clientOrderId, o.req.id, reason, ...outboxParams(outbox)],
   );
   return rows[0]?.n === 1;
 }

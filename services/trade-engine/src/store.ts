@@ -2,6 +2,7 @@ import { parseOrThrow } from "@tradewire/schemas";
 import pg from "pg";
 import type { Check } from "./decide.js";
 import { VenueProtection } from "./execution/venue.js";
+import type { OutgoingOrderEvent } from "./order-events.js";
 import type { Position } from "./paper.js";
 import type { Protection } from "./protection.js";
 import type { OrderRequest } from "./request.js";
@@ -71,8 +72,9 @@ CREATE TABLE IF NOT EXISTS engine_protections (
 );
 -- Exchange-side orders guarding the position (testnet/live), by client id; NULL: engine-side only.
 ALTER TABLE engine_protections ADD COLUMN IF NOT EXISTS venue jsonb;
--- A committed paper batch's order events until they are published (see outbox.ts). JSON as
--- text: written on the hot path, read only after a crash, so PostgreSQL need not parse it.
+-- Order events, written by the statement that stores what they announce and kept until they are
+-- published (see outbox.ts). JSON as text: written on the hot path, read only after a crash, so
+-- PostgreSQL need not parse it.
 CREATE TABLE IF NOT EXISTS engine_outbox (
   batch_id text PRIMARY KEY,
   events text NOT NULL,
@@ -102,12 +104,29 @@ function checkParams(
   ];
 }
 
-/** PLACED: a LIMIT resting in the paper book; it ends FILLED or CANCELED. */
+/**
+ * The CTE `ob` storing order events with the write that makes them true, in its statement (the
+ * outbox, see outbox.ts): parameters $n batch id, $n+1 events as JSON, $n+2 whether there are
+ * any; `source` the rows it hangs off (e.g. "FROM o": only if the order row was written).
+ */
+export function outboxInsert(n: number, source = ""): string {
+  return `ob AS (
+  INSERT INTO engine_outbox (batch_id, events) SELECT $${n}, $${n + 1} ${source} WHERE $${n + 2}::boolean
+)`;
+}
+
+/** The parameters of `outboxInsert` for a row, or for none. */
+export function outboxParams(row: OutboxRow | undefined): [string | null, string | null, boolean] {
+  return row === undefined || row.events.length === 0
+    ? [null, null, false]
+    : [row.batchId, JSON.stringify(row.events), true];
+}
+
 /**
  * What a fill changes besides its order row, all hung off the CTE `o` (the order row written):
  * the fill, the position, today's PnL, the checks and the signal's status. Parameters: $1-$4
  * checks, $5 order id, $6 client order id, $7 symbol, $8 side, $9 quantity, $10 price, $11 mode,
- * $12 fee, $13-$15 position, $16 realized PnL, $17 order type.
+ * $12 fee, $13-$15 position, $16 realized PnL, $17 order type, $18-$20 the outbox row.
  */
 const FILL_EFFECTS = `f AS (
   INSERT INTO engine_fills (order_id, quantity, price, fee) SELECT order_id, $9, $10, $12 FROM o
@@ -121,7 +140,7 @@ const FILL_EFFECTS = `f AS (
   ${CHECKS_INSERT} AND EXISTS (SELECT 1 FROM o)
 ), s AS (
   UPDATE engine_signals SET status = 'FILLED', decided_at = now() WHERE signal_id = $1 AND EXISTS (SELECT 1 FROM o)
-)
+), ${outboxInsert(18, "FROM o")}
 SELECT count(*)::int AS n FROM o`;
 
 const RECORD_FILL = `WITH o AS (
@@ -153,7 +172,16 @@ export interface FillRecord extends Omit<OrderRow, "status"> {
   realized: number;
 }
 
-/** What one decision writes. EngineStore writes at once; BatchWriter at its batch's end. */
+/** Order events stored in the outbox by the statement of the write they announce. */
+export interface OutboxRow {
+  batchId: string;
+  events: readonly OutgoingOrderEvent[];
+}
+
+/**
+ * What one decision writes, with the order events each write makes true (stored with it, published
+ * once it is stored). DirectStore writes at once; BatchWriter at its batch's end.
+ */
 export interface DecisionStore {
   claim(req: OrderRequest): Promise<Claim>;
   finish(
@@ -161,8 +189,13 @@ export interface DecisionStore {
     status: SignalStatus,
     reason: string | undefined,
     checks: readonly Check[],
+    events?: readonly OutgoingOrderEvent[],
   ): Promise<void>;
-  recordFill(o: FillRecord, checks: readonly Check[]): Promise<boolean>;
+  recordFill(
+    o: FillRecord,
+    checks: readonly Check[],
+    events?: readonly OutgoingOrderEvent[],
+  ): Promise<boolean>;
   recordedFill(
     clientOrderId: string,
   ): Promise<{ orderId: string; quantity: string; price: string; fee: string } | undefined>;
@@ -185,7 +218,8 @@ export interface OrderRow {
   mode: string;
 }
 
-export class EngineStore implements DecisionStore {
+/** The engine's tables; a write that announces order events takes their outbox row (see DirectStore). */
+export class EngineStore {
   constructor(
     readonly pool: pg.Pool,
     private readonly claimLeaseSeconds = 30,
@@ -239,18 +273,19 @@ export class EngineStore implements DecisionStore {
     return row?.fresh ? { state: "busy" } : { state: "resume" };
   }
 
-  /** The decision's checks and the final status, in one statement (one round trip). */
+  /** The decision's checks, the final status and its order events, in one statement (one round trip). */
   async finish(
     signalId: string,
     status: SignalStatus,
     reason: string | undefined,
     checks: readonly Check[],
+    outbox?: OutboxRow,
   ): Promise<void> {
     await this.pool.query({
       name: "engine_finish",
-      text: `WITH c AS (${CHECKS_INSERT})
+      text: `WITH c AS (${CHECKS_INSERT}), ${outboxInsert(7)}
        UPDATE engine_signals SET status = $5, reason = $6, decided_at = now() WHERE signal_id = $1`,
-      values: [...checkParams(signalId, checks), status, reason ?? null],
+      values: [...checkParams(signalId, checks), status, reason ?? null, ...outboxParams(outbox)],
     });
   }
 
@@ -259,19 +294,25 @@ export class EngineStore implements DecisionStore {
    * statement (data-modifying CTEs are atomic): one round trip instead of seven. Everything hangs
    * off the order insert, so a retry whose order row exists changes nothing and returns false.
    */
-  recordFill(o: FillRecord, checks: readonly Check[]): Promise<boolean> {
-    return this.writeFill("engine_record_fill", RECORD_FILL, o, checks);
+  recordFill(o: FillRecord, checks: readonly Check[], outbox?: OutboxRow): Promise<boolean> {
+    return this.writeFill("engine_record_fill", RECORD_FILL, o, checks, outbox);
   }
 
   /**
    * The same for a resting paper LIMIT: its order row goes NEW → FILLED. Keyed on the order still
    * being NEW, so a second attempt (another replica, a retry) changes nothing and returns false.
    */
-  recordRestingFill(o: FillRecord, checks: readonly Check[]): Promise<boolean> {
-    return this.writeFill("engine_record_resting_fill", RECORD_RESTING_FILL, o, checks);
+  recordRestingFill(o: FillRecord, checks: readonly Check[], outbox?: OutboxRow): Promise<boolean> {
+    return this.writeFill("engine_record_resting_fill", RECORD_RESTING_FILL, o, checks, outbox);
   }
 
-  private async writeFill(name: string, text: string, o: FillRecord, checks: readonly Check[]) {
+  private async writeFill(
+    name: string,
+    text: string,
+    o: FillRecord,
+    checks: readonly Check[],
+    outbox: OutboxRow | undefined,
+  ) {
     const { rows } = await this.query<{ n: number }>(name, text, [
       ...checkParams(o.signalId, checks),
       o.orderId,
@@ -287,6 +328,7 @@ export class EngineStore implements DecisionStore {
       o.position.realizedPnl,
       o.realized,
       o.type,
+      ...outboxParams(outbox),
     ]);
     return rows[0]?.n === 1;
   }

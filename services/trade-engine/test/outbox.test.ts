@@ -1,9 +1,9 @@
 import { STREAMS } from "@tradewire/bus";
-import { waitFor } from "@tradewire/testkit";
+import { type FakeBinanceRest, waitFor } from "@tradewire/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SIGNALS_DURABLE } from "../src/app.js";
 import { orderEvent } from "../src/order-events.js";
-import { environment } from "./harness.js";
+import { environment, fakeBinance, testnetSettings } from "./harness.js";
 
 let env: Awaited<ReturnType<typeof environment>>;
 beforeEach(async () => {
@@ -15,6 +15,7 @@ afterEach(async () => {
 
 const outboxRows = async () =>
   Number((await env.db.pool.query("SELECT count(*) AS n FROM engine_outbox")).rows[0]?.n);
+const KEPT = "order events could not be published; the outbox keeps them";
 const eventsOf = async (signalId: string) =>
   (await env.orderEvents()).filter((e) => e.signal_id === signalId);
 
@@ -74,9 +75,9 @@ describe("order event outbox", () => {
         rejection_reason: "max_open_positions: 10 open (max 10)",
       },
     ]);
-    expect(
-      engine.cap.find("order events of a committed batch were never published; publishing them now"),
-    ).toMatchObject([{ level: "warn", batchId: "dead-0", events: 1 }]);
+    expect(engine.cap.find("stored order events were never published; publishing them now")).toMatchObject([
+      { level: "warn", batchId: "dead-0", events: 1 },
+    ]);
     const metrics = await (await fetch(`${engine.url}/metrics`)).text();
     expect(metrics).toMatch(/tradewire_engine_outbox_republished_total\{[^}]*\} 1/);
   });
@@ -98,16 +99,8 @@ describe("order event outbox", () => {
       const info = await consumer();
       return info.delivered.stream_seq === 1 && info.num_ack_pending === 0;
     });
-    expect(
-      engine.cap.find("order events of a committed batch could not be published; the outbox keeps them"),
-    ).toEqual([]);
-    await waitFor(
-      "publish given up",
-      () =>
-        engine.cap.find("order events of a committed batch could not be published; the outbox keeps them")
-          .length > 0,
-      15_000,
-    );
+    expect(engine.cap.find(KEPT)).toEqual([]);
+    await waitFor("publish given up", () => engine.cap.find(KEPT).length > 0, 15_000);
     // Decided and stored, the events only in the outbox.
     expect(
       (await env.db.pool.query("SELECT status FROM engine_signals WHERE signal_id = 'no-stream-1'")).rows,
@@ -116,6 +109,76 @@ describe("order event outbox", () => {
     await env.bus.ensureStream(STREAMS.orders);
     await waitFor("published by the sweep", async () => (await eventsOf("no-stream-1")).length === 2, 15_000);
     expect((await eventsOf("no-stream-1")).map((e) => e.event).sort()).toEqual(["filled", "placed"]);
+    await waitFor("row deleted", async () => (await outboxRows()) === 0, 5_000);
+  });
+});
+
+describe("order event outbox on the one-by-one path", () => {
+  let fake: FakeBinanceRest | undefined;
+  afterEach(async () => {
+    await fake?.close();
+    fake = undefined;
+  });
+  /** Deletes the orders stream: no order event can be published until `restore`. */
+  const ordersDown = async () => {
+    await env.bus.jsm.streams.delete(env.bus.ns.resource(STREAMS.orders.name));
+    return () => env.bus.ensureStream(STREAMS.orders);
+  };
+
+  it("testnet: an exchange fill is stored with its events; when they cannot go out they are kept, and published once JetStream takes them, without a second order", async () => {
+    fake = await fakeBinance(() => "30010.50", { futures: false });
+    const engine = await env.start({ ...testnetSettings(fake.url), OUTBOX_SWEEP_MS: "200" });
+    await env.quote("BTCUSDT", 30_000);
+    await env.signal("tn-ob-0");
+    await waitFor("first filled", async () => (await eventsOf("tn-ob-0")).length === 2, 10_000);
+    // Published at once, and the row goes with the next sweep: nothing is left in normal running.
+    await waitFor("outbox emptied", async () => (await outboxRows()) === 0, 5_000);
+
+    const restore = await ordersDown();
+    await env.signal("tn-ob-1");
+    await waitFor("kept", () => engine.cap.find(KEPT).length > 0, 15_000);
+    expect(
+      (await env.db.pool.query("SELECT status FROM engine_signals WHERE signal_id = 'tn-ob-1'")).rows,
+    ).toEqual([{ status: "FILLED" }]);
+    expect(await outboxRows()).toBe(1);
+    expect(engine.cap.find(KEPT)[0]).toMatchObject({ level: "error" });
+    await restore();
+    await waitFor("published by the sweep", async () => (await eventsOf("tn-ob-1")).length === 2, 15_000);
+    const events = await eventsOf("tn-ob-1");
+    expect(events.map((e) => e.event).sort()).toEqual(["filled", "placed"]);
+    const orders = fake.exchange?.orders ?? [];
+    expect(events.find((e) => e.event === "filled")).toMatchObject({
+      mode: "testnet",
+      order_id: String(orders[1]?.orderId),
+      avg_price: "30010.5",
+    });
+    // The exchange saw one order per signal: the events were kept, not the signal retried.
+    expect(orders.map((o) => o.clientOrderId)).toHaveLength(2);
+    await waitFor("row deleted", async () => (await outboxRows()) === 0, 5_000);
+  });
+
+  it("paper: a resting LIMIT's cancel is stored with its event, kept until it can go out", async () => {
+    const engine = await env.start({ OUTBOX_SWEEP_MS: "200" });
+    await env.quote("BTCUSDT", 30_000);
+    await env.signal("ob-lim", { order_type: "LIMIT", price: 29_000, quantity: 0.01 });
+    await waitFor("placed", async () => (await eventsOf("ob-lim")).length === 1, 10_000);
+
+    const restore = await ordersDown();
+    const res = await fetch(`${engine.url}/orders/${engine.engine.restingOrders()[0]?.clientOrderId}`, {
+      method: "DELETE",
+    });
+    expect(res.status).toBe(200);
+    await waitFor("kept", () => engine.cap.find(KEPT).length > 0, 15_000);
+    expect(
+      (await env.db.pool.query("SELECT status FROM engine_signals WHERE signal_id = 'ob-lim'")).rows,
+    ).toEqual([{ status: "CANCELED" }]);
+    expect(await outboxRows()).toBe(1);
+    await restore();
+    // The stream came back empty: `placed` went with the old one, `canceled` from the outbox.
+    await waitFor("canceled published", async () => (await eventsOf("ob-lim")).length === 1, 15_000);
+    expect(await eventsOf("ob-lim")).toMatchObject([
+      { event: "canceled", reason: "canceled_by_operator: DELETE /orders" },
+    ]);
     await waitFor("row deleted", async () => (await outboxRows()) === 0, 5_000);
   });
 });
