@@ -2,22 +2,18 @@ import type { Logger } from "@tradewire/logger";
 import type { Config } from "./config.js";
 import { type ExchangeProtection, withoutVenue } from "./exchange-protection.js";
 import type { EngineMetrics } from "./metrics.js";
-import { fillEvent, type OrderFill, type OutgoingOrderEvent, type Unit } from "./order-events.js";
+import {
+  fillEvent,
+  type OrderFill,
+  type OutgoingOrderEvent,
+  type Unit,
+  type VenueFill,
+} from "./order-events.js";
 import type { Position } from "./paper.js";
 import type { PriceBook } from "./prices.js";
 import { type Protection, protectionFor } from "./protection.js";
 import type { OrderRequest } from "./request.js";
 import type { EngineStore, FillRecord } from "./store.js";
-
-/** A fill as the venue reported it. */
-export interface VenueFill {
-  orderId: string;
-  clientOrderId: string;
-  quantity: string;
-  price: string;
-  fee: string;
-  feeAsset: string;
-}
 
 /** What every part of the engine works with. */
 export interface EngineParts {

@@ -86,19 +86,22 @@ export function orderEvent(
   return { subject: subjects.orderEvent(event), value: value as OrderEvent };
 }
 
+/** A fill as the venue reported it. */
+export interface VenueFill {
+  orderId: string;
+  clientOrderId: string;
+  quantity: string;
+  price: string;
+  fee: string;
+  feeAsset: string;
+}
+
 /** A fill's event: `filled`, or `partial_fill` when less than the order's quantity executed. */
 export function fillEvent(
   mode: TradingMode,
   req: OrderRequest,
   order: OrderFill,
-  fill: {
-    orderId: string;
-    clientOrderId: string;
-    quantity: string;
-    price: string;
-    fee: string;
-    feeAsset: string;
-  },
+  fill: VenueFill,
 ): OutgoingOrderEvent {
   // Compared as numbers: venues write quantities with their own scale ("0.010" vs "0.01000").
   const complete = Number(fill.quantity) >= Number(order.quantity);
