@@ -131,7 +131,9 @@ export class FuturesOrders {
 
   /**
    * LIMIT order with a caller-chosen client order id. With RESULT, IOC and FOK orders come back
-   * final (FILLED or EXPIRED, with what executed).
+   * final (FILLED or EXPIRED, with what executed). A GTC comes back NEW and rests on the book
+   * (PARTIALLY_FILLED or FILLED when it executed on arrival); follow it with `findByClientId` /
+   * `openOrders` and its trades with `fills`, end it with `cancelByClientId`.
    */
   newLimitOrder(o: NewFuturesOrder & { price: string; timeInForce: TimeInForce }): Promise<FuturesOrder> {
     return this.newOrder(o, { type: "LIMIT", timeInForce: o.timeInForce, price: o.price });
@@ -215,7 +217,10 @@ export class FuturesOrders {
     );
   }
 
-  /** Cancels a regular order; undefined when it is filled, canceled or unknown (-2011 "Unknown order sent."). */
+  /**
+   * Cancels a regular order: the order as canceled (CANCELED, what executed kept). Undefined when it
+   * is filled, canceled or unknown (-2011 "Unknown order sent.").
+   */
   async cancelByClientId(symbol: string, clientOrderId: string): Promise<FuturesOrder | undefined> {
     return signedOrAbsent(
       this.rest,

@@ -32,6 +32,14 @@ export const SpotOrder = z.object({
 });
 export type SpotOrder = z.output<typeof SpotOrder>;
 
+/**
+ * `DELETE /api/v3/order`'s answer: the order as it stood when canceled, where `clientOrderId` is the
+ * cancel's own new id and `origClientOrderId` the order's. Read as a SpotOrder named by the order's id.
+ */
+const CanceledSpotOrder = SpotOrder.extend({ origClientOrderId: z.string().optional() }).transform(
+  ({ origClientOrderId, ...o }): SpotOrder => ({ ...o, clientOrderId: origClientOrderId ?? o.clientOrderId }),
+);
+
 export interface NewSpotOrder {
   symbol: string;
   side: "BUY" | "SELL";
@@ -91,7 +99,7 @@ export function ocoLegClientIds(listClientOrderId: string): { takeProfit: string
   return { takeProfit: `${base}-tp`, stop: `${base}-sl` };
 }
 
-/** Spot order endpoints Tradewire needs (signed): market orders, OCO protection, lookups, balances. */
+/** Spot order endpoints Tradewire needs (signed): market and limit orders, cancels, OCO protection, lookups, balances. */
 export class SpotOrders {
   constructor(private readonly rest: BinanceRest) {}
 
@@ -102,7 +110,9 @@ export class SpotOrders {
 
   /**
    * LIMIT order with a caller-chosen client order id, FULL response. IOC and FOK come back final:
-   * FILLED, or EXPIRED with what executed before the rest expired (IOC) or nothing (FOK).
+   * FILLED, or EXPIRED with what executed before the rest expired (IOC) or nothing (FOK). A GTC comes
+   * back NEW and rests on the book (PARTIALLY_FILLED or FILLED when it executed on arrival); follow
+   * it with `findByClientId` / `openOrders`, end it with `cancelByClientId`.
    */
   newLimitOrder(o: NewSpotOrder & { price: string; timeInForce: TimeInForce }): Promise<SpotOrder> {
     return this.newOrder(o, { type: "LIMIT", timeInForce: o.timeInForce, price: o.price });
@@ -204,6 +214,22 @@ export class SpotOrders {
       { symbol, origClientOrderId: clientOrderId },
       SpotOrder,
       [ORDER_DOES_NOT_EXIST],
+    );
+  }
+
+  /**
+   * Cancels a resting order (`DELETE /api/v3/order`): the order as canceled, status CANCELED with
+   * what executed before (`executedQty`, `cummulativeQuoteQty`), `clientOrderId` the order's own.
+   * Undefined when it is filled, canceled or unknown (-2011 "Unknown order sent.").
+   */
+  async cancelByClientId(symbol: string, clientOrderId: string): Promise<SpotOrder | undefined> {
+    return signedOrAbsent(
+      this.rest,
+      "DELETE",
+      "/api/v3/order",
+      { symbol, origClientOrderId: clientOrderId },
+      CanceledSpotOrder,
+      [CANCEL_REJECTED, ORDER_DOES_NOT_EXIST],
     );
   }
 

@@ -5,6 +5,7 @@ export function requestWeight(
   method = "GET",
 ): number {
   switch (path) {
+    // GET (query) 4; POST (place) and DELETE (cancel) 1.
     case "/api/v3/order":
       return method === "GET" ? 4 : 1;
     case "/api/v3/openOrders":

@@ -240,5 +240,110 @@ describe("USD-M futures orders against the fake Binance", () => {
     expect(requestWeight("/fapi/v1/positionSide/dual")).toBe(30);
     expect(requestWeight("/api/v3/orderList", {}, "GET")).toBe(4);
     expect(requestWeight("/api/v3/orderList", {}, "DELETE")).toBe(1);
+    expect(requestWeight("/api/v3/order", {}, "DELETE")).toBe(1);
+  });
+});
+
+describe("USD-M LIMIT GTC against the fake Binance", () => {
+  const gtc = (side: "BUY" | "SELL", price: string, id: string, quantity = "0.01", reduceOnly?: boolean) =>
+    futures.newLimitOrder({
+      symbol: "BTCUSDT",
+      side,
+      quantity,
+      price,
+      timeInForce: "GTC",
+      clientOrderId: id,
+      reduceOnly,
+    });
+
+  it("rests a GTC below the mark as NEW, listed in open orders, with nothing executed", async () => {
+    const order = await gtc("BUY", "59000", "tw-fg-1");
+    expect(order).toMatchObject({
+      status: "NEW",
+      type: "LIMIT",
+      price: "59000",
+      executedQty: "0",
+      avgPrice: "0",
+    });
+    expect(await futures.openOrders("BTCUSDT")).toMatchObject([{ clientOrderId: "tw-fg-1", status: "NEW" }]);
+    expect(await futures.findByClientId("BTCUSDT", "tw-fg-1")).toMatchObject({ status: "NEW" });
+    expect(await futures.positions()).toEqual([]);
+    expect(await futures.fills("BTCUSDT", order.orderId)).toEqual([]);
+  });
+
+  it("partially fills a resting GTC, then fills the rest at its limit price when the mark reaches it", async () => {
+    const order = await gtc("BUY", "59000", "tw-fg-2");
+    fake.futures?.partialFill("tw-fg-2", "0.004");
+    expect(await futures.findByClientId("BTCUSDT", "tw-fg-2")).toMatchObject({
+      status: "PARTIALLY_FILLED",
+      executedQty: "0.004",
+      avgPrice: "59000",
+      cumQuote: "236.00000000",
+    });
+    expect((await futures.openOrders("BTCUSDT")).map((o) => o.status)).toEqual(["PARTIALLY_FILLED"]);
+    expect(await futures.positions()).toMatchObject([{ positionAmt: "0.004", entryPrice: "59000" }]);
+    mark = "59500";
+    fake.futures?.trigger("BTCUSDT");
+    expect(await futures.findByClientId("BTCUSDT", "tw-fg-2")).toMatchObject({ status: "PARTIALLY_FILLED" });
+    mark = "58900";
+    expect(fake.futures?.trigger("BTCUSDT")).toEqual([]);
+    expect(await futures.findByClientId("BTCUSDT", "tw-fg-2")).toMatchObject({
+      status: "FILLED",
+      executedQty: "0.01",
+      avgPrice: "59000",
+      cumQuote: "590.00000000",
+    });
+    expect(await futures.openOrders()).toEqual([]);
+    expect(await futures.positions()).toMatchObject([{ positionAmt: "0.01", entryPrice: "59000" }]);
+    const fills = await futures.fills("BTCUSDT", order.orderId);
+    expect(fills.map((f) => [f.price, f.qty, f.commission])).toEqual([
+      ["59000", "0.004", (236 * FEE_RATE).toFixed(8)],
+      ["59000", "0.006", (354 * FEE_RATE).toFixed(8)],
+    ]);
+    expect(() => fake.futures?.partialFill("tw-fg-2", "0.001")).toThrow(/no resting LIMIT/);
+  });
+
+  it("fills a GTC the mark already reaches on arrival, in full at the mark", async () => {
+    expect(await gtc("BUY", "60500", "tw-fg-3")).toMatchObject({
+      status: "FILLED",
+      avgPrice: "60000",
+      executedQty: "0.01",
+    });
+    expect(await futures.openOrders()).toEqual([]);
+  });
+
+  it("takes profit with a reduce-only GTC at its limit price, realizing the PnL", async () => {
+    await market("BUY", "0.01", "tw-fg-4");
+    await expect(gtc("SELL", "61000", "tw-fg-5", "0.02", true)).rejects.toMatchObject({
+      details: { binanceCode: -2022 },
+    });
+    const tp = await gtc("SELL", "61000", "tw-fg-6", "0.01", true);
+    expect(tp).toMatchObject({ status: "NEW", reduceOnly: true });
+    mark = "61200";
+    fake.futures?.trigger("BTCUSDT");
+    expect(await futures.findByClientId("BTCUSDT", "tw-fg-6")).toMatchObject({
+      status: "FILLED",
+      avgPrice: "61000",
+    });
+    expect(await futures.positions()).toEqual([]);
+    const [fill] = await futures.fills("BTCUSDT", tp.orderId);
+    expect(Number(fill?.realizedPnl)).toBeCloseTo(10, 6);
+  });
+
+  it("cancels a resting GTC by client id, keeping what executed; a filled or canceled one answers undefined", async () => {
+    await gtc("SELL", "61000", "tw-fg-7");
+    expect(() => fake.futures?.partialFill("tw-fg-7", "0.02")).toThrow(/exceeds the 0.01 left/);
+    fake.futures?.partialFill("tw-fg-7", "0.003");
+    expect(await futures.cancelByClientId("BTCUSDT", "tw-fg-7")).toMatchObject({
+      clientOrderId: "tw-fg-7",
+      status: "CANCELED",
+      executedQty: "0.003",
+      avgPrice: "61000",
+    });
+    expect(await futures.openOrders("BTCUSDT")).toEqual([]);
+    expect(await futures.positions()).toMatchObject([{ positionAmt: "-0.003" }]);
+    expect(await futures.cancelByClientId("BTCUSDT", "tw-fg-7")).toBeUndefined();
+    await market("BUY", "0.003", "tw-fg-8");
+    expect(await futures.cancelByClientId("BTCUSDT", "tw-fg-8")).toBeUndefined();
   });
 });

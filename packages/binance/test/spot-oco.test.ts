@@ -181,7 +181,103 @@ describe("spot LIMIT IOC/FOK against the fake Binance", () => {
     expect(found?.status).toBe("EXPIRED");
   });
 
-  it("says that the fake does not rest a GTC order rather than pretending", async () => {
-    await expect(limit("BUY", "27000", "GTC", "tw-l-3")).rejects.toThrow(/LIMIT GTC is not simulated/);
+  it("says that the fake does not simulate GTX (post-only) rather than pretending", async () => {
+    await expect(limit("BUY", "27000", "GTX" as "GTC", "tw-l-3")).rejects.toThrow(
+      /LIMIT GTX is not simulated/,
+    );
+  });
+});
+
+describe("spot LIMIT GTC against the fake Binance", () => {
+  const gtc = (side: "BUY" | "SELL", limitPrice: string, id: string) =>
+    spot.newLimitOrder({
+      symbol: "BTCUSDT",
+      side,
+      quantity: "0.005",
+      price: limitPrice,
+      timeInForce: "GTC",
+      clientOrderId: id,
+    });
+  const balance = async (asset: string) => (await spot.balances()).find((b) => b.asset === asset);
+
+  it("rests a GTC below the market as NEW, listed in open orders, holding its quote", async () => {
+    const order = await gtc("BUY", "27000", "tw-g-1");
+    expect(order).toMatchObject({
+      status: "NEW",
+      type: "LIMIT",
+      price: "27000",
+      executedQty: "0",
+      fills: [],
+    });
+    expect(await spot.openOrders("BTCUSDT")).toMatchObject([{ clientOrderId: "tw-g-1", status: "NEW" }]);
+    expect(await spot.findByClientId("BTCUSDT", "tw-g-1")).toMatchObject({ status: "NEW", executedQty: "0" });
+    expect(await balance("USDT")).toMatchObject({ locked: "135.00000000" });
+  });
+
+  it("partially fills a resting GTC, then fills the rest at its limit price when the price reaches it", async () => {
+    await gtc("BUY", "27000", "tw-g-2");
+    fake.exchange?.partialFill("tw-g-2", "0.002");
+    expect(await spot.findByClientId("BTCUSDT", "tw-g-2")).toMatchObject({
+      status: "PARTIALLY_FILLED",
+      executedQty: "0.002",
+      cummulativeQuoteQty: "54.00000000",
+    });
+    expect((await spot.openOrders("BTCUSDT")).map((o) => o.status)).toEqual(["PARTIALLY_FILLED"]);
+    price = "27100";
+    expect(fake.exchange?.trigger("BTCUSDT")).toEqual([]);
+    price = "26900";
+    expect(fake.exchange?.trigger("BTCUSDT").map((o) => o.clientOrderId)).toEqual(["tw-g-2"]);
+    const filled = await spot.findByClientId("BTCUSDT", "tw-g-2");
+    expect(filled).toMatchObject({
+      status: "FILLED",
+      executedQty: "0.005",
+      cummulativeQuoteQty: "135.00000000",
+    });
+    expect(filled?.fills?.map((f) => [f.price, f.qty, f.commission])).toEqual([
+      ["27000", "0.002", "0.05400000"],
+      ["27000", "0.003", "0.08100000"],
+    ]);
+    expect(await spot.openOrders("BTCUSDT")).toEqual([]);
+    expect(await balance("BTC")).toMatchObject({ free: "0.01500000", locked: "0.00000000" });
+    expect(await balance("USDT")).toMatchObject({ locked: "0.00000000" });
+    // Bought 0.01 at 28000 (fee 0.28), then 0.005 at 27000 (fee 0.135).
+    expect(Number((await balance("USDT"))?.free)).toBeCloseTo(-280.28 - 135.135, 6);
+    expect(() => fake.exchange?.partialFill("tw-g-2", "0.001")).toThrow(/no resting LIMIT/);
+  });
+
+  it("fills a GTC the price already reaches on arrival, in full at the market", async () => {
+    const order = await gtc("BUY", "28100", "tw-g-3");
+    expect(order).toMatchObject({ status: "FILLED", executedQty: "0.005" });
+    expect(order.fills?.[0]?.price).toBe("28000");
+    expect(await spot.openOrders("BTCUSDT")).toEqual([]);
+  });
+
+  it("cancels a resting GTC by client id, keeping what executed and releasing what it held", async () => {
+    await gtc("SELL", "29000", "tw-g-4");
+    expect(await balance("BTC")).toMatchObject({ free: "0.00500000", locked: "0.00500000" });
+    expect(() => fake.exchange?.partialFill("tw-g-4", "0.006")).toThrow(/exceeds the 0.005 left/);
+    fake.exchange?.partialFill("tw-g-4", "0.002");
+    const canceled = await spot.cancelByClientId("BTCUSDT", "tw-g-4");
+    expect(canceled).toMatchObject({
+      clientOrderId: "tw-g-4",
+      status: "CANCELED",
+      executedQty: "0.002",
+      cummulativeQuoteQty: "58.00000000",
+      origQty: "0.005",
+    });
+    expect(fake.requests.at(-1)).toMatchObject({ path: "/api/v3/order", status: 200 });
+    expect(await spot.openOrders("BTCUSDT")).toEqual([]);
+    expect(await balance("BTC")).toMatchObject({ free: "0.00800000", locked: "0.00000000" });
+    expect(await spot.cancelByClientId("BTCUSDT", "tw-g-4")).toBeUndefined();
+  });
+
+  it("answers undefined when canceling a filled or unknown order", async () => {
+    await gtc("BUY", "27000", "tw-g-5");
+    price = "26000";
+    fake.exchange?.trigger("BTCUSDT");
+    expect(await spot.cancelByClientId("BTCUSDT", "tw-g-5")).toBeUndefined();
+    expect(await spot.cancelByClientId("BTCUSDT", "tw-entry")).toBeUndefined();
+    expect(await spot.cancelByClientId("BTCUSDT", "tw-never-placed")).toBeUndefined();
+    expect(fake.requests.at(-1)).toMatchObject({ path: "/api/v3/order", status: 400 });
   });
 });

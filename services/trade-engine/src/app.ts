@@ -185,55 +185,38 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
       }
     },
   });
-  supervisor.addTask({
-    name: "outbox",
-    stallTimeoutMs: cfg.OUTBOX_SWEEP_MS + 60_000,
-    async run(ctx) {
-      // From the start (a crashed run's leftovers), then every OUTBOX_SWEEP_MS; a failed sweep is
-      // logged and tried again next time: the rows stay until their events are out.
-      while (!ctx.signal.aborted) {
-        await engine
-          // Younger rows may still be on their way (another replica's): left for the next sweep.
-          .sweepOutbox(2 * cfg.OUTBOX_SWEEP_MS)
-          .catch((error: unknown) => log.error("outbox sweep failed; retrying", { err: error }));
-        ctx.progress();
-        await sleep(cfg.OUTBOX_SWEEP_MS, ctx.signal);
-      }
-    },
-  });
+  /** A task that runs `poll` now and then every `ms`; a failed round is logged and tried again next time. */
+  const polling = (name: string, ms: number, what: string, poll: () => Promise<void>) =>
+    supervisor.addTask({
+      name,
+      stallTimeoutMs: ms + 60_000,
+      async run(ctx) {
+        while (!ctx.signal.aborted) {
+          await poll().catch((error: unknown) => log.error(`${what} failed`, { err: error }));
+          ctx.progress();
+          await sleep(ms, ctx.signal);
+        }
+      },
+    });
+  // From the start (a crashed run's leftovers), then every OUTBOX_SWEEP_MS: the rows stay until
+  // their events are out. Younger rows may still be on their way (another replica's): left for the
+  // next sweep.
+  polling("outbox", cfg.OUTBOX_SWEEP_MS, "outbox sweep", () => engine.sweepOutbox(2 * cfg.OUTBOX_SWEEP_MS));
   if (account !== undefined) {
     const reconciler = new Reconciler({ account, store, engine, metrics, log, mode: cfg.TRADING_MODE });
-    supervisor.addTask({
-      name: "reconcile",
-      stallTimeoutMs: cfg.RECONCILE_INTERVAL_S * 1000 + 60_000,
-      async run(ctx) {
-        // On start, then every RECONCILE_INTERVAL_S; a failed round is logged and retried next time.
-        while (!ctx.signal.aborted) {
-          await reconciler
-            .run()
-            .catch((error: unknown) => log.error("reconciliation failed", { err: error }));
-          ctx.progress();
-          await sleep(cfg.RECONCILE_INTERVAL_S * 1000, ctx.signal);
-        }
-      },
+    // On start, then every RECONCILE_INTERVAL_S.
+    polling("reconcile", cfg.RECONCILE_INTERVAL_S * 1000, "reconciliation", async () => {
+      await reconciler.run();
     });
   }
-  if (adapter.protective !== undefined) {
-    supervisor.addTask({
-      name: "exchange-protections",
-      stallTimeoutMs: cfg.PROTECTION_POLL_S * 1000 + 60_000,
-      async run(ctx) {
-        // Exchange-side stop-loss / take-profit: an executed leg is recorded as the position's exit.
-        while (!ctx.signal.aborted) {
-          await engine
-            .pollExchangeProtections()
-            .catch((error: unknown) => log.error("exchange protection poll failed", { err: error }));
-          ctx.progress();
-          await sleep(cfg.PROTECTION_POLL_S * 1000, ctx.signal);
-        }
-      },
-    });
-  }
+  // Exchange-side stop-loss / take-profit: an executed leg is recorded as the position's exit.
+  if (adapter.protective !== undefined)
+    polling("exchange-protections", cfg.PROTECTION_POLL_S * 1000, "exchange protection poll", () =>
+      engine.pollExchangeProtections(),
+    );
+  // GTC LIMIT orders working on the exchange: what executed is recorded, an ended one closed.
+  if (adapter.resting !== undefined)
+    polling("exchange-orders", cfg.ORDER_POLL_MS, "exchange order poll", () => engine.pollExchangeOrders());
   supervisor.addDependency({ name: "nats", isReady: () => bus.isConnected() });
   supervisor.addDependency({ name: "postgres", isReady: () => store.ping().catch(() => false) });
   supervisor.addDependency({ name: "exchange", isReady: () => adapter.isReady() });

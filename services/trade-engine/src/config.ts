@@ -30,6 +30,8 @@ export const ConfigSchema = z
     EXCHANGE_PROTECTION: env.bool(true),
     /** How often exchange-side protections are polled for an executed leg. */
     PROTECTION_POLL_S: env.int(5, { min: 1 }),
+    /** testnet/live: how often GTC LIMIT orders working on the exchange are asked what executed. */
+    ORDER_POLL_MS: env.int(3_000, { min: 100 }),
     BINANCE_TIMEOUT_MS: env.int(10_000, { min: 100 }),
     BINANCE_WEIGHT_LIMIT: env.int(1200, { min: 1 }),
     /** A fill further than this fraction from the sizing quote is logged at error (feed and venue disagree: F27). */

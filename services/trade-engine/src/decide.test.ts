@@ -74,22 +74,9 @@ describe("LIMIT orders", () => {
     expect(run(limit(25_000))).toMatchObject({ kind: "execute", quantity: "0.00400", limitPrice: "25000" });
   });
 
-  it("refuses a resting (GTC) LIMIT outside paper: never silently sent as a market order", () => {
-    const testnet = { ...cfg, TRADING_MODE: "testnet" as const };
-    for (const gtc of [limit(29_000), req({ orderType: "LIMIT", limitPrice: 29_000, timeInForce: "GTC" })])
-      expect(run(gtc, empty, quote, testnet)).toMatchObject({
-        kind: "reject",
-        source: "validation",
-        step: "order_type",
-        reason: expect.stringMatching(
-          /^resting_limit_paper_only: TRADING_MODE=testnet .* send time_in_force IOC or FOK/,
-        ),
-      });
-  });
-
-  it("passes an IOC or FOK LIMIT on in any mode, with its time in force", () => {
+  it("passes a LIMIT on in any mode with its time in force, GTC when none is given", () => {
     for (const mode of ["paper", "testnet", "live"] as const)
-      for (const timeInForce of ["IOC", "FOK"] as const)
+      for (const timeInForce of ["IOC", "FOK", "GTC"] as const)
         expect(
           run(req({ orderType: "LIMIT", limitPrice: 29_000, timeInForce }), empty, quote, {
             ...cfg,

@@ -133,13 +133,6 @@ export function decide(
   const limit = req.orderType === "LIMIT" ? req.limitPrice : undefined;
   const timeInForce = req.orderType === "LIMIT" ? (req.timeInForce ?? "GTC") : undefined;
   if (req.orderType === "LIMIT") {
-    // The engine tracks no order resting on an exchange: there a LIMIT must end at once.
-    if (cfg.TRADING_MODE !== "paper" && timeInForce === "GTC")
-      return reject(
-        "validation",
-        "order_type",
-        `resting_limit_paper_only: TRADING_MODE=${cfg.TRADING_MODE} rests no LIMIT on the exchange; send time_in_force IOC or FOK (fills at once at the limit or better, or expires). A LIMIT is never converted to a market order`,
-      );
     if (limit === undefined)
       return reject("validation", "order_type", "limit_price_missing: a LIMIT order needs a price");
     pass("order_type", `LIMIT ${timeInForce} @ ${limit}`);

@@ -60,7 +60,17 @@ export class DirectStore implements DecisionStore {
     return this.announced(events, (row) => this.store.recordRestingFill(o, checks, row));
   }
 
-  /** A resting paper LIMIT's cancel; false, and nothing published, when it was no longer open. */
+  /** An increment of a working exchange LIMIT; false, and nothing published, when it was recorded before. */
+  recordExchangeFill(
+    o: FillRecord,
+    checks: readonly Check[],
+    step: Parameters<EngineStore["recordExchangeFill"]>[2],
+    events: readonly OutgoingOrderEvent[],
+  ): Promise<boolean> {
+    return this.announced(events, (row) => this.store.recordExchangeFill(o, checks, step, row));
+  }
+
+  /** A resting LIMIT's cancel (paper, or working on the exchange); false, and nothing published, when it was no longer open. */
   cancelResting(o: RestingOrder, reason: string, events: readonly OutgoingOrderEvent[]): Promise<boolean> {
     return this.announced(events, (row) => cancelRestingOrder(this.store, o, reason, row));
   }

@@ -1,4 +1,4 @@
-import type { SymbolFilters } from "@tradewire/binance";
+import { type SymbolFilters, toDecimal } from "@tradewire/binance";
 import type { Bus } from "@tradewire/bus";
 import type { Logger } from "@tradewire/logger";
 import type { OrderEventKind } from "@tradewire/schemas";
@@ -7,6 +7,7 @@ import type { Config } from "./config.js";
 import { type Check, type Decision, decide } from "./decide.js";
 import { DeferredLog } from "./deferred-log.js";
 import { DirectStore } from "./direct-store.js";
+import { ExchangeOrderBook } from "./exchange-book.js";
 import { ExchangeProtection } from "./exchange-protection.js";
 import type { ExecutionAdapter } from "./execution/adapter.js";
 import { clientOrderIdFor } from "./ids.js";
@@ -72,6 +73,8 @@ export class TradeEngine {
   private readonly direct: { store: DirectStore; log: Logger };
   private readonly ledger: Ledger;
   private readonly book: PaperLimitBook;
+  /** GTC LIMIT orders working on the exchange; none in paper. */
+  private readonly exchangeBook: ExchangeOrderBook | undefined;
   private readonly watch: ProtectionWatch;
   private readonly outbox: EventOutbox;
 
@@ -84,6 +87,16 @@ export class TradeEngine {
     this.ledger = new Ledger({ cfg, store, prices, log, metrics, exchangeProtection });
     const shared = { cfg, store, prices, log, metrics, ledger: this.ledger, direct: this.direct };
     this.book = new PaperLimitBook(shared);
+    this.exchangeBook =
+      adapter.resting &&
+      new ExchangeOrderBook({
+        ...shared,
+        orders: adapter.resting,
+        stale: (why) => {
+          this.dirty = true;
+          log.warn("engine state behind the database; reloaded before the next decision", { why });
+        },
+      });
     this.watch = new ProtectionWatch({
       ...shared,
       exchangeProtection,
@@ -113,6 +126,7 @@ export class TradeEngine {
   async load(): Promise<void> {
     await this.ledger.load();
     await this.book.load();
+    await this.exchangeBook?.load();
     this.killSwitch = (await this.deps.store.getState<{ enabled: boolean }>("kill_switch"))?.enabled ?? false;
   }
 
@@ -124,16 +138,48 @@ export class TradeEngine {
       reason,
       actor,
     });
-    if (enabled) await this.exclusive(() => this.book.cancelEntries(`kill_switch_active: ${reason}`));
+    if (enabled)
+      await this.exclusive(async () => {
+        await this.book.cancelEntries(`kill_switch_active: ${reason}`);
+        await this.exchangeBook?.cancelEntries(`kill_switch_active: ${reason}`);
+      });
   }
 
-  /** Cancels a resting paper LIMIT (HTTP); false when no such order is resting. */
+  /** Cancels a resting LIMIT, in the paper book or on the exchange (HTTP); false when no such order is resting. */
   cancelOrder(clientOrderId: string, reason: string): Promise<boolean> {
-    return this.exclusive(() => this.book.cancelById(clientOrderId, reason));
+    return this.exclusive(
+      async () =>
+        (await this.book.cancelById(clientOrderId, reason)) ||
+        ((await this.exchangeBook?.cancelById(clientOrderId, reason)) ?? false),
+    );
   }
 
   restingOrders(): RestingOrder[] {
-    return this.book.list();
+    return [...this.book.list(), ...(this.exchangeBook?.list() ?? [])];
+  }
+
+  /** Notional of resting entries per symbol, paper book and exchange together. */
+  private restingEntries(): Map<string, number> {
+    const total = this.book.entriesNotional();
+    for (const [symbol, notional] of this.exchangeBook?.entriesNotional() ?? [])
+      total.set(symbol, (total.get(symbol) ?? 0) + notional);
+    return total;
+  }
+
+  /**
+   * Asks the exchange about the GTC orders working there (outside the lock: decisions go on
+   * meanwhile), then records what executed or ended.
+   */
+  async pollExchangeOrders(): Promise<void> {
+    const book = this.exchangeBook;
+    if (book === undefined) return;
+    const seen = await book.look();
+    if (seen.length === 0) return;
+    await this.exclusive(async () => {
+      const failed = this.dirty ? await this.reload() : undefined;
+      if (failed) throw failed;
+      await book.apply(seen);
+    });
   }
 
   /**
@@ -349,7 +395,7 @@ export class TradeEngine {
         killSwitch: this.killSwitch,
         dailyRealizedPnl: ledger.dailyRealized,
         lastExecution: ledger.lastExecution,
-        restingEntries: this.book.entriesNotional(),
+        restingEntries: this.restingEntries(),
       },
       cfg,
       now,
@@ -426,8 +472,10 @@ export class TradeEngine {
   ): Promise<Executed> {
     const { metrics, adapter } = this.deps;
     const { store, log } = unit;
-    // Only a GTC rests (paper: decide refuses one elsewhere); an IOC or FOK goes to the venue, which fills or expires it.
+    // In paper only a GTC the quote does not reach rests in the book; an IOC or FOK goes to the
+    // venue, which fills or expires it. On an exchange every order goes there (a GTC may work there).
     if (
+      adapter.mode === "paper" &&
       d.limitPrice !== undefined &&
       d.timeInForce === "GTC" &&
       !marketable(d.side, Number(d.limitPrice), quote)
@@ -477,6 +525,17 @@ export class TradeEngine {
         clientOrderId,
       });
       return "rejected";
+    }
+    if (result.kind === "resting") {
+      if (this.exchangeBook === undefined)
+        throw new Error(`unreachable: ${adapter.mode} order resting without a book`);
+      // A MARKET order can answer NEW too (the exchange busy): tracked the same way, its price the
+      // reference it was sized on.
+      const placed =
+        d.limitPrice === undefined
+          ? { orderId: result.orderId, clientOrderId, price: toDecimal(d.refPrice), type: "MARKET" as const }
+          : { orderId: result.orderId, clientOrderId, price: d.limitPrice, type: "LIMIT" as const };
+      return this.exchangeBook.rest(unit, req, d, placed, lifecycle, checks);
     }
     const order: OrderFill = {
       side: d.side,

@@ -95,8 +95,8 @@ export class Ledger {
   }
 
   /** The fill's order event, stored with the fill. */
-  fillEvent(req: OrderRequest, order: OrderFill, fill: VenueFill): OutgoingOrderEvent {
-    return fillEvent(this.deps.cfg.TRADING_MODE, req, order, fill);
+  fillEvent(req: OrderRequest, order: OrderFill, fill: VenueFill, complete?: boolean): OutgoingOrderEvent {
+    return fillEvent(this.deps.cfg.TRADING_MODE, req, order, fill, complete);
   }
 
   /** After a fill is stored (with its event): memory, protection, cooldown, gauges and the log line. */

@@ -5,6 +5,7 @@ import { clientOrderIdFor } from "./ids.js";
 import type { EngineParts, Ledger } from "./ledger.js";
 import { type OrderFill, orderEvent, orderFields, type Unit } from "./order-events.js";
 import { applyFill } from "./paper.js";
+import { placeResting } from "./place-resting.js";
 import type { OrderRequest } from "./request.js";
 import { crossed, isEntry, type RestingOrder, restingEntryNotional } from "./resting.js";
 import { loadRestingOrders } from "./resting-store.js";
@@ -69,48 +70,9 @@ export class PaperLimitBook {
       quantity: d.quantity,
       price,
     };
-    await unit.store.insertOrder({
-      orderId: o.orderId,
-      clientOrderId,
-      signalId: req.id,
-      symbol: req.symbol,
-      side: d.side,
-      type: "LIMIT",
-      quantity: d.quantity,
-      price,
-      status: "NEW",
-      mode: this.deps.cfg.TRADING_MODE,
-    });
-    const detail = `resting: ${d.side} ${d.quantity} @ ${price}`;
-    const placed = orderEvent(
-      this.deps.cfg.TRADING_MODE,
-      "placed",
-      req,
-      orderFields(o.orderId, clientOrderId, { ...d, type: "LIMIT" }, price),
-    );
-    await unit.store.finish(
-      req.id,
-      "PLACED",
-      undefined,
-      [...checks, { step: "book", outcome: "pass", detail }],
-      [placed],
-    );
+    await placeResting(this.deps, unit, o, checks, lifecycle, "book");
     this.resting.set(clientOrderId, o);
     this.countResting();
-    // Placing counts for the cooldown: a strategy cannot stack limit orders faster than fills.
-    this.deps.ledger.markExecuted(req);
-    this.deps.metrics.orders.inc({ status: "placed" });
-    unit.log.info("ORDER_PLACED", {
-      ...lifecycle,
-      stage: "ORDER_PLACED",
-      clientOrderId,
-      orderId: o.orderId,
-      type: "LIMIT",
-      side: d.side,
-      quantity: d.quantity,
-      price,
-      resting: true,
-    });
     return "placed";
   }
 

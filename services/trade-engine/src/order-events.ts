@@ -96,15 +96,18 @@ export interface VenueFill {
   feeAsset: string;
 }
 
-/** A fill's event: `filled`, or `partial_fill` when less than the order's quantity executed. */
+/**
+ * A fill's event: `filled`, or `partial_fill` when less than the order's quantity executed (or, for
+ * one increment of a resting order, `complete` says whether the order is done).
+ */
 export function fillEvent(
   mode: TradingMode,
   req: OrderRequest,
   order: OrderFill,
   fill: VenueFill,
-): OutgoingOrderEvent {
   // Compared as numbers: venues write quantities with their own scale ("0.010" vs "0.01000").
-  const complete = Number(fill.quantity) >= Number(order.quantity);
+  complete = Number(fill.quantity) >= Number(order.quantity),
+): OutgoingOrderEvent {
   return orderEvent(mode, complete ? "filled" : "partial_fill", req, {
     ...orderFields(fill.orderId, fill.clientOrderId, order),
     price: fill.price,

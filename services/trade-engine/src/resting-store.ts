@@ -2,7 +2,10 @@ import type { OrderRequest } from "./request.js";
 import type { RestingOrder } from "./resting.js";
 import { type EngineStore, type OutboxRow, outboxInsert, outboxParams } from "./store.js";
 
-/** NEW → CANCELED with the reason on the signal, and its event; false when it was no longer open. */
+/**
+ * NEW (or partly filled) → CANCELED with the reason, and its event; the signal ends CANCELED unless
+ * part of the order filled. False when it was no longer open.
+ */
 export async function cancelRestingOrder(
   store: EngineStore,
   o: RestingOrder,
@@ -13,11 +16,12 @@ export async function cancelRestingOrder(
     "engine_cancel_resting",
     `WITH o AS (
        UPDATE engine_orders SET status = 'CANCELED', updated_at = now()
-       WHERE client_order_id = $1 AND status = 'NEW' RETURNING order_id
+       WHERE client_order_id = $1 AND status IN ('NEW', 'PARTIALLY_FILLED') RETURNING order_id
      ), c AS (
        INSERT INTO engine_signal_events (signal_id, step, outcome, detail) SELECT $2, 'cancel', 'reject', $3 FROM o
      ), s AS (
-       UPDATE engine_signals SET status = 'CANCELED', reason = $3, decided_at = now()
+       UPDATE engine_signals
+       SET status = CASE WHEN status = 'FILLED' THEN status ELSE 'CANCELED' END, reason = $3, decided_at = now()
        WHERE signal_id = $2 AND EXISTS (SELECT 1 FROM o)
      ), ${outboxInsert(4, "FROM o")}
      SELECT count(*)::int AS n FROM o`,
@@ -49,5 +53,49 @@ export async function loadRestingOrders(store: EngineStore): Promise<RestingOrde
     side: r.side,
     quantity: r.quantity,
     price: r.price,
+  }));
+}
+
+/** What of a working exchange order is recorded: the executed quantity (exact text), its quote and fees. */
+export interface Recorded {
+  quantity: string;
+  quote: number;
+  fee: number;
+}
+
+/** Exchange orders still working (NEW or partly filled), with what of them is recorded. */
+export async function loadWorkingOrders(
+  store: EngineStore,
+): Promise<(RestingOrder & { recorded: Recorded })[]> {
+  const { rows } = await store.query<{
+    order_id: string;
+    client_order_id: string;
+    side: "BUY" | "SELL";
+    type: "LIMIT" | "MARKET";
+    quantity: string;
+    price: string;
+    request: OrderRequest;
+    filled: string;
+    quote: number;
+    fee: number;
+  }>(
+    "engine_working_orders",
+    `SELECT o.order_id, o.client_order_id, o.side, o.type, o.quantity::text, o.price::text, s.request,
+       coalesce(sum(f.quantity), 0)::text AS filled, coalesce(sum(f.quantity * f.price), 0)::float8 AS quote,
+       coalesce(sum(f.fee), 0)::float8 AS fee
+     FROM engine_orders o JOIN engine_signals s USING (signal_id) LEFT JOIN engine_fills f USING (order_id)
+     WHERE o.status IN ('NEW', 'PARTIALLY_FILLED') AND o.type IN ('LIMIT', 'MARKET') AND o.mode <> 'paper'
+     GROUP BY o.order_id, s.request ORDER BY min(o.created_at)`,
+    [],
+  );
+  return rows.map((r) => ({
+    req: r.request,
+    orderId: r.order_id,
+    clientOrderId: r.client_order_id,
+    side: r.side,
+    quantity: r.quantity,
+    price: r.price,
+    type: r.type,
+    recorded: { quantity: r.filled, quote: r.quote, fee: r.fee },
   }));
 }

@@ -9,6 +9,8 @@ export interface RestingOrder {
   side: "BUY" | "SELL";
   quantity: string;
   price: string;
+  /** LIMIT unless said: an exchange MARKET order can also answer that it is still working. */
+  type?: "LIMIT" | "MARKET";
 }
 
 /** A buy limit at or above the ask (a sell at or below the bid) fills at once, as a taker. */

@@ -157,6 +157,19 @@ const RECORD_RESTING_FILL = `WITH o AS (
   RETURNING order_id
 ), ${FILL_EFFECTS}`;
 
+/**
+ * What more of a resting exchange LIMIT executed: its order row goes to `$21` (PARTIALLY_FILLED or
+ * FILLED). Keyed on the fills recorded so far adding up to `$22`, so a second attempt at the same
+ * increment (another replica, a retry) changes nothing and returns false.
+ */
+const RECORD_EXCHANGE_FILL = `WITH o AS (
+  UPDATE engine_orders SET status = $21, updated_at = now()
+  WHERE order_id = $5 AND client_order_id = $6 AND signal_id = $1 AND symbol = $7 AND side = $8
+    AND type = $17 AND mode = $11 AND status IN ('NEW', 'PARTIALLY_FILLED')
+    AND (SELECT coalesce(sum(quantity), 0) FROM engine_fills WHERE order_id = $5) = $22::numeric
+  RETURNING order_id
+), ${FILL_EFFECTS}`;
+
 export type SignalStatus = "RECEIVED" | "HOLD" | "REJECTED" | "PLACED" | "FILLED" | "CANCELED";
 
 export type Claim = { state: "new" | "resume" | "busy" } | { state: "duplicate"; status: string };
@@ -306,12 +319,29 @@ export class EngineStore {
     return this.writeFill("engine_record_resting_fill", RECORD_RESTING_FILL, o, checks, outbox);
   }
 
+  /**
+   * An increment of a resting exchange LIMIT (`o.quantity` more at `o.price`), with the order's
+   * status after it; false when `recordedBefore` is no longer what was recorded (done elsewhere).
+   */
+  recordExchangeFill(
+    o: FillRecord,
+    checks: readonly Check[],
+    step: { status: "PARTIALLY_FILLED" | "FILLED"; recordedBefore: string },
+    outbox?: OutboxRow,
+  ): Promise<boolean> {
+    return this.writeFill("engine_record_exchange_fill", RECORD_EXCHANGE_FILL, o, checks, outbox, [
+      step.status,
+      step.recordedBefore,
+    ]);
+  }
+
   private async writeFill(
     name: string,
     text: string,
     o: FillRecord,
     checks: readonly Check[],
     outbox: OutboxRow | undefined,
+    extra: unknown[] = [],
   ) {
     const { rows } = await this.query<{ n: number }>(name, text, [
       ...checkParams(o.signalId, checks),
@@ -329,6 +359,7 @@ export class EngineStore {
       o.realized,
       o.type,
       ...outboxParams(outbox),
+      ...extra,
     ]);
     return rows[0]?.n === 1;
   }

@@ -62,7 +62,7 @@ describe("trade-engine on testnet (fake Binance)", () => {
     expect(JSON.stringify(engine.cap.lines())).not.toContain(TEST_API_SECRET);
   });
 
-  it("sends a LIMIT IOC/FOK as such: filled at the market within the limit, or expired with nothing done; a GTC is never sent", async () => {
+  it("sends a LIMIT IOC/FOK as such: filled at the market within the limit, or expired with nothing done", async () => {
     await testnet();
     await env.quote("BTCUSDT", 30_000);
     const ioc = await decided("tn-ioc", { order_type: "limit", price: 30_100, time_in_force: "ioc" });
@@ -84,10 +84,6 @@ describe("trade-engine on testnet (fake Binance)", () => {
       rejection_reason: expect.stringMatching(/^exchange_expired: nothing executed/),
     });
 
-    expect(await decided("tn-gtc", { order_type: "LIMIT", price: 29_000 })).toMatchObject({
-      rejection_source: "validation",
-      rejection_reason: expect.stringMatching(/^resting_limit_paper_only/),
-    });
     expect(fake.exchange?.orders).toHaveLength(2);
     // Only the IOC fill moved the position.
     expect((await env.db.pool.query("SELECT quantity FROM engine_positions")).rows).toEqual([

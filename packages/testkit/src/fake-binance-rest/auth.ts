@@ -32,18 +32,40 @@ export const reject = (code: number, msg: string, status = 400): Reply => ({ sta
 /** A DECIMAL parameter as Binance accepts it. */
 export const isDecimal = (v: string | null): v is string => v !== null && /^\d+(\.\d+)?$/.test(v);
 
-/** A LIMIT order's terms as the fakes simulate them: IOC or FOK against the one price they know. */
-export function limitTerms(q: URLSearchParams): { price: string; timeInForce: "IOC" | "FOK" } | Reply {
+/** How long a LIMIT works in the fakes: GTC rests until the price reaches it, IOC and FOK are final at once. */
+export type FakeTimeInForce = "GTC" | "IOC" | "FOK";
+
+/**
+ * A LIMIT order's terms as the fakes simulate them: GTC, IOC or FOK against the one price they know.
+ * GTX (post-only) and GTD are refused rather than pretended.
+ */
+export function limitTerms(q: URLSearchParams): { price: string; timeInForce: FakeTimeInForce } | Reply {
   const price = q.get("price");
   const timeInForce = q.get("timeInForce");
   if (!isDecimal(price))
     return reject(-1102, "Mandatory parameter 'price' was not sent, was empty/null, or malformed.");
-  if (timeInForce === "GTC" || timeInForce === "GTX" || timeInForce === "GTD")
-    // Binance would rest it; the fakes have no book, so they say so rather than pretend.
-    return reject(-1116, `fake Binance: LIMIT ${timeInForce} is not simulated, only IOC and FOK`);
-  if (timeInForce !== "IOC" && timeInForce !== "FOK")
+  if (timeInForce === "GTX" || timeInForce === "GTD")
+    return reject(-1116, `fake Binance: LIMIT ${timeInForce} is not simulated, only GTC, IOC and FOK`);
+  if (timeInForce !== "GTC" && timeInForce !== "IOC" && timeInForce !== "FOK")
     return reject(-1102, "Mandatory parameter 'timeInForce' was not sent, was empty/null, or malformed.");
   return { price, timeInForce };
+}
+
+/** A decimal count as the fakes print quantities: at most 8 decimals, no trailing zeros. */
+export const qtyString = (n: number): string => String(Number(n.toFixed(8)));
+
+/** The part of `quantity` a fake may execute of an order with `left` remaining, or why it may not. */
+export function checkPartial(clientOrderId: string, quantity: string, left: number): number {
+  const qty = Number(quantity);
+  if (!isDecimal(quantity) || qty <= 0)
+    throw new Error(
+      `fake Binance: partialFill(${clientOrderId}): quantity ${quantity} is not a positive decimal`,
+    );
+  if (qty > left + 1e-12)
+    throw new Error(
+      `fake Binance: partialFill(${clientOrderId}): quantity ${quantity} exceeds the ${qtyString(left)} left`,
+    );
+  return Math.min(qty, left);
 }
 
 /**

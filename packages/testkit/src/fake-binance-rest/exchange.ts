@@ -1,9 +1,19 @@
-import { authenticate, isDecimal, limitReached, limitTerms, type Reply, reject } from "./auth.js";
+import {
+  authenticate,
+  checkPartial,
+  type FakeTimeInForce,
+  isDecimal,
+  limitReached,
+  limitTerms,
+  qtyString,
+  type Reply,
+  reject,
+} from "./auth.js";
 
 export interface FakeExchangeOptions {
   apiKey: string;
   apiSecret: string;
-  /** Last price per symbol: MARKET orders fill at it and `trigger` compares OCO legs with it. */
+  /** Last price per symbol: MARKET orders fill at it; `trigger` compares OCO legs and resting LIMITs with it. */
   price: (symbol: string) => string | undefined;
   /** Taker fee rate charged in the quote asset (default 0.001). */
   feeRate?: number;
@@ -22,9 +32,9 @@ export interface FakeOrder {
   origQty: string;
   executedQty: string;
   cummulativeQuoteQty: string;
-  status: "NEW" | "FILLED" | "CANCELED" | "EXPIRED";
+  status: "NEW" | "PARTIALLY_FILLED" | "FILLED" | "CANCELED" | "EXPIRED";
   type: FakeOrderType;
-  timeInForce?: "IOC" | "FOK";
+  timeInForce?: FakeTimeInForce;
   side: "BUY" | "SELL";
   time: number;
   fills?: { price: string; qty: string; commission: string; commissionAsset: string }[];
@@ -49,11 +59,11 @@ export interface FakeExchange {
   orderLists: FakeOrderList[];
   /** Free balance per asset. */
   balances: Map<string, number>;
-  /** Balance held by working SELL OCOs, per asset. */
+  /** Balance held by working SELL OCOs and resting GTC LIMITs (quote of a BUY, base of a SELL), per asset. */
   locked: Map<string, number>;
   /** What `/api/v3/account` says of the key's trading permission (default true). */
   canTrade: boolean;
-  /** Adds an order as if placed outside this process (reconciliation tests). */
+  /** Adds a NEW LIMIT as if placed outside this process (reconciliation tests); it locks no balance. */
   addOpenOrder(o: {
     symbol: string;
     clientOrderId: string;
@@ -64,9 +74,18 @@ export interface FakeExchange {
   /**
    * Lets the market reach the working OCOs on `symbol` at the current `price(symbol)`: a leg whose
    * level is crossed fills (a LIMIT_MAKER at its price, a stop or take-profit at the market), the
-   * other leg is canceled and the list is ALL_DONE. Returns the legs that filled.
+   * other leg is canceled and the list is ALL_DONE. Then fills what is left of every resting LIMIT
+   * (NEW or PARTIALLY_FILLED, not an OCO leg) on `symbol` the price has reached (BUY: price <=
+   * limit, SELL: price >= limit) at its limit price. Returns the legs, then the LIMITs, that filled.
    */
   trigger(symbol: string): FakeOrder[];
+  /**
+   * Executes `quantity` more of a resting LIMIT (NEW or PARTIALLY_FILLED) at its limit price, as if
+   * part of the book had traded against it: PARTIALLY_FILLED, FILLED once nothing is left; balances
+   * move and a fill (fee in the quote asset) is appended. Throws if no such order rests or the
+   * quantity is more than what is left.
+   */
+  partialFill(clientOrderId: string, quantity: string): void;
 }
 
 const quoteOf = (symbol: string) => (symbol.endsWith("USDT") ? "USDT" : symbol.slice(-3));
@@ -81,9 +100,13 @@ const SPOT_PATHS = [
   "POST /api/v3/orderList/oco",
   "GET /api/v3/orderList",
   "DELETE /api/v3/orderList",
+  "DELETE /api/v3/order",
 ];
 
-/** The signed spot trading endpoints of the fake: orders, OCO order lists, lookups, account. */
+/**
+ * The signed spot trading endpoints of the fake: orders (GTC LIMITs rest until `trigger` or
+ * `partialFill`), cancels, OCO order lists, lookups, account.
+ */
 export function createFakeExchange(opts: FakeExchangeOptions) {
   const orders: FakeOrder[] = [];
   const orderLists: FakeOrderList[] = [];
@@ -92,21 +115,53 @@ export function createFakeExchange(opts: FakeExchangeOptions) {
   const feeRate = opts.feeRate ?? 0.001;
   let nextId = 1000;
   let nextListId = 1;
+  // Rounded so that holding and releasing amounts in parts leaves no float dust (or a "-0.00000000").
   const adjust = (m: Map<string, number>, asset: string, delta: number) =>
-    m.set(asset, (m.get(asset) ?? 0) + delta);
+    m.set(asset, Number(((m.get(asset) ?? 0) + delta).toFixed(12)) || 0);
   const orderById = (id: number) => orders.find((o) => o.orderId === id) as FakeOrder;
+  /** Resting GTC LIMITs placed through the API: they hold their remaining quote (BUY) or base (SELL). */
+  const holding = new WeakSet<FakeOrder>();
+  const isResting = (o: FakeOrder) => o.status === "NEW" || o.status === "PARTIALLY_FILLED";
+  const isRestingLimit = (o: FakeOrder) => o.type === "LIMIT" && o.orderListId === -1 && isResting(o);
+  const leftOf = (o: FakeOrder) => Number(o.origQty) - Number(o.executedQty);
+  /** The asset and amount a resting LIMIT holds for `qty` of it. */
+  const hold = (o: FakeOrder, qty: number): [string, number] =>
+    o.side === "BUY" ? [quoteOf(o.symbol), qty * Number(o.price)] : [baseOf(o.symbol), qty];
 
-  /** Fills `o` in full at `price`, moving balances (a SELL leg's base comes out of `locked`). */
-  function fill(o: FakeOrder, price: string, fromLocked: boolean): void {
-    const qty = Number(o.origQty);
+  /**
+   * Executes `qty` more of `o` at `price`, moving balances: what the order spends comes out of
+   * `locked` when `fromLocked` (a SELL OCO leg's base, a resting LIMIT's base or quote), the fee out
+   * of the free quote. Appends the fill; FILLED once nothing is left, else PARTIALLY_FILLED.
+   */
+  function execute(o: FakeOrder, qty: number, price: string, fromLocked: boolean): void {
     const quote = qty * Number(price);
     const fee = quote * feeRate;
-    adjust(fromLocked ? locked : balances, baseOf(o.symbol), o.side === "BUY" ? qty : -qty);
-    adjust(balances, quoteOf(o.symbol), (o.side === "BUY" ? -quote : quote) - fee);
-    o.executedQty = o.origQty;
-    o.cummulativeQuoteQty = fmt(quote);
-    o.status = "FILLED";
-    o.fills = [{ price, qty: o.origQty, commission: fmt(fee), commissionAsset: quoteOf(o.symbol) }];
+    const base = baseOf(o.symbol);
+    const quoteAsset = quoteOf(o.symbol);
+    if (o.side === "BUY") {
+      adjust(balances, base, qty);
+      adjust(fromLocked ? locked : balances, quoteAsset, -quote);
+      adjust(balances, quoteAsset, -fee);
+    } else {
+      adjust(fromLocked ? locked : balances, base, -qty);
+      adjust(balances, quoteAsset, quote - fee);
+    }
+    const before = Number(o.executedQty);
+    const done = before + qty >= Number(o.origQty) - 1e-12;
+    o.executedQty = done ? o.origQty : qtyString(before + qty);
+    o.cummulativeQuoteQty = fmt(Number(o.cummulativeQuoteQty) + quote);
+    o.status = done ? "FILLED" : "PARTIALLY_FILLED";
+    // A fill of the whole order names its quantity as the order does.
+    const filledQty = done && before === 0 ? o.origQty : qtyString(qty);
+    o.fills = [
+      ...(o.fills ?? []),
+      { price, qty: filledQty, commission: fmt(fee), commissionAsset: quoteAsset },
+    ];
+  }
+
+  /** Fills what is left of `o` at `price` (a SELL leg's base comes out of `locked`). */
+  function fill(o: FakeOrder, price: string, fromLocked: boolean): void {
+    execute(o, leftOf(o), price, fromLocked);
   }
 
   function renderList(l: FakeOrderList, withReports: boolean) {
@@ -180,11 +235,28 @@ export function createFakeExchange(opts: FakeExchangeOptions) {
         finish(l, hit.side, hit);
         filled.push(hit);
       }
+      for (const o of orders) {
+        if (o.symbol !== symbol || !isRestingLimit(o) || !limitReached(o.side, o.price, price)) continue;
+        fill(o, o.price, holding.has(o));
+        filled.push(o);
+      }
       return filled;
+    },
+    partialFill(clientOrderId, quantity) {
+      const o = orders.findLast((x) => x.clientOrderId === clientOrderId && isRestingLimit(x));
+      if (o === undefined) {
+        throw new Error(
+          `fake Binance spot: partialFill(${clientOrderId}): no resting LIMIT order with that id`,
+        );
+      }
+      execute(o, checkPartial(clientOrderId, quantity, leftOf(o)), o.price, holding.has(o));
     },
   };
 
-  /** MARKET, or LIMIT IOC/FOK: filled in full at the price when it reaches the limit, else EXPIRED. */
+  /**
+   * MARKET, or LIMIT: filled in full at the market price when it reaches the limit; else an IOC or
+   * FOK EXPIRES and a GTC rests (NEW), holding its quote (BUY) or base (SELL) in `locked`.
+   */
   function newOrder(q: URLSearchParams): Reply {
     const symbol = q.get("symbol") ?? "";
     const side = q.get("side");
@@ -216,7 +288,13 @@ export function createFakeExchange(opts: FakeExchangeOptions) {
       ...(limit === undefined ? {} : { timeInForce: limit.timeInForce }),
     };
     if (limit === undefined || limitReached(side, limit.price, price)) fill(order, price, false);
-    else {
+    else if (limit.timeInForce === "GTC") {
+      order.fills = [];
+      const [asset, amount] = hold(order, Number(quantity));
+      adjust(balances, asset, -amount);
+      adjust(locked, asset, amount);
+      holding.add(order);
+    } else {
       order.status = "EXPIRED";
       order.fills = [];
     }
@@ -316,6 +394,59 @@ export function createFakeExchange(opts: FakeExchangeOptions) {
     return { status: 200, body: renderList(l, true) };
   }
 
+  /**
+   * DELETE /api/v3/order: cancels a NEW or PARTIALLY_FILLED order (what executed stays), releasing
+   * what it held (a leg cancels its whole OCO). Answers Binance's cancel shape, where
+   * `origClientOrderId` is the order's id and `clientOrderId` the cancel's own.
+   */
+  function cancelOrder(q: URLSearchParams): Reply {
+    const symbol = q.get("symbol") ?? "";
+    if (opts.price(symbol) === undefined) return reject(-1121, "Invalid symbol.");
+    const byId = q.get("orderId");
+    const byClient = q.get("origClientOrderId");
+    if (byId === null && byClient === null) {
+      return reject(-1102, "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!");
+    }
+    const o = orders.findLast(
+      (x) =>
+        x.symbol === symbol &&
+        (byId === null || String(x.orderId) === byId) &&
+        (byClient === null || x.clientOrderId === byClient),
+    );
+    if (o === undefined || !isResting(o)) return reject(-2011, "Unknown order sent.");
+    const list = orderLists.find((l) => l.orderListId === o.orderListId);
+    if (list !== undefined) finish(list, o.side);
+    else {
+      if (holding.has(o)) {
+        const [asset, amount] = hold(o, leftOf(o));
+        adjust(locked, asset, -amount);
+        adjust(balances, asset, amount);
+        holding.delete(o);
+      }
+      o.status = "CANCELED";
+    }
+    return {
+      status: 200,
+      body: {
+        symbol: o.symbol,
+        origClientOrderId: o.clientOrderId,
+        orderId: o.orderId,
+        orderListId: o.orderListId,
+        clientOrderId: q.get("newClientOrderId") ?? `fake-cancel-${nextId++}`,
+        transactTime: Date.now(),
+        price: o.price,
+        origQty: o.origQty,
+        executedQty: o.executedQty,
+        cummulativeQuoteQty: o.cummulativeQuoteQty,
+        status: o.status,
+        timeInForce: o.timeInForce ?? "GTC",
+        type: o.type,
+        side: o.side,
+        selfTradePreventionMode: "EXPIRE_MAKER",
+      },
+    };
+  }
+
   /** Answers a trading request, or undefined when the path is not a spot trading endpoint. */
   function handle(method: string, url: URL, apiKey: string | undefined): Reply | undefined {
     const key = `${method} ${url.pathname}`;
@@ -336,7 +467,7 @@ export function createFakeExchange(opts: FakeExchangeOptions) {
         const symbol = q.get("symbol");
         return {
           status: 200,
-          body: orders.filter((o) => o.status === "NEW" && (symbol === null || o.symbol === symbol)),
+          body: orders.filter((o) => isResting(o) && (symbol === null || o.symbol === symbol)),
         };
       }
       case "POST /api/v3/orderList/oco":
@@ -347,6 +478,8 @@ export function createFakeExchange(opts: FakeExchangeOptions) {
       }
       case "DELETE /api/v3/orderList":
         return cancelList(q);
+      case "DELETE /api/v3/order":
+        return cancelOrder(q);
       default:
         return {
           status: 200,

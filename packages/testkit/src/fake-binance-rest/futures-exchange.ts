@@ -1,4 +1,13 @@
-import { authenticate, isDecimal, limitReached, limitTerms, type Reply, reject } from "./auth.js";
+import {
+  authenticate,
+  checkPartial,
+  isDecimal,
+  limitReached,
+  limitTerms,
+  qtyString,
+  type Reply,
+  reject,
+} from "./auth.js";
 import {
   applyFill,
   type FakeAlgoOrder,
@@ -15,7 +24,10 @@ export type { FakeAlgoOrder, FakeFutures, FakeFuturesOrder, FakeFuturesTrade } f
 export interface FakeFuturesOptions {
   apiKey: string;
   apiSecret: string;
-  /** Mark price per symbol: MARKET orders fill at it and `trigger` compares conditional orders with it. */
+  /**
+   * Mark price per symbol: MARKET orders fill at it; `trigger` compares conditional orders and
+   * resting LIMITs with it.
+   */
   price: (symbol: string) => string | undefined;
   /** Taker fee rate charged in USDT on every fill (default 0.0005). */
   feeRate?: number;
@@ -42,8 +54,14 @@ const NO_ORDER = () => reject(-2013, "Order does not exist.");
 const UNKNOWN_ORDER = () => reject(-2011, "Unknown order sent.");
 const DUPLICATE = () => reject(-4116, "ClientOrderId is duplicated.");
 const REDUCE_ONLY = () => reject(-2022, "ReduceOnly Order is rejected.");
+/** A LIMIT still working on the book. */
+const isResting = (o: FakeFuturesOrder) => o.status === "NEW" || o.status === "PARTIALLY_FILLED";
+const leftOf = (o: FakeFuturesOrder) => Number(o.origQty) - Number(o.executedQty);
 
-/** The signed USD-M endpoints of the fake: market orders, conditional (algo) orders, positions. */
+/**
+ * The signed USD-M endpoints of the fake: market and limit orders (GTC ones rest until `trigger`
+ * or `partialFill`), conditional (algo) orders, positions.
+ */
 export function createFakeFutures(opts: FakeFuturesOptions) {
   const orders: FakeFuturesOrder[] = [];
   const algoOrders: FakeAlgoOrder[] = [];
@@ -61,8 +79,39 @@ export function createFakeFutures(opts: FakeFuturesOptions) {
   };
 
   /**
-   * An order filled at the mark price, moving the position and recording its trade; a LIMIT the
-   * price has not reached expires instead (the fake's LIMITs are all IOC or FOK).
+   * Executes `qty` more of `order` at `price`: moves the position, records the trade (with its
+   * commission) and updates the order's executed quantity, average price and status.
+   */
+  function fillPart(order: FakeFuturesOrder, qty: number, price: number): void {
+    const quote = qty * price;
+    const fill = applyFill(positions.get(order.symbol) ?? { amt: 0, entry: 0 }, order.side, qty, price);
+    positions.set(order.symbol, fill.position);
+    const before = Number(order.executedQty);
+    const executed = before + qty;
+    const done = executed >= Number(order.origQty) - 1e-12;
+    order.avgPrice = qtyString((before * Number(order.avgPrice) + quote) / executed);
+    order.executedQty = done ? order.origQty : qtyString(executed);
+    order.cumQuote = fmt(Number(order.cumQuote) + quote);
+    order.status = done ? "FILLED" : "PARTIALLY_FILLED";
+    order.updateTime = Date.now();
+    trades.push({
+      id: nextTradeId++,
+      orderId: order.orderId,
+      symbol: order.symbol,
+      side: order.side,
+      price: String(price),
+      qty: qtyString(qty),
+      quoteQty: fmt(quote),
+      commission: fmt(quote * (opts.feeRate ?? 0.0005)),
+      commissionAsset: "USDT",
+      realizedPnl: fmt(fill.realizedPnl),
+      time: order.updateTime,
+    });
+  }
+
+  /**
+   * A new order: filled in full at the mark price when it is a MARKET or a LIMIT the price reaches;
+   * otherwise a GTC rests (NEW) and an IOC or FOK expires with nothing executed.
    */
   function execute(
     symbol: string,
@@ -73,41 +122,24 @@ export function createFakeFutures(opts: FakeFuturesOptions) {
     limit?: FakeFuturesOrder["limit"],
   ) {
     const mark = opts.price(symbol) ?? "0";
-    const price = Number(mark);
-    const quote = qty * price;
     const fills = limit === undefined || limitReached(side, limit.price, mark);
     const order: FakeFuturesOrder = {
       orderId: nextId++,
       symbol,
       clientOrderId,
-      status: fills ? "FILLED" : "EXPIRED",
+      status: fills || limit?.timeInForce === "GTC" ? "NEW" : "EXPIRED",
       type: limit === undefined ? "MARKET" : "LIMIT",
       side,
       reduceOnly,
       origQty: String(qty),
-      executedQty: fills ? String(qty) : "0",
-      avgPrice: fills ? String(price) : "0",
-      cumQuote: fills ? fmt(quote) : "0",
+      executedQty: "0",
+      avgPrice: "0",
+      cumQuote: "0",
       updateTime: Date.now(),
       ...(limit === undefined ? {} : { limit }),
     };
     orders.push(order);
-    if (!fills) return order;
-    const fill = applyFill(positions.get(symbol) ?? { amt: 0, entry: 0 }, side, qty, price);
-    positions.set(symbol, fill.position);
-    trades.push({
-      id: nextTradeId++,
-      orderId: order.orderId,
-      symbol,
-      side,
-      price: String(price),
-      qty: String(qty),
-      quoteQty: fmt(quote),
-      commission: fmt(quote * (opts.feeRate ?? 0.0005)),
-      commissionAsset: "USDT",
-      realizedPnl: fmt(fill.realizedPnl),
-      time: order.updateTime,
-    });
+    if (fills) fillPart(order, qty, Number(mark));
     return order;
   }
 
@@ -162,7 +194,33 @@ export function createFakeFutures(opts: FakeFuturesOptions) {
         }
         triggered.push(o);
       }
+      for (const o of orders) {
+        if (o.symbol !== symbol || o.limit === undefined || !isResting(o)) continue;
+        if (!limitReached(o.side, o.limit.price, price)) continue;
+        const qty = o.reduceOnly ? Math.min(leftOf(o), reducible(symbol, o.side)) : leftOf(o);
+        if (qty > 0) fillPart(o, qty, Number(o.limit.price));
+        // A reduce-only order left with nothing to reduce expires, keeping what executed.
+        if (isResting(o)) {
+          o.status = "EXPIRED";
+          o.updateTime = Date.now();
+        }
+      }
       return triggered;
+    },
+    partialFill(clientOrderId, quantity) {
+      const o = orders.findLast((x) => x.clientOrderId === clientOrderId && isResting(x));
+      if (o?.limit === undefined) {
+        throw new Error(
+          `fake Binance futures: partialFill(${clientOrderId}): no resting LIMIT order with that id`,
+        );
+      }
+      const qty = checkPartial(clientOrderId, quantity, leftOf(o));
+      if (o.reduceOnly && qty > reducible(o.symbol, o.side) + 1e-12) {
+        throw new Error(
+          `fake Binance futures: partialFill(${clientOrderId}): reduce-only ${quantity} exceeds the open position`,
+        );
+      }
+      fillPart(o, qty, Number(o.limit.price));
     },
   };
 
@@ -195,7 +253,7 @@ export function createFakeFutures(opts: FakeFuturesOptions) {
     const qty = Number(quantity);
     if (reduceOnly && qty > reducible(symbol, side)) return REDUCE_ONLY();
     const order = execute(symbol, side, qty, clientOrderId, reduceOnly, limit);
-    // Whatever newOrderRespType asks, the fake answers RESULT: the final state (FILLED or EXPIRED).
+    // Whatever newOrderRespType asks, the fake answers RESULT: FILLED or EXPIRED, NEW for a resting GTC.
     return { status: 200, body: render(order) };
   }
 
@@ -302,16 +360,16 @@ export function createFakeFutures(opts: FakeFuturesOptions) {
       }
       case "DELETE /fapi/v1/order": {
         const o = findOrder(q);
-        if (o === undefined || o.status !== "NEW") return UNKNOWN_ORDER();
+        // A resting LIMIT (executed part kept) cancels; a filled, expired or canceled one is unknown.
+        if (o === undefined || !isResting(o)) return UNKNOWN_ORDER();
         o.status = "CANCELED";
+        o.updateTime = Date.now();
         return { status: 200, body: render(o) };
       }
       case "GET /fapi/v1/openOrders":
         return {
           status: 200,
-          body: orders
-            .filter((o) => o.status === "NEW" && (symbol === null || o.symbol === symbol))
-            .map(render),
+          body: orders.filter((o) => isResting(o) && (symbol === null || o.symbol === symbol)).map(render),
         };
       case "POST /fapi/v1/algoOrder":
         return newAlgoOrder(q);

@@ -7,15 +7,17 @@ export interface FakeFuturesOrder {
   orderId: number;
   symbol: string;
   clientOrderId: string;
-  status: "NEW" | "FILLED" | "CANCELED" | "EXPIRED";
+  status: "NEW" | "PARTIALLY_FILLED" | "FILLED" | "CANCELED" | "EXPIRED";
   type: "MARKET" | "LIMIT";
   side: "BUY" | "SELL";
   reduceOnly: boolean;
-  /** A LIMIT's price and time in force (IOC or FOK: the fake rests nothing). */
-  limit?: { price: string; timeInForce: "IOC" | "FOK" };
+  /** A LIMIT's price and time in force (a GTC the price has not reached rests until `trigger`). */
+  limit?: { price: string; timeInForce: "GTC" | "IOC" | "FOK" };
   origQty: string;
   executedQty: string;
+  /** Average price of what executed ("0" before anything did). */
   avgPrice: string;
+  /** Executed notional in USDT. */
   cumQuote: string;
   updateTime: number;
 }
@@ -68,8 +70,20 @@ export interface FakeFutures {
    * reached: a SELL STOP_MARKET (long's stop) at price <= trigger, a SELL TAKE_PROFIT_MARKET at
    * price >= trigger, mirrored for BUY. A reduce-only order closes at most the open position; one
    * with nothing left to reduce is REJECTED. Returns the orders that triggered.
+   *
+   * Then fills every resting LIMIT (GTC, NEW or PARTIALLY_FILLED) on `symbol` the price has reached
+   * (BUY: price <= limit, SELL: price >= limit): what is left of it, at its limit price, one trade
+   * each. A reduce-only one fills at most the open position, the rest EXPIRED. Those are not in the
+   * returned list (it holds algo orders only): find them in `orders` and `trades`.
    */
   trigger(symbol: string): FakeAlgoOrder[];
+  /**
+   * Executes `quantity` more of a resting LIMIT (NEW or PARTIALLY_FILLED) at its limit price, as if
+   * part of the book had traded against it: PARTIALLY_FILLED, FILLED once nothing is left; the
+   * position moves and a trade is recorded. Throws if no such order rests or the quantity is more
+   * than what is left (or, reduce-only, more than the position it may close).
+   */
+  partialFill(clientOrderId: string, quantity: string): void;
 }
 
 export const sideSign = (side: "BUY" | "SELL") => (side === "BUY" ? 1 : -1);

@@ -1,6 +1,6 @@
 import type { TimeInForce } from "@tradewire/binance";
 import type { Quote } from "../decide.js";
-import type { ProtectiveOrders } from "./venue.js";
+import type { ProtectiveOrders, VenueOrder } from "./venue.js";
 
 export interface NewOrder {
   symbol: string;
@@ -13,7 +13,7 @@ export interface NewOrder {
   quote: Quote;
   /**
    * A LIMIT: never filled worse than this price. Paper fills a marketable one at the quote; an
-   * exchange gets a LIMIT order, IOC or FOK only (GTC rests, which only paper does).
+   * exchange gets a LIMIT order with its time in force (a GTC it does not fill at once rests there).
    */
   limitPrice?: string;
   timeInForce?: TimeInForce;
@@ -35,7 +35,19 @@ export type ExecutionResult =
       feeAsset: string;
       recovered: boolean;
     }
-  | { kind: "rejected"; reason: string };
+  | { kind: "rejected"; reason: string }
+  /** A GTC LIMIT working on the exchange (NEW or partly filled): tracked until it ends. */
+  | { kind: "resting"; orderId: string; recovered: boolean };
+
+/** Orders working on an exchange, looked up and canceled by client order id. */
+export interface ExchangeOrders {
+  /** What is still working on one symbol, with how much of each executed so far (one request). */
+  openOrders(symbol: string): Promise<{ clientOrderId: string; executedQty: string }[]>;
+  /** The order as the exchange has it now, or undefined if the exchange never received it. */
+  find(symbol: string, clientOrderId: string): Promise<VenueOrder | undefined>;
+  /** Cancels it; the order as it ended, or undefined when there was nothing left to cancel. */
+  cancelOrder(symbol: string, clientOrderId: string): Promise<VenueOrder | undefined>;
+}
 
 /**
  * Where orders go, chosen by TRADING_MODE. `submit` resolves with the outcome or throws on a
@@ -46,6 +58,8 @@ export interface ExecutionAdapter {
   readonly mode: "paper" | "testnet" | "live";
   /** Exchange-side stop-loss / take-profit; absent in paper, where the engine watches the levels. */
   readonly protective?: ProtectiveOrders;
+  /** Resting LIMIT orders on the exchange; absent in paper, whose own book rests them. */
+  readonly resting?: ExchangeOrders;
   submit(order: NewOrder): Promise<ExecutionResult>;
   isReady(): boolean;
 }

@@ -100,3 +100,19 @@ describe("BinanceAdapter readiness", () => {
     ]);
   });
 });
+
+describe("BinanceAdapter outcomes", () => {
+  it("reports an order the exchange answers as still working (NEW, partly filled) as resting, not as rejected or filled", async () => {
+    for (const status of ["NEW", "PARTIALLY_FILLED"]) {
+      const working = { ...filled, status, executedQty: status === "NEW" ? "0" : "0.0005" } as SpotOrder;
+      const adapter = new BinanceAdapter("testnet", exchange([() => working], []), createSilentLogger());
+      expect(await adapter.submit(order)).toEqual({ kind: "resting", orderId: "7", recovered: false });
+    }
+    const expired = { ...filled, status: "EXPIRED", executedQty: "0" } as SpotOrder;
+    const adapter = new BinanceAdapter("testnet", exchange([() => expired], []), createSilentLogger());
+    expect(await adapter.submit(order)).toMatchObject({
+      kind: "rejected",
+      reason: expect.stringMatching(/^exchange_expired/),
+    });
+  });
+});

@@ -1,13 +1,16 @@
 import { BinanceError, describeBinanceCode } from "@tradewire/binance";
 import type { Logger } from "@tradewire/logger";
-import type { ExecutionAdapter, ExecutionResult, NewOrder } from "./adapter.js";
+import type { ExchangeOrders, ExecutionAdapter, ExecutionResult, NewOrder } from "./adapter.js";
 import type { OrderVenue, ProtectiveOrders, VenueOrder } from "./venue.js";
+
+/** Order statuses of an order still working on the exchange. */
+export const WORKING: ReadonlySet<string> = new Set(["NEW", "PARTIALLY_FILLED", "PENDING_NEW"]);
 
 /** After a transient failure the adapter reports not ready until a success, or this long. */
 const UNREADY_AFTER_FAILURE_MS = 60_000;
 
 /**
- * Market orders on Binance (testnet or live, spot or USD-M futures) through a venue. An order
+ * Orders on Binance (testnet or live, spot or USD-M futures) through a venue. An order
  * whose response was lost (timeout, dropped connection, 5xx) or that the exchange calls a
  * duplicate is looked up by its client order id before anything else happens: never a second
  * order (F31).
@@ -22,6 +25,10 @@ export class BinanceAdapter implements ExecutionAdapter {
     private readonly log: Logger,
     readonly protective?: ProtectiveOrders,
   ) {}
+
+  get resting(): ExchangeOrders {
+    return this.venue;
+  }
 
   /** Not ready only while the latest submit failed transiently, recently, and nothing succeeded since. */
   isReady(now = Date.now()): boolean {
@@ -68,6 +75,8 @@ export class BinanceAdapter implements ExecutionAdapter {
   }
 
   private result(order: VenueOrder, recovered: boolean): ExecutionResult {
+    // Still working (a GTC): what executes of it, now or later, is recorded by the book tracking it.
+    if (WORKING.has(order.status)) return { kind: "resting", orderId: order.orderId, recovered };
     if (!(Number(order.executedQty) > 0)) {
       return {
         kind: "rejected",

@@ -52,6 +52,11 @@ export class FuturesVenue implements OrderVenue, ProtectiveOrders, ExchangeAccou
     return o && this.withFees(o);
   }
 
+  async cancelOrder(symbol: string, clientOrderId: string): Promise<VenueOrder | undefined> {
+    const o = await this.orders.cancelByClientId(symbol, clientOrderId);
+    return o && this.withFees(o);
+  }
+
   isDuplicate(error: BinanceError): boolean {
     return error.details.binanceCode === DUPLICATE_CLIENT_ID;
   }
@@ -178,8 +183,8 @@ export class FuturesVenue implements OrderVenue, ProtectiveOrders, ExchangeAccou
       );
   }
 
-  async openOrders() {
-    return this.orders.openOrders();
+  async openOrders(symbol?: string) {
+    return this.orders.openOrders(symbol);
   }
 
   async holdings(symbols: readonly string[]): Promise<Map<string, number>> {

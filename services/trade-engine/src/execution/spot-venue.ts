@@ -63,6 +63,11 @@ export class SpotVenue implements OrderVenue, ProtectiveOrders, ExchangeAccount 
     return o && venueOrder(o);
   }
 
+  async cancelOrder(symbol: string, clientOrderId: string): Promise<VenueOrder | undefined> {
+    const o = await this.orders.cancelByClientId(symbol, clientOrderId);
+    return o && venueOrder(o);
+  }
+
   isDuplicate(error: BinanceError): boolean {
     return error.details.binanceCode === DUPLICATE_ORDER && /duplicate/i.test(error.message);
   }
@@ -142,8 +147,8 @@ export class SpotVenue implements OrderVenue, ProtectiveOrders, ExchangeAccount 
       );
   }
 
-  async openOrders() {
-    return this.orders.openOrders();
+  async openOrders(symbol?: string) {
+    return this.orders.openOrders(symbol);
   }
 
   async holdings(symbols: readonly string[]): Promise<Map<string, number>> {

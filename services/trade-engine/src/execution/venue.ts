@@ -3,12 +3,13 @@ import {
   roundDownToStep,
   roundToTick,
   type SymbolFilters,
+  type TimeInForce,
   toDecimal,
 } from "@tradewire/binance";
 import type { OrderType } from "@tradewire/schemas";
 import { z } from "zod";
 import type { Protection } from "../protection.js";
-import type { NewOrder } from "./adapter.js";
+import type { ExchangeOrders, NewOrder } from "./adapter.js";
 
 /** An exchange order as the engine needs it, whichever market it is on. */
 export interface VenueOrder {
@@ -22,12 +23,10 @@ export interface VenueOrder {
   feeAsset: string;
 }
 
-/** Orders on one Binance market (spot or USD-M futures): MARKET, or LIMIT IOC/FOK. */
-export interface OrderVenue {
+/** Orders on one Binance market (spot or USD-M futures): MARKET, or LIMIT IOC/FOK/GTC. */
+export interface OrderVenue extends ExchangeOrders {
   readonly market: "spot" | "futures";
   submit(o: NewOrder): Promise<VenueOrder>;
-  /** The order with this client id, or undefined if the exchange never received it. */
-  find(symbol: string, clientOrderId: string): Promise<VenueOrder | undefined>;
   /** The exchange's answer to a reused client order id. */
   isDuplicate(error: BinanceError): boolean;
 }
@@ -79,6 +78,7 @@ export interface OpenOrder {
   type: string;
   status: string;
   origQty: string;
+  executedQty: string;
   price: string;
 }
 
@@ -86,7 +86,8 @@ export interface OpenOrder {
 export interface ExchangeAccount {
   /** Throws AccountNotTradable when the account cannot trade the way the engine would. */
   preflight(): Promise<void>;
-  openOrders(): Promise<OpenOrder[]>;
+  /** Open orders, of one symbol or of all. */
+  openOrders(symbol?: string): Promise<OpenOrder[]>;
   holdings(symbols: readonly string[]): Promise<Map<string, number>>;
 }
 
@@ -110,15 +111,8 @@ export function quantityFor(quantity: number, filters?: SymbolFilters): string {
   return filters ? roundDownToStep(toDecimal(quantity), filters.stepSize) : toDecimal(quantity);
 }
 
-/**
- * The LIMIT terms an exchange order is sent with; undefined for a MARKET. A GTC would rest on the
- * exchange untracked, so it is refused here too, not only by the decision (which rejects it first).
- */
-export function exchangeLimit(o: NewOrder): { price: string; timeInForce: "IOC" | "FOK" } | undefined {
+/** The LIMIT terms an exchange order is sent with (GTC unless said); undefined for a MARKET. */
+export function exchangeLimit(o: NewOrder): { price: string; timeInForce: TimeInForce } | undefined {
   if (o.limitPrice === undefined) return undefined;
-  if (o.timeInForce !== "IOC" && o.timeInForce !== "FOK")
-    throw new Error(
-      `order ${o.clientOrderId}: a LIMIT on the exchange must be IOC or FOK, got ${o.timeInForce}`,
-    );
-  return { price: o.limitPrice, timeInForce: o.timeInForce };
+  return { price: o.limitPrice, timeInForce: o.timeInForce ?? "GTC" };
 }

@@ -1,0 +1,230 @@
+import { compareDecimal, toDecimal } from "@tradewire/binance";
+import type { Check, Decision } from "./decide.js";
+import type { DirectStore } from "./direct-store.js";
+import type { ExchangeOrders } from "./execution/adapter.js";
+import { WORKING } from "./execution/binance-adapter.js";
+import type { VenueOrder } from "./execution/venue.js";
+import type { EngineParts, Ledger } from "./ledger.js";
+import { type OrderFill, orderEvent, orderFields, type Unit, type VenueFill } from "./order-events.js";
+import { applyFill } from "./paper.js";
+import { placeResting } from "./place-resting.js";
+import type { OrderRequest } from "./request.js";
+import { isEntry, type RestingOrder, restingEntryNotional } from "./resting.js";
+import { loadWorkingOrders, type Recorded } from "./resting-store.js";
+
+type Working = RestingOrder & { recorded: Recorded };
+/** A working order and what the exchange answered about it. */
+export interface Seen {
+  order: Working;
+  now: VenueOrder | undefined;
+}
+
+const lifecycleOf = (req: OrderRequest) => ({
+  signalId: req.id,
+  source: req.source,
+  strategyId: req.strategyId,
+  symbol: req.symbol,
+});
+
+/**
+ * GTC LIMIT orders working on the exchange (testnet/live): stored NEW when placed, then asked
+ * about (`poll`) until they end. What executed since the last look is recorded as one fill (the
+ * order PARTIALLY_FILLED, then FILLED) with its `partial_fill` or `filled` event; an order the
+ * exchange ended otherwise, or that is canceled here (HTTP, kill switch), ends CANCELED with what
+ * executed before kept. Persisted, so a restart picks them up where the database left them.
+ */
+export class ExchangeOrderBook {
+  private readonly working = new Map<string, Working>();
+
+  constructor(
+    private readonly deps: EngineParts & {
+      ledger: Ledger;
+      direct: Unit & { store: DirectStore };
+      orders: ExchangeOrders;
+      /** Another writer recorded a fill this process had not: the in-memory state must be reloaded. */
+      stale: (why: string) => void;
+    },
+  ) {}
+
+  async load(): Promise<void> {
+    this.working.clear();
+    for (const o of await loadWorkingOrders(this.deps.store)) this.working.set(o.clientOrderId, o);
+    this.count();
+  }
+
+  list(): RestingOrder[] {
+    return [...this.working.values()];
+  }
+
+  /** Notional of what is left of the working entries per symbol, counted by the risk limits as if filled. */
+  entriesNotional(): Map<string, number> {
+    const left = [...this.working.values()].map((o) => ({ ...o, quantity: remaining(o) }));
+    return restingEntryNotional(left, (s) => this.deps.ledger.positionQuantity(s));
+  }
+
+  /** A GTC the exchange answered as working: stored NEW, `placed` published, tracked from now on. */
+  async rest(
+    unit: Unit,
+    req: OrderRequest,
+    d: Extract<Decision, { kind: "execute" }>,
+    placed: { orderId: string; clientOrderId: string; price: string; type: "LIMIT" | "MARKET" },
+    lifecycle: Record<string, unknown>,
+    checks: readonly Check[],
+  ): Promise<"placed"> {
+    const o: Working = {
+      req,
+      orderId: placed.orderId,
+      clientOrderId: placed.clientOrderId,
+      side: d.side,
+      quantity: d.quantity,
+      price: placed.price,
+      type: placed.type,
+      recorded: { quantity: "0", quote: 0, fee: 0 },
+    };
+    await placeResting(this.deps, unit, o, checks, lifecycle, "exchange");
+    this.working.set(o.clientOrderId, o);
+    this.count();
+    return "placed";
+  }
+
+  /**
+   * What changed on the exchange, asked outside the decision lock: one open-orders request per
+   * symbol (Binance weighs one order lookup like most of a symbol's open orders), then a lookup
+   * of each order that executed more or is no longer open.
+   */
+  async look(): Promise<Seen[]> {
+    const { orders } = this.deps;
+    const seen: Seen[] = [];
+    for (const symbol of new Set([...this.working.values()].map((o) => o.req.symbol))) {
+      const open = new Map((await orders.openOrders(symbol)).map((o) => [o.clientOrderId, o.executedQty]));
+      for (const o of this.working.values()) {
+        if (o.req.symbol !== symbol) continue;
+        const executed = open.get(o.clientOrderId);
+        if (executed !== undefined && compareDecimal(executed, o.recorded.quantity) <= 0) continue;
+        seen.push({ order: o, now: await orders.find(symbol, o.clientOrderId) });
+      }
+    }
+    return seen;
+  }
+
+  /** Records what `look` saw, for the orders still tracked as they were (under the decision lock). */
+  async apply(seen: readonly Seen[]): Promise<void> {
+    for (const { order, now } of seen)
+      if (this.working.get(order.clientOrderId) === order) await this.settle(order, now);
+  }
+
+  /** Cancels the working entries (closes stay): nothing placed before the kill switch opens a position after it. */
+  async cancelEntries(reason: string): Promise<void> {
+    const { ledger } = this.deps;
+    for (const o of this.list())
+      if (isEntry(o, ledger.positionQuantity(o.req.symbol)))
+        await this.cancel(this.working.get(o.clientOrderId), reason);
+  }
+
+  /** False when no such order is working. */
+  async cancelById(clientOrderId: string, reason: string): Promise<boolean> {
+    const o = this.working.get(clientOrderId);
+    if (o === undefined) return false;
+    await this.cancel(o, reason);
+    return true;
+  }
+
+  private async cancel(o: Working | undefined, reason: string): Promise<void> {
+    if (o === undefined) return;
+    const { orders } = this.deps;
+    // Nothing left to cancel means it ended meanwhile (filled, most likely): the lookup says how.
+    const ended =
+      (await orders.cancelOrder(o.req.symbol, o.clientOrderId)) ??
+      (await orders.find(o.req.symbol, o.clientOrderId));
+    await this.settle(o, ended, reason);
+  }
+
+  /** Records what executed since the last look, then ends the order if the exchange has. */
+  private async settle(o: Working, now: VenueOrder | undefined, cancelReason?: string): Promise<void> {
+    const { log } = this.deps;
+    const lifecycle = { ...lifecycleOf(o.req), clientOrderId: o.clientOrderId, orderId: o.orderId };
+    if (now === undefined) {
+      // It answered this order before: not knowing it now is the exchange's or the keys' problem.
+      log.error(
+        "working exchange order not found on the exchange; still tracked, reconciliation flags drift",
+        lifecycle,
+      );
+      return;
+    }
+    if (compareDecimal(now.executedQty, o.recorded.quantity) > 0 && !(await this.recordIncrement(o, now)))
+      return;
+    if (WORKING.has(now.status)) {
+      if (cancelReason !== undefined)
+        log.warn("exchange order still working after its cancel; asked again at the next poll", {
+          ...lifecycle,
+          status: now.status,
+        });
+      return;
+    }
+    this.working.delete(o.clientOrderId);
+    this.count();
+    if (now.status === "FILLED") return;
+    const reason = cancelReason ?? `exchange_${now.status.toLowerCase()}: the exchange ended the order`;
+    const canceled = await this.deps.direct.store.cancelResting(o, reason, [
+      orderEvent(this.deps.cfg.TRADING_MODE, "canceled", o.req, {
+        ...orderFields(o.orderId, o.clientOrderId, { ...o, type: o.type ?? "LIMIT" }, o.price),
+        reason,
+      }),
+    ]);
+    if (!canceled) return;
+    this.deps.metrics.orders.inc({ status: "canceled" });
+    log.warn("CANCELED", { ...lifecycle, stage: "CANCELED", reason, executed: o.recorded.quantity });
+  }
+
+  /** One fill for what executed since the last record; false when another writer had recorded it. */
+  private async recordIncrement(o: Working, now: VenueOrder): Promise<boolean> {
+    const { ledger, direct } = this.deps;
+    const { req } = o;
+    const executed = Number(now.executedQty);
+    const delta = executed - Number(o.recorded.quantity);
+    // The exchange gives the average over everything executed: the increment's price is what its
+    // quote adds to the quote recorded before. Fees likewise (spot order lookups carry none: 0).
+    const quote = now.avgPrice * executed - o.recorded.quote;
+    const price = quote > 0 ? quote / delta : Number(o.price);
+    const fee = Math.max(0, now.fee - o.recorded.fee);
+    const complete = now.status === "FILLED" || compareDecimal(now.executedQty, o.quantity) >= 0;
+    const order: OrderFill = {
+      side: o.side,
+      quantity: o.quantity,
+      closing: !isEntry(o, ledger.positionQuantity(req.symbol)),
+      type: o.type ?? "LIMIT",
+    };
+    const fill: VenueFill = {
+      orderId: o.orderId,
+      clientOrderId: o.clientOrderId,
+      quantity: toDecimal(delta),
+      price: toDecimal(price),
+      fee: toDecimal(fee),
+      feeAsset: now.feeAsset,
+    };
+    const { position, realized } = applyFill(ledger.position(req.symbol), o.side, delta, price, fee);
+    const detail = `exchange executed ${fill.quantity} more @ ${fill.price} (${now.executedQty} of ${o.quantity})`;
+    const stored = await direct.store.recordExchangeFill(
+      ledger.fillRecord(req, order, fill, position, realized),
+      [{ step: "fill", outcome: "pass", detail }],
+      { status: complete ? "FILLED" : "PARTIALLY_FILLED", recordedBefore: o.recorded.quantity },
+      [ledger.fillEvent(req, order, fill, complete)],
+    );
+    if (!stored) {
+      this.deps.stale(`fill of ${o.clientOrderId} recorded elsewhere`);
+      return false;
+    }
+    o.recorded = { quantity: now.executedQty, quote: o.recorded.quote + quote, fee: o.recorded.fee + fee };
+    await ledger.settleFill(direct, req, order, fill, position, realized, lifecycleOf(req));
+    return true;
+  }
+
+  private count(): void {
+    this.deps.metrics.restingOrders.set(this.working.size);
+  }
+}
+
+/** What is left of an order to execute, as text. */
+function remaining(o: Working): string {
+  return toDecimal(Number(o.quantity) - Number(o.recorded.quantity));
+}

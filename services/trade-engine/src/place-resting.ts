@@ -1,0 +1,55 @@
+import type { Check } from "./decide.js";
+import type { EngineParts, Ledger } from "./ledger.js";
+import { orderEvent, orderFields, type Unit } from "./order-events.js";
+import type { RestingOrder } from "./resting.js";
+
+/**
+ * Stores a LIMIT that rests (in the paper book, or working on the exchange) as NEW with the
+ * signal PLACED and its `placed` event, counts it for the cooldown and logs ORDER_PLACED.
+ */
+export async function placeResting(
+  deps: EngineParts & { ledger: Ledger },
+  unit: Unit,
+  o: RestingOrder,
+  checks: readonly Check[],
+  lifecycle: Record<string, unknown>,
+  where: "book" | "exchange",
+): Promise<void> {
+  const { req } = o;
+  const mode = deps.cfg.TRADING_MODE;
+  const terms = { side: o.side, quantity: o.quantity, type: o.type ?? "LIMIT" };
+  await unit.store.insertOrder({
+    orderId: o.orderId,
+    clientOrderId: o.clientOrderId,
+    signalId: req.id,
+    symbol: req.symbol,
+    ...terms,
+    price: o.price,
+    status: "NEW",
+    mode,
+  });
+  const detail = `resting${where === "exchange" ? " on the exchange" : ""}: ${o.side} ${o.quantity} @ ${o.price}`;
+  const placed = orderEvent(mode, "placed", req, orderFields(o.orderId, o.clientOrderId, terms, o.price));
+  await unit.store.finish(
+    req.id,
+    "PLACED",
+    undefined,
+    [...checks, { step: where, outcome: "pass", detail }],
+    [placed],
+  );
+  // Placing counts for the cooldown: a strategy cannot stack limit orders faster than fills.
+  deps.ledger.markExecuted(req);
+  deps.metrics.orders.inc({ status: "placed" });
+  unit.log.info("ORDER_PLACED", {
+    ...lifecycle,
+    stage: "ORDER_PLACED",
+    clientOrderId: o.clientOrderId,
+    orderId: o.orderId,
+    type: terms.type,
+    side: o.side,
+    quantity: o.quantity,
+    price: o.price,
+    resting: true,
+    where,
+  });
+}

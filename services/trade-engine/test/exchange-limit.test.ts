@@ -1,0 +1,173 @@
+import type { OrderEvent } from "@tradewire/schemas";
+import { type FakeBinanceRest, waitFor } from "@tradewire/testkit";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { clientOrderIdFor } from "../src/engine.js";
+import { environment, fakeBinance, testnetSettings } from "./harness.js";
+
+let env: Awaited<ReturnType<typeof environment>>;
+let fake: FakeBinanceRest;
+let exchangePrice: Record<string, string>;
+
+beforeEach(async () => {
+  env = await environment();
+  exchangePrice = { BTCUSDT: "30010.50" };
+  fake = await fakeBinance((s) => exchangePrice[s]);
+});
+afterEach(async () => {
+  await env.cleanup();
+  await fake.close();
+});
+
+const settings = (extra: Record<string, string> = {}) =>
+  testnetSettings(fake.url, { ORDER_POLL_MS: "100", ...extra });
+const gtcBuy = (price: number, quantity = 0.01) => ({ order_type: "LIMIT" as const, price, quantity });
+const eventsOf = async (signalId: string) =>
+  (await env.orderEvents()).filter((e) => e.signal_id === signalId);
+const waitEvent = async (signalId: string, kind: OrderEvent["event"], count = 1) => {
+  await waitFor(
+    `${signalId} ${kind} x${count}`,
+    async () => (await eventsOf(signalId)).filter((e) => e.event === kind).length >= count,
+    10_000,
+  );
+  return (await eventsOf(signalId)).filter((e) => e.event === kind);
+};
+const row = async (sql: string, params: unknown[]) => (await env.db.pool.query(sql, params)).rows;
+const orderRow = (id: string) =>
+  row("SELECT status, quantity::text FROM engine_orders WHERE client_order_id = $1", [clientOrderIdFor(id)]);
+const signalStatus = async (id: string) =>
+  (await row("SELECT status FROM engine_signals WHERE signal_id = $1", [id]))[0]?.status;
+const position = async () =>
+  Number((await row("SELECT quantity FROM engine_positions WHERE symbol = 'BTCUSDT'", []))[0]?.quantity ?? 0);
+
+describe("GTC LIMIT orders working on the exchange (testnet, fake Binance)", () => {
+  it("spot: rests on the exchange, records a partial fill then the rest at the limit, each with its event and position", async () => {
+    const svc = await env.start(settings());
+    await env.quote("BTCUSDT", 30_000);
+    await env.signal("gtc-1", gtcBuy(29_000));
+    const [placed] = await waitEvent("gtc-1", "placed");
+    const exchangeOrder = fake.exchange?.orders.find((o) => o.clientOrderId === clientOrderIdFor("gtc-1"));
+    expect(exchangeOrder).toMatchObject({ type: "LIMIT", timeInForce: "GTC", price: "29000", status: "NEW" });
+    expect(placed).toMatchObject({
+      order_id: String(exchangeOrder?.orderId),
+      price: "29000",
+      mode: "testnet",
+    });
+    expect(await signalStatus("gtc-1")).toBe("PLACED");
+    expect(svc.engine.restingOrders().map((o) => o.clientOrderId)).toEqual([clientOrderIdFor("gtc-1")]);
+
+    fake.exchange?.partialFill(clientOrderIdFor("gtc-1"), "0.004");
+    const [partial] = await waitEvent("gtc-1", "partial_fill");
+    expect(partial).toMatchObject({ filled_quantity: "0.004", avg_price: "29000" });
+    expect(await position()).toBeCloseTo(0.004, 9);
+    expect(await orderRow("gtc-1")).toEqual([{ status: "PARTIALLY_FILLED", quantity: "0.01000" }]);
+
+    exchangePrice.BTCUSDT = "28990.00";
+    fake.exchange?.trigger("BTCUSDT");
+    const [filled] = await waitEvent("gtc-1", "filled");
+    // The rest, at the limit (a maker fill), not the whole order again.
+    expect(filled).toMatchObject({ filled_quantity: "0.006", avg_price: "29000" });
+    expect(await position()).toBeCloseTo(0.01, 9);
+    expect(await orderRow("gtc-1")).toEqual([{ status: "FILLED", quantity: "0.01000" }]);
+    expect(await signalStatus("gtc-1")).toBe("FILLED");
+    expect(await row("SELECT quantity::text, price::text FROM engine_fills ORDER BY id", [])).toEqual([
+      { quantity: "0.004", price: "29000" },
+      { quantity: "0.006", price: "29000" },
+    ]);
+    expect(svc.engine.restingOrders()).toEqual([]);
+    // One order on the exchange for the signal, whatever the polls saw.
+    expect(fake.exchange?.orders.filter((o) => o.clientOrderId === clientOrderIdFor("gtc-1"))).toHaveLength(
+      1,
+    );
+  });
+
+  it("spot: DELETE /orders cancels on the exchange; a partly filled order keeps what executed", async () => {
+    const svc = await env.start(settings());
+    await env.quote("BTCUSDT", 30_000);
+    await env.signal("gtc-c", gtcBuy(29_000));
+    await env.signal("gtc-p", gtcBuy(28_000));
+    await waitEvent("gtc-c", "placed");
+    await waitEvent("gtc-p", "placed");
+    const cancel = (id: string) =>
+      fetch(`${svc.url}/orders/${clientOrderIdFor(id)}`, { method: "DELETE" }).then((r) => r.status);
+
+    expect(await cancel("gtc-c")).toBe(200);
+    const [canceled] = await waitEvent("gtc-c", "canceled");
+    expect(canceled).toMatchObject({ reason: "canceled_by_operator: DELETE /orders" });
+    expect(fake.exchange?.orders.find((o) => o.clientOrderId === clientOrderIdFor("gtc-c"))?.status).toBe(
+      "CANCELED",
+    );
+    expect(await orderRow("gtc-c")).toMatchObject([{ status: "CANCELED" }]);
+    expect(await signalStatus("gtc-c")).toBe("CANCELED");
+
+    fake.exchange?.partialFill(clientOrderIdFor("gtc-p"), "0.003");
+    await waitEvent("gtc-p", "partial_fill");
+    expect(await cancel("gtc-p")).toBe(200);
+    await waitEvent("gtc-p", "canceled");
+    expect(await orderRow("gtc-p")).toMatchObject([{ status: "CANCELED" }]);
+    // It did buy 0.003: the signal is FILLED (in part), the position holds it.
+    expect(await signalStatus("gtc-p")).toBe("FILLED");
+    expect(await position()).toBeCloseTo(0.003, 9);
+    expect(svc.engine.restingOrders()).toEqual([]);
+    expect(await cancel("gtc-p")).toBe(404);
+  });
+
+  it("spot: an entry working on the exchange counts toward the risk limits, and the kill switch cancels it there", async () => {
+    const svc = await env.start(settings({ MAX_NOTIONAL_PER_SYMBOL: "500" }));
+    await env.quote("BTCUSDT", 30_000);
+    await env.signal("gtc-k", gtcBuy(29_000));
+    await waitEvent("gtc-k", "placed");
+    // 290 working + 300 more would pass the 500 limit.
+    await env.signal("mkt-over", { quantity: 0.01 });
+    const [over] = await waitEvent("mkt-over", "rejected");
+    expect(over?.event === "rejected" && over.rejection_reason).toMatch(/^symbol_notional_above_maximum/);
+
+    const res = await fetch(`${svc.url}/kill-switch`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ enabled: true, reason: "drill" }),
+    });
+    expect(res.status).toBe(200);
+    const [canceled] = await waitEvent("gtc-k", "canceled");
+    expect(canceled).toMatchObject({ reason: "kill_switch_active: drill" });
+    expect(fake.exchange?.orders.find((o) => o.clientOrderId === clientOrderIdFor("gtc-k"))?.status).toBe(
+      "CANCELED",
+    );
+  });
+
+  it("spot: what executed while the engine was down is recorded when it starts again, on the same order", async () => {
+    const first = await env.start(settings());
+    await env.quote("BTCUSDT", 30_000);
+    await env.signal("gtc-r", gtcBuy(29_000));
+    await waitEvent("gtc-r", "placed");
+    await first.stop("restart drill");
+    exchangePrice.BTCUSDT = "28950.00";
+    fake.exchange?.trigger("BTCUSDT");
+
+    const second = await env.start(settings());
+    const [filled] = await waitEvent("gtc-r", "filled");
+    expect(filled).toMatchObject({ filled_quantity: "0.01", avg_price: "29000" });
+    expect(await position()).toBeCloseTo(0.01, 9);
+    expect(second.engine.restingOrders()).toEqual([]);
+    expect(fake.exchange?.orders.filter((o) => o.clientOrderId === clientOrderIdFor("gtc-r"))).toHaveLength(
+      1,
+    );
+  });
+
+  it("futures: a GTC entry rests, then fills at its limit with the fee from the order's trades", async () => {
+    await env.start(settings({ BINANCE_MARKET: "futures" }));
+    await env.quote("BTCUSDT", 30_000);
+    await env.signal("gtc-f", { action: "sell", order_type: "LIMIT", price: 31_000, quantity: 0.01 });
+    await waitEvent("gtc-f", "placed");
+    expect(fake.futures?.orders.find((o) => o.clientOrderId === clientOrderIdFor("gtc-f"))).toMatchObject({
+      type: "LIMIT",
+      status: "NEW",
+    });
+    exchangePrice.BTCUSDT = "31005.00";
+    fake.futures?.trigger("BTCUSDT");
+    const [filled] = await waitEvent("gtc-f", "filled");
+    expect(filled).toMatchObject({ side: "SELL", filled_quantity: "0.01", avg_price: "31000" });
+    expect(Number(filled?.event === "filled" && filled.fee)).toBeGreaterThan(0);
+    expect(fake.futures?.positions.get("BTCUSDT")?.amt).toBe(-0.01);
+    expect(await position()).toBeCloseTo(-0.01, 9);
+  });
+});
