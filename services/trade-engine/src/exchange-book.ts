@@ -121,22 +121,21 @@ export class ExchangeOrderBook {
         await this.cancel(this.working.get(o.clientOrderId), reason);
   }
 
-  /** False when no such order is working. */
-  async cancelById(clientOrderId: string, reason: string): Promise<boolean> {
-    const o = this.working.get(clientOrderId);
-    if (o === undefined) return false;
-    await this.cancel(o, reason);
-    return true;
+  /** False when no such order is working, or it filled before the cancel reached it. */
+  cancelById(clientOrderId: string, reason: string): Promise<boolean> {
+    return this.cancel(this.working.get(clientOrderId), reason);
   }
 
-  private async cancel(o: Working | undefined, reason: string): Promise<void> {
-    if (o === undefined) return;
+  /** False when there was nothing to cancel: no such order, or it had filled meanwhile. */
+  private async cancel(o: Working | undefined, reason: string): Promise<boolean> {
+    if (o === undefined) return false;
     const { orders } = this.deps;
     // Nothing left to cancel means it ended meanwhile (filled, most likely): the lookup says how.
     const ended =
       (await orders.cancelOrder(o.req.symbol, o.clientOrderId)) ??
       (await orders.find(o.req.symbol, o.clientOrderId));
     await this.settle(o, ended, reason);
+    return ended?.status !== "FILLED";
   }
 
   /** Records what executed since the last look, then ends the order if the exchange has. */

@@ -111,6 +111,22 @@ describe("GTC LIMIT orders working on the exchange (testnet, fake Binance)", () 
     expect(await cancel("gtc-p")).toBe(404);
   });
 
+  it("spot: a cancel that finds the order filled records the fill and says nothing was canceled", async () => {
+    // No poll during the test: only the cancel can find out.
+    const svc = await env.start(settings({ ORDER_POLL_MS: "600000" }));
+    await env.quote("BTCUSDT", 30_000);
+    await env.signal("gtc-late", gtcBuy(29_000));
+    await waitEvent("gtc-late", "placed");
+    exchangePrice.BTCUSDT = "28990.00";
+    fake.exchange?.trigger("BTCUSDT");
+    const res = await fetch(`${svc.url}/orders/${clientOrderIdFor("gtc-late")}`, { method: "DELETE" });
+    expect(res.status).toBe(404);
+    const [filled] = await waitEvent("gtc-late", "filled");
+    expect(filled).toMatchObject({ filled_quantity: "0.01", avg_price: "29000" });
+    expect((await eventsOf("gtc-late")).map((e) => e.event)).toEqual(["placed", "filled"]);
+    expect(await orderRow("gtc-late")).toMatchObject([{ status: "FILLED" }]);
+  });
+
   it("spot: an entry working on the exchange counts toward the risk limits, and the kill switch cancels it there", async () => {
     const svc = await env.start(settings({ MAX_NOTIONAL_PER_SYMBOL: "500" }));
     await env.quote("BTCUSDT", 30_000);
