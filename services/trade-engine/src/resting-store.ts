@@ -30,30 +30,37 @@ export async function cancelRestingOrder(
   return rows[0]?.n === 1;
 }
 
-/** Paper LIMIT orders still open, with the requests that placed them (they survive restarts). */
-export async function loadRestingOrders(store: EngineStore): Promise<RestingOrder[]> {
-  const { rows } = await store.query<{
-    order_id: string;
-    client_order_id: string;
-    side: "BUY" | "SELL";
-    quantity: string;
-    price: string;
-    request: OrderRequest;
-  }>(
-    "engine_resting_orders",
-    `SELECT o.order_id, o.client_order_id, o.side, o.quantity::text, o.price::text, s.request
-     FROM engine_orders o JOIN engine_signals s USING (signal_id)
-     WHERE o.status = 'NEW' AND o.type = 'LIMIT' AND o.mode = 'paper' ORDER BY o.created_at`,
-    [],
-  );
-  return rows.map((r) => ({
+/** The columns every resting order row is read with. */
+interface RestingRow {
+  order_id: string;
+  client_order_id: string;
+  side: "BUY" | "SELL";
+  quantity: string;
+  price: string;
+  request: OrderRequest;
+}
+
+function restingOf(r: RestingRow): RestingOrder {
+  return {
     req: r.request,
     orderId: r.order_id,
     clientOrderId: r.client_order_id,
     side: r.side,
     quantity: r.quantity,
     price: r.price,
-  }));
+  };
+}
+
+/** Paper LIMIT orders still open, with the requests that placed them (they survive restarts). */
+export async function loadRestingOrders(store: EngineStore): Promise<RestingOrder[]> {
+  const { rows } = await store.query<RestingRow>(
+    "engine_resting_orders",
+    `SELECT o.order_id, o.client_order_id, o.side, o.quantity::text, o.price::text, s.request
+     FROM engine_orders o JOIN engine_signals s USING (signal_id)
+     WHERE o.status = 'NEW' AND o.type = 'LIMIT' AND o.mode = 'paper' ORDER BY o.created_at`,
+    [],
+  );
+  return rows.map(restingOf);
 }
 
 /** What of a working exchange order is recorded: the executed quantity (exact text), its quote and fees. */
@@ -67,18 +74,9 @@ export interface Recorded {
 export async function loadWorkingOrders(
   store: EngineStore,
 ): Promise<(RestingOrder & { recorded: Recorded })[]> {
-  const { rows } = await store.query<{
-    order_id: string;
-    client_order_id: string;
-    side: "BUY" | "SELL";
-    type: "LIMIT" | "MARKET";
-    quantity: string;
-    price: string;
-    request: OrderRequest;
-    filled: string;
-    quote: number;
-    fee: number;
-  }>(
+  const { rows } = await store.query<
+    RestingRow & { type: "LIMIT" | "MARKET"; filled: string; quote: number; fee: number }
+  >(
     "engine_working_orders",
     `SELECT o.order_id, o.client_order_id, o.side, o.type, o.quantity::text, o.price::text, s.request,
        coalesce(sum(f.quantity), 0)::text AS filled, coalesce(sum(f.quantity * f.price), 0)::float8 AS quote,
@@ -89,12 +87,7 @@ export async function loadWorkingOrders(
     [],
   );
   return rows.map((r) => ({
-    req: r.request,
-    orderId: r.order_id,
-    clientOrderId: r.client_order_id,
-    side: r.side,
-    quantity: r.quantity,
-    price: r.price,
+    ...restingOf(r),
     type: r.type,
     recorded: { quantity: r.filled, quote: r.quote, fee: r.fee },
   }));
