@@ -33,5 +33,5 @@ export type { BinanceRestOptions, HttpMethod, QueryParams } from "./rest.js";
 export { BinanceRest, signQuery } from "./rest.js";
 export { SharedWeightBudget } from "./shared-budget.js";
 export type { NewSpotOrder, SpotBalance, SpotOcoRequest, TimeInForce } from "./spot-orders.js";
-export { ocoLegClientIds, SpotOrder, SpotOrderList, SpotOrders } from "./spot-orders.js";
+export { ocoLegClientIds, SpotOrder, SpotOrderList, SpotOrders, SpotTrade } from "./spot-orders.js";
 export { requestWeight } from "./weights.js";

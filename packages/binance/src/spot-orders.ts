@@ -40,6 +40,20 @@ const CanceledSpotOrder = SpotOrder.extend({ origClientOrderId: z.string().optio
   ({ origClientOrderId, ...o }): SpotOrder => ({ ...o, clientOrderId: origClientOrderId ?? o.clientOrderId }),
 );
 
+/** One trade of an order (`/api/v3/myTrades`): what it filled at and the fee it paid. */
+export const SpotTrade = z.object({
+  symbol: z.string(),
+  id: Id,
+  orderId: Id,
+  price: z.string(),
+  qty: z.string(),
+  quoteQty: z.string(),
+  commission: z.string(),
+  commissionAsset: z.string(),
+  time: z.number(),
+});
+export type SpotTrade = z.output<typeof SpotTrade>;
+
 export interface NewSpotOrder {
   symbol: string;
   side: "BUY" | "SELL";
@@ -215,6 +229,15 @@ export class SpotOrders {
       SpotOrder,
       [ORDER_DOES_NOT_EXIST],
     );
+  }
+
+  /**
+   * The trades of one order, with the commission each paid: an order lookup carries no fills, so
+   * this is where the fees of an order that executed after it was placed are (weight 5).
+   */
+  async trades(symbol: string, orderId: string): Promise<SpotTrade[]> {
+    const body = await this.rest.signed<unknown>("GET", "/api/v3/myTrades", { symbol, orderId });
+    return parse(z.array(SpotTrade), "GET /api/v3/myTrades", body);
   }
 
   /**

@@ -10,6 +10,9 @@ export function requestWeight(
       return method === "GET" ? 4 : 1;
     case "/api/v3/openOrders":
       return params.symbol === undefined ? 80 : 6;
+    // 20, or 5 for one order's trades.
+    case "/api/v3/myTrades":
+      return params.orderId === undefined ? 20 : 5;
     case "/api/v3/account":
       return 20;
     // POST /api/v3/orderList/oco and DELETE /api/v3/orderList weigh 1 (the default).

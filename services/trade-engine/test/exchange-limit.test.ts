@@ -58,6 +58,14 @@ describe("GTC LIMIT orders working on the exchange (testnet, fake Binance)", () 
     fake.exchange?.partialFill(clientOrderIdFor("gtc-1"), "0.004");
     const [partial] = await waitEvent("gtc-1", "partial_fill");
     expect(partial).toMatchObject({ filled_quantity: "0.004", avg_price: "29000" });
+    // The fee the exchange charged, read from the order's trades (a lookup carries none).
+    const charged = fake.exchange?.orders.find((o) => o.clientOrderId === clientOrderIdFor("gtc-1"))
+      ?.fills?.[0];
+    expect(Number(partial?.event === "partial_fill" && partial.fee)).toBeCloseTo(
+      Number(charged?.commission),
+      8,
+    );
+    expect(Number(charged?.commission)).toBeGreaterThan(0);
     expect(await position()).toBeCloseTo(0.004, 9);
     expect(await orderRow("gtc-1")).toEqual([{ status: "PARTIALLY_FILLED", quantity: "0.01000" }]);
 

@@ -101,7 +101,29 @@ const SPOT_PATHS = [
   "GET /api/v3/orderList",
   "DELETE /api/v3/orderList",
   "DELETE /api/v3/order",
+  "GET /api/v3/myTrades",
 ];
+
+/** An order as a lookup answers it: Binance returns fills only in a FULL placement response. */
+function withoutFills({ fills: _fills, ...o }: FakeOrder): Omit<FakeOrder, "fills"> {
+  return o;
+}
+
+/** An order's fills as `/api/v3/myTrades` gives them, one trade each. */
+function tradesOf(o: FakeOrder) {
+  return (o.fills ?? []).map((f, i) => ({
+    symbol: o.symbol,
+    id: o.orderId * 100 + i,
+    orderId: o.orderId,
+    price: f.price,
+    qty: f.qty,
+    quoteQty: String(Number(f.price) * Number(f.qty)),
+    commission: f.commission,
+    commissionAsset: f.commissionAsset,
+    isBuyer: o.side === "BUY",
+    time: o.time,
+  }));
+}
 
 /**
  * The signed spot trading endpoints of the fake: orders (GTC LIMITs rest until `trigger` or
@@ -461,14 +483,22 @@ export function createFakeExchange(opts: FakeExchangeOptions) {
         const found = orders.find(
           (o) => o.symbol === q.get("symbol") && o.clientOrderId === q.get("origClientOrderId"),
         );
-        return found ? { status: 200, body: found } : reject(-2013, "Order does not exist.");
+        return found ? { status: 200, body: withoutFills(found) } : reject(-2013, "Order does not exist.");
       }
       case "GET /api/v3/openOrders": {
         const symbol = q.get("symbol");
         return {
           status: 200,
-          body: orders.filter((o) => isResting(o) && (symbol === null || o.symbol === symbol)),
+          body: orders
+            .filter((o) => isResting(o) && (symbol === null || o.symbol === symbol))
+            .map(withoutFills),
         };
+      }
+      case "GET /api/v3/myTrades": {
+        const found = orders.find(
+          (o) => o.symbol === q.get("symbol") && String(o.orderId) === q.get("orderId"),
+        );
+        return { status: 200, body: found === undefined ? [] : tradesOf(found) };
       }
       case "POST /api/v3/orderList/oco":
         return newOco(q);

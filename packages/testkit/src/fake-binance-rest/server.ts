@@ -63,6 +63,7 @@ const WEIGHTS: Record<string, (q: URLSearchParams, method: string) => number> = 
   "/api/v3/time": () => 1,
   // GET 4; POST (place) and DELETE (cancel) 1.
   "/api/v3/order": (_q, method) => (method === "GET" ? 4 : 1),
+  "/api/v3/myTrades": (q) => (q.has("orderId") ? 5 : 20),
   "/api/v3/openOrders": (q) => (q.has("symbol") ? 6 : 80),
   "/api/v3/account": () => 20,
   "/api/v3/orderList": (_q, method) => (method === "GET" ? 4 : 1),

@@ -25,7 +25,11 @@ import {
 
 const DUPLICATE_ORDER = -2010;
 
-function venueOrder(o: SpotOrder): VenueOrder {
+/** An order with its fees: from the fills of a FULL placement response, or `trades` when given. */
+function venueOrder(
+  o: SpotOrder,
+  trades: readonly { commission: string; commissionAsset: string }[] = o.fills ?? [],
+): VenueOrder {
   const executed = Number(o.executedQty);
   return {
     orderId: o.orderId,
@@ -34,8 +38,8 @@ function venueOrder(o: SpotOrder): VenueOrder {
     executedQty: o.executedQty,
     // Average fill price from the quote spent: exact enough for PnL, the fills keep the detail.
     avgPrice: executed > 0 ? Number(o.cummulativeQuoteQty) / executed : 0,
-    fee: (o.fills ?? []).reduce((sum, f) => sum + Number(f.commission), 0),
-    feeAsset: o.fills?.[0]?.commissionAsset ?? "USDT",
+    fee: trades.reduce((sum, f) => sum + Number(f.commission), 0),
+    feeAsset: trades[0]?.commissionAsset ?? "USDT",
   };
 }
 
@@ -60,12 +64,18 @@ export class SpotVenue implements OrderVenue, ProtectiveOrders, ExchangeAccount 
 
   async find(symbol: string, clientOrderId: string): Promise<VenueOrder | undefined> {
     const o = await this.orders.findByClientId(symbol, clientOrderId);
-    return o && venueOrder(o);
+    return o && this.withFees(o);
+  }
+
+  /** A lookup or a cancel carries no fills: the fees of what executed come from the order's trades. */
+  private async withFees(o: SpotOrder): Promise<VenueOrder> {
+    const executed = Number(o.executedQty) > 0;
+    return venueOrder(o, executed ? await this.orders.trades(o.symbol, o.orderId) : []);
   }
 
   async cancelOrder(symbol: string, clientOrderId: string): Promise<VenueOrder | undefined> {
     const o = await this.orders.cancelByClientId(symbol, clientOrderId);
-    return o && venueOrder(o);
+    return o && this.withFees(o);
   }
 
   isDuplicate(error: BinanceError): boolean {
@@ -124,7 +134,7 @@ export class SpotVenue implements OrderVenue, ProtectiveOrders, ExchangeAccount 
       if (!list.orders.some((o) => o.clientOrderId === clientOrderId)) continue;
       const leg = await this.orders.findByClientId(p.symbol, clientOrderId);
       if (leg === undefined || !(Number(leg.executedQty) > 0)) continue;
-      const o = venueOrder(leg);
+      const o = await this.withFees(leg);
       const exit = {
         reason,
         orderId: o.orderId,
