@@ -17,6 +17,8 @@ type Working = RestingOrder & { recorded: Recorded };
 export interface Seen {
   order: Working;
   now: VenueOrder | undefined;
+  /** Set when `now` is what an owed cancel left. */
+  cancelReason?: string;
 }
 
 const lifecycleOf = (req: OrderRequest) => ({
@@ -35,6 +37,8 @@ const lifecycleOf = (req: OrderRequest) => ({
  */
 export class ExchangeOrderBook {
   private readonly working = new Map<string, Working>();
+  /** Cancels the kill switch asked for that the exchange did not take yet: asked again at every poll. */
+  private readonly cancelsOwed = new Map<string, string>();
 
   constructor(
     private readonly deps: EngineParts & {
@@ -99,6 +103,12 @@ export class ExchangeOrderBook {
       const open = new Map((await orders.openOrders(symbol)).map((o) => [o.clientOrderId, o.executedQty]));
       for (const o of this.working.values()) {
         if (o.req.symbol !== symbol) continue;
+        const owed = this.cancelsOwed.get(o.clientOrderId);
+        if (owed !== undefined) {
+          const ended = await this.tryCancel(o, owed);
+          if (ended !== false) seen.push({ order: o, now: ended, cancelReason: owed });
+          continue;
+        }
         const executed = open.get(o.clientOrderId);
         if (executed !== undefined && compareDecimal(executed, o.recorded.quantity) <= 0) continue;
         seen.push({ order: o, now: await orders.find(symbol, o.clientOrderId) });
@@ -109,16 +119,49 @@ export class ExchangeOrderBook {
 
   /** Records what `look` saw, for the orders still tracked as they were (under the decision lock). */
   async apply(seen: readonly Seen[]): Promise<void> {
-    for (const { order, now } of seen)
-      if (this.working.get(order.clientOrderId) === order) await this.settle(order, now);
+    for (const { order, now, cancelReason } of seen)
+      if (this.working.get(order.clientOrderId) === order) await this.settle(order, now, cancelReason);
   }
 
-  /** Cancels the working entries (closes stay): nothing placed before the kill switch opens a position after it. */
+  /**
+   * Cancels the working entries (closes stay): nothing placed before the kill switch opens a
+   * position after it. One the exchange does not take now is owed: asked again at every poll.
+   */
   async cancelEntries(reason: string): Promise<void> {
     const { ledger } = this.deps;
-    for (const o of this.list())
-      if (isEntry(o, ledger.positionQuantity(o.req.symbol)))
-        await this.cancel(this.working.get(o.clientOrderId), reason);
+    for (const o of [...this.working.values()]) {
+      if (!isEntry(o, ledger.positionQuantity(o.req.symbol))) continue;
+      const ended = await this.tryCancel(o, reason);
+      if (ended !== false) await this.settle(o, ended, reason);
+    }
+  }
+
+  /** The order as its cancel left it; false when the exchange could not be asked (the cancel is owed). */
+  private async tryCancel(o: Working, reason: string): Promise<VenueOrder | undefined | false> {
+    try {
+      return await this.ended(o);
+    } catch (error) {
+      this.cancelsOwed.set(o.clientOrderId, reason);
+      this.deps.log.error(
+        "cancel of a working exchange order failed; asked again at every poll until it goes through",
+        {
+          ...lifecycleOf(o.req),
+          clientOrderId: o.clientOrderId,
+          reason,
+          err: error,
+        },
+      );
+      return false;
+    }
+  }
+
+  /** Cancels on the exchange; nothing left to cancel means it ended meanwhile, and the lookup says how. */
+  private async ended(o: Working): Promise<VenueOrder | undefined> {
+    const { orders } = this.deps;
+    return (
+      (await orders.cancelOrder(o.req.symbol, o.clientOrderId)) ??
+      (await orders.find(o.req.symbol, o.clientOrderId))
+    );
   }
 
   /** False when no such order is working, or it filled before the cancel reached it. */
@@ -129,11 +172,7 @@ export class ExchangeOrderBook {
   /** False when there was nothing to cancel: no such order, or it had filled meanwhile. */
   private async cancel(o: Working | undefined, reason: string): Promise<boolean> {
     if (o === undefined) return false;
-    const { orders } = this.deps;
-    // Nothing left to cancel means it ended meanwhile (filled, most likely): the lookup says how.
-    const ended =
-      (await orders.cancelOrder(o.req.symbol, o.clientOrderId)) ??
-      (await orders.find(o.req.symbol, o.clientOrderId));
+    const ended = await this.ended(o);
     await this.settle(o, ended, reason);
     return ended?.status !== "FILLED";
   }
@@ -161,6 +200,7 @@ export class ExchangeOrderBook {
       return;
     }
     this.working.delete(o.clientOrderId);
+    this.cancelsOwed.delete(o.clientOrderId);
     this.count();
     if (now.status === "FILLED") return;
     const reason = cancelReason ?? `exchange_${now.status.toLowerCase()}: the exchange ended the order`;

@@ -158,6 +158,39 @@ describe("GTC LIMIT orders working on the exchange (testnet, fake Binance)", () 
     );
   });
 
+  it("spot: a kill-switch cancel the exchange refuses is owed, and asked again at the next polls until it goes through", async () => {
+    const svc = await env.start(settings({ ORDER_POLL_MS: "300" }));
+    await env.quote("BTCUSDT", 30_000);
+    await env.signal("gtc-owed", gtcBuy(29_000));
+    await waitEvent("gtc-owed", "placed");
+    fake.fail(
+      { kind: 503, path: "/api/v3/order", method: "DELETE" },
+      { kind: 503, path: "/api/v3/order", method: "DELETE" },
+    );
+    const res = await fetch(`${svc.url}/kill-switch`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ enabled: true, reason: "drill" }),
+    });
+    // The switch is on whatever the exchange says; the entry's cancel is owed, loudly.
+    expect(res.status).toBe(200);
+    expect(
+      svc.cap.find(
+        "cancel of a working exchange order failed; asked again at every poll until it goes through",
+      )[0],
+    ).toMatchObject({
+      level: "error",
+      clientOrderId: clientOrderIdFor("gtc-owed"),
+      reason: "kill_switch_active: drill",
+    });
+    const [canceled] = await waitEvent("gtc-owed", "canceled");
+    expect(canceled).toMatchObject({ reason: "kill_switch_active: drill" });
+    expect(fake.exchange?.orders.find((o) => o.clientOrderId === clientOrderIdFor("gtc-owed"))?.status).toBe(
+      "CANCELED",
+    );
+    expect(svc.engine.restingOrders()).toEqual([]);
+  });
+
   it("spot: what executed while the engine was down is recorded when it starts again, on the same order", async () => {
     const first = await env.start(settings());
     await env.quote("BTCUSDT", 30_000);
