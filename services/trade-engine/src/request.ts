@@ -13,7 +13,7 @@ export interface OrderRequest {
   timestampMs: number;
   /**
    * MARKET fills at the quote. A LIMIT fills at `limitPrice` or better: GTC rests until the market
-   * reaches it (paper only), IOC and FOK fill at once or not at all (any mode).
+   * reaches it (in the paper book, or working on the exchange), IOC and FOK fill at once or not at all.
    */
   orderType: "MARKET" | "LIMIT";
   limitPrice?: number;
