@@ -24,7 +24,6 @@ import {
   type Unit,
 } from "./order-events.js";
 import { EventOutbox, type OutboxWrite } from "./outbox.js";
-import { applyFill } from "./paper.js";
 import type { PriceBook } from "./prices.js";
 import { ProtectionWatch } from "./protection-watch.js";
 import type { OrderRequest } from "./request.js";
@@ -555,12 +554,17 @@ export class TradeEngine {
       recovered: result.recovered,
     });
     this.checkFillPrice(Number(result.price), d.refPrice, lifecycle, clientOrderId);
-    const { position, realized } = applyFill(
-      this.ledger.position(req.symbol),
+    const { position, realized } = this.ledger.venueFill(
+      req,
       d.side,
-      Number(result.quantity),
-      Number(result.price),
-      Number(result.fee),
+      {
+        quantity: Number(result.quantity),
+        price: Number(result.price),
+        fee: Number(result.fee),
+        baseFee: Number(result.baseFee),
+        unpricedFees: result.unpricedFees,
+      },
+      lifecycle,
     );
     const fill = { ...result, clientOrderId };
     const stored = await store.recordFill(

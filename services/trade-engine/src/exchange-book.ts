@@ -6,7 +6,6 @@ import { WORKING } from "./execution/binance-adapter.js";
 import type { VenueOrder } from "./execution/venue.js";
 import type { EngineParts, Ledger } from "./ledger.js";
 import { type OrderFill, orderEvent, orderFields, type Unit, type VenueFill } from "./order-events.js";
-import { applyFill } from "./paper.js";
 import { placeResting } from "./place-resting.js";
 import type { OrderRequest } from "./request.js";
 import { isEntry, type RestingOrder, restingEntryNotional } from "./resting.js";
@@ -83,7 +82,7 @@ export class ExchangeOrderBook {
       quantity: d.quantity,
       price: placed.price,
       type: placed.type,
-      recorded: { quantity: "0", quote: 0, fee: 0 },
+      recorded: { quantity: "0", quote: 0, fee: 0, baseFee: 0 },
     };
     await placeResting(this.deps, unit, o, checks, lifecycle, "exchange");
     this.working.set(o.clientOrderId, o);
@@ -226,6 +225,7 @@ export class ExchangeOrderBook {
     const quote = now.avgPrice * executed - o.recorded.quote;
     const price = quote > 0 ? quote / delta : Number(o.price);
     const fee = Math.max(0, now.fee - o.recorded.fee);
+    const baseFee = Math.max(0, now.baseFee - o.recorded.baseFee);
     const complete = now.status === "FILLED" || compareDecimal(now.executedQty, o.quantity) >= 0;
     const order: OrderFill = {
       side: o.side,
@@ -240,8 +240,14 @@ export class ExchangeOrderBook {
       price: toDecimal(price),
       fee: toDecimal(fee),
       feeAsset: now.feeAsset,
+      baseFee: toDecimal(baseFee),
     };
-    const { position, realized } = applyFill(ledger.position(req.symbol), o.side, delta, price, fee);
+    const { position, realized } = ledger.venueFill(
+      req,
+      o.side,
+      { quantity: delta, price, fee, baseFee, unpricedFees: now.unpricedFees },
+      lifecycleOf(req),
+    );
     const detail = `exchange executed ${fill.quantity} more @ ${fill.price} (${now.executedQty} of ${o.quantity})`;
     const stored = await direct.store.recordExchangeFill(
       ledger.fillRecord(req, order, fill, position, realized),
@@ -253,7 +259,12 @@ export class ExchangeOrderBook {
       this.deps.stale(`fill of ${o.clientOrderId} recorded elsewhere`);
       return false;
     }
-    o.recorded = { quantity: now.executedQty, quote: o.recorded.quote + quote, fee: o.recorded.fee + fee };
+    o.recorded = {
+      quantity: now.executedQty,
+      quote: o.recorded.quote + quote,
+      fee: o.recorded.fee + fee,
+      baseFee: o.recorded.baseFee + baseFee,
+    };
     await ledger.settleFill(direct, req, order, fill, position, realized, lifecycleOf(req));
     return true;
   }

@@ -9,7 +9,7 @@ import {
   type Unit,
   type VenueFill,
 } from "./order-events.js";
-import type { Position } from "./paper.js";
+import { applyFill, type Position } from "./paper.js";
 import type { PriceBook } from "./prices.js";
 import { type Protection, protectionFor } from "./protection.js";
 import type { OrderRequest } from "./request.js";
@@ -71,6 +71,26 @@ export class Ledger {
     this.lastExecution.set(`${req.strategyId}|${req.symbol}`, Date.now());
   }
 
+  /**
+   * What a venue fill does to the symbol's position: the buyer holds the executed quantity less a
+   * commission paid in the base asset (counted in `fee` too, at the fill's price). A commission in
+   * a third asset (BNB) is in neither: said at warn.
+   */
+  venueFill(
+    req: OrderRequest,
+    side: "BUY" | "SELL",
+    fill: { quantity: number; price: number; fee: number; baseFee: number; unpricedFees: string },
+    lifecycle: Record<string, unknown>,
+  ): { position: Position; realized: number } {
+    if (fill.unpricedFees !== "")
+      this.deps.log.warn("commission paid in another asset is not in the fee or the PnL", {
+        ...lifecycle,
+        unpricedFees: fill.unpricedFees,
+      });
+    const held = side === "BUY" ? fill.quantity - fill.baseFee : fill.quantity;
+    return applyFill(this.position(req.symbol), side, held, fill.price, fill.fee);
+  }
+
   fillRecord(
     req: OrderRequest,
     order: Pick<OrderFill, "side" | "type">,
@@ -88,6 +108,7 @@ export class Ledger {
       quantity: fill.quantity,
       price: fill.price,
       fee: fill.fee,
+      baseFee: fill.baseFee ?? "0",
       mode: this.deps.cfg.TRADING_MODE,
       position,
       realized,

@@ -94,6 +94,8 @@ export interface VenueFill {
   price: string;
   fee: string;
   feeAsset: string;
+  /** Commission paid in the base asset (in `fee` too, priced): the position gets that much less. */
+  baseFee?: string;
 }
 
 /**

@@ -68,6 +68,7 @@ export interface Recorded {
   quantity: string;
   quote: number;
   fee: number;
+  baseFee: number;
 }
 
 /** Exchange orders still working (NEW or partly filled), with what of them is recorded. */
@@ -75,12 +76,12 @@ export async function loadWorkingOrders(
   store: EngineStore,
 ): Promise<(RestingOrder & { recorded: Recorded })[]> {
   const { rows } = await store.query<
-    RestingRow & { type: "LIMIT" | "MARKET"; filled: string; quote: number; fee: number }
+    RestingRow & { type: "LIMIT" | "MARKET"; filled: string; quote: number; fee: number; base_fee: number }
   >(
     "engine_working_orders",
     `SELECT o.order_id, o.client_order_id, o.side, o.type, o.quantity::text, o.price::text, s.request,
        coalesce(sum(f.quantity), 0)::text AS filled, coalesce(sum(f.quantity * f.price), 0)::float8 AS quote,
-       coalesce(sum(f.fee), 0)::float8 AS fee
+       coalesce(sum(f.fee), 0)::float8 AS fee, coalesce(sum(f.base_fee), 0)::float8 AS base_fee
      FROM engine_orders o JOIN engine_signals s USING (signal_id) LEFT JOIN engine_fills f USING (order_id)
      WHERE o.status IN ('NEW', 'PARTIALLY_FILLED') AND o.type IN ('LIMIT', 'MARKET') AND o.mode <> 'paper'
      GROUP BY o.order_id, s.request ORDER BY min(o.created_at)`,
@@ -89,6 +90,6 @@ export async function loadWorkingOrders(
   return rows.map((r) => ({
     ...restingOf(r),
     type: r.type,
-    recorded: { quantity: r.filled, quote: r.quote, fee: r.fee },
+    recorded: { quantity: r.filled, quote: r.quote, fee: r.fee, baseFee: r.base_fee },
   }));
 }

@@ -52,6 +52,8 @@ CREATE TABLE IF NOT EXISTS engine_fills (
   fee numeric NOT NULL,
   at timestamptz NOT NULL DEFAULT now()
 );
+-- Commission paid in the base asset (a spot BUY): in fee too, priced; the position got this less.
+ALTER TABLE engine_fills ADD COLUMN IF NOT EXISTS base_fee numeric NOT NULL DEFAULT 0;
 CREATE TABLE IF NOT EXISTS engine_positions (
   symbol text PRIMARY KEY,
   quantity double precision NOT NULL,
@@ -126,10 +128,11 @@ export function outboxParams(row: OutboxRow | undefined): [string | null, string
  * What a fill changes besides its order row, all hung off the CTE `o` (the order row written):
  * the fill, the position, today's PnL, the checks and the signal's status. Parameters: $1-$4
  * checks, $5 order id, $6 client order id, $7 symbol, $8 side, $9 quantity, $10 price, $11 mode,
- * $12 fee, $13-$15 position, $16 realized PnL, $17 order type, $18-$20 the outbox row.
+ * $12 fee, $13-$15 position, $16 realized PnL, $17 order type, $18-$20 the outbox row, $21 the
+ * commission paid in the base asset.
  */
 const FILL_EFFECTS = `f AS (
-  INSERT INTO engine_fills (order_id, quantity, price, fee) SELECT order_id, $9, $10, $12 FROM o
+  INSERT INTO engine_fills (order_id, quantity, price, fee, base_fee) SELECT order_id, $9, $10, $12, $21 FROM o
 ), p AS (
   INSERT INTO engine_positions (symbol, quantity, avg_price, realized_pnl) SELECT $7, $13, $14, $15 FROM o
   ON CONFLICT (symbol) DO UPDATE SET quantity = $13, avg_price = $14, realized_pnl = $15, updated_at = now()
@@ -158,15 +161,15 @@ const RECORD_RESTING_FILL = `WITH o AS (
 ), ${FILL_EFFECTS}`;
 
 /**
- * What more of a resting exchange LIMIT executed: its order row goes to `$21` (PARTIALLY_FILLED or
- * FILLED). Keyed on the fills recorded so far adding up to `$22`, so a second attempt at the same
+ * What more of a resting exchange LIMIT executed: its order row goes to `$22` (PARTIALLY_FILLED or
+ * FILLED). Keyed on the fills recorded so far adding up to `$23`, so a second attempt at the same
  * increment (another replica, a retry) changes nothing and returns false.
  */
 const RECORD_EXCHANGE_FILL = `WITH o AS (
-  UPDATE engine_orders SET status = $21, updated_at = now()
+  UPDATE engine_orders SET status = $22, updated_at = now()
   WHERE order_id = $5 AND client_order_id = $6 AND signal_id = $1 AND symbol = $7 AND side = $8
     AND type = $17 AND mode = $11 AND status IN ('NEW', 'PARTIALLY_FILLED')
-    AND (SELECT coalesce(sum(quantity), 0) FROM engine_fills WHERE order_id = $5) = $22::numeric
+    AND (SELECT coalesce(sum(quantity), 0) FROM engine_fills WHERE order_id = $5) = $23::numeric
   RETURNING order_id
 ), ${FILL_EFFECTS}`;
 
@@ -180,7 +183,10 @@ export type Claim = { state: "new" | "resume" | "busy" } | { state: "duplicate";
  * the realized PnL it leads to.
  */
 export interface FillRecord extends Omit<OrderRow, "status"> {
+  /** In the quote asset, including `baseFee` priced at the fill. */
   fee: string;
+  /** Commission paid in the base asset: the position received this much less than `quantity`. */
+  baseFee: string;
   position: Position;
   realized: number;
 }
@@ -359,6 +365,7 @@ export class EngineStore {
       o.realized,
       o.type,
       ...outboxParams(outbox),
+      o.baseFee,
       ...extra,
     ]);
     return rows[0]?.n === 1;

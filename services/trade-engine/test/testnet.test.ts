@@ -1,10 +1,10 @@
 import { parseConfig } from "@tradewire/config";
 import type { OrderEvent, TradingSignalInput } from "@tradewire/schemas";
-import { type FakeBinanceRest, waitFor } from "@tradewire/testkit";
+import { type FakeBinanceRest, startFakeBinanceRest, waitFor } from "@tradewire/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConfigSchema } from "../src/config.js";
 import { clientOrderIdFor } from "../src/engine.js";
-import { environment, fakeBinance, TEST_API_SECRET, testnetSettings } from "./harness.js";
+import { environment, fakeBinance, TEST_API_KEY, TEST_API_SECRET, testnetSettings } from "./harness.js";
 
 let env: Awaited<ReturnType<typeof environment>>;
 let fake: FakeBinanceRest;
@@ -60,6 +60,40 @@ describe("trade-engine on testnet (fake Binance)", () => {
     expect(body.positions.find((p) => p.symbol === "BTCUSDT")?.avgPrice).toBeCloseTo(30010.5, 6);
     // Secrets never reach the logs.
     expect(JSON.stringify(engine.cap.lines())).not.toContain(TEST_API_SECRET);
+  });
+
+  it("spot: a BUY's commission paid in the base asset is priced into the fee and not held; the CLOSE sells what is held", async () => {
+    const venue = await startFakeBinanceRest({
+      series: {},
+      exchange: {
+        apiKey: TEST_API_KEY,
+        apiSecret: TEST_API_SECRET,
+        price: (s) => exchangePrice[s],
+        buyCommissionIn: "base",
+      },
+    });
+    try {
+      await env.start(testnetSettings(venue.url));
+      await env.quote("BTCUSDT", 30_000);
+      const bought = await decided("tn-basefee", { quantity: 0.01 });
+      const charged = venue.exchange?.orders[0]?.fills?.[0];
+      expect(charged).toMatchObject({ commissionAsset: "BTC", commission: "0.00001000" });
+      // 0.00001 BTC at 30,010.5 in the fee; 0.00999 held.
+      expect(Number(bought.event === "filled" && bought.fee)).toBeCloseTo(0.00001 * 30_010.5, 9);
+      expect((await env.db.pool.query("SELECT quantity FROM engine_positions")).rows).toEqual([
+        { quantity: 0.00999 },
+      ]);
+      expect((await env.db.pool.query("SELECT base_fee::text FROM engine_fills")).rows).toEqual([
+        { base_fee: "0.00001" },
+      ]);
+      expect((await decided("tn-basefee-close", { action: "close" })).event).toBe("filled");
+      expect(venue.exchange?.orders[1]).toMatchObject({ side: "SELL", origQty: "0.00999" });
+      expect((await env.db.pool.query("SELECT quantity FROM engine_positions")).rows).toEqual([
+        { quantity: 0 },
+      ]);
+    } finally {
+      await venue.close();
+    }
   });
 
   it("sends a LIMIT IOC/FOK as such: filled at the market within the limit, or expired with nothing done", async () => {

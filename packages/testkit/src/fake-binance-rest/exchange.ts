@@ -15,8 +15,13 @@ export interface FakeExchangeOptions {
   apiSecret: string;
   /** Last price per symbol: MARKET orders fill at it; `trigger` compares OCO legs and resting LIMITs with it. */
   price: (symbol: string) => string | undefined;
-  /** Taker fee rate charged in the quote asset (default 0.001). */
+  /** Taker fee rate (default 0.001). */
   feeRate?: number;
+  /**
+   * What a BUY's commission is paid in: "quote" (default), or "base" as Binance charges it without
+   * the BNB discount (the buyer receives the quantity less the commission).
+   */
+  buyCommissionIn?: "quote" | "base";
 }
 
 export type FakeOrderType = "MARKET" | "LIMIT" | "LIMIT_MAKER" | "STOP_LOSS" | "TAKE_PROFIT";
@@ -160,10 +165,12 @@ export function createFakeExchange(opts: FakeExchangeOptions) {
     const fee = quote * feeRate;
     const base = baseOf(o.symbol);
     const quoteAsset = quoteOf(o.symbol);
+    const inBase = o.side === "BUY" && opts.buyCommissionIn === "base";
+    const commission = inBase ? qty * feeRate : fee;
     if (o.side === "BUY") {
-      adjust(balances, base, qty);
+      adjust(balances, base, inBase ? qty - commission : qty);
       adjust(fromLocked ? locked : balances, quoteAsset, -quote);
-      adjust(balances, quoteAsset, -fee);
+      if (!inBase) adjust(balances, quoteAsset, -fee);
     } else {
       adjust(fromLocked ? locked : balances, base, -qty);
       adjust(balances, quoteAsset, quote - fee);
@@ -177,7 +184,7 @@ export function createFakeExchange(opts: FakeExchangeOptions) {
     const filledQty = done && before === 0 ? o.origQty : qtyString(qty);
     o.fills = [
       ...(o.fills ?? []),
-      { price, qty: filledQty, commission: fmt(fee), commissionAsset: quoteAsset },
+      { price, qty: filledQty, commission: fmt(commission), commissionAsset: inBase ? base : quoteAsset },
     ];
   }
 

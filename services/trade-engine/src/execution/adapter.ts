@@ -31,8 +31,11 @@ export type ExecutionResult =
       orderId: string;
       quantity: string;
       price: string;
+      /** In the quote asset; see VenueOrder for `baseFee` and `unpricedFees`. */
       fee: string;
       feeAsset: string;
+      baseFee: string;
+      unpricedFees: string;
       recovered: boolean;
     }
   | { kind: "rejected"; reason: string }

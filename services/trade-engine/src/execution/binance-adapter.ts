@@ -1,4 +1,4 @@
-import { BinanceError, describeBinanceCode } from "@tradewire/binance";
+import { BinanceError, describeBinanceCode, toDecimal } from "@tradewire/binance";
 import type { Logger } from "@tradewire/logger";
 import type { ExchangeOrders, ExecutionAdapter, ExecutionResult, NewOrder } from "./adapter.js";
 import type { OrderVenue, ProtectiveOrders, VenueOrder } from "./venue.js";
@@ -90,6 +90,8 @@ export class BinanceAdapter implements ExecutionAdapter {
       price: String(order.avgPrice),
       fee: String(order.fee),
       feeAsset: order.feeAsset,
+      baseFee: toDecimal(order.baseFee),
+      unpricedFees: order.unpricedFees,
       recovered,
     };
   }

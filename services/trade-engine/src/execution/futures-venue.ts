@@ -4,6 +4,8 @@ import type { Protection } from "../protection.js";
 import type { NewOrder } from "./adapter.js";
 import {
   AccountNotTradable,
+  baseAssetOf,
+  commissions,
   type ExchangeAccount,
   exchangeLimit,
   type OrderVenue,
@@ -71,8 +73,11 @@ export class FuturesVenue implements OrderVenue, ProtectiveOrders, ExchangeAccou
       status: o.status,
       executedQty: o.executedQty,
       avgPrice: executed ? Number(o.avgPrice) : 0,
-      fee: trades.reduce((sum, t) => sum + Number(t.commission), 0),
-      feeAsset: trades[0]?.commissionAsset ?? "USDT",
+      // Paid in the margin asset (or BNB), never in the contract: the position is what executed.
+      ...commissions(trades, {
+        base: "",
+        quote: o.symbol.slice(baseAssetOf(o.symbol, this.filters?.get(o.symbol)).length),
+      }),
     };
   }
 

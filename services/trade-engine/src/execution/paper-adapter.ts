@@ -30,6 +30,8 @@ export class PaperAdapter implements ExecutionAdapter {
       price: fill.price,
       fee: fill.fee,
       feeAsset: "USDT",
+      baseFee: "0",
+      unpricedFees: "",
       recovered: false,
     };
   }

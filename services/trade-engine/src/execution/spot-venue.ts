@@ -12,6 +12,7 @@ import type { NewOrder } from "./adapter.js";
 import {
   AccountNotTradable,
   baseAssetOf,
+  commissions,
   type ExchangeAccount,
   exchangeLimit,
   type OrderVenue,
@@ -28,7 +29,8 @@ const DUPLICATE_ORDER = -2010;
 /** An order with its fees: from the fills of a FULL placement response, or `trades` when given. */
 function venueOrder(
   o: SpotOrder,
-  trades: readonly { commission: string; commissionAsset: string }[] = o.fills ?? [],
+  assets: { base: string; quote: string },
+  trades: readonly { price: string; commission: string; commissionAsset: string }[] = o.fills ?? [],
 ): VenueOrder {
   const executed = Number(o.executedQty);
   return {
@@ -38,8 +40,7 @@ function venueOrder(
     executedQty: o.executedQty,
     // Average fill price from the quote spent: exact enough for PnL, the fills keep the detail.
     avgPrice: executed > 0 ? Number(o.cummulativeQuoteQty) / executed : 0,
-    fee: trades.reduce((sum, f) => sum + Number(f.commission), 0),
-    feeAsset: trades[0]?.commissionAsset ?? "USDT",
+    ...commissions(trades, assets),
   };
 }
 
@@ -59,6 +60,7 @@ export class SpotVenue implements OrderVenue, ProtectiveOrders, ExchangeAccount 
     const limit = exchangeLimit(o);
     return venueOrder(
       await (limit ? this.orders.newLimitOrder({ ...o, ...limit }) : this.orders.newMarketOrder(o)),
+      this.assets(o.symbol),
     );
   }
 
@@ -70,12 +72,22 @@ export class SpotVenue implements OrderVenue, ProtectiveOrders, ExchangeAccount 
   /** A lookup or a cancel carries no fills: the fees of what executed come from the order's trades. */
   private async withFees(o: SpotOrder): Promise<VenueOrder> {
     const executed = Number(o.executedQty) > 0;
-    return venueOrder(o, executed ? await this.orders.trades(o.symbol, o.orderId) : []);
+    return venueOrder(
+      o,
+      this.assets(o.symbol),
+      executed ? await this.orders.trades(o.symbol, o.orderId) : [],
+    );
   }
 
   async cancelOrder(symbol: string, clientOrderId: string): Promise<VenueOrder | undefined> {
     const o = await this.orders.cancelByClientId(symbol, clientOrderId);
     return o && this.withFees(o);
+  }
+
+  /** The symbol's base and quote assets: from exchangeInfo when known, else split at a known quote. */
+  private assets(symbol: string): { base: string; quote: string } {
+    const base = baseAssetOf(symbol, this.filters?.get(symbol));
+    return { base, quote: symbol.slice(base.length) };
   }
 
   isDuplicate(error: BinanceError): boolean {

@@ -19,8 +19,39 @@ export interface VenueOrder {
   executedQty: string;
   /** Average fill price; 0 when nothing executed. */
   avgPrice: number;
+  /** Commission in the quote asset: what was paid in it, plus what was paid in the base asset at its trade price. */
   fee: number;
   feeAsset: string;
+  /** Commission paid in the base asset (a spot BUY): the buyer holds `executedQty` less this. */
+  baseFee: number;
+  /** Commission paid in a third asset (BNB), not in `fee`: e.g. "0.0004 BNB"; empty when none. */
+  unpricedFees: string;
+}
+
+interface Commission {
+  price: string;
+  commission: string;
+  commissionAsset: string;
+}
+
+/** What an order's trades paid, in the quote asset where it can be priced (see VenueOrder). */
+export function commissions(
+  trades: readonly Commission[],
+  assets: { base: string; quote: string },
+): Pick<VenueOrder, "fee" | "feeAsset" | "baseFee" | "unpricedFees"> {
+  let fee = 0;
+  let baseFee = 0;
+  const other = new Map<string, number>();
+  for (const t of trades) {
+    const amount = Number(t.commission);
+    if (t.commissionAsset === assets.base) {
+      baseFee += amount;
+      fee += amount * Number(t.price);
+    } else if (t.commissionAsset === assets.quote) fee += amount;
+    else other.set(t.commissionAsset, (other.get(t.commissionAsset) ?? 0) + amount);
+  }
+  const unpricedFees = [...other].map(([asset, amount]) => `${toDecimal(amount)} ${asset}`).join(", ");
+  return { fee, feeAsset: assets.quote, baseFee, unpricedFees };
 }
 
 /** Orders on one Binance market (spot or USD-M futures): MARKET, or LIMIT IOC/FOK/GTC. */
