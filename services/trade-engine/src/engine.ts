@@ -126,7 +126,11 @@ export class TradeEngine {
     await this.ledger.load();
     await this.book.load();
     await this.exchangeBook?.load();
-    this.killSwitch = (await this.deps.store.getState<{ enabled: boolean }>("kill_switch"))?.enabled ?? false;
+    const killSwitch = await this.deps.store.getState<{ enabled: boolean; reason?: string }>("kill_switch");
+    this.killSwitch = killSwitch?.enabled ?? false;
+    // Entries still working under a kill switch (a cancel owed when the process stopped): owed again.
+    if (this.killSwitch)
+      this.exchangeBook?.oweEntryCancels(`kill_switch_active: ${killSwitch?.reason ?? "on"}`);
   }
 
   /** ON also cancels resting LIMIT entries: nothing placed before it may open a position after it. */

@@ -29,7 +29,7 @@ const lifecycleOf = (req: OrderRequest) => ({
 
 /**
  * GTC LIMIT orders working on the exchange (testnet/live): stored NEW when placed, then asked
- * about (`poll`) until they end. What executed since the last look is recorded as one fill (the
+ * about (`look`, then `apply` under the decision lock) until they end. What executed since the last look is recorded as one fill (the
  * order PARTIALLY_FILLED, then FILLED) with its `partial_fill` or `filled` event; an order the
  * exchange ended otherwise, or that is canceled here (HTTP, kill switch), ends CANCELED with what
  * executed before kept. Persisted, so a restart picks them up where the database left them.
@@ -133,6 +133,13 @@ export class ExchangeOrderBook {
       const ended = await this.tryCancel(o, reason);
       if (ended !== false) await this.settle(o, ended, reason);
     }
+  }
+
+  /** Owes a cancel for every working entry (the kill switch is on at start): the next poll asks for them. */
+  oweEntryCancels(reason: string): void {
+    for (const o of this.working.values())
+      if (isEntry(o, this.deps.ledger.positionQuantity(o.req.symbol)))
+        this.cancelsOwed.set(o.clientOrderId, reason);
   }
 
   /** The order as its cancel left it; false when the exchange could not be asked (the cancel is owed). */

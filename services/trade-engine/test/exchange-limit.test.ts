@@ -191,6 +191,27 @@ describe("GTC LIMIT orders working on the exchange (testnet, fake Binance)", () 
     expect(svc.engine.restingOrders()).toEqual([]);
   });
 
+  it("spot: a kill-switch cancel still owed when the engine stopped is asked for again after it starts", async () => {
+    // No poll in the first run: the refused cancel stays owed when it stops.
+    const first = await env.start(settings({ ORDER_POLL_MS: "600000" }));
+    await env.quote("BTCUSDT", 30_000);
+    await env.signal("gtc-owed-2", gtcBuy(29_000));
+    await waitEvent("gtc-owed-2", "placed");
+    fake.fail({ kind: 503, path: "/api/v3/order", method: "DELETE" });
+    await first.engine.setKillSwitch(true, "drill", "test");
+    expect(
+      fake.exchange?.orders.find((o) => o.clientOrderId === clientOrderIdFor("gtc-owed-2"))?.status,
+    ).toBe("NEW");
+    await first.stop("restart drill");
+
+    await env.start(settings());
+    const [canceled] = await waitEvent("gtc-owed-2", "canceled");
+    expect(canceled).toMatchObject({ reason: "kill_switch_active: drill" });
+    expect(
+      fake.exchange?.orders.find((o) => o.clientOrderId === clientOrderIdFor("gtc-owed-2"))?.status,
+    ).toBe("CANCELED");
+  });
+
   it("spot: what executed while the engine was down is recorded when it starts again, on the same order", async () => {
     const first = await env.start(settings());
     await env.quote("BTCUSDT", 30_000);
