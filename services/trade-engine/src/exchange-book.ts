@@ -140,6 +140,7 @@ export class ExchangeOrderBook {
     for (const o of this.working.values())
       if (isEntry(o, this.deps.ledger.positionQuantity(o.req.symbol)))
         this.cancelsOwed.set(o.clientOrderId, reason);
+    this.count();
   }
 
   /** The order as its cancel left it; false when the exchange could not be asked (the cancel is owed). */
@@ -148,6 +149,7 @@ export class ExchangeOrderBook {
       return await this.ended(o);
     } catch (error) {
       this.cancelsOwed.set(o.clientOrderId, reason);
+      this.count();
       this.deps.log.error(
         "cancel of a working exchange order failed; asked again at every poll until it goes through",
         {
@@ -278,6 +280,7 @@ export class ExchangeOrderBook {
 
   private count(): void {
     this.deps.metrics.restingOrders.set(this.working.size);
+    this.deps.metrics.cancelsOwed.set(this.cancelsOwed.size);
   }
 }
 

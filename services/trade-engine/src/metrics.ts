@@ -43,7 +43,12 @@ export function createEngineMetrics(registry: Registry) {
     }),
     restingOrders: new Gauge({
       name: "tradewire_engine_resting_orders",
-      help: "Paper LIMIT orders resting until the market reaches them",
+      help: "LIMIT orders resting in the paper book, or working on the exchange (testnet/live)",
+      registers: [registry],
+    }),
+    cancelsOwed: new Gauge({
+      name: "tradewire_engine_cancels_owed",
+      help: "Kill-switch cancels of working exchange orders the exchange has not taken yet (asked again at every poll)",
       registers: [registry],
     }),
     protections: new Gauge({

@@ -183,12 +183,18 @@ describe("GTC LIMIT orders working on the exchange (testnet, fake Binance)", () 
       clientOrderId: clientOrderIdFor("gtc-owed"),
       reason: "kill_switch_active: drill",
     });
+    const owed = async () =>
+      (await (await fetch(`${svc.url}/metrics`)).text()).match(
+        /^tradewire_engine_cancels_owed\S* (\d+)/m,
+      )?.[1];
+    expect(await owed()).toBe("1");
     const [canceled] = await waitEvent("gtc-owed", "canceled");
     expect(canceled).toMatchObject({ reason: "kill_switch_active: drill" });
     expect(fake.exchange?.orders.find((o) => o.clientOrderId === clientOrderIdFor("gtc-owed"))?.status).toBe(
       "CANCELED",
     );
     expect(svc.engine.restingOrders()).toEqual([]);
+    expect(await owed()).toBe("0");
   });
 
   it("spot: a kill-switch cancel still owed when the engine stopped is asked for again after it starts", async () => {
