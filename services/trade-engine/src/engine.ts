@@ -558,19 +558,14 @@ export class TradeEngine {
       recovered: result.recovered,
     });
     this.checkFillPrice(Number(result.price), d.refPrice, lifecycle, clientOrderId);
-    const { position, realized } = this.ledger.venueFill(
-      req,
-      d.side,
-      {
-        quantity: Number(result.quantity),
-        price: Number(result.price),
-        fee: Number(result.fee),
-        baseFee: Number(result.baseFee),
-        unpricedFees: result.unpricedFees,
-      },
-      lifecycle,
-    );
-    const fill = { ...result, clientOrderId };
+    const fee = Number(result.fee) + this.ledger.priceOtherFees(result.otherFees, result.feeAsset, lifecycle);
+    const { position, realized } = this.ledger.venueFill(req, d.side, {
+      quantity: Number(result.quantity),
+      price: Number(result.price),
+      fee,
+      baseFee: Number(result.baseFee),
+    });
+    const fill = { ...result, fee: toDecimal(fee), clientOrderId };
     const stored = await store.recordFill(
       this.ledger.fillRecord(req, order, fill, position, realized),
       checks,

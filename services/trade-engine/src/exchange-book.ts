@@ -233,7 +233,9 @@ export class ExchangeOrderBook {
     // quote adds to the quote recorded before. Fees likewise (spot order lookups carry none: 0).
     const quote = now.avgPrice * executed - o.recorded.quote;
     const price = quote > 0 ? quote / delta : Number(o.price);
-    const fee = Math.max(0, now.fee - o.recorded.fee);
+    // BNB commissions are priced now, those recorded before at their time: close enough for a fee.
+    const paid = now.fee + ledger.priceOtherFees(now.otherFees, now.feeAsset, lifecycleOf(req));
+    const fee = Math.max(0, paid - o.recorded.fee);
     const baseFee = Math.max(0, now.baseFee - o.recorded.baseFee);
     const complete = now.status === "FILLED" || compareDecimal(now.executedQty, o.quantity) >= 0;
     const order: OrderFill = {
@@ -251,12 +253,7 @@ export class ExchangeOrderBook {
       feeAsset: now.feeAsset,
       baseFee: toDecimal(baseFee),
     };
-    const { position, realized } = ledger.venueFill(
-      req,
-      o.side,
-      { quantity: delta, price, fee, baseFee, unpricedFees: now.unpricedFees },
-      lifecycleOf(req),
-    );
+    const { position, realized } = ledger.venueFill(req, o.side, { quantity: delta, price, fee, baseFee });
     const detail = `exchange executed ${fill.quantity} more @ ${fill.price} (${now.executedQty} of ${o.quantity})`;
     const stored = await direct.store.recordExchangeFill(
       ledger.fillRecord(req, order, fill, position, realized),

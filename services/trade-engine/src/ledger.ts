@@ -1,6 +1,7 @@
 import type { Logger } from "@tradewire/logger";
 import type { Config } from "./config.js";
 import { type ExchangeProtection, withoutVenue } from "./exchange-protection.js";
+import type { OtherFee } from "./execution/venue.js";
 import type { EngineMetrics } from "./metrics.js";
 import {
   fillEvent,
@@ -73,22 +74,39 @@ export class Ledger {
 
   /**
    * What a venue fill does to the symbol's position: the buyer holds the executed quantity less a
-   * commission paid in the base asset (counted in `fee` too, at the fill's price). A commission in
-   * a third asset (BNB) is in neither: said at warn.
+   * commission paid in the base asset (counted in `fee` too, at the fill's price).
    */
   venueFill(
     req: OrderRequest,
     side: "BUY" | "SELL",
-    fill: { quantity: number; price: number; fee: number; baseFee: number; unpricedFees: string },
-    lifecycle: Record<string, unknown>,
+    fill: { quantity: number; price: number; fee: number; baseFee: number },
   ): { position: Position; realized: number } {
-    if (fill.unpricedFees !== "")
-      this.deps.log.warn("commission paid in another asset is not in the fee or the PnL", {
-        ...lifecycle,
-        unpricedFees: fill.unpricedFees,
-      });
     const held = side === "BUY" ? fill.quantity - fill.baseFee : fill.quantity;
     return applyFill(this.position(req.symbol), side, held, fill.price, fill.fee);
+  }
+
+  /**
+   * Commissions paid in a third asset (BNB) in the quote asset, at the live mid of
+   * `<asset><quote>` (no older than PRICE_MAX_AGE_MS). One with no such quote is left out of the
+   * fee and the PnL, and said at warn with what it was.
+   */
+  priceOtherFees(other: readonly OtherFee[], quoteAsset: string, lifecycle: Record<string, unknown>): number {
+    const { prices, cfg, log } = this.deps;
+    let priced = 0;
+    for (const { asset, amount } of other) {
+      const pair = `${asset}${quoteAsset}`;
+      const q = prices.get(pair);
+      if (q !== undefined && Date.now() - q.at <= cfg.PRICE_MAX_AGE_MS)
+        priced += (amount * (q.bid + q.ask)) / 2;
+      else
+        log.warn("commission paid in another asset has no live price: not in the fee or the PnL", {
+          ...lifecycle,
+          asset,
+          amount,
+          pair,
+        });
+    }
+    return priced;
   }
 
   fillRecord(

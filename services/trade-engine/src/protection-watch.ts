@@ -1,3 +1,4 @@
+import { toDecimal } from "@tradewire/binance";
 import type { DirectStore } from "./direct-store.js";
 import { type ExchangeProtection, withoutVenue } from "./exchange-protection.js";
 import type { VenueExit } from "./execution/venue.js";
@@ -135,22 +136,24 @@ export class ProtectionWatch {
       return;
     }
     const side = p.direction === 1 ? ("SELL" as const) : ("BUY" as const);
+    const fee = Number(exit.fee) + ledger.priceOtherFees(exit.otherFees ?? [], exit.feeAsset, lifecycle);
     const { position, realized } = applyFill(
       ledger.position(p.symbol),
       side,
       Number(exit.quantity),
       Number(exit.price),
-      Number(exit.fee),
+      fee,
     );
+    const fill = { ...exit, fee: toDecimal(fee) };
     const detail = `${exit.reason} executed on the exchange (${exit.type} ${exit.clientOrderId})`;
     const order = { side, quantity: exit.quantity, closing: true, type: exit.type };
     const stored = await store.recordFill(
-      ledger.fillRecord(req, order, exit, position, realized),
+      ledger.fillRecord(req, order, fill, position, realized),
       [{ step: "exchange_protection", outcome: "pass", detail }],
-      [ledger.fillEvent(req, order, exit)],
+      [ledger.fillEvent(req, order, fill)],
     );
     if (!stored) return;
     log.info("PROTECTION_EXECUTED_ON_EXCHANGE", { ...lifecycle, reason: exit.reason, price: exit.price });
-    await ledger.settleFill(this.deps.direct, req, order, exit, position, realized, lifecycle);
+    await ledger.settleFill(this.deps.direct, req, order, fill, position, realized, lifecycle);
   }
 }

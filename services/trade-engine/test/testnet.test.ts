@@ -1,6 +1,6 @@
 import { parseConfig } from "@tradewire/config";
-import type { OrderEvent, TradingSignalInput } from "@tradewire/schemas";
-import { type FakeBinanceRest, startFakeBinanceRest, waitFor } from "@tradewire/testkit";
+import { MarketData, type OrderEvent, subjects, type TradingSignalInput } from "@tradewire/schemas";
+import { bookTicker, type FakeBinanceRest, startFakeBinanceRest, waitFor } from "@tradewire/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConfigSchema } from "../src/config.js";
 import { clientOrderIdFor } from "../src/engine.js";
@@ -90,6 +90,51 @@ describe("trade-engine on testnet (fake Binance)", () => {
       expect(venue.exchange?.orders[1]).toMatchObject({ side: "SELL", origQty: "0.00999" });
       expect((await env.db.pool.query("SELECT quantity FROM engine_positions")).rows).toEqual([
         { quantity: 0 },
+      ]);
+    } finally {
+      await venue.close();
+    }
+  });
+
+  it("spot: a commission paid in BNB is priced at the live BNB quote; with none it is said at warn, not added up as USDT", async () => {
+    exchangePrice.BNBUSDT = "600";
+    const venue = await startFakeBinanceRest({
+      series: {},
+      exchange: {
+        apiKey: TEST_API_KEY,
+        apiSecret: TEST_API_SECRET,
+        price: (s) => exchangePrice[s],
+        buyCommissionIn: "BNB",
+      },
+    });
+    try {
+      const engine = await env.start(testnetSettings(venue.url));
+      await env.quote("BTCUSDT", 30_000);
+      const unpriced = await decided("tn-bnb-1", { quantity: 0.01 });
+      expect(venue.exchange?.orders[0]?.fills?.[0]).toMatchObject({ commissionAsset: "BNB" });
+      expect(unpriced).toMatchObject({ event: "filled", fee: "0" });
+      expect(
+        engine.cap.find("commission paid in another asset has no live price: not in the fee or the PnL")[0],
+      ).toMatchObject({
+        level: "warn",
+        asset: "BNB",
+        pair: "BNBUSDT",
+      });
+
+      // One BNBUSDT quote (the BTCUSDT ticker keeps running), then the next BUY.
+      env.bus.publish(
+        subjects.marketData("BNBUSDT", "bookTicker"),
+        MarketData,
+        bookTicker("BNBUSDT", "600.00", "600.01"),
+      );
+      await waitFor("BNBUSDT quote", () => engine.prices.get("BNBUSDT") !== undefined);
+      const priced = await decided("tn-bnb-2", { quantity: 0.01 });
+      const paid = Number(venue.exchange?.orders[1]?.fills?.[0]?.commission);
+      expect(paid).toBeGreaterThan(0);
+      expect(Number(priced.event === "filled" && priced.fee)).toBeCloseTo(paid * 600.005, 7);
+      // Nothing was taken from what was bought.
+      expect((await env.db.pool.query("SELECT quantity FROM engine_positions")).rows).toEqual([
+        { quantity: 0.02 },
       ]);
     } finally {
       await venue.close();

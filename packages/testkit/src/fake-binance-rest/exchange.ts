@@ -18,10 +18,11 @@ export interface FakeExchangeOptions {
   /** Taker fee rate (default 0.001). */
   feeRate?: number;
   /**
-   * What a BUY's commission is paid in: "quote" (default), or "base" as Binance charges it without
-   * the BNB discount (the buyer receives the quantity less the commission).
+   * What a BUY's commission is paid in: "quote" (default); "base" as Binance charges it without the
+   * BNB discount (the buyer receives the quantity less the commission); or "BNB", worth the same at
+   * `price("BNB<quote>")`.
    */
-  buyCommissionIn?: "quote" | "base";
+  buyCommissionIn?: "quote" | "base" | "BNB";
 }
 
 export type FakeOrderType = "MARKET" | "LIMIT" | "LIMIT_MAKER" | "STOP_LOSS" | "TAKE_PROFIT";
@@ -165,12 +166,14 @@ export function createFakeExchange(opts: FakeExchangeOptions) {
     const fee = quote * feeRate;
     const base = baseOf(o.symbol);
     const quoteAsset = quoteOf(o.symbol);
-    const inBase = o.side === "BUY" && opts.buyCommissionIn === "base";
-    const commission = inBase ? qty * feeRate : fee;
+    const paidIn = o.side === "BUY" ? (opts.buyCommissionIn ?? "quote") : "quote";
+    const commissionAsset = paidIn === "base" ? base : paidIn === "BNB" ? "BNB" : quoteAsset;
+    const commission =
+      paidIn === "base" ? qty * feeRate : paidIn === "BNB" ? fee / bnbPrice(quoteAsset) : fee;
     if (o.side === "BUY") {
-      adjust(balances, base, inBase ? qty - commission : qty);
+      adjust(balances, base, paidIn === "base" ? qty - commission : qty);
       adjust(fromLocked ? locked : balances, quoteAsset, -quote);
-      if (!inBase) adjust(balances, quoteAsset, -fee);
+      adjust(balances, commissionAsset, paidIn === "base" ? 0 : -commission);
     } else {
       adjust(fromLocked ? locked : balances, base, -qty);
       adjust(balances, quoteAsset, quote - fee);
@@ -182,10 +185,13 @@ export function createFakeExchange(opts: FakeExchangeOptions) {
     o.status = done ? "FILLED" : "PARTIALLY_FILLED";
     // A fill of the whole order names its quantity as the order does.
     const filledQty = done && before === 0 ? o.origQty : qtyString(qty);
-    o.fills = [
-      ...(o.fills ?? []),
-      { price, qty: filledQty, commission: fmt(commission), commissionAsset: inBase ? base : quoteAsset },
-    ];
+    o.fills = [...(o.fills ?? []), { price, qty: filledQty, commission: fmt(commission), commissionAsset }];
+  }
+
+  function bnbPrice(quoteAsset: string): number {
+    const price = Number(opts.price(`BNB${quoteAsset}`));
+    if (!(price > 0)) throw new Error(`fake Binance: commission in BNB needs a price for BNB${quoteAsset}`);
+    return price;
   }
 
   /** Fills what is left of `o` at `price` (a SELL leg's base comes out of `locked`). */

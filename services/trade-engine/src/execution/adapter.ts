@@ -1,6 +1,6 @@
 import type { TimeInForce } from "@tradewire/binance";
 import type { Quote } from "../decide.js";
-import type { ProtectiveOrders, VenueOrder } from "./venue.js";
+import type { OtherFee, ProtectiveOrders, VenueOrder } from "./venue.js";
 
 export interface NewOrder {
   symbol: string;
@@ -31,11 +31,11 @@ export type ExecutionResult =
       orderId: string;
       quantity: string;
       price: string;
-      /** In the quote asset; see VenueOrder for `baseFee` and `unpricedFees`. */
+      /** In the quote asset; see VenueOrder for `baseFee` and `otherFees`. */
       fee: string;
       feeAsset: string;
       baseFee: string;
-      unpricedFees: string;
+      otherFees: OtherFee[];
       recovered: boolean;
     }
   | { kind: "rejected"; reason: string }

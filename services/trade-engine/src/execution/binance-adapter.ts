@@ -91,7 +91,7 @@ export class BinanceAdapter implements ExecutionAdapter {
       fee: String(order.fee),
       feeAsset: order.feeAsset,
       baseFee: toDecimal(order.baseFee),
-      unpricedFees: order.unpricedFees,
+      otherFees: order.otherFees,
       recovered,
     };
   }

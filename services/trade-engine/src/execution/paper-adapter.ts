@@ -31,7 +31,7 @@ export class PaperAdapter implements ExecutionAdapter {
       fee: fill.fee,
       feeAsset: "USDT",
       baseFee: "0",
-      unpricedFees: "",
+      otherFees: [],
       recovered: false,
     };
   }

@@ -156,6 +156,7 @@ export class SpotVenue implements OrderVenue, ProtectiveOrders, ExchangeAccount 
         price: String(o.avgPrice),
         fee: String(o.fee),
         feeAsset: o.feeAsset,
+        otherFees: o.otherFees,
       };
       return { state: "exited" as const, exit };
     }

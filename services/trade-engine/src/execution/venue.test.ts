@@ -12,7 +12,7 @@ describe("commissions", () => {
       ],
       assets,
     );
-    expect(paid).toMatchObject({ feeAsset: "USDT", unpricedFees: "" });
+    expect(paid).toMatchObject({ feeAsset: "USDT", otherFees: [] });
     expect(paid.fee).toBeCloseTo(0.00001 * 30_000 + 0.00002 * 30_100, 12);
     expect(paid.baseFee).toBeCloseTo(0.00003, 12);
   });
@@ -27,7 +27,7 @@ describe("commissions", () => {
         ],
         assets,
       ),
-    ).toEqual({ fee: 0.3, feeAsset: "USDT", baseFee: 0, unpricedFees: "0.0005 BNB" });
-    expect(commissions([], assets)).toEqual({ fee: 0, feeAsset: "USDT", baseFee: 0, unpricedFees: "" });
+    ).toEqual({ fee: 0.3, feeAsset: "USDT", baseFee: 0, otherFees: [{ asset: "BNB", amount: 0.0005 }] });
+    expect(commissions([], assets)).toEqual({ fee: 0, feeAsset: "USDT", baseFee: 0, otherFees: [] });
   });
 });

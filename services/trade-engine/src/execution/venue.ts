@@ -24,8 +24,14 @@ export interface VenueOrder {
   feeAsset: string;
   /** Commission paid in the base asset (a spot BUY): the buyer holds `executedQty` less this. */
   baseFee: number;
-  /** Commission paid in a third asset (BNB), not in `fee`: e.g. "0.0004 BNB"; empty when none. */
-  unpricedFees: string;
+  /** Commission paid in a third asset (BNB, for its discount), not in `fee`: priced by the engine. */
+  otherFees: OtherFee[];
+}
+
+/** A commission paid in an asset that is neither the symbol's base nor its quote. */
+export interface OtherFee {
+  asset: string;
+  amount: number;
 }
 
 interface Commission {
@@ -38,7 +44,7 @@ interface Commission {
 export function commissions(
   trades: readonly Commission[],
   assets: { base: string; quote: string },
-): Pick<VenueOrder, "fee" | "feeAsset" | "baseFee" | "unpricedFees"> {
+): Pick<VenueOrder, "fee" | "feeAsset" | "baseFee" | "otherFees"> {
   let fee = 0;
   let baseFee = 0;
   const other = new Map<string, number>();
@@ -50,8 +56,8 @@ export function commissions(
     } else if (t.commissionAsset === assets.quote) fee += amount;
     else other.set(t.commissionAsset, (other.get(t.commissionAsset) ?? 0) + amount);
   }
-  const unpricedFees = [...other].map(([asset, amount]) => `${toDecimal(amount)} ${asset}`).join(", ");
-  return { fee, feeAsset: assets.quote, baseFee, unpricedFees };
+  const otherFees = [...other].map(([asset, amount]) => ({ asset, amount }));
+  return { fee, feeAsset: assets.quote, baseFee, otherFees };
 }
 
 /** Orders on one Binance market (spot or USD-M futures): MARKET, or LIMIT IOC/FOK/GTC. */
@@ -86,8 +92,10 @@ export interface VenueExit {
   type: OrderType;
   quantity: string;
   price: string;
+  /** In the quote asset; `otherFees` (BNB) are priced by the engine. */
   fee: string;
   feeAsset: string;
+  otherFees?: OtherFee[];
 }
 
 export type ProtectionStatus = { state: "open" } | { state: "gone" } | { state: "exited"; exit: VenueExit };
