@@ -9,10 +9,20 @@ import { ConfigSchema } from "../src/config.js";
 export const TEST_API_KEY = "test-api-key";
 export const TEST_API_SECRET = "test-api-secret";
 
-/** The fake Binance, spot and (unless `futures: false`) USD-M futures, signing with the test key. */
-export function fakeBinance(price: (symbol: string) => string | undefined, { futures = true } = {}) {
+/**
+ * The fake Binance, spot and (unless `futures: false`) USD-M futures, signing with the test key;
+ * `buyCommissionIn` says what spot BUYs pay their commission in (the quote asset by default).
+ */
+export function fakeBinance(
+  price: (symbol: string) => string | undefined,
+  { futures = true, buyCommissionIn }: { futures?: boolean; buyCommissionIn?: "quote" | "base" | "BNB" } = {},
+) {
   const venue = { apiKey: TEST_API_KEY, apiSecret: TEST_API_SECRET, price };
-  return startFakeBinanceRest({ series: {}, exchange: venue, ...(futures ? { futures: venue } : {}) });
+  return startFakeBinanceRest({
+    series: {},
+    exchange: { ...venue, ...(buyCommissionIn === undefined ? {} : { buyCommissionIn }) },
+    ...(futures ? { futures: venue } : {}),
+  });
 }
 
 /** Engine settings for testnet orders against the fake at `url`. */

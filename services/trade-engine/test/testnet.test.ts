@@ -1,10 +1,10 @@
 import { parseConfig } from "@tradewire/config";
 import { MarketData, type OrderEvent, subjects, type TradingSignalInput } from "@tradewire/schemas";
-import { bookTicker, type FakeBinanceRest, startFakeBinanceRest, waitFor } from "@tradewire/testkit";
+import { bookTicker, type FakeBinanceRest, waitFor } from "@tradewire/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConfigSchema } from "../src/config.js";
 import { clientOrderIdFor } from "../src/engine.js";
-import { environment, fakeBinance, TEST_API_KEY, TEST_API_SECRET, testnetSettings } from "./harness.js";
+import { environment, fakeBinance, TEST_API_SECRET, testnetSettings } from "./harness.js";
 
 let env: Awaited<ReturnType<typeof environment>>;
 let fake: FakeBinanceRest;
@@ -63,15 +63,7 @@ describe("trade-engine on testnet (fake Binance)", () => {
   });
 
   it("spot: a BUY's commission paid in the base asset is priced into the fee and not held; the CLOSE sells what is held", async () => {
-    const venue = await startFakeBinanceRest({
-      series: {},
-      exchange: {
-        apiKey: TEST_API_KEY,
-        apiSecret: TEST_API_SECRET,
-        price: (s) => exchangePrice[s],
-        buyCommissionIn: "base",
-      },
-    });
+    const venue = await fakeBinance((s) => exchangePrice[s], { futures: false, buyCommissionIn: "base" });
     try {
       await env.start(testnetSettings(venue.url));
       await env.quote("BTCUSDT", 30_000);
@@ -98,15 +90,7 @@ describe("trade-engine on testnet (fake Binance)", () => {
 
   it("spot: a commission paid in BNB is priced at the live BNB quote; with none it is said at warn, not added up as USDT", async () => {
     exchangePrice.BNBUSDT = "600";
-    const venue = await startFakeBinanceRest({
-      series: {},
-      exchange: {
-        apiKey: TEST_API_KEY,
-        apiSecret: TEST_API_SECRET,
-        price: (s) => exchangePrice[s],
-        buyCommissionIn: "BNB",
-      },
-    });
+    const venue = await fakeBinance((s) => exchangePrice[s], { futures: false, buyCommissionIn: "BNB" });
     try {
       const engine = await env.start(testnetSettings(venue.url));
       await env.quote("BTCUSDT", 30_000);
