@@ -1,4 +1,10 @@
-import type { BinanceError, FuturesOrder, FuturesOrders, SymbolFilters } from "@tradewire/binance";
+import type {
+  BinanceError,
+  FuturesFill,
+  FuturesOrder,
+  FuturesOrders,
+  SymbolFilters,
+} from "@tradewire/binance";
 import { clientOrderIdFor } from "../ids.js";
 import type { Protection } from "../protection.js";
 import type { NewOrder } from "./adapter.js";
@@ -73,12 +79,14 @@ export class FuturesVenue implements OrderVenue, ProtectiveOrders, ExchangeAccou
       status: o.status,
       executedQty: o.executedQty,
       avgPrice: executed ? Number(o.avgPrice) : 0,
-      // Paid in the margin asset (or BNB), never in the contract: the position is what executed.
-      ...commissions(trades, {
-        base: "",
-        quote: o.symbol.slice(baseAssetOf(o.symbol, this.filters?.get(o.symbol)).length),
-      }),
+      ...this.commissionsOf(o.symbol, trades),
     };
+  }
+
+  /** Paid in the margin asset (or BNB), never in the contract: the position is what executed. */
+  private commissionsOf(symbol: string, trades: readonly FuturesFill[]) {
+    const base = baseAssetOf(symbol, this.filters?.get(symbol));
+    return commissions(trades, { base: "", quote: symbol.slice(base.length) });
   }
 
   async place(p: Protection, quantity: number) {
@@ -163,6 +171,7 @@ export class FuturesVenue implements OrderVenue, ProtectiveOrders, ExchangeAccou
     const trades = await this.orders.fills(symbol, orderId);
     const qty = trades.reduce((s, t) => s + Number(t.qty), 0);
     const quote = trades.reduce((s, t) => s + Number(t.quoteQty), 0);
+    const { fee, feeAsset, otherFees } = this.commissionsOf(symbol, trades);
     return {
       reason,
       orderId,
@@ -170,8 +179,9 @@ export class FuturesVenue implements OrderVenue, ProtectiveOrders, ExchangeAccou
       type: orderType === "TAKE_PROFIT_MARKET" ? "TAKE_PROFIT_MARKET" : "STOP_MARKET",
       quantity: String(qty),
       price: String(qty > 0 ? quote / qty : 0),
-      fee: String(trades.reduce((s, t) => s + Number(t.commission), 0)),
-      feeAsset: trades[0]?.commissionAsset ?? "USDT",
+      fee: String(fee),
+      feeAsset,
+      otherFees,
     };
   }
 
