@@ -31,9 +31,10 @@ const failed = (seq: number) => (error: unknown) => {
   console.error("bare-relay: message failed", seq, error);
   process.exitCode = 1;
 };
+/** Tracks `p` until it settles; every caller handles its failure (`failed`), so it never rejects. */
 const own = (p: Promise<void>) => {
   inFlight.add(p);
-  p.finally(() => inFlight.delete(p)).catch(() => undefined);
+  void p.then(() => inFlight.delete(p));
 };
 const relay = (m: JsMsg) =>
   own(

@@ -2,11 +2,10 @@ import { compareDecimal, toDecimal } from "@tradewire/binance";
 import type { Check, Decision } from "./decide.js";
 import type { DirectStore } from "./direct-store.js";
 import type { ExchangeOrders } from "./execution/adapter.js";
-import { WORKING } from "./execution/binance-adapter.js";
-import type { VenueOrder } from "./execution/venue.js";
+import { type VenueOrder, WORKING } from "./execution/venue.js";
 import type { EngineParts, Ledger } from "./ledger.js";
-import { type OrderFill, orderEvent, orderFields, type Unit, type VenueFill } from "./order-events.js";
-import { placeResting } from "./place-resting.js";
+import type { OrderFill, Unit, VenueFill } from "./order-events.js";
+import { cancelResting, lifecycleOf, placeResting } from "./place-resting.js";
 import type { OrderRequest } from "./request.js";
 import { isEntry, type RestingOrder, restingEntryNotional } from "./resting.js";
 import { loadWorkingOrders, type Recorded } from "./resting-store.js";
@@ -19,13 +18,6 @@ export interface Seen {
   /** Set when `now` is what an owed cancel left. */
   cancelReason?: string;
 }
-
-const lifecycleOf = (req: OrderRequest) => ({
-  signalId: req.id,
-  source: req.source,
-  strategyId: req.strategyId,
-  symbol: req.symbol,
-});
 
 /**
  * GTC LIMIT orders working on the exchange (testnet/live): stored NEW when placed, then asked
@@ -177,12 +169,15 @@ export class ExchangeOrderBook {
     return this.cancel(this.working.get(clientOrderId), reason);
   }
 
-  /** False when there was nothing to cancel: no such order, or it had filled meanwhile. */
+  /**
+   * False when nothing was canceled: no such order, it had filled meanwhile, the exchange does not
+   * know it, or it is still working after the cancel.
+   */
   private async cancel(o: Working | undefined, reason: string): Promise<boolean> {
     if (o === undefined) return false;
     const ended = await this.ended(o);
     await this.settle(o, ended, reason);
-    return ended?.status !== "FILLED";
+    return ended !== undefined && ended.status !== "FILLED" && !WORKING.has(ended.status);
   }
 
   /** Records what executed since the last look, then ends the order if the exchange has. */
@@ -212,15 +207,7 @@ export class ExchangeOrderBook {
     this.count();
     if (now.status === "FILLED") return;
     const reason = cancelReason ?? `exchange_${now.status.toLowerCase()}: the exchange ended the order`;
-    const canceled = await this.deps.direct.store.cancelResting(o, reason, [
-      orderEvent(this.deps.cfg.TRADING_MODE, "canceled", o.req, {
-        ...orderFields(o.orderId, o.clientOrderId, { ...o, type: o.type ?? "LIMIT" }, o.price),
-        reason,
-      }),
-    ]);
-    if (!canceled) return;
-    this.deps.metrics.orders.inc({ status: "canceled" });
-    log.warn("CANCELED", { ...lifecycle, stage: "CANCELED", reason, executed: o.recorded.quantity });
+    await cancelResting(this.deps, o, reason, { orderId: o.orderId, executed: o.recorded.quantity });
   }
 
   /** One fill for what executed since the last record; false when another writer had recorded it. */
@@ -230,7 +217,7 @@ export class ExchangeOrderBook {
     const executed = Number(now.executedQty);
     const delta = executed - Number(o.recorded.quantity);
     // The exchange gives the average over everything executed: the increment's price is what its
-    // quote adds to the quote recorded before. Fees likewise (spot order lookups carry none: 0).
+    // quote adds to the quote recorded before; its fee is what the order's fees add likewise.
     const quote = now.avgPrice * executed - o.recorded.quote;
     const price = quote > 0 ? quote / delta : Number(o.price);
     // BNB commissions are priced now, those recorded before at their time: close enough for a fee.

@@ -3,19 +3,12 @@ import type { Check, Decision, Quote } from "./decide.js";
 import type { DirectStore } from "./direct-store.js";
 import { clientOrderIdFor } from "./ids.js";
 import type { EngineParts, Ledger } from "./ledger.js";
-import { type OrderFill, orderEvent, orderFields, type Unit } from "./order-events.js";
+import type { OrderFill, Unit } from "./order-events.js";
 import { applyFill } from "./paper.js";
-import { placeResting } from "./place-resting.js";
+import { cancelResting, lifecycleOf, placeResting } from "./place-resting.js";
 import type { OrderRequest } from "./request.js";
 import { crossed, isEntry, type RestingOrder, restingEntryNotional } from "./resting.js";
 import { loadRestingOrders } from "./resting-store.js";
-
-const lifecycleOf = (req: OrderRequest) => ({
-  signalId: req.id,
-  source: req.source,
-  strategyId: req.strategyId,
-  symbol: req.symbol,
-});
 
 /**
  * The paper exchange's order book for LIMIT orders the market has not reached: stored NEW, filled
@@ -154,21 +147,8 @@ export class PaperLimitBook {
   }
 
   private async cancel(o: RestingOrder, reason: string): Promise<void> {
-    const canceled = await this.deps.direct.store.cancelResting(o, reason, [
-      orderEvent(this.deps.cfg.TRADING_MODE, "canceled", o.req, {
-        ...orderFields(o.orderId, o.clientOrderId, { ...o, type: "LIMIT" }, o.price),
-        reason,
-      }),
-    ]);
+    await cancelResting(this.deps, o, reason);
     this.resting.delete(o.clientOrderId);
     this.countResting();
-    if (!canceled) return;
-    this.deps.metrics.orders.inc({ status: "canceled" });
-    this.deps.log.warn("CANCELED", {
-      ...lifecycleOf(o.req),
-      stage: "CANCELED",
-      clientOrderId: o.clientOrderId,
-      reason,
-    });
   }
 }

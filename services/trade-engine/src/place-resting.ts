@@ -1,7 +1,17 @@
 import type { Check } from "./decide.js";
+import type { DirectStore } from "./direct-store.js";
 import type { EngineParts, Ledger } from "./ledger.js";
 import { orderEvent, orderFields, type Unit } from "./order-events.js";
+import type { OrderRequest } from "./request.js";
 import type { RestingOrder } from "./resting.js";
+
+/** The fields every lifecycle log line of a request carries. */
+export const lifecycleOf = (req: OrderRequest) => ({
+  signalId: req.id,
+  source: req.source,
+  strategyId: req.strategyId,
+  symbol: req.symbol,
+});
 
 /**
  * Stores a LIMIT that rests (in the paper book, or working on the exchange) as NEW with the
@@ -52,4 +62,33 @@ export async function placeResting(
     resting: true,
     where,
   });
+}
+
+/**
+ * Ends a resting LIMIT (paper book or exchange) CANCELED with its reason and `orders.canceled`,
+ * counted and logged; false when it was no longer open (nothing written).
+ */
+export async function cancelResting(
+  deps: EngineParts & { direct: Unit & { store: DirectStore } },
+  o: RestingOrder,
+  reason: string,
+  fields: Record<string, unknown> = {},
+): Promise<boolean> {
+  const terms = { ...o, type: o.type ?? "LIMIT" };
+  const canceled = await deps.direct.store.cancelResting(o, reason, [
+    orderEvent(deps.cfg.TRADING_MODE, "canceled", o.req, {
+      ...orderFields(o.orderId, o.clientOrderId, terms, o.price),
+      reason,
+    }),
+  ]);
+  if (!canceled) return false;
+  deps.metrics.orders.inc({ status: "canceled" });
+  deps.log.warn("CANCELED", {
+    ...lifecycleOf(o.req),
+    stage: "CANCELED",
+    clientOrderId: o.clientOrderId,
+    reason,
+    ...fields,
+  });
+  return true;
 }

@@ -1,10 +1,7 @@
 import { BinanceError, describeBinanceCode, toDecimal } from "@tradewire/binance";
 import type { Logger } from "@tradewire/logger";
 import type { ExchangeOrders, ExecutionAdapter, ExecutionResult, NewOrder } from "./adapter.js";
-import type { OrderVenue, ProtectiveOrders, VenueOrder } from "./venue.js";
-
-/** Order statuses of an order still working on the exchange. */
-export const WORKING: ReadonlySet<string> = new Set(["NEW", "PARTIALLY_FILLED", "PENDING_NEW"]);
+import { type OrderVenue, type ProtectiveOrders, type VenueOrder, WORKING } from "./venue.js";
 
 /** After a transient failure the adapter reports not ready until a success, or this long. */
 const UNREADY_AFTER_FAILURE_MS = 60_000;

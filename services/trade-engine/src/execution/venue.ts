@@ -11,6 +11,9 @@ import { z } from "zod";
 import type { Protection } from "../protection.js";
 import type { ExchangeOrders, NewOrder } from "./adapter.js";
 
+/** Order statuses of an order still working on the exchange. */
+export const WORKING: ReadonlySet<string> = new Set(["NEW", "PARTIALLY_FILLED", "PENDING_NEW"]);
+
 /** An exchange order as the engine needs it, whichever market it is on. */
 export interface VenueOrder {
   orderId: string;
