@@ -34,4 +34,13 @@ export { BinanceRest, signQuery } from "./rest.js";
 export { SharedWeightBudget } from "./shared-budget.js";
 export type { NewSpotOrder, SpotBalance, SpotOcoRequest, TimeInForce } from "./spot-orders.js";
 export { ocoLegClientIds, SpotOrder, SpotOrderList, SpotOrders, SpotTrade } from "./spot-orders.js";
+export type {
+  RunUserStreamOptions,
+  UserStreamHandlers,
+  UserStreamSource,
+  UserStreamSubscription,
+} from "./user-stream.js";
+export { FuturesUserStream, runUserStream, SpotUserStream, signWsApiParams } from "./user-stream.js";
+export type { OrderUpdate, UserStreamFrame } from "./user-stream-events.js";
+export { readUserEvent, UserStreamFrameError } from "./user-stream-events.js";
 export { requestWeight } from "./weights.js";

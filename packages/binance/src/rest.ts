@@ -18,7 +18,10 @@ export interface BinanceRestOptions {
   recvWindowMs?: number;
 }
 
-export type HttpMethod = "GET" | "POST" | "DELETE";
+export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
+
+/** Binance's security types: NONE, USER_STREAM (the API key header only), or SIGNED. */
+type Security = "none" | "keyed" | "signed";
 
 /** HMAC-SHA256 of the query string, as Binance signs requests. */
 export function signQuery(query: string, secret: string): string {
@@ -42,7 +45,7 @@ export class BinanceRest {
   }
 
   get<T>(path: string, params: QueryParams = {}, signal?: AbortSignal): Promise<T> {
-    return this.call<T>("GET", path, params, { signal, signed: false, retries: this.maxRetries });
+    return this.call<T>("GET", path, params, { signal, security: "none", retries: this.maxRetries });
   }
 
   /**
@@ -58,22 +61,35 @@ export class BinanceRest {
     }
     return this.call<T>(method, path, params, {
       signal,
-      signed: true,
+      security: "signed",
       retries: method === "GET" ? this.maxRetries : 0,
     });
+  }
+
+  /**
+   * A USER_STREAM call: the API key header, no signature (listenKey endpoints). Retried, as
+   * creating or extending a listenKey twice changes nothing.
+   */
+  keyed<T>(method: HttpMethod, path: string, params: QueryParams = {}, signal?: AbortSignal): Promise<T> {
+    if (this.opts.credentials === undefined) {
+      return Promise.reject(
+        new BinanceError("REJECTED", `${method} ${path} needs an API key`, false, { path }),
+      );
+    }
+    return this.call<T>(method, path, params, { signal, security: "keyed", retries: this.maxRetries });
   }
 
   private call<T>(
     method: HttpMethod,
     path: string,
     params: QueryParams,
-    opts: { signal?: AbortSignal; signed: boolean; retries: number },
+    opts: { signal?: AbortSignal; security: Security; retries: number },
   ): Promise<T> {
     const { limiter, logger } = this.opts;
     const weight = requestWeight(path, params, method);
     return callWithRetry(
       { path, weight, retries: opts.retries, limiter, logger, signal: opts.signal },
-      () => this.once<T>(method, path, params, opts.signed, opts.signal),
+      () => this.once<T>(method, path, params, opts.security, opts.signal),
       (error) =>
         error instanceof BinanceError
           ? error
@@ -91,20 +107,18 @@ export class BinanceRest {
     method: HttpMethod,
     path: string,
     params: QueryParams,
-    signed: boolean,
+    security: Security,
     signal?: AbortSignal,
   ): Promise<T> {
     const url = new URL(path, this.opts.baseUrl);
     for (const [k, v] of Object.entries(params)) if (v !== undefined) url.searchParams.set(k, String(v));
     const headers: Record<string, string> = {};
-    if (signed && this.opts.credentials !== undefined) {
+    const creds = this.opts.credentials;
+    if (security !== "none" && creds !== undefined) headers["x-mbx-apikey"] = creds.apiKey;
+    if (security === "signed" && creds !== undefined) {
       url.searchParams.set("recvWindow", String(this.opts.recvWindowMs ?? 5_000));
       url.searchParams.set("timestamp", String(Date.now()));
-      url.searchParams.set(
-        "signature",
-        signQuery(url.searchParams.toString(), this.opts.credentials.apiSecret),
-      );
-      headers["x-mbx-apikey"] = this.opts.credentials.apiKey;
+      url.searchParams.set("signature", signQuery(url.searchParams.toString(), creds.apiSecret));
     }
     const timeout = AbortSignal.timeout(this.timeoutMs);
     let res: Response;

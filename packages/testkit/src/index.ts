@@ -1,9 +1,23 @@
 export { bookTicker, discardStream, percentile, round3 } from "./bench.js";
 export type { KlineRow12 } from "./fake-binance-rest/candles.js";
 export { firstAtOrAfter, intervalMs, loadCandleFile } from "./fake-binance-rest/candles.js";
-export type { FakeExchange, FakeExchangeOptions, FakeOrder } from "./fake-binance-rest/exchange.js";
+export type {
+  FakeExchange,
+  FakeExchangeOptions,
+  FakeFill,
+  FakeOrder,
+  FakeOrderChange,
+} from "./fake-binance-rest/exchange.js";
+export type { FakeFuturesOrderChange } from "./fake-binance-rest/futures-exchange.js";
 export type { FakeBinanceRest, FakeBinanceRestOptions, Fault } from "./fake-binance-rest/server.js";
 export { startFakeBinanceRest } from "./fake-binance-rest/server.js";
+export type {
+  FuturesOrderTradeUpdate,
+  FuturesUserEvent,
+  SpotExecutionReport,
+  SpotUserEvent,
+} from "./fake-binance-rest/user-events.js";
+export type { FakeUserStreams, SentUserEvent } from "./fake-binance-rest/user-stream.js";
 export type { FakeBinanceWs, FakeBinanceWsOptions, FakeConnection } from "./fake-binance-ws.js";
 export { startFakeBinanceWs } from "./fake-binance-ws.js";
 export { uniqueName } from "./ids.js";

@@ -3,7 +3,7 @@ import { parseExchangeFilters, type SymbolFilters } from "@tradewire/binance";
 import { Bus, type DurableMessage, STREAMS } from "@tradewire/bus";
 import type { Logger } from "@tradewire/logger";
 import { KillSwitchCommand, MarketData, subjects, TradeIntent, TradingSignal } from "@tradewire/schemas";
-import { Supervisor, sleep } from "@tradewire/supervisor";
+import { Doorbell, Supervisor, sleep } from "@tradewire/supervisor";
 import type { Config } from "./config.js";
 import { type Incoming, type Outcome, TradeEngine } from "./engine.js";
 import { createAdapter } from "./execution/create-adapter.js";
@@ -14,6 +14,7 @@ import { createEngineMetrics } from "./metrics.js";
 import { PriceBook } from "./prices.js";
 import { fromIntent, fromSignal, type OrderRequest } from "./request.js";
 import { EngineStore } from "./store.js";
+import { followUserStream } from "./user-stream-task.js";
 
 /**
  * Settles each message by its outcome: acked once decided, nak'ed to look again later when another
@@ -68,7 +69,7 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
   const supervisor = Supervisor.forService("trade-engine", logger, cfg, opts);
   const log = logger.child({ component: "engine" });
   const exchangeFilters = loadExchangeFilters(cfg.EXCHANGE_INFO_FILE, log);
-  const { adapter, account } = createAdapter(cfg, log, exchangeFilters);
+  const { adapter, account, userStream } = createAdapter(cfg, log, exchangeFilters);
   if (account !== undefined) {
     // Before anything connects: an account that cannot trade as configured refuses the start.
     await account.preflight().catch((error: unknown) => {
@@ -185,8 +186,17 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
       }
     },
   });
-  /** A task that runs `poll` now and then every `ms`; a failed round is logged and tried again next time. */
-  const polling = (name: string, ms: number, what: string, poll: () => Promise<void>) =>
+  /**
+   * A task that runs `poll` now and then every `ms`, or sooner when `bell` rings; a failed round is
+   * logged and tried again next time.
+   */
+  const polling = (
+    name: string,
+    ms: number,
+    what: string,
+    poll: () => Promise<void>,
+    bell = new Doorbell(),
+  ) =>
     supervisor.addTask({
       name,
       stallTimeoutMs: ms + 60_000,
@@ -194,10 +204,11 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
         while (!ctx.signal.aborted) {
           await poll().catch((error: unknown) => log.error(`${what} failed`, { err: error }));
           ctx.progress();
-          await sleep(ms, ctx.signal);
+          await bell.wait(ms, ctx.signal);
         }
       },
     });
+  const polls = { orders: new Doorbell(), protections: new Doorbell() };
   // From the start (a crashed run's leftovers), then every OUTBOX_SWEEP_MS: the rows stay until
   // their events are out. Younger rows may still be on their way (another replica's): left for the
   // next sweep.
@@ -211,12 +222,32 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
   }
   // Exchange-side stop-loss / take-profit: an executed leg is recorded as the position's exit.
   if (adapter.protective !== undefined)
-    polling("exchange-protections", cfg.PROTECTION_POLL_S * 1000, "exchange protection poll", () =>
-      engine.pollExchangeProtections(),
+    polling(
+      "exchange-protections",
+      cfg.PROTECTION_POLL_S * 1000,
+      "exchange protection poll",
+      () => engine.pollExchangeProtections(),
+      polls.protections,
     );
   // GTC LIMIT orders working on the exchange: what executed is recorded, an ended one closed.
   if (adapter.resting !== undefined)
-    polling("exchange-orders", cfg.ORDER_POLL_MS, "exchange order poll", () => engine.pollExchangeOrders());
+    polling(
+      "exchange-orders",
+      cfg.ORDER_POLL_MS,
+      "exchange order poll",
+      () => engine.pollExchangeOrders(),
+      polls.orders,
+    );
+  if (userStream !== undefined)
+    followUserStream({
+      supervisor,
+      source: userStream,
+      engine,
+      metrics,
+      log: log.child({ component: "user-stream" }),
+      pingIntervalMs: cfg.USER_STREAM_PING_MS,
+      polls,
+    });
   supervisor.addDependency({ name: "nats", isReady: () => bus.isConnected() });
   supervisor.addDependency({ name: "postgres", isReady: () => store.ping().catch(() => false) });
   supervisor.addDependency({ name: "exchange", isReady: () => adapter.isReady() });

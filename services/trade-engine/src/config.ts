@@ -7,6 +7,15 @@ const DEFAULT_HOSTS = {
   futures: ["https://testnet.binancefuture.com", "https://fapi.binance.com"],
 } as const;
 
+/**
+ * [testnet, live] user data stream endpoints per market: spot subscribes on the WebSocket API
+ * (spot listenKeys ended 2026-02-20); USD-M connects a listenKey on the private route.
+ */
+const DEFAULT_USER_STREAMS = {
+  spot: ["wss://ws-api.testnet.binance.vision/ws-api/v3", "wss://ws-api.binance.com:443/ws-api/v3"],
+  futures: ["wss://fstream.binancefuture.com/private/ws", "wss://fstream.binance.com/private/ws"],
+} as const;
+
 /** The only place this service reads its environment. */
 export const ConfigSchema = z
   .object({
@@ -32,6 +41,15 @@ export const ConfigSchema = z
     PROTECTION_POLL_S: env.int(5, { min: 1 }),
     /** testnet/live: how often GTC LIMIT orders working on the exchange are asked what executed. */
     ORDER_POLL_MS: env.int(3_000, { min: 100 }),
+    /**
+     * testnet/live: follow the account's user data stream, so a working order's fill or cancel is
+     * looked up at once instead of at the next ORDER_POLL_MS (which stays as the backstop).
+     */
+    USER_STREAM: env.bool(true),
+    /** Empty: the market's own endpoint (see DEFAULT_USER_STREAMS). */
+    BINANCE_USER_STREAM_URL: env.string(""),
+    /** The user data stream is pinged this often; a ping unanswered by the next one drops it (F39). */
+    USER_STREAM_PING_MS: env.int(20_000, { min: 100 }),
     BINANCE_TIMEOUT_MS: env.int(10_000, { min: 100 }),
     BINANCE_WEIGHT_LIMIT: env.int(1200, { min: 1 }),
     /** A fill further than this fraction from the sizing quote is logged at error (feed and venue disagree: F27). */
@@ -86,10 +104,13 @@ export const ConfigSchema = z
       });
     }
   })
-  .transform((c) => ({
-    ...c,
-    BINANCE_HTTP_BASE:
-      c.BINANCE_HTTP_BASE || DEFAULT_HOSTS[c.BINANCE_MARKET][c.TRADING_MODE === "live" ? 1 : 0],
-  }))
+  .transform((c) => {
+    const live = c.TRADING_MODE === "live" ? 1 : 0;
+    return {
+      ...c,
+      BINANCE_HTTP_BASE: c.BINANCE_HTTP_BASE || DEFAULT_HOSTS[c.BINANCE_MARKET][live],
+      BINANCE_USER_STREAM_URL: c.BINANCE_USER_STREAM_URL || DEFAULT_USER_STREAMS[c.BINANCE_MARKET][live],
+    };
+  })
   .readonly();
 export type Config = z.output<typeof ConfigSchema>;

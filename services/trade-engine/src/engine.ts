@@ -10,7 +10,7 @@ import { DirectStore } from "./direct-store.js";
 import { ExchangeOrderBook } from "./exchange-book.js";
 import { ExchangeProtection } from "./exchange-protection.js";
 import type { ExecutionAdapter } from "./execution/adapter.js";
-import { clientOrderIdFor } from "./ids.js";
+import { clientOrderIdFor, isOwnClientOrderId } from "./ids.js";
 import { Ledger } from "./ledger.js";
 import { PaperLimitBook } from "./limit-book.js";
 import type { EngineMetrics } from "./metrics.js";
@@ -176,6 +176,9 @@ export class TradeEngine {
   async pollExchangeOrders(): Promise<void> {
     const book = this.exchangeBook;
     if (book === undefined) return;
+    // A decision in progress may be placing an order the stream already reported: let it finish,
+    // so the order is tracked before the look.
+    await this.exclusive(async () => {});
     const seen = await book.look();
     if (seen.length === 0) return;
     await this.exclusive(async () => {
@@ -206,6 +209,21 @@ export class TradeEngine {
   /** Publishes stored order events left behind longer than `graceMs`; see EventOutbox. */
   sweepOutbox(graceMs: number): Promise<void> {
     return this.outbox.sweep(graceMs);
+  }
+
+  /**
+   * Which exchange poll a user data stream's order update concerns: a working GTC's, or the
+   * exchange-held stop-loss / take-profit of the symbol (a triggered conditional order may carry an
+   * id of its own). Anything else (the engine's own market orders, orders placed by hand) is none.
+   */
+  pollFor(update: { symbol: string; clientOrderId: string }): "orders" | "protections" | undefined {
+    if (this.exchangeBook === undefined) return undefined;
+    if (this.exchangeBook.has(update.clientOrderId)) return "orders";
+    if (this.ledger.protections.get(update.symbol)?.venue !== undefined) return "protections";
+    // One of the engine's own orders it does not track yet: its fill may beat the placement's
+    // answer, so the order poll looks once the placement is through (see pollExchangeOrders).
+    if (isOwnClientOrderId(update.clientOrderId)) return "orders";
+    return undefined;
   }
 
   /** Client ids of the exchange orders guarding positions (reconciliation knows them). */

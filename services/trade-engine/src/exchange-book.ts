@@ -47,6 +47,10 @@ export class ExchangeOrderBook {
     this.count();
   }
 
+  has(clientOrderId: string): boolean {
+    return this.working.has(clientOrderId);
+  }
+
   list(): RestingOrder[] {
     return [...this.working.values()];
   }

@@ -57,6 +57,17 @@ export function createEngineMetrics(registry: Registry) {
       labelNames: ["held_by"],
       registers: [registry],
     }),
+    userStreamConnected: new Gauge({
+      name: "tradewire_engine_user_stream_connected",
+      help: "1 while the account's user data stream is subscribed (testnet/live); 0 means polling alone",
+      registers: [registry],
+    }),
+    userStreamEvents: new Counter({
+      name: "tradewire_engine_user_stream_events_total",
+      help: "Order updates from the user data stream, by the poll they woke (orders, protections, none)",
+      labelNames: ["woke"],
+      registers: [registry],
+    }),
     outboxRepublished: new Counter({
       name: "tradewire_engine_outbox_republished_total",
       help: "Stored order events published late from the outbox (after a crash or a failed publish)",

@@ -120,8 +120,8 @@ describe("GTC LIMIT orders working on the exchange (testnet, fake Binance)", () 
   });
 
   it("spot: a cancel that finds the order filled records the fill and says nothing was canceled", async () => {
-    // No poll during the test: only the cancel can find out.
-    const svc = await env.start(settings({ ORDER_POLL_MS: "600000" }));
+    // No poll and no user data stream during the test: only the cancel can find out.
+    const svc = await env.start(settings({ ORDER_POLL_MS: "600000", USER_STREAM: "false" }));
     await env.quote("BTCUSDT", 30_000);
     await env.signal("gtc-late", gtcBuy(29_000));
     await waitEvent("gtc-late", "placed");

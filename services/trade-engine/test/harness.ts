@@ -25,11 +25,16 @@ export function fakeBinance(
   });
 }
 
-/** Engine settings for testnet orders against the fake at `url`. */
+/**
+ * Engine settings for testnet orders against the fake at `url`, its user data stream included (the
+ * fake serves the spot WebSocket API and the USD-M private route on the same port).
+ */
 export function testnetSettings(url: string, extra: Record<string, string> = {}): Record<string, string> {
+  const ws = url.replace(/^http/, "ws");
   return {
     TRADING_MODE: "testnet",
     BINANCE_HTTP_BASE: url,
+    BINANCE_USER_STREAM_URL: extra.BINANCE_MARKET === "futures" ? `${ws}/private/ws` : `${ws}/ws-api/v3`,
     BINANCE_API_KEY: TEST_API_KEY,
     BINANCE_API_SECRET: TEST_API_SECRET,
     BINANCE_TIMEOUT_MS: "2000",

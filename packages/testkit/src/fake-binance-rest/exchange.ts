@@ -46,6 +46,19 @@ export interface FakeOrder {
   fills?: { price: string; qty: string; commission: string; commissionAsset: string }[];
 }
 
+/** One fill of a spot order, as a FULL placement response lists it. */
+export type FakeFill = NonNullable<FakeOrder["fills"]>[number];
+
+/**
+ * A change of a spot order, named as Binance's `executionReport` names it (`x`): placed (NEW),
+ * a fill (TRADE: the fill, its myTrades id, whether the order was the maker), CANCELED (with the
+ * cancel request's own client id), EXPIRED. `order` is the live record, already updated.
+ */
+export type FakeOrderChange =
+  | { execType: "NEW" | "EXPIRED"; order: FakeOrder }
+  | { execType: "CANCELED"; order: FakeOrder; cancelClientOrderId: string }
+  | { execType: "TRADE"; order: FakeOrder; fill: FakeFill; tradeId: number; maker: boolean };
+
 export interface FakeOrderList {
   orderListId: number;
   listClientOrderId: string;
@@ -115,11 +128,14 @@ function withoutFills({ fills: _fills, ...o }: FakeOrder): Omit<FakeOrder, "fill
   return o;
 }
 
+/** The myTrades id of an order's `index`th fill. */
+const tradeIdOf = (o: FakeOrder, index: number) => o.orderId * 100 + index;
+
 /** An order's fills as `/api/v3/myTrades` gives them, one trade each. */
 function tradesOf(o: FakeOrder) {
   return (o.fills ?? []).map((f, i) => ({
     symbol: o.symbol,
-    id: o.orderId * 100 + i,
+    id: tradeIdOf(o, i),
     orderId: o.orderId,
     price: f.price,
     qty: f.qty,
@@ -133,9 +149,13 @@ function tradesOf(o: FakeOrder) {
 
 /**
  * The signed spot trading endpoints of the fake: orders (GTC LIMITs rest until `trigger` or
- * `partialFill`), cancels, OCO order lists, lookups, account.
+ * `partialFill`), cancels, OCO order lists, lookups, account. `onChange` hears every change of
+ * an order's status or executed quantity, in the order they happen.
  */
-export function createFakeExchange(opts: FakeExchangeOptions) {
+export function createFakeExchange(
+  opts: FakeExchangeOptions,
+  onChange: (change: FakeOrderChange) => void = () => {},
+) {
   const orders: FakeOrder[] = [];
   const orderLists: FakeOrderList[] = [];
   const balances = new Map<string, number>();
@@ -160,8 +180,9 @@ export function createFakeExchange(opts: FakeExchangeOptions) {
    * Executes `qty` more of `o` at `price`, moving balances: what the order spends comes out of
    * `locked` when `fromLocked` (a SELL OCO leg's base, a resting LIMIT's base or quote), the fee out
    * of the free quote. Appends the fill; FILLED once nothing is left, else PARTIALLY_FILLED.
+   * `maker`: the order rested on the book and something traded against it.
    */
-  function execute(o: FakeOrder, qty: number, price: string, fromLocked: boolean): void {
+  function execute(o: FakeOrder, qty: number, price: string, fromLocked: boolean, maker: boolean): void {
     const quote = qty * Number(price);
     const fee = quote * feeRate;
     const base = baseOf(o.symbol);
@@ -185,7 +206,9 @@ export function createFakeExchange(opts: FakeExchangeOptions) {
     o.status = done ? "FILLED" : "PARTIALLY_FILLED";
     // A fill of the whole order names its quantity as the order does.
     const filledQty = done && before === 0 ? o.origQty : qtyString(qty);
-    o.fills = [...(o.fills ?? []), { price, qty: filledQty, commission: fmt(commission), commissionAsset }];
+    const fill: FakeFill = { price, qty: filledQty, commission: fmt(commission), commissionAsset };
+    o.fills = [...(o.fills ?? []), fill];
+    onChange({ execType: "TRADE", order: o, fill, tradeId: tradeIdOf(o, o.fills.length - 1), maker });
   }
 
   function bnbPrice(quoteAsset: string): number {
@@ -195,8 +218,8 @@ export function createFakeExchange(opts: FakeExchangeOptions) {
   }
 
   /** Fills what is left of `o` at `price` (a SELL leg's base comes out of `locked`). */
-  function fill(o: FakeOrder, price: string, fromLocked: boolean): void {
-    execute(o, leftOf(o), price, fromLocked);
+  function fill(o: FakeOrder, price: string, fromLocked: boolean, maker: boolean): void {
+    execute(o, leftOf(o), price, fromLocked, maker);
   }
 
   function renderList(l: FakeOrderList, withReports: boolean) {
@@ -214,11 +237,24 @@ export function createFakeExchange(opts: FakeExchangeOptions) {
     };
   }
 
-  /** Ends a working list: `filled` (if any) has filled, every other NEW leg is canceled. */
-  function finish(l: FakeOrderList, side: "BUY" | "SELL", filled?: FakeOrder): void {
+  /**
+   * Ends a working list: `filled` (if any) has filled, every other NEW leg is canceled (under
+   * `cancelClientOrderId` when a cancel request named one).
+   */
+  function finish(
+    l: FakeOrderList,
+    side: "BUY" | "SELL",
+    filled?: FakeOrder,
+    cancelClientOrderId?: string,
+  ): void {
     for (const leg of [orderById(l.aboveOrderId), orderById(l.belowOrderId)]) {
       if (leg === filled || leg.status !== "NEW") continue;
       leg.status = "CANCELED";
+      onChange({
+        execType: "CANCELED",
+        order: leg,
+        cancelClientOrderId: cancelClientOrderId ?? `fake-cancel-${leg.orderId}`,
+      });
     }
     // The quantity a SELL OCO held is released unless a fill consumed it.
     if (side === "SELL" && filled === undefined) {
@@ -240,7 +276,7 @@ export function createFakeExchange(opts: FakeExchangeOptions) {
     locked,
     canTrade: true,
     addOpenOrder(o) {
-      orders.push({
+      const order: FakeOrder = {
         symbol: o.symbol,
         orderId: nextId++,
         orderListId: -1,
@@ -253,7 +289,9 @@ export function createFakeExchange(opts: FakeExchangeOptions) {
         type: "LIMIT",
         side: o.side,
         time: Date.now(),
-      });
+      };
+      orders.push(order);
+      onChange({ execType: "NEW", order });
     },
     trigger(symbol) {
       const price = opts.price(symbol);
@@ -266,13 +304,14 @@ export function createFakeExchange(opts: FakeExchangeOptions) {
         const below = orderById(l.belowOrderId);
         const hit = last >= levelOf(above) ? above : last <= levelOf(below) ? below : undefined;
         if (hit === undefined) continue;
-        fill(hit, hit.type === "LIMIT_MAKER" ? hit.price : price, hit.side === "SELL");
+        const maker = hit.type === "LIMIT_MAKER";
+        fill(hit, maker ? hit.price : price, hit.side === "SELL", maker);
         finish(l, hit.side, hit);
         filled.push(hit);
       }
       for (const o of orders) {
         if (o.symbol !== symbol || !isRestingLimit(o) || !limitReached(o.side, o.price, price)) continue;
-        fill(o, o.price, holding.has(o));
+        fill(o, o.price, holding.has(o), true);
         filled.push(o);
       }
       return filled;
@@ -284,7 +323,7 @@ export function createFakeExchange(opts: FakeExchangeOptions) {
           `fake Binance spot: partialFill(${clientOrderId}): no resting LIMIT order with that id`,
         );
       }
-      execute(o, checkPartial(clientOrderId, quantity, leftOf(o)), o.price, holding.has(o));
+      execute(o, checkPartial(clientOrderId, quantity, leftOf(o)), o.price, holding.has(o), true);
     },
   };
 
@@ -322,7 +361,9 @@ export function createFakeExchange(opts: FakeExchangeOptions) {
       time: Date.now(),
       ...(limit === undefined ? {} : { timeInForce: limit.timeInForce }),
     };
-    if (limit === undefined || limitReached(side, limit.price, price)) fill(order, price, false);
+    // Binance reports every order NEW first, then what became of it.
+    onChange({ execType: "NEW", order });
+    if (limit === undefined || limitReached(side, limit.price, price)) fill(order, price, false, false);
     else if (limit.timeInForce === "GTC") {
       order.fills = [];
       const [asset, amount] = hold(order, Number(quantity));
@@ -332,6 +373,7 @@ export function createFakeExchange(opts: FakeExchangeOptions) {
     } else {
       order.status = "EXPIRED";
       order.fills = [];
+      onChange({ execType: "EXPIRED", order });
     }
     orders.push(order);
     return { status: 200, body: order };
@@ -393,6 +435,7 @@ export function createFakeExchange(opts: FakeExchangeOptions) {
     }
     nextId += 2;
     orders.push(...legs);
+    for (const leg of legs) onChange({ execType: "NEW", order: leg });
     const list: FakeOrderList = {
       orderListId: nextListId++,
       listClientOrderId,
@@ -425,7 +468,7 @@ export function createFakeExchange(opts: FakeExchangeOptions) {
     if (l === undefined || l.symbol !== symbol || l.listOrderStatus !== "EXECUTING") {
       return reject(-2011, "Unknown order list sent.");
     }
-    finish(l, orderById(l.aboveOrderId).side);
+    finish(l, orderById(l.aboveOrderId).side, undefined, q.get("newClientOrderId") ?? undefined);
     return { status: 200, body: renderList(l, true) };
   }
 
@@ -449,8 +492,9 @@ export function createFakeExchange(opts: FakeExchangeOptions) {
         (byClient === null || x.clientOrderId === byClient),
     );
     if (o === undefined || !isResting(o)) return reject(-2011, "Unknown order sent.");
+    const cancelClientOrderId = q.get("newClientOrderId") ?? `fake-cancel-${nextId++}`;
     const list = orderLists.find((l) => l.orderListId === o.orderListId);
-    if (list !== undefined) finish(list, o.side);
+    if (list !== undefined) finish(list, o.side, undefined, cancelClientOrderId);
     else {
       if (holding.has(o)) {
         const [asset, amount] = hold(o, leftOf(o));
@@ -459,6 +503,7 @@ export function createFakeExchange(opts: FakeExchangeOptions) {
         holding.delete(o);
       }
       o.status = "CANCELED";
+      onChange({ execType: "CANCELED", order: o, cancelClientOrderId });
     }
     return {
       status: 200,
@@ -467,7 +512,7 @@ export function createFakeExchange(opts: FakeExchangeOptions) {
         origClientOrderId: o.clientOrderId,
         orderId: o.orderId,
         orderListId: o.orderListId,
-        clientOrderId: q.get("newClientOrderId") ?? `fake-cancel-${nextId++}`,
+        clientOrderId: cancelClientOrderId,
         transactTime: Date.now(),
         price: o.price,
         origQty: o.origQty,

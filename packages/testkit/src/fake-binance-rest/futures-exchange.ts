@@ -13,13 +13,20 @@ import {
   type FakeAlgoOrder,
   type FakeFutures,
   type FakeFuturesOrder,
+  type FakeFuturesOrderChange,
   type FakeFuturesTrade,
   type FakePosition,
   reached,
   sideSign,
 } from "./futures-model.js";
 
-export type { FakeAlgoOrder, FakeFutures, FakeFuturesOrder, FakeFuturesTrade } from "./futures-model.js";
+export type {
+  FakeAlgoOrder,
+  FakeFutures,
+  FakeFuturesOrder,
+  FakeFuturesOrderChange,
+  FakeFuturesTrade,
+} from "./futures-model.js";
 
 export interface FakeFuturesOptions {
   apiKey: string;
@@ -60,9 +67,14 @@ const leftOf = (o: FakeFuturesOrder) => Number(o.origQty) - Number(o.executedQty
 
 /**
  * The signed USD-M endpoints of the fake: market and limit orders (GTC ones rest until `trigger`
- * or `partialFill`), conditional (algo) orders, positions.
+ * or `partialFill`), conditional (algo) orders, positions. `onChange` hears every change of an
+ * order's status or executed quantity, in the order they happen (algo orders themselves are not
+ * orders: the order a triggered one places is).
  */
-export function createFakeFutures(opts: FakeFuturesOptions) {
+export function createFakeFutures(
+  opts: FakeFuturesOptions,
+  onChange: (change: FakeFuturesOrderChange) => void = () => {},
+) {
   const orders: FakeFuturesOrder[] = [];
   const algoOrders: FakeAlgoOrder[] = [];
   const trades: FakeFuturesTrade[] = [];
@@ -80,9 +92,10 @@ export function createFakeFutures(opts: FakeFuturesOptions) {
 
   /**
    * Executes `qty` more of `order` at `price`: moves the position, records the trade (with its
-   * commission) and updates the order's executed quantity, average price and status.
+   * commission) and updates the order's executed quantity, average price and status. `maker`: the
+   * order rested on the book and something traded against it.
    */
-  function fillPart(order: FakeFuturesOrder, qty: number, price: number): void {
+  function fillPart(order: FakeFuturesOrder, qty: number, price: number, maker: boolean): void {
     const quote = qty * price;
     const fill = applyFill(positions.get(order.symbol) ?? { amt: 0, entry: 0 }, order.side, qty, price);
     positions.set(order.symbol, fill.position);
@@ -94,7 +107,7 @@ export function createFakeFutures(opts: FakeFuturesOptions) {
     order.cumQuote = fmt(Number(order.cumQuote) + quote);
     order.status = done ? "FILLED" : "PARTIALLY_FILLED";
     order.updateTime = Date.now();
-    trades.push({
+    const trade: FakeFuturesTrade = {
       id: nextTradeId++,
       orderId: order.orderId,
       symbol: order.symbol,
@@ -106,7 +119,9 @@ export function createFakeFutures(opts: FakeFuturesOptions) {
       commissionAsset: "USDT",
       realizedPnl: fmt(fill.realizedPnl),
       time: order.updateTime,
-    });
+    };
+    trades.push(trade);
+    onChange({ execType: "TRADE", order, trade, maker });
   }
 
   /**
@@ -127,7 +142,7 @@ export function createFakeFutures(opts: FakeFuturesOptions) {
       orderId: nextId++,
       symbol,
       clientOrderId,
-      status: fills || limit?.timeInForce === "GTC" ? "NEW" : "EXPIRED",
+      status: "NEW",
       type: limit === undefined ? "MARKET" : "LIMIT",
       side,
       reduceOnly,
@@ -139,7 +154,13 @@ export function createFakeFutures(opts: FakeFuturesOptions) {
       ...(limit === undefined ? {} : { limit }),
     };
     orders.push(order);
-    if (fills) fillPart(order, qty, Number(mark));
+    // Binance reports every order NEW first, then what became of it.
+    onChange({ execType: "NEW", order });
+    if (fills) fillPart(order, qty, Number(mark), false);
+    else if (limit?.timeInForce !== "GTC") {
+      order.status = "EXPIRED";
+      onChange({ execType: "EXPIRED", order });
+    }
     return order;
   }
 
@@ -198,11 +219,12 @@ export function createFakeFutures(opts: FakeFuturesOptions) {
         if (o.symbol !== symbol || o.limit === undefined || !isResting(o)) continue;
         if (!limitReached(o.side, o.limit.price, price)) continue;
         const qty = o.reduceOnly ? Math.min(leftOf(o), reducible(symbol, o.side)) : leftOf(o);
-        if (qty > 0) fillPart(o, qty, Number(o.limit.price));
+        if (qty > 0) fillPart(o, qty, Number(o.limit.price), true);
         // A reduce-only order left with nothing to reduce expires, keeping what executed.
         if (isResting(o)) {
           o.status = "EXPIRED";
           o.updateTime = Date.now();
+          onChange({ execType: "EXPIRED", order: o });
         }
       }
       return triggered;
@@ -220,7 +242,7 @@ export function createFakeFutures(opts: FakeFuturesOptions) {
           `fake Binance futures: partialFill(${clientOrderId}): reduce-only ${quantity} exceeds the open position`,
         );
       }
-      fillPart(o, qty, Number(o.limit.price));
+      fillPart(o, qty, Number(o.limit.price), true);
     },
   };
 
@@ -364,6 +386,7 @@ export function createFakeFutures(opts: FakeFuturesOptions) {
         if (o === undefined || !isResting(o)) return UNKNOWN_ORDER();
         o.status = "CANCELED";
         o.updateTime = Date.now();
+        onChange({ execType: "CANCELED", order: o });
         return { status: 200, body: render(o) };
       }
       case "GET /fapi/v1/openOrders":

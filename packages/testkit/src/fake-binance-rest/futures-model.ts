@@ -56,6 +56,15 @@ export interface FakeFuturesTrade {
   time: number;
 }
 
+/**
+ * A change of a futures order, named as Binance's `ORDER_TRADE_UPDATE` names it (`x`): placed
+ * (NEW), a fill (TRADE: the recorded trade, whether the order was the maker), CANCELED, EXPIRED.
+ * `order` is the live record, already updated.
+ */
+export type FakeFuturesOrderChange =
+  | { execType: "NEW" | "CANCELED" | "EXPIRED"; order: FakeFuturesOrder }
+  | { execType: "TRADE"; order: FakeFuturesOrder; trade: FakeFuturesTrade; maker: boolean };
+
 export interface FakeFutures {
   orders: FakeFuturesOrder[];
   algoOrders: FakeAlgoOrder[];

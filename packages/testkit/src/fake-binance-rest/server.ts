@@ -6,6 +6,7 @@ import { sharedDataDir } from "../shared-data.js";
 import { firstAtOrAfter, intervalMs, type KlineRow12 } from "./candles.js";
 import { createFakeExchange, type FakeExchange, type FakeExchangeOptions } from "./exchange.js";
 import { createFakeFutures, type FakeFutures, type FakeFuturesOptions } from "./futures-exchange.js";
+import { createUserStreams, type FakeUserStreams, WS_API_PATH, WS_STREAM_PATH } from "./user-stream.js";
 
 export interface Fault {
   /**
@@ -39,9 +40,22 @@ export interface FakeBinanceRestOptions {
 
 export interface FakeBinanceRest {
   url: string;
+  /**
+   * The spot WebSocket API, `ws://127.0.0.1:<port>/ws-api/v3`: `userDataStream.subscribe.signature`
+   * streams spot executionReports (a subscription needs `exchange`).
+   */
+  wsApiUrl: string;
+  /**
+   * Base of the USD-M user data streams: connect to `${wsUrl}/${listenKey}` with a key from
+   * `POST /fapi/v1/listenKey` (needs `futures`).
+   */
+  wsUrl: string;
+  /** Controls of the user data streams: connections, drops, muting, listenKey expiry, what was sent. */
+  userStreams: FakeUserStreams;
+  /** Closes the HTTP server and every WebSocket connection. */
   close(): Promise<void>;
-  /** Every request: path, query and the status answered. */
-  requests: { path: string; query: Record<string, string>; status: number }[];
+  /** Every request: method, path, query and the status answered. */
+  requests: { method: string; path: string; query: Record<string, string>; status: number }[];
   /** Queues faults for the next requests, one per request. */
   fail(...faults: Fault[]): void;
   /** The most weight used within one minute so far. */
@@ -86,8 +100,12 @@ export async function startFakeBinanceRest(opts: FakeBinanceRestOptions): Promis
   let used = 0;
   let maxUsed = 0;
   let limitedUntil = 0;
-  const exchange = opts.exchange ? createFakeExchange(opts.exchange) : undefined;
-  const futures = opts.futures ? createFakeFutures(opts.futures) : undefined;
+  const streams = createUserStreams({
+    ...(opts.exchange ? { spot: opts.exchange } : {}),
+    ...(opts.futures ? { futures: opts.futures } : {}),
+  });
+  const exchange = opts.exchange ? createFakeExchange(opts.exchange, streams.spotChange) : undefined;
+  const futures = opts.futures ? createFakeFutures(opts.futures, streams.futuresChange) : undefined;
 
   const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
     if (res.req.headers["x-fake-drop"] === "1") {
@@ -105,7 +123,8 @@ export async function startFakeBinanceRest(opts: FakeBinanceRestOptions): Promis
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     const query = Object.fromEntries(url.searchParams);
-    const record = (status: number) => requests.push({ path: url.pathname, query, status });
+    const record = (status: number) =>
+      requests.push({ method: req.method ?? "GET", path: url.pathname, query, status });
     const at = faults.findIndex(
       (f) =>
         (f.path === undefined || f.path === url.pathname) &&
@@ -158,8 +177,11 @@ export async function startFakeBinanceRest(opts: FakeBinanceRestOptions): Promis
     }
     const apiKey = req.headers["x-mbx-apikey"];
     const key = typeof apiKey === "string" ? apiKey : undefined;
+    const method = req.method ?? "GET";
     const trading =
-      exchange?.handle(req.method ?? "GET", url, key) ?? futures?.handle(req.method ?? "GET", url, key);
+      exchange?.handle(method, url, key) ??
+      futures?.handle(method, url, key) ??
+      streams.handle(method, url, key);
     if (trading !== undefined) {
       record(trading.status);
       return json(res, trading.status, trading.body);
@@ -227,19 +249,25 @@ export async function startFakeBinanceRest(opts: FakeBinanceRestOptions): Promis
       res.end(String(error));
     });
   });
+  server.on("upgrade", streams.upgrade);
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    wsApiUrl: `ws://127.0.0.1:${port}${WS_API_PATH}`,
+    wsUrl: `ws://127.0.0.1:${port}${WS_STREAM_PATH}`,
+    userStreams: streams.controls,
     requests,
     fail: (...f) => void faults.push(...f),
     maxWeightInMinute: () => maxUsed,
     ...(exchange ? { exchange: exchange.state } : {}),
     ...(futures ? { futures: futures.state } : {}),
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      await streams.close();
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      });
+    },
   };
 }

@@ -1,8 +1,11 @@
 import {
   BinanceRest,
   FuturesOrders,
+  FuturesUserStream,
   SpotOrders,
+  SpotUserStream,
   type SymbolFilters,
+  type UserStreamSource,
   WeightRateLimiter,
 } from "@tradewire/binance";
 import type { Logger } from "@tradewire/logger";
@@ -19,7 +22,7 @@ export function createAdapter(
   cfg: Config,
   log: Logger,
   filters?: ReadonlyMap<string, SymbolFilters>,
-): { adapter: ExecutionAdapter; account?: ExchangeAccount } {
+): { adapter: ExecutionAdapter; account?: ExchangeAccount; userStream?: UserStreamSource } {
   if (cfg.TRADING_MODE === "paper") {
     log.info("execution: paper trading (simulated fills at live quotes)", { mode: "paper" });
     return {
@@ -46,5 +49,13 @@ export function createAdapter(
     exchangeProtection: cfg.EXCHANGE_PROTECTION,
   });
   const protective = cfg.EXCHANGE_PROTECTION ? venue : undefined;
-  return { adapter: new BinanceAdapter(cfg.TRADING_MODE, venue, log, protective), account: venue };
+  const adapter = new BinanceAdapter(cfg.TRADING_MODE, venue, log, protective);
+  return { adapter, account: venue, userStream: cfg.USER_STREAM ? userStreamOf(cfg, rest) : undefined };
+}
+
+/** The account's user data stream for the configured market. */
+function userStreamOf(cfg: Config, rest: BinanceRest): UserStreamSource {
+  const url = cfg.BINANCE_USER_STREAM_URL;
+  if (cfg.BINANCE_MARKET === "futures") return new FuturesUserStream({ url, rest });
+  return new SpotUserStream({ url, apiKey: cfg.BINANCE_API_KEY, apiSecret: cfg.BINANCE_API_SECRET });
 }

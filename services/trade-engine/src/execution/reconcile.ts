@@ -1,6 +1,6 @@
 import type { Logger } from "@tradewire/logger";
 import type { TradeEngine } from "../engine.js";
-import { clientOrderIdFor } from "../ids.js";
+import { clientOrderIdFor, isOwnClientOrderId } from "../ids.js";
 import type { EngineMetrics } from "../metrics.js";
 import type { EngineStore } from "../store.js";
 import type { ExchangeAccount } from "./venue.js";
@@ -79,7 +79,7 @@ export class Reconciler {
         report.flagged += 1;
         log.warn("reconcile: unknown open order flagged, not touched", {
           ...fields,
-          foreign: !o.clientOrderId.startsWith("tw-"),
+          foreign: !isOwnClientOrderId(o.clientOrderId),
         });
       }
     }

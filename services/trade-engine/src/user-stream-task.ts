@@ -1,0 +1,73 @@
+import { runUserStream, type UserStreamSource } from "@tradewire/binance";
+import type { Logger } from "@tradewire/logger";
+import type { Doorbell, Supervisor } from "@tradewire/supervisor";
+import type { TradeEngine } from "./engine.js";
+import type { EngineMetrics } from "./metrics.js";
+
+export interface UserStreamDeps {
+  supervisor: Supervisor;
+  source: UserStreamSource;
+  engine: TradeEngine;
+  metrics: EngineMetrics;
+  log: Logger;
+  pingIntervalMs: number;
+  /** The exchange polls an order update wakes. */
+  polls: { orders: Doorbell; protections: Doorbell };
+}
+
+/**
+ * Follows the account's user data stream as a doorbell: an update of a working order or of a
+ * protective leg wakes that poll at once, which then reads the order from the exchange and records
+ * it as before (fees from its trades, one statement, idempotent). The stream never writes state
+ * itself, so a missed or repeated event costs nothing: on every (re)subscription both polls run to
+ * catch up, and while the stream is down they keep their own period.
+ */
+export function followUserStream(deps: UserStreamDeps): void {
+  const { supervisor, source, engine, metrics, log, polls } = deps;
+  const ringAll = () => {
+    polls.orders.ring();
+    polls.protections.ring();
+  };
+  supervisor.addTask({
+    name: "user-stream",
+    // Polling covers for it: a lost stream is loud, not unready.
+    required: false,
+    // Pongs every ping while connected, a loss report at least every 30 s (the backoff cap) while not.
+    stallTimeoutMs: 3 * deps.pingIntervalMs + 60_000,
+    run: (ctx) =>
+      runUserStream({
+        source,
+        logger: log,
+        signal: ctx.signal,
+        pingIntervalMs: deps.pingIntervalMs,
+        handlers: {
+          onSubscribed() {
+            metrics.userStreamConnected.set(1);
+            log.info("user data stream subscribed: working orders are looked up as they change", {
+              market: source.market,
+            });
+            ringAll();
+            ctx.progress();
+          },
+          onUpdate(update) {
+            const poll = engine.pollFor(update);
+            metrics.userStreamEvents.inc({ woke: poll ?? "none" });
+            ctx.count("orderUpdates");
+            if (poll === undefined) return;
+            log.info("order update from the user data stream; looking it up now", { ...update, poll });
+            polls[poll].ring();
+          },
+          onLost(reason, error) {
+            metrics.userStreamConnected.set(0);
+            log.warn("user data stream lost; reconnecting, and polling on its own period meanwhile", {
+              market: source.market,
+              reason,
+              ...(error === undefined ? {} : { err: error }),
+            });
+            ctx.progress();
+          },
+          onAlive: () => ctx.progress(),
+        },
+      }),
+  });
+}
