@@ -1,37 +1,13 @@
-import type { OrderEvent } from "@tradewire/schemas";
-import { type FakeBinanceRest, waitFor } from "@tradewire/testkit";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { clientOrderIdFor } from "../src/engine.js";
-import { environment, fakeBinance, testnetSettings } from "./harness.js";
+import { exchangeSuite, testnetSettings } from "./harness.js";
 
-let env: Awaited<ReturnType<typeof environment>>;
-let fake: FakeBinanceRest;
-let exchangePrice: Record<string, string>;
-
-beforeEach(async () => {
-  env = await environment();
-  exchangePrice = { BTCUSDT: "30010.50" };
-  fake = await fakeBinance((s) => exchangePrice[s]);
-});
-afterEach(async () => {
-  await env.cleanup();
-  await fake.close();
-});
+const t = exchangeSuite();
 
 const settings = (extra: Record<string, string> = {}) =>
-  testnetSettings(fake.url, { ORDER_POLL_MS: "100", ...extra });
+  testnetSettings(t.fake.url, { ORDER_POLL_MS: "100", ...extra });
 const gtcBuy = (price: number, quantity = 0.01) => ({ order_type: "LIMIT" as const, price, quantity });
-const eventsOf = async (signalId: string) =>
-  (await env.orderEvents()).filter((e) => e.signal_id === signalId);
-const waitEvent = async (signalId: string, kind: OrderEvent["event"], count = 1) => {
-  await waitFor(
-    `${signalId} ${kind} x${count}`,
-    async () => (await eventsOf(signalId)).filter((e) => e.event === kind).length >= count,
-    10_000,
-  );
-  return (await eventsOf(signalId)).filter((e) => e.event === kind);
-};
-const row = async (sql: string, params: unknown[]) => (await env.db.pool.query(sql, params)).rows;
+const row = async (sql: string, params: unknown[]) => (await t.env.db.pool.query(sql, params)).rows;
 const orderRow = (id: string) =>
   row("SELECT status, quantity::text FROM engine_orders WHERE client_order_id = $1", [clientOrderIdFor(id)]);
 const signalStatus = async (id: string) =>
@@ -41,11 +17,11 @@ const position = async () =>
 
 describe("GTC LIMIT orders working on the exchange (testnet, fake Binance)", () => {
   it("spot: rests on the exchange, records a partial fill then the rest at the limit, each with its event and position", async () => {
-    const svc = await env.start(settings());
-    await env.quote("BTCUSDT", 30_000);
-    await env.signal("gtc-1", gtcBuy(29_000));
-    const [placed] = await waitEvent("gtc-1", "placed");
-    const exchangeOrder = fake.exchange?.orders.find((o) => o.clientOrderId === clientOrderIdFor("gtc-1"));
+    const svc = await t.env.start(settings());
+    await t.env.quote("BTCUSDT", 30_000);
+    await t.env.signal("gtc-1", gtcBuy(29_000));
+    const [placed] = await t.env.waitEvent("gtc-1", "placed");
+    const exchangeOrder = t.fake.exchange?.orders.find((o) => o.clientOrderId === clientOrderIdFor("gtc-1"));
     expect(exchangeOrder).toMatchObject({ type: "LIMIT", timeInForce: "GTC", price: "29000", status: "NEW" });
     expect(placed).toMatchObject({
       order_id: String(exchangeOrder?.orderId),
@@ -55,11 +31,11 @@ describe("GTC LIMIT orders working on the exchange (testnet, fake Binance)", () 
     expect(await signalStatus("gtc-1")).toBe("PLACED");
     expect(svc.engine.restingOrders().map((o) => o.clientOrderId)).toEqual([clientOrderIdFor("gtc-1")]);
 
-    fake.exchange?.partialFill(clientOrderIdFor("gtc-1"), "0.004");
-    const [partial] = await waitEvent("gtc-1", "partial_fill");
+    t.fake.exchange?.partialFill(clientOrderIdFor("gtc-1"), "0.004");
+    const [partial] = await t.env.waitEvent("gtc-1", "partial_fill");
     expect(partial).toMatchObject({ filled_quantity: "0.004", avg_price: "29000" });
     // The fee the exchange charged, read from the order's trades (a lookup carries none).
-    const charged = fake.exchange?.orders.find((o) => o.clientOrderId === clientOrderIdFor("gtc-1"))
+    const charged = t.fake.exchange?.orders.find((o) => o.clientOrderId === clientOrderIdFor("gtc-1"))
       ?.fills?.[0];
     expect(Number(partial?.event === "partial_fill" && partial.fee)).toBeCloseTo(
       Number(charged?.commission),
@@ -69,9 +45,9 @@ describe("GTC LIMIT orders working on the exchange (testnet, fake Binance)", () 
     expect(await position()).toBeCloseTo(0.004, 9);
     expect(await orderRow("gtc-1")).toEqual([{ status: "PARTIALLY_FILLED", quantity: "0.01000" }]);
 
-    exchangePrice.BTCUSDT = "28990.00";
-    fake.exchange?.trigger("BTCUSDT");
-    const [filled] = await waitEvent("gtc-1", "filled");
+    t.price.BTCUSDT = "28990.00";
+    t.fake.exchange?.trigger("BTCUSDT");
+    const [filled] = await t.env.waitEvent("gtc-1", "filled");
     // The rest, at the limit (a maker fill), not the whole order again.
     expect(filled).toMatchObject({ filled_quantity: "0.006", avg_price: "29000" });
     expect(await position()).toBeCloseTo(0.01, 9);
@@ -83,34 +59,34 @@ describe("GTC LIMIT orders working on the exchange (testnet, fake Binance)", () 
     ]);
     expect(svc.engine.restingOrders()).toEqual([]);
     // One order on the exchange for the signal, whatever the polls saw.
-    expect(fake.exchange?.orders.filter((o) => o.clientOrderId === clientOrderIdFor("gtc-1"))).toHaveLength(
+    expect(t.fake.exchange?.orders.filter((o) => o.clientOrderId === clientOrderIdFor("gtc-1"))).toHaveLength(
       1,
     );
   });
 
   it("spot: DELETE /orders cancels on the exchange; a partly filled order keeps what executed", async () => {
-    const svc = await env.start(settings());
-    await env.quote("BTCUSDT", 30_000);
-    await env.signal("gtc-c", gtcBuy(29_000));
-    await env.signal("gtc-p", gtcBuy(28_000));
-    await waitEvent("gtc-c", "placed");
-    await waitEvent("gtc-p", "placed");
+    const svc = await t.env.start(settings());
+    await t.env.quote("BTCUSDT", 30_000);
+    await t.env.signal("gtc-c", gtcBuy(29_000));
+    await t.env.signal("gtc-p", gtcBuy(28_000));
+    await t.env.waitEvent("gtc-c", "placed");
+    await t.env.waitEvent("gtc-p", "placed");
     const cancel = (id: string) =>
       fetch(`${svc.url}/orders/${clientOrderIdFor(id)}`, { method: "DELETE" }).then((r) => r.status);
 
     expect(await cancel("gtc-c")).toBe(200);
-    const [canceled] = await waitEvent("gtc-c", "canceled");
+    const [canceled] = await t.env.waitEvent("gtc-c", "canceled");
     expect(canceled).toMatchObject({ reason: "canceled_by_operator: DELETE /orders" });
-    expect(fake.exchange?.orders.find((o) => o.clientOrderId === clientOrderIdFor("gtc-c"))?.status).toBe(
+    expect(t.fake.exchange?.orders.find((o) => o.clientOrderId === clientOrderIdFor("gtc-c"))?.status).toBe(
       "CANCELED",
     );
     expect(await orderRow("gtc-c")).toMatchObject([{ status: "CANCELED" }]);
     expect(await signalStatus("gtc-c")).toBe("CANCELED");
 
-    fake.exchange?.partialFill(clientOrderIdFor("gtc-p"), "0.003");
-    await waitEvent("gtc-p", "partial_fill");
+    t.fake.exchange?.partialFill(clientOrderIdFor("gtc-p"), "0.003");
+    await t.env.waitEvent("gtc-p", "partial_fill");
     expect(await cancel("gtc-p")).toBe(200);
-    await waitEvent("gtc-p", "canceled");
+    await t.env.waitEvent("gtc-p", "canceled");
     expect(await orderRow("gtc-p")).toMatchObject([{ status: "CANCELED" }]);
     // It did buy 0.003: the signal is FILLED (in part), the position holds it.
     expect(await signalStatus("gtc-p")).toBe("FILLED");
@@ -121,28 +97,28 @@ describe("GTC LIMIT orders working on the exchange (testnet, fake Binance)", () 
 
   it("spot: a cancel that finds the order filled records the fill and says nothing was canceled", async () => {
     // No poll and no user data stream during the test: only the cancel can find out.
-    const svc = await env.start(settings({ ORDER_POLL_MS: "600000", USER_STREAM: "false" }));
-    await env.quote("BTCUSDT", 30_000);
-    await env.signal("gtc-late", gtcBuy(29_000));
-    await waitEvent("gtc-late", "placed");
-    exchangePrice.BTCUSDT = "28990.00";
-    fake.exchange?.trigger("BTCUSDT");
+    const svc = await t.env.start(settings({ ORDER_POLL_MS: "600000", USER_STREAM: "false" }));
+    await t.env.quote("BTCUSDT", 30_000);
+    await t.env.signal("gtc-late", gtcBuy(29_000));
+    await t.env.waitEvent("gtc-late", "placed");
+    t.price.BTCUSDT = "28990.00";
+    t.fake.exchange?.trigger("BTCUSDT");
     const res = await fetch(`${svc.url}/orders/${clientOrderIdFor("gtc-late")}`, { method: "DELETE" });
     expect(res.status).toBe(404);
-    const [filled] = await waitEvent("gtc-late", "filled");
+    const [filled] = await t.env.waitEvent("gtc-late", "filled");
     expect(filled).toMatchObject({ filled_quantity: "0.01", avg_price: "29000" });
-    expect((await eventsOf("gtc-late")).map((e) => e.event)).toEqual(["placed", "filled"]);
+    expect((await t.env.eventsOf("gtc-late")).map((e) => e.event)).toEqual(["placed", "filled"]);
     expect(await orderRow("gtc-late")).toMatchObject([{ status: "FILLED" }]);
   });
 
   it("spot: an entry working on the exchange counts toward the risk limits, and the kill switch cancels it there", async () => {
-    const svc = await env.start(settings({ MAX_NOTIONAL_PER_SYMBOL: "500" }));
-    await env.quote("BTCUSDT", 30_000);
-    await env.signal("gtc-k", gtcBuy(29_000));
-    await waitEvent("gtc-k", "placed");
+    const svc = await t.env.start(settings({ MAX_NOTIONAL_PER_SYMBOL: "500" }));
+    await t.env.quote("BTCUSDT", 30_000);
+    await t.env.signal("gtc-k", gtcBuy(29_000));
+    await t.env.waitEvent("gtc-k", "placed");
     // 290 working + 300 more would pass the 500 limit.
-    await env.signal("mkt-over", { quantity: 0.01 });
-    const [over] = await waitEvent("mkt-over", "rejected");
+    await t.env.signal("mkt-over", { quantity: 0.01 });
+    const [over] = await t.env.waitEvent("mkt-over", "rejected");
     expect(over?.event === "rejected" && over.rejection_reason).toMatch(/^symbol_notional_above_maximum/);
 
     const res = await fetch(`${svc.url}/kill-switch`, {
@@ -151,19 +127,19 @@ describe("GTC LIMIT orders working on the exchange (testnet, fake Binance)", () 
       body: JSON.stringify({ enabled: true, reason: "drill" }),
     });
     expect(res.status).toBe(200);
-    const [canceled] = await waitEvent("gtc-k", "canceled");
+    const [canceled] = await t.env.waitEvent("gtc-k", "canceled");
     expect(canceled).toMatchObject({ reason: "kill_switch_active: drill" });
-    expect(fake.exchange?.orders.find((o) => o.clientOrderId === clientOrderIdFor("gtc-k"))?.status).toBe(
+    expect(t.fake.exchange?.orders.find((o) => o.clientOrderId === clientOrderIdFor("gtc-k"))?.status).toBe(
       "CANCELED",
     );
   });
 
   it("spot: a kill-switch cancel the exchange refuses is owed, and asked again at the next polls until it goes through", async () => {
-    const svc = await env.start(settings({ ORDER_POLL_MS: "300" }));
-    await env.quote("BTCUSDT", 30_000);
-    await env.signal("gtc-owed", gtcBuy(29_000));
-    await waitEvent("gtc-owed", "placed");
-    fake.fail(
+    const svc = await t.env.start(settings({ ORDER_POLL_MS: "300" }));
+    await t.env.quote("BTCUSDT", 30_000);
+    await t.env.signal("gtc-owed", gtcBuy(29_000));
+    await t.env.waitEvent("gtc-owed", "placed");
+    t.fake.fail(
       { kind: 503, path: "/api/v3/order", method: "DELETE" },
       { kind: 503, path: "/api/v3/order", method: "DELETE" },
     );
@@ -188,70 +164,70 @@ describe("GTC LIMIT orders working on the exchange (testnet, fake Binance)", () 
         /^tradewire_engine_cancels_owed\S* (\d+)/m,
       )?.[1];
     expect(await owed()).toBe("1");
-    const [canceled] = await waitEvent("gtc-owed", "canceled");
+    const [canceled] = await t.env.waitEvent("gtc-owed", "canceled");
     expect(canceled).toMatchObject({ reason: "kill_switch_active: drill" });
-    expect(fake.exchange?.orders.find((o) => o.clientOrderId === clientOrderIdFor("gtc-owed"))?.status).toBe(
-      "CANCELED",
-    );
+    expect(
+      t.fake.exchange?.orders.find((o) => o.clientOrderId === clientOrderIdFor("gtc-owed"))?.status,
+    ).toBe("CANCELED");
     expect(svc.engine.restingOrders()).toEqual([]);
     expect(await owed()).toBe("0");
   });
 
   it("spot: a kill-switch cancel still owed when the engine stopped is asked for again after it starts", async () => {
     // No poll in the first run: the refused cancel stays owed when it stops.
-    const first = await env.start(settings({ ORDER_POLL_MS: "600000" }));
-    await env.quote("BTCUSDT", 30_000);
-    await env.signal("gtc-owed-2", gtcBuy(29_000));
-    await waitEvent("gtc-owed-2", "placed");
-    fake.fail({ kind: 503, path: "/api/v3/order", method: "DELETE" });
+    const first = await t.env.start(settings({ ORDER_POLL_MS: "600000" }));
+    await t.env.quote("BTCUSDT", 30_000);
+    await t.env.signal("gtc-owed-2", gtcBuy(29_000));
+    await t.env.waitEvent("gtc-owed-2", "placed");
+    t.fake.fail({ kind: 503, path: "/api/v3/order", method: "DELETE" });
     await first.engine.setKillSwitch(true, "drill", "test");
     expect(
-      fake.exchange?.orders.find((o) => o.clientOrderId === clientOrderIdFor("gtc-owed-2"))?.status,
+      t.fake.exchange?.orders.find((o) => o.clientOrderId === clientOrderIdFor("gtc-owed-2"))?.status,
     ).toBe("NEW");
     await first.stop("restart drill");
 
-    await env.start(settings());
-    const [canceled] = await waitEvent("gtc-owed-2", "canceled");
+    await t.env.start(settings());
+    const [canceled] = await t.env.waitEvent("gtc-owed-2", "canceled");
     expect(canceled).toMatchObject({ reason: "kill_switch_active: drill" });
     expect(
-      fake.exchange?.orders.find((o) => o.clientOrderId === clientOrderIdFor("gtc-owed-2"))?.status,
+      t.fake.exchange?.orders.find((o) => o.clientOrderId === clientOrderIdFor("gtc-owed-2"))?.status,
     ).toBe("CANCELED");
   });
 
   it("spot: what executed while the engine was down is recorded when it starts again, on the same order", async () => {
-    const first = await env.start(settings());
-    await env.quote("BTCUSDT", 30_000);
-    await env.signal("gtc-r", gtcBuy(29_000));
-    await waitEvent("gtc-r", "placed");
+    const first = await t.env.start(settings());
+    await t.env.quote("BTCUSDT", 30_000);
+    await t.env.signal("gtc-r", gtcBuy(29_000));
+    await t.env.waitEvent("gtc-r", "placed");
     await first.stop("restart drill");
-    exchangePrice.BTCUSDT = "28950.00";
-    fake.exchange?.trigger("BTCUSDT");
+    t.price.BTCUSDT = "28950.00";
+    t.fake.exchange?.trigger("BTCUSDT");
 
-    const second = await env.start(settings());
-    const [filled] = await waitEvent("gtc-r", "filled");
+    const second = await t.env.start(settings());
+    const [filled] = await t.env.waitEvent("gtc-r", "filled");
     expect(filled).toMatchObject({ filled_quantity: "0.01", avg_price: "29000" });
     expect(await position()).toBeCloseTo(0.01, 9);
     expect(second.engine.restingOrders()).toEqual([]);
-    expect(fake.exchange?.orders.filter((o) => o.clientOrderId === clientOrderIdFor("gtc-r"))).toHaveLength(
+    expect(t.fake.exchange?.orders.filter((o) => o.clientOrderId === clientOrderIdFor("gtc-r"))).toHaveLength(
       1,
     );
   });
 
   it("futures: a GTC entry rests, then fills at its limit with the fee from the order's trades", async () => {
-    await env.start(settings({ BINANCE_MARKET: "futures" }));
-    await env.quote("BTCUSDT", 30_000);
-    await env.signal("gtc-f", { action: "sell", order_type: "LIMIT", price: 31_000, quantity: 0.01 });
-    await waitEvent("gtc-f", "placed");
-    expect(fake.futures?.orders.find((o) => o.clientOrderId === clientOrderIdFor("gtc-f"))).toMatchObject({
+    await t.env.start(settings({ BINANCE_MARKET: "futures" }));
+    await t.env.quote("BTCUSDT", 30_000);
+    await t.env.signal("gtc-f", { action: "sell", order_type: "LIMIT", price: 31_000, quantity: 0.01 });
+    await t.env.waitEvent("gtc-f", "placed");
+    expect(t.fake.futures?.orders.find((o) => o.clientOrderId === clientOrderIdFor("gtc-f"))).toMatchObject({
       type: "LIMIT",
       status: "NEW",
     });
-    exchangePrice.BTCUSDT = "31005.00";
-    fake.futures?.trigger("BTCUSDT");
-    const [filled] = await waitEvent("gtc-f", "filled");
+    t.price.BTCUSDT = "31005.00";
+    t.fake.futures?.trigger("BTCUSDT");
+    const [filled] = await t.env.waitEvent("gtc-f", "filled");
     expect(filled).toMatchObject({ side: "SELL", filled_quantity: "0.01", avg_price: "31000" });
     expect(Number(filled?.event === "filled" && filled.fee)).toBeGreaterThan(0);
-    expect(fake.futures?.positions.get("BTCUSDT")?.amt).toBe(-0.01);
+    expect(t.fake.futures?.positions.get("BTCUSDT")?.amt).toBe(-0.01);
     expect(await position()).toBeCloseTo(-0.01, 9);
   });
 });

@@ -1,25 +1,13 @@
-import { type FakeBinanceRest, waitFor } from "@tradewire/testkit";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { waitFor } from "@tradewire/testkit";
+import { describe, expect, it } from "vitest";
 import { clientOrderIdFor } from "../src/engine.js";
-import { environment, fakeBinance, testnetSettings } from "./harness.js";
+import { exchangeSuite, testnetSettings } from "./harness.js";
 
-let env: Awaited<ReturnType<typeof environment>>;
-let fake: FakeBinanceRest;
-let exchangePrice: Record<string, string>;
-
-beforeEach(async () => {
-  env = await environment();
-  exchangePrice = { BTCUSDT: "30010.50" };
-  fake = await fakeBinance((s) => exchangePrice[s]);
-});
-afterEach(async () => {
-  await env.cleanup();
-  await fake.close();
-});
+const t = exchangeSuite();
 
 const start = (market: "spot" | "futures", extra: Record<string, string> = {}) =>
-  env.start(
-    testnetSettings(fake.url, {
+  t.env.start(
+    testnetSettings(t.fake.url, {
       BINANCE_MARKET: market,
       PROTECTION_POLL_S: "1",
       PROTECTION_CHECK_MS: "50",
@@ -27,17 +15,17 @@ const start = (market: "spot" | "futures", extra: Record<string, string> = {}) =
     }),
   );
 const event = (signalId: string, kind: string) => async () =>
-  (await env.orderEvents()).find((e) => e.signal_id === signalId && e.event === kind);
+  (await t.env.orderEvents()).find((e) => e.signal_id === signalId && e.event === kind);
 const protectionRow = async () =>
-  (await env.db.pool.query("SELECT venue FROM engine_protections WHERE symbol = 'BTCUSDT'")).rows[0] as
+  (await t.env.db.pool.query("SELECT venue FROM engine_protections WHERE symbol = 'BTCUSDT'")).rows[0] as
     | { venue: Record<string, string> | null }
     | undefined;
 
 describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
   it("spot: an OCO guards the long; its executed stop is recorded as the exit, not traded again", async () => {
     const engine = await start("spot");
-    await env.quote("BTCUSDT", 30_000);
-    await env.signal("oco-1", { quantity: 0.01, stop_loss: 29_500, take_profit: 31_000 });
+    await t.env.quote("BTCUSDT", 30_000);
+    await t.env.signal("oco-1", { quantity: 0.01, stop_loss: 29_500, take_profit: 31_000 });
     await waitFor("entry filled", event("oco-1", "filled"), 10_000);
     await waitFor("protection stored", async () => (await protectionRow())?.venue != null, 5_000);
     const list = clientOrderIdFor("oco-1:protect:0.01");
@@ -50,19 +38,19 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
     const metrics = await (await fetch(`${engine.url}/metrics`)).text();
     expect(metrics).toMatch(/tradewire_engine_protections\{held_by="exchange"[^}]*\} 1/);
     expect(metrics).toMatch(/tradewire_engine_protections\{held_by="engine"[^}]*\} 0/);
-    const legs = fake.exchange?.orders.filter((o) => o.orderListId !== -1) ?? [];
+    const legs = t.fake.exchange?.orders.filter((o) => o.orderListId !== -1) ?? [];
     expect(legs.map((o) => [o.type, o.side, o.status, o.origQty])).toEqual([
       ["LIMIT_MAKER", "SELL", "NEW", "0.01"],
       ["STOP_LOSS", "SELL", "NEW", "0.01"],
     ]);
     // The engine's own feed crossing the stop triggers nothing: the exchange owns the levels.
-    await env.quote("BTCUSDT", 29_000);
+    await t.env.quote("BTCUSDT", 29_000);
     await new Promise((r) => setTimeout(r, 300));
     expect(engine.cap.find("PROTECTION_TRIGGERED")).toEqual([]);
 
     // The exchange's market falls through the stop: its leg executes there.
-    exchangePrice.BTCUSDT = "29400";
-    expect(fake.exchange?.trigger("BTCUSDT").map((o) => o.type)).toEqual(["STOP_LOSS"]);
+    t.price.BTCUSDT = "29400";
+    expect(t.fake.exchange?.trigger("BTCUSDT").map((o) => o.type)).toEqual(["STOP_LOSS"]);
     const exit = await waitFor("exit recorded", event("oco-1:stop_loss", "filled"), 10_000);
     expect(exit).toMatchObject({
       type: "OCO",
@@ -73,14 +61,14 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
     expect(engine.engine.snapshot().positions).toMatchObject({ BTCUSDT: { quantity: 0 } });
     expect(await protectionRow()).toBeUndefined();
     // Exactly one market order (the entry): the exit was the exchange's, not a second sell.
-    expect(fake.exchange?.orders.filter((o) => o.type === "MARKET")).toHaveLength(1);
+    expect(t.fake.exchange?.orders.filter((o) => o.type === "MARKET")).toHaveLength(1);
     const view = (await (await fetch(`${engine.url}/signals/oco-1:stop_loss`)).json()) as {
       status: string;
       events: { step: string; detail: string }[];
     };
     expect(view.status).toBe("FILLED");
     expect(view.events[0]?.step).toBe("exchange_protection");
-    const exitRow = await env.db.pool.query(
+    const exitRow = await t.env.db.pool.query(
       "SELECT type FROM engine_orders WHERE signal_id = 'oco-1:stop_loss'",
     );
     expect(exitRow.rows).toEqual([{ type: "OCO" }]);
@@ -88,18 +76,18 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
 
   it("spot: a CLOSE cancels the OCO first (it holds the asset), then sells; reconciliation knows the legs", async () => {
     const engine = await start("spot", { RECONCILE_INTERVAL_S: "1" });
-    await env.quote("BTCUSDT", 30_000);
-    await env.signal("oco-2", { quantity: 0.01, stop_loss: 29_500, take_profit: 31_000 });
+    await t.env.quote("BTCUSDT", 30_000);
+    await t.env.signal("oco-2", { quantity: 0.01, stop_loss: 29_500, take_profit: 31_000 });
     await waitFor("protection stored", async () => (await protectionRow())?.venue != null, 10_000);
     await waitFor("reconciled with the legs open", () =>
       engine.cap.find("reconciliation done").some((l) => l.protective === 2),
     );
     expect(engine.cap.find("reconcile: unknown open order flagged, not touched")).toEqual([]);
 
-    await env.signal("oco-2-close", { action: "close" });
+    await t.env.signal("oco-2-close", { action: "close" });
     await waitFor("closed", event("oco-2-close", "filled"), 10_000);
-    expect(fake.exchange?.orderLists.map((l) => l.listOrderStatus)).toEqual(["ALL_DONE"]);
-    expect(fake.exchange?.orders.filter((o) => o.orderListId !== -1).map((o) => o.status)).toEqual([
+    expect(t.fake.exchange?.orderLists.map((l) => l.listOrderStatus)).toEqual(["ALL_DONE"]);
+    expect(t.fake.exchange?.orders.filter((o) => o.orderListId !== -1).map((o) => o.status)).toEqual([
       "CANCELED",
       "CANCELED",
     ]);
@@ -109,23 +97,23 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
 
   it("spot: an addition to a guarded long resizes its OCO to the whole position", async () => {
     const engine = await start("spot");
-    await env.quote("BTCUSDT", 30_000);
-    await env.signal("add-1", { quantity: 0.01, stop_loss: 29_500, take_profit: 31_000 });
+    await t.env.quote("BTCUSDT", 30_000);
+    await t.env.signal("add-1", { quantity: 0.01, stop_loss: 29_500, take_profit: 31_000 });
     await waitFor("guarded", async () => (await protectionRow())?.venue != null, 10_000);
-    await env.signal("add-2", { quantity: 0.02 });
+    await t.env.signal("add-2", { quantity: 0.02 });
     await waitFor("resized", () => engine.cap.find("protection resized").length > 0, 10_000);
-    const lists = fake.exchange?.orderLists ?? [];
+    const lists = t.fake.exchange?.orderLists ?? [];
     expect(lists.map((l) => l.listOrderStatus)).toEqual(["ALL_DONE", "EXECUTING"]);
-    const working = fake.exchange?.orders.filter((o) => o.orderListId !== -1 && o.status === "NEW") ?? [];
+    const working = t.fake.exchange?.orders.filter((o) => o.orderListId !== -1 && o.status === "NEW") ?? [];
     expect(working.map((o) => o.origQty)).toEqual(["0.03", "0.03"]);
     expect(engine.cap.find("protection resized")[0]).toMatchObject({ stopLoss: 29_500, onExchange: true });
   });
 
   it("spot: a short cannot be guarded on the exchange; the engine says so and watches the levels", async () => {
     const engine = await start("spot");
-    await env.quote("BTCUSDT", 30_000);
-    fake.exchange?.balances.set("BTC", 1);
-    await env.signal("short-1", { action: "sell", quantity: 0.01, stop_loss: 30_500 });
+    await t.env.quote("BTCUSDT", 30_000);
+    t.fake.exchange?.balances.set("BTC", 1);
+    await t.env.signal("short-1", { action: "sell", quantity: 0.01, stop_loss: 30_500 });
     await waitFor("filled", event("short-1", "filled"), 10_000);
     await waitFor(
       "warned",
@@ -136,14 +124,14 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
     ).toMatchObject({
       reason: "spot cannot hold a short: no exchange-side stop",
     });
-    await env.quote("BTCUSDT", 30_600);
+    await t.env.quote("BTCUSDT", 30_600);
     await waitFor("engine-side exit", event("short-1:stop_loss", "filled"), 10_000);
   });
 
   it("futures: a short with reduce-only STOP_MARKET / TAKE_PROFIT_MARKET; the take-profit executes, the stop is canceled", async () => {
     const engine = await start("futures");
-    await env.quote("BTCUSDT", 30_000);
-    await env.signal("fut-1", {
+    await t.env.quote("BTCUSDT", 30_000);
+    await t.env.signal("fut-1", {
       action: "sell",
       quantity: 0.01,
       leverage: 3,
@@ -152,7 +140,7 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
     });
     await waitFor("entry filled", event("fut-1", "filled"), 10_000);
     await waitFor("protection stored", async () => (await protectionRow())?.venue != null, 5_000);
-    const futures = fake.futures;
+    const futures = t.fake.futures;
     expect(futures?.leverage.get("BTCUSDT")).toBe(3);
     expect(futures?.positions.get("BTCUSDT")).toMatchObject({ amt: -0.01 });
     expect(
@@ -165,7 +153,7 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
     // The fee comes from the order's trades (USD-M order responses carry none).
     expect(Number(filled?.event === "filled" ? filled.fee : 0)).toBeCloseTo(0.01 * 30_010.5 * 0.0005, 8);
 
-    exchangePrice.BTCUSDT = "28900";
+    t.price.BTCUSDT = "28900";
     expect(futures?.trigger("BTCUSDT").map((o) => o.orderType)).toEqual(["TAKE_PROFIT_MARKET"]);
     const exit = await waitFor("exit recorded", event("fut-1:take_profit", "filled"), 10_000);
     expect(exit).toMatchObject({ type: "TAKE_PROFIT_MARKET", side: "BUY", avg_price: "28900" });
@@ -176,24 +164,24 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
 
   it("futures: a CLOSE goes reduce-only, after its protection is canceled", async () => {
     await start("futures");
-    await env.quote("BTCUSDT", 30_000);
-    await env.signal("fut-2", { quantity: 0.01, stop_loss: 29_000 });
+    await t.env.quote("BTCUSDT", 30_000);
+    await t.env.signal("fut-2", { quantity: 0.01, stop_loss: 29_000 });
     await waitFor("protection stored", async () => (await protectionRow())?.venue != null, 10_000);
-    await env.signal("fut-2-close", { action: "close" });
+    await t.env.signal("fut-2-close", { action: "close" });
     await waitFor("closed", event("fut-2-close", "filled"), 10_000);
-    const close = fake.requests.find((r) => r.path === "/fapi/v1/order" && r.query.side === "SELL");
+    const close = t.fake.requests.find((r) => r.path === "/fapi/v1/order" && r.query.side === "SELL");
     expect(close?.query.reduceOnly).toBe("true");
-    expect(fake.futures?.algoOrders.map((o) => o.algoStatus)).toEqual(["CANCELED"]);
-    expect(fake.futures?.positions.get("BTCUSDT")?.amt ?? 0).toBe(0);
+    expect(t.fake.futures?.algoOrders.map((o) => o.algoStatus)).toEqual(["CANCELED"]);
+    expect(t.fake.futures?.positions.get("BTCUSDT")?.amt ?? 0).toBe(0);
   });
 
   it("F28 futures: reconciliation reads the signed position amount and corrects drift to it", async () => {
     const engine = await start("futures", { RECONCILE_INTERVAL_S: "1" });
-    await env.quote("BTCUSDT", 30_000);
-    await env.signal("fut-3", { action: "sell", quantity: 0.01 });
+    await t.env.quote("BTCUSDT", 30_000);
+    await t.env.signal("fut-3", { action: "sell", quantity: 0.01 });
     await waitFor("filled", event("fut-3", "filled"), 10_000);
     expect(engine.engine.snapshot().positions).toMatchObject({ BTCUSDT: { quantity: -0.01 } });
-    fake.futures?.positions.set("BTCUSDT", { amt: -0.03, entry: 30_010.5 });
+    t.fake.futures?.positions.set("BTCUSDT", { amt: -0.03, entry: 30_010.5 });
     await waitFor(
       "drift corrected",
       () => engine.cap.find("reconcile: position drift corrected to the exchange").length > 0,
@@ -208,7 +196,7 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
   it("refuses to start on a stored protection whose exchange orders it cannot read, naming it", async () => {
     const first = await start("spot");
     await first.stop("migrated");
-    await env.db.pool.query(
+    await t.env.db.pool.query(
       `INSERT INTO engine_protections (symbol, signal_id, strategy_id, direction, stop_loss, venue)
        VALUES ('BTCUSDT', 'bad-1', 'test', 1, 29000, '{"kind": "trailing"}')`,
     );

@@ -2,7 +2,14 @@ import { Bus, STREAMS } from "@tradewire/bus";
 import { parseConfig } from "@tradewire/config";
 import { captureLogger, createSilentLogger } from "@tradewire/logger";
 import { MarketData, OrderEvent, subjects, TradingSignal, type TradingSignalInput } from "@tradewire/schemas";
-import { natsNamespace, pgSchema, startFakeBinanceRest, waitFor } from "@tradewire/testkit";
+import {
+  type FakeBinanceRest,
+  natsNamespace,
+  pgSchema,
+  startFakeBinanceRest,
+  waitFor,
+} from "@tradewire/testkit";
+import { afterEach, beforeEach } from "vitest";
 import { startEngine } from "../src/app.js";
 import { ConfigSchema } from "../src/config.js";
 
@@ -125,6 +132,16 @@ export async function environment() {
       }
       return out;
     },
+    /** The order events of one signal, in order. */
+    async eventsOf(signalId: string): Promise<OrderEvent[]> {
+      return (await this.orderEvents()).filter((e) => e.signal_id === signalId);
+    },
+    /** Waits (10 s at most) until `signalId` has `count` events of `kind`, and returns them. */
+    async waitEvent(signalId: string, kind: OrderEvent["event"], count = 1): Promise<OrderEvent[]> {
+      const ofKind = async () => (await this.eventsOf(signalId)).filter((e) => e.event === kind);
+      await waitFor(`${signalId} ${kind} x${count}`, async () => (await ofKind()).length >= count, 10_000);
+      return ofKind();
+    },
     async cleanup() {
       clearInterval(ticker);
       await Promise.all(engines.map((e) => e.stop("test done")));
@@ -133,4 +150,26 @@ export async function environment() {
       await db.cleanup();
     },
   };
+}
+
+/**
+ * A fresh environment and fake Binance for each test of the suite (registered as beforeEach /
+ * afterEach), with `price` as what the fake quotes per symbol (BTCUSDT 30010.50 at the start).
+ */
+export function exchangeSuite(options: Parameters<typeof fakeBinance>[1] = {}) {
+  const t = {} as {
+    env: Awaited<ReturnType<typeof environment>>;
+    fake: FakeBinanceRest;
+    price: Record<string, string>;
+  };
+  beforeEach(async () => {
+    t.env = await environment();
+    t.price = { BTCUSDT: "30010.50" };
+    t.fake = await fakeBinance((s) => t.price[s], options);
+  });
+  afterEach(async () => {
+    await t.env.cleanup();
+    await t.fake.close();
+  });
+  return t;
 }

@@ -1,34 +1,22 @@
 import { parseConfig } from "@tradewire/config";
 import { MarketData, type OrderEvent, subjects, type TradingSignalInput } from "@tradewire/schemas";
-import { bookTicker, type FakeBinanceRest, waitFor } from "@tradewire/testkit";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { bookTicker, waitFor } from "@tradewire/testkit";
+import { describe, expect, it } from "vitest";
 import { ConfigSchema } from "../src/config.js";
 import { clientOrderIdFor } from "../src/engine.js";
-import { environment, fakeBinance, TEST_API_SECRET, testnetSettings } from "./harness.js";
+import { exchangeSuite, fakeBinance, TEST_API_SECRET, testnetSettings } from "./harness.js";
 
-let env: Awaited<ReturnType<typeof environment>>;
-let fake: FakeBinanceRest;
-let exchangePrice: Record<string, string>;
+const t = exchangeSuite({ futures: false });
 
-beforeEach(async () => {
-  env = await environment();
-  exchangePrice = { BTCUSDT: "30010.50" };
-  fake = await fakeBinance((s) => exchangePrice[s], { futures: false });
-});
-afterEach(async () => {
-  await env.cleanup();
-  await fake.close();
-});
-
-const testnet = () => env.start(testnetSettings(fake.url));
+const testnet = () => t.env.start(testnetSettings(t.fake.url));
 
 /** Sends a signal and returns its final order event (filled or rejected) once it is out. */
 async function decided(id: string, extra: Partial<TradingSignalInput>): Promise<OrderEvent> {
   const final = async () =>
-    (await env.orderEvents()).find(
+    (await t.env.orderEvents()).find(
       (e) => e.signal_id === id && (e.event === "filled" || e.event === "rejected"),
     );
-  await env.signal(id, extra);
+  await t.env.signal(id, extra);
   await waitFor(`${id} decided`, async () => (await final()) !== undefined, 10_000);
   return (await final()) as OrderEvent;
 }
@@ -36,10 +24,14 @@ async function decided(id: string, extra: Partial<TradingSignalInput>): Promise<
 describe("trade-engine on testnet (fake Binance)", () => {
   it("sends a signed market order with the client id derived from the signal, and records the exchange fill", async () => {
     const engine = await testnet();
-    await env.quote("BTCUSDT", 30_000);
-    await env.signal("tn-1");
-    await waitFor("filled", async () => (await env.orderEvents()).some((e) => e.event === "filled"), 10_000);
-    const orders = fake.exchange?.orders ?? [];
+    await t.env.quote("BTCUSDT", 30_000);
+    await t.env.signal("tn-1");
+    await waitFor(
+      "filled",
+      async () => (await t.env.orderEvents()).some((e) => e.event === "filled"),
+      10_000,
+    );
+    const orders = t.fake.exchange?.orders ?? [];
     expect(orders).toHaveLength(1);
     expect(orders[0]).toMatchObject({
       clientOrderId: clientOrderIdFor("tn-1"),
@@ -47,7 +39,7 @@ describe("trade-engine on testnet (fake Binance)", () => {
       type: "MARKET",
       status: "FILLED",
     });
-    const filled = (await env.orderEvents()).find((e) => e.event === "filled");
+    const filled = (await t.env.orderEvents()).find((e) => e.event === "filled");
     // The exchange's order id and fill price, not the paper quote.
     expect(filled).toMatchObject({
       mode: "testnet",
@@ -63,24 +55,24 @@ describe("trade-engine on testnet (fake Binance)", () => {
   });
 
   it("spot: a BUY's commission paid in the base asset is priced into the fee and not held; the CLOSE sells what is held", async () => {
-    const venue = await fakeBinance((s) => exchangePrice[s], { futures: false, buyCommissionIn: "base" });
+    const venue = await fakeBinance((s) => t.price[s], { futures: false, buyCommissionIn: "base" });
     try {
-      await env.start(testnetSettings(venue.url));
-      await env.quote("BTCUSDT", 30_000);
+      await t.env.start(testnetSettings(venue.url));
+      await t.env.quote("BTCUSDT", 30_000);
       const bought = await decided("tn-basefee", { quantity: 0.01 });
       const charged = venue.exchange?.orders[0]?.fills?.[0];
       expect(charged).toMatchObject({ commissionAsset: "BTC", commission: "0.00001000" });
       // 0.00001 BTC at 30,010.5 in the fee; 0.00999 held.
       expect(Number(bought.event === "filled" && bought.fee)).toBeCloseTo(0.00001 * 30_010.5, 9);
-      expect((await env.db.pool.query("SELECT quantity FROM engine_positions")).rows).toEqual([
+      expect((await t.env.db.pool.query("SELECT quantity FROM engine_positions")).rows).toEqual([
         { quantity: 0.00999 },
       ]);
-      expect((await env.db.pool.query("SELECT base_fee::text FROM engine_fills")).rows).toEqual([
+      expect((await t.env.db.pool.query("SELECT base_fee::text FROM engine_fills")).rows).toEqual([
         { base_fee: "0.00001" },
       ]);
       expect((await decided("tn-basefee-close", { action: "close" })).event).toBe("filled");
       expect(venue.exchange?.orders[1]).toMatchObject({ side: "SELL", origQty: "0.00999" });
-      expect((await env.db.pool.query("SELECT quantity FROM engine_positions")).rows).toEqual([
+      expect((await t.env.db.pool.query("SELECT quantity FROM engine_positions")).rows).toEqual([
         { quantity: 0 },
       ]);
     } finally {
@@ -89,11 +81,11 @@ describe("trade-engine on testnet (fake Binance)", () => {
   });
 
   it("spot: a commission paid in BNB is priced at the live BNB quote; with none it is said at warn, not added up as USDT", async () => {
-    exchangePrice.BNBUSDT = "600";
-    const venue = await fakeBinance((s) => exchangePrice[s], { futures: false, buyCommissionIn: "BNB" });
+    t.price.BNBUSDT = "600";
+    const venue = await fakeBinance((s) => t.price[s], { futures: false, buyCommissionIn: "BNB" });
     try {
-      const engine = await env.start(testnetSettings(venue.url));
-      await env.quote("BTCUSDT", 30_000);
+      const engine = await t.env.start(testnetSettings(venue.url));
+      await t.env.quote("BTCUSDT", 30_000);
       const unpriced = await decided("tn-bnb-1", { quantity: 0.01 });
       expect(venue.exchange?.orders[0]?.fills?.[0]).toMatchObject({ commissionAsset: "BNB" });
       expect(unpriced).toMatchObject({ event: "filled", fee: "0" });
@@ -106,7 +98,7 @@ describe("trade-engine on testnet (fake Binance)", () => {
       });
 
       // One BNBUSDT quote (the BTCUSDT ticker keeps running), then the next BUY.
-      env.bus.publish(
+      t.env.bus.publish(
         subjects.marketData("BNBUSDT", "bookTicker"),
         MarketData,
         bookTicker("BNBUSDT", "600.00", "600.01"),
@@ -117,7 +109,7 @@ describe("trade-engine on testnet (fake Binance)", () => {
       expect(paid).toBeGreaterThan(0);
       expect(Number(priced.event === "filled" && priced.fee)).toBeCloseTo(paid * 600.005, 7);
       // Nothing was taken from what was bought.
-      expect((await env.db.pool.query("SELECT quantity FROM engine_positions")).rows).toEqual([
+      expect((await t.env.db.pool.query("SELECT quantity FROM engine_positions")).rows).toEqual([
         { quantity: 0.02 },
       ]);
     } finally {
@@ -127,9 +119,9 @@ describe("trade-engine on testnet (fake Binance)", () => {
 
   it("sends a LIMIT IOC/FOK as such: filled at the market within the limit, or expired with nothing done", async () => {
     await testnet();
-    await env.quote("BTCUSDT", 30_000);
+    await t.env.quote("BTCUSDT", 30_000);
     const ioc = await decided("tn-ioc", { order_type: "limit", price: 30_100, time_in_force: "ioc" });
-    expect(fake.exchange?.orders[0]).toMatchObject({
+    expect(t.fake.exchange?.orders[0]).toMatchObject({
       clientOrderId: clientOrderIdFor("tn-ioc"),
       type: "LIMIT",
       timeInForce: "IOC",
@@ -140,25 +132,29 @@ describe("trade-engine on testnet (fake Binance)", () => {
     expect(ioc).toMatchObject({ event: "filled", type: "LIMIT", avg_price: "30010.5", price: "30010.5" });
 
     const fok = await decided("tn-fok", { order_type: "LIMIT", price: 29_000, time_in_force: "FOK" });
-    expect(fake.exchange?.orders[1]).toMatchObject({ type: "LIMIT", timeInForce: "FOK", status: "EXPIRED" });
+    expect(t.fake.exchange?.orders[1]).toMatchObject({
+      type: "LIMIT",
+      timeInForce: "FOK",
+      status: "EXPIRED",
+    });
     expect(fok).toMatchObject({
       event: "rejected",
       rejection_source: "exchange",
       rejection_reason: expect.stringMatching(/^exchange_expired: nothing executed/),
     });
 
-    expect(fake.exchange?.orders).toHaveLength(2);
+    expect(t.fake.exchange?.orders).toHaveLength(2);
     // Only the IOC fill moved the position.
-    expect((await env.db.pool.query("SELECT quantity FROM engine_positions")).rows).toEqual([
-      { quantity: Number(fake.exchange?.orders[0]?.executedQty) },
+    expect((await t.env.db.pool.query("SELECT quantity FROM engine_positions")).rows).toEqual([
+      { quantity: Number(t.fake.exchange?.orders[0]?.executedQty) },
     ]);
   });
 
   it("futures: a LIMIT FOK entry and IOC CLOSEs go as LIMIT orders, the closes reduce-only; one the mark is beyond changes nothing", async () => {
-    const venue = await fakeBinance((s) => exchangePrice[s]);
+    const venue = await fakeBinance((s) => t.price[s]);
     try {
-      await env.start(testnetSettings(venue.url, { BINANCE_MARKET: "futures" }));
-      await env.quote("BTCUSDT", 30_000);
+      await t.env.start(testnetSettings(venue.url, { BINANCE_MARKET: "futures" }));
+      await t.env.quote("BTCUSDT", 30_000);
       const position = () => venue.futures?.positions.get("BTCUSDT")?.amt;
       const closeAt = (price: number) => ({
         action: "close" as const,
@@ -199,30 +195,34 @@ describe("trade-engine on testnet (fake Binance)", () => {
 
   it("F31 a submit whose response was lost is found by client id on retry: one order, one fill", async () => {
     const engine = await testnet();
-    await env.quote("BTCUSDT", 30_000);
+    await t.env.quote("BTCUSDT", 30_000);
     // The order is placed, then the connection drops before the answer arrives.
-    fake.fail({ kind: "drop_after", path: "/api/v3/order", method: "POST" });
-    await env.signal("tn-lost");
+    t.fake.fail({ kind: "drop_after", path: "/api/v3/order", method: "POST" });
+    await t.env.signal("tn-lost");
     await waitFor(
       "filled after retry",
-      async () => (await env.orderEvents()).some((e) => e.event === "filled"),
+      async () => (await t.env.orderEvents()).some((e) => e.event === "filled"),
       15_000,
     );
-    expect(fake.exchange?.orders).toHaveLength(1);
+    expect(t.fake.exchange?.orders).toHaveLength(1);
     expect(
       engine.cap.find("order found by client id after a failed submit; adopted, not resent"),
     ).toHaveLength(1);
-    const filled = (await env.orderEvents()).filter((e) => e.event === "filled");
+    const filled = (await t.env.orderEvents()).filter((e) => e.event === "filled");
     expect(filled).toHaveLength(1);
   });
 
   it("F27 says loudly when the venue fills far from the quote the order was sized on", async () => {
     const engine = await testnet();
     // The feed says 30,000 (mainnet), the testnet fills at 36,000.
-    exchangePrice = { BTCUSDT: "36000" };
-    await env.quote("BTCUSDT", 30_000);
-    await env.signal("tn-far");
-    await waitFor("filled", async () => (await env.orderEvents()).some((e) => e.event === "filled"), 10_000);
+    t.price = { BTCUSDT: "36000" };
+    await t.env.quote("BTCUSDT", 30_000);
+    await t.env.signal("tn-far");
+    await waitFor(
+      "filled",
+      async () => (await t.env.orderEvents()).some((e) => e.event === "filled"),
+      10_000,
+    );
     const line = engine.cap.find(
       "fill price far from the quote used for sizing: do the price feed and the venue match?",
     )[0];
@@ -238,15 +238,15 @@ describe("trade-engine on testnet (fake Binance)", () => {
 
   it("maps an exchange rejection to a REJECTED signal with its reason", async () => {
     await testnet();
-    exchangePrice = {};
-    await env.quote("BTCUSDT", 30_000);
-    await env.signal("tn-bad");
+    t.price = {};
+    await t.env.quote("BTCUSDT", 30_000);
+    await t.env.signal("tn-bad");
     await waitFor(
       "rejected",
-      async () => (await env.orderEvents()).some((e) => e.event === "rejected"),
+      async () => (await t.env.orderEvents()).some((e) => e.event === "rejected"),
       10_000,
     );
-    const rejected = (await env.orderEvents()).find((e) => e.event === "rejected");
+    const rejected = (await t.env.orderEvents()).find((e) => e.event === "rejected");
     expect(rejected).toMatchObject({
       rejection_source: "exchange",
       rejection_reason: expect.stringContaining("-1121"),
@@ -254,21 +254,21 @@ describe("trade-engine on testnet (fake Binance)", () => {
   });
 
   it("F28 reconciles with the exchange: adopts its own order, flags a foreign one, corrects position drift", async () => {
-    const engine = await env.start(testnetSettings(fake.url, { RECONCILE_INTERVAL_S: "1" }));
+    const engine = await t.env.start(testnetSettings(t.fake.url, { RECONCILE_INTERVAL_S: "1" }));
     // A signal claimed before a crash, whose order reached the exchange but was never recorded.
-    await env.db.pool.query(
+    await t.env.db.pool.query(
       `INSERT INTO engine_signals (signal_id, source, strategy_id, symbol, action, request, status)
        VALUES ('undecided-1', 'signal', 'test', 'BTCUSDT', 'BUY', '{}', 'RECEIVED')`,
     );
     const ours = clientOrderIdFor("undecided-1");
-    fake.exchange?.addOpenOrder({
+    t.fake.exchange?.addOpenOrder({
       symbol: "BTCUSDT",
       clientOrderId: ours,
       side: "BUY",
       quantity: "0.01",
       price: "29000",
     });
-    fake.exchange?.addOpenOrder({
+    t.fake.exchange?.addOpenOrder({
       symbol: "BTCUSDT",
       clientOrderId: "manual-by-operator",
       side: "SELL",
@@ -294,21 +294,21 @@ describe("trade-engine on testnet (fake Binance)", () => {
       clientOrderId: "manual-by-operator",
       foreign: true,
     });
-    const adopted = await env.db.pool.query("SELECT status FROM engine_orders WHERE client_order_id = $1", [
+    const adopted = await t.env.db.pool.query("SELECT status FROM engine_orders WHERE client_order_id = $1", [
       ours,
     ]);
     expect(adopted.rows).toEqual([{ status: "NEW" }]);
 
-    await env.quote("BTCUSDT", 30_000);
-    await env.signal("tn-drift");
+    await t.env.quote("BTCUSDT", 30_000);
+    await t.env.signal("tn-drift");
     await waitFor(
       "filled",
-      async () => (await env.orderEvents()).some((e) => e.event === "filled" && e.signal_id === "tn-drift"),
+      async () => (await t.env.orderEvents()).some((e) => e.event === "filled" && e.signal_id === "tn-drift"),
       10_000,
     );
-    const bought = fake.exchange?.balances.get("BTC") ?? 0;
+    const bought = t.fake.exchange?.balances.get("BTC") ?? 0;
     expect(bought).toBeGreaterThan(0);
-    fake.exchange?.balances.set("BTC", bought + 0.5);
+    t.fake.exchange?.balances.set("BTC", bought + 0.5);
     await waitFor(
       "drift corrected",
       () => engine.cap.find("reconcile: position drift corrected to the exchange").length > 0,

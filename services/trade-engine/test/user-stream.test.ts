@@ -1,66 +1,43 @@
-import type { OrderEvent } from "@tradewire/schemas";
-import { type FakeBinanceRest, waitFor } from "@tradewire/testkit";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { waitFor } from "@tradewire/testkit";
+import { describe, expect, it } from "vitest";
 import { clientOrderIdFor } from "../src/engine.js";
-import { environment, fakeBinance, testnetSettings } from "./harness.js";
+import { exchangeSuite, testnetSettings } from "./harness.js";
 
-let env: Awaited<ReturnType<typeof environment>>;
-let fake: FakeBinanceRest;
-let exchangePrice: Record<string, string>;
-
-beforeEach(async () => {
-  env = await environment();
-  exchangePrice = { BTCUSDT: "30010.50" };
-  fake = await fakeBinance((s) => exchangePrice[s]);
-});
-afterEach(async () => {
-  await env.cleanup();
-  await fake.close();
-});
+const t = exchangeSuite();
 
 // The polls wait ten minutes: within a test only the user data stream (or a resubscription's
 // catch-up) can make the engine look at an order.
 const settings = (extra: Record<string, string> = {}) =>
-  testnetSettings(fake.url, { ORDER_POLL_MS: "600000", PROTECTION_POLL_S: "600", ...extra });
+  testnetSettings(t.fake.url, { ORDER_POLL_MS: "600000", PROTECTION_POLL_S: "600", ...extra });
 const gtcBuy = (price: number, quantity = 0.01) => ({ order_type: "LIMIT" as const, price, quantity });
-const eventsOf = async (signalId: string) =>
-  (await env.orderEvents()).filter((e) => e.signal_id === signalId);
-const waitEvent = async (signalId: string, kind: OrderEvent["event"]) => {
-  await waitFor(
-    `${signalId} ${kind}`,
-    async () => (await eventsOf(signalId)).some((e) => e.event === kind),
-    10_000,
-  );
-  return (await eventsOf(signalId)).filter((e) => e.event === kind);
-};
 const metric = async (url: string, line: RegExp) => {
   const text = await (await fetch(`${url}/metrics`)).text();
   return text.split("\n").find((l) => line.test(l));
 };
 const SUBSCRIBED = "user data stream subscribed: working orders are looked up as they change";
 const LOST = "user data stream lost; reconnecting, and polling on its own period meanwhile";
-type Svc = Awaited<ReturnType<typeof env.start>>;
+type Svc = Awaited<ReturnType<typeof t.env.start>>;
 const said = (svc: Svc, message: string) => svc.cap.find(message);
 const streams = () => {
-  const s = fake.userStreams;
+  const s = t.fake.userStreams;
   if (s === undefined) throw new Error("the fake has no user data streams");
   return s;
 };
 
 describe("user data stream (testnet, fake Binance)", () => {
   it("spot: a working GTC's partial fill and fill are recorded as the stream reports them, without waiting for the poll", async () => {
-    const svc = await env.start(settings());
+    const svc = await t.env.start(settings());
     await waitFor("subscribed", async () => streams().subscriptions() === 1, 10_000);
-    await env.quote("BTCUSDT", 30_000);
-    await env.signal("us-1", gtcBuy(29_000));
-    await waitEvent("us-1", "placed");
+    await t.env.quote("BTCUSDT", 30_000);
+    await t.env.signal("us-1", gtcBuy(29_000));
+    await t.env.waitEvent("us-1", "placed");
 
-    fake.exchange?.partialFill(clientOrderIdFor("us-1"), "0.004");
-    const [partial] = await waitEvent("us-1", "partial_fill");
+    t.fake.exchange?.partialFill(clientOrderIdFor("us-1"), "0.004");
+    const [partial] = await t.env.waitEvent("us-1", "partial_fill");
     expect(partial).toMatchObject({ filled_quantity: "0.004", avg_price: "29000" });
-    exchangePrice.BTCUSDT = "28990.00";
-    fake.exchange?.trigger("BTCUSDT");
-    const [filled] = await waitEvent("us-1", "filled");
+    t.price.BTCUSDT = "28990.00";
+    t.fake.exchange?.trigger("BTCUSDT");
+    const [filled] = await t.env.waitEvent("us-1", "filled");
     expect(filled).toMatchObject({ filled_quantity: "0.006", avg_price: "29000" });
 
     expect(said(svc, "order update from the user data stream; looking it up now")[0]).toMatchObject({
@@ -77,28 +54,28 @@ describe("user data stream (testnet, fake Binance)", () => {
   });
 
   it("F39 spot: a lost stream is said, resubscribed, and what it missed meanwhile is looked up at once", async () => {
-    const svc = await env.start(settings());
+    const svc = await t.env.start(settings());
     await waitFor("subscribed", async () => streams().subscriptions() === 1, 10_000);
-    await env.quote("BTCUSDT", 30_000);
-    await env.signal("us-lost", gtcBuy(29_000));
-    await waitEvent("us-lost", "placed");
+    await t.env.quote("BTCUSDT", 30_000);
+    await t.env.signal("us-lost", gtcBuy(29_000));
+    await t.env.waitEvent("us-lost", "placed");
 
     // The fill's event is lost with the connection (nothing queues it), as on a real drop.
     streams().mute(true);
-    fake.exchange?.partialFill(clientOrderIdFor("us-lost"), "0.005");
+    t.fake.exchange?.partialFill(clientOrderIdFor("us-lost"), "0.005");
     streams().drop();
     streams().mute(false);
     await waitFor("the loss said", async () => said(svc, LOST).length > 0, 5_000);
     expect(said(svc, LOST)[0]).toMatchObject({ level: "warn", market: "spot" });
     // Resubscribed, and the catch-up poll found the fill the stream never reported.
-    const [partial] = await waitEvent("us-lost", "partial_fill");
+    const [partial] = await t.env.waitEvent("us-lost", "partial_fill");
     expect(partial).toMatchObject({ filled_quantity: "0.005" });
     expect(streams().subscriptions()).toBe(1);
     expect(said(svc, SUBSCRIBED).length).toBeGreaterThanOrEqual(2);
   });
 
   it("F39 spot: a socket that goes silent (no pong) is dropped and resubscribed", async () => {
-    const svc = await env.start(settings({ USER_STREAM_PING_MS: "300" }));
+    const svc = await t.env.start(settings({ USER_STREAM_PING_MS: "300" }));
     await waitFor("subscribed", async () => streams().subscriptions() === 1, 10_000);
     streams().freeze();
     await waitFor(
@@ -110,11 +87,11 @@ describe("user data stream (testnet, fake Binance)", () => {
   });
 
   it("futures: a GTC entry's fill arrives over the listenKey stream; an expired key is replaced", async () => {
-    const svc = await env.start(settings({ BINANCE_MARKET: "futures" }));
+    const svc = await t.env.start(settings({ BINANCE_MARKET: "futures" }));
     await waitFor("connected", async () => streams().connections() === 1, 10_000);
-    await env.quote("BTCUSDT", 30_000);
-    await env.signal("us-f", { order_type: "LIMIT", price: 31_000, quantity: 0.01, action: "sell" });
-    await waitEvent("us-f", "placed");
+    await t.env.quote("BTCUSDT", 30_000);
+    await t.env.signal("us-f", { order_type: "LIMIT", price: 31_000, quantity: 0.01, action: "sell" });
+    await t.env.waitEvent("us-f", "placed");
 
     streams().expireListenKey();
     await waitFor(
@@ -123,9 +100,9 @@ describe("user data stream (testnet, fake Binance)", () => {
       10_000,
     );
     await waitFor("resubscribed with a new key", async () => said(svc, SUBSCRIBED).length >= 2, 10_000);
-    exchangePrice.BTCUSDT = "31010.00";
-    fake.futures?.trigger("BTCUSDT");
-    const [filled] = await waitEvent("us-f", "filled");
+    t.price.BTCUSDT = "31010.00";
+    t.fake.futures?.trigger("BTCUSDT");
+    const [filled] = await t.env.waitEvent("us-f", "filled");
     expect(filled).toMatchObject({ filled_quantity: "0.01", avg_price: "31000" });
   });
 });
