@@ -5,7 +5,15 @@ import type { OutboxWrite } from "./outbox.js";
 import type { Position } from "./paper.js";
 import type { Protection } from "./protection.js";
 import type { OrderRequest } from "./request.js";
-import type { Claim, DecisionStore, EngineStore, FillRecord, OrderRow, SignalStatus } from "./store.js";
+import {
+  type Claim,
+  checkEntries,
+  type DecisionStore,
+  type EngineStore,
+  type FillRecord,
+  type OrderRow,
+  type SignalStatus,
+} from "./store.js";
 
 /**
  * A whole paper batch in ONE statement (one round trip, atomic on its own, no BEGIN/COMMIT):
@@ -16,51 +24,50 @@ import type { Claim, DecisionStore, EngineStore, FillRecord, OrderRow, SignalSta
  * aborts itself and writes nothing.
  */
 const COMMIT_BATCH = `WITH s AS (
-  INSERT INTO engine_signals (signal_id, source, strategy_id, symbol, action, request, status, reason, decided_at)
-  SELECT id, source, strategy_id, symbol, action, request, status, reason, now()
-  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::text[], $8::text[])
-    AS t(id, source, strategy_id, symbol, action, request, status, reason)
+  INSERT INTO engine_signals (signal_id, source, strategy_id, symbol, action, request, status, reason, checks, decided_at)
+  SELECT id, source, "strategyId", symbol, action, request, status, reason, checks, now()
+  FROM jsonb_to_recordset($1::jsonb) AS t(id text, source text, "strategyId" text, symbol text, action text,
+    request jsonb, status text, reason text, checks jsonb)
   ON CONFLICT (signal_id) DO NOTHING
   RETURNING signal_id
-), c AS (
-  INSERT INTO engine_signal_events (signal_id, step, outcome, detail)
-  SELECT * FROM unnest($9::text[], $10::text[], $11::text[], $12::text[])
 ), o AS (
   INSERT INTO engine_orders (order_id, client_order_id, signal_id, symbol, side, type, quantity, price, status, mode)
-  SELECT * FROM unnest($13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[],
-    $19::numeric[], $20::numeric[], $21::text[], $22::text[])
+  SELECT * FROM jsonb_to_recordset($2::jsonb) AS t("orderId" text, "clientOrderId" text, "signalId" text,
+    symbol text, side text, type text, quantity numeric, price numeric, status text, mode text)
   ON CONFLICT (client_order_id) DO NOTHING
   RETURNING order_id
 ), f AS (
   INSERT INTO engine_fills (order_id, quantity, price, fee)
-  SELECT t.order_id, t.quantity, t.price, t.fee
-  FROM unnest($23::text[], $24::numeric[], $25::numeric[], $26::numeric[]) AS t(order_id, quantity, price, fee)
-  JOIN o USING (order_id)
+  SELECT t."orderId", t.quantity, t.price, t.fee
+  FROM jsonb_to_recordset($3::jsonb) AS t("orderId" text, quantity numeric, price numeric, fee numeric)
+  JOIN o ON o.order_id = t."orderId"
 ), p AS (
   INSERT INTO engine_positions (symbol, quantity, avg_price, realized_pnl)
-  SELECT * FROM unnest($27::text[], $28::float8[], $29::float8[], $30::float8[])
+  SELECT * FROM jsonb_to_recordset($4::jsonb)
+    AS t(symbol text, quantity float8, "avgPrice" float8, "realizedPnl" float8)
   ON CONFLICT (symbol) DO UPDATE SET quantity = EXCLUDED.quantity, avg_price = EXCLUDED.avg_price,
     realized_pnl = EXCLUDED.realized_pnl, updated_at = now()
 ), d AS (
   INSERT INTO engine_daily_pnl (day, realized)
-  SELECT (now() AT TIME ZONE 'utc')::date, $31::float8 WHERE cardinality($23::text[]) > 0
+  SELECT (now() AT TIME ZONE 'utc')::date, $5::float8 WHERE jsonb_array_length($3::jsonb) > 0
   ON CONFLICT (day) DO UPDATE SET realized = engine_daily_pnl.realized + EXCLUDED.realized
 ), ps AS (
   INSERT INTO engine_protections (symbol, signal_id, strategy_id, direction, stop_loss, take_profit)
-  SELECT * FROM unnest($32::text[], $33::text[], $34::text[], $35::smallint[], $36::float8[], $37::float8[])
+  SELECT * FROM jsonb_to_recordset($6::jsonb) AS t(symbol text, "signalId" text, "strategyId" text,
+    direction smallint, "stopLoss" float8, "takeProfit" float8)
   ON CONFLICT (symbol) DO UPDATE SET signal_id = EXCLUDED.signal_id, strategy_id = EXCLUDED.strategy_id,
     direction = EXCLUDED.direction, stop_loss = EXCLUDED.stop_loss, take_profit = EXCLUDED.take_profit,
     venue = NULL, created_at = now()
 ), pd AS (
-  DELETE FROM engine_protections WHERE symbol = ANY($38::text[])
+  DELETE FROM engine_protections WHERE symbol = ANY($7::text[])
 ), ob AS (
-  INSERT INTO engine_outbox (batch_id, events) SELECT $39::text, $40::text WHERE $42::boolean
+  INSERT INTO engine_outbox (batch_id, events) SELECT $8::text, $9::text WHERE $11::boolean
 ), obd AS (
-  DELETE FROM engine_outbox WHERE batch_id = ANY($41::text[])
+  DELETE FROM engine_outbox WHERE batch_id = ANY($10::text[])
 )
 SELECT CASE
-  WHEN (SELECT count(*) FROM s) <> cardinality($1::text[]) THEN engine_abort_batch('claim_conflict')
-  WHEN (SELECT count(*) FROM o) <> cardinality($13::text[]) THEN engine_abort_batch('order_conflict')
+  WHEN (SELECT count(*) FROM s) <> jsonb_array_length($1::jsonb) THEN engine_abort_batch('claim_conflict')
+  WHEN (SELECT count(*) FROM o) <> jsonb_array_length($2::jsonb) THEN engine_abort_batch('order_conflict')
   ELSE 0 END AS ok`;
 
 /** The SQLSTATE `engine_abort_batch` raises: the batch held something decided before. */
@@ -83,7 +90,7 @@ export class BatchConflict extends Error {
 export class BatchWriter implements DecisionStore {
   private readonly requests = new Map<string, OrderRequest>();
   private readonly statuses = new Map<string, { status: SignalStatus; reason: string | null }>();
-  private readonly checks: { signalId: string; check: Check }[] = [];
+  private readonly checks = new Map<string, Check[]>();
   private readonly orders: OrderRow[] = [];
   private readonly fills: FillRecord[] = [];
   private readonly positions = new Map<string, Position>();
@@ -144,50 +151,55 @@ export class BatchWriter implements DecisionStore {
   /** Writes the batch in one statement; throws (BATCH_CONFLICT) without writing if anything existed. */
   async commit(store: EngineStore, outbox: OutboxWrite): Promise<void> {
     const signals = [...this.requests.values()];
-    const status = (id: string) => this.statuses.get(id) ?? { status: "RECEIVED" as const, reason: null };
+    const decided = (id: string) => this.statuses.get(id) ?? { status: "RECEIVED" as const, reason: null };
     const positions = [...this.positions];
     const set = [...this.protections.values()].filter((p): p is Protection => p !== null);
     const cleared = [...this.protections].filter(([, p]) => p === null).map(([symbol]) => symbol);
-    const { orders, fills, checks } = this;
+    const { orders, fills } = this;
+    const at = new Date().toISOString();
+    // Each set as ONE JSON array read by jsonb_to_recordset: array parameters would have every
+    // element escaped into a literal by the driver and parsed back by the server.
     await store
       .query("engine_commit_batch", COMMIT_BATCH, [
-        signals.map((r) => r.id),
-        signals.map((r) => r.source),
-        signals.map((r) => r.strategyId),
-        signals.map((r) => r.symbol),
-        signals.map((r) => r.action),
-        signals.map((r) => JSON.stringify(r)),
-        signals.map((r) => status(r.id).status),
-        signals.map((r) => status(r.id).reason),
-        checks.map((c) => c.signalId),
-        checks.map((c) => c.check.step),
-        checks.map((c) => c.check.outcome),
-        checks.map((c) => c.check.detail ?? null),
-        orders.map((o) => o.orderId),
-        orders.map((o) => o.clientOrderId),
-        orders.map((o) => o.signalId),
-        orders.map((o) => o.symbol),
-        orders.map((o) => o.side),
-        orders.map((o) => o.type),
-        orders.map((o) => o.quantity),
-        orders.map((o) => o.price),
-        orders.map((o) => o.status),
-        orders.map((o) => o.mode),
-        fills.map((f) => f.orderId),
-        fills.map((f) => f.quantity),
-        fills.map((f) => f.price),
-        fills.map((f) => f.fee),
-        positions.map(([symbol]) => symbol),
-        positions.map(([, p]) => p.quantity),
-        positions.map(([, p]) => p.avgPrice),
-        positions.map(([, p]) => p.realizedPnl),
+        JSON.stringify(
+          signals.map((r) => ({
+            id: r.id,
+            source: r.source,
+            strategyId: r.strategyId,
+            symbol: r.symbol,
+            action: r.action,
+            request: r,
+            ...decided(r.id),
+            checks: checkEntries(this.checks.get(r.id) ?? [], at),
+          })),
+        ),
+        JSON.stringify(
+          orders.map((o) => ({
+            orderId: o.orderId,
+            clientOrderId: o.clientOrderId,
+            signalId: o.signalId,
+            symbol: o.symbol,
+            side: o.side,
+            type: o.type,
+            quantity: o.quantity,
+            price: o.price,
+            status: o.status,
+            mode: o.mode,
+          })),
+        ),
+        JSON.stringify(
+          fills.map((f) => ({ orderId: f.orderId, quantity: f.quantity, price: f.price, fee: f.fee })),
+        ),
+        JSON.stringify(
+          positions.map(([symbol, p]) => ({
+            symbol,
+            quantity: p.quantity,
+            avgPrice: p.avgPrice,
+            realizedPnl: p.realizedPnl,
+          })),
+        ),
         fills.reduce((sum, f) => sum + f.realized, 0),
-        set.map((p) => p.symbol),
-        set.map((p) => p.signalId),
-        set.map((p) => p.strategyId),
-        set.map((p) => p.direction),
-        set.map((p) => p.stopLoss ?? null),
-        set.map((p) => p.takeProfit ?? null),
+        JSON.stringify(set),
         cleared,
         outbox.batchId,
         JSON.stringify(outbox.events),
@@ -203,6 +215,8 @@ export class BatchWriter implements DecisionStore {
 
   private settle(signalId: string, status: SignalStatus, reason: string | null, checks: readonly Check[]) {
     this.statuses.set(signalId, { status, reason });
-    for (const check of checks) this.checks.push({ signalId, check });
+    const all = this.checks.get(signalId);
+    if (all === undefined) this.checks.set(signalId, [...checks]);
+    else all.push(...checks);
   }
 }

@@ -17,11 +17,11 @@ export async function cancelRestingOrder(
     `WITH o AS (
        UPDATE engine_orders SET status = 'CANCELED', updated_at = now()
        WHERE client_order_id = $1 AND status IN ('NEW', 'PARTIALLY_FILLED') RETURNING order_id
-     ), c AS (
-       INSERT INTO engine_signal_events (signal_id, step, outcome, detail) SELECT $2, 'cancel', 'reject', $3 FROM o
      ), s AS (
        UPDATE engine_signals
-       SET status = CASE WHEN status = 'FILLED' THEN status ELSE 'CANCELED' END, reason = $3, decided_at = now()
+       SET status = CASE WHEN status = 'FILLED' THEN status ELSE 'CANCELED' END, reason = $3, decided_at = now(),
+         checks = checks || jsonb_build_array(jsonb_build_object(
+           'step', 'cancel', 'outcome', 'reject', 'detail', $3::text, 'at', now()))
        WHERE signal_id = $2 AND EXISTS (SELECT 1 FROM o)
      ), ${outboxInsert(4, "FROM o")}
      SELECT count(*)::int AS n FROM o`,

@@ -30,6 +30,10 @@ CREATE TABLE IF NOT EXISTS engine_signal_events (
   at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS engine_signal_events_signal ON engine_signal_events (signal_id);
+-- A decision's checks (and what is appended later: fills of a working order, a cancel) live on its
+-- signal row as one JSON array: a batch of 100 signals writes 100 values, not a row per check.
+-- engine_signal_events keeps what earlier versions wrote there; the lifecycle reads both.
+ALTER TABLE engine_signals ADD COLUMN IF NOT EXISTS checks jsonb NOT NULL DEFAULT '[]'::jsonb;
 CREATE TABLE IF NOT EXISTS engine_orders (
   order_id text PRIMARY KEY,
   client_order_id text NOT NULL UNIQUE,
@@ -89,21 +93,14 @@ BEGIN
 END $fn$;
 `;
 
-/** Inserts a decision's checks from parallel arrays ($1 signal id, $2 steps, $3 outcomes, $4 details). */
-const CHECKS_INSERT = `INSERT INTO engine_signal_events (signal_id, step, outcome, detail)
-  SELECT $1, step, outcome, detail FROM unnest($2::text[], $3::text[], $4::text[]) AS t(step, outcome, detail)
-  WHERE true`;
+/** A decision's checks as stored in `engine_signals.checks`, each with its time. */
+export function checkEntries(checks: readonly Check[], at: string) {
+  return checks.map((c) => ({ step: c.step, outcome: c.outcome, detail: c.detail ?? null, at }));
+}
 
-function checkParams(
-  signalId: string,
-  checks: readonly Check[],
-): [string, string[], string[], (string | null)[]] {
-  return [
-    signalId,
-    checks.map((c) => c.step),
-    checks.map((c) => c.outcome),
-    checks.map((c) => c.detail ?? null),
-  ];
+/** $1 the signal id, $2 its checks as the JSON appended to the signal row. */
+function checkParams(signalId: string, checks: readonly Check[]): [string, string] {
+  return [signalId, JSON.stringify(checkEntries(checks, new Date().toISOString()))];
 }
 
 /**
@@ -126,50 +123,49 @@ export function outboxParams(row: OutboxRow | undefined): [string | null, string
 
 /**
  * What a fill changes besides its order row, all hung off the CTE `o` (the order row written):
- * the fill, the position, today's PnL, the checks and the signal's status. Parameters: $1-$4
- * checks, $5 order id, $6 client order id, $7 symbol, $8 side, $9 quantity, $10 price, $11 mode,
- * $12 fee, $13-$15 position, $16 realized PnL, $17 order type, $18-$20 the outbox row, $21 the
+ * the fill, the position, today's PnL, the checks and the signal's status. Parameters: $1 signal
+ * id, $2 its checks (JSON), $3 order id, $4 client order id, $5 symbol, $6 side, $7 quantity, $8 price, $9 mode,
+ * $10 fee, $11-$13 position, $14 realized PnL, $15 order type, $16-$18 the outbox row, $19 the
  * commission paid in the base asset.
  */
 const FILL_EFFECTS = `f AS (
-  INSERT INTO engine_fills (order_id, quantity, price, fee, base_fee) SELECT order_id, $9, $10, $12, $21 FROM o
+  INSERT INTO engine_fills (order_id, quantity, price, fee, base_fee) SELECT order_id, $7, $8, $10, $19 FROM o
 ), p AS (
-  INSERT INTO engine_positions (symbol, quantity, avg_price, realized_pnl) SELECT $7, $13, $14, $15 FROM o
-  ON CONFLICT (symbol) DO UPDATE SET quantity = $13, avg_price = $14, realized_pnl = $15, updated_at = now()
+  INSERT INTO engine_positions (symbol, quantity, avg_price, realized_pnl) SELECT $5, $11, $12, $13 FROM o
+  ON CONFLICT (symbol) DO UPDATE SET quantity = $11, avg_price = $12, realized_pnl = $13, updated_at = now()
 ), d AS (
-  INSERT INTO engine_daily_pnl (day, realized) SELECT (now() AT TIME ZONE 'utc')::date, $16 FROM o
-  ON CONFLICT (day) DO UPDATE SET realized = engine_daily_pnl.realized + $16
-), c AS (
-  ${CHECKS_INSERT} AND EXISTS (SELECT 1 FROM o)
+  INSERT INTO engine_daily_pnl (day, realized) SELECT (now() AT TIME ZONE 'utc')::date, $14 FROM o
+  ON CONFLICT (day) DO UPDATE SET realized = engine_daily_pnl.realized + $14
 ), s AS (
-  UPDATE engine_signals SET status = 'FILLED', decided_at = now() WHERE signal_id = $1 AND EXISTS (SELECT 1 FROM o)
-), ${outboxInsert(18, "FROM o")}
+  UPDATE engine_signals SET status = 'FILLED', decided_at = now(), checks = checks || $2::jsonb
+  WHERE signal_id = $1 AND EXISTS (SELECT 1 FROM o)
+), ${outboxInsert(16, "FROM o")}
 SELECT count(*)::int AS n FROM o`;
 
 const RECORD_FILL = `WITH o AS (
   INSERT INTO engine_orders (order_id, client_order_id, signal_id, symbol, side, type, quantity, price, status, mode)
-  VALUES ($5, $6, $1, $7, $8, $17, $9, $10, 'FILLED', $11)
+  VALUES ($3, $4, $1, $5, $6, $15, $7, $8, 'FILLED', $9)
   ON CONFLICT (client_order_id) DO NOTHING RETURNING order_id
 ), ${FILL_EFFECTS}`;
 
 /** Every parameter is matched against the resting row: a fill can only finish the order it names. */
 const RECORD_RESTING_FILL = `WITH o AS (
   UPDATE engine_orders SET status = 'FILLED', updated_at = now()
-  WHERE order_id = $5 AND client_order_id = $6 AND signal_id = $1 AND symbol = $7 AND side = $8
-    AND type = $17 AND mode = $11 AND status = 'NEW'
+  WHERE order_id = $3 AND client_order_id = $4 AND signal_id = $1 AND symbol = $5 AND side = $6
+    AND type = $15 AND mode = $9 AND status = 'NEW'
   RETURNING order_id
 ), ${FILL_EFFECTS}`;
 
 /**
- * What more of a resting exchange LIMIT executed: its order row goes to `$22` (PARTIALLY_FILLED or
- * FILLED). Keyed on the fills recorded so far adding up to `$23`, so a second attempt at the same
+ * What more of a resting exchange LIMIT executed: its order row goes to `$20` (PARTIALLY_FILLED or
+ * FILLED). Keyed on the fills recorded so far adding up to `$21`, so a second attempt at the same
  * increment (another replica, a retry) changes nothing and returns false.
  */
 const RECORD_EXCHANGE_FILL = `WITH o AS (
-  UPDATE engine_orders SET status = $22, updated_at = now()
-  WHERE order_id = $5 AND client_order_id = $6 AND signal_id = $1 AND symbol = $7 AND side = $8
-    AND type = $17 AND mode = $11 AND status IN ('NEW', 'PARTIALLY_FILLED')
-    AND (SELECT coalesce(sum(quantity), 0) FROM engine_fills WHERE order_id = $5) = $23::numeric
+  UPDATE engine_orders SET status = $20, updated_at = now()
+  WHERE order_id = $3 AND client_order_id = $4 AND signal_id = $1 AND symbol = $5 AND side = $6
+    AND type = $15 AND mode = $9 AND status IN ('NEW', 'PARTIALLY_FILLED')
+    AND (SELECT coalesce(sum(quantity), 0) FROM engine_fills WHERE order_id = $3) = $21::numeric
   RETURNING order_id
 ), ${FILL_EFFECTS}`;
 
@@ -302,8 +298,9 @@ export class EngineStore {
   ): Promise<void> {
     await this.pool.query({
       name: "engine_finish",
-      text: `WITH c AS (${CHECKS_INSERT}), ${outboxInsert(7)}
-       UPDATE engine_signals SET status = $5, reason = $6, decided_at = now() WHERE signal_id = $1`,
+      text: `WITH ${outboxInsert(5)}
+       UPDATE engine_signals SET status = $3, reason = $4, decided_at = now(), checks = checks || $2::jsonb
+       WHERE signal_id = $1`,
       values: [...checkParams(signalId, checks), status, reason ?? null, ...outboxParams(outbox)],
     });
   }
@@ -479,8 +476,14 @@ export class EngineStore {
       [id],
     );
     if (signal.rowCount === 0) return undefined;
+    // Rows an earlier version wrote per check, then the checks on the signal row, in order.
     const events = await this.pool.query(
-      "SELECT step, outcome, detail, at FROM engine_signal_events WHERE signal_id = $1 ORDER BY id",
+      `SELECT step, outcome, detail, at FROM (
+         SELECT step, outcome, detail, at, 0 AS part, id AS n FROM engine_signal_events WHERE signal_id = $1
+         UNION ALL
+         SELECT c->>'step', c->>'outcome', c->>'detail', (c->>'at')::timestamptz, 1, n
+         FROM engine_signals, jsonb_array_elements(checks) WITH ORDINALITY AS t(c, n) WHERE signal_id = $1
+       ) e ORDER BY part, n`,
       [id],
     );
     const orders = await this.pool.query(

@@ -52,6 +52,30 @@ describe("trade-engine (paper)", () => {
     expect(positions.positions[0]).toMatchObject({ symbol: "BTCUSDT", quantity: 0.00333 });
   });
 
+  it("GET /signals/:id reads the checks an earlier version stored one row each, before those on the signal row", async () => {
+    const engine = await env.start();
+    await env.quote("BTCUSDT", 30_000);
+    await env.signal("sig-legacy");
+    await env.waitEvent("sig-legacy", "filled");
+    // As a version before the checks moved onto the signal row would have left it.
+    await env.db.pool.query(
+      "INSERT INTO engine_signal_events (signal_id, step, outcome, detail) VALUES ('sig-legacy', 'legacy', 'pass', 'old row')",
+    );
+    const view = (await (await fetch(`${engine.url}/signals/sig-legacy`)).json()) as SignalView;
+    expect(view.events.map((e) => e.step)).toEqual([
+      "legacy",
+      "stale",
+      "kill_switch",
+      "whitelist",
+      "confidence",
+      "cooldown",
+      "price",
+      "sizing",
+      "risk",
+    ]);
+    expect(view.events.every((e) => typeof e.outcome === "string")).toBe(true);
+  });
+
   it("F10 consumes both signals.trading and signals.trading.<strategy>", async () => {
     await env.start();
     await env.quote("BTCUSDT", 30_000);
