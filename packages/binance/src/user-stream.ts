@@ -135,6 +135,11 @@ export interface UserStreamHandlers {
   onLost(reason: string, error?: unknown): void;
   /** Any sign of life: a frame or a pong. */
   onAlive(): void;
+  /**
+   * Called once per subscription with a way to end it (the loop reconnects): for a reader that
+   * finds the stream silent about what it knows happened.
+   */
+  onConnection?(drop: (reason: string) => void): void;
 }
 
 export interface RunUserStreamOptions {
@@ -214,6 +219,7 @@ async function connectOnce(o: RunUserStreamOptions): Promise<Lost> {
     });
     if (!up) return await closed;
     handlers.onSubscribed();
+    handlers.onConnection?.((reason) => end({ reason }, "terminate"));
     socket.on("message", (data) => {
       handlers.onAlive();
       try {

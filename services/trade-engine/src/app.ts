@@ -14,6 +14,7 @@ import { createEngineMetrics } from "./metrics.js";
 import { PriceBook } from "./prices.js";
 import { fromIntent, fromSignal, type OrderRequest } from "./request.js";
 import { EngineStore } from "./store.js";
+import { StreamWatch } from "./stream-watch.js";
 import { followUserStream } from "./user-stream-task.js";
 
 /**
@@ -99,7 +100,18 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
 
   const prices = new PriceBook();
   const metrics = createEngineMetrics(supervisor.metrics);
-  const engine = new TradeEngine({ cfg, bus, store, prices, log, metrics, adapter, exchangeFilters });
+  const streamWatch = userStream === undefined ? undefined : new StreamWatch(cfg.USER_STREAM_EXPECT_MS);
+  const engine = new TradeEngine({
+    cfg,
+    bus,
+    store,
+    prices,
+    log,
+    metrics,
+    adapter,
+    exchangeFilters,
+    ...(streamWatch === undefined ? {} : { onExchangeOrder: (id: string) => streamWatch.expect(id) }),
+  });
   await engine.load();
 
   supervisor.addTask({
@@ -238,10 +250,11 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
       () => engine.pollExchangeOrders(),
       polls.orders,
     );
-  if (userStream !== undefined)
+  if (userStream !== undefined && streamWatch !== undefined)
     followUserStream({
       supervisor,
       source: userStream,
+      watch: streamWatch,
       engine,
       metrics,
       log: log.child({ component: "user-stream" }),

@@ -50,6 +50,11 @@ export const ConfigSchema = z
     BINANCE_USER_STREAM_URL: env.string(""),
     /** The user data stream is pinged this often; a ping unanswered by the next one drops it (F39). */
     USER_STREAM_PING_MS: env.int(20_000, { min: 100 }),
+    /**
+     * Every order the exchange took must be reported on the user data stream within this; one that
+     * is not means a connected but silent stream (F39): said at warn and resubscribed.
+     */
+    USER_STREAM_EXPECT_MS: env.int(5_000, { min: 100 }),
     BINANCE_TIMEOUT_MS: env.int(10_000, { min: 100 }),
     BINANCE_WEIGHT_LIMIT: env.int(1200, { min: 1 }),
     /** A fill further than this fraction from the sizing quote is logged at error (feed and venue disagree: F27). */

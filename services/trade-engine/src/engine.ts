@@ -41,6 +41,8 @@ export interface EngineDeps {
   metrics: EngineMetrics;
   adapter: ExecutionAdapter;
   exchangeFilters?: ReadonlyMap<string, SymbolFilters>;
+  /** Told of every order the exchange took (filled or working), by client id: the stream owes its report. */
+  onExchangeOrder?: (clientOrderId: string) => void;
 }
 
 export type Outcome = "done" | "busy";
@@ -521,6 +523,7 @@ export class TradeEngine {
           reduceOnly: req.action === "CLOSE",
           leverage: req.leverage,
         });
+    if (result.kind !== "rejected" && adapter.mode !== "paper") this.deps.onExchangeOrder?.(clientOrderId);
     if (result.kind === "rejected") {
       await store.finish(
         req.id,

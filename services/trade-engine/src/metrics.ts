@@ -68,6 +68,11 @@ export function createEngineMetrics(registry: Registry) {
       labelNames: ["woke"],
       registers: [registry],
     }),
+    userStreamSilent: new Counter({
+      name: "tradewire_engine_user_stream_silent_total",
+      help: "Times the user data stream was connected but did not report an order the exchange took within USER_STREAM_EXPECT_MS (then resubscribed)",
+      registers: [registry],
+    }),
     outboxRepublished: new Counter({
       name: "tradewire_engine_outbox_republished_total",
       help: "Stored order events published late from the outbox (after a crash or a failed publish)",

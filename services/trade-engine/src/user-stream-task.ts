@@ -1,8 +1,10 @@
 import { runUserStream, type UserStreamSource } from "@tradewire/binance";
 import type { Logger } from "@tradewire/logger";
 import type { Doorbell, Supervisor } from "@tradewire/supervisor";
+import { sleep } from "@tradewire/supervisor";
 import type { TradeEngine } from "./engine.js";
 import type { EngineMetrics } from "./metrics.js";
+import type { StreamWatch } from "./stream-watch.js";
 
 export interface UserStreamDeps {
   supervisor: Supervisor;
@@ -11,6 +13,8 @@ export interface UserStreamDeps {
   metrics: EngineMetrics;
   log: Logger;
   pingIntervalMs: number;
+  /** The orders the stream owes a report of. */
+  watch: StreamWatch;
   /** The exchange polls an order update wakes. */
   polls: { orders: Doorbell; protections: Doorbell };
 }
@@ -20,14 +24,17 @@ export interface UserStreamDeps {
  * protective leg wakes that poll at once, which then reads the order from the exchange and records
  * it as before (fees from its trades, one statement, idempotent). The stream never writes state
  * itself, so a missed or repeated event costs nothing: on every (re)subscription both polls run to
- * catch up, and while the stream is down they keep their own period.
+ * catch up, and while the stream is down they keep their own period. A stream that stays
+ * connected but does not report an order the exchange took is called silent and resubscribed.
  */
 export function followUserStream(deps: UserStreamDeps): void {
-  const { supervisor, source, engine, metrics, log, polls } = deps;
+  const { supervisor, source, engine, metrics, log, polls, watch } = deps;
   const ringAll = () => {
     polls.orders.ring();
     polls.protections.ring();
   };
+  /** Ends the current subscription; undefined while there is none. */
+  let drop: ((reason: string) => void) | undefined;
   supervisor.addTask({
     name: "user-stream",
     // Polling covers for it: a lost stream is loud, not unready.
@@ -42,6 +49,7 @@ export function followUserStream(deps: UserStreamDeps): void {
         pingIntervalMs: deps.pingIntervalMs,
         handlers: {
           onSubscribed() {
+            watch.reset();
             metrics.userStreamConnected.set(1);
             log.info("user data stream subscribed: working orders are looked up as they change", {
               market: source.market,
@@ -49,7 +57,11 @@ export function followUserStream(deps: UserStreamDeps): void {
             ringAll();
             ctx.progress();
           },
+          onConnection(end) {
+            drop = end;
+          },
           onUpdate(update) {
+            watch.seen(update.clientOrderId);
             const poll = engine.pollFor(update);
             metrics.userStreamEvents.inc({ woke: poll ?? "none" });
             ctx.count("orderUpdates");
@@ -58,6 +70,7 @@ export function followUserStream(deps: UserStreamDeps): void {
             polls[poll].ring();
           },
           onLost(reason, error) {
+            drop = undefined;
             metrics.userStreamConnected.set(0);
             log.warn("user data stream lost; reconnecting, and polling on its own period meanwhile", {
               market: source.market,
@@ -69,5 +82,32 @@ export function followUserStream(deps: UserStreamDeps): void {
           onAlive: () => ctx.progress(),
         },
       }),
+  });
+  const every = Math.min(1_000, Math.ceil(watch.withinMs / 2));
+  supervisor.addTask({
+    name: "user-stream-watch",
+    required: false,
+    stallTimeoutMs: every + 60_000,
+    async run(ctx) {
+      while (!ctx.signal.aborted) {
+        const late = watch.overdue();
+        if (late.length > 0 && drop !== undefined) {
+          metrics.userStreamSilent.inc();
+          log.warn(
+            "user data stream connected but silent: orders the exchange took were not reported; resubscribing",
+            {
+              market: source.market,
+              withinMs: watch.withinMs,
+              clientOrderIds: late.slice(0, 20),
+              orders: late.length,
+            },
+          );
+          drop(`silent: ${late.length} order(s) not reported within ${watch.withinMs} ms`);
+          ringAll();
+        }
+        ctx.progress();
+        await sleep(every, ctx.signal);
+      }
+    },
   });
 }

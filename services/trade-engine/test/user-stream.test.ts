@@ -16,6 +16,8 @@ const metric = async (url: string, line: RegExp) => {
 };
 const SUBSCRIBED = "user data stream subscribed: working orders are looked up as they change";
 const LOST = "user data stream lost; reconnecting, and polling on its own period meanwhile";
+const SILENT =
+  "user data stream connected but silent: orders the exchange took were not reported; resubscribing";
 type Svc = Awaited<ReturnType<typeof t.env.start>>;
 const said = (svc: Svc, message: string) => svc.cap.find(message);
 const streams = () => {
@@ -49,6 +51,7 @@ describe("user data stream (testnet, fake Binance)", () => {
     expect(await metric(svc.url, /^tradewire_engine_user_stream_connected\S* /)).toMatch(/ 1$/);
     // NEW (the engine's own id, maybe before the placement's answer), the partial TRADE and the
     // final TRADE each woke the order poll.
+    expect(said(svc, SILENT)).toEqual([]);
     const woke = await metric(svc.url, /^tradewire_engine_user_stream_events_total\{[^}]*woke="orders"/);
     expect(Number(woke?.split(" ").pop())).toBeGreaterThanOrEqual(3);
   });
@@ -72,6 +75,29 @@ describe("user data stream (testnet, fake Binance)", () => {
     expect(partial).toMatchObject({ filled_quantity: "0.005" });
     expect(streams().subscriptions()).toBe(1);
     expect(said(svc, SUBSCRIBED).length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("F39 spot: a stream that stays connected but does not report an order the exchange took is called silent and resubscribed", async () => {
+    const svc = await t.env.start(settings({ USER_STREAM_EXPECT_MS: "500" }));
+    await waitFor("subscribed", async () => streams().subscriptions() === 1, 10_000);
+    await t.env.quote("BTCUSDT", 30_000);
+    // Pings are answered, the socket stays open: only the missing report can tell.
+    streams().mute(true);
+    await t.env.signal("us-silent", gtcBuy(29_000));
+    await t.env.waitEvent("us-silent", "placed");
+    await waitFor("called silent", async () => said(svc, SILENT).length > 0, 5_000);
+    expect(said(svc, SILENT)[0]).toMatchObject({
+      level: "warn",
+      clientOrderIds: [clientOrderIdFor("us-silent")],
+      withinMs: 500,
+    });
+    await waitFor("resubscribed", async () => said(svc, SUBSCRIBED).length >= 2, 10_000);
+    expect(await metric(svc.url, /^tradewire_engine_user_stream_silent_total\S* /)).toMatch(/ 1$/);
+    // Heard again after the resubscription: the next fill comes over the stream.
+    streams().mute(false);
+    t.fake.exchange?.partialFill(clientOrderIdFor("us-silent"), "0.002");
+    const [partial] = await t.env.waitEvent("us-silent", "partial_fill");
+    expect(partial).toMatchObject({ filled_quantity: "0.002" });
   });
 
   it("F39 spot: a socket that goes silent (no pong) is dropped and resubscribed", async () => {
