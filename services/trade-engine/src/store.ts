@@ -256,6 +256,13 @@ export class EngineStore {
   async migrate(): Promise<void> {
     const client = await this.pool.connect();
     try {
+      const { rows } = await client.query<{ schema: string | null; path: string }>(
+        "SELECT current_schema() AS schema, current_setting('search_path') AS path",
+      );
+      if (rows[0]?.schema == null)
+        throw new Error(
+          `DATABASE_URL selects no schema that exists (search_path: ${rows[0]?.path}): create it (CREATE SCHEMA ...) or fix the URL's options=-csearch_path=...`,
+        );
       await client.query("SELECT pg_advisory_lock(hashtext(current_schema() || ':trade-engine'))");
       await client.query(MIGRATIONS);
     } finally {

@@ -52,6 +52,13 @@ describe("trade-engine (paper)", () => {
     expect(positions.positions[0]).toMatchObject({ symbol: "BTCUSDT", quantity: 0.00333 });
   });
 
+  it("a DATABASE_URL whose schema does not exist is refused at start, naming the search_path", async () => {
+    const missing = env.db.url.replace(env.db.schema, `${env.db.schema}_missing`);
+    await expect(env.start({ DATABASE_URL: missing })).rejects.toThrow(
+      new RegExp(`DATABASE_URL selects no schema that exists \\(search_path: "?${env.db.schema}_missing`),
+    );
+  });
+
   it("GET /signals/:id reads the checks an earlier version stored one row each, before those on the signal row", async () => {
     const engine = await env.start();
     await env.quote("BTCUSDT", 30_000);

@@ -1,5 +1,6 @@
 import { loadConfig } from "@tradewire/config";
 import { createLogger } from "@tradewire/logger";
+import { runService } from "@tradewire/supervisor";
 import { startIntentService } from "./app.js";
 import { ConfigSchema } from "./config.js";
 
@@ -9,4 +10,4 @@ const logger = createLogger({
   level: cfg.LOG_LEVEL,
   format: cfg.LOG_FORMAT,
 });
-await startIntentService(cfg, logger);
+await runService(logger, "trade-intent-consumer", () => startIntentService(cfg, logger));
