@@ -11,15 +11,16 @@ export class Doorbell {
     this.wake?.();
   }
 
-  /** Resolves after `ms`, on a ring, or when `signal` aborts; never throws. */
-  wait(ms: number, signal?: AbortSignal): Promise<void> {
+  /** Resolves after `ms`, on a ring, or when `signal` aborts, with whether it was rung; never throws. */
+  wait(ms: number, signal?: AbortSignal): Promise<boolean> {
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
         signal?.removeEventListener("abort", done);
         if (this.wake === done) this.wake = undefined;
+        const rung = this.rung;
         this.rung = false;
-        resolve();
+        resolve(rung);
       };
       const timer = setTimeout(done, ms);
       if (this.rung || signal?.aborted) return done();

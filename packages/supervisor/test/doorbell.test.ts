@@ -1,15 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { Doorbell } from "../src/doorbell.js";
 
-const within = (p: Promise<void>, ms: number) =>
+const within = (p: Promise<boolean>, ms: number) =>
   Promise.race([p.then(() => "woke"), new Promise((r) => setTimeout(() => r("slept"), ms))]);
 
 describe("Doorbell", () => {
-  it("a ring ends the current wait early", async () => {
+  it("a ring ends the current wait early, and the wait says it was rung", async () => {
     const bell = new Doorbell();
     const waiting = bell.wait(60_000);
     bell.ring();
     expect(await within(waiting, 1_000)).toBe("woke");
+    expect(await waiting).toBe(true);
+    expect(await bell.wait(10)).toBe(false);
   });
 
   it("a ring while nobody waits ends the next wait at once, and counts once", async () => {

@@ -11,6 +11,7 @@ import { Reconciler } from "./execution/reconcile.js";
 import { AccountNotTradable } from "./execution/venue.js";
 import { registerRoutes } from "./http-api.js";
 import { createEngineMetrics } from "./metrics.js";
+import { OrderLooks } from "./order-looks.js";
 import { PriceBook } from "./prices.js";
 import { fromIntent, fromSignal, type OrderRequest } from "./request.js";
 import { EngineStore } from "./store.js";
@@ -207,7 +208,7 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
     ms: number,
     what: string,
     poll: () => Promise<void>,
-    bell = new Doorbell(),
+    bell: { wait(ms: number, signal: AbortSignal): Promise<unknown> } = new Doorbell(),
   ) =>
     supervisor.addTask({
       name,
@@ -220,7 +221,7 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
         }
       },
     });
-  const polls = { orders: new Doorbell(), protections: new Doorbell() };
+  const polls = { orders: new OrderLooks(), protections: new Doorbell() };
   // From the start (a crashed run's leftovers), then every OUTBOX_SWEEP_MS: the rows stay until
   // their events are out. Younger rows may still be on their way (another replica's): left for the
   // next sweep.
@@ -247,7 +248,7 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
       "exchange-orders",
       cfg.ORDER_POLL_MS,
       "exchange order poll",
-      () => engine.pollExchangeOrders(),
+      () => engine.pollExchangeOrders(polls.orders.take()),
       polls.orders,
     );
   if (userStream !== undefined && streamWatch !== undefined)

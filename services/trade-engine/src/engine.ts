@@ -175,13 +175,14 @@ export class TradeEngine {
    * Asks the exchange about the GTC orders working there (outside the lock: decisions go on
    * meanwhile), then records what executed or ended.
    */
-  async pollExchangeOrders(): Promise<void> {
+  /** Every working order (`only` undefined), or just those the user data stream named. */
+  async pollExchangeOrders(only?: ReadonlySet<string>): Promise<void> {
     const book = this.exchangeBook;
     if (book === undefined) return;
     // A decision in progress may be placing an order the stream already reported: let it finish,
     // so the order is tracked before the look.
     await this.exclusive(async () => {});
-    const seen = await book.look();
+    const seen = only === undefined ? await book.look() : await book.lookAt(only);
     if (seen.length === 0) return;
     await this.exclusive(async () => {
       const failed = this.dirty ? await this.reload() : undefined;
@@ -219,12 +220,17 @@ export class TradeEngine {
    * id of its own). Anything else (the engine's own market orders, orders placed by hand) is none.
    */
   pollFor(update: { symbol: string; clientOrderId: string }): "orders" | "protections" | undefined {
+    const id = update.clientOrderId;
     if (this.exchangeBook === undefined) return undefined;
-    if (this.exchangeBook.has(update.clientOrderId)) return "orders";
-    if (this.ledger.protections.get(update.symbol)?.venue !== undefined) return "protections";
+    if (this.exchangeBook.has(id)) return "orders";
+    if (this.protectiveClientIds().has(id)) return "protections";
     // One of the engine's own orders it does not track yet: its fill may beat the placement's
-    // answer, so the order poll looks once the placement is through (see pollExchangeOrders).
-    if (isOwnClientOrderId(update.clientOrderId)) return "orders";
+    // answer, so the order poll looks once the placement is through (see pollExchangeOrders). A
+    // market order it never tracks costs that look no request.
+    if (isOwnClientOrderId(id)) return "orders";
+    // Someone else's id on a symbol guarded on the exchange: maybe the order a triggered
+    // conditional placed under an id of the exchange's.
+    if (this.ledger.protections.get(update.symbol)?.venue !== undefined) return "protections";
     return undefined;
   }
 

@@ -112,6 +112,20 @@ export class ExchangeOrderBook {
     return seen;
   }
 
+  /**
+   * Only the orders the user data stream named: one lookup each, for those tracked as working (an
+   * owed cancel waits for the full poll). What names nothing tracked costs no request.
+   */
+  async lookAt(clientOrderIds: ReadonlySet<string>): Promise<Seen[]> {
+    const seen: Seen[] = [];
+    for (const id of clientOrderIds) {
+      const o = this.working.get(id);
+      if (o === undefined || this.cancelsOwed.has(id)) continue;
+      seen.push({ order: o, now: await this.deps.orders.find(o.req.symbol, id) });
+    }
+    return seen;
+  }
+
   /** Records what `look` saw, for the orders still tracked as they were (under the decision lock). */
   async apply(seen: readonly Seen[]): Promise<void> {
     for (const { order, now, cancelReason } of seen)

@@ -4,6 +4,7 @@ import type { Doorbell, Supervisor } from "@tradewire/supervisor";
 import { sleep } from "@tradewire/supervisor";
 import type { TradeEngine } from "./engine.js";
 import type { EngineMetrics } from "./metrics.js";
+import type { OrderLooks } from "./order-looks.js";
 import type { StreamWatch } from "./stream-watch.js";
 
 export interface UserStreamDeps {
@@ -15,8 +16,8 @@ export interface UserStreamDeps {
   pingIntervalMs: number;
   /** The orders the stream owes a report of. */
   watch: StreamWatch;
-  /** The exchange polls an order update wakes. */
-  polls: { orders: Doorbell; protections: Doorbell };
+  /** The exchange polls an order update wakes: the orders it names, or the protections. */
+  polls: { orders: OrderLooks; protections: Doorbell };
 }
 
 /**
@@ -30,7 +31,7 @@ export interface UserStreamDeps {
 export function followUserStream(deps: UserStreamDeps): void {
   const { supervisor, source, engine, metrics, log, polls, watch } = deps;
   const ringAll = () => {
-    polls.orders.ring();
+    polls.orders.all();
     polls.protections.ring();
   };
   /** Ends the current subscription; undefined while there is none. */
@@ -67,7 +68,8 @@ export function followUserStream(deps: UserStreamDeps): void {
             ctx.count("orderUpdates");
             if (poll === undefined) return;
             log.info("order update from the user data stream; looking it up now", { ...update, poll });
-            polls[poll].ring();
+            if (poll === "orders") polls.orders.order(update.clientOrderId);
+            else polls.protections.ring();
           },
           onLost(reason, error) {
             drop = undefined;

@@ -52,8 +52,31 @@ describe("user data stream (testnet, fake Binance)", () => {
     // NEW (the engine's own id, maybe before the placement's answer), the partial TRADE and the
     // final TRADE each woke the order poll.
     expect(said(svc, SILENT)).toEqual([]);
+    // Each report costs one lookup of the order it names, never an open-orders request per symbol.
+    const asked = (path: string) =>
+      t.fake.requests.filter((r) => r.path === path && r.method === "GET" && r.query.symbol).length;
+    expect(asked("/api/v3/openOrders")).toBe(0);
+    expect(asked("/api/v3/order")).toBeLessThanOrEqual(3);
     const woke = await metric(svc.url, /^tradewire_engine_user_stream_events_total\{[^}]*woke="orders"/);
     expect(Number(woke?.split(" ").pop())).toBeGreaterThanOrEqual(3);
+  });
+
+  it("spot: the reports of the engine's own market orders cost no request", async () => {
+    await t.env.start(settings());
+    await waitFor("subscribed", async () => streams().subscriptions() === 1, 10_000);
+    await t.env.quote("BTCUSDT", 30_000);
+    await t.env.signal("us-mkt", { quantity: 0.01 });
+    await t.env.waitEvent("us-mkt", "filled");
+    await waitFor(
+      "its reports sent",
+      async () =>
+        streams().sent.filter((e) => e.kind === "spot" && e.event.e === "executionReport").length >= 2,
+      5_000,
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    expect(t.fake.requests.filter((r) => r.method === "GET" && r.path === "/api/v3/order")).toEqual([]);
+    // (Reconciliation lists every open order at start; the order poll asks per symbol.)
+    expect(t.fake.requests.filter((r) => r.path === "/api/v3/openOrders" && r.query.symbol)).toEqual([]);
   });
 
   it("F39 spot: a lost stream is said, resubscribed, and what it missed meanwhile is looked up at once", async () => {
