@@ -18,6 +18,18 @@ type SignalView = {
   fills: { price: string }[];
 };
 
+/** The checks a market buy passes, in order. */
+const MARKET_BUY_CHECKS = [
+  "stale",
+  "kill_switch",
+  "whitelist",
+  "confidence",
+  "cooldown",
+  "price",
+  "sizing",
+  "risk",
+];
+
 describe("trade-engine (paper)", () => {
   it("fills a signal at the live quote and shows its lifecycle via GET /signals/:id and orders.filled", async () => {
     const engine = await env.start();
@@ -36,16 +48,7 @@ describe("trade-engine (paper)", () => {
     expect(Number(filled?.event === "filled" ? filled.avg_price : 0)).toBeCloseTo(30_000.01 * 1.0002, 4);
     const view = (await (await fetch(`${engine.url}/signals/sig-fill`)).json()) as SignalView;
     expect(view.status).toBe("FILLED");
-    expect(view.events.map((e) => e.step)).toEqual([
-      "stale",
-      "kill_switch",
-      "whitelist",
-      "confidence",
-      "cooldown",
-      "price",
-      "sizing",
-      "risk",
-    ]);
+    expect(view.events.map((e) => e.step)).toEqual(MARKET_BUY_CHECKS);
     const positions = (await (await fetch(`${engine.url}/positions`)).json()) as {
       positions: { symbol: string; quantity: number }[];
     };
@@ -69,17 +72,7 @@ describe("trade-engine (paper)", () => {
       "INSERT INTO engine_signal_events (signal_id, step, outcome, detail) VALUES ('sig-legacy', 'legacy', 'pass', 'old row')",
     );
     const view = (await (await fetch(`${engine.url}/signals/sig-legacy`)).json()) as SignalView;
-    expect(view.events.map((e) => e.step)).toEqual([
-      "legacy",
-      "stale",
-      "kill_switch",
-      "whitelist",
-      "confidence",
-      "cooldown",
-      "price",
-      "sizing",
-      "risk",
-    ]);
+    expect(view.events.map((e) => e.step)).toEqual(["legacy", ...MARKET_BUY_CHECKS]);
     expect(view.events.every((e) => typeof e.outcome === "string")).toBe(true);
   });
 
