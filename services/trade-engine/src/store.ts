@@ -58,6 +58,13 @@ CREATE TABLE IF NOT EXISTS engine_fills (
 );
 -- Commission paid in the base asset (a spot BUY): in fee too, priced; the position got this less.
 ALTER TABLE engine_fills ADD COLUMN IF NOT EXISTS base_fee numeric NOT NULL DEFAULT 0;
+-- What a long-running engine looks up by key, so no lookup scans the whole history: an order's
+-- fills (each increment of a working order sums them), a signal's orders (its lifecycle), and the
+-- orders still working (loaded at start, reconciled, listed).
+CREATE INDEX IF NOT EXISTS engine_fills_order ON engine_fills (order_id);
+CREATE INDEX IF NOT EXISTS engine_orders_signal ON engine_orders (signal_id);
+CREATE INDEX IF NOT EXISTS engine_orders_working ON engine_orders (created_at)
+  WHERE status IN ('NEW', 'PARTIALLY_FILLED');
 CREATE TABLE IF NOT EXISTS engine_positions (
   symbol text PRIMARY KEY,
   quantity double precision NOT NULL,

@@ -1,0 +1,47 @@
+import { pgSchema } from "@tradewire/testkit";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { EngineStore } from "../src/store.js";
+
+let db: Awaited<ReturnType<typeof pgSchema>>;
+let store: EngineStore;
+beforeEach(async () => {
+  db = await pgSchema("engidx");
+  store = EngineStore.connect(db.url, 30);
+  await store.migrate();
+});
+afterEach(async () => {
+  await store.pool.end();
+  await db.cleanup();
+});
+
+describe("engine tables", () => {
+  it("what a long-running engine looks up by key is served by an index, not a scan of its history", async () => {
+    const client = await store.pool.connect();
+    try {
+      // With scans priced out, a plan still scanning would mean no index serves the lookup.
+      await client.query("SET enable_seqscan = off");
+      const plan = async (sql: string) =>
+        (await client.query<{ "QUERY PLAN": string }>(`EXPLAIN ${sql}`)).rows
+          .map((r) => r["QUERY PLAN"])
+          .join("\n");
+      // Each increment of a working order sums its fills; a lifecycle reads a signal's orders.
+      expect(await plan("SELECT sum(quantity) FROM engine_fills WHERE order_id = 'o-1'")).toMatch(
+        /engine_fills_order/,
+      );
+      expect(await plan("SELECT order_id FROM engine_orders WHERE signal_id = 's-1'")).toMatch(
+        /engine_orders_signal/,
+      );
+      // The working orders, loaded at start (exchange and paper).
+      expect(
+        await plan(
+          "SELECT order_id FROM engine_orders WHERE status IN ('NEW', 'PARTIALLY_FILLED') ORDER BY created_at",
+        ),
+      ).toMatch(/engine_orders_working/);
+      expect(
+        await plan("SELECT order_id FROM engine_orders WHERE status = 'NEW' ORDER BY created_at"),
+      ).toMatch(/engine_orders_working/);
+    } finally {
+      client.release();
+    }
+  });
+});
