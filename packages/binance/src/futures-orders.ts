@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Id, parse, signedOrAbsent } from "./response.js";
+import { Id, parse, signedOrAbsent, tickerPrice } from "./response.js";
 import type { BinanceRest } from "./rest.js";
 import type { TimeInForce } from "./spot-orders.js";
 
@@ -236,6 +236,11 @@ export class FuturesOrders {
   async openOrders(symbol?: string): Promise<FuturesOrder[]> {
     const body = await this.rest.signed<unknown>("GET", "/fapi/v1/openOrders", symbol ? { symbol } : {});
     return parse(z.array(FuturesOrder), "GET /fapi/v1/openOrders", body);
+  }
+
+  /** The symbol's last price (`/fapi/v1/ticker/price`, weight 1); undefined when USD-M does not list it. */
+  lastPrice(symbol: string): Promise<string | undefined> {
+    return tickerPrice(this.rest, "/fapi/v1/ticker/price", symbol);
   }
 
   /** Open positions. v3 of positionRisk lists only symbols with a position or open orders. */

@@ -41,3 +41,20 @@ export async function signedOrAbsent<S extends z.ZodType>(
     throw error;
   }
 }
+
+const TickerPrice = z.object({ symbol: z.string(), price: z.string() });
+const INVALID_SYMBOL = -1121;
+
+/** A symbol's last price from a public ticker path; undefined for a symbol the market does not list. */
+export async function tickerPrice(
+  rest: BinanceRest,
+  path: string,
+  symbol: string,
+): Promise<string | undefined> {
+  try {
+    return parse(TickerPrice, `GET ${path}`, await rest.get<unknown>(path, { symbol })).price;
+  } catch (error) {
+    if (hasBinanceCode(error, INVALID_SYMBOL)) return undefined;
+    throw error;
+  }
+}

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { hasBinanceCode, Id, parse, signedOrAbsent } from "./response.js";
+import { hasBinanceCode, Id, parse, signedOrAbsent, tickerPrice } from "./response.js";
 import type { BinanceRest } from "./rest.js";
 
 const Fill = z.object({
@@ -259,6 +259,11 @@ export class SpotOrders {
   async openOrders(symbol?: string): Promise<SpotOrder[]> {
     const body = await this.rest.signed<unknown>("GET", "/api/v3/openOrders", symbol ? { symbol } : {});
     return parse(z.array(SpotOrder), "GET /api/v3/openOrders", body);
+  }
+
+  /** The symbol's last price (`/api/v3/ticker/price`, weight 2); undefined when spot does not list it. */
+  lastPrice(symbol: string): Promise<string | undefined> {
+    return tickerPrice(this.rest, "/api/v3/ticker/price", symbol);
   }
 
   async balances(): Promise<SpotBalance[]> {

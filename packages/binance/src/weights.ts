@@ -15,6 +15,10 @@ export function requestWeight(
       return params.orderId === undefined ? 20 : 5;
     case "/api/v3/account":
       return 20;
+    case "/api/v3/ticker/price":
+      return params.symbol === undefined ? 4 : 2;
+    case "/fapi/v1/ticker/price":
+      return params.symbol === undefined ? 2 : 1;
     // POST /api/v3/orderList/oco and DELETE /api/v3/orderList weigh 1 (the default).
     case "/api/v3/orderList":
       return method === "GET" ? 4 : 1;

@@ -85,7 +85,8 @@ export class TradeEngine {
     this.outbox = new EventOutbox({ store, bus: deps.bus, log, republished: metrics.outboxRepublished });
     this.direct = { store: new DirectStore(store, this.outbox), log };
     const exchangeProtection = new ExchangeProtection(adapter.protective, log);
-    this.ledger = new Ledger({ cfg, store, prices, log, metrics, exchangeProtection });
+    const exchangePrice = adapter.lastPrice?.bind(adapter);
+    this.ledger = new Ledger({ cfg, store, prices, log, metrics, exchangeProtection, exchangePrice });
     const shared = { cfg, store, prices, log, metrics, ledger: this.ledger, direct: this.direct };
     this.book = new PaperLimitBook(shared);
     this.exchangeBook =
@@ -585,7 +586,8 @@ export class TradeEngine {
       recovered: result.recovered,
     });
     this.checkFillPrice(Number(result.price), d.refPrice, lifecycle, clientOrderId);
-    const fee = Number(result.fee) + this.ledger.priceOtherFees(result.otherFees, result.feeAsset, lifecycle);
+    const fee =
+      Number(result.fee) + (await this.ledger.priceOtherFees(result.otherFees, result.feeAsset, lifecycle));
     const { position, realized } = this.ledger.venueFill(req, d.side, {
       quantity: Number(result.quantity),
       price: Number(result.price),

@@ -239,7 +239,7 @@ export class ExchangeOrderBook {
     const quote = now.avgPrice * executed - o.recorded.quote;
     const price = quote > 0 ? quote / delta : Number(o.price);
     // BNB commissions are priced now, those recorded before at their time: close enough for a fee.
-    const paid = now.fee + ledger.priceOtherFees(now.otherFees, now.feeAsset, lifecycleOf(req));
+    const paid = now.fee + (await ledger.priceOtherFees(now.otherFees, now.feeAsset, lifecycleOf(req)));
     const fee = Math.max(0, paid - o.recorded.fee);
     const baseFee = Math.max(0, now.baseFee - o.recorded.baseFee);
     const complete = now.status === "FILLED" || compareDecimal(now.executedQty, o.quantity) >= 0;

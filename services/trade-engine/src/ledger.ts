@@ -38,7 +38,13 @@ export class Ledger {
   readonly lastExecution = new Map<string, number>();
   readonly protections = new Map<string, Protection>();
 
-  constructor(private readonly deps: EngineParts & { exchangeProtection: ExchangeProtection }) {}
+  constructor(
+    private readonly deps: EngineParts & {
+      exchangeProtection: ExchangeProtection;
+      /** The exchange's last price of a pair (testnet/live). */
+      exchangePrice?: (pair: string) => Promise<string | undefined>;
+    },
+  ) {}
 
   async load(): Promise<void> {
     const { store } = this.deps;
@@ -86,20 +92,40 @@ export class Ledger {
   }
 
   /**
-   * Commissions paid in a third asset (BNB) in the quote asset, at the live mid of
-   * `<asset><quote>` (no older than PRICE_MAX_AGE_MS). One with no such quote is left out of the
-   * fee and the PnL, and said at warn with what it was.
+   * Commissions paid in a third asset (BNB) in the quote asset: at the live mid of
+   * `<asset><quote>` (no older than PRICE_MAX_AGE_MS), or else at the exchange's last price of it
+   * (said at info). One priced neither way is left out of the fee and the PnL, and said at warn
+   * with what it was; a failed price lookup never fails the fill it prices.
    */
-  priceOtherFees(other: readonly OtherFee[], quoteAsset: string, lifecycle: Record<string, unknown>): number {
-    const { prices, cfg, log } = this.deps;
+  async priceOtherFees(
+    other: readonly OtherFee[],
+    quoteAsset: string,
+    lifecycle: Record<string, unknown>,
+  ): Promise<number> {
+    const { prices, cfg, log, exchangePrice } = this.deps;
     let priced = 0;
     for (const { asset, amount } of other) {
       const pair = `${asset}${quoteAsset}`;
       const q = prices.get(pair);
-      if (q !== undefined && Date.now() - q.at <= cfg.PRICE_MAX_AGE_MS)
+      if (q !== undefined && Date.now() - q.at <= cfg.PRICE_MAX_AGE_MS) {
         priced += (amount * (q.bid + q.ask)) / 2;
-      else
-        log.warn("commission paid in another asset has no live price: not in the fee or the PnL", {
+        continue;
+      }
+      const last = await exchangePrice?.(pair).catch((error: unknown) => {
+        log.warn("the exchange's last price of a commission asset could not be read", { pair, err: error });
+        return undefined;
+      });
+      if (last !== undefined) {
+        priced += amount * Number(last);
+        log.info("commission in another asset priced at the exchange's last price (no live quote)", {
+          ...lifecycle,
+          asset,
+          amount,
+          pair,
+          price: last,
+        });
+      } else
+        log.warn("commission paid in another asset has no price: not in the fee or the PnL", {
           ...lifecycle,
           asset,
           amount,

@@ -136,7 +136,8 @@ export class ProtectionWatch {
       return;
     }
     const side = p.direction === 1 ? ("SELL" as const) : ("BUY" as const);
-    const fee = Number(exit.fee) + ledger.priceOtherFees(exit.otherFees ?? [], exit.feeAsset, lifecycle);
+    const fee =
+      Number(exit.fee) + (await ledger.priceOtherFees(exit.otherFees ?? [], exit.feeAsset, lifecycle));
     const { position, realized } = applyFill(
       ledger.position(p.symbol),
       side,

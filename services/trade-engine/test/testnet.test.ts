@@ -80,37 +80,50 @@ describe("trade-engine on testnet (fake Binance)", () => {
     }
   });
 
-  it("spot: a commission paid in BNB is priced at the live BNB quote; with none it is said at warn, not added up as USDT", async () => {
-    t.price.BNBUSDT = "600";
+  it("spot: a commission paid in BNB is priced at the live BNB quote, else at the exchange's last price; with neither it is said at warn, not added up as USDT", async () => {
+    t.price.BNBUSDT = "610";
     const venue = await fakeBinance((s) => t.price[s], { futures: false, buyCommissionIn: "BNB" });
+    const commission = (i: number) => Number(venue.exchange?.orders[i]?.fills?.[0]?.commission);
+    const feeOf = (e: OrderEvent) => Number(e.event === "filled" && e.fee);
     try {
       const engine = await t.env.start(testnetSettings(venue.url));
       await t.env.quote("BTCUSDT", 30_000);
+      // No BNBUSDT quote in the feed, and the exchange's ticker down (the first try and 3 retries).
+      const down = { kind: 503, path: "/api/v3/ticker/price" } as const;
+      venue.fail(down, down, down, down);
       const unpriced = await decided("tn-bnb-1", { quantity: 0.01 });
       expect(venue.exchange?.orders[0]?.fills?.[0]).toMatchObject({ commissionAsset: "BNB" });
       expect(unpriced).toMatchObject({ event: "filled", fee: "0" });
       expect(
-        engine.cap.find("commission paid in another asset has no live price: not in the fee or the PnL")[0],
+        engine.cap.find("the exchange's last price of a commission asset could not be read")[0],
       ).toMatchObject({
         level: "warn",
-        asset: "BNB",
         pair: "BNBUSDT",
       });
+      expect(
+        engine.cap.find("commission paid in another asset has no price: not in the fee or the PnL")[0],
+      ).toMatchObject({ level: "warn", asset: "BNB", pair: "BNBUSDT" });
 
-      // One BNBUSDT quote (the BTCUSDT ticker keeps running), then the next BUY.
+      // The ticker answers, the feed still has no quote: the exchange's last price.
+      const lastPriced = await decided("tn-bnb-2", { quantity: 0.01 });
+      expect(commission(1)).toBeGreaterThan(0);
+      expect(feeOf(lastPriced)).toBeCloseTo(commission(1) * 610, 7);
+      expect(
+        engine.cap.find("commission in another asset priced at the exchange's last price (no live quote)")[0],
+      ).toMatchObject({ level: "info", pair: "BNBUSDT", price: "610" });
+
+      // One BNBUSDT quote (the BTCUSDT ticker keeps running): the live mid wins.
       t.env.bus.publish(
         subjects.marketData("BNBUSDT", "bookTicker"),
         MarketData,
         bookTicker("BNBUSDT", "600.00", "600.01"),
       );
       await waitFor("BNBUSDT quote", () => engine.prices.get("BNBUSDT") !== undefined);
-      const priced = await decided("tn-bnb-2", { quantity: 0.01 });
-      const paid = Number(venue.exchange?.orders[1]?.fills?.[0]?.commission);
-      expect(paid).toBeGreaterThan(0);
-      expect(Number(priced.event === "filled" && priced.fee)).toBeCloseTo(paid * 600.005, 7);
+      const priced = await decided("tn-bnb-3", { quantity: 0.01 });
+      expect(feeOf(priced)).toBeCloseTo(commission(2) * 600.005, 7);
       // Nothing was taken from what was bought.
       expect((await t.env.db.pool.query("SELECT quantity FROM engine_positions")).rows).toEqual([
-        { quantity: 0.02 },
+        { quantity: 0.03 },
       ]);
     } finally {
       await venue.close();

@@ -74,3 +74,11 @@ export function checkPartial(clientOrderId: string, quantity: string, left: numb
  */
 export const limitReached = (side: "BUY" | "SELL", limit: string, market: string): boolean =>
   side === "BUY" ? Number(market) <= Number(limit) : Number(market) >= Number(limit);
+
+/** `GET .../ticker/price?symbol=` as Binance answers it, from the price the fake quotes. */
+export function tickerPrice(symbol: string | null, price: (symbol: string) => string | undefined): Reply {
+  const last = symbol === null ? undefined : price(symbol);
+  return last === undefined
+    ? reject(-1121, "Invalid symbol.")
+    : { status: 200, body: { symbol, price: last } };
+}

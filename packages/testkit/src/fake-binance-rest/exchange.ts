@@ -8,6 +8,7 @@ import {
   qtyString,
   type Reply,
   reject,
+  tickerPrice,
 } from "./auth.js";
 
 export interface FakeExchangeOptions {
@@ -530,6 +531,8 @@ export function createFakeExchange(
   /** Answers a trading request, or undefined when the path is not a spot trading endpoint. */
   function handle(method: string, url: URL, apiKey: string | undefined): Reply | undefined {
     const key = `${method} ${url.pathname}`;
+    // Public: the last price of a symbol the fake quotes.
+    if (key === "GET /api/v3/ticker/price") return tickerPrice(url.searchParams.get("symbol"), opts.price);
     if (!SPOT_PATHS.includes(key)) return undefined;
     const denied = authenticate(url, apiKey, opts);
     if (denied) return denied;

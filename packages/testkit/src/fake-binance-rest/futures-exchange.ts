@@ -7,6 +7,7 @@ import {
   qtyString,
   type Reply,
   reject,
+  tickerPrice,
 } from "./auth.js";
 import {
   applyFill,
@@ -368,6 +369,8 @@ export function createFakeFutures(
   /** Answers a USD-M request, or undefined when the path is not one of the fake's futures endpoints. */
   function handle(method: string, url: URL, apiKey: string | undefined): Reply | undefined {
     const key = `${method} ${url.pathname}`;
+    // Public: the last price of a symbol the fake quotes.
+    if (key === "GET /fapi/v1/ticker/price") return tickerPrice(url.searchParams.get("symbol"), opts.price);
     if (!PATHS.includes(key)) return undefined;
     const denied = authenticate(url, apiKey, opts);
     if (denied) return denied;

@@ -80,6 +80,7 @@ const WEIGHTS: Record<string, (q: URLSearchParams, method: string) => number> = 
   "/api/v3/myTrades": (q) => (q.has("orderId") ? 5 : 20),
   "/api/v3/openOrders": (q) => (q.has("symbol") ? 6 : 80),
   "/api/v3/account": () => 20,
+  "/api/v3/ticker/price": (q) => (q.has("symbol") ? 2 : 4),
   "/api/v3/orderList": (_q, method) => (method === "GET" ? 4 : 1),
   // USD-M placements count against the order-rate limits, not the IP weight.
   "/fapi/v1/order": (_q, method) => (method === "POST" ? 0 : 1),

@@ -65,4 +65,6 @@ export interface ExecutionAdapter {
   readonly resting?: ExchangeOrders;
   submit(order: NewOrder): Promise<ExecutionResult>;
   isReady(): boolean;
+  /** The exchange's last price of a symbol (testnet/live): prices a commission the feed cannot. */
+  lastPrice?(symbol: string): Promise<string | undefined>;
 }

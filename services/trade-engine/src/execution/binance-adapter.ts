@@ -27,6 +27,10 @@ export class BinanceAdapter implements ExecutionAdapter {
     return this.venue;
   }
 
+  lastPrice(symbol: string): Promise<string | undefined> {
+    return this.venue.lastPrice(symbol);
+  }
+
   /** Not ready only while the latest submit failed transiently, recently, and nothing succeeded since. */
   isReady(now = Date.now()): boolean {
     return this.lastFailureAt <= this.lastSuccessAt || now - this.lastFailureAt > UNREADY_AFTER_FAILURE_MS;

@@ -44,6 +44,10 @@ export class FuturesVenue implements OrderVenue, ProtectiveOrders, ExchangeAccou
     private readonly filters?: ReadonlyMap<string, SymbolFilters>,
   ) {}
 
+  lastPrice(symbol: string): Promise<string | undefined> {
+    return this.orders.lastPrice(symbol);
+  }
+
   async submit(o: NewOrder): Promise<VenueOrder> {
     if (!o.reduceOnly && this.leverage.get(o.symbol) !== o.leverage) {
       await this.orders.setLeverage(o.symbol, o.leverage);

@@ -56,6 +56,10 @@ export class SpotVenue implements OrderVenue, ProtectiveOrders, ExchangeAccount 
     private readonly filters?: ReadonlyMap<string, SymbolFilters>,
   ) {}
 
+  lastPrice(symbol: string): Promise<string | undefined> {
+    return this.orders.lastPrice(symbol);
+  }
+
   async submit(o: NewOrder): Promise<VenueOrder> {
     const limit = exchangeLimit(o);
     return venueOrder(

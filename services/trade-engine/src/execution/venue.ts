@@ -69,6 +69,8 @@ export interface OrderVenue extends ExchangeOrders {
   submit(o: NewOrder): Promise<VenueOrder>;
   /** The exchange's answer to a reused client order id. */
   isDuplicate(error: BinanceError): boolean;
+  /** The symbol's last price on this market; undefined when the market does not list it. */
+  lastPrice(symbol: string): Promise<string | undefined>;
 }
 
 /** Stop-loss / take-profit resting on the exchange for one position, by client ids. */
