@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { freePort, ServiceProcess } from "@tradewire/testkit";
+import { ServiceProcess } from "@tradewire/testkit";
 
 export type ServiceName =
   | "market-relay"
@@ -12,12 +12,12 @@ const repo = fileURLToPath(new URL("..", import.meta.url));
 
 /** Starts a built service (`services/<name>/dist/main.js`) on a free port with the given env. */
 export async function startService(name: ServiceName, env: Record<string, string>): Promise<ServiceProcess> {
-  const port = await freePort();
   const svc = new ServiceProcess({
     name,
     entry: `${repo}services/${name}/dist/main.js`,
     cwd: `${repo}services/${name}`,
-    env: { HTTP_PORT: String(port), HEARTBEAT_INTERVAL_S: "5", ...env },
+    // The service picks a free port and logs it (no race with parallel tests for a port found free).
+    env: { HTTP_PORT: "0", HEARTBEAT_INTERVAL_S: "5", ...env },
     echo: process.env.E2E_ECHO === "1",
   });
   return svc.start();

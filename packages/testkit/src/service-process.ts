@@ -20,7 +20,8 @@ export interface ServiceProcessOptions {
 
 /**
  * A service run as a real child process with JSON logs captured, for end-to-end tests and
- * crash drills (SIGKILL, restart). `HTTP_PORT` must be in `env` for `ready()`.
+ * crash drills (SIGKILL, restart). `HTTP_PORT` must be in `env` for `ready()`; "0" lets the service
+ * pick a free port, read back from its `http listening` line.
  */
 export class ServiceProcess {
   readonly lines: ServiceLine[] = [];
@@ -29,8 +30,16 @@ export class ServiceProcess {
 
   constructor(private readonly opts: ServiceProcessOptions) {}
 
+  /**
+   * The HTTP port: `HTTP_PORT` as given, or with `HTTP_PORT=0` the one the service logged it
+   * listens on (0 until it has). Letting the service pick avoids the race of a port found free
+   * here and taken by a parallel test before the service binds it.
+   */
   get port(): number {
-    return Number(this.opts.env.HTTP_PORT);
+    const configured = Number(this.opts.env.HTTP_PORT);
+    if (configured !== 0) return configured;
+    const listening = this.lines.findLast((l) => l.message === "http listening");
+    return typeof listening?.port === "number" ? listening.port : 0;
   }
 
   get running(): boolean {
@@ -74,6 +83,7 @@ export class ServiceProcess {
   }
 
   async readyState(): Promise<{ status: number; body: unknown } | undefined> {
+    if (this.port === 0) return undefined;
     try {
       const res = await fetch(`http://127.0.0.1:${this.port}/ready`);
       return { status: res.status, body: (await res.json()) as unknown };
@@ -117,7 +127,15 @@ export class ServiceProcess {
   tail(n = 15): string {
     return this.lines
       .slice(-n)
-      .map((l) => `${l.level} ${l.message}`)
+      .map((l) => `${l.level} ${l.message}${errorOf(l)}`)
       .join("\n");
   }
+}
+
+/** A logged error's message, so a failure read from the tail says why. */
+function errorOf(line: ServiceLine): string {
+  const err = line.err;
+  if (err === undefined) return "";
+  const message = err !== null && typeof err === "object" && "message" in err ? err.message : err;
+  return `: ${String(message)}`;
 }

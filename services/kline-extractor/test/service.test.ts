@@ -23,7 +23,7 @@ describe("kline-extractor service (start)", () => {
       entry: "src/main.ts",
       cwd: root,
       env: {
-        HTTP_PORT: String(await freePort()),
+        HTTP_PORT: "0",
         DATABASE_URL: db.url,
         NATS_URL: ns.url,
         TRADEWIRE_NAMESPACE: ns.namespace,

@@ -13,7 +13,6 @@ import { createSilentLogger } from "@tradewire/logger";
 import { MarketData, subjects, TradingSignal } from "@tradewire/schemas";
 import {
   bookTicker,
-  freePort,
   natsNamespace,
   percentile as pct,
   pgSchema,
@@ -138,7 +137,7 @@ const engine = new ServiceProcess({
     NATS_URL: ns.url,
     TRADEWIRE_NAMESPACE: ns.namespace,
     DATABASE_URL: db.url,
-    HTTP_PORT: String(await freePort()),
+    HTTP_PORT: "0",
     LOG_LEVEL: "warn",
     COOLDOWN_SECONDS: "0",
     MAX_NOTIONAL_PER_SYMBOL: "1e12",

@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { Bus, STREAMS } from "@tradewire/bus";
 import { createSilentLogger } from "@tradewire/logger";
-import { freePort, PrivateNatsServer, ServiceProcess, waitFor } from "@tradewire/testkit";
+import { PrivateNatsServer, ServiceProcess, waitFor } from "@tradewire/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fieldsToRecord } from "../src/decode.js";
 import { listConsumers } from "../src/group.js";
@@ -73,7 +73,7 @@ describe("reclaim, ghosts and crashes", () => {
       env: {
         ...env.env({
           TRADE_INTENT_CONSUMER: "victim",
-          HTTP_PORT: String(await freePort()),
+          HTTP_PORT: "0",
           TRADE_INTENT_BATCH_SIZE: "500",
         }),
       },
