@@ -54,11 +54,6 @@ export class BinanceRest {
    * client order id, then resubmit with the same id).
    */
   signed<T>(method: HttpMethod, path: string, params: QueryParams = {}, signal?: AbortSignal): Promise<T> {
-    if (this.opts.credentials === undefined) {
-      return Promise.reject(
-        new BinanceError("REJECTED", `${method} ${path} needs API credentials`, false, { path }),
-      );
-    }
     return this.call<T>(method, path, params, {
       signal,
       security: "signed",
@@ -71,11 +66,6 @@ export class BinanceRest {
    * creating or extending a listenKey twice changes nothing.
    */
   keyed<T>(method: HttpMethod, path: string, params: QueryParams = {}, signal?: AbortSignal): Promise<T> {
-    if (this.opts.credentials === undefined) {
-      return Promise.reject(
-        new BinanceError("REJECTED", `${method} ${path} needs an API key`, false, { path }),
-      );
-    }
     return this.call<T>(method, path, params, { signal, security: "keyed", retries: this.maxRetries });
   }
 
@@ -86,6 +76,11 @@ export class BinanceRest {
     opts: { signal?: AbortSignal; security: Security; retries: number },
   ): Promise<T> {
     const { limiter, logger } = this.opts;
+    if (opts.security !== "none" && this.opts.credentials === undefined) {
+      return Promise.reject(
+        new BinanceError("REJECTED", `${method} ${path} needs API credentials`, false, { path }),
+      );
+    }
     const weight = requestWeight(path, params, method);
     return callWithRetry(
       { path, weight, retries: opts.retries, limiter, logger, signal: opts.signal },

@@ -3,7 +3,8 @@ import type { Logger } from "@tradewire/logger";
 import { backoffDelay, sleep, withTimeout } from "@tradewire/supervisor";
 import WebSocket, { type RawData } from "ws";
 import { z } from "zod";
-import { BinanceError } from "./errors.js";
+import { BinanceError, describeBinanceCode } from "./errors.js";
+import { parse } from "./response.js";
 import type { BinanceRest } from "./rest.js";
 import { type OrderUpdate, readUserEvent, UserStreamFrameError } from "./user-stream-events.js";
 
@@ -24,6 +25,18 @@ export interface UserStreamSource {
   prepare(signal: AbortSignal): Promise<UserStreamSubscription>;
 }
 
+/** A user data stream endpoint must be a ws:// or wss:// URL; anything else is refused at once, named. */
+function assertWsUrl(url: string): void {
+  let protocol: string | undefined;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    protocol = undefined;
+  }
+  if (protocol !== "ws:" && protocol !== "wss:")
+    throw new Error(`user data stream URL ${JSON.stringify(url)} is not a ws:// or wss:// URL`);
+}
+
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object";
 
 const WsApiAnswer = z.object({
@@ -40,9 +53,9 @@ const WsApiAnswer = z.object({
 export class SpotUserStream implements UserStreamSource {
   readonly market = "spot" as const;
 
-  constructor(
-    private readonly o: { url: string; apiKey: string; apiSecret: string; recvWindowMs?: number },
-  ) {}
+  constructor(private readonly o: { url: string; apiKey: string; apiSecret: string; recvWindowMs?: number }) {
+    assertWsUrl(o.url);
+  }
 
   async prepare(): Promise<UserStreamSubscription> {
     return {
@@ -68,10 +81,11 @@ export class SpotUserStream implements UserStreamSource {
         const { status, error } = answer.data;
         if (status === 200) return resolve();
         const code = error?.code;
+        const meaning = code === undefined ? undefined : describeBinanceCode(code);
         reject(
           new BinanceError(
             "REJECTED",
-            `${method} rejected: ${code ?? status} ${error?.msg ?? ""}`.trim(),
+            `${method} rejected: ${code ?? status} ${error?.msg ?? ""}${meaning ? ` (${meaning})` : ""}`.trim(),
             status >= 500,
             { path: method, status, binanceCode: code },
           ),
@@ -101,11 +115,14 @@ const ListenKey = z.object({ listenKey: z.string().min(1) });
 export class FuturesUserStream implements UserStreamSource {
   readonly market = "futures" as const;
 
-  constructor(private readonly o: { url: string; rest: BinanceRest }) {}
+  constructor(private readonly o: { url: string; rest: BinanceRest }) {
+    assertWsUrl(o.url);
+  }
 
   async prepare(signal: AbortSignal): Promise<UserStreamSubscription> {
     const { rest } = this.o;
-    const { listenKey } = ListenKey.parse(await rest.keyed("POST", "/fapi/v1/listenKey", {}, signal));
+    const body = await rest.keyed<unknown>("POST", "/fapi/v1/listenKey", {}, signal);
+    const { listenKey } = parse(ListenKey, "POST /fapi/v1/listenKey", body);
     const url = new URL(this.o.url);
     url.searchParams.set("listenKey", listenKey);
     return {
@@ -204,7 +221,8 @@ async function connectOnce(o: RunUserStreamOptions): Promise<Lost> {
   socket.on("error", (error) => {
     lost ??= { reason: error.message, error };
   });
-  const abort = () => end({ reason: "stopping" }, "close");
+  // Stopping does not wait for the peer's close answer (ws waits up to 30 s for a silent peer).
+  const abort = () => end({ reason: "stopping" }, "terminate");
   signal.addEventListener("abort", abort, { once: true });
   const timers: NodeJS.Timeout[] = [];
   try {
@@ -221,8 +239,8 @@ async function connectOnce(o: RunUserStreamOptions): Promise<Lost> {
     handlers.onSubscribed();
     handlers.onConnection?.((reason) => end({ reason }, "terminate"));
     socket.on("message", (data) => {
-      handlers.onAlive();
       try {
+        handlers.onAlive();
         const json = parseJson(data);
         if (json === undefined)
           throw new UserStreamFrameError(`frame is not JSON: ${String(data).slice(0, 200)}`);
@@ -240,7 +258,11 @@ async function connectOnce(o: RunUserStreamOptions): Promise<Lost> {
     let answered = true;
     socket.on("pong", () => {
       answered = true;
-      handlers.onAlive();
+      try {
+        handlers.onAlive();
+      } catch (error) {
+        o.logger.error("handling a user data stream pong failed", { err: error });
+      }
     });
     const pingMs = o.pingIntervalMs ?? 20_000;
     timers.push(
@@ -266,11 +288,13 @@ async function connectOnce(o: RunUserStreamOptions): Promise<Lost> {
   } finally {
     for (const t of timers) clearInterval(t);
     signal.removeEventListener("abort", abort);
+    // Whatever ended this attempt (a throwing handler included), its socket goes with it.
+    if (socket.readyState !== WebSocket.CLOSED) socket.terminate();
   }
 }
 
 /** A URL as it may be logged: a listenKey is a credential. */
-export function redact(url: string): string {
+function redact(url: string): string {
   const u = new URL(url);
   if (u.searchParams.has("listenKey")) u.searchParams.set("listenKey", "***");
   return u.toString();

@@ -1,6 +1,7 @@
 /**
  * Wakes a polling loop early. `ring()` ends the current `wait`, or the next one at once when
- * nobody is waiting, so a ring during a poll is not lost; rings before a wait count as one.
+ * nobody is waiting, so a ring during a poll is not lost; rings before a wait count as one. One
+ * waiter at a time (one polling loop per bell): a second concurrent wait would only time out.
  */
 export class Doorbell {
   private rung = false;

@@ -27,6 +27,8 @@ export class ServiceProcess {
   readonly lines: ServiceLine[] = [];
   private child: ChildProcess | undefined;
   private buffer = "";
+  /** Where this run's lines begin in `lines`. */
+  private startedAt = 0;
 
   constructor(private readonly opts: ServiceProcessOptions) {}
 
@@ -37,8 +39,11 @@ export class ServiceProcess {
    */
   get port(): number {
     const configured = Number(this.opts.env.HTTP_PORT);
+    if (Number.isNaN(configured))
+      throw new Error(`${this.opts.name}: HTTP_PORT must be in env (a port, or 0)`);
     if (configured !== 0) return configured;
-    const listening = this.lines.findLast((l) => l.message === "http listening");
+    // Only this run's line: after a restart, the previous run's port may belong to someone else.
+    const listening = this.lines.slice(this.startedAt).findLast((l) => l.message === "http listening");
     return typeof listening?.port === "number" ? listening.port : 0;
   }
 
@@ -47,6 +52,12 @@ export class ServiceProcess {
   }
 
   start(): this {
+    const level = this.opts.env.LOG_LEVEL ?? "info";
+    if (this.opts.env.HTTP_PORT === "0" && level !== "info" && level !== "debug")
+      throw new Error(
+        `${this.opts.name}: HTTP_PORT=0 is read back from the info line "http listening", which LOG_LEVEL=${level} hides`,
+      );
+    this.startedAt = this.lines.length;
     const args = this.opts.entry.endsWith(".ts") ? ["--import", "tsx", this.opts.entry] : [this.opts.entry];
     const child = spawn(process.execPath, args, {
       cwd: this.opts.cwd,

@@ -13,6 +13,7 @@ import { createSilentLogger } from "@tradewire/logger";
 import { MarketData, subjects, TradingSignal } from "@tradewire/schemas";
 import {
   bookTicker,
+  freePort,
   natsNamespace,
   percentile as pct,
   pgSchema,
@@ -137,7 +138,8 @@ const engine = new ServiceProcess({
     NATS_URL: ns.url,
     TRADEWIRE_NAMESPACE: ns.namespace,
     DATABASE_URL: db.url,
-    HTTP_PORT: "0",
+    // A fixed free port: at LOG_LEVEL=warn the engine does not log the port it would pick.
+    HTTP_PORT: String(await freePort()),
     LOG_LEVEL: "warn",
     COOLDOWN_SECONDS: "0",
     MAX_NOTIONAL_PER_SYMBOL: "1e12",

@@ -221,7 +221,7 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
         }
       },
     });
-  const polls = { orders: new OrderLooks(), protections: new Doorbell() };
+  const polls = { orders: new OrderLooks(cfg.ORDER_POLL_MS), protections: new Doorbell() };
   // From the start (a crashed run's leftovers), then every OUTBOX_SWEEP_MS: the rows stay until
   // their events are out. Younger rows may still be on their way (another replica's): left for the
   // next sweep.
@@ -248,7 +248,7 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
       "exchange-orders",
       cfg.ORDER_POLL_MS,
       "exchange order poll",
-      () => engine.pollExchangeOrders(polls.orders.take()),
+      () => polls.orders.round((only) => engine.pollExchangeOrders(only)),
       polls.orders,
     );
   if (userStream !== undefined && streamWatch !== undefined)

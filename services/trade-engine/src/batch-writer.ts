@@ -131,11 +131,6 @@ export class BatchWriter implements DecisionStore {
     return true;
   }
 
-  recordedFill(): Promise<undefined> {
-    // recordFill never reports an existing order here: a conflict aborts the commit instead.
-    return Promise.reject(new Error("BatchWriter.recordedFill: a batch never finds a recorded fill"));
-  }
-
   async setProtection(p: Protection): Promise<void> {
     this.protections.set(p.symbol, p);
   }

@@ -100,6 +100,12 @@ export const ConfigSchema = z
           message: `required when TRADING_MODE=${c.TRADING_MODE}`,
         });
     }
+    if (c.BINANCE_USER_STREAM_URL !== "" && !/^wss?:\/\/[^/\s]+/.test(c.BINANCE_USER_STREAM_URL))
+      ctx.addIssue({
+        code: "custom",
+        path: ["BINANCE_USER_STREAM_URL"],
+        message: `must be a ws:// or wss:// URL, got ${JSON.stringify(c.BINANCE_USER_STREAM_URL)}`,
+      });
     if (c.TRADING_MODE === "live" && c.LIVE_TRADING_CONFIRM !== "yes") {
       ctx.addIssue({
         code: "custom",

@@ -75,10 +75,6 @@ export class DirectStore implements DecisionStore {
     return this.announced(events, (row) => cancelRestingOrder(this.store, o, reason, row));
   }
 
-  recordedFill(clientOrderId: string) {
-    return this.store.recordedFill(clientOrderId);
-  }
-
   setProtection(...args: Parameters<EngineStore["setProtection"]>): Promise<void> {
     return this.store.setProtection(...args);
   }

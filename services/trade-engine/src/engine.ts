@@ -18,15 +18,13 @@ import {
   type OrderFill,
   type OutgoingOrderEvent,
   orderEvent,
-  orderEventPublisher,
   orderFields,
-  type PublishOrderEvent,
   type Unit,
 } from "./order-events.js";
 import { EventOutbox, type OutboxWrite } from "./outbox.js";
 import type { PriceBook } from "./prices.js";
 import { ProtectionWatch } from "./protection-watch.js";
-import type { OrderRequest } from "./request.js";
+import { lifecycleOf, type OrderRequest } from "./request.js";
 import { marketable, type RestingOrder } from "./resting.js";
 import type { EngineStore } from "./store.js";
 
@@ -46,7 +44,10 @@ export interface EngineDeps {
 }
 
 export type Outcome = "done" | "busy";
-/** How an executable decision ended: filled now, resting in the paper book, or refused by the venue. */
+/**
+ * How an executable decision ended: filled now, placed (resting in the paper book or working on the
+ * exchange), or refused by the venue.
+ */
 type Executed = "filled" | "placed" | "rejected";
 /** A paper batch after its commit: the outcomes, and the order events still to publish. */
 interface Committed {
@@ -70,7 +71,6 @@ export class TradeEngine {
   /** A rolled-back batch left the in-memory state ahead of the database and reloading it failed. */
   private dirty = false;
   private turn: Promise<unknown> = Promise.resolve();
-  private readonly publishEvent: PublishOrderEvent;
   private readonly direct: { store: DirectStore; log: Logger };
   private readonly ledger: Ledger;
   private readonly book: PaperLimitBook;
@@ -81,7 +81,6 @@ export class TradeEngine {
 
   constructor(private readonly deps: EngineDeps) {
     const { cfg, store, prices, log, metrics, adapter } = deps;
-    this.publishEvent = orderEventPublisher(deps.bus, cfg.TRADING_MODE);
     this.outbox = new EventOutbox({ store, bus: deps.bus, log, republished: metrics.outboxRepublished });
     this.direct = { store: new DirectStore(store, this.outbox), log };
     const exchangeProtection = new ExchangeProtection(adapter.protective, log);
@@ -173,10 +172,10 @@ export class TradeEngine {
   }
 
   /**
-   * Asks the exchange about the GTC orders working there (outside the lock: decisions go on
-   * meanwhile), then records what executed or ended.
+   * Asks the exchange about the orders working there (outside the lock: decisions go on
+   * meanwhile): every one (`only` undefined), or just those the user data stream named; then
+   * records what executed or ended.
    */
-  /** Every working order (`only` undefined), or just those the user data stream named. */
   async pollExchangeOrders(only?: ReadonlySet<string>): Promise<void> {
     const book = this.exchangeBook;
     if (book === undefined) return;
@@ -366,13 +365,7 @@ export class TradeEngine {
     const { metrics } = this.deps;
     const { log } = unit;
     const { store } = unit;
-    const lifecycle = {
-      signalId: req.id,
-      source: req.source,
-      strategyId: req.strategyId,
-      symbol: req.symbol,
-      action: req.action,
-    };
+    const lifecycle = { ...lifecycleOf(req), action: req.action };
     const stored = await store.claim(req);
     // A claim this replica holds from an attempt that failed mid-way is resumed here at once,
     // not after the lease: the order may exist, and `resumed` makes the adapter look it up.
@@ -530,7 +523,9 @@ export class TradeEngine {
           reduceOnly: req.action === "CLOSE",
           leverage: req.leverage,
         });
-    if (result.kind !== "rejected" && adapter.mode !== "paper") this.deps.onExchangeOrder?.(clientOrderId);
+    // An order found again after a restart was reported on the stream long ago: nothing is owed.
+    if (result.kind !== "rejected" && !result.recovered && adapter.mode !== "paper")
+      this.deps.onExchangeOrder?.(clientOrderId);
     if (result.kind === "rejected") {
       await store.finish(
         req.id,
@@ -601,22 +596,8 @@ export class TradeEngine {
       [this.event("placed", req, fields), this.ledger.fillEvent(req, order, fill)],
     );
     if (!stored) {
-      // A retry after the fill was persisted (a replica's, or ours before a NATS outage): publish
-      // the events from what was stored (the msg ids make a repeat a no-op), never fill twice.
-      const recorded = await store.recordedFill(clientOrderId);
-      await Promise.all([
-        this.publishEvent("placed", req, fields),
-        recorded &&
-          this.publishEvent("filled", req, {
-            ...fields,
-            order_id: recorded.orderId,
-            price: recorded.price,
-            filled_quantity: recorded.quantity,
-            avg_price: recorded.price,
-            fee: recorded.fee,
-            fee_asset: result.feeAsset,
-          }),
-      ]);
+      // A retry after the fill was persisted (a replica's, or ours before a crash): that write
+      // stored its events in the outbox, which publishes them; never fill twice.
       log.warn("order already recorded for this signal; not filled twice", { ...lifecycle, clientOrderId });
       return "filled";
     }

@@ -5,14 +5,14 @@ import type { ExchangeOrders } from "./execution/adapter.js";
 import { type VenueOrder, WORKING } from "./execution/venue.js";
 import type { EngineParts, Ledger } from "./ledger.js";
 import type { OrderFill, Unit, VenueFill } from "./order-events.js";
-import { cancelResting, lifecycleOf, placeResting } from "./place-resting.js";
-import type { OrderRequest } from "./request.js";
+import { cancelResting, placeResting } from "./place-resting.js";
+import { lifecycleOf, type OrderRequest } from "./request.js";
 import { isEntry, type RestingOrder, restingEntryNotional } from "./resting.js";
 import { loadWorkingOrders, type Recorded } from "./resting-store.js";
 
 type Working = RestingOrder & { recorded: Recorded };
 /** A working order and what the exchange answered about it. */
-export interface Seen {
+interface Seen {
   order: Working;
   now: VenueOrder | undefined;
   /** Set when `now` is what an owed cancel left. */
@@ -20,8 +20,9 @@ export interface Seen {
 }
 
 /**
- * GTC LIMIT orders working on the exchange (testnet/live): stored NEW when placed, then asked
- * about (`look`, then `apply` under the decision lock) until they end. What executed since the last look is recorded as one fill (the
+ * Orders working on the exchange (testnet/live: GTC LIMITs, and MARKET orders answered NEW): stored
+ * NEW when placed, then asked about (`look` or `lookAt`, then `apply` under the decision lock)
+ * until they end. What executed since the last look is recorded as one fill (the
  * order PARTIALLY_FILLED, then FILLED) with its `partial_fill` or `filled` event; an order the
  * exchange ended otherwise, or that is canceled here (HTTP, kill switch), ends CANCELED with what
  * executed before kept. Persisted, so a restart picks them up where the database left them.
@@ -44,6 +45,8 @@ export class ExchangeOrderBook {
   async load(): Promise<void> {
     this.working.clear();
     for (const o of await loadWorkingOrders(this.deps.store)) this.working.set(o.clientOrderId, o);
+    // A cancel owed for an order no longer working (ended elsewhere meanwhile) is owed no more.
+    for (const id of this.cancelsOwed.keys()) if (!this.working.has(id)) this.cancelsOwed.delete(id);
     this.count();
   }
 
@@ -126,10 +129,16 @@ export class ExchangeOrderBook {
     return seen;
   }
 
-  /** Records what `look` saw, for the orders still tracked as they were (under the decision lock). */
+  /**
+   * Records what `look` saw, for the orders still tracked as they were (under the decision lock).
+   * Stops at a fill another writer recorded first: the state is stale, and the rest waits for the
+   * reload.
+   */
   async apply(seen: readonly Seen[]): Promise<void> {
-    for (const { order, now, cancelReason } of seen)
-      if (this.working.get(order.clientOrderId) === order) await this.settle(order, now, cancelReason);
+    for (const { order, now, cancelReason } of seen) {
+      if (this.working.get(order.clientOrderId) !== order) continue;
+      if (!(await this.settle(order, now, cancelReason))) return;
+    }
   }
 
   /**
@@ -199,33 +208,35 @@ export class ExchangeOrderBook {
   }
 
   /** Records what executed since the last look, then ends the order if the exchange has. */
-  private async settle(o: Working, now: VenueOrder | undefined, cancelReason?: string): Promise<void> {
+  /** False when a fill of it was recorded by another writer first (the state is stale). */
+  private async settle(o: Working, now: VenueOrder | undefined, cancelReason?: string): Promise<boolean> {
     const { log } = this.deps;
     const lifecycle = { ...lifecycleOf(o.req), clientOrderId: o.clientOrderId, orderId: o.orderId };
     if (now === undefined) {
       // It answered this order before: not knowing it now is the exchange's or the keys' problem.
       log.error(
-        "working exchange order not found on the exchange; still tracked, reconciliation flags drift",
+        "working exchange order not found on the exchange; still tracked, and asked again at every poll",
         lifecycle,
       );
-      return;
+      return true;
     }
     if (compareDecimal(now.executedQty, o.recorded.quantity) > 0 && !(await this.recordIncrement(o, now)))
-      return;
+      return false;
     if (WORKING.has(now.status)) {
       if (cancelReason !== undefined)
         log.warn("exchange order still working after its cancel; asked again at the next poll", {
           ...lifecycle,
           status: now.status,
         });
-      return;
+      return true;
     }
     this.working.delete(o.clientOrderId);
     this.cancelsOwed.delete(o.clientOrderId);
     this.count();
-    if (now.status === "FILLED") return;
+    if (now.status === "FILLED") return true;
     const reason = cancelReason ?? `exchange_${now.status.toLowerCase()}: the exchange ended the order`;
     await cancelResting(this.deps, o, reason, { orderId: o.orderId, executed: o.recorded.quantity });
+    return true;
   }
 
   /** One fill for what executed since the last record; false when another writer had recorded it. */
@@ -264,7 +275,7 @@ export class ExchangeOrderBook {
       ledger.fillRecord(req, order, fill, position, realized),
       [{ step: "fill", outcome: "pass", detail }],
       { status: complete ? "FILLED" : "PARTIALLY_FILLED", recordedBefore: o.recorded.quantity },
-      [ledger.fillEvent(req, order, fill, complete)],
+      [ledger.fillEvent(req, order, fill, { complete, executedAfter: now.executedQty })],
     );
     if (!stored) {
       this.deps.stale(`fill of ${o.clientOrderId} recorded elsewhere`);

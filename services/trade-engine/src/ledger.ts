@@ -4,6 +4,7 @@ import { type ExchangeProtection, withoutVenue } from "./exchange-protection.js"
 import type { OtherFee } from "./execution/venue.js";
 import type { EngineMetrics } from "./metrics.js";
 import {
+  type FillIncrement,
   fillEvent,
   type OrderFill,
   type OutgoingOrderEvent,
@@ -160,8 +161,13 @@ export class Ledger {
   }
 
   /** The fill's order event, stored with the fill. */
-  fillEvent(req: OrderRequest, order: OrderFill, fill: VenueFill, complete?: boolean): OutgoingOrderEvent {
-    return fillEvent(this.deps.cfg.TRADING_MODE, req, order, fill, complete);
+  fillEvent(
+    req: OrderRequest,
+    order: OrderFill,
+    fill: VenueFill,
+    increment?: FillIncrement,
+  ): OutgoingOrderEvent {
+    return fillEvent(this.deps.cfg.TRADING_MODE, req, order, fill, increment);
   }
 
   /** After a fill is stored (with its event): memory, protection, cooldown, gauges and the log line. */

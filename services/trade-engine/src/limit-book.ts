@@ -5,8 +5,8 @@ import { clientOrderIdFor } from "./ids.js";
 import type { EngineParts, Ledger } from "./ledger.js";
 import type { OrderFill, Unit } from "./order-events.js";
 import { applyFill } from "./paper.js";
-import { cancelResting, lifecycleOf, placeResting } from "./place-resting.js";
-import type { OrderRequest } from "./request.js";
+import { cancelResting, placeResting } from "./place-resting.js";
+import { lifecycleOf, type OrderRequest } from "./request.js";
 import { crossed, isEntry, type RestingOrder, restingEntryNotional } from "./resting.js";
 import { loadRestingOrders } from "./resting-store.js";
 

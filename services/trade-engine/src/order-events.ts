@@ -20,12 +20,6 @@ export interface OrderFill {
   type: OrderType;
 }
 
-export type PublishOrderEvent = (
-  event: OrderEventKind,
-  req: OrderRequest,
-  fields: Record<string, unknown>,
-) => Promise<void>;
-
 /**
  * Where a decision writes: the store (each write with the order events it makes true) and its
  * lifecycle log lines; at once, or once its batch is stored.
@@ -98,19 +92,33 @@ export interface VenueFill {
   baseFee?: string;
 }
 
+/** How a fill's event is told apart: one increment of an order that fills in several. */
+export interface FillIncrement {
+  /** Whether the order is done with it. */
+  complete: boolean;
+  /** What the order had executed in all after it: names the event, so each increment has its own id. */
+  executedAfter: string;
+}
+
 /**
- * A fill's event: `filled`, or `partial_fill` when less than the order's quantity executed (or, for
- * one increment of a resting order, `complete` says whether the order is done).
+ * A fill's event: `filled`, or `partial_fill` when less than the order's quantity executed. For one
+ * increment of a working order, `increment` says whether the order is done, and its id carries
+ * the executed total (two partial fills of one order are two events, not a repeat).
  */
 export function fillEvent(
   mode: TradingMode,
   req: OrderRequest,
   order: OrderFill,
   fill: VenueFill,
-  // Compared as numbers: venues write quantities with their own scale ("0.010" vs "0.01000").
-  complete = Number(fill.quantity) >= Number(order.quantity),
+  increment?: FillIncrement,
 ): OutgoingOrderEvent {
-  return orderEvent(mode, complete ? "filled" : "partial_fill", req, {
+  // Compared as numbers: venues write quantities with their own scale ("0.010" vs "0.01000").
+  const complete = increment?.complete ?? Number(fill.quantity) >= Number(order.quantity);
+  const kind = complete ? "filled" : "partial_fill";
+  return orderEvent(mode, kind, req, {
+    ...(increment === undefined
+      ? {}
+      : { event_id: `${clientOrderIdFor(req.id)}:${kind}:${increment.executedAfter}` }),
     ...orderFields(fill.orderId, fill.clientOrderId, order),
     price: fill.price,
     filled_quantity: fill.quantity,
@@ -118,14 +126,6 @@ export function fillEvent(
     fee: fill.fee,
     fee_asset: fill.feeAsset,
   });
-}
-
-/** `orders.<event>` on JetStream, one at a time. */
-export function orderEventPublisher(bus: Bus, mode: TradingMode): PublishOrderEvent {
-  return async (event, req, fields) => {
-    const { subject, value } = orderEvent(mode, event, req, fields);
-    await bus.publishDurable(subject, OrderEvent, value, { msgId: value.event_id });
-  };
 }
 
 const RETRY_DELAYS_MS = [200, 1_000];

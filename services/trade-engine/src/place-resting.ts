@@ -2,16 +2,8 @@ import type { Check } from "./decide.js";
 import type { DirectStore } from "./direct-store.js";
 import type { EngineParts, Ledger } from "./ledger.js";
 import { orderEvent, orderFields, type Unit } from "./order-events.js";
-import type { OrderRequest } from "./request.js";
+import { lifecycleOf } from "./request.js";
 import type { RestingOrder } from "./resting.js";
-
-/** The fields every lifecycle log line of a request carries. */
-export const lifecycleOf = (req: OrderRequest) => ({
-  signalId: req.id,
-  source: req.source,
-  strategyId: req.strategyId,
-  symbol: req.symbol,
-});
 
 /**
  * Stores a LIMIT that rests (in the paper book, or working on the exchange) as NEW with the

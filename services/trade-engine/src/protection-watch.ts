@@ -6,7 +6,7 @@ import type { EngineParts, Ledger } from "./ledger.js";
 import type { Unit } from "./order-events.js";
 import { applyFill } from "./paper.js";
 import { exitRequest, type Protection, triggered } from "./protection.js";
-import type { OrderRequest } from "./request.js";
+import { lifecycleOf, type OrderRequest } from "./request.js";
 
 /**
  * Watches every position's stop-loss / take-profit (F25): levels the engine holds are compared
@@ -117,12 +117,7 @@ export class ProtectionWatch {
     const { ledger, log } = this.deps;
     const { store } = this.deps.direct;
     const req = exitRequest(p, exit.reason, Date.now());
-    const lifecycle = {
-      signalId: req.id,
-      source: req.source,
-      strategyId: req.strategyId,
-      symbol: req.symbol,
-    };
+    const lifecycle = lifecycleOf(req);
     // What executed is neither canceled nor placed again.
     await ledger.replaceProtection(withoutVenue(p));
     const claim = await store.claim(req);

@@ -32,6 +32,14 @@ export interface OrderRequest {
 
 const BUCKET_MS = 60_000;
 
+/** The fields every lifecycle log line of a request carries. */
+export const lifecycleOf = (req: OrderRequest) => ({
+  signalId: req.id,
+  source: req.source,
+  strategyId: req.strategyId,
+  symbol: req.symbol,
+});
+
 /**
  * Without a signal_id, a fingerprint of strategy, symbol, action, price and minute bucket: the
  * same signal re-sent is recognised, a new one a minute later is not (F22).

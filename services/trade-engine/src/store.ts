@@ -218,9 +218,6 @@ export interface DecisionStore {
     checks: readonly Check[],
     events?: readonly OutgoingOrderEvent[],
   ): Promise<boolean>;
-  recordedFill(
-    clientOrderId: string,
-  ): Promise<{ orderId: string; quantity: string; price: string; fee: string } | undefined>;
   setProtection(p: Protection): Promise<void>;
   clearProtection(symbol: string): Promise<void>;
   insertOrder(o: OrderRow): Promise<void>;
@@ -427,24 +424,6 @@ export class EngineStore {
         ? {}
         : { venue: parseOrThrow(VenueProtection, `engine_protections.venue (${r.symbol})`, r.venue) }),
     }));
-  }
-
-  /** The stored fill of an order (first one), to re-publish its event after a retry. */
-  async recordedFill(
-    clientOrderId: string,
-  ): Promise<{ orderId: string; quantity: string; price: string; fee: string } | undefined> {
-    const { rows } = await this.pool.query<{
-      order_id: string;
-      quantity: string;
-      price: string;
-      fee: string;
-    }>(
-      `SELECT o.order_id, f.quantity::text, f.price::text, f.fee::text
-       FROM engine_orders o JOIN engine_fills f USING (order_id) WHERE o.client_order_id = $1 ORDER BY f.id LIMIT 1`,
-      [clientOrderId],
-    );
-    const r = rows[0];
-    return r && { orderId: r.order_id, quantity: r.quantity, price: r.price, fee: r.fee };
   }
 
   async positions(): Promise<Map<string, Position>> {

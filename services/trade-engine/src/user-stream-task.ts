@@ -1,4 +1,4 @@
-import { runUserStream, type UserStreamSource } from "@tradewire/binance";
+import { BinanceError, runUserStream, type UserStreamSource } from "@tradewire/binance";
 import type { Logger } from "@tradewire/logger";
 import type { Doorbell, Supervisor } from "@tradewire/supervisor";
 import { sleep } from "@tradewire/supervisor";
@@ -74,7 +74,9 @@ export function followUserStream(deps: UserStreamDeps): void {
           onLost(reason, error) {
             drop = undefined;
             metrics.userStreamConnected.set(0);
-            log.warn("user data stream lost; reconnecting, and polling on its own period meanwhile", {
+            // A refusal that retrying cannot cure (key, signature, permissions) is an error to fix.
+            const level = error instanceof BinanceError && !error.retryable ? "error" : "warn";
+            log[level]("user data stream lost; reconnecting, and polling on its own period meanwhile", {
               market: source.market,
               reason,
               ...(error === undefined ? {} : { err: error }),

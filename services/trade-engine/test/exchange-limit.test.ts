@@ -1,3 +1,4 @@
+import { waitFor } from "@tradewire/testkit";
 import { describe, expect, it } from "vitest";
 import { clientOrderIdFor } from "../src/engine.js";
 import { exchangeSuite, testnetSettings } from "./harness.js";
@@ -211,6 +212,43 @@ describe("GTC LIMIT orders working on the exchange (testnet, fake Binance)", () 
     expect(t.fake.exchange?.orders.filter((o) => o.clientOrderId === clientOrderIdFor("gtc-r"))).toHaveLength(
       1,
     );
+  });
+
+  it("spot: each partial fill of a working order is its own event, however many there are", async () => {
+    await t.env.start(settings());
+    await t.env.quote("BTCUSDT", 30_000);
+    await t.env.signal("gtc-pp", gtcBuy(29_000));
+    await t.env.waitEvent("gtc-pp", "placed");
+    t.fake.exchange?.partialFill(clientOrderIdFor("gtc-pp"), "0.003");
+    await t.env.waitEvent("gtc-pp", "partial_fill");
+    t.fake.exchange?.partialFill(clientOrderIdFor("gtc-pp"), "0.003");
+    const partials = await t.env.waitEvent("gtc-pp", "partial_fill", 2);
+    expect(partials.map((e) => e.event === "partial_fill" && e.filled_quantity)).toEqual(["0.003", "0.003"]);
+    expect(new Set(partials.map((e) => e.event_id)).size).toBe(2);
+    expect(await position()).toBeCloseTo(0.006, 9);
+  });
+
+  it("F28 spot: reconciliation leaves a position alone while an order works on it, so a fill the poll has not recorded yet is not counted twice", async () => {
+    const svc = await t.env.start(
+      settings({ ORDER_POLL_MS: "600000", USER_STREAM: "false", RECONCILE_INTERVAL_S: "1" }),
+    );
+    await t.env.quote("BTCUSDT", 30_000);
+    await t.env.signal("held", { quantity: 0.01 });
+    await t.env.waitEvent("held", "filled");
+    await t.env.signal("gtc-rec", gtcBuy(29_000));
+    await t.env.waitEvent("gtc-rec", "placed");
+    // Executed on the exchange, not yet seen by the engine (no poll, no stream).
+    t.fake.exchange?.partialFill(clientOrderIdFor("gtc-rec"), "0.004");
+    const LEFT =
+      "reconcile: position differs from the exchange while orders work on it; left to the order poll";
+    await waitFor("drift left alone", async () => svc.cap.find(LEFT).length > 0, 5_000);
+    expect(svc.cap.find(LEFT)[0]).toMatchObject({ level: "warn", symbol: "BTCUSDT" });
+    expect(await position()).toBeCloseTo(0.01, 9);
+    // The cancel looks the order up and records what it executed: once.
+    const res = await fetch(`${svc.url}/orders/${clientOrderIdFor("gtc-rec")}`, { method: "DELETE" });
+    expect(res.status).toBe(200);
+    await t.env.waitEvent("gtc-rec", "canceled");
+    expect(await position()).toBeCloseTo(0.014, 9);
   });
 
   it("futures: a GTC entry rests, then fills at its limit with the fee from the order's trades", async () => {

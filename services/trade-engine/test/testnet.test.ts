@@ -361,5 +361,15 @@ describe("trade-engine on testnet (fake Binance)", () => {
       LIVE_TRADING_CONFIRM: "yes",
     });
     expect(live.BINANCE_HTTP_BASE).toBe("https://api.binance.com");
+    expect(live.BINANCE_USER_STREAM_URL).toBe("wss://ws-api.binance.com:443/ws-api/v3");
+    expect(() =>
+      parseConfig("trade-engine", ConfigSchema, {
+        ...base,
+        TRADING_MODE: "testnet",
+        BINANCE_API_KEY: "k",
+        BINANCE_API_SECRET: "s",
+        BINANCE_USER_STREAM_URL: "https://fstream.binance.com/private/ws",
+      }),
+    ).toThrow(/BINANCE_USER_STREAM_URL.*must be a ws:\/\/ or wss:\/\/ URL, got "https:\/\/fstream/);
   });
 });

@@ -16,14 +16,19 @@ export function authenticate(
 ): Reply | undefined {
   if (apiKey !== creds.apiKey)
     return { status: 401, body: { code: -2015, msg: "Invalid API-key, IP, or permissions for action." } };
-  const signature = url.searchParams.get("signature") ?? "";
   const unsigned = new URLSearchParams(url.searchParams);
   unsigned.delete("signature");
-  const expected = createHmac("sha256", creds.apiSecret).update(unsigned.toString()).digest("hex");
-  const ok =
-    signature.length === expected.length && timingSafeEqual(Buffer.from(signature), Buffer.from(expected));
-  if (!ok) return { status: 400, body: { code: -1022, msg: "Signature for this request is not valid." } };
+  if (!signedBy(creds.apiSecret, unsigned.toString(), url.searchParams.get("signature") ?? ""))
+    return { status: 400, body: { code: -1022, msg: "Signature for this request is not valid." } };
   return undefined;
+}
+
+/** Whether `signature` is the hex HMAC-SHA256 of `payload` under `secret` (compared in constant time). */
+export function signedBy(secret: string, payload: string, signature: string): boolean {
+  const expected = createHmac("sha256", secret).update(payload).digest("hex");
+  return (
+    signature.length === expected.length && timingSafeEqual(Buffer.from(signature), Buffer.from(expected))
+  );
 }
 
 /** Binance's error body. */

@@ -423,7 +423,7 @@ export function createFakeExchange(
       (l) => l.listClientOrderId === listClientOrderId && l.listOrderStatus === "EXECUTING",
     );
     const legTaken = legs.some((leg) =>
-      orders.some((o) => o.status === "NEW" && o.clientOrderId === leg.clientOrderId),
+      orders.some((o) => isResting(o) && o.clientOrderId === leg.clientOrderId),
     );
     if (working || legTaken) return reject(-2010, "Duplicate order sent.");
     const qty = Number(quantity);
@@ -541,7 +541,8 @@ export function createFakeExchange(
       case "POST /api/v3/order":
         return newOrder(q);
       case "GET /api/v3/order": {
-        const found = orders.find(
+        // The latest order of that id, as DELETE and partialFill take it (an ended id may be reused).
+        const found = orders.findLast(
           (o) => o.symbol === q.get("symbol") && o.clientOrderId === q.get("origClientOrderId"),
         );
         return found ? { status: 200, body: withoutFills(found) } : reject(-2013, "Order does not exist.");

@@ -1,6 +1,5 @@
 /** The fake's spot WebSocket API frames: requests, answers, and the signed subscription's checks. */
-import { createHmac, timingSafeEqual } from "node:crypto";
-import type { FakeCredentials } from "./auth.js";
+import { type FakeCredentials, signedBy } from "./auth.js";
 
 export type WsApiId = string | number | null;
 
@@ -70,10 +69,8 @@ export function checkSignedSubscribe(
     return wsApiError(401, -2015, "Invalid API-key, IP, or permissions for action.");
   }
   const signature = typeof params.signature === "string" ? params.signature : "";
-  const expected = createHmac("sha256", creds.apiSecret).update(signaturePayload(params)).digest("hex");
-  const signed =
-    signature.length === expected.length && timingSafeEqual(Buffer.from(signature), Buffer.from(expected));
-  if (!signed) return wsApiError(400, -1022, "Signature for this request is not valid.");
+  if (!signedBy(creds.apiSecret, signaturePayload(params), signature))
+    return wsApiError(400, -1022, "Signature for this request is not valid.");
   if (!isInteger(params.timestamp)) {
     return wsApiError(
       400,

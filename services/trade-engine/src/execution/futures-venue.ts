@@ -10,7 +10,7 @@ import type { Protection } from "../protection.js";
 import type { NewOrder } from "./adapter.js";
 import {
   AccountNotTradable,
-  baseAssetOf,
+  assetsOf,
   commissions,
   type ExchangeAccount,
   exchangeLimit,
@@ -89,8 +89,7 @@ export class FuturesVenue implements OrderVenue, ProtectiveOrders, ExchangeAccou
 
   /** Paid in the margin asset (or BNB), never in the contract: the position is what executed. */
   private commissionsOf(symbol: string, trades: readonly FuturesFill[]) {
-    const base = baseAssetOf(symbol, this.filters?.get(symbol));
-    return commissions(trades, { base: "", quote: symbol.slice(base.length) });
+    return commissions(trades, { base: "", quote: assetsOf(symbol, this.filters?.get(symbol)).quote });
   }
 
   async place(p: Protection, quantity: number) {

@@ -85,10 +85,24 @@ export class Reconciler {
     }
     const positions = Object.entries(engine.snapshot().positions);
     const held = await account.holdings(positions.map(([symbol]) => symbol));
+    // What a working order executed shows in the holdings before the order poll records it as a
+    // fill: correcting to it now would count that fill twice.
+    const working = new Set(engine.restingOrders().map((o) => o.req.symbol));
     for (const [symbol, position] of positions) {
       report.positionsChecked += 1;
       const exchange = held.get(symbol) ?? 0;
       if (Math.abs(exchange - position.quantity) <= TOLERANCE) continue;
+      if (working.has(symbol)) {
+        log.warn(
+          "reconcile: position differs from the exchange while orders work on it; left to the order poll",
+          {
+            symbol,
+            local: position.quantity,
+            exchange,
+          },
+        );
+        continue;
+      }
       await engine.correctPosition(symbol, exchange);
       report.corrected += 1;
       log.warn("reconcile: position drift corrected to the exchange", {

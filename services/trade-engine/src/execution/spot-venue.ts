@@ -11,6 +11,7 @@ import type { Protection } from "../protection.js";
 import type { NewOrder } from "./adapter.js";
 import {
   AccountNotTradable,
+  assetsOf,
   baseAssetOf,
   commissions,
   type ExchangeAccount,
@@ -88,10 +89,8 @@ export class SpotVenue implements OrderVenue, ProtectiveOrders, ExchangeAccount 
     return o && this.withFees(o);
   }
 
-  /** The symbol's base and quote assets: from exchangeInfo when known, else split at a known quote. */
   private assets(symbol: string): { base: string; quote: string } {
-    const base = baseAssetOf(symbol, this.filters?.get(symbol));
-    return { base, quote: symbol.slice(base.length) };
+    return assetsOf(symbol, this.filters?.get(symbol));
   }
 
   isDuplicate(error: BinanceError): boolean {

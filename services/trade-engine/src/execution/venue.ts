@@ -145,6 +145,12 @@ export function baseAssetOf(symbol: string, filters?: SymbolFilters): string {
   return filters?.baseAsset ?? symbol.replace(/(USDT|BUSD|USDC|FDUSD|BTC|ETH)$/, "");
 }
 
+/** The symbol's base and quote assets: from exchangeInfo when known, else split at a known quote. */
+export function assetsOf(symbol: string, filters?: SymbolFilters): { base: string; quote: string } {
+  const base = baseAssetOf(symbol, filters);
+  return { base, quote: symbol.slice(base.length) };
+}
+
 /** A protective price on the symbol's tick (when known), written as Binance expects it. */
 export function priceFor(price: number, filters?: SymbolFilters): string {
   return filters ? roundToTick(toDecimal(price), filters.tickSize) : toDecimal(price);
