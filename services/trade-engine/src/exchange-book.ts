@@ -11,6 +11,8 @@ import { isEntry, type RestingOrder, restingEntryNotional } from "./resting.js";
 import { loadWorkingOrders, type Recorded } from "./resting-store.js";
 
 type Working = RestingOrder & { recorded: Recorded };
+/** How often an order the exchange still does not know is said again at error (it is counted all along). */
+const UNKNOWN_REPEAT_MS = 5 * 60_000;
 /** A working order and what the exchange answered about it. */
 interface Seen {
   order: Working;
@@ -31,6 +33,11 @@ export class ExchangeOrderBook {
   private readonly working = new Map<string, Working>();
   /** Cancels the kill switch asked for that the exchange did not take yet: asked again at every poll. */
   private readonly cancelsOwed = new Map<string, string>();
+  /**
+   * Working orders the exchange answered "no such order" about (a testnet reset, keys of another
+   * account): when that was first seen, and when it was last said.
+   */
+  private readonly unknown = new Map<string, { since: number; saidAt: number }>();
 
   constructor(
     private readonly deps: EngineParts & {
@@ -47,6 +54,7 @@ export class ExchangeOrderBook {
     for (const o of await loadWorkingOrders(this.deps.store)) this.working.set(o.clientOrderId, o);
     // A cancel owed for an order no longer working (ended elsewhere meanwhile) is owed no more.
     for (const id of this.cancelsOwed.keys()) if (!this.working.has(id)) this.cancelsOwed.delete(id);
+    for (const id of this.unknown.keys()) if (!this.working.has(id)) this.unknown.delete(id);
     this.count();
   }
 
@@ -108,7 +116,13 @@ export class ExchangeOrderBook {
           continue;
         }
         const executed = open.get(o.clientOrderId);
-        if (executed !== undefined && compareDecimal(executed, o.recorded.quantity) <= 0) continue;
+        // Open with nothing new: nothing to ask, unless it was missing (then it is known again).
+        if (
+          executed !== undefined &&
+          compareDecimal(executed, o.recorded.quantity) <= 0 &&
+          !this.unknown.has(o.clientOrderId)
+        )
+          continue;
         seen.push({ order: o, now: await orders.find(symbol, o.clientOrderId) });
       }
     }
@@ -213,12 +227,18 @@ export class ExchangeOrderBook {
     const { log } = this.deps;
     const lifecycle = { ...lifecycleOf(o.req), clientOrderId: o.clientOrderId, orderId: o.orderId };
     if (now === undefined) {
-      // It answered this order before: not knowing it now is the exchange's or the keys' problem.
-      log.error(
-        "working exchange order not found on the exchange; still tracked, and asked again at every poll",
-        lifecycle,
-      );
+      this.notKnown(o, lifecycle);
       return true;
+    }
+    const missing = this.unknown.get(o.clientOrderId);
+    if (missing !== undefined) {
+      this.unknown.delete(o.clientOrderId);
+      this.count();
+      log.info("working exchange order found on the exchange again", {
+        ...lifecycle,
+        status: now.status,
+        missingForS: Math.round((Date.now() - missing.since) / 1000),
+      });
     }
     if (compareDecimal(now.executedQty, o.recorded.quantity) > 0 && !(await this.recordIncrement(o, now)))
       return false;
@@ -232,11 +252,35 @@ export class ExchangeOrderBook {
     }
     this.working.delete(o.clientOrderId);
     this.cancelsOwed.delete(o.clientOrderId);
+    this.unknown.delete(o.clientOrderId);
     this.count();
     if (now.status === "FILLED") return true;
     const reason = cancelReason ?? `exchange_${now.status.toLowerCase()}: the exchange ended the order`;
     await cancelResting(this.deps, o, reason, { orderId: o.orderId, executed: o.recorded.quantity });
     return true;
+  }
+
+  /**
+   * The exchange answered this order before and does not know it now: the exchange's or the keys'
+   * problem, which no poll can settle. It stays tracked (its notional still counts against the
+   * limits) and asked about; it is counted in a gauge, and said at error when first seen and every
+   * UNKNOWN_REPEAT_MS while it lasts, rather than at every poll.
+   */
+  private notKnown(o: Working, lifecycle: Record<string, unknown>): void {
+    const at = Date.now();
+    const missing = this.unknown.get(o.clientOrderId);
+    if (missing !== undefined && at - missing.saidAt < UNKNOWN_REPEAT_MS) return;
+    const since = missing?.since ?? at;
+    this.unknown.set(o.clientOrderId, { since, saidAt: at });
+    this.count();
+    this.deps.log.error(
+      "working exchange order not found on the exchange; still tracked and counted against the limits, asked again at every poll",
+      {
+        ...lifecycle,
+        missingSince: new Date(since).toISOString(),
+        missingForS: Math.round((at - since) / 1000),
+      },
+    );
   }
 
   /** One fill for what executed since the last record; false when another writer had recorded it. */
@@ -294,6 +338,7 @@ export class ExchangeOrderBook {
   private count(): void {
     this.deps.metrics.restingOrders.set(this.working.size);
     this.deps.metrics.cancelsOwed.set(this.cancelsOwed.size);
+    this.deps.metrics.ordersUnknown.set(this.unknown.size);
   }
 }
 

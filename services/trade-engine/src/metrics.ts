@@ -51,6 +51,11 @@ export function createEngineMetrics(registry: Registry) {
       help: "Kill-switch cancels of working exchange orders the exchange has not taken yet (asked again at every poll)",
       registers: [registry],
     }),
+    ordersUnknown: new Gauge({
+      name: "tradewire_engine_orders_unknown_to_exchange",
+      help: "Working exchange orders the exchange answered 'no such order' about at their last lookup (still tracked; alert on > 0)",
+      registers: [registry],
+    }),
     protections: new Gauge({
       name: "tradewire_engine_protections",
       help: "Positions with stop-loss / take-profit, by who holds the levels (exchange orders or the engine)",

@@ -112,6 +112,45 @@ describe("GTC LIMIT orders working on the exchange (testnet, fake Binance)", () 
     expect(await orderRow("gtc-late")).toMatchObject([{ status: "FILLED" }]);
   });
 
+  it("spot: a working order the exchange no longer knows (a testnet reset) is counted and said once, not at every poll, until it is found again", async () => {
+    const svc = await t.env.start(settings());
+    await t.env.quote("BTCUSDT", 30_000);
+    await t.env.signal("gtc-gone", gtcBuy(29_000));
+    await t.env.waitEvent("gtc-gone", "placed");
+    const orders = t.fake.exchange?.orders ?? [];
+    const at = orders.findIndex((o) => o.clientOrderId === clientOrderIdFor("gtc-gone"));
+    const [forgotten] = orders.splice(at, 1);
+    const unknown = async () =>
+      (await (await fetch(`${svc.url}/metrics`)).text()).match(
+        /^tradewire_engine_orders_unknown_to_exchange\S* (\d+)/m,
+      )?.[1];
+    await waitFor("order counted as unknown", async () => (await unknown()) === "1", 5_000, 50);
+    const lookups = () =>
+      t.fake.requests.filter((r) => r.method === "GET" && r.path === "/api/v3/order").length;
+    const before = lookups();
+    // Asked again at every poll (100 ms), said once.
+    await waitFor("more lookups", () => lookups() >= before + 3, 5_000, 50);
+    const said = svc.cap.find(
+      "working exchange order not found on the exchange; still tracked and counted against the limits, asked again at every poll",
+    );
+    expect(said).toHaveLength(1);
+    expect(said[0]).toMatchObject({ level: "error", clientOrderId: clientOrderIdFor("gtc-gone") });
+    // Still tracked: its notional counts, and nothing was recorded as ended.
+    expect(svc.engine.restingOrders().map((o) => o.clientOrderId)).toEqual([clientOrderIdFor("gtc-gone")]);
+    expect(await orderRow("gtc-gone")).toEqual([{ status: "NEW", quantity: "0.01000" }]);
+
+    if (forgotten !== undefined) orders.push(forgotten);
+    await waitFor("order known again", async () => (await unknown()) === "0", 5_000, 50);
+    expect(svc.cap.find("working exchange order found on the exchange again")[0]).toMatchObject({
+      clientOrderId: clientOrderIdFor("gtc-gone"),
+      status: "NEW",
+    });
+    t.price.BTCUSDT = "28990.00";
+    t.fake.exchange?.trigger("BTCUSDT");
+    const [filled] = await t.env.waitEvent("gtc-gone", "filled");
+    expect(filled).toMatchObject({ filled_quantity: "0.01", avg_price: "29000" });
+  });
+
   it("spot: an entry working on the exchange counts toward the risk limits, and the kill switch cancels it there", async () => {
     const svc = await t.env.start(settings({ MAX_NOTIONAL_PER_SYMBOL: "500" }));
     await t.env.quote("BTCUSDT", 30_000);
