@@ -85,7 +85,16 @@ export class TradeEngine {
     this.direct = { store: new DirectStore(store, this.outbox), log };
     const exchangeProtection = new ExchangeProtection(adapter.protective, log);
     const exchangePrice = adapter.lastPrice?.bind(adapter);
-    this.ledger = new Ledger({ cfg, store, prices, log, metrics, exchangeProtection, exchangePrice });
+    this.ledger = new Ledger({
+      cfg,
+      store,
+      prices,
+      log,
+      metrics,
+      exchangeProtection,
+      exchangePrice,
+      closeWorking: (symbol) => this.exchangeBook?.closeWorking(symbol) ?? false,
+    });
     const shared = { cfg, store, prices, log, metrics, ledger: this.ledger, direct: this.direct };
     this.book = new PaperLimitBook(shared);
     this.exchangeBook =
@@ -410,21 +419,28 @@ export class TradeEngine {
     const checks: Check[] = [];
     const now = Date.now();
     const quote = this.deps.prices.get(req.symbol);
-    const decision = decide(
-      req,
-      quote,
-      {
-        positions: ledger.positions,
-        killSwitch: this.killSwitch,
-        dailyRealizedPnl: ledger.dailyRealized,
-        lastExecution: ledger.lastExecution,
-        restingEntries: this.restingEntries(),
-      },
-      cfg,
-      now,
-      checks,
-      this.deps.exchangeFilters,
-    );
+    const decideNow = () =>
+      decide(
+        req,
+        quote,
+        {
+          positions: ledger.positions,
+          killSwitch: this.killSwitch,
+          dailyRealizedPnl: ledger.dailyRealized,
+          lastExecution: ledger.lastExecution,
+          restingEntries: this.restingEntries(),
+        },
+        cfg,
+        now,
+        checks,
+        this.deps.exchangeFilters,
+      );
+    let decision = decideNow();
+    if (decision.kind === "execute" && req.action === "CLOSE" && (await this.supersedeCloses(req))) {
+      // What executed of the superseded closes changed the position: decided again on what is left.
+      checks.length = 0;
+      decision = decideNow();
+    }
     let executed: Executed = "rejected";
     switch (decision.kind) {
       case "hold":
@@ -454,6 +470,17 @@ export class TradeEngine {
       source: req.source,
       outcome: decision.kind === "execute" ? executed : decision.kind === "hold" ? "hold" : "rejected",
     });
+  }
+
+  /**
+   * A CLOSE about to execute supersedes the closes resting in the paper book or working on the
+   * exchange for its symbol: they are canceled first (see supersedeCloses). True when any was.
+   */
+  private async supersedeCloses(req: OrderRequest): Promise<boolean> {
+    const reason = `superseded_by_close: ${req.id}`;
+    const paper = await this.book.supersedeCloses(req.symbol, reason);
+    const exchange = (await this.exchangeBook?.supersedeCloses(req.symbol, reason)) ?? false;
+    return paper || exchange;
   }
 
   /**

@@ -196,6 +196,37 @@ export class ExchangeOrderBook {
     }
   }
 
+  /** Whether an order closing the position works on `symbol`: it holds the exit (on spot, the asset too). */
+  closeWorking(symbol: string): boolean {
+    const held = this.deps.ledger.positionQuantity(symbol);
+    return [...this.working.values()].some((o) => o.req.symbol === symbol && !isEntry(o, held));
+  }
+
+  /**
+   * Cancels the orders working on the exchange to close `symbol`'s position, for a newer CLOSE
+   * that supersedes them: on spot they hold the asset it sells, and left working they could close
+   * a later position. What executed of them is recorded first, so the CLOSE is sized on what is
+   * left. Throws when the exchange cannot be asked (the CLOSE is tried again), or when a fill of
+   * one was recorded by another writer (the state is reloaded first). True when any was canceled.
+   */
+  async supersedeCloses(symbol: string, reason: string): Promise<boolean> {
+    const held = this.deps.ledger.positionQuantity(symbol);
+    const closes = [...this.working.values()].filter((o) => o.req.symbol === symbol && !isEntry(o, held));
+    for (const o of closes) {
+      this.deps.log.info("working close superseded by a newer CLOSE; canceling it on the exchange", {
+        ...lifecycleOf(o.req),
+        clientOrderId: o.clientOrderId,
+        reason,
+      });
+      const ended = await this.ended(o);
+      if (!(await this.settle(o, ended, reason, { superseded: true })))
+        throw new Error(
+          `a fill of ${o.clientOrderId} was recorded elsewhere; the CLOSE waits for the reload`,
+        );
+    }
+    return closes.length > 0;
+  }
+
   /** Cancels on the exchange; nothing left to cancel means it ended meanwhile, and the lookup says how. */
   private async ended(o: Working): Promise<VenueOrder | undefined> {
     const { orders } = this.deps;
@@ -221,11 +252,21 @@ export class ExchangeOrderBook {
     return ended !== undefined && ended.status !== "FILLED" && !WORKING.has(ended.status);
   }
 
-  /** Records what executed since the last look, then ends the order if the exchange has. */
-  /** False when a fill of it was recorded by another writer first (the state is stale). */
-  private async settle(o: Working, now: VenueOrder | undefined, cancelReason?: string): Promise<boolean> {
-    const { log } = this.deps;
+  /**
+   * Records what executed since the last look, then ends the order if the exchange has; a close
+   * that ended with the position still open puts its protection back on the exchange, unless a
+   * newer CLOSE superseded it. False when a fill of it was recorded by another writer first (the
+   * state is stale).
+   */
+  private async settle(
+    o: Working,
+    now: VenueOrder | undefined,
+    cancelReason?: string,
+    { superseded = false } = {},
+  ): Promise<boolean> {
+    const { log, ledger } = this.deps;
     const lifecycle = { ...lifecycleOf(o.req), clientOrderId: o.clientOrderId, orderId: o.orderId };
+    const closing = !isEntry(o, ledger.positionQuantity(o.req.symbol));
     if (now === undefined) {
       this.notKnown(o, lifecycle);
       return true;
@@ -254,9 +295,12 @@ export class ExchangeOrderBook {
     this.cancelsOwed.delete(o.clientOrderId);
     this.unknown.delete(o.clientOrderId);
     this.count();
-    if (now.status === "FILLED") return true;
-    const reason = cancelReason ?? `exchange_${now.status.toLowerCase()}: the exchange ended the order`;
-    await cancelResting(this.deps, o, reason, { orderId: o.orderId, executed: o.recorded.quantity });
+    if (now.status !== "FILLED") {
+      const reason = cancelReason ?? `exchange_${now.status.toLowerCase()}: the exchange ended the order`;
+      await cancelResting(this.deps, o, reason, { orderId: o.orderId, executed: o.recorded.quantity });
+    }
+    if (closing && !superseded && !this.closeWorking(o.req.symbol))
+      await ledger.guardAgain(this.deps.direct, o.req.symbol, lifecycle);
     return true;
   }
 

@@ -44,6 +44,11 @@ export class Ledger {
       exchangeProtection: ExchangeProtection;
       /** The exchange's last price of a pair (testnet/live). */
       exchangePrice?: (pair: string) => Promise<string | undefined>;
+      /**
+       * Whether an order closing the symbol's position works on the exchange: it is the exit, and
+       * (on spot) holds the asset, so the levels stay with the engine meanwhile.
+       */
+      closeWorking?: (symbol: string) => boolean;
     },
   ) {}
 
@@ -234,11 +239,7 @@ export class Ledger {
     const guarded = levels ?? (exchangeProtection.enabled && current !== undefined ? current : undefined);
     if (guarded === undefined) return;
     if (current !== undefined) await this.releaseOrLog(current, lifecycle);
-    const next = await exchangeProtection.guard(
-      withoutVenue(guarded),
-      Math.abs(position.quantity),
-      lifecycle,
-    );
+    const next = await this.guardWhole(withoutVenue(guarded), Math.abs(position.quantity), lifecycle);
     await store.setProtection(next);
     this.protections.set(req.symbol, next);
     log.info(levels === undefined ? "protection resized" : "protection set", {
@@ -247,6 +248,40 @@ export class Ledger {
       takeProfit: next.takeProfit,
       quantity: Math.abs(position.quantity),
       onExchange: next.venue !== undefined,
+    });
+  }
+
+  /** The levels as exchange orders for `quantity`, or with the engine while a close works on the symbol. */
+  private async guardWhole(p: Protection, quantity: number, lifecycle: Record<string, unknown>) {
+    const { exchangeProtection, log } = this.deps;
+    if (!exchangeProtection.enabled || !this.deps.closeWorking?.(p.symbol))
+      return exchangeProtection.guard(p, quantity, lifecycle);
+    log.info("protection stays with the engine while a close works on the exchange", {
+      ...lifecycle,
+      quantity,
+    });
+    return p;
+  }
+
+  /**
+   * Puts the levels of a position the engine watches back on the exchange, for what is held: the
+   * close that held its exit ended short of closing it (canceled, expired, or partly filled).
+   */
+  async guardAgain(unit: Unit, symbol: string, lifecycle: Record<string, unknown>): Promise<void> {
+    const current = this.protections.get(symbol);
+    const held = Math.abs(this.positionQuantity(symbol));
+    if (current === undefined || current.venue !== undefined || held === 0) return;
+    if (!this.deps.exchangeProtection.enabled) return;
+    const next = await this.guardWhole(current, held, lifecycle);
+    if (next.venue === undefined) return;
+    await unit.store.setProtection(next);
+    this.protections.set(symbol, next);
+    this.refreshGauges();
+    unit.log.info("protection back on the exchange: the close working on it ended", {
+      ...lifecycle,
+      stopLoss: next.stopLoss,
+      takeProfit: next.takeProfit,
+      quantity: held,
     });
   }
 

@@ -85,6 +85,17 @@ export class PaperLimitBook {
       if (isEntry(o, ledger.positionQuantity(o.req.symbol))) await this.cancel(o, reason);
   }
 
+  /**
+   * Cancels the resting orders closing `symbol`'s position, for a newer CLOSE that supersedes
+   * them: left resting, they could close a later position. True when any was canceled.
+   */
+  async supersedeCloses(symbol: string, reason: string): Promise<boolean> {
+    const held = this.deps.ledger.positionQuantity(symbol);
+    const closes = this.list().filter((o) => o.req.symbol === symbol && !isEntry(o, held));
+    for (const o of closes) await this.cancel(o, reason);
+    return closes.length > 0;
+  }
+
   /** False when no such order is resting. */
   async cancelById(clientOrderId: string, reason: string): Promise<boolean> {
     const o = this.resting.get(clientOrderId);

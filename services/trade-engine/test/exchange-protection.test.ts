@@ -95,6 +95,67 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
     expect(await protectionRow()).toBeUndefined();
   });
 
+  it("spot: while a GTC close works, the engine holds the levels; a stop it sees crossed cancels the close first, then sells", async () => {
+    const engine = await start("spot", { ORDER_POLL_MS: "100" });
+    await t.env.quote("BTCUSDT", 30_000);
+    await t.env.signal("wc-1", { quantity: 0.01, stop_loss: 29_500, take_profit: 31_000 });
+    await waitFor("guarded", async () => (await protectionRow())?.venue != null, 10_000);
+    await t.env.signal("wc-close", { action: "close", order_type: "LIMIT", price: 30_800 });
+    await waitFor("close working", event("wc-close", "placed"), 10_000);
+    // The close holds the asset: the OCO made way for it, and the engine watches the levels.
+    expect((await protectionRow())?.venue).toBeNull();
+    expect(t.fake.exchange?.locked.get("BTC")).toBeCloseTo(0.01, 9);
+
+    // The market falls through the stop: the engine's exit cancels the working close, then sells.
+    t.price.BTCUSDT = "29400";
+    await t.env.quote("BTCUSDT", 29_400);
+    const exit = await waitFor("stop exit", event("wc-1:stop_loss", "filled"), 10_000);
+    expect(exit).toMatchObject({ side: "SELL", avg_price: "29400" });
+    expect(Number(exit.event === "filled" && exit.filled_quantity)).toBe(0.01);
+    expect(await waitFor("close canceled", event("wc-close", "canceled"), 5_000)).toMatchObject({
+      reason: "superseded_by_close: wc-1:stop_loss",
+    });
+    const close = t.fake.exchange?.orders.find((o) => o.clientOrderId === clientOrderIdFor("wc-close"));
+    expect(close?.status).toBe("CANCELED");
+    expect(engine.engine.snapshot().positions).toMatchObject({ BTCUSDT: { quantity: 0 } });
+    expect(engine.engine.restingOrders()).toEqual([]);
+    expect(engine.cap.find("protection exit did not close the position; retrying")).toEqual([]);
+    // The close is gone with the position: no protection is put back.
+    expect(engine.cap.find("protection back on the exchange: the close working on it ended")).toEqual([]);
+    expect(t.fake.exchange?.orderLists).toHaveLength(1);
+  });
+
+  it("spot: a GTC close partly filled keeps the levels with the engine; canceled, the rest is guarded on the exchange again", async () => {
+    const engine = await start("spot", { ORDER_POLL_MS: "100" });
+    await t.env.quote("BTCUSDT", 30_000);
+    await t.env.signal("wp-1", { quantity: 0.01, stop_loss: 29_500, take_profit: 31_000 });
+    await waitFor("guarded", async () => (await protectionRow())?.venue != null, 10_000);
+    await t.env.signal("wp-close", { action: "close", order_type: "LIMIT", price: 30_800 });
+    await waitFor("close working", event("wp-close", "placed"), 10_000);
+
+    t.fake.exchange?.partialFill(clientOrderIdFor("wp-close"), "0.004");
+    await waitFor("partial fill", event("wp-close", "partial_fill"), 10_000);
+    // No OCO for the 0.006 left while the close holds it (spot would refuse it: the asset is locked).
+    const held = engine.cap.find("protection stays with the engine while a close works on the exchange");
+    expect(held).toHaveLength(1);
+    expect(held[0]?.quantity).toBeCloseTo(0.006, 9);
+    expect(engine.cap.find("exchange-side protection failed; the engine watches the levels instead")).toEqual(
+      [],
+    );
+    expect(t.fake.exchange?.orderLists).toHaveLength(1);
+
+    const res = await fetch(`${engine.url}/orders/${clientOrderIdFor("wp-close")}`, { method: "DELETE" });
+    expect(res.status).toBe(200);
+    await waitFor("guarded again", async () => (await protectionRow())?.venue != null, 10_000);
+    const again = engine.cap.find("protection back on the exchange: the close working on it ended");
+    expect(again[0]).toMatchObject({ stopLoss: 29_500, takeProfit: 31_000 });
+    expect(again[0]?.quantity).toBeCloseTo(0.006, 9);
+    const lists = t.fake.exchange?.orderLists ?? [];
+    expect(lists.map((l) => l.listOrderStatus)).toEqual(["ALL_DONE", "EXECUTING"]);
+    const working = t.fake.exchange?.orders.filter((o) => o.orderListId !== -1 && o.status === "NEW") ?? [];
+    expect(working.map((o) => o.origQty)).toEqual(["0.006", "0.006"]);
+  });
+
   it("spot: an addition to a guarded long resizes its OCO to the whole position", async () => {
     const engine = await start("spot");
     await t.env.quote("BTCUSDT", 30_000);

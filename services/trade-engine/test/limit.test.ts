@@ -159,6 +159,28 @@ describe("paper LIMIT orders", () => {
     expect(svc.engine.snapshot().positions).toMatchObject({ ETHUSDT: { quantity: 0 } });
   });
 
+  it("a CLOSE supersedes the close resting for its symbol: canceled first, so it cannot close a later position", async () => {
+    const svc = await env.start();
+    await env.quote("ETHUSDT", 3_000);
+    await env.signal("s-open", { symbol: "ETHUSDT", quantity: 0.1 });
+    await waitFor("opened", hasEvent("s-open", "filled"), 10_000);
+    await env.signal("s-tp", { symbol: "ETHUSDT", action: "close", order_type: "LIMIT", price: 3_100 });
+    await waitFor("tp placed", hasEvent("s-tp", "placed"), 10_000);
+    await env.signal("s-out", { symbol: "ETHUSDT", action: "close" });
+    await waitFor("closed", hasEvent("s-out", "filled"), 10_000);
+    expect((await eventsOf("s-tp")).find((e) => e.event === "canceled")).toMatchObject({
+      reason: "superseded_by_close: s-out",
+    });
+    expect(svc.engine.restingOrders()).toEqual([]);
+    // A new long, then the market reaches the old close's price: nothing of the old close is left.
+    await env.signal("s-again", { symbol: "ETHUSDT", quantity: 0.1, strategy_id: "other" });
+    await waitFor("opened again", hasEvent("s-again", "filled"), 10_000);
+    await env.quote("ETHUSDT", 3_150);
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await eventsOf("s-tp")).map((e) => e.event)).toEqual(["placed", "canceled"]);
+    expect(svc.engine.snapshot().positions.ETHUSDT?.quantity).toBeCloseTo(0.1, 9);
+  });
+
   it("cancels a resting order through DELETE /orders/:clientOrderId", async () => {
     const svc = await env.start();
     await env.quote("BTCUSDT", 30_000);
