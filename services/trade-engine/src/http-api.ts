@@ -2,7 +2,7 @@ import { KillSwitchCommand, parseWith } from "@tradewire/schemas";
 import { readJsonBody, type Supervisor, sendJson } from "@tradewire/supervisor";
 import type { TradeEngine } from "./engine.js";
 import type { PriceBook } from "./prices.js";
-import type { EngineStore } from "./store.js";
+import { type EngineStore, ORDER_STATUSES } from "./store.js";
 
 /** GET /positions, GET /orders?status=, DELETE /orders/:clientOrderId, GET /signals/:id, POST /kill-switch. */
 export function registerRoutes(
@@ -26,9 +26,13 @@ export function registerRoutes(
     sendJson(res, 200, { positions, dailyRealizedPnl: snap.dailyRealizedPnl, killSwitch: snap.killSwitch });
   });
   sup.route("GET", "/orders", async (_req, res, _params, url) => {
-    sendJson(res, 200, {
-      orders: await store.orders(url.searchParams.get("status")?.toUpperCase() ?? undefined),
-    });
+    const asked = url.searchParams.get("status");
+    const status = ORDER_STATUSES.find((s) => s === asked?.toUpperCase());
+    if (asked !== null && status === undefined)
+      return sendJson(res, 400, {
+        error: `status must be one of ${ORDER_STATUSES.map((s) => s.toLowerCase()).join(", ")}: got ${JSON.stringify(asked)}`,
+      });
+    sendJson(res, 200, { orders: await store.orders(status) });
   });
   sup.route("DELETE", "/orders/:clientOrderId", async (_req, res, params) => {
     const id = params.clientOrderId ?? "";

@@ -65,6 +65,8 @@ CREATE INDEX IF NOT EXISTS engine_fills_order ON engine_fills (order_id);
 CREATE INDEX IF NOT EXISTS engine_orders_signal ON engine_orders (signal_id);
 CREATE INDEX IF NOT EXISTS engine_orders_working ON engine_orders (created_at)
   WHERE status IN ('NEW', 'PARTIALLY_FILLED');
+-- GET /orders: the latest 500, read backwards without sorting the whole history.
+CREATE INDEX IF NOT EXISTS engine_orders_created ON engine_orders (created_at);
 CREATE TABLE IF NOT EXISTS engine_positions (
   symbol text PRIMARY KEY,
   quantity double precision NOT NULL,
@@ -224,6 +226,10 @@ export interface DecisionStore {
 }
 
 /** An order row as inserted without a fill: a resting LIMIT, or an order adopted from the exchange. */
+/** Every status an order row takes, in the order it can take them. */
+export const ORDER_STATUSES = ["NEW", "PARTIALLY_FILLED", "FILLED", "CANCELED"] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
 export interface OrderRow {
   orderId: string;
   clientOrderId: string;
@@ -233,7 +239,7 @@ export interface OrderRow {
   type: string;
   quantity: string;
   price: string;
-  status: string;
+  status: OrderStatus;
   mode: string;
 }
 
@@ -490,7 +496,8 @@ export class EngineStore {
     return { ...signal.rows[0], events: events.rows, orders: orders.rows, fills: fills.rows };
   }
 
-  async orders(status?: string) {
+  /** The latest 500 orders, of one status or all. */
+  async orders(status?: OrderStatus) {
     const { rows } = await this.pool.query(
       `SELECT order_id, client_order_id, signal_id, symbol, side, type, quantity::text, price::text, status, mode, created_at
        FROM engine_orders WHERE $1::text IS NULL OR status = $1 ORDER BY created_at DESC LIMIT 500`,

@@ -21,6 +21,17 @@ const protectionRow = async () =>
     | { venue: Record<string, string> | null }
     | undefined;
 
+/** A spot long of 0.01 guarded by an OCO (29,500 / 31,000), then `<id>-close`: a GTC close at 30,800 working. */
+async function guardedLongWithWorkingClose(id: string) {
+  const engine = await start("spot", { ORDER_POLL_MS: "100" });
+  await t.env.quote("BTCUSDT", 30_000);
+  await t.env.signal(`${id}-1`, { quantity: 0.01, stop_loss: 29_500, take_profit: 31_000 });
+  await waitFor("guarded", async () => (await protectionRow())?.venue != null, 10_000);
+  await t.env.signal(`${id}-close`, { action: "close", order_type: "LIMIT", price: 30_800 });
+  await waitFor("close working", event(`${id}-close`, "placed"), 10_000);
+  return engine;
+}
+
 describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
   it("spot: an OCO guards the long; its executed stop is recorded as the exit, not traded again", async () => {
     const engine = await start("spot");
@@ -96,12 +107,7 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
   });
 
   it("spot: while a GTC close works, the engine holds the levels; a stop it sees crossed cancels the close first, then sells", async () => {
-    const engine = await start("spot", { ORDER_POLL_MS: "100" });
-    await t.env.quote("BTCUSDT", 30_000);
-    await t.env.signal("wc-1", { quantity: 0.01, stop_loss: 29_500, take_profit: 31_000 });
-    await waitFor("guarded", async () => (await protectionRow())?.venue != null, 10_000);
-    await t.env.signal("wc-close", { action: "close", order_type: "LIMIT", price: 30_800 });
-    await waitFor("close working", event("wc-close", "placed"), 10_000);
+    const engine = await guardedLongWithWorkingClose("wc");
     // The close holds the asset: the OCO made way for it, and the engine watches the levels.
     expect((await protectionRow())?.venue).toBeNull();
     expect(t.fake.exchange?.locked.get("BTC")).toBeCloseTo(0.01, 9);
@@ -126,12 +132,7 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
   });
 
   it("spot: a GTC close partly filled keeps the levels with the engine; canceled, the rest is guarded on the exchange again", async () => {
-    const engine = await start("spot", { ORDER_POLL_MS: "100" });
-    await t.env.quote("BTCUSDT", 30_000);
-    await t.env.signal("wp-1", { quantity: 0.01, stop_loss: 29_500, take_profit: 31_000 });
-    await waitFor("guarded", async () => (await protectionRow())?.venue != null, 10_000);
-    await t.env.signal("wp-close", { action: "close", order_type: "LIMIT", price: 30_800 });
-    await waitFor("close working", event("wp-close", "placed"), 10_000);
+    const engine = await guardedLongWithWorkingClose("wp");
 
     t.fake.exchange?.partialFill(clientOrderIdFor("wp-close"), "0.004");
     await waitFor("partial fill", event("wp-close", "partial_fill"), 10_000);

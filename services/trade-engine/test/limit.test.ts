@@ -25,6 +25,17 @@ const status = async (signalId: string) =>
   (await env.db.pool.query("SELECT status, reason FROM engine_signals WHERE signal_id = $1", [signalId]))
     .rows[0] as { status: string; reason: string | null } | undefined;
 
+/** A paper long of 0.1 ETHUSDT (`<id>-open`), and `<id>-tp`: a LIMIT close at 3,100 resting. */
+async function longWithRestingClose(id: string) {
+  const svc = await env.start();
+  await env.quote("ETHUSDT", 3_000);
+  await env.signal(`${id}-open`, { symbol: "ETHUSDT", quantity: 0.1 });
+  await waitFor("opened", hasEvent(`${id}-open`, "filled"), 10_000);
+  await env.signal(`${id}-tp`, { symbol: "ETHUSDT", action: "close", order_type: "LIMIT", price: 3_100 });
+  await waitFor("tp placed", hasEvent(`${id}-tp`, "placed"), 10_000);
+  return svc;
+}
+
 describe("paper LIMIT orders", () => {
   it("an IOC or FOK never rests: below the ask it expires with nothing done, at or above it fills", async () => {
     const svc = await env.start();
@@ -61,6 +72,11 @@ describe("paper LIMIT orders", () => {
       orders: { client_order_id: string; type: string; price: string }[];
     };
     expect(open.orders).toMatchObject([{ type: "LIMIT", price: "29900" }]);
+    const bad = await fetch(`${svc.url}/orders?status=open`);
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({
+      error: 'status must be one of new, partially_filled, filled, canceled: got "open"',
+    });
     const gauge = async () =>
       (await (await fetch(`${svc.url}/metrics`)).text()).match(
         /tradewire_engine_resting_orders\{[^}]*\} (\d+)/,
@@ -143,12 +159,7 @@ describe("paper LIMIT orders", () => {
   });
 
   it("a resting close never closes more than is still held, and never flips the position", async () => {
-    const svc = await env.start();
-    await env.quote("ETHUSDT", 3_000);
-    await env.signal("e-open", { symbol: "ETHUSDT", quantity: 0.1 });
-    await waitFor("opened", hasEvent("e-open", "filled"), 10_000);
-    await env.signal("e-tp", { symbol: "ETHUSDT", action: "close", order_type: "LIMIT", price: 3_100 });
-    await waitFor("tp placed", hasEvent("e-tp", "placed"), 10_000);
+    const svc = await longWithRestingClose("e");
     // The position shrinks while the close rests: 0.06 of the 0.1 is sold at market.
     await env.signal("e-cut", { symbol: "ETHUSDT", action: "sell", quantity: 0.06 });
     await waitFor("cut", hasEvent("e-cut", "filled"), 10_000);
@@ -160,12 +171,7 @@ describe("paper LIMIT orders", () => {
   });
 
   it("a CLOSE supersedes the close resting for its symbol: canceled first, so it cannot close a later position", async () => {
-    const svc = await env.start();
-    await env.quote("ETHUSDT", 3_000);
-    await env.signal("s-open", { symbol: "ETHUSDT", quantity: 0.1 });
-    await waitFor("opened", hasEvent("s-open", "filled"), 10_000);
-    await env.signal("s-tp", { symbol: "ETHUSDT", action: "close", order_type: "LIMIT", price: 3_100 });
-    await waitFor("tp placed", hasEvent("s-tp", "placed"), 10_000);
+    const svc = await longWithRestingClose("s");
     await env.signal("s-out", { symbol: "ETHUSDT", action: "close" });
     await waitFor("closed", hasEvent("s-out", "filled"), 10_000);
     expect((await eventsOf("s-tp")).find((e) => e.event === "canceled")).toMatchObject({

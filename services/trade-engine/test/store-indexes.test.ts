@@ -40,6 +40,10 @@ describe("engine tables", () => {
       expect(
         await plan("SELECT order_id FROM engine_orders WHERE status = 'NEW' ORDER BY created_at"),
       ).toMatch(/engine_orders_working/);
+      // GET /orders: the latest 500, of one status or all.
+      expect(await plan("SELECT order_id FROM engine_orders ORDER BY created_at DESC LIMIT 500")).toMatch(
+        /engine_orders_created/,
+      );
     } finally {
       client.release();
     }

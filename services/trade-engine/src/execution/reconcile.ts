@@ -72,7 +72,9 @@ export class Reconciler {
         status: o.status,
       };
       if (signalId !== undefined) {
-        await store.insertOrder({ ...o, signalId, quantity: o.origQty, mode });
+        // Open on the exchange: working (PENDING_NEW and the like are NEW to the engine).
+        const status = o.status === "PARTIALLY_FILLED" ? "PARTIALLY_FILLED" : "NEW";
+        await store.insertOrder({ ...o, signalId, quantity: o.origQty, mode, status });
         report.adopted += 1;
         log.warn("reconcile: open order adopted for its signal", { ...fields, signalId });
       } else {
