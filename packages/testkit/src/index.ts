@@ -21,8 +21,9 @@ export type { FakeUserStreams, SentUserEvent } from "./fake-binance-rest/user-st
 export type { FakeBinanceWs, FakeBinanceWsOptions, FakeConnection } from "./fake-binance-ws.js";
 export { startFakeBinanceWs } from "./fake-binance-ws.js";
 export { uniqueName } from "./ids.js";
-export { freePort, NATS_URL, natsNamespace, PrivateNatsServer } from "./nats.js";
+export { NATS_URL, natsNamespace, PrivateNatsServer } from "./nats.js";
 export { DATABASE_URL, pgSchema, withSearchPath } from "./postgres.js";
+export { freePort } from "./private-server.js";
 export { REDIS_URL, redisScope } from "./redis.js";
 export { PrivateRedisServer } from "./redis-server.js";
 export type { ServiceLine, ServiceProcessOptions } from "./service-process.js";

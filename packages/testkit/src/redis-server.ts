@@ -1,73 +1,40 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { freePort, waitForPort } from "./nats.js";
+import { PrivateServer, type ServerSpec } from "./private-server.js";
+
+const REDIS_SERVER: ServerSpec = {
+  bin: "redis-server",
+  binEnv: "REDIS_SERVER_BIN",
+  install: "redis-server",
+  dirPrefix: "tw-redis-",
+  // Append-only, synced at every write: a stop and restart loses no stream or group.
+  args: (port, dir) => [
+    "--bind",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--save",
+    "",
+    "--appendonly",
+    "yes",
+    "--appendfsync",
+    "always",
+    "--dir",
+    dir,
+  ],
+};
 
 /**
  * A private redis-server on a free port with an append-only file, so a test may stop and restart
  * it (an outage drill) without losing streams and groups.
  */
-export class PrivateRedisServer {
-  private child: ChildProcess | undefined;
-  private constructor(
-    readonly port: number,
-    private readonly dir: string,
-  ) {}
-
+export class PrivateRedisServer extends PrivateServer {
   static async start(): Promise<PrivateRedisServer> {
-    const server = new PrivateRedisServer(await freePort(), await mkdtemp(join(tmpdir(), "tw-redis-")));
+    const { port, dir } = await PrivateServer.place(REDIS_SERVER);
+    const server = new PrivateRedisServer(port, dir, REDIS_SERVER);
     await server.restart();
     return server;
   }
 
   get url(): string {
     return `redis://127.0.0.1:${this.port}`;
-  }
-
-  async restart(): Promise<void> {
-    const bin = process.env.REDIS_SERVER_BIN ?? "redis-server";
-    const child = spawn(
-      bin,
-      [
-        "--bind",
-        "127.0.0.1",
-        "--port",
-        String(this.port),
-        "--save",
-        "",
-        "--appendonly",
-        "yes",
-        "--appendfsync",
-        "always",
-        "--dir",
-        this.dir,
-      ],
-      {
-        stdio: "ignore",
-      },
-    );
-    this.child = child;
-    const failed = new Promise<never>((_, reject) =>
-      child.once("error", (error) =>
-        reject(new Error(`cannot start ${bin}: install redis-server`, { cause: error })),
-      ),
-    );
-    await Promise.race([waitForPort(this.port, 10_000), failed]);
-  }
-
-  /** Stops the server; the append-only file keeps its data for `restart()`. */
-  async stop(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((r) => child.once("exit", r));
-    child.kill("SIGTERM");
-    await exited;
-    this.child = undefined;
-  }
-
-  async dispose(): Promise<void> {
-    await this.stop();
-    await rm(this.dir, { recursive: true, force: true });
   }
 }

@@ -1,5 +1,5 @@
+import { authenticate } from "./auth.js";
 import {
-  authenticate,
   checkPartial,
   type FakeTimeInForce,
   isDecimal,
@@ -9,7 +9,7 @@ import {
   type Reply,
   reject,
   tickerPrice,
-} from "./auth.js";
+} from "./trading.js";
 
 export interface FakeExchangeOptions {
   apiKey: string;

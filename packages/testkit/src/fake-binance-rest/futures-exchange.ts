@@ -1,14 +1,4 @@
-import {
-  authenticate,
-  checkPartial,
-  isDecimal,
-  limitReached,
-  limitTerms,
-  qtyString,
-  type Reply,
-  reject,
-  tickerPrice,
-} from "./auth.js";
+import { authenticate } from "./auth.js";
 import {
   applyFill,
   type FakeAlgoOrder,
@@ -20,6 +10,16 @@ import {
   reached,
   sideSign,
 } from "./futures-model.js";
+import {
+  checkPartial,
+  isDecimal,
+  limitReached,
+  limitTerms,
+  qtyString,
+  type Reply,
+  reject,
+  tickerPrice,
+} from "./trading.js";
 
 export type {
   FakeAlgoOrder,

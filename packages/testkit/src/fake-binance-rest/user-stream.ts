@@ -2,9 +2,10 @@ import { randomBytes } from "node:crypto";
 import { type IncomingMessage, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import { type RawData, WebSocket, WebSocketServer } from "ws";
-import { type FakeCredentials, type Reply, reject } from "./auth.js";
+import type { FakeCredentials } from "./auth.js";
 import type { FakeOrderChange } from "./exchange.js";
 import type { FakeFuturesOrderChange } from "./futures-model.js";
+import { type Reply, reject } from "./trading.js";
 import {
   executionReport,
   type FuturesUserEvent,
