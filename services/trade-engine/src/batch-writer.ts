@@ -81,6 +81,14 @@ export class BatchConflict extends Error {
   }
 }
 
+/** A request the batch cannot decide before its claims are stored: the batch is decided one by one. */
+export class OneByOne extends Error {
+  constructor(why: string) {
+    super(why);
+    this.name = "OneByOne";
+  }
+}
+
 /**
  * The store a paper batch decides against: every claim is taken as new and every write is held,
  * and `commit` writes them all in one statement. The in-memory engine state is what decisions

@@ -2,7 +2,7 @@ import { type SymbolFilters, toDecimal } from "@tradewire/binance";
 import type { Bus } from "@tradewire/bus";
 import type { Logger } from "@tradewire/logger";
 import type { OrderEventKind } from "@tradewire/schemas";
-import { BatchConflict, BatchWriter } from "./batch-writer.js";
+import { BatchConflict, BatchWriter, OneByOne } from "./batch-writer.js";
 import type { Config } from "./config.js";
 import { type Check, type Decision, decide } from "./decide.js";
 import { DeferredLog } from "./deferred-log.js";
@@ -357,6 +357,11 @@ export class TradeEngine {
         this.deps.log.info("batch holds signals stored before (a redelivery); deciding them one by one", {
           requests: items.length,
         });
+      else if (error instanceof OneByOne)
+        this.deps.log.info("batch decided one by one instead", {
+          requests: items.length,
+          why: error.message,
+        });
       else
         this.deps.log.warn("batch rolled back; reloading state and deciding its requests one by one", {
           requests: items.length,
@@ -436,7 +441,7 @@ export class TradeEngine {
         this.deps.exchangeFilters,
       );
     let decision = decideNow();
-    if (decision.kind === "execute" && req.action === "CLOSE" && (await this.supersedeCloses(req))) {
+    if (decision.kind === "execute" && req.action === "CLOSE" && (await this.supersedeCloses(unit, req))) {
       // What executed of the superseded closes changed the position: decided again on what is left.
       checks.length = 0;
       decision = decideNow();
@@ -475,8 +480,12 @@ export class TradeEngine {
   /**
    * A CLOSE about to execute supersedes the closes resting in the paper book or working on the
    * exchange for its symbol: they are canceled first (see supersedeCloses). True when any was.
+   * Not inside a paper batch: its claims are not stored yet, and a redelivered CLOSE decided before
+   * must not cancel what rests now; the batch is decided one by one instead (claims first).
    */
-  private async supersedeCloses(req: OrderRequest): Promise<boolean> {
+  private async supersedeCloses(unit: Unit, req: OrderRequest): Promise<boolean> {
+    if (unit !== this.direct && this.book.hasCloses(req.symbol))
+      throw new OneByOne(`${req.id} supersedes the closes resting for ${req.symbol}`);
     const reason = `superseded_by_close: ${req.id}`;
     const paper = await this.book.supersedeCloses(req.symbol, reason);
     const exchange = (await this.exchangeBook?.supersedeCloses(req.symbol, reason)) ?? false;

@@ -85,15 +85,24 @@ export class PaperLimitBook {
       if (isEntry(o, ledger.positionQuantity(o.req.symbol))) await this.cancel(o, reason);
   }
 
+  /** Whether orders closing `symbol`'s position rest in the book. */
+  hasCloses(symbol: string): boolean {
+    return this.closesOf(symbol).length > 0;
+  }
+
   /**
    * Cancels the resting orders closing `symbol`'s position, for a newer CLOSE that supersedes
    * them: left resting, they could close a later position. True when any was canceled.
    */
   async supersedeCloses(symbol: string, reason: string): Promise<boolean> {
-    const held = this.deps.ledger.positionQuantity(symbol);
-    const closes = this.list().filter((o) => o.req.symbol === symbol && !isEntry(o, held));
+    const closes = this.closesOf(symbol);
     for (const o of closes) await this.cancel(o, reason);
     return closes.length > 0;
+  }
+
+  private closesOf(symbol: string): RestingOrder[] {
+    const held = this.deps.ledger.positionQuantity(symbol);
+    return this.list().filter((o) => o.req.symbol === symbol && !isEntry(o, held));
   }
 
   /** False when no such order is resting. */

@@ -187,6 +187,24 @@ describe("paper LIMIT orders", () => {
     expect(svc.engine.snapshot().positions.ETHUSDT?.quantity).toBeCloseTo(0.1, 9);
   });
 
+  it("a CLOSE delivered again after it was decided cancels nothing that rests now", async () => {
+    const svc = await longWithRestingClose("r");
+    await env.signal("r-out", { symbol: "ETHUSDT", action: "close" });
+    await waitFor("closed", hasEvent("r-out", "filled"), 10_000);
+    await env.signal("r-again", { symbol: "ETHUSDT", quantity: 0.1, strategy_id: "other" });
+    await waitFor("opened again", hasEvent("r-again", "filled"), 10_000);
+    await env.signal("r-tp2", { symbol: "ETHUSDT", action: "close", order_type: "LIMIT", price: 3_100 });
+    await waitFor("new close placed", hasEvent("r-tp2", "placed"), 10_000);
+    // The first CLOSE again (a redelivery, a replayed publish): a duplicate, and the new close stays.
+    await env.signal("r-out", { symbol: "ETHUSDT", action: "close" });
+    await waitFor("duplicate", () =>
+      svc.cap.find("duplicate signal ignored").some((l) => l.signalId === "r-out"),
+    );
+    expect((await eventsOf("r-tp2")).map((e) => e.event)).toEqual(["placed"]);
+    expect(svc.engine.restingOrders().map((o) => o.req.id)).toEqual(["r-tp2"]);
+    expect(svc.engine.snapshot().positions.ETHUSDT?.quantity).toBeCloseTo(0.1, 9);
+  });
+
   it("cancels a resting order through DELETE /orders/:clientOrderId", async () => {
     const svc = await env.start();
     await env.quote("BTCUSDT", 30_000);
