@@ -53,6 +53,40 @@ describe("logger", () => {
     expect(logged.cause.message).toBe("root cause");
   });
 
+  it("F08 takes any fields without throwing: circular, bigint, undefined, functions, symbols, errors", async () => {
+    const cap = captureLogger();
+    const circular: Record<string, unknown> = { name: "loop" };
+    circular.self = circular;
+    const odd = {
+      circular,
+      big: 10n,
+      none: undefined,
+      fn: () => 1,
+      sym: Symbol("s"),
+      err: new Error("e"),
+      at: new Date(0),
+    };
+    expect(() => cap.logger.info("odd fields", odd)).not.toThrow();
+    cap.logger.info("next");
+    await tick();
+    expect(cap.lines().map((l) => l.message)).toEqual(["odd fields", "next"]);
+    expect(cap.lines()[0]).toMatchObject({ circular: { name: "loop" }, at: "1970-01-01T00:00:00.000Z" });
+  });
+
+  it("F07 a second logger in the process leaves the first one writing where it wrote", async () => {
+    const first = captureLogger("first");
+    first.logger.info("before");
+    const second = captureLogger("second");
+    second.logger.info("other");
+    first.logger.info("after");
+    await tick();
+    expect(first.lines().map((l) => [l.service, l.message])).toEqual([
+      ["first", "before"],
+      ["first", "after"],
+    ]);
+    expect(second.lines().map((l) => [l.service, l.message])).toEqual([["second", "other"]]);
+  });
+
   it("honours the level", async () => {
     const cap = captureLogger("svc", "warn");
     cap.logger.info("hidden");

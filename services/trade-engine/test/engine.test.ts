@@ -106,6 +106,26 @@ describe("trade-engine (paper)", () => {
     expect(rows[0].n).toBe(1);
   });
 
+  it("F15 two engine replicas share one durable consumer: every signal is decided by one of them, once", async () => {
+    const a = await env.start({ COOLDOWN_SECONDS: "0" });
+    const b = await env.start({ COOLDOWN_SECONDS: "0" });
+    await env.quote("BTCUSDT", 30_000);
+    const ids = Array.from({ length: 20 }, (_, i) => `shared-${i}`);
+    for (const [i, id] of ids.entries())
+      await env.signal(id, { action: i % 2 ? "sell" : "buy", quantity: 0.001 });
+    await waitFor(
+      "every signal filled",
+      async () => (await env.orderEvents()).filter((e) => e.event === "filled").length === ids.length,
+      10_000,
+    );
+    // A replica with a subscription of its own would decide every signal too: 40, with 20 duplicates.
+    const received = [...a.cap.find("RECEIVED"), ...b.cap.find("RECEIVED")].map((l) => l.signalId);
+    expect(received.sort()).toEqual([...ids].sort());
+    expect([...a.cap.find("duplicate signal ignored"), ...b.cap.find("duplicate signal ignored")]).toEqual(
+      [],
+    );
+  });
+
   it("F26 rejects an order for a symbol with no recent price instead of filling it", async () => {
     const engine = await env.start();
     await env.signal("no-price", { symbol: "ETHUSDT" });
