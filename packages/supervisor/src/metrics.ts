@@ -6,7 +6,7 @@ export function createSupervisorMetrics(
   service: string,
   tasks: () => readonly SupervisedTask[],
   healthy: () => boolean,
-) {
+): { registry: Registry; loopBlocked: Counter } {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
   collectDefaultMetrics({ register: registry });
@@ -46,5 +46,10 @@ export function createSupervisorMetrics(
       this.set(healthy() ? 1 : 0);
     },
   });
-  return registry;
+  const loopBlocked = new Counter({
+    name: "tradewire_event_loop_blocked_total",
+    help: "Times the event loop was blocked past the supervisor's threshold (every task, timer and socket waited)",
+    registers: [registry],
+  });
+  return { registry, loopBlocked };
 }

@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import type { Logger } from "@tradewire/logger";
-import type { Registry } from "prom-client";
+import type { Counter, Registry } from "prom-client";
 import { withTimeout } from "./backoff.js";
 import { HttpServer, type RouteHandler, sendJson } from "./http.js";
 import { createSupervisorMetrics } from "./metrics.js";
@@ -35,6 +36,8 @@ export interface SupervisorOptions {
   backoffMaxMs?: number;
   /** Installs SIGTERM/SIGINT and fatal-error handlers that stop and exit the process (default true). */
   handleSignals?: boolean;
+  /** A stretch this long with the event loop blocked (F05) is logged at warn and counted (default 1000). */
+  eventLoopBlockWarnMs?: number;
 }
 
 export interface ServiceHealth {
@@ -68,6 +71,9 @@ export class Supervisor {
   private readonly http: HttpServer;
   private failure: string | undefined;
   private timers: NodeJS.Timeout[] = [];
+  /** The longest the event loop kept a timer waiting since the last watchdog round. */
+  private readonly loopDelay = monitorEventLoopDelay({ resolution: 20 });
+  private readonly loopBlocked: Counter;
   private stopping: Promise<void> | undefined;
   private port = 0;
   private readonly opts: Required<SupervisorOptions>;
@@ -83,14 +89,17 @@ export class Supervisor {
       backoffInitialMs: 200,
       backoffMaxMs: 10_000,
       handleSignals: true,
+      eventLoopBlockWarnMs: 1_000,
       ...options,
     };
     this.log = options.logger.child({ component: "supervisor" });
-    this.metrics = createSupervisorMetrics(
+    const metrics = createSupervisorMetrics(
       options.service,
       () => this.tasks,
       () => this.failure === undefined,
     );
+    this.metrics = metrics.registry;
+    this.loopBlocked = metrics.loopBlocked;
     this.http = new HttpServer((error, path) => this.log.error("http handler failed", { path, err: error }));
     this.http.route("GET", "/healthz", (_req, res) => {
       const h = this.health();
@@ -167,6 +176,7 @@ export class Supervisor {
     this.log.info("http listening", { port: this.port, endpoints: ["/healthz", "/ready", "/metrics"] });
     if (this.opts.handleSignals) this.installProcessHandlers();
     this.timers.push(setInterval(() => this.heartbeat(), this.opts.heartbeatIntervalMs).unref());
+    this.loopDelay.enable();
     this.timers.push(
       setInterval(() => this.watchdog(), Math.min(1000, this.opts.heartbeatIntervalMs)).unref(),
     );
@@ -217,6 +227,7 @@ export class Supervisor {
     const started = Date.now();
     this.log.info("shutdown started", { reason });
     for (const timer of this.timers) clearInterval(timer);
+    this.loopDelay.disable();
     const stopped = await Promise.all(this.tasks.map((t) => t.stop()));
     let clean = stopped.every(Boolean);
     for (const step of this.shutdownSteps) {
@@ -259,6 +270,16 @@ export class Supervisor {
   private watchdog(): void {
     const now = Date.now();
     for (const task of this.tasks) task.checkStall(now);
+    // A synchronous call that blocks the loop (F05) delays this round too: said once it lets go. One
+    // that never lets go silences every log line; the liveness probe on /healthz catches that.
+    const blockedMs = Math.round(this.loopDelay.max / 1e6);
+    this.loopDelay.reset();
+    if (blockedMs < this.opts.eventLoopBlockWarnMs) return;
+    this.loopBlocked.inc();
+    this.log.warn("event loop blocked: every task, timer and socket waited", {
+      blockedMs,
+      thresholdMs: this.opts.eventLoopBlockWarnMs,
+    });
   }
 
   private installProcessHandlers(): void {

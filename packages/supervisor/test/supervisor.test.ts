@@ -103,6 +103,32 @@ describe("Supervisor", () => {
     expect(stalled).toMatchObject({ level: "warn", task: "silent-loop", stallTimeoutMs: 300 });
   });
 
+  it("F05 a call that blocks the event loop is logged at warn with how long, once it lets go, and counted", async () => {
+    const { sup, cap } = supervisor({ eventLoopBlockWarnMs: 500 });
+    let blocked = false;
+    sup.addTask({
+      name: "blocking",
+      async run(ctx) {
+        await sleep(100, ctx.signal);
+        // A synchronous call with no timeout: nothing else runs meanwhile.
+        const until = Date.now() + 800;
+        while (Date.now() < until) {}
+        blocked = true;
+        while (!ctx.signal.aborted) await sleep(20, ctx.signal);
+      },
+    });
+    await sup.start();
+    await waitFor(() => blocked);
+    const said = () => cap.find("event loop blocked: every task, timer and socket waited");
+    await waitFor(() => said().length > 0, 3000);
+    expect(said()[0]).toMatchObject({ level: "warn", thresholdMs: 500 });
+    expect(said()[0]?.blockedMs).toBeGreaterThanOrEqual(700);
+    // The rounds after it, with the loop free again, say nothing more.
+    await sleep(1200);
+    expect(said()).toHaveLength(1);
+    expect(await sup.metrics.metrics()).toMatch(/tradewire_event_loop_blocked_total\{[^}]*\} 1/);
+  });
+
   it("serves /ready naming what is not ready, and /metrics", async () => {
     const { sup } = supervisor();
     let natsUp = false;
