@@ -129,6 +129,33 @@ describe("Supervisor", () => {
     expect(await sup.metrics.metrics()).toMatch(/tradewire_event_loop_blocked_total\{[^}]*\} 1/);
   });
 
+  it("F09 metrics set up twice in one process (two supervisors) neither crash nor share their counts", async () => {
+    const idle = (name: string) => ({
+      name,
+      async run(ctx: { signal: AbortSignal }) {
+        while (!ctx.signal.aborted) await sleep(20, ctx.signal);
+      },
+    });
+    const a = supervisor({ service: "a" });
+    const b = supervisor({ service: "b" });
+    a.sup.addTask(idle("only-in-a"));
+    b.sup.addTask(idle("only-in-b"));
+    await a.sup.start();
+    await b.sup.start();
+    const scrape = async (s: Supervisor) => (await fetch(`http://127.0.0.1:${s.httpPort}/metrics`)).text();
+    const [textA, textB] = await Promise.all([scrape(a.sup), scrape(b.sup)]);
+    for (const [text, own, other, service] of [
+      [textA, "only-in-a", "only-in-b", "a"],
+      [textB, "only-in-b", "only-in-a", "b"],
+    ] as const) {
+      expect(text).toMatch(new RegExp(`tradewire_task_up\\{[^}]*task="${own}"[^}]*\\} 1`));
+      expect(text).not.toContain(other);
+      expect(text).toContain(`service="${service}"`);
+      // The process's default metrics are there for each.
+      expect(text).toMatch(/^process_cpu_user_seconds_total/m);
+    }
+  });
+
   it("serves /ready naming what is not ready, and /metrics", async () => {
     const { sup } = supervisor();
     let natsUp = false;
