@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import {
   AckPolicy,
   DeliverPolicy,
@@ -99,6 +100,8 @@ interface DurableConsumerBase<S extends z.ZodType> {
   schemaName: string;
   maxMessages?: number;
   retryDelayMs?: number;
+  /** How often the consumer's pending counts are asked for and reported (default 5,000 ms). */
+  statusIntervalMs?: number;
 }
 
 export interface DurableConsumerOptions<S extends z.ZodType> extends DurableConsumerBase<S> {
@@ -170,6 +173,10 @@ export async function runDurableBatchConsumer<S extends z.ZodType>(
       ctx.progress();
     }
   })();
+  const statusPoll = reportStatus(consumer, opts.statusIntervalMs ?? 5_000, ctx, log, {
+    streamName,
+    durable,
+  });
   log.info("jetstream consumer bound", { stream: streamName, durable, maxBatch });
   const iterator = messages[Symbol.asyncIterator]();
   // The next message is asked for before the current batch is handled. Its failure is marked
@@ -217,10 +224,53 @@ export async function runDurableBatchConsumer<S extends z.ZodType>(
     }
   } finally {
     forgetAbort();
+    statusPoll.stop.abort();
+    await statusPoll.done;
     await statusLoop.catch((error: unknown) => log.warn("consumer status loop ended", { err: error }));
   }
   if (!ctx.signal.aborted)
     throw new BusError("CLOSED", `consumer ${durable} on ${streamName} stopped delivering`, true);
+}
+
+/**
+ * Asks the server every `intervalMs` how many messages wait for the consumer (`pending`: not yet
+ * delivered; `ackPending`: delivered, not yet acked) and reports them with `connected` (1 while the
+ * answer comes, 0 when it does not) as gauges, for the heartbeat and /metrics. A failed ask is said
+ * at warn once, until one succeeds again. Ends when `stop` aborts or the task's signal does.
+ */
+function reportStatus(
+  consumer: { info(cached?: boolean): Promise<{ num_pending: number; num_ack_pending: number }> },
+  intervalMs: number,
+  ctx: LoopContext,
+  log: Logger,
+  where: { streamName: string; durable: string },
+): { stop: AbortController; done: Promise<void> } {
+  const stop = new AbortController();
+  const signal = AbortSignal.any([stop.signal, ctx.signal]);
+  const done = (async () => {
+    let failing = false;
+    while (!signal.aborted) {
+      try {
+        const info = await consumer.info(false);
+        ctx.gauge?.("pending", info.num_pending);
+        ctx.gauge?.("ackPending", info.num_ack_pending);
+        ctx.gauge?.("connected", 1);
+        failing = false;
+      } catch (error) {
+        ctx.gauge?.("connected", 0);
+        if (!failing)
+          log.warn("jetstream consumer status unavailable", {
+            stream: where.streamName,
+            durable: where.durable,
+            err: error,
+          });
+        failing = true;
+      }
+      // An abort ends the wait early (rejecting it): the loop condition then ends the poll.
+      await delay(intervalMs, undefined, { signal }).catch(() => undefined);
+    }
+  })();
+  return { stop, done };
 }
 
 function toDurableMessage<S extends z.ZodType>(

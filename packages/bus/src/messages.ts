@@ -32,6 +32,8 @@ export interface LoopContext {
   readonly signal: AbortSignal;
   progress(): void;
   count(counter: string, n?: number): void;
+  /** Reports a value without counting as progress (a consumer's pending messages). */
+  gauge?(name: string, value: number): void;
 }
 
 /** A record written to `deadletter.<stream>` for every message that cannot be processed. */

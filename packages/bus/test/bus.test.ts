@@ -175,6 +175,46 @@ describe("Bus JetStream", () => {
     await run;
   });
 
+  it("reports how many messages wait for the consumer and whether the server answers, as gauges", async () => {
+    await bus.ensureStream(STREAMS.signals);
+    await bus.ensureConsumer(STREAMS.signals, "counted");
+    for (let i = 0; i < 5; i++)
+      await bus.publishDurable(subjects.signal(), TradingSignal, signal(`p-${i}`), { msgId: `p-${i}` });
+    const ctx = loopContext();
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    const run = bus.runDurableBatchConsumer(
+      {
+        stream: STREAMS.signals,
+        durable: "counted",
+        schema: TradingSignal,
+        schemaName: "TradingSignal",
+        maxMessages: 2,
+        statusIntervalMs: 50,
+        batchHandler: async (messages) => {
+          await held;
+          await Promise.all(messages.map((m) => m.ack()));
+        },
+      },
+      ctx,
+    );
+    // The handler holds its first batch: nothing is acked, so all five wait, at least the two it
+    // holds delivered (the client may have pulled more into its buffer).
+    await waitFor(
+      "held counts",
+      () =>
+        (ctx.gauges.ackPending ?? 0) >= 2 && (ctx.gauges.pending ?? 0) + (ctx.gauges.ackPending ?? 0) === 5,
+      5_000,
+    );
+    expect(ctx.gauges.connected).toBe(1);
+    release();
+    await waitFor("all acked", () => ctx.gauges.ackPending === 0 && ctx.gauges.pending === 0, 5_000);
+    ctx.controller.abort();
+    await run;
+  });
+
   it("F38 a stop asked for while a consumer is still binding ends it, instead of hanging until killed", async () => {
     await bus.ensureStream(STREAMS.signals);
     await bus.ensureConsumer(STREAMS.signals, "late-stop");

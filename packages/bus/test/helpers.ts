@@ -3,17 +3,23 @@ import type { LoopContext } from "../src/messages.js";
 
 export function loopContext(): LoopContext & {
   counters: Record<string, number>;
+  gauges: Record<string, number>;
   controller: AbortController;
 } {
   const controller = new AbortController();
   const counters: Record<string, number> = {};
+  const gauges: Record<string, number> = {};
   return {
     controller,
     counters,
+    gauges,
     signal: controller.signal,
     progress: () => {},
     count: (name, n = 1) => {
       counters[name] = (counters[name] ?? 0) + n;
+    },
+    gauge: (name, value) => {
+      gauges[name] = value;
     },
   };
 }

@@ -39,6 +39,17 @@ export function createSupervisorMetrics(
     },
   });
   new Gauge({
+    name: "tradewire_task_gauge",
+    help: "Values tasks report (a consumer's pending and ack-pending messages, connected 1/0)",
+    labelNames: ["task", "gauge"],
+    registers: [registry],
+    collect() {
+      for (const t of tasks())
+        for (const [gauge, value] of Object.entries(t.snapshot().gauges))
+          this.set({ task: t.spec.name, gauge }, value);
+    },
+  });
+  new Gauge({
     name: "tradewire_supervisor_healthy",
     help: "0 once the supervisor gave up on a task",
     registers: [registry],

@@ -263,6 +263,8 @@ export class Supervisor {
         restarts: s.restarts,
         lastProgressAgeMs: s.lastProgressAgeMs,
         ...s.counters,
+        ...s.gauges,
+        sinceLastBeat: task.sinceLastBeat(),
       });
     }
   }

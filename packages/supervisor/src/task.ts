@@ -12,6 +12,11 @@ export interface TaskContext {
   progress(counters?: Readonly<Record<string, number>>): void;
   /** Adds `n` to a counter and records progress. */
   count(counter: string, n?: number): void;
+  /**
+   * Sets a reported value (a consumer's pending messages, whether it is connected), shown in the
+   * heartbeat and /metrics. Not progress: a status check proves nothing about the work.
+   */
+  gauge(name: string, value: number): void;
 }
 
 export interface TaskSpec {
@@ -39,6 +44,7 @@ export interface TaskSnapshot {
   restarts: number;
   lastProgressAgeMs: number;
   counters: Record<string, number>;
+  gauges: Record<string, number>;
   required: boolean;
 }
 
@@ -49,6 +55,9 @@ export class SupervisedTask {
   private lastProgress = Date.now();
   private stalled = false;
   private readonly counters: Record<string, number> = {};
+  private readonly gauges: Record<string, number> = {};
+  /** The counters at the last heartbeat, for what each added since. */
+  private counted: Record<string, number> = {};
   private readonly recentCrashes: number[] = [];
   private controller = new AbortController();
   private readonly stopping = new AbortController();
@@ -77,8 +86,18 @@ export class SupervisedTask {
       restarts: this.restarts,
       lastProgressAgeMs: Date.now() - this.lastProgress,
       counters: { ...this.counters },
+      gauges: { ...this.gauges },
       required: this.required,
     };
+  }
+
+  /** What each counter added since the previous call (the heartbeat's "since last beat"). */
+  sinceLastBeat(): Record<string, number> {
+    const since = Object.fromEntries(
+      Object.entries(this.counters).map(([name, n]) => [name, n - (this.counted[name] ?? 0)]),
+    );
+    this.counted = { ...this.counters };
+    return since;
   }
 
   /** Called by the watchdog: restarts a task whose progress is older than its deadline. */
@@ -124,6 +143,9 @@ export class SupervisedTask {
       count: (counter, n = 1) => {
         this.lastProgress = Date.now();
         this.counters[counter] = (this.counters[counter] ?? 0) + n;
+      },
+      gauge: (name, value) => {
+        this.gauges[name] = value;
       },
     };
   }

@@ -180,12 +180,18 @@ describe("Supervisor", () => {
     expect(metrics).toContain('tradewire_task_up{task="t",service="svc"} 1');
   });
 
-  it("logs a heartbeat per task with its counters", async () => {
+  it("logs a heartbeat per task with its counters, what they added since the last beat, and its gauges", async () => {
     const { sup, cap } = supervisor({ heartbeatIntervalMs: 100 });
+    let more: () => void = () => {};
     sup.addTask({
       name: "counter",
       async run(ctx) {
         ctx.count("processed", 3);
+        ctx.gauge("pending", 7);
+        more = () => {
+          ctx.count("processed", 2);
+          ctx.gauge("pending", 5);
+        };
         await sleep(60_000, ctx.signal);
       },
     });
@@ -195,8 +201,29 @@ describe("Supervisor", () => {
       level: "info",
       task: "counter",
       processed: 3,
+      pending: 7,
+      sinceLastBeat: { processed: 3 },
       state: "running",
     });
+    const beats = cap.find("task heartbeat").length;
+    more();
+    await waitFor(() => cap.find("task heartbeat").length > beats);
+    expect(cap.find("task heartbeat")[beats]).toMatchObject({
+      processed: 5,
+      pending: 5,
+      sinceLastBeat: { processed: 2 },
+    });
+    await waitFor(() => cap.find("task heartbeat").length > beats + 1);
+    expect(cap.find("task heartbeat")[beats + 1]).toMatchObject({ sinceLastBeat: { processed: 0 } });
+    const pending = (await sup.metrics.metrics())
+      .split("\n")
+      .find(
+        (l) =>
+          l.startsWith("tradewire_task_gauge{") &&
+          l.includes('task="counter"') &&
+          l.includes('gauge="pending"'),
+      );
+    expect(pending).toMatch(/ 5$/);
   });
 
   it("F33 fails with a clear error naming the port and the variable when the port is taken", async () => {

@@ -126,6 +126,45 @@ describe("trade-engine (paper)", () => {
     );
   });
 
+  it("heartbeat: each consumer says it is connected, how many messages wait, and what it processed since the last beat", async () => {
+    const svc = await env.start({ HEARTBEAT_INTERVAL_S: "1" });
+    await env.quote("BTCUSDT", 30_000);
+    for (const id of ["hb-1", "hb-2", "hb-3"]) await env.signal(id, { quantity: 0.001 });
+    await waitFor(
+      "three fills",
+      async () => (await env.orderEvents()).filter((e) => e.event === "filled").length === 3,
+      10_000,
+    );
+    const beats = () => svc.cap.find("task heartbeat").filter((l) => l.task === "signal-consumer");
+    const seen = beats().length;
+    await waitFor("a beat after the fills", () => beats().length > seen + 1, 5_000);
+    const all = beats();
+    expect(all.at(-1)).toMatchObject({
+      level: "info",
+      connected: 1,
+      pending: 0,
+      ackPending: 0,
+      processed: 3,
+    });
+    // Each beat says what was processed since the one before: together, the three signals once.
+    const since = all.map((l) => (l.sinceLastBeat as { processed?: number }).processed ?? 0);
+    expect(since.reduce((a, b) => a + b, 0)).toBe(3);
+    expect(since.at(-1)).toBe(0);
+    expect(
+      svc.cap.find("task heartbeat").some((l) => l.task === "intent-consumer" && l.connected === 1),
+    ).toBe(true);
+    const metrics = await (await fetch(`${svc.url}/metrics`)).text();
+    const connected = metrics
+      .split("\n")
+      .find(
+        (l) =>
+          l.startsWith("tradewire_task_gauge{") &&
+          l.includes('task="signal-consumer"') &&
+          l.includes('gauge="connected"'),
+      );
+    expect(connected).toMatch(/ 1$/);
+  });
+
   it("F26 rejects an order for a symbol with no recent price instead of filling it", async () => {
     const engine = await env.start();
     await env.signal("no-price", { symbol: "ETHUSDT" });
