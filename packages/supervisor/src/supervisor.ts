@@ -38,6 +38,8 @@ export interface SupervisorOptions {
   handleSignals?: boolean;
   /** A stretch this long with the event loop blocked (F05) is logged at warn and counted (default 1000). */
   eventLoopBlockWarnMs?: number;
+  /** A dependency's readiness check that has not answered within this is not ready (default 2000). */
+  readyCheckTimeoutMs?: number;
 }
 
 export interface ServiceHealth {
@@ -46,6 +48,8 @@ export interface ServiceHealth {
   failure: string | undefined;
   tasks: TaskSnapshot[];
   dependencies: Record<string, boolean>;
+  /** Why each dependency that is not ready is not: its check said so, threw, or did not answer. */
+  unready: Record<string, string>;
   details: Record<string, unknown>;
 }
 
@@ -66,6 +70,10 @@ export class Supervisor {
   readonly instance = hostname();
   private readonly tasks: SupervisedTask[] = [];
   private readonly dependencies: Dependency[] = [];
+  /** Dependencies not ready at the last check, with why: a change is logged, not every probe. */
+  private unready = new Map<string, string>();
+  /** A check still running (one that hangs is not started again at every probe). */
+  private readonly checking = new Map<string, Promise<boolean>>();
   private readonly shutdownSteps: ShutdownStep[] = [];
   private readonly details: Record<string, () => unknown> = {};
   private readonly http: HttpServer;
@@ -90,6 +98,7 @@ export class Supervisor {
       backoffMaxMs: 10_000,
       handleSignals: true,
       eventLoopBlockWarnMs: 1_000,
+      readyCheckTimeoutMs: 2_000,
       ...options,
     };
     this.log = options.logger.child({ component: "supervisor" });
@@ -192,14 +201,8 @@ export class Supervisor {
   }
 
   async readiness(): Promise<ServiceHealth> {
-    const dependencies: Record<string, boolean> = {};
-    for (const dep of this.dependencies) {
-      try {
-        dependencies[dep.name] = await dep.isReady();
-      } catch {
-        dependencies[dep.name] = false;
-      }
-    }
+    const unready = await this.checkDependencies();
+    const dependencies = Object.fromEntries(this.dependencies.map((d) => [d.name, !unready.has(d.name)]));
     const tasks = this.tasks.map((t) => t.snapshot());
     const details = Object.fromEntries(Object.entries(this.details).map(([k, fn]) => [k, fn()]));
     const ready =
@@ -213,8 +216,45 @@ export class Supervisor {
       failure: this.failure,
       tasks,
       dependencies,
+      unready: Object.fromEntries(unready),
       details,
     };
+  }
+
+  /** The dependency's check, or the one of it still running. */
+  private check(dep: Dependency): Promise<boolean> {
+    const running = this.checking.get(dep.name);
+    if (running !== undefined) return running;
+    const started = (async () => dep.isReady())().finally(() => this.checking.delete(dep.name));
+    this.checking.set(dep.name, started);
+    return started;
+  }
+
+  /**
+   * Every dependency's check at once, each bounded by readyCheckTimeoutMs, so one that hangs (a
+   * database that stopped answering) cannot hold /ready or the others (F03). Returns why each
+   * unready one is; a change from the last check is logged.
+   */
+  private async checkDependencies(): Promise<Map<string, string>> {
+    const ms = this.opts.readyCheckTimeoutMs;
+    const results = await Promise.all(
+      this.dependencies.map(async (dep): Promise<[string, string | undefined]> => {
+        try {
+          const ok = await withTimeout(this.check(dep), ms, `readiness check of ${dep.name}`);
+          return [dep.name, ok ? undefined : "not ready"];
+        } catch (error) {
+          return [dep.name, error instanceof Error ? error.message : String(error)];
+        }
+      }),
+    );
+    const unready = new Map(results.filter((r): r is [string, string] => r[1] !== undefined));
+    for (const [name, reason] of unready)
+      if (this.unready.get(name) !== reason)
+        this.log.warn("dependency not ready", { dependency: name, reason });
+    for (const name of this.unready.keys())
+      if (!unready.has(name)) this.log.info("dependency ready again", { dependency: name });
+    this.unready = unready;
+    return unready;
   }
 
   /** Ordered, bounded shutdown: stop every task, then run the shutdown steps, then close HTTP. */

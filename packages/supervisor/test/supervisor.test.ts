@@ -156,6 +156,57 @@ describe("Supervisor", () => {
     }
   });
 
+  it("F03 a readiness check that hangs holds neither /ready nor the work: not ready after its bound, asked once", async () => {
+    const { sup, cap } = supervisor({ readyCheckTimeoutMs: 200, heartbeatIntervalMs: 100 });
+    let asked = 0;
+    let answer: (ok: boolean) => void = () => {};
+    let answering = false;
+    sup.addDependency({
+      name: "postgres",
+      isReady: () => {
+        asked += 1;
+        if (answering) return true;
+        return new Promise<boolean>((r) => {
+          answer = r;
+        });
+      },
+    });
+    sup.addDependency({ name: "nats", isReady: () => true });
+    let worked = 0;
+    sup.addTask({
+      name: "work",
+      async run(ctx) {
+        while (!ctx.signal.aborted) {
+          ctx.count("processed");
+          worked += 1;
+          await sleep(10, ctx.signal);
+        }
+      },
+    });
+    await sup.start();
+    const base = `http://127.0.0.1:${sup.httpPort}`;
+    for (let probe = 0; probe < 2; probe++) {
+      const res = await fetch(`${base}/ready`, { signal: AbortSignal.timeout(2_000) });
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({
+        dependencies: { postgres: false, nats: true },
+        unready: { postgres: "readiness check of postgres did not finish within 200 ms" },
+      });
+    }
+    // The hung check is not started again at every probe, and is said once.
+    expect(asked).toBe(1);
+    expect(cap.find("dependency not ready")).toHaveLength(1);
+    const before = worked;
+    await waitFor(() => worked > before + 5);
+    // The database answers again: the hung check ends, and the next probe asks afresh.
+    answering = true;
+    answer(true);
+    await sleep(10);
+    const res = await fetch(`${base}/ready`);
+    expect(res.status).toBe(200);
+    expect(cap.find("dependency ready again")[0]).toMatchObject({ dependency: "postgres" });
+  });
+
   it("serves /ready naming what is not ready, and /metrics", async () => {
     const { sup } = supervisor();
     let natsUp = false;
