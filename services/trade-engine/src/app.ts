@@ -85,7 +85,7 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
     });
     log.info("exchange account checked: it can trade as configured", { market: cfg.BINANCE_MARKET });
   }
-  const store = EngineStore.connect(cfg.DATABASE_URL, cfg.CLAIM_LEASE_SECONDS);
+  const store = EngineStore.connect(cfg.DATABASE_URL, log, cfg.CLAIM_LEASE_SECONDS);
   await store.migrate();
   const bus = await Bus.connect({
     servers: cfg.NATS_URL,

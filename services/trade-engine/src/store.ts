@@ -1,3 +1,4 @@
+import type { Logger } from "@tradewire/logger";
 import { parseOrThrow } from "@tradewire/schemas";
 import pg from "pg";
 import type { Check } from "./decide.js";
@@ -259,8 +260,17 @@ export class EngineStore {
     return this.pool.query<R>({ name, text, values });
   }
 
-  static connect(url: string, claimLeaseSeconds = 30): EngineStore {
-    return new EngineStore(new pg.Pool({ connectionString: url, max: 8 }), claimLeaseSeconds);
+  /**
+   * A pool named `trade-engine` in pg_stat_activity (unless the URL names it). An idle connection
+   * the server drops (a PostgreSQL restart, a proxy, pg_terminate_backend) is said at warn and left
+   * for the pool to replace: without a listener, node-postgres' pool error would crash the process.
+   */
+  static connect(url: string, log: Logger, claimLeaseSeconds = 30): EngineStore {
+    const pool = new pg.Pool({ connectionString: url, max: 8, application_name: "trade-engine" });
+    pool.on("error", (error) =>
+      log.warn("idle PostgreSQL connection lost; the pool opens a new one when needed", { err: error }),
+    );
+    return new EngineStore(pool, claimLeaseSeconds);
   }
 
   async migrate(): Promise<void> {

@@ -165,6 +165,31 @@ describe("trade-engine (paper)", () => {
     expect(connected).toMatch(/ 1$/);
   });
 
+  it("a PostgreSQL connection dropped under the engine (a restart, a proxy) is said and replaced, not a crash", async () => {
+    const name = `eng-drop-${process.pid}-${Date.now()}`;
+    const url = new URL(env.db.url);
+    url.searchParams.set("application_name", name);
+    const svc = await env.start({ DATABASE_URL: url.toString() });
+    await env.quote("BTCUSDT", 30_000);
+    await env.signal("drop-1", { quantity: 0.001 });
+    await waitFor("first fill", async () => (await env.eventsOf("drop-1")).some((e) => e.event === "filled"));
+    // The engine's idle connections, killed by the server.
+    const { rows } = await env.db.pool.query<{ killed: boolean }>(
+      "SELECT pg_terminate_backend(pid) AS killed FROM pg_stat_activity WHERE application_name = $1",
+      [name],
+    );
+    expect(rows.length).toBeGreaterThan(0);
+    await waitFor(
+      "said",
+      () => svc.cap.find("idle PostgreSQL connection lost; the pool opens a new one when needed").length > 0,
+    );
+    await env.signal("drop-2", { quantity: 0.001 });
+    await waitFor("fill after the drop", async () =>
+      (await env.eventsOf("drop-2")).some((e) => e.event === "filled"),
+    );
+    expect(svc.cap.find("fatal error")).toEqual([]);
+  });
+
   it("F26 rejects an order for a symbol with no recent price instead of filling it", async () => {
     const engine = await env.start();
     await env.signal("no-price", { symbol: "ETHUSDT" });

@@ -1,3 +1,4 @@
+import { createSilentLogger } from "@tradewire/logger";
 import { pgSchema } from "@tradewire/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { EngineStore } from "../src/store.js";
@@ -6,7 +7,7 @@ let db: Awaited<ReturnType<typeof pgSchema>>;
 let store: EngineStore;
 beforeEach(async () => {
   db = await pgSchema("engidx");
-  store = EngineStore.connect(db.url, 30);
+  store = EngineStore.connect(db.url, createSilentLogger(), 30);
   await store.migrate();
 });
 afterEach(async () => {
