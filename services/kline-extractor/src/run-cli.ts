@@ -52,6 +52,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<CliRes
   const log =
     io.logger ?? createLogger({ service: SERVICE, level: config.LOG_LEVEL, format: config.LOG_FORMAT });
   const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: command.concurrency * 2 + 1 });
+  // An idle connection the server drops would otherwise crash the run; the pool opens another.
+  pool.on("error", (error) => log.warn("idle PostgreSQL connection lost", { err: error }));
   let progress: Progress | undefined;
   let bus: Awaited<ReturnType<typeof connectEvents>>["bus"];
   let source: KlineSource | undefined;

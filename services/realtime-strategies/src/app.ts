@@ -24,6 +24,8 @@ export async function startStrategies(cfg: Config, logger: Logger, opts: { handl
 
   if (cfg.WARMUP_ENABLED) {
     const pool = new pg.Pool({ connectionString: cfg.DATABASE_URL, max: 2 });
+    // An idle connection the server drops would otherwise crash the warm-up; its queries say why.
+    pool.on("error", (error) => log.warn("idle PostgreSQL connection lost during warm-up", { err: error }));
     try {
       await warmUp(pool, [...states.values()], cfg.WARMUP_CANDLES, log);
     } finally {
