@@ -19,6 +19,22 @@ describe("runService", () => {
     expect(JSON.stringify(line)).toMatch(/run-service\.test\.ts/);
   });
 
+  it("F02 a module that fails to load at start is the same structured line naming it, and exit 1", async () => {
+    const cap = captureLogger("svc");
+    const exits: number[] = [];
+    const missing = "./no-such-module.js";
+    await runService(
+      cap.logger,
+      "svc",
+      async () => (await import(/* @vite-ignore */ missing)).start(),
+      (c) => exits.push(c),
+    );
+    expect(exits).toEqual([1]);
+    const [line] = cap.find("svc could not start");
+    expect(line).toMatchObject({ level: "error" });
+    expect(JSON.stringify(line)).toMatch(/no-such-module/);
+  });
+
   it("a start that succeeds neither logs nor exits", async () => {
     const cap = captureLogger("svc");
     const exits: number[] = [];

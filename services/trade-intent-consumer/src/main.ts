@@ -1,7 +1,6 @@
 import { loadConfig } from "@tradewire/config";
 import { createLogger } from "@tradewire/logger";
 import { runService } from "@tradewire/supervisor";
-import { startIntentService } from "./app.js";
 import { ConfigSchema } from "./config.js";
 
 const cfg = loadConfig("trade-intent-consumer", ConfigSchema);
@@ -10,4 +9,7 @@ const logger = createLogger({
   level: cfg.LOG_LEVEL,
   format: cfg.LOG_FORMAT,
 });
-await runService(logger, "trade-intent-consumer", () => startIntentService(cfg, logger));
+await runService(logger, "trade-intent-consumer", async () =>
+  // Loaded inside `start`, so a module that fails to load is reported like any failed start (F02).
+  (await import("./app.js")).startIntentService(cfg, logger),
+);
