@@ -109,8 +109,9 @@ export function signWsApiParams(params: Readonly<Record<string, string | number>
 const ListenKey = z.object({ listenKey: z.string().min(1) });
 
 /**
- * USD-M futures: a listenKey from `POST /fapi/v1/listenKey`, connected on the private route
- * (`wss://fstream.binance.com/private/ws?listenKey=`, since 2026-04-23), kept alive by a PUT.
+ * USD-M futures: a listenKey from `POST /fapi/v1/listenKey`, connected on the private route as its
+ * User Data Streams page shows it (`wss://fstream.binance.com/private/ws/<listenKey>`, since
+ * 2026-04-23), kept alive by a PUT. A query on the configured URL (`?events=...`) is kept.
  */
 export class FuturesUserStream implements UserStreamSource {
   readonly market = "futures" as const;
@@ -124,11 +125,12 @@ export class FuturesUserStream implements UserStreamSource {
     const body = await rest.keyed<unknown>("POST", "/fapi/v1/listenKey", {}, signal);
     const { listenKey } = parse(ListenKey, "POST /fapi/v1/listenKey", body);
     const url = new URL(this.o.url);
-    url.searchParams.set("listenKey", listenKey);
+    url.pathname = `${url.pathname.replace(/\/+$/, "")}/${encodeURIComponent(listenKey)}`;
     return {
       url: url.toString(),
       subscribe: async () => {},
-      eventOf: (frame) => frame,
+      // A stream-mode connection (`/private/stream?...`) wraps each event as {stream, data}.
+      eventOf: (frame) => (isRecord(frame) && "stream" in frame && "data" in frame ? frame.data : frame),
       keepAlive: async () => {
         await rest.keyed("PUT", "/fapi/v1/listenKey", {}, signal);
       },

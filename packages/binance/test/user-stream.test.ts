@@ -120,6 +120,18 @@ describe("user data streams against the fake Binance", () => {
     expect(seen.lost).toEqual([]);
   });
 
+  it("futures: the listenKey goes in the path, as Binance's User Data Streams page shows it, keeping the URL's query", async () => {
+    const source = new FuturesUserStream({ url: `${privateWs()}/?events=ORDER_TRADE_UPDATE`, rest });
+    const sub = await source.prepare(stop.signal);
+    const key = streams().listenKey();
+    expect(key).toBeDefined();
+    expect(sub.url).toBe(`${privateWs()}/${key}?events=ORDER_TRADE_UPDATE`);
+    // A stream-mode connection wraps events as {stream, data}; a ws-mode one sends them bare.
+    const event = { e: "ORDER_TRADE_UPDATE", E: 1 };
+    expect(sub.eventOf({ stream: key, data: event })).toEqual(event);
+    expect(sub.eventOf(event)).toEqual(event);
+  });
+
   it("futures: a listenKey on the private route, kept alive, and replaced when it expires", async () => {
     const seen = follow(new FuturesUserStream({ url: privateWs(), rest }), { keepAliveMs: 100 });
     await waitFor("subscribed", async () => seen.subscribed === 1, 5_000);
