@@ -8,12 +8,12 @@ import {
 } from "@tradewire/supervisor";
 import { Counter, Gauge, type Registry } from "prom-client";
 import { type ConnectionHandlers, StreamConnection } from "./stream-connection.js";
-import { combinedStreamUrl } from "./stream-plan.js";
+import { combinedStreamUrl, type StreamShard } from "./stream-plan.js";
 
 export interface LiveFeedOptions {
   wsBase: string;
   /** One entry per connection: the stream names it carries. */
-  shards: string[][];
+  shards: StreamShard[];
   connectTimeoutMs: number;
   /** A stream silent this long gets its connection recycled. */
   staleMs: number;
@@ -61,10 +61,10 @@ export class LiveFeed {
   }
 
   tasks(): TaskSpec[] {
-    return this.opts.shards.map((streams, index) => ({
+    return this.opts.shards.map((shard, index) => ({
       name: `ws-shard-${index}`,
       stallTimeoutMs: this.opts.connectTimeoutMs + 10_000,
-      run: (ctx: TaskContext) => this.runShard(index, streams, ctx),
+      run: (ctx: TaskContext) => this.runShard(index, shard, ctx),
     }));
   }
 
@@ -78,14 +78,14 @@ export class LiveFeed {
     return true;
   }
 
-  private async runShard(index: number, streams: string[], ctx: TaskContext): Promise<void> {
-    const log = this.opts.log.child({ shard: index, streams: streams.length });
+  private async runShard(index: number, shard: StreamShard, ctx: TaskContext): Promise<void> {
+    const log = this.opts.log.child({ shard: index, streams: shard.streams.length });
     let live: Live | undefined;
     let attempt = 0;
     try {
       while (!ctx.signal.aborted) {
         if (live === undefined) {
-          live = await this.connect(index, streams, ctx, ++attempt, log);
+          live = await this.connect(index, shard, ctx, ++attempt, log);
           if (live !== undefined) attempt = 0;
           continue;
         }
@@ -102,7 +102,7 @@ export class LiveFeed {
         const stale = reason === "stale" ? live.conn.staleStreams(Date.now(), this.opts.staleMs) : [];
         if (reason === "stale")
           log.warn("stream silent; recycling its connection", { staleStreams: stale, silentForMs });
-        const next = await this.connect(index, streams, ctx, 1, log);
+        const next = await this.connect(index, shard, ctx, 1, log);
         if (next !== undefined || reason === "stale") {
           this.retire(index, live);
           await live.conn.close();
@@ -122,7 +122,7 @@ export class LiveFeed {
 
   private async connect(
     index: number,
-    streams: string[],
+    { route, streams }: StreamShard,
     ctx: TaskContext,
     attempt: number,
     log: Logger,
@@ -141,7 +141,8 @@ export class LiveFeed {
       },
       onError: (error) => log.warn("exchange connection error; it will be replaced", { err: error }),
     };
-    const url = combinedStreamUrl(this.opts.wsBase, streams);
+    const url = combinedStreamUrl(this.opts.wsBase, streams, route);
+    const where = `${this.opts.wsBase.replace(/\/+$/, "")}${route}`;
     try {
       const conn = await StreamConnection.open(url, streams, this.opts.connectTimeoutMs, handlers);
       conn.closed.then(
@@ -155,11 +156,11 @@ export class LiveFeed {
       if (previous !== undefined) previous.state.active = false;
       this.current.set(index, live);
       this.connected.set({ shard: index }, 1);
-      log.info("exchange connection open", { url: this.opts.wsBase, attempt });
+      log.info("exchange connection open", { url: where, attempt });
       return live;
     } catch (error) {
       const delayMs = backoffDelay(attempt, this.opts.backoff);
-      log.warn("exchange connect failed; retrying", { url: this.opts.wsBase, attempt, delayMs, err: error });
+      log.warn("exchange connect failed; retrying", { url: where, attempt, delayMs, err: error });
       ctx.progress();
       await sleep(delayMs, ctx.signal);
       return undefined;

@@ -7,7 +7,7 @@ import type { Config } from "../config.js";
 import type { MarketPublisher } from "../publisher.js";
 import { LiveFeed } from "./live-feed.js";
 import { RejectedFrames } from "./rejected-frames.js";
-import { shardStreams, streamNames } from "./stream-plan.js";
+import { planShards, streamNames } from "./stream-plan.js";
 
 /** Binance combined streams → normalize and validate → publish; one supervised task per connection. */
 export function startLiveSource(
@@ -17,7 +17,11 @@ export function startLiveSource(
   supervisor: Supervisor,
   log: Logger,
 ): MarketSource {
-  const shards = shardStreams(streamNames(cfg.SYMBOLS, cfg.STREAMS), cfg.MAX_STREAMS_PER_CONNECTION);
+  const shards = planShards(
+    streamNames(cfg.SYMBOLS, cfg.STREAMS),
+    cfg.BINANCE_MARKET,
+    cfg.MAX_STREAMS_PER_CONNECTION,
+  );
   const rejected = new RejectedFrames(bus, log, supervisor.metrics);
   const feed = new LiveFeed({
     wsBase: cfg.BINANCE_WS_BASE,
@@ -42,7 +46,8 @@ export function startLiveSource(
   for (const task of feed.tasks()) supervisor.addTask(task);
   log.info("live market source planned", {
     connections: shards.length,
-    streams: shards.reduce((n, s) => n + s.length, 0),
+    streams: shards.reduce((n, s) => n + s.streams.length, 0),
+    routes: [...new Set(shards.map((s) => s.route || "/"))],
     maxStreamsPerConnection: cfg.MAX_STREAMS_PER_CONNECTION,
   });
   return {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { combinedStreamUrl, shardStreams, streamNames } from "./stream-plan.js";
+import { combinedStreamUrl, planShards, shardStreams, streamNames } from "./stream-plan.js";
 
 describe("stream plan", () => {
   it("F41 subscribes every configured stream of every configured symbol", () => {
@@ -20,6 +20,22 @@ describe("stream plan", () => {
     expect(shards.map((s) => s.length)).toEqual([1024, 176]);
     expect(shards.flat()).toEqual(names);
     expect(() => shardStreams(names, 0)).toThrow(/maxPerConnection must be >= 1, got 0/);
+  });
+
+  it("futures: book streams go to /public and the rest to /market, where Binance serves them since 2026-04-23", () => {
+    const names = streamNames(["BTCUSDT"], ["depth20@100ms", "trade", "kline_1m", "bookTicker"]);
+    expect(planShards(names, "futures", 1024)).toEqual([
+      { route: "/public", streams: ["btcusdt@depth20@100ms", "btcusdt@bookTicker"] },
+      { route: "/market", streams: ["btcusdt@trade", "btcusdt@kline_1m"] },
+    ]);
+    // Spot keeps one root, sharded as before.
+    expect(planShards(names, "spot", 3)).toEqual([
+      { route: "", streams: ["btcusdt@depth20@100ms", "btcusdt@trade", "btcusdt@kline_1m"] },
+      { route: "", streams: ["btcusdt@bookTicker"] },
+    ]);
+    expect(combinedStreamUrl("wss://fstream.binance.com", ["btcusdt@kline_1m"], "/market")).toBe(
+      "wss://fstream.binance.com/market/stream?streams=btcusdt@kline_1m",
+    );
   });
 
   it("builds the combined-stream URL", () => {
