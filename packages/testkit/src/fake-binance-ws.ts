@@ -9,13 +9,29 @@ export interface FakeBinanceWsOptions {
   intervalMs?: number;
   /** Server pings every `pingIntervalMs` (default 1000), as Binance does every few minutes. */
   pingIntervalMs?: number;
+  /**
+   * "futures": route streams as USD-M does since 2026-04-23. `/public/stream` serves book streams
+   * (`depth…`, `bookTicker`), `/market/stream` the rest, and the bare `/stream` only book streams:
+   * anything else subscribed on the wrong route is accepted and stays silent, as on Binance.
+   */
+  routes?: "spot" | "futures";
 }
 
 export interface FakeConnection {
+  /** The path's route: "" for `/stream`, "/public" or "/market". */
+  route: string;
   streams: string[];
   openedAt: number;
   closedAt?: number;
 }
+
+const ROUTES = ["", "/public", "/market"];
+/** Whether USD-M serves `stream` on `route` (the bare root carries only `/public` data). */
+const servedOn = (route: string, stream: string): boolean => {
+  const kind = stream.split("@")[1] ?? "";
+  const book = kind.startsWith("depth") || kind === "bookTicker";
+  return route === "/market" ? !book : book;
+};
 
 export interface FakeBinanceWs {
   /** Base URL for `BINANCE_WS_BASE`: connections go to `<url>/stream?streams=a/b/c`. */
@@ -116,10 +132,16 @@ export async function startFakeBinanceWs(options: FakeBinanceWsOptions = {}): Pr
 
   wss.on("connection", (socket, request) => {
     const url = new URL(request.url ?? "/", "http://fake");
-    const streams = (url.pathname === "/stream" ? (url.searchParams.get("streams") ?? "") : "")
+    const route = url.pathname.replace(/\/stream$/, "");
+    const streams = (
+      url.pathname.endsWith("/stream") && ROUTES.includes(route)
+        ? (url.searchParams.get("streams") ?? "")
+        : ""
+    )
       .split("/")
       .filter((s) => s !== "");
-    const record: FakeConnection = { streams, openedAt: Date.now() };
+    const record: FakeConnection = { route, streams, openedAt: Date.now() };
+    const serves = (stream: string) => options.routes !== "futures" || servedOn(route, stream);
     connections.push(record);
     sockets.add(socket);
     let seq = 0;
@@ -127,7 +149,7 @@ export async function startFakeBinanceWs(options: FakeBinanceWsOptions = {}): Pr
       const now = Date.now();
       seq += 1;
       for (const stream of streams) {
-        if (silenced.has(stream)) continue;
+        if (silenced.has(stream) || !serves(stream)) continue;
         const template = templateFor(all, stream);
         if (template === undefined) continue;
         const symbol = (stream.split("@")[0] ?? "").toUpperCase();

@@ -100,6 +100,34 @@ describe("market-relay live mode against the fake Binance WebSocket", () => {
     expect(metrics).toMatch(/tradewire_md_received_bytes_total\{stream="trade"[^}]*\} [1-9]/);
   });
 
+  it("futures: book streams connect to /public and the rest to /market, so every stream delivers", async () => {
+    const futures = await startFakeBinanceWs({ intervalMs: 50, pingIntervalMs: 200, routes: "futures" });
+    stops.push(() => futures.close());
+    const btc = observe("md.binance.BTCUSDT.>");
+    await bus.nc.flush();
+    await relay({
+      BINANCE_MARKET: "futures",
+      BINANCE_WS_BASE: futures.url,
+      SYMBOLS: "BTCUSDT",
+      STREAMS: "depth20@100ms,aggTrade,kline_1m,bookTicker",
+    });
+    // On the bare root, as before, the aggTrade and kline streams would never deliver.
+    await waitFor("every stream", () => new Set(btc.map((m) => m.subject)).size === 4, 10_000);
+    expect(new Set(btc.map((m) => m.subject))).toEqual(
+      new Set([
+        "md.binance.BTCUSDT.depth20",
+        "md.binance.BTCUSDT.trade",
+        "md.binance.BTCUSDT.kline.1m",
+        "md.binance.BTCUSDT.bookTicker",
+      ]),
+    );
+    expect(btc.every((m) => m.data.market === "futures")).toBe(true);
+    expect(futures.connections.map((c) => [c.route, [...c.streams].sort()]).sort()).toEqual([
+      ["/market", ["btcusdt@aggTrade", "btcusdt@kline_1m"]],
+      ["/public", ["btcusdt@bookTicker", "btcusdt@depth20@100ms"]],
+    ]);
+  });
+
   it("reconnects after an abrupt drop, logs it, and goes back to publishing", async () => {
     const btc = observe("md.binance.BTCUSDT.trade");
     await bus.nc.flush();
