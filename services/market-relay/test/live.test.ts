@@ -29,6 +29,14 @@ afterEach(async () => {
   await ns.cleanup();
 });
 
+/** What one symbol's four default streams publish on. */
+const BTC_SUBJECTS = new Set([
+  "md.binance.BTCUSDT.depth20",
+  "md.binance.BTCUSDT.trade",
+  "md.binance.BTCUSDT.kline.1m",
+  "md.binance.BTCUSDT.bookTicker",
+]);
+
 /** Every market message on `subject` (namespaced), parsed by its schema. */
 function observe(subject: string): { subject: string; data: MarketData }[] {
   const seen: { subject: string; data: MarketData }[] = [];
@@ -67,14 +75,7 @@ describe("market-relay live mode against the fake Binance WebSocket", () => {
     await bus.nc.flush();
     const r = await relay({ MAX_STREAMS_PER_CONNECTION: "3" });
     await waitFor("every BTC stream", () => new Set(btc.map((m) => m.subject)).size === 4, 10_000);
-    expect(new Set(btc.map((m) => m.subject))).toEqual(
-      new Set([
-        "md.binance.BTCUSDT.depth20",
-        "md.binance.BTCUSDT.trade",
-        "md.binance.BTCUSDT.kline.1m",
-        "md.binance.BTCUSDT.bookTicker",
-      ]),
-    );
+    expect(new Set(btc.map((m) => m.subject))).toEqual(BTC_SUBJECTS);
     const depth = btc.find((m) => m.data.kind === "depth20")?.data;
     // The recorded partial depth carries no symbol: it must come from the stream name.
     expect(depth).toMatchObject({
@@ -113,14 +114,7 @@ describe("market-relay live mode against the fake Binance WebSocket", () => {
     });
     // On the bare root, as before, the aggTrade and kline streams would never deliver.
     await waitFor("every stream", () => new Set(btc.map((m) => m.subject)).size === 4, 10_000);
-    expect(new Set(btc.map((m) => m.subject))).toEqual(
-      new Set([
-        "md.binance.BTCUSDT.depth20",
-        "md.binance.BTCUSDT.trade",
-        "md.binance.BTCUSDT.kline.1m",
-        "md.binance.BTCUSDT.bookTicker",
-      ]),
-    );
+    expect(new Set(btc.map((m) => m.subject))).toEqual(BTC_SUBJECTS);
     expect(btc.every((m) => m.data.market === "futures")).toBe(true);
     expect(futures.connections.map((c) => [c.route, [...c.streams].sort()]).sort()).toEqual([
       ["/market", ["btcusdt@aggTrade", "btcusdt@kline_1m"]],
