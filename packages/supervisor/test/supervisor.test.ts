@@ -2,6 +2,7 @@ import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { captureLogger } from "@tradewire/logger";
+import { metricValue } from "@tradewire/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { sleep } from "../src/backoff.js";
 import { PortInUseError } from "../src/http.js";
@@ -266,15 +267,8 @@ describe("Supervisor", () => {
     });
     await waitFor(() => cap.find("task heartbeat").length > beats + 1);
     expect(cap.find("task heartbeat")[beats + 1]).toMatchObject({ sinceLastBeat: { processed: 0 } });
-    const pending = (await sup.metrics.metrics())
-      .split("\n")
-      .find(
-        (l) =>
-          l.startsWith("tradewire_task_gauge{") &&
-          l.includes('task="counter"') &&
-          l.includes('gauge="pending"'),
-      );
-    expect(pending).toMatch(/ 5$/);
+    const metrics = await sup.metrics.metrics();
+    expect(metricValue(metrics, "tradewire_task_gauge", { task: "counter", gauge: "pending" })).toBe(5);
   });
 
   it("F33 fails with a clear error naming the port and the variable when the port is taken", async () => {

@@ -1,4 +1,5 @@
 export { bookTicker, discardStream, percentile, round3 } from "./bench.js";
+export { manualClock } from "./clock.js";
 export type { KlineRow12 } from "./fake-binance-rest/candles.js";
 export { firstAtOrAfter, intervalMs, loadCandleFile } from "./fake-binance-rest/candles.js";
 export type {
@@ -21,6 +22,7 @@ export type { FakeUserStreams, SentUserEvent } from "./fake-binance-rest/user-st
 export type { FakeBinanceWs, FakeBinanceWsOptions, FakeConnection } from "./fake-binance-ws.js";
 export { startFakeBinanceWs } from "./fake-binance-ws.js";
 export { uniqueName } from "./ids.js";
+export { metricValue } from "./metrics.js";
 export { NATS_URL, natsNamespace, PrivateNatsServer } from "./nats.js";
 export { DATABASE_URL, pgSchema, withSearchPath } from "./postgres.js";
 export { freePort } from "./private-server.js";

@@ -263,7 +263,8 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
       polls,
     });
   supervisor.addDependency({ name: "nats", isReady: () => bus.isConnected() });
-  supervisor.addDependency({ name: "postgres", isReady: () => store.ping().catch(() => false) });
+  // A failed ping throws: /ready says why (`unready`), and the supervisor logs the change.
+  supervisor.addDependency({ name: "postgres", isReady: () => store.ping() });
   supervisor.addDependency({ name: "exchange", isReady: () => adapter.isReady() });
   supervisor.addDetail("mode", () => cfg.TRADING_MODE);
   supervisor.addDetail("killSwitch", () => engine.killSwitch);

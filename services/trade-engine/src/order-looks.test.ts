@@ -1,15 +1,8 @@
+import { manualClock } from "@tradewire/testkit";
 import { describe, expect, it } from "vitest";
 import { OrderLooks } from "./order-looks.js";
 
-const clock = () => {
-  let t = 0;
-  return {
-    now: () => t,
-    advance(ms: number) {
-      t += ms;
-    },
-  };
-};
+const clock = () => manualClock();
 /** What one round asked for: "all", or the named ids. */
 const roundOf = async (looks: OrderLooks) => {
   let asked: "all" | string[] = "all";

@@ -1,15 +1,8 @@
+import { manualClock } from "@tradewire/testkit";
 import { describe, expect, it } from "vitest";
 import { StreamWatch } from "./stream-watch.js";
 
-const clock = () => {
-  let t = 1_000;
-  return {
-    now: () => t,
-    advance(ms: number) {
-      t += ms;
-    },
-  };
-};
+const clock = () => manualClock(1_000);
 
 describe("StreamWatch", () => {
   it("an order the stream reports in time is not overdue; one it does not report is, once", () => {

@@ -1,5 +1,5 @@
 import { KillSwitchCommand, subjects } from "@tradewire/schemas";
-import { waitFor } from "@tradewire/testkit";
+import { metricValue, waitFor } from "@tradewire/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { environment } from "./harness.js";
 
@@ -154,15 +154,9 @@ describe("trade-engine (paper)", () => {
       svc.cap.find("task heartbeat").some((l) => l.task === "intent-consumer" && l.connected === 1),
     ).toBe(true);
     const metrics = await (await fetch(`${svc.url}/metrics`)).text();
-    const connected = metrics
-      .split("\n")
-      .find(
-        (l) =>
-          l.startsWith("tradewire_task_gauge{") &&
-          l.includes('task="signal-consumer"') &&
-          l.includes('gauge="connected"'),
-      );
-    expect(connected).toMatch(/ 1$/);
+    expect(
+      metricValue(metrics, "tradewire_task_gauge", { task: "signal-consumer", gauge: "connected" }),
+    ).toBe(1);
   });
 
   it("a PostgreSQL connection dropped under the engine (a restart, a proxy) is said and replaced, not a crash", async () => {
