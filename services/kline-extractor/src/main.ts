@@ -1,77 +1,11 @@
 import { loadConfig } from "@tradewire/config";
 import { createLogger } from "@tradewire/logger";
-import { runService, Supervisor } from "@tradewire/supervisor";
-import pg from "pg";
-import { createBinanceSource } from "./binance-source.js";
+import { runService } from "@tradewire/supervisor";
 import { KlineExtractorConfig, SERVICE } from "./config.js";
-import { Extractor } from "./extractor.js";
-import { ExtractorMetrics } from "./metrics.js";
-import { incrementalSchedule } from "./scheduler.js";
-import { migrate } from "./storage/migrations.js";
-import { connectEvents } from "./wiring.js";
 
 const config = loadConfig(SERVICE, KlineExtractorConfig);
 const log = createLogger({ service: SERVICE, level: config.LOG_LEVEL, format: config.LOG_FORMAT });
-
-/** Wires and starts the extractor; a failure on the way is one error line and exit 1 (runService). */
-async function start(): Promise<void> {
-  const supervisor = new Supervisor({
-    service: SERVICE,
-    logger: log,
-    httpPort: config.HTTP_PORT,
-    heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_S * 1000,
-    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
-  });
-  const pool = new pg.Pool({
-    connectionString: config.DATABASE_URL,
-    max: config.EXTRACT_CONCURRENCY * 2 + 1,
-  });
-  pool.on("error", (error) => log.error("postgres pool error", { err: error }));
-  await migrate(pool);
-  const { sink, bus } = await connectEvents(config, log);
-  const metrics = new ExtractorMetrics(supervisor.metrics);
-  sink.onFailure = () => metrics.eventFailures.inc();
-  const source = createBinanceSource(config, log);
-
-  supervisor.addDependency({
-    name: "postgres",
-    isReady: async () => (await pool.query("SELECT 1")).rowCount === 1,
-  });
-  if (bus) supervisor.addDependency({ name: "nats", isReady: () => bus.isConnected() });
-  supervisor.addDetail("series", () => ({
-    symbols: config.SYMBOLS,
-    intervals: config.INTERVALS,
-    market: config.MARKET,
-  }));
-  supervisor.addDetail("eventPublishFailures", () => sink.failures);
-  supervisor.addTask({
-    name: "incremental",
-    stallTimeoutMs: 5 * 60_000,
-    run: incrementalSchedule(
-      (progress) =>
-        new Extractor({
-          pool,
-          source,
-          events: sink,
-          log,
-          progress,
-          metrics,
-          writeBufferRows: config.WRITE_BUFFER_ROWS,
-        }),
-      {
-        symbols: config.SYMBOLS,
-        intervals: config.INTERVALS,
-        market: config.MARKET,
-        concurrency: config.EXTRACT_CONCURRENCY,
-        initialLookbackCandles: config.INITIAL_LOOKBACK_CANDLES,
-        closeDelayMs: config.CLOSE_DELAY_MS,
-      },
-    ),
-  });
-  if (bus) supervisor.onShutdown({ name: "nats drain", run: () => bus.drain() });
-  supervisor.onShutdown({ name: "postgres close", run: () => pool.end() });
-  supervisor.onShutdown({ name: "binance source close", run: () => source.close() });
-  await supervisor.start();
-}
-
-await runService(log, SERVICE, start);
+await runService(log, SERVICE, async () =>
+  // Loaded inside `start`, so a module that fails to load is reported like any failed start (F02).
+  (await import("./app.js")).startExtractor(config, log),
+);

@@ -1,0 +1,73 @@
+import type { Logger } from "@tradewire/logger";
+import { Supervisor } from "@tradewire/supervisor";
+import pg from "pg";
+import { createBinanceSource } from "./binance-source.js";
+import { type KlineExtractorConfig, SERVICE } from "./config.js";
+import { Extractor } from "./extractor.js";
+import { ExtractorMetrics } from "./metrics.js";
+import { incrementalSchedule } from "./scheduler.js";
+import { migrate } from "./storage/migrations.js";
+import { connectEvents } from "./wiring.js";
+
+/** Wires and starts the extractor (service mode); a failure on the way is one error line and exit 1 (runService). */
+export async function startExtractor(config: KlineExtractorConfig, log: Logger): Promise<void> {
+  const supervisor = new Supervisor({
+    service: SERVICE,
+    logger: log,
+    httpPort: config.HTTP_PORT,
+    heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_S * 1000,
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+  });
+  const pool = new pg.Pool({
+    connectionString: config.DATABASE_URL,
+    max: config.EXTRACT_CONCURRENCY * 2 + 1,
+  });
+  pool.on("error", (error) =>
+    log.warn("idle PostgreSQL connection lost; the pool opens a new one when needed", { err: error }),
+  );
+  await migrate(pool);
+  const { sink, bus } = await connectEvents(config, log);
+  const metrics = new ExtractorMetrics(supervisor.metrics);
+  sink.onFailure = () => metrics.eventFailures.inc();
+  const source = createBinanceSource(config, log);
+
+  supervisor.addDependency({
+    name: "postgres",
+    isReady: async () => (await pool.query("SELECT 1")).rowCount === 1,
+  });
+  if (bus) supervisor.addDependency({ name: "nats", isReady: () => bus.isConnected() });
+  supervisor.addDetail("series", () => ({
+    symbols: config.SYMBOLS,
+    intervals: config.INTERVALS,
+    market: config.MARKET,
+  }));
+  supervisor.addDetail("eventPublishFailures", () => sink.failures);
+  supervisor.addTask({
+    name: "incremental",
+    stallTimeoutMs: 5 * 60_000,
+    run: incrementalSchedule(
+      (progress) =>
+        new Extractor({
+          pool,
+          source,
+          events: sink,
+          log,
+          progress,
+          metrics,
+          writeBufferRows: config.WRITE_BUFFER_ROWS,
+        }),
+      {
+        symbols: config.SYMBOLS,
+        intervals: config.INTERVALS,
+        market: config.MARKET,
+        concurrency: config.EXTRACT_CONCURRENCY,
+        initialLookbackCandles: config.INITIAL_LOOKBACK_CANDLES,
+        closeDelayMs: config.CLOSE_DELAY_MS,
+      },
+    ),
+  });
+  if (bus) supervisor.onShutdown({ name: "nats drain", run: () => bus.drain() });
+  supervisor.onShutdown({ name: "postgres close", run: () => pool.end() });
+  supervisor.onShutdown({ name: "binance source close", run: () => source.close() });
+  await supervisor.start();
+}
