@@ -2,7 +2,7 @@ import pg from "pg";
 import type { Check } from "./decide.js";
 import type { OutgoingOrderEvent } from "./order-events.js";
 import type { OutboxWrite } from "./outbox.js";
-import type { Position } from "./paper.js";
+import { type Position, round8 } from "./paper.js";
 import type { Protection } from "./protection.js";
 import type { OrderRequest } from "./request.js";
 import {
@@ -50,7 +50,7 @@ const COMMIT_BATCH = `WITH s AS (
 ), d AS (
   INSERT INTO engine_daily_pnl (day, realized)
   SELECT (now() AT TIME ZONE 'utc')::date, $5::float8 WHERE jsonb_array_length($3::jsonb) > 0
-  ON CONFLICT (day) DO UPDATE SET realized = engine_daily_pnl.realized + EXCLUDED.realized
+  ON CONFLICT (day) DO UPDATE SET realized = round((engine_daily_pnl.realized + EXCLUDED.realized)::numeric, 8)::float8
 ), ps AS (
   INSERT INTO engine_protections (symbol, signal_id, strategy_id, direction, stop_loss, take_profit)
   SELECT * FROM jsonb_to_recordset($6::jsonb) AS t(symbol text, "signalId" text, "strategyId" text,
@@ -201,7 +201,7 @@ export class BatchWriter implements DecisionStore {
             realizedPnl: p.realizedPnl,
           })),
         ),
-        fills.reduce((sum, f) => sum + f.realized, 0),
+        round8(fills.reduce((sum, f) => sum + f.realized, 0)),
         JSON.stringify(set),
         cleared,
         outbox.batchId,

@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { orderRequest } from "../test/order-request.js";
 import { ConfigSchema } from "./config.js";
 import { type Check, decide, type PortfolioView, type Quote } from "./decide.js";
-import { applyFill } from "./paper.js";
+import { applyFill, round8 } from "./paper.js";
 import type { OrderRequest } from "./request.js";
 
 const NOW = 1_700_000_000_000;
@@ -190,5 +190,20 @@ describe("position accounting", () => {
     const c = applyFill(b.position, "SELL", 2, 120, 0.2);
     expect(c.position.quantity).toBe(0);
     expect(c.realized).toBeCloseTo(30 - 0.2);
+  });
+
+  it("keeps the books at 8 decimals: no float noise accumulates in realized PnL", () => {
+    // Unrounded, this round trip leaves realizedPnl at -1.5691000000000002.
+    const entry = applyFill({ quantity: 0, avgPrice: 0, realizedPnl: 0 }, "BUY", 0.01, 30003.5, 0.300035);
+    const exit = applyFill(entry.position, "SELL", 0.01, 29906.5, 0.299065);
+    expect(exit.position.realizedPnl).toBe(-1.5691);
+    expect(exit.realized).toBe(-1.269065);
+    let position = exit.position;
+    for (let i = 1; i <= 50; i++) {
+      position = applyFill(position, "BUY", 0.003, 30000 + i * 0.7, 0.09).position;
+      position = applyFill(position, "SELL", 0.003, 30001 + i * 1.3, 0.09).position;
+      expect(round8(position.realizedPnl)).toBe(position.realizedPnl);
+      expect(position.quantity).toBe(0);
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { KillSwitchCommand, parseWith } from "@tradewire/schemas";
 import { readJsonBody, type Supervisor, sendJson } from "@tradewire/supervisor";
 import type { TradeEngine } from "./engine.js";
+import { round8 } from "./paper.js";
 import type { PriceBook } from "./prices.js";
 import { type EngineStore, ORDER_STATUSES } from "./store.js";
 
@@ -15,12 +16,12 @@ export function registerRoutes(
     const snap = engine.snapshot();
     const positions = Object.entries(snap.positions).map(([symbol, p]) => {
       const q = prices.get(symbol);
-      const mark = q ? (q.bid + q.ask) / 2 : undefined;
+      const mark = q ? round8((q.bid + q.ask) / 2) : undefined;
       return {
         symbol,
         ...p,
         markPrice: mark,
-        unrealizedPnl: mark === undefined ? undefined : p.quantity * (mark - p.avgPrice),
+        unrealizedPnl: mark === undefined ? undefined : round8(p.quantity * (mark - p.avgPrice)),
       };
     });
     sendJson(res, 200, { positions, dailyRealizedPnl: snap.dailyRealizedPnl, killSwitch: snap.killSwitch });

@@ -11,7 +11,7 @@ import {
   type Unit,
   type VenueFill,
 } from "./order-events.js";
-import { applyFill, type Position } from "./paper.js";
+import { applyFill, type Position, round8 } from "./paper.js";
 import type { PriceBook } from "./prices.js";
 import { type Protection, protectionFor } from "./protection.js";
 import type { OrderRequest } from "./request.js";
@@ -187,7 +187,7 @@ export class Ledger {
   ): Promise<void> {
     this.positions.set(req.symbol, position);
     await this.updateProtection(unit, req, order, position, Number(fill.price), lifecycle);
-    this.dailyRealized += realized;
+    this.dailyRealized = round8(this.dailyRealized + realized);
     this.markExecuted(req);
     this.deps.metrics.orders.inc({ status: "filled" });
     this.refreshGauges();

@@ -32,9 +32,13 @@ export interface Position {
   realizedPnl: number;
 }
 
-/** Applies a fill to a netted position; returns the new position and the PnL realized by it. */
-const round8 = (n: number) => Math.round(n * 1e8) / 1e8;
+/**
+ * Money and quantities are doubles; every sum is rounded to 8 decimals (Binance's finest step), so
+ * float noise such as -1.5691000000000002 never reaches the books, the logs or the API.
+ */
+export const round8 = (n: number): number => Math.round(n * 1e8) / 1e8;
 
+/** Applies a fill to a netted position; returns the new position and the PnL realized by it. */
 export function applyFill(
   pos: Position,
   side: "BUY" | "SELL",
@@ -60,7 +64,7 @@ export function applyFill(
     position: {
       quantity,
       avgPrice: quantity === 0 ? 0 : flipped ? price : pos.avgPrice,
-      realizedPnl: pos.realizedPnl + realized,
+      realizedPnl: round8(pos.realizedPnl + realized),
     },
     realized,
   };

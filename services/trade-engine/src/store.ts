@@ -145,7 +145,7 @@ const FILL_EFFECTS = `f AS (
   ON CONFLICT (symbol) DO UPDATE SET quantity = $11, avg_price = $12, realized_pnl = $13, updated_at = now()
 ), d AS (
   INSERT INTO engine_daily_pnl (day, realized) SELECT (now() AT TIME ZONE 'utc')::date, $14 FROM o
-  ON CONFLICT (day) DO UPDATE SET realized = engine_daily_pnl.realized + $14
+  ON CONFLICT (day) DO UPDATE SET realized = round((engine_daily_pnl.realized + $14)::numeric, 8)::float8
 ), s AS (
   UPDATE engine_signals SET status = 'FILLED', decided_at = now(), checks = checks || $2::jsonb
   WHERE signal_id = $1 AND EXISTS (SELECT 1 FROM o)

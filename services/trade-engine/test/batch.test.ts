@@ -64,8 +64,13 @@ describe("trade-engine batches (paper)", () => {
     const position = (svc.engine.snapshot().positions as Record<string, { quantity: number }>).BTCUSDT;
     expect(position?.quantity).toBeGreaterThan(0);
     expect(stored.rows[0].q).toBeCloseTo(position?.quantity ?? Number.NaN, 12);
-    const daily = await env.db.pool.query("SELECT count(*)::int AS n FROM engine_daily_pnl");
+    const daily = await env.db.pool.query(
+      "SELECT count(*)::int AS n, sum(realized) AS r FROM engine_daily_pnl",
+    );
     expect(daily.rows[0].n).toBe(1);
+    // The stored day is the ledger's, to the cent and beyond: fees summed at 8 decimals on both sides.
+    expect(daily.rows[0].r).toBeLessThan(0);
+    expect(daily.rows[0].r).toBe(svc.engine.snapshot().dailyRealizedPnl);
     // The same ids again (a redelivery) are duplicates, inside a batch as well.
     expect(await svc.engine.handleBatch(["b-1", "b-1"].map(buy))).toEqual(["done", "done"]);
     expect(svc.cap.find("duplicate signal ignored")).toHaveLength(2);
