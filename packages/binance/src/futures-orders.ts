@@ -33,7 +33,7 @@ export interface NewFuturesOrder {
 
 /**
  * A conditional order held by Binance's Algo Service (`/fapi/v1/algoOrder`). `actualOrderId` names
- * the regular order it placed once triggered ("" before).
+ * the regular order it placed once triggered ("" before; absent from the answer to a new order).
  */
 export const FuturesAlgoOrder = z.object({
   algoId: Id,
@@ -48,7 +48,7 @@ export const FuturesAlgoOrder = z.object({
   triggerPrice: z.string(),
   workingType: z.string(),
   reduceOnly: z.boolean(),
-  actualOrderId: z.string(),
+  actualOrderId: z.string().default(""),
   actualPrice: z.string().optional(),
   createTime: z.number(),
   updateTime: z.number().optional(),

@@ -99,6 +99,7 @@ describe("USD-M futures orders against the fake Binance", () => {
       algoStatus: "NEW",
       reduceOnly: true,
       workingType: "MARK_PRICE",
+      // Binance's answer to a new algo order has no actualOrderId: read as "" (not triggered).
       actualOrderId: "",
     });
     expect((await futures.openProtectiveOrders("BTCUSDT")).map((o) => o.orderType).sort()).toEqual([

@@ -319,7 +319,9 @@ export function createFakeFutures(
       triggerTime: 0,
     };
     algoOrders.push(algo);
-    return { status: 200, body: renderAlgo(algo) };
+    // As Binance answers a new algo order: its query fields (actualOrderId, actualPrice) come later.
+    const { actualOrderId: _id, actualPrice: _price, ...placed } = renderAlgo(algo);
+    return { status: 200, body: placed };
   }
 
   const findAlgo = (q: URLSearchParams) =>
