@@ -74,6 +74,27 @@ describe("LIMIT orders", () => {
     expect(run(limit(25_000))).toMatchObject({ kind: "execute", quantity: "0.00400", limitPrice: "25000" });
   });
 
+  it("sizes a marketable LIMIT at the touch it fills at, not at a limit far through it", () => {
+    // A sell limit at 3,000 with the bid at 30,000 fills at the bid: $100 is 0.0033 BTC (the paper
+    // step for a 3,000 price), not 0.0333.
+    expect(run(req({ action: "SELL", orderType: "LIMIT", limitPrice: 3_000 }))).toMatchObject({
+      kind: "execute",
+      quantity: "0.0033",
+      limitPrice: "3000",
+      refPrice: 30_000,
+    });
+    const notional = run(req({ action: "SELL", orderType: "LIMIT", limitPrice: 10, quantity: 1 }));
+    expect(notional).toMatchObject({
+      kind: "reject",
+      reason: "position_notional_above_maximum: 30000.00 > 1000",
+    });
+    // A buy limit above the ask fills at the ask.
+    expect(run(req({ orderType: "LIMIT", limitPrice: 40_000 }))).toMatchObject({
+      refPrice: 30_001,
+      quantity: "0.00333",
+    });
+  });
+
   it("passes a LIMIT on in any mode with its time in force, GTC when none is given", () => {
     for (const mode of ["paper", "testnet", "live"] as const)
       for (const timeInForce of ["IOC", "FOK", "GTC"] as const)
@@ -97,6 +118,81 @@ describe("LIMIT orders", () => {
       kind: "reject",
       reason: "max_open_positions: 1 open (max 1)",
     });
+  });
+});
+
+describe("orders against the position: a reduce is a close, a flip is an entry", () => {
+  const long = (over: Partial<PortfolioView> = {}): PortfolioView => ({
+    ...empty,
+    positions: new Map([["BTCUSDT", { quantity: 0.01, avgPrice: 29_000 }]]),
+    ...over,
+  });
+
+  it("a SELL no larger than the long reduces it like a CLOSE: allowed under the kill switch, reduce-only", () => {
+    expect(
+      run(req({ action: "SELL", quantity: 0.005, confidence: 0.1 }), long({ killSwitch: true })),
+    ).toMatchObject({
+      kind: "execute",
+      side: "SELL",
+      quantity: "0.00500",
+      closing: true,
+    });
+  });
+
+  it("a SELL larger than the long flips it: the kill switch, confidence and every limit apply to what it opens", () => {
+    expect(run(req({ action: "SELL", quantity: 1 }), long({ killSwitch: true }))).toMatchObject({
+      kind: "reject",
+      step: "kill_switch",
+      reason: "kill_switch_active: new entries are blocked",
+    });
+    expect(run(req({ action: "SELL", quantity: 0.04, confidence: 0.1 }), long())).toMatchObject({
+      kind: "reject",
+      reason: "confidence_below_minimum: 0.1 < 0.6",
+    });
+    expect(run(req({ action: "SELL", quantity: 0.04, leverage: 125 }), long())).toMatchObject({
+      reason: "leverage_above_maximum: 125 > 10",
+    });
+    // 0.05 against 0.01 opens a 0.04 short: $1,200 at the bid, over the $1,000 per position.
+    expect(run(req({ action: "SELL", quantity: 0.05 }), long())).toMatchObject({
+      kind: "reject",
+      reason: "position_notional_above_maximum: 1200.00 > 1000",
+    });
+    const checks: Check[] = [];
+    expect(decide(req({ action: "SELL", quantity: 0.04 }), quote, long(), cfg, NOW, checks)).toMatchObject({
+      kind: "execute",
+      side: "SELL",
+      quantity: "0.04000",
+      closing: false,
+    });
+    expect(checks.find((c) => c.step === "flip")?.detail).toBe(
+      "SELL 0.04000 against 0.01: closes it and opens 0.03",
+    );
+  });
+
+  it("a close is allowed for a symbol no longer whitelisted; an entry is not", () => {
+    const wl = parseConfig("test", ConfigSchema, { SYMBOL_WHITELIST: "ETHUSDT" });
+    expect(run(req({ action: "CLOSE" }), long(), quote, wl)).toMatchObject({
+      kind: "execute",
+      closing: true,
+    });
+    expect(run(req({ action: "BUY" }), long(), quote, wl)).toMatchObject({
+      reason: "symbol_not_whitelisted: BTCUSDT",
+    });
+  });
+});
+
+describe("signal times", () => {
+  it("rejects a time ahead of the engine's clock beyond the allowed skew (F14: it would never go stale)", () => {
+    expect(run(req({ timestampMs: NOW + 60_000 }))).toMatchObject({
+      kind: "reject",
+      source: "validation",
+      reason: "future_signal: 60 s ahead of the engine's clock (max 10)",
+    });
+    // Microseconds read as milliseconds: thousands of years ahead.
+    expect(run(req({ timestampMs: 1_700_000_000_000_000 }))).toMatchObject({
+      reason: expect.stringContaining("future_signal"),
+    });
+    expect(run(req({ timestampMs: NOW + 5_000 }))).toMatchObject({ kind: "execute" });
   });
 });
 

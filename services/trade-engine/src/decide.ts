@@ -8,6 +8,7 @@ import {
 } from "@tradewire/binance";
 import type { RejectionSource } from "@tradewire/schemas";
 import type { Config } from "./config.js";
+import { round8 } from "./paper.js";
 import type { OrderRequest } from "./request.js";
 
 export interface Quote {
@@ -89,39 +90,54 @@ export function decide(
       "stale",
       `stale_signal: ${Math.round(ageMs / 1000)} s old (max ${cfg.MAX_SIGNAL_AGE_SECONDS})`,
     );
+  // A time ahead of the engine's clock would never go stale (a producer's microseconds read as
+  // milliseconds, a zone-less local time): rejected beyond what clocks may disagree by.
+  if (-ageMs > cfg.MAX_SIGNAL_CLOCK_SKEW_SECONDS * 1000)
+    return reject(
+      "validation",
+      "stale",
+      `future_signal: ${Math.round(-ageMs / 1000)} s ahead of the engine's clock (max ${cfg.MAX_SIGNAL_CLOCK_SKEW_SECONDS})`,
+    );
   pass("stale", `${ageMs} ms old`);
   if (req.action === "HOLD") {
     pass("hold", "recorded, not executed");
     return { kind: "hold" };
   }
   const position = view.positions.get(req.symbol);
-  const closing =
-    req.action === "CLOSE" ||
-    (position !== undefined &&
-      position.quantity !== 0 &&
-      Math.sign(position.quantity) !== (req.action === "BUY" ? 1 : -1));
-  if (view.killSwitch && !closing)
-    return reject("risk", "kill_switch", "kill_switch_active: new entries are blocked");
-  pass("kill_switch");
-  if (cfg.SYMBOL_WHITELIST.length && !cfg.SYMBOL_WHITELIST.includes(req.symbol))
-    return reject("risk", "whitelist", `symbol_not_whitelisted: ${req.symbol}`);
-  pass("whitelist");
-  if (!closing && req.confidence < cfg.MIN_CONFIDENCE)
-    return reject(
-      "risk",
-      "confidence",
-      `confidence_below_minimum: ${req.confidence} < ${cfg.MIN_CONFIDENCE}`,
-    );
-  pass("confidence");
-  const last = view.lastExecution.get(`${req.strategyId}|${req.symbol}`);
-  if (!closing && last !== undefined && now - last < cfg.COOLDOWN_SECONDS * 1000) {
-    return reject(
-      "risk",
-      "cooldown",
-      `cooldown_active: ${Math.round((cfg.COOLDOWN_SECONDS * 1000 - (now - last)) / 1000)} s left for ${req.strategyId} on ${req.symbol}`,
-    );
-  }
-  pass("cooldown");
+  const held = Math.abs(position?.quantity ?? 0);
+  // A BUY or SELL against the position reduces it, as a CLOSE does, unless sizing shows it is larger
+  // than the position: then it flips it, and opens a position like any entry.
+  const against =
+    req.action !== "CLOSE" &&
+    held > 0 &&
+    Math.sign(position?.quantity ?? 0) !== (req.action === "BUY" ? 1 : -1);
+  const entryGate = (): Decision | undefined => {
+    if (view.killSwitch) return reject("risk", "kill_switch", "kill_switch_active: new entries are blocked");
+    pass("kill_switch");
+    if (cfg.SYMBOL_WHITELIST.length && !cfg.SYMBOL_WHITELIST.includes(req.symbol))
+      return reject("risk", "whitelist", `symbol_not_whitelisted: ${req.symbol}`);
+    pass("whitelist");
+    if (req.confidence < cfg.MIN_CONFIDENCE)
+      return reject(
+        "risk",
+        "confidence",
+        `confidence_below_minimum: ${req.confidence} < ${cfg.MIN_CONFIDENCE}`,
+      );
+    pass("confidence");
+    const last = view.lastExecution.get(`${req.strategyId}|${req.symbol}`);
+    if (last !== undefined && now - last < cfg.COOLDOWN_SECONDS * 1000)
+      return reject(
+        "risk",
+        "cooldown",
+        `cooldown_active: ${Math.round((cfg.COOLDOWN_SECONDS * 1000 - (now - last)) / 1000)} s left for ${req.strategyId} on ${req.symbol}`,
+      );
+    pass("cooldown");
+    return undefined;
+  };
+  if (req.action !== "CLOSE" && !against) {
+    const refused = entryGate();
+    if (refused) return refused;
+  } else pass("entry_checks", "a close: kill switch, whitelist, confidence and cooldown do not apply");
   if (!quote || now - quote.at > cfg.PRICE_MAX_AGE_MS) {
     return reject(
       "paper",
@@ -140,15 +156,21 @@ export function decide(
 
   let side: "BUY" | "SELL";
   let rawQty: number;
-  const refPriceFor = (s: "BUY" | "SELL") => limit ?? (s === "BUY" ? quote.ask : quote.bid);
+  // The price the order fills at, at worst: the touch, or the limit when it is better. A sell
+  // limit far below the bid fills at the bid, so it is sized and checked there, not at its limit.
+  const fillPriceFor = (s: "BUY" | "SELL") => {
+    const touch = s === "BUY" ? quote.ask : quote.bid;
+    if (limit === undefined) return touch;
+    return s === "BUY" ? Math.min(limit, touch) : Math.max(limit, touch);
+  };
   if (req.action === "CLOSE") {
     if (!position || position.quantity === 0)
       return reject("validation", "sizing", `no_position: nothing to close on ${req.symbol}`);
     side = position.quantity > 0 ? "SELL" : "BUY";
-    rawQty = Math.abs(position.quantity);
+    rawQty = held;
   } else {
     side = req.action;
-    const price = refPriceFor(side);
+    const price = fillPriceFor(side);
     const equity = cfg.PAPER_EQUITY;
     rawQty =
       req.quantity ??
@@ -157,24 +179,37 @@ export function decide(
         (req.positionSizePct !== undefined ? req.positionSizePct * equity : cfg.DEFAULT_POSITION_SIZE_USD)) /
         price;
   }
-  const refPrice = refPriceFor(side);
-  const sized = size(req.symbol, rawQty, refPrice, limit !== undefined, cfg, exchangeFilters);
+  const refPrice = fillPriceFor(side);
+  // The exchange checks a LIMIT's tick and MIN_NOTIONAL at its own price, and so does sizing.
+  const sized = size(req.symbol, rawQty, limit ?? refPrice, limit !== undefined, cfg, exchangeFilters);
   if (!sized.ok) return reject(sized.source, "sizing", sized.reason);
   const { quantity } = sized;
   const notional = Number(quantity) * refPrice;
   pass("sizing", `${quantity} @ ${limit === undefined ? "~" : ""}${sized.price ?? refPrice}`);
+  const flips = against && Number(quantity) > held;
+  const closing = req.action === "CLOSE" || (against && !flips);
+  if (flips) {
+    pass(
+      "flip",
+      `${side} ${quantity} against ${position?.quantity}: closes it and opens ${round8(Number(quantity) - held)}`,
+    );
+    const refused = entryGate();
+    if (refused) return refused;
+  }
   if (!closing) {
+    // What the order opens: all of it, or what is left once a flip has closed the position.
+    const opened = flips ? (Number(quantity) - held) * refPrice : notional;
     if (req.leverage > cfg.MAX_LEVERAGE)
       return reject("risk", "leverage", `leverage_above_maximum: ${req.leverage} > ${cfg.MAX_LEVERAGE}`);
-    if (notional > cfg.MAX_NOTIONAL_PER_POSITION)
+    if (opened > cfg.MAX_NOTIONAL_PER_POSITION)
       return reject(
         "risk",
         "notional",
-        `position_notional_above_maximum: ${notional.toFixed(2)} > ${cfg.MAX_NOTIONAL_PER_POSITION}`,
+        `position_notional_above_maximum: ${opened.toFixed(2)} > ${cfg.MAX_NOTIONAL_PER_POSITION}`,
       );
     const resting = view.restingEntries ?? new Map<string, number>();
-    const symbolNotional =
-      Math.abs(position?.quantity ?? 0) * refPrice + (resting.get(req.symbol) ?? 0) + notional;
+    const heldNotional = flips ? 0 : held * refPrice;
+    const symbolNotional = heldNotional + (resting.get(req.symbol) ?? 0) + opened;
     if (symbolNotional > cfg.MAX_NOTIONAL_PER_SYMBOL)
       return reject(
         "risk",
@@ -190,10 +225,10 @@ export function decide(
         "open_positions",
         `max_open_positions: ${open} open (max ${cfg.MAX_OPEN_POSITIONS})`,
       );
-    const exposure =
-      [...view.positions.values()].reduce((s, p) => s + Math.abs(p.quantity) * p.avgPrice, 0) +
-      [...resting.values()].reduce((s, n) => s + n, 0) +
-      notional;
+    let exposure = opened;
+    for (const [symbol, p] of view.positions)
+      if (!(flips && symbol === req.symbol)) exposure += Math.abs(p.quantity) * p.avgPrice;
+    for (const n of resting.values()) exposure += n;
     if (exposure > cfg.MAX_PORTFOLIO_EXPOSURE)
       return reject(
         "risk",

@@ -556,7 +556,8 @@ export class TradeEngine {
           resumed,
           limitPrice: d.limitPrice,
           timeInForce: d.timeInForce,
-          reduceOnly: req.action === "CLOSE",
+          // Whatever reduces the position (a CLOSE, or a BUY/SELL no larger than it) never opens one.
+          reduceOnly: d.closing,
           leverage: req.leverage,
         });
     // An order found again after a restart was reported on the stream long ago: nothing is owed.

@@ -1,5 +1,6 @@
 import type { Logger } from "@tradewire/logger";
 import type { Config } from "./config.js";
+import { DailyPnl } from "./daily-pnl.js";
 import { type ExchangeProtection, withoutVenue } from "./exchange-protection.js";
 import type { OtherFee } from "./execution/venue.js";
 import type { EngineMetrics } from "./metrics.js";
@@ -11,7 +12,7 @@ import {
   type Unit,
   type VenueFill,
 } from "./order-events.js";
-import { applyFill, type Position, round8 } from "./paper.js";
+import { applyFill, type Position } from "./paper.js";
 import type { PriceBook } from "./prices.js";
 import { type Protection, protectionFor } from "./protection.js";
 import type { OrderRequest } from "./request.js";
@@ -35,7 +36,7 @@ const FLAT: Position = { quantity: 0, avgPrice: 0, realizedPnl: 0 };
  */
 export class Ledger {
   positions = new Map<string, Position>();
-  dailyRealized = 0;
+  private readonly daily: DailyPnl;
   readonly lastExecution = new Map<string, number>();
   readonly protections = new Map<string, Protection>();
 
@@ -50,12 +51,20 @@ export class Ledger {
        */
       closeWorking?: (symbol: string) => boolean;
     },
-  ) {}
+  ) {
+    this.daily = new DailyPnl();
+    deps.metrics.dailyPnlSource.read = () => this.daily.value;
+  }
+
+  /** Today's (UTC) realized PnL: what the daily loss limit reads. */
+  get dailyRealized(): number {
+    return this.daily.value;
+  }
 
   async load(): Promise<void> {
     const { store } = this.deps;
     this.positions = await store.positions();
-    this.dailyRealized = await store.dailyRealized();
+    this.daily.load(await store.dailyRealized());
     this.protections.clear();
     for (const p of await store.protections()) this.protections.set(p.symbol, p);
     this.refreshGauges();
@@ -187,7 +196,7 @@ export class Ledger {
   ): Promise<void> {
     this.positions.set(req.symbol, position);
     await this.updateProtection(unit, req, order, position, Number(fill.price), lifecycle);
-    this.dailyRealized = round8(this.dailyRealized + realized);
+    this.daily.add(realized);
     this.markExecuted(req);
     this.deps.metrics.orders.inc({ status: "filled" });
     this.refreshGauges();
@@ -312,7 +321,6 @@ export class Ledger {
     const { metrics, prices, cfg } = this.deps;
     const open = [...this.positions.values()].filter((p) => p.quantity !== 0);
     metrics.openPositions.set(open.length);
-    metrics.dailyPnl.set(this.dailyRealized);
     let unrealized = 0;
     let realized = 0;
     for (const [symbol, p] of this.positions) {

@@ -1,7 +1,10 @@
 import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 
 export function createEngineMetrics(registry: Registry) {
+  /** What the daily PnL gauge reads at every scrape (the ledger sets it): the day turns with no fill. */
+  const dailyPnlSource = { read: (): number => 0 };
   return {
+    dailyPnlSource,
     signals: new Counter({
       name: "tradewire_engine_signals_total",
       help: "Signals and intents by outcome",
@@ -29,6 +32,9 @@ export function createEngineMetrics(registry: Registry) {
       name: "tradewire_engine_daily_realized_pnl",
       help: "Realized PnL today (UTC), quote currency",
       registers: [registry],
+      collect() {
+        this.set(dailyPnlSource.read());
+      },
     }),
     reconciled: new Counter({
       name: "tradewire_engine_reconcile_total",

@@ -28,10 +28,17 @@ export function crossed(orders: Iterable<RestingOrder>, quoteOf: (symbol: string
   return out;
 }
 
-/** An order that opens or adds to a position (not one that reduces it), given the position now. */
-export function isEntry(o: { req: OrderRequest; side: "BUY" | "SELL" }, positionQuantity: number): boolean {
+/**
+ * An order that opens or adds to a position, given the position now: not a CLOSE, nor a BUY/SELL
+ * against the position that is no larger than it (that only reduces it; a larger one flips it).
+ */
+export function isEntry(
+  o: { req: OrderRequest; side: "BUY" | "SELL"; quantity: string },
+  positionQuantity: number,
+): boolean {
   if (o.req.action === "CLOSE") return false;
-  return positionQuantity === 0 || Math.sign(positionQuantity) === (o.side === "BUY" ? 1 : -1);
+  if (positionQuantity === 0 || Math.sign(positionQuantity) === (o.side === "BUY" ? 1 : -1)) return true;
+  return Number(o.quantity) > Math.abs(positionQuantity);
 }
 
 /** Notional of resting entries per symbol, for the risk limits. */

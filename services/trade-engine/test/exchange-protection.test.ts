@@ -237,6 +237,29 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
     expect(t.fake.futures?.positions.get("BTCUSDT")?.amt ?? 0).toBe(0);
   });
 
+  it("futures: a SELL no larger than the long goes reduce-only, under the kill switch too, and leaves the leverage alone", async () => {
+    const engine = await start("futures");
+    await t.env.quote("BTCUSDT", 30_000);
+    await t.env.signal("fut-3", { quantity: 0.01, leverage: 3 });
+    await waitFor("entry filled", event("fut-3", "filled"), 10_000);
+    await fetch(`${engine.url}/kill-switch`, {
+      method: "POST",
+      body: JSON.stringify({ enabled: true, reason: "test" }),
+    });
+    await t.env.signal("fut-3-reduce", { action: "sell", quantity: 0.004, leverage: 7, confidence: 0.1 });
+    await waitFor("reduced", event("fut-3-reduce", "filled"), 10_000);
+    const sell = t.fake.requests.find((r) => r.path === "/fapi/v1/order" && r.query.side === "SELL");
+    expect(sell?.query.reduceOnly).toBe("true");
+    expect(
+      t.fake.requests.filter((r) => r.path === "/fapi/v1/leverage").map((r) => r.query.leverage),
+    ).toEqual(["3"]);
+    expect(t.fake.futures?.positions.get("BTCUSDT")?.amt).toBeCloseTo(0.006, 8);
+    // Larger than the long, a SELL would open a short: an entry, which the kill switch blocks.
+    await t.env.signal("fut-3-flip", { action: "sell", quantity: 0.02 });
+    const rejected = await waitFor("flip rejected", event("fut-3-flip", "rejected"), 10_000);
+    expect(rejected).toMatchObject({ rejection_reason: "kill_switch_active: new entries are blocked" });
+  });
+
   it("F28 futures: reconciliation reads the signed position amount and corrects drift to it", async () => {
     const engine = await start("futures", { RECONCILE_INTERVAL_S: "1" });
     await t.env.quote("BTCUSDT", 30_000);
