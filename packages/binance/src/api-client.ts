@@ -1,7 +1,7 @@
 import type { Logger } from "@tradewire/logger";
 import { withTimeout } from "@tradewire/supervisor";
 import BinanceModule, { type BinanceRest as ApiNodeRest } from "binance-api-node";
-import { BinanceError, describeBinanceCode } from "./errors.js";
+import { BinanceError, describeBinanceCode, OUTCOME_UNKNOWN_CODES } from "./errors.js";
 import type { WeightRateLimiter } from "./rate-limiter.js";
 import { callWithRetry } from "./retry.js";
 import { requestWeight } from "./weights.js";
@@ -196,6 +196,16 @@ export class BinanceApiClient {
         `${label}: IP banned (418)`,
         false,
         { path, status },
+        { cause: error },
+      );
+    }
+    // -1006/-1007, or USD-M's 408: Binance cannot tell whether the request was carried out.
+    if ((typeof e?.code === "number" && OUTCOME_UNKNOWN_CODES.has(e.code)) || status === 408) {
+      return new BinanceError(
+        "SERVER",
+        `${label}: outcome unknown (${typeof e?.code === "number" ? e.code : status}) ${e?.message ?? ""}`.trim(),
+        true,
+        { path, status, binanceCode: typeof e?.code === "number" ? e.code : undefined },
         { cause: error },
       );
     }

@@ -10,6 +10,8 @@ export type BinanceErrorCode =
 /** Binance error codes mapped to what they mean for an operator. */
 const REASONS: Record<number, string> = {
   [-1003]: "too many requests (request weight over the limit)",
+  [-1006]: "unexpected response from the message bus: execution status unknown",
+  [-1007]: "timeout waiting for the backend: execution status unknown",
   [-1013]: "order rejected by an exchange filter (price, lot size or notional)",
   [-1021]: "timestamp outside recvWindow: check the clock",
   [-1100]: "illegal characters in a parameter",
@@ -29,6 +31,12 @@ const REASONS: Record<number, string> = {
   [-4120]: "order type not supported on this endpoint (conditional orders go to the Algo Order API)",
   [-4164]: "order notional below the minimum (MIN_NOTIONAL)",
 };
+
+/**
+ * Codes Binance answers when it cannot tell whether the request was carried out: an order may
+ * still execute, so the call is retryable (an order is looked up by its client id before any resend).
+ */
+export const OUTCOME_UNKNOWN_CODES: ReadonlySet<number> = new Set([-1006, -1007]);
 
 export function describeBinanceCode(code: number): string | undefined {
   return REASONS[code];

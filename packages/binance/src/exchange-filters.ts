@@ -145,7 +145,13 @@ export type FilteredOrder =
  */
 export function applyOrderFilters(
   f: SymbolFilters,
-  order: { type: "MARKET" | "LIMIT"; quantity: string; price: string },
+  order: {
+    type: "MARKET" | "LIMIT";
+    quantity: string;
+    price: string;
+    /** A USD-M reduce-only order: Binance waives the notional minimum for it (-4164 says so). */
+    reduceOnlyFutures?: boolean;
+  },
 ): FilteredOrder {
   assertDecimal("quantity", order.quantity);
   assertDecimal("price", order.price);
@@ -189,7 +195,7 @@ export function applyOrderFilters(
       `price_out_of_range: ${price} not within [${trimDecimal(f.minPrice)}, ${trimDecimal(f.maxPrice)}]`,
     );
   }
-  if (compareDecimal(notional, f.minNotional) < 0) {
+  if (!order.reduceOnlyFutures && compareDecimal(notional, f.minNotional) < 0) {
     return fail(
       "MIN_NOTIONAL",
       "notional",

@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import type { Logger } from "@tradewire/logger";
-import { BinanceError, describeBinanceCode } from "./errors.js";
+import { BinanceError, describeBinanceCode, OUTCOME_UNKNOWN_CODES } from "./errors.js";
 import type { WeightRateLimiter } from "./rate-limiter.js";
 import { callWithRetry } from "./retry.js";
 import { requestWeight } from "./weights.js";
@@ -161,11 +161,18 @@ export class BinanceRest {
         retryAfterMs,
       });
     }
-    if (res.status >= 500)
-      throw new BinanceError("SERVER", `${method} ${path}: server error ${res.status}`, true, {
-        status: res.status,
-        path,
-      });
+    // 5xx, and USD-M's 408 (its backend timed out): the request's fate is unknown, and an order
+    // may still execute. Retryable, so an order is looked up by its client id, never taken as refused.
+    if (res.status >= 500 || res.status === 408)
+      throw new BinanceError(
+        "SERVER",
+        `${method} ${path}: server error ${res.status}, outcome unknown`,
+        true,
+        {
+          status: res.status,
+          path,
+        },
+      );
     let body: unknown;
     try {
       body = JSON.parse(text);
@@ -181,10 +188,11 @@ export class BinanceRest {
     if (!res.ok) {
       const { code, msg } = (body ?? {}) as { code?: number; msg?: string };
       const meaning = code === undefined ? undefined : describeBinanceCode(code);
+      const unknown = code !== undefined && OUTCOME_UNKNOWN_CODES.has(code);
       throw new BinanceError(
-        "REJECTED",
-        `${method} ${path} rejected: ${code ?? res.status} ${msg ?? ""}${meaning ? ` (${meaning})` : ""}`.trim(),
-        false,
+        unknown ? "SERVER" : "REJECTED",
+        `${method} ${path} ${unknown ? "outcome unknown" : "rejected"}: ${code ?? res.status} ${msg ?? ""}${meaning ? ` (${meaning})` : ""}`.trim(),
+        unknown,
         {
           status: res.status,
           binanceCode: code,

@@ -97,5 +97,24 @@ describe("binance-api-node behind the factory, against the fake Binance", () => 
       }),
     ).rejects.toMatchObject({ code: "SERVER" });
     expect(fake.requests.filter((r) => r.path === "/api/v3/order").length).toBe(2);
+    // "Execution status unknown" (-1007, or USD-M's 408) after the order took effect: retryable,
+    // so the caller looks the order up instead of taking it as refused; sent once all the same.
+    for (const [kind, id] of [
+      [400, "tw-test-3"],
+      [408, "tw-test-4"],
+    ] as const) {
+      fake.fail({ kind, code: -1007, afterEffect: true, path: "/api/v3/order", method: "POST" });
+      await expect(
+        api.order({
+          symbol: "BTCUSDT",
+          side: "BUY",
+          type: "MARKET",
+          quantity: "0.001",
+          newClientOrderId: id,
+        }),
+      ).rejects.toMatchObject({ code: "SERVER", retryable: true });
+      expect(fake.exchange?.orders.map((o) => o.clientOrderId)).toContain(id);
+    }
+    expect(fake.requests.filter((r) => r.path === "/api/v3/order").length).toBe(4);
   });
 });

@@ -50,6 +50,71 @@ describe("sizing on the real exchangeInfo files (F24)", () => {
     });
   });
 
+  it("a USD-M close goes reduce-only, which Binance exempts from the notional minimum; an entry is not", () => {
+    const futures = filters("futures_fapi_exchangeInfo_2022-05-04_BTCUSDT_ETHUSDT_trimmed.json");
+    const testnet = parseConfig("test", ConfigSchema, {
+      TRADING_MODE: "testnet",
+      BINANCE_MARKET: "futures",
+      BINANCE_API_KEY: "k",
+      BINANCE_API_SECRET: "s",
+    });
+    const eth: Quote = { bid: 3_000, ask: 3_000.1, at: NOW - 100 };
+    // 0.001 ETH at 3,000 is $3, under the $5 minimum: the position can still be closed.
+    const small: PortfolioView = {
+      ...empty,
+      positions: new Map([["ETHUSDT", { quantity: 0.001, avgPrice: 3_500 }]]),
+    };
+    const on = (r: OrderRequest, c = testnet) => decide(r, eth, small, c, NOW, [], futures);
+    expect(on(req({ symbol: "ETHUSDT", action: "CLOSE" }))).toMatchObject({
+      kind: "execute",
+      quantity: "0.001",
+      closing: true,
+    });
+    expect(on(req({ symbol: "ETHUSDT", action: "SELL", quantity: 0.001 }))).toMatchObject({
+      kind: "execute",
+      closing: true,
+    });
+    expect(on(req({ symbol: "ETHUSDT", action: "BUY", quantity: 0.001 }))).toMatchObject({
+      kind: "reject",
+      reason: expect.stringMatching(/^below_min_notional: 0\.001 x 3000\.1/),
+    });
+    // Spot has no such exemption.
+    expect(
+      decide(req({ symbol: "ETHUSDT", action: "CLOSE" }), eth, small, cfg, NOW, [], spot2024),
+    ).toMatchObject({
+      kind: "reject",
+      reason: expect.stringContaining("below_min_notional"),
+    });
+  });
+
+  it("dust (under minQty once rounded to the step) is not an open position and cannot be closed", () => {
+    const dusty: PortfolioView = {
+      ...empty,
+      positions: new Map([["BTCUSDT", { quantity: 0.00000877, avgPrice: 30_000 }]]),
+    };
+    expect(decide(req({ action: "CLOSE" }), quote, dusty, cfg, NOW, [], spot2024)).toMatchObject({
+      kind: "reject",
+      reason: "no_position: only dust is left on BTCUSDT (0.00000877, under what the exchange trades)",
+    });
+    const one = { ...cfg, MAX_OPEN_POSITIONS: 1 };
+    expect(decide(req({ symbol: "ETHUSDT" }), quote, dusty, one, NOW, [], spot2024)).toMatchObject({
+      kind: "execute",
+    });
+  });
+
+  it("with the paper stand-ins a CLOSE sells exactly what is held, whatever the step at today's price", () => {
+    // Bought at 30,000 (step 0.00001); after a crash to 9,000 the stand-in step is 0.0001.
+    const long: PortfolioView = {
+      ...empty,
+      positions: new Map([["BTCUSDT", { quantity: 0.01233, avgPrice: 30_000 }]]),
+    };
+    const crashed: Quote = { bid: 9_000, ask: 9_001, at: NOW - 100 };
+    expect(run(req({ action: "CLOSE" }), long, crashed)).toMatchObject({
+      kind: "execute",
+      quantity: "0.01233",
+    });
+  });
+
   it("rejects a symbol the exchange does not list", () => {
     expect(withFilters(req({ symbol: "DOGEUSDT" }), spot2024)).toMatchObject({
       kind: "reject",
@@ -264,7 +329,7 @@ describe("decision pipeline", () => {
     expect(run(req({ action: "CLOSE" }), long)).toMatchObject({
       kind: "execute",
       side: "SELL",
-      quantity: "0.01000",
+      quantity: "0.01",
       closing: true,
     });
   });

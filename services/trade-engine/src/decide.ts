@@ -8,6 +8,7 @@ import {
 } from "@tradewire/binance";
 import type { RejectionSource } from "@tradewire/schemas";
 import type { Config } from "./config.js";
+import { isDust, lotOf, stepFor } from "./dust.js";
 import { round8 } from "./paper.js";
 import type { OrderRequest } from "./request.js";
 
@@ -52,14 +53,6 @@ export interface Check {
   step: string;
   outcome: "pass" | "reject";
   detail?: string;
-}
-
-/** Quantity step by price magnitude (LOT_SIZE stand-in for paper trading). */
-export function stepFor(price: number): string {
-  if (price >= 10_000) return "0.00001";
-  if (price >= 100) return "0.0001";
-  if (price >= 1) return "0.01";
-  return "1";
 }
 
 /**
@@ -166,6 +159,12 @@ export function decide(
   if (req.action === "CLOSE") {
     if (!position || position.quantity === 0)
       return reject("validation", "sizing", `no_position: nothing to close on ${req.symbol}`);
+    if (isDust(position.quantity, lotOf(req.symbol, position.avgPrice, cfg.TRADING_MODE, exchangeFilters)))
+      return reject(
+        "validation",
+        "sizing",
+        `no_position: only dust is left on ${req.symbol} (${toDecimal(held)}, under what the exchange trades)`,
+      );
     side = position.quantity > 0 ? "SELL" : "BUY";
     rawQty = held;
   } else {
@@ -180,8 +179,17 @@ export function decide(
         price;
   }
   const refPrice = fillPriceFor(side);
+  // A close on USD-M goes reduce-only, which Binance exempts from the notional minimum: a
+  // position that lost value below it can still be closed. (A reduce is one no larger than held.)
+  const reduceOnlyFutures =
+    cfg.TRADING_MODE !== "paper" &&
+    cfg.BINANCE_MARKET === "futures" &&
+    (req.action === "CLOSE" || (against && rawQty <= held));
   // The exchange checks a LIMIT's tick and MIN_NOTIONAL at its own price, and so does sizing.
-  const sized = size(req.symbol, rawQty, limit ?? refPrice, limit !== undefined, cfg, exchangeFilters);
+  const sized = size(req.symbol, rawQty, limit ?? refPrice, limit !== undefined, cfg, exchangeFilters, {
+    reduceOnlyFutures,
+    whole: req.action === "CLOSE" && cfg.TRADING_MODE === "paper",
+  });
   if (!sized.ok) return reject(sized.source, "sizing", sized.reason);
   const { quantity } = sized;
   const notional = Number(quantity) * refPrice;
@@ -217,7 +225,12 @@ export function decide(
         `symbol_notional_above_maximum: ${symbolNotional.toFixed(2)} > ${cfg.MAX_NOTIONAL_PER_SYMBOL}`,
       );
     const openSymbols = new Set([...resting.keys()]);
-    for (const [symbol, p] of view.positions) if (p.quantity !== 0) openSymbols.add(symbol);
+    for (const [symbol, p] of view.positions)
+      if (
+        p.quantity !== 0 &&
+        !isDust(p.quantity, lotOf(symbol, p.avgPrice, cfg.TRADING_MODE, exchangeFilters))
+      )
+        openSymbols.add(symbol);
     const open = openSymbols.size;
     if (!openSymbols.has(req.symbol) && open >= cfg.MAX_OPEN_POSITIONS)
       return reject(
@@ -262,6 +275,11 @@ function size(
   isLimit: boolean,
   cfg: Config,
   exchangeFilters: ReadonlyMap<string, SymbolFilters> | undefined,
+  opts: {
+    reduceOnlyFutures: boolean;
+    /** A paper CLOSE: with the stand-ins it sells exactly what is held (their step is a guess by price). */
+    whole: boolean;
+  },
 ): Sized {
   if (exchangeFilters !== undefined) {
     const filters = exchangeFilters.get(symbol);
@@ -278,11 +296,12 @@ function size(
       type: isLimit ? "LIMIT" : "MARKET",
       quantity: numberToDecimal(rawQty),
       price: numberToDecimal(refPrice),
+      reduceOnlyFutures: opts.reduceOnlyFutures,
     });
     if (!r.ok) return { ok: false, source: "sizing", reason: r.reason };
     return isLimit ? { ok: true, quantity: r.quantity, price: r.price } : { ok: true, quantity: r.quantity };
   }
-  const quantity = roundDownToStep(toDecimal(rawQty), stepFor(refPrice));
+  const quantity = opts.whole ? toDecimal(rawQty) : roundDownToStep(toDecimal(rawQty), stepFor(refPrice));
   const notional = Number(quantity) * refPrice;
   if (Number(quantity) <= 0 || notional < cfg.MIN_NOTIONAL) {
     return {

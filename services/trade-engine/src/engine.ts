@@ -7,6 +7,7 @@ import type { Config } from "./config.js";
 import { type Check, type Decision, decide } from "./decide.js";
 import { DeferredLog } from "./deferred-log.js";
 import { DirectStore } from "./direct-store.js";
+import { isDust, lotOf } from "./dust.js";
 import { ExchangeOrderBook } from "./exchange-book.js";
 import { ExchangeProtection } from "./exchange-protection.js";
 import type { ExecutionAdapter } from "./execution/adapter.js";
@@ -94,6 +95,8 @@ export class TradeEngine {
       exchangeProtection,
       exchangePrice,
       closeWorking: (symbol) => this.exchangeBook?.closeWorking(symbol) ?? false,
+      isDust: (symbol, quantity, price) =>
+        isDust(quantity, lotOf(symbol, price, cfg.TRADING_MODE, deps.exchangeFilters)),
     });
     const shared = { cfg, store, prices, log, metrics, ledger: this.ledger, direct: this.direct };
     this.book = new PaperLimitBook(shared);

@@ -50,6 +50,8 @@ export class Ledger {
        * (on spot) holds the asset, so the levels stay with the engine meanwhile.
        */
       closeWorking?: (symbol: string) => boolean;
+      /** Whether a quantity of the symbol is dust (see `isDust`): not open, nothing to guard. */
+      isDust?: (symbol: string, quantity: number, price: number) => boolean;
     },
   ) {
     this.daily = new DailyPnl();
@@ -68,6 +70,11 @@ export class Ledger {
     this.protections.clear();
     for (const p of await store.protections()) this.protections.set(p.symbol, p);
     this.refreshGauges();
+  }
+
+  /** No position, or only dust the exchange would not trade. */
+  isFlat(symbol: string, { quantity, avgPrice }: Pick<Position, "quantity" | "avgPrice">): boolean {
+    return quantity === 0 || (this.deps.isDust?.(symbol, quantity, avgPrice) ?? false);
   }
 
   position(symbol: string): Position {
@@ -231,7 +238,7 @@ export class Ledger {
     const levels = order.closing ? undefined : protectionFor(req, order.side, fillPrice);
     const flatOrFlipped =
       current !== undefined &&
-      (position.quantity === 0 || Math.sign(position.quantity) !== current.direction);
+      (this.isFlat(req.symbol, position) || Math.sign(position.quantity) !== current.direction);
     if (levels === undefined && flatOrFlipped) {
       await this.releaseOrLog(current, lifecycle);
       await store.clearProtection(req.symbol);
@@ -319,7 +326,7 @@ export class Ledger {
 
   refreshGauges(): void {
     const { metrics, prices, cfg } = this.deps;
-    const open = [...this.positions.values()].filter((p) => p.quantity !== 0);
+    const open = [...this.positions].filter(([symbol, p]) => !this.isFlat(symbol, p));
     metrics.openPositions.set(open.length);
     let unrealized = 0;
     let realized = 0;

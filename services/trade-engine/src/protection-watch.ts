@@ -8,6 +8,9 @@ import { applyFill } from "./paper.js";
 import { exitRequest, type Protection, triggered } from "./protection.js";
 import { lifecycleOf, type OrderRequest } from "./request.js";
 
+/** The longest wait between two exits of a position that were not carried out. */
+const MAX_EXIT_RETRY_MS = 60_000;
+
 /**
  * Watches every position's stop-loss / take-profit (F25): levels the engine holds are compared
  * with its live quote and a crossed one sends a CLOSE through the normal pipeline; levels the
@@ -16,7 +19,8 @@ import { lifecycleOf, type OrderRequest } from "./request.js";
 export class ProtectionWatch {
   /** Exits triggered and not yet settled, so a level is acted on once. */
   private readonly exiting = new Set<string>();
-  private readonly exitAttempts = new Map<string, number>();
+  /** Per symbol, the exit attempts that did not close it, and when the next one may go. */
+  private readonly exitAttempts = new Map<string, { attempt: number; notBefore: number }>();
 
   constructor(
     private readonly deps: EngineParts & {
@@ -37,7 +41,8 @@ export class ProtectionWatch {
         p.venue !== undefined ||
         quote === undefined ||
         now - quote.at > cfg.PRICE_MAX_AGE_MS ||
-        this.exiting.has(p.symbol)
+        this.exiting.has(p.symbol) ||
+        now < (this.exitAttempts.get(p.symbol)?.notBefore ?? 0)
       )
         continue;
       const reason = triggered(p, quote);
@@ -51,19 +56,22 @@ export class ProtectionWatch {
         bid: quote.bid,
         ask: quote.ask,
       });
-      const attempt = this.exitAttempts.get(p.symbol) ?? 1;
+      const attempt = this.exitAttempts.get(p.symbol)?.attempt ?? 1;
       try {
         await this.deps.runExit(exitRequest(p, reason, now, attempt), now);
       } finally {
         this.exiting.delete(p.symbol);
       }
       if (ledger.protections.get(p.symbol) === p) {
-        // Not closed (rejected, or decided before a restart): the next tick tries a fresh exit id.
-        this.exitAttempts.set(p.symbol, attempt + 1);
+        // Not closed (rejected, or decided before a restart): a fresh exit id, at once at first,
+        // then backing off to once a minute, so an exit refused for good is not stored 5 times a second.
+        const retryInMs = Math.min(cfg.PROTECTION_CHECK_MS * 2 ** (attempt - 1), MAX_EXIT_RETRY_MS);
+        this.exitAttempts.set(p.symbol, { attempt: attempt + 1, notBefore: now + retryInMs });
         log.warn("protection exit did not close the position; retrying", {
           symbol: p.symbol,
           reason,
           attempt,
+          retryInMs,
         });
       } else {
         this.exitAttempts.delete(p.symbol);

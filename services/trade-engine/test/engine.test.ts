@@ -277,6 +277,30 @@ describe("trade-engine (paper)", () => {
     expect(stored.rows[0]).toEqual({ n: 0 });
   });
 
+  it("F25 an exit the venue keeps refusing is tried again with a fresh id, backing off, not at every tick", async () => {
+    const engine = await env.start({ PROTECTION_CHECK_MS: "50", MIN_NOTIONAL: "10" });
+    await env.quote("BTCUSDT", 30_000);
+    // $10.50 of BTC: once the price falls under 28,600, closing it is below the $10 minimum.
+    await env.signal("thin", { position_size_usd: 10.5, stop_loss: 29_500 });
+    await waitFor("entry filled", async () =>
+      (await env.orderEvents()).some((e) => e.event === "filled" && e.signal_id === "thin"),
+    );
+    await env.quote("BTCUSDT", 28_000);
+    const retries = () => engine.cap.find("protection exit did not close the position; retrying");
+    await waitFor("four refused exits", () => retries().length >= 4, 10_000);
+    expect(
+      retries()
+        .slice(0, 4)
+        .map((l) => l.retryInMs),
+    ).toEqual([50, 100, 200, 400]);
+    const refused = (await env.orderEvents()).filter(
+      (e) => e.event === "rejected" && e.signal_id.startsWith("thin:stop_loss"),
+    );
+    // One stored attempt per warning: nothing tried in between.
+    expect(refused.length).toBeLessThanOrEqual(retries().length + 1);
+    expect(refused[0]).toMatchObject({ rejection_reason: expect.stringContaining("below_min_notional") });
+  });
+
   it("F29 keeps the daily loss limit across a restart", async () => {
     await env.db.pool.query("SELECT 1");
     const first = await env.start({ DAILY_LOSS_LIMIT: "100" });

@@ -260,6 +260,23 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
     expect(rejected).toMatchObject({ rejection_reason: "kill_switch_active: new entries are blocked" });
   });
 
+  it("F31 futures: a 408 (backend timeout, outcome unknown) after the order took effect is looked up, not taken as refused", async () => {
+    const engine = await start("futures");
+    await t.env.quote("BTCUSDT", 30_000);
+    t.fake.fail({ kind: 408, afterEffect: true, path: "/fapi/v1/order", method: "POST" });
+    await t.env.signal("fut-408", { quantity: 0.01 });
+    await waitFor("filled", event("fut-408", "filled"), 10_000);
+    expect(
+      t.fake.requests.filter((r) => r.path === "/fapi/v1/order" && r.method === "POST").map((r) => r.status),
+    ).toEqual([408]);
+    expect(
+      engine.cap.find("order found by client id after a failed submit; adopted, not resent"),
+    ).toHaveLength(1);
+    expect((await t.env.orderEvents()).filter((e) => e.event === "rejected")).toEqual([]);
+    expect(t.fake.futures?.positions.get("BTCUSDT")?.amt).toBe(0.01);
+    expect(engine.engine.snapshot().positions).toMatchObject({ BTCUSDT: { quantity: 0.01 } });
+  });
+
   it("F28 futures: reconciliation reads the signed position amount and corrects drift to it", async () => {
     const engine = await start("futures", { RECONCILE_INTERVAL_S: "1" });
     await t.env.quote("BTCUSDT", 30_000);

@@ -1,6 +1,6 @@
 import { parseConfig } from "@tradewire/config";
 import { MarketData, type OrderEvent, subjects, type TradingSignalInput } from "@tradewire/schemas";
-import { bookTicker, waitFor } from "@tradewire/testkit";
+import { bookTicker, metricValue, waitFor } from "@tradewire/testkit";
 import { describe, expect, it } from "vitest";
 import { ConfigSchema } from "../src/config.js";
 import { clientOrderIdFor } from "../src/engine.js";
@@ -75,6 +75,42 @@ describe("trade-engine on testnet (fake Binance)", () => {
       expect((await t.env.db.pool.query("SELECT quantity FROM engine_positions")).rows).toEqual([
         { quantity: 0 },
       ]);
+    } finally {
+      await venue.close();
+    }
+  });
+
+  it("spot: the dust a base-asset commission leaves after a close is not an open position: unguarded, not closable, not counted", async () => {
+    const venue = await fakeBinance((s) => t.price[s], { futures: false, buyCommissionIn: "base" });
+    try {
+      const engine = await t.env.start(testnetSettings(venue.url, { MAX_OPEN_POSITIONS: "1" }));
+      await t.env.quote("BTCUSDT", 30_000);
+      // 0.00123 bought, 0.00000123 BTC paid in commission: 0.00122877 held; the step is 0.00001.
+      expect(
+        (await decided("tn-dust", { quantity: 0.00123, stop_loss: 29_000, take_profit: 31_000 })).event,
+      ).toBe("filled");
+      expect((await decided("tn-dust-close", { action: "close" })).event).toBe("filled");
+      expect(venue.exchange?.orders.at(-1)).toMatchObject({ side: "SELL", origQty: "0.00122" });
+      const [row] = (await t.env.db.pool.query("SELECT quantity FROM engine_positions")).rows;
+      expect(row.quantity).toBeCloseTo(0.00000877, 12);
+      // Nothing left to guard: the OCO is gone from the exchange and the books.
+      expect((await t.env.db.pool.query("SELECT count(*)::int AS n FROM engine_protections")).rows[0].n).toBe(
+        0,
+      );
+      expect(engine.cap.find("protection cleared")).toHaveLength(1);
+      expect(venue.exchange?.orders.filter((o) => o.orderListId !== -1 && o.status === "NEW")).toEqual([]);
+      // A CLOSE of the dust is refused as such, not sent to fail at the exchange.
+      expect(await decided("tn-dust-close-2", { action: "close" })).toMatchObject({
+        event: "rejected",
+        rejection_reason:
+          "no_position: only dust is left on BTCUSDT (0.00000877, under what the exchange trades)",
+      });
+      // The dust does not hold the one open position MAX_OPEN_POSITIONS allows.
+      t.price.ETHUSDT = "2000";
+      await t.env.quote("ETHUSDT", 2_000);
+      expect((await decided("tn-dust-eth", { symbol: "ETHUSDT", quantity: 0.01 })).event).toBe("filled");
+      const metrics = await (await fetch(`${engine.url}/metrics`)).text();
+      expect(metricValue(metrics, "tradewire_engine_open_positions")).toBe(1);
     } finally {
       await venue.close();
     }

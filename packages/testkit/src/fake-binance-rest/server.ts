@@ -16,6 +16,13 @@ export interface Fault {
   kind: number | "drop" | "drop_after";
   /** For 429/418: seconds in Retry-After. */
   retryAfterS?: number;
+  /**
+   * Answer with `kind` only after the request took effect (an order placed): Binance's "outcome
+   * unknown" answers, USD-M's 408 or a -1007 timeout. Default: before, nothing done.
+   */
+  afterEffect?: boolean;
+  /** The Binance error code in a JSON fault's body (default -1003). */
+  code?: number;
   /** Delay before answering (slow response). */
   delayMs?: number;
   /** Only a request to this path (and method, if given) takes the fault; default: the next request. */
@@ -166,11 +173,12 @@ export async function startFakeBinanceRest(opts: FakeBinanceRestOptions): Promis
         { "retry-after": String(Math.ceil((limitedUntil - Date.now()) / 1000)) },
       );
     }
-    if (fault && typeof fault.kind === "number") {
+    if (fault && typeof fault.kind === "number" && !fault.afterEffect) {
       record(fault.kind);
       const headers: Record<string, string> =
         fault.retryAfterS === undefined ? {} : { "retry-after": String(fault.retryAfterS) };
-      if (fault.kind < 500) return json(res, fault.kind, { code: -1003, msg: "scripted fault" }, headers);
+      if (fault.kind < 500)
+        return json(res, fault.kind, { code: fault.code ?? -1003, msg: "scripted fault" }, headers);
       // Binance answers 5xx with HTML, not JSON.
       res.writeHead(fault.kind, { "content-type": "text/html", ...headers });
       res.end("<html>error</html>");
@@ -183,6 +191,13 @@ export async function startFakeBinanceRest(opts: FakeBinanceRestOptions): Promis
       exchange?.handle(method, url, key) ??
       futures?.handle(method, url, key) ??
       streams.handle(method, url, key);
+    if (trading !== undefined && fault?.afterEffect && typeof fault.kind === "number") {
+      record(fault.kind);
+      return json(res, fault.kind, {
+        code: fault.code ?? -1007,
+        msg: "scripted fault after the request took effect",
+      });
+    }
     if (trading !== undefined) {
       record(trading.status);
       return json(res, trading.status, trading.body);
