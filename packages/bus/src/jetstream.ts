@@ -322,6 +322,7 @@ function toDurableMessage<S extends z.ZodType>(
     data: parsed.value,
     streamSequence: m.seq,
     deliveryCount: m.info.deliveryCount,
+    publishedAtMs: Number(m.timestampNanos / 1_000_000n),
     msgId: m.headers?.get("Nats-Msg-Id") || undefined,
     ack: async () => {
       await m.ackAck();

@@ -15,6 +15,8 @@ export interface DurableMessage<T> {
   readonly data: T;
   readonly streamSequence: number;
   readonly deliveryCount: number;
+  /** When the stream stored it (epoch ms): the time a message without its own timestamp was sent. */
+  readonly publishedAtMs: number;
   /** The publisher's Nats-Msg-Id, when set. */
   readonly msgId: string | undefined;
   /** Acknowledges and waits for the server to confirm. */

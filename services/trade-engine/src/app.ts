@@ -20,28 +20,37 @@ import { followUserStream } from "./user-stream-task.js";
 
 /**
  * Settles each message by its outcome: acked once decided, nak'ed to look again later when another
- * replica is deciding it, nak'ed with the error logged when deciding it failed. Acks go out together.
+ * replica is deciding it, nak'ed with the error logged when deciding it failed, backing off from 1 s
+ * to a minute; after `maxDeliveries` failed deliveries it is dead-lettered with the error, not
+ * retried for as long as the stream keeps it. Acks go out together.
  */
 async function settleAll(
   messages: readonly DurableMessage<unknown>[],
   outcomes: readonly (Outcome | Error)[],
   log: Logger,
+  maxDeliveries: number,
 ): Promise<void> {
-  const acks: Promise<void>[] = [];
+  const settled: Promise<void>[] = [];
   messages.forEach((m, i) => {
     const outcome = outcomes[i];
-    if (outcome === "done") acks.push(m.ack());
+    const fields = { subject: m.subject, seq: m.streamSequence, deliveries: m.deliveryCount };
+    if (outcome === "done") settled.push(m.ack());
     else if (outcome === "busy") m.nak(1_000);
-    else {
-      log.error("deciding a message failed; it will be redelivered", {
-        subject: m.subject,
-        seq: m.streamSequence,
-        err: outcome,
-      });
-      m.nak(1_000);
+    else if (outcome === undefined || m.deliveryCount < maxDeliveries) {
+      const retryInMs = Math.min(1_000 * 2 ** (m.deliveryCount - 1), 60_000);
+      log.error("deciding a message failed; it will be redelivered", { ...fields, retryInMs, err: outcome });
+      m.nak(retryInMs);
+    } else {
+      log.error("deciding a message failed on every delivery; dead-lettered", { ...fields, err: outcome });
+      settled.push(
+        m.term(`failed on ${m.deliveryCount} deliveries: ${outcome.message}`).catch((error: unknown) => {
+          log.error("dead-letter publish failed; the message will be redelivered", { ...fields, err: error });
+          m.nak(5_000);
+        }),
+      );
     }
   });
-  await Promise.all(acks);
+  await Promise.all(settled);
 }
 
 const incoming = (req: OrderRequest): Incoming => ({ req, receivedAt: Date.now() });
@@ -127,7 +136,7 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
           batchHandler: async (ms) => {
             await engine.handleBatch(
               ms.map((m) => incoming(fromSignal(m.data))),
-              (outcomes) => settleAll(ms, outcomes, log),
+              (outcomes) => settleAll(ms, outcomes, log, cfg.MAX_DELIVERIES),
             );
           },
         },
@@ -145,8 +154,8 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
           schemaName: "TradeIntent",
           batchHandler: async (ms) => {
             await engine.handleBatch(
-              ms.map((m) => incoming(fromIntent(m.data, Date.now()))),
-              (outcomes) => settleAll(ms, outcomes, log),
+              ms.map((m) => incoming(fromIntent(m.data, m.publishedAtMs))),
+              (outcomes) => settleAll(ms, outcomes, log, cfg.MAX_DELIVERIES),
             );
           },
         },

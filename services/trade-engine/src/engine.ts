@@ -403,6 +403,9 @@ export class TradeEngine {
       this.failedClaims.delete(req.id);
     } catch (error) {
       this.failedClaims.add(req.id);
+      // It may have failed after a durable write (a fill stored, its protection not): memory may
+      // be behind the database, so it is reloaded before anything else is decided.
+      this.dirty = true;
       throw error;
     }
     metrics.decisionSeconds.observe((Date.now() - receivedAt) / 1000);

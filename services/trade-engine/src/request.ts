@@ -77,15 +77,16 @@ export function fromSignal(s: TradingSignal): OrderRequest {
 }
 
 /** Intents carry `intent_id` (`<stream>:<entry id>`) from the intent consumer; age from their timestamp. */
-export function fromIntent(i: TradeIntent, receivedAtMs: number): OrderRequest {
+/** `sentAtMs` dates an intent without its own timestamp: when the stream stored it, not when it is read. */
+export function fromIntent(i: TradeIntent, sentAtMs: number): OrderRequest {
   return {
-    id: i.intent_id ?? `intent-${i.symbol}-${i.timestamp ?? receivedAtMs}`,
+    id: i.intent_id ?? `intent-${i.symbol}-${i.timestamp ?? sentAtMs}`,
     source: "intent",
     strategyId: i.model ?? "intent",
     symbol: i.symbol,
     action: i.action,
     confidence: i.confidence,
-    timestampMs: i.timestamp ?? receivedAtMs,
+    timestampMs: i.timestamp ?? sentAtMs,
     orderType: "MARKET",
     positionSizeUsd: i.position_size_usd,
     leverage: i.leverage ?? 1,

@@ -1,4 +1,4 @@
-import { KillSwitchCommand, subjects } from "@tradewire/schemas";
+import { KillSwitchCommand, subjects, TradeIntent } from "@tradewire/schemas";
 import { metricValue, waitFor } from "@tradewire/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { environment } from "./harness.js";
@@ -240,6 +240,99 @@ describe("trade-engine (paper)", () => {
       async () => (await env.orderEvents()).some((e) => e.event === "filled" && e.signal_id === "retry-me"),
       15_000,
     );
+  });
+
+  it("F14 an intent without a timestamp is aged from when the stream took it, not from when the engine reads it", async () => {
+    // Sent while the engine is down, read after it is older than MAX_SIGNAL_AGE_SECONDS.
+    await env.bus.publishDurable(
+      subjects.tradeIntent(),
+      TradeIntent,
+      { symbol: "BTCUSDT", action: "BUY", confidence: 0.9, intent_id: "late-intent" },
+      { msgId: "late-intent" },
+    );
+    await new Promise((r) => setTimeout(r, 1_500));
+    const engine = await env.start({ MAX_SIGNAL_AGE_SECONDS: "1" });
+    await env.quote("BTCUSDT", 30_000);
+    await waitFor(
+      "intent decided",
+      () => engine.cap.find("REJECTED").some((l) => l.signalId === "late-intent"),
+      10_000,
+    );
+    expect(engine.cap.find("REJECTED").find((l) => l.signalId === "late-intent")).toMatchObject({
+      reason: expect.stringMatching(/^stale_signal: [12] s old/),
+    });
+  });
+
+  it("a signal whose decision fails on every delivery is dead-lettered with the error after MAX_DELIVERIES, backing off in between", async () => {
+    const engine = await env.start({ MAX_DELIVERIES: "3" });
+    await env.quote("BTCUSDT", 30_000);
+    await env.db.pool.query("ALTER TABLE engine_signals RENAME TO engine_signals_away");
+    await env.signal("poison");
+    await waitFor(
+      "dead-lettered",
+      async () => (await env.deadLetters()).some((d) => d.payload.includes('"poison"')),
+      15_000,
+    );
+    const retries = engine.cap.find("deciding a message failed; it will be redelivered");
+    expect(retries.map((l) => [l.deliveries, l.retryInMs])).toEqual([
+      [1, 1_000],
+      [2, 2_000],
+    ]);
+    expect(engine.cap.find("deciding a message failed on every delivery; dead-lettered")).toHaveLength(1);
+    const [record] = (await env.deadLetters()).filter((d) => d.payload.includes('"poison"'));
+    expect(record).toMatchObject({
+      deliveryCount: 3,
+      reason: expect.stringMatching(/^failed on 3 deliveries: /),
+    });
+    await env.db.pool.query("ALTER TABLE engine_signals_away RENAME TO engine_signals");
+    // Terminated: not delivered again once the fault clears.
+    await env.signal("after-poison");
+    await waitFor("next signal filled", async () =>
+      (await env.orderEvents()).some((e) => e.event === "filled" && e.signal_id === "after-poison"),
+    );
+    expect((await env.orderEvents()).filter((e) => e.signal_id === "poison")).toEqual([]);
+  });
+
+  it("a failure after a fill was stored (its protection could not be cleared) reloads the books before the next decision", async () => {
+    const engine = await env.start();
+    await env.quote("BTCUSDT", 30_000);
+    await env.signal("dirty-entry", { quantity: 0.01, stop_loss: 29_000 });
+    await waitFor("entry filled", async () =>
+      (await env.orderEvents()).some((e) => e.event === "filled" && e.signal_id === "dirty-entry"),
+    );
+    await env.quote("BTCUSDT", 29_500);
+    // The close is stored with its loss, then clearing its protection fails.
+    await env.db.pool.query(`CREATE FUNCTION refuse_delete() RETURNS trigger LANGUAGE plpgsql AS
+      $$ BEGIN RAISE EXCEPTION 'protections locked by the test'; END $$`);
+    await env.db.pool.query(
+      "CREATE TRIGGER refuse BEFORE DELETE ON engine_protections FOR EACH ROW EXECUTE FUNCTION refuse_delete()",
+    );
+    await env.signal("dirty-close", { action: "close" });
+    await waitFor(
+      "close stored",
+      async () =>
+        (await env.db.pool.query("SELECT status FROM engine_signals WHERE signal_id = 'dirty-close'")).rows[0]
+          ?.status === "FILLED",
+      10_000,
+    );
+    await waitFor(
+      "failure logged",
+      () => engine.cap.find("deciding a message failed; it will be redelivered").length > 0,
+    );
+    await env.db.pool.query("DROP TRIGGER refuse ON engine_protections");
+    // The next decision sees the day's loss and the flat position as stored, not what memory missed.
+    await env.signal("dirty-next", { action: "hold" });
+    await waitFor(
+      "next decided",
+      async () =>
+        (await env.db.pool.query("SELECT status FROM engine_signals WHERE signal_id = 'dirty-next'")).rows[0]
+          ?.status === "HOLD",
+      10_000,
+    );
+    const stored = (await env.db.pool.query("SELECT realized FROM engine_daily_pnl")).rows[0].realized;
+    expect(stored).toBeLessThan(-4);
+    expect(engine.engine.snapshot().dailyRealizedPnl).toBe(stored);
+    expect(engine.engine.snapshot().positions).toMatchObject({ BTCUSDT: { quantity: 0 } });
   });
 
   it("F25 closes a position when the market crosses its stop-loss, once, with the exit's own events", async () => {

@@ -1,4 +1,4 @@
-import { Bus, STREAMS } from "@tradewire/bus";
+import { Bus, type DeadLetterRecord, STREAMS } from "@tradewire/bus";
 import { parseConfig } from "@tradewire/config";
 import { captureLogger, createSilentLogger } from "@tradewire/logger";
 import { MarketData, OrderEvent, subjects, TradingSignal, type TradingSignalInput } from "@tradewire/schemas";
@@ -58,9 +58,20 @@ export async function environment() {
     logger: createSilentLogger(),
     namespace: nats.namespace,
   });
-  for (const s of [STREAMS.signals, STREAMS.orders]) await bus.ensureStream(s);
+  for (const s of [STREAMS.signals, STREAMS.intents, STREAMS.orders]) await bus.ensureStream(s);
   const engines: Awaited<ReturnType<typeof startEngine>>[] = [];
   let ticker: NodeJS.Timeout | undefined;
+  /** Every message a stream of this namespace holds, as JSON, oldest first. */
+  const streamMessages = async (stream: string): Promise<unknown[]> => {
+    const name = `${nats.namespace}_${stream}`;
+    const info = await bus.jsm.streams.info(name);
+    const out: unknown[] = [];
+    for (let seq = info.state.first_seq; info.state.messages > 0 && seq <= info.state.last_seq; seq++) {
+      const m = await bus.jsm.streams.getMessage(name, { seq });
+      if (m) out.push(m.json());
+    }
+    return out;
+  };
 
   return {
     nats,
@@ -123,14 +134,11 @@ export async function environment() {
       });
     },
     async orderEvents(): Promise<OrderEvent[]> {
-      const name = `${nats.namespace}_${STREAMS.orders.name}`;
-      const info = await bus.jsm.streams.info(name);
-      const out: OrderEvent[] = [];
-      for (let seq = info.state.first_seq; info.state.messages > 0 && seq <= info.state.last_seq; seq++) {
-        const m = await bus.jsm.streams.getMessage(name, { seq });
-        if (m) out.push(OrderEvent.parse(m.json()));
-      }
-      return out;
+      return (await streamMessages(STREAMS.orders.name)).map((m) => OrderEvent.parse(m));
+    },
+    /** The dead-letter records written so far. */
+    async deadLetters(): Promise<DeadLetterRecord[]> {
+      return (await streamMessages(STREAMS.deadLetters.name)) as DeadLetterRecord[];
     },
     /** The order events of one signal, in order. */
     async eventsOf(signalId: string): Promise<OrderEvent[]> {

@@ -34,8 +34,10 @@ export function classifyEntry(
     intent.correlation_id = correlation_id;
   if (intent.source === undefined && source !== undefined) intent.source = source;
   intent.intent_id = `${stream}:${id}`;
-  const timeSource = parsed.value.timestamp === undefined ? "entry_id" : "timestamp";
-  const ageMs = nowMs - (parsed.value.timestamp ?? entryIdMs(id));
+  const timeSource = intent.timestamp === undefined ? "entry_id" : "timestamp";
+  // Forwarded with the time it was written: downstream ages it from there, not from when it arrives.
+  intent.timestamp ??= entryIdMs(id);
+  const ageMs = nowMs - intent.timestamp;
   if (ageMs > maxAgeMs) return { kind: "stale", intent, ageMs, timeSource };
   return { kind: "forward", intent, ageMs };
 }

@@ -81,6 +81,12 @@ describe("classifyEntry", () => {
       kind: "stale",
       timeSource: "entry_id",
     });
+    // Forwarded, it carries the entry's time, so the engine ages it from when it was written (F14).
+    const fresh = `${NOW - 60_000}-0`;
+    expect(classifyEntry("s", fresh, noTime, NOW, FIVE_MIN)).toMatchObject({
+      kind: "forward",
+      intent: { timestamp: NOW - 60_000 },
+    });
   });
 
   it("F14 rejects an unparseable timestamp instead of treating it as now", () => {
