@@ -16,7 +16,15 @@ export interface BinanceRestOptions {
   credentials?: { apiKey: string; apiSecret: string };
   /** recvWindow for signed calls (ms). */
   recvWindowMs?: number;
+  /**
+   * The server-time endpoint (`/api/v3/time`, `/fapi/v1/time` on USD-M): read when Binance
+   * answers -1021 (timestamp outside recvWindow) to correct signed timestamps by the clock offset.
+   */
+  timePath?: string;
 }
+
+/** Binance's "timestamp for this request is outside of the recvWindow". */
+const TIMESTAMP_OUTSIDE_WINDOW = -1021;
 
 export type HttpMethod = "GET" | "POST" | "PUT" | "DELETE";
 
@@ -38,6 +46,8 @@ export type QueryParams = Readonly<Record<string, string | number | undefined>>;
 export class BinanceRest {
   private readonly timeoutMs: number;
   private readonly maxRetries: number;
+  /** Binance's clock minus ours (ms), learned on a -1021: added to every signed timestamp. */
+  private clockOffsetMs = 0;
 
   constructor(private readonly opts: BinanceRestOptions) {
     this.timeoutMs = opts.timeoutMs ?? 10_000;
@@ -112,7 +122,7 @@ export class BinanceRest {
     if (security !== "none" && creds !== undefined) headers["x-mbx-apikey"] = creds.apiKey;
     if (security === "signed" && creds !== undefined) {
       url.searchParams.set("recvWindow", String(this.opts.recvWindowMs ?? 5_000));
-      url.searchParams.set("timestamp", String(Date.now()));
+      url.searchParams.set("timestamp", String(Date.now() + this.clockOffsetMs));
       url.searchParams.set("signature", signQuery(url.searchParams.toString(), creds.apiSecret));
     }
     const timeout = AbortSignal.timeout(this.timeoutMs);
@@ -188,10 +198,13 @@ export class BinanceRest {
     if (!res.ok) {
       const { code, msg } = (body ?? {}) as { code?: number; msg?: string };
       const meaning = code === undefined ? undefined : describeBinanceCode(code);
-      const unknown = code !== undefined && OUTCOME_UNKNOWN_CODES.has(code);
+      // Our clock is off Binance's: measured and corrected, and the call is retryable (an order
+      // is looked up first, then sent again with a timestamp Binance accepts).
+      const clockFixed = code === TIMESTAMP_OUTSIDE_WINDOW && (await this.correctClock(signal));
+      const unknown = clockFixed || (code !== undefined && OUTCOME_UNKNOWN_CODES.has(code));
       throw new BinanceError(
-        unknown ? "SERVER" : "REJECTED",
-        `${method} ${path} ${unknown ? "outcome unknown" : "rejected"}: ${code ?? res.status} ${msg ?? ""}${meaning ? ` (${meaning})` : ""}`.trim(),
+        unknown && !clockFixed ? "SERVER" : "REJECTED",
+        `${method} ${path} ${clockFixed ? "rejected, clock corrected" : unknown ? "outcome unknown" : "rejected"}: ${code ?? res.status} ${msg ?? ""}${meaning ? ` (${meaning})` : ""}`.trim(),
         unknown,
         {
           status: res.status,
@@ -201,5 +214,27 @@ export class BinanceRest {
       );
     }
     return body as T;
+  }
+
+  /** Reads Binance's time and sets the offset (half the round trip counted); false when it cannot. */
+  private async correctClock(signal?: AbortSignal): Promise<boolean> {
+    const { timePath, logger } = this.opts;
+    if (timePath === undefined) return false;
+    try {
+      const sent = Date.now();
+      const { serverTime } = await this.once<{ serverTime: number }>("GET", timePath, {}, "none", signal);
+      const received = Date.now();
+      const offset = Math.round(serverTime - (sent + received) / 2);
+      logger.warn("local clock differs from Binance's: signed timestamps corrected by the offset", {
+        offsetMs: offset,
+        previousOffsetMs: this.clockOffsetMs,
+        roundTripMs: received - sent,
+      });
+      this.clockOffsetMs = offset;
+      return true;
+    } catch (error) {
+      logger.error("Binance's server time could not be read to correct the clock offset", { err: error });
+      return false;
+    }
   }
 }

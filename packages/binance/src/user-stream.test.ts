@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { signWsApiParams } from "./user-stream.js";
+import { redactStreamUrl, signWsApiParams } from "./user-stream.js";
 
 describe("signWsApiParams", () => {
   it("matches Binance's WebSocket API example: params sorted by name, HMAC-SHA256 in hex", () => {
@@ -17,6 +17,21 @@ describe("signWsApiParams", () => {
     };
     expect(signWsApiParams(params, "NhqPtmdSJYdKjVHjA7PZj4Mge3R5YNiP1e3UZjInClVN65XAbvqqM6A7H5fATj0j")).toBe(
       "aa1b5712c094bc4e57c05a1a5c1fd8d88dcd628338ea863fec7b88e59fe2db24",
+    );
+  });
+});
+
+describe("redactStreamUrl", () => {
+  it("hides a listenKey in the path (USD-M /private/ws/<key>) or in the query, keeping the rest", () => {
+    const key = "pqia91ma19a5s61cv6a81va65sdf19v8a65a1a5s61cv6a81va65sdf19v8a65a1";
+    expect(redactStreamUrl(`wss://fstream.binance.com/private/ws/${key}?events=ORDER_TRADE_UPDATE`)).toBe(
+      "wss://fstream.binance.com/private/ws/***?events=ORDER_TRADE_UPDATE",
+    );
+    expect(redactStreamUrl(`wss://fstream.binance.com/private/ws?listenKey=${key}`)).toBe(
+      "wss://fstream.binance.com/private/ws?listenKey=***",
+    );
+    expect(redactStreamUrl("wss://ws-api.binance.com:443/ws-api/v3")).toBe(
+      "wss://ws-api.binance.com/ws-api/v3",
     );
   });
 });

@@ -232,7 +232,7 @@ async function connectOnce(o: RunUserStreamOptions): Promise<Lost> {
     const up = await withTimeout(
       Promise.race([opened.then(() => sub.subscribe(socket)).then(() => true), closed.then(() => false)]),
       connectTimeoutMs,
-      `user data stream subscription at ${redact(sub.url)}`,
+      `user data stream subscription at ${redactStreamUrl(sub.url)}`,
     ).catch((error: unknown) => {
       end({ reason: error instanceof Error ? error.message : String(error), error }, "terminate");
       return false;
@@ -295,9 +295,10 @@ async function connectOnce(o: RunUserStreamOptions): Promise<Lost> {
   }
 }
 
-/** A URL as it may be logged: a listenKey is a credential. */
-function redact(url: string): string {
+/** A URL as it may be logged: a listenKey is a credential, in the query or as the last path segment. */
+export function redactStreamUrl(url: string): string {
   const u = new URL(url);
   if (u.searchParams.has("listenKey")) u.searchParams.set("listenKey", "***");
+  u.pathname = u.pathname.replace(/\/[A-Za-z0-9]{32,}$/, "/***");
   return u.toString();
 }

@@ -312,6 +312,21 @@ describe("decision pipeline", () => {
     expect(run(req(), full)).toMatchObject({ reason: expect.stringContaining("max_open_positions") });
   });
 
+  it("values open positions at their live mark for the exposure limit, at their entry price without one", () => {
+    // 3 ETH bought at 2,000 ($6,000 then) is $8,970 at 2,990: with $100 more, over $9,050.
+    const view: PortfolioView = {
+      ...empty,
+      positions: new Map([["ETHUSDT", { quantity: 3, avgPrice: 2_000 }]]),
+      markOf: (symbol) => (symbol === "ETHUSDT" ? 2_990 : undefined),
+    };
+    const tight = { ...cfg, MAX_PORTFOLIO_EXPOSURE: 9_050 };
+    expect(run(req(), view, quote, tight)).toMatchObject({
+      kind: "reject",
+      reason: expect.stringMatching(/^portfolio_exposure_above_maximum: 9069\.\d+ > 9050/),
+    });
+    expect(run(req(), { ...view, markOf: undefined }, quote, tight)).toMatchObject({ kind: "execute" });
+  });
+
   it("records hold without executing", () => {
     expect(run(req({ action: "HOLD" }))).toEqual({ kind: "hold" });
   });

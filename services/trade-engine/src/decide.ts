@@ -31,6 +31,8 @@ export interface PortfolioView {
    * waiting in the book cannot add up past them.
    */
   restingEntries?: ReadonlyMap<string, number>;
+  /** A symbol's live mid price, to value open positions at; without one, their entry price. */
+  markOf?: (symbol: string) => number | undefined;
 }
 
 export type Decision =
@@ -240,7 +242,8 @@ export function decide(
       );
     let exposure = opened;
     for (const [symbol, p] of view.positions)
-      if (!(flips && symbol === req.symbol)) exposure += Math.abs(p.quantity) * p.avgPrice;
+      if (!(flips && symbol === req.symbol))
+        exposure += Math.abs(p.quantity) * (view.markOf?.(symbol) ?? p.avgPrice);
     for (const n of resting.values()) exposure += n;
     if (exposure > cfg.MAX_PORTFOLIO_EXPOSURE)
       return reject(

@@ -251,6 +251,17 @@ export class TradeEngine {
     return ExchangeProtection.clientIds(this.ledger.protections.values());
   }
 
+  /**
+   * Orders reconciliation adopted (stored for their undecided signals) are followed from now on like
+   * any order the engine placed: polled, their fills recorded. Without this, one that filled before
+   * its signal's redelivery looked it up had its fill dropped as "recorded already".
+   */
+  followAdopted(): Promise<void> {
+    return this.exclusive(async () => {
+      await this.exchangeBook?.load();
+    });
+  }
+
   /** Sets a position's quantity to what the exchange holds (reconciliation), in memory and stored. */
   correctPosition(symbol: string, quantity: number): Promise<void> {
     return this.exclusive(() => this.ledger.correctPosition(symbol, quantity));
@@ -440,6 +451,10 @@ export class TradeEngine {
           dailyRealizedPnl: ledger.dailyRealized,
           lastExecution: ledger.lastExecution,
           restingEntries: this.restingEntries(),
+          markOf: (symbol) => {
+            const q = this.deps.prices.get(symbol);
+            return q !== undefined && now - q.at <= cfg.PRICE_MAX_AGE_MS ? (q.bid + q.ask) / 2 : undefined;
+          },
         },
         cfg,
         now,

@@ -224,6 +224,34 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
     expect(futures?.positions.get("BTCUSDT")?.amt ?? 0).toBe(0);
   });
 
+  it("futures: a stop leg canceled by hand while the take-profit rests is half a protection: the rest is taken back and the engine watches both levels", async () => {
+    const engine = await start("futures");
+    await t.env.quote("BTCUSDT", 30_000);
+    await t.env.signal("fut-half", { quantity: 0.01, stop_loss: 29_000, take_profit: 31_000 });
+    await waitFor("protection stored", async () => (await protectionRow())?.venue != null, 10_000);
+    const legs = t.fake.futures?.algoOrders ?? [];
+    const stop = legs.find((o) => o.orderType === "STOP_MARKET");
+    if (stop === undefined) throw new Error("no stop leg");
+    stop.algoStatus = "CANCELED";
+    await waitFor(
+      "half protection seen",
+      () =>
+        engine.cap.find("exchange-side protection gone without executing; the engine watches the levels")
+          .length > 0,
+      10_000,
+    );
+    expect(legs.map((o) => [o.orderType, o.algoStatus])).toEqual([
+      ["STOP_MARKET", "CANCELED"],
+      ["TAKE_PROFIT_MARKET", "CANCELED"],
+    ]);
+    expect((await protectionRow())?.venue).toBeNull();
+    // The stop the exchange no longer held is the engine's now: crossed, it closes the long.
+    t.price.BTCUSDT = "28900";
+    await t.env.quote("BTCUSDT", 28_900);
+    await waitFor("stop exit filled", event("fut-half:stop_loss", "filled"), 10_000);
+    expect(t.fake.futures?.positions.get("BTCUSDT")?.amt ?? 0).toBe(0);
+  });
+
   it("futures: a CLOSE goes reduce-only, after its protection is canceled", async () => {
     await start("futures");
     await t.env.quote("BTCUSDT", 30_000);

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { ConfigSchema } from "../src/config.js";
 import { clientOrderIdFor } from "../src/engine.js";
 import { exchangeSuite, fakeBinance, TEST_API_SECRET, testnetSettings } from "./harness.js";
+import { orderRequest } from "./order-request.js";
 
 const t = exchangeSuite({ futures: false });
 
@@ -261,6 +262,20 @@ describe("trade-engine on testnet (fake Binance)", () => {
     expect(filled).toHaveLength(1);
   });
 
+  it("a local clock 20 s behind Binance's (-1021) is measured and corrected: signed calls go through, one order", async () => {
+    t.fake.setClockOffset(20_000);
+    const engine = await testnet();
+    await t.env.quote("BTCUSDT", 30_000);
+    expect((await decided("tn-clock", { quantity: 0.01 })).event).toBe("filled");
+    const corrected = engine.cap.find(
+      "local clock differs from Binance's: signed timestamps corrected by the offset",
+    );
+    expect(corrected.length).toBeGreaterThanOrEqual(1);
+    expect(Math.abs(Number(corrected[0]?.offsetMs) - 20_000)).toBeLessThan(1_000);
+    expect(t.fake.exchange?.orders).toHaveLength(1);
+    expect(t.fake.requests.some((r) => r.status === 400 && r.path !== "/api/v3/time")).toBe(true);
+  });
+
   it("F27 says loudly when the venue fills far from the quote the order was sized on", async () => {
     const engine = await testnet();
     // The feed says 30,000 (mainnet), the testnet fills at 36,000.
@@ -307,7 +322,12 @@ describe("trade-engine on testnet (fake Binance)", () => {
     // A signal claimed before a crash, whose order reached the exchange but was never recorded.
     await t.env.db.pool.query(
       `INSERT INTO engine_signals (signal_id, source, strategy_id, symbol, action, request, status)
-       VALUES ('undecided-1', 'signal', 'test', 'BTCUSDT', 'BUY', '{}', 'RECEIVED')`,
+       VALUES ('undecided-1', 'signal', 'test', 'BTCUSDT', 'BUY', $1, 'RECEIVED')`,
+      [
+        JSON.stringify(
+          orderRequest({ id: "undecided-1", strategyId: "test", orderType: "LIMIT", limitPrice: 29_000 }),
+        ),
+      ],
     );
     const ours = clientOrderIdFor("undecided-1");
     t.fake.exchange?.addOpenOrder({
@@ -347,6 +367,18 @@ describe("trade-engine on testnet (fake Binance)", () => {
       ours,
     ]);
     expect(adopted.rows).toEqual([{ status: "NEW" }]);
+    // Adopted, it is followed like the engine's own: its fill is recorded for its signal.
+    t.price.BTCUSDT = "28900";
+    t.fake.exchange?.trigger("BTCUSDT");
+    const adoptedFill = await waitFor(
+      "adopted order's fill recorded",
+      async () =>
+        (await t.env.orderEvents()).find((e) => e.event === "filled" && e.signal_id === "undecided-1"),
+      10_000,
+    );
+    expect(adoptedFill).toMatchObject({ side: "BUY", quantity: "0.01", avg_price: "29000" });
+    expect(engine.engine.snapshot().positions).toMatchObject({ BTCUSDT: { quantity: 0.01 } });
+    t.price.BTCUSDT = "30010.50";
 
     await t.env.quote("BTCUSDT", 30_000);
     await t.env.signal("tn-drift");

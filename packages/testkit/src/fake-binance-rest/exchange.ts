@@ -1,4 +1,4 @@
-import { authenticate } from "./auth.js";
+import { authenticate, type FakeCredentials } from "./auth.js";
 import {
   checkPartial,
   type FakeTimeInForce,
@@ -11,9 +11,7 @@ import {
   tickerPrice,
 } from "./trading.js";
 
-export interface FakeExchangeOptions {
-  apiKey: string;
-  apiSecret: string;
+export interface FakeExchangeOptions extends FakeCredentials {
   /** Last price per symbol: MARKET orders fill at it; `trigger` compares OCO legs and resting LIMITs with it. */
   price: (symbol: string) => string | undefined;
   /** Taker fee rate (default 0.001). */

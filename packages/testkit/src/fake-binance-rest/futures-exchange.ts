@@ -1,4 +1,4 @@
-import { authenticate } from "./auth.js";
+import { authenticate, type FakeCredentials } from "./auth.js";
 import {
   applyFill,
   type FakeAlgoOrder,
@@ -29,9 +29,7 @@ export type {
   FakeFuturesTrade,
 } from "./futures-model.js";
 
-export interface FakeFuturesOptions {
-  apiKey: string;
-  apiSecret: string;
+export interface FakeFuturesOptions extends FakeCredentials {
   /**
    * Mark price per symbol: MARKET orders fill at it; `trigger` compares conditional orders and
    * resting LIMITs with it.

@@ -65,6 +65,8 @@ export interface FakeBinanceRest {
   requests: { method: string; path: string; query: Record<string, string>; status: number }[];
   /** Queues faults for the next requests, one per request. */
   fail(...faults: Fault[]): void;
+  /** Sets the exchange's clock this far ahead of ours (ms; negative: behind). */
+  setClockOffset(ms: number): void;
   /** The most weight used within one minute so far. */
   maxWeightInMinute(): number;
   /** Orders and balances, when `exchange` was given. */
@@ -82,6 +84,7 @@ const WEIGHTS: Record<string, (q: URLSearchParams, method: string) => number> = 
   },
   "/api/v3/exchangeInfo": () => 20,
   "/api/v3/time": () => 1,
+  "/fapi/v1/time": () => 1,
   // GET 4; POST (place) and DELETE (cancel) 1.
   "/api/v3/order": (_q, method) => (method === "GET" ? 4 : 1),
   "/api/v3/myTrades": (q) => (q.has("orderId") ? 5 : 20),
@@ -112,8 +115,15 @@ export async function startFakeBinanceRest(opts: FakeBinanceRestOptions): Promis
     ...(opts.exchange ? { spot: opts.exchange } : {}),
     ...(opts.futures ? { futures: opts.futures } : {}),
   });
-  const exchange = opts.exchange ? createFakeExchange(opts.exchange, streams.spotChange) : undefined;
-  const futures = opts.futures ? createFakeFutures(opts.futures, streams.futuresChange) : undefined;
+  // The exchange's clock: ours unless a test sets it off (`setClockOffset`), for signed timestamps and /time.
+  let clockOffsetMs = 0;
+  const serverTime = () => Date.now() + clockOffsetMs;
+  const exchange = opts.exchange
+    ? createFakeExchange({ ...opts.exchange, serverTime }, streams.spotChange)
+    : undefined;
+  const futures = opts.futures
+    ? createFakeFutures({ ...opts.futures, serverTime }, streams.futuresChange)
+    : undefined;
 
   const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
     if (res.req.headers["x-fake-drop"] === "1") {
@@ -204,8 +214,9 @@ export async function startFakeBinanceRest(opts: FakeBinanceRestOptions): Promis
     }
     switch (url.pathname) {
       case "/api/v3/time":
+      case "/fapi/v1/time":
         record(200);
-        return json(res, 200, { serverTime: now() });
+        return json(res, 200, { serverTime: now() + clockOffsetMs });
       case "/api/v3/exchangeInfo":
         record(200);
         return json(
@@ -275,6 +286,9 @@ export async function startFakeBinanceRest(opts: FakeBinanceRestOptions): Promis
     userStreams: streams.controls,
     requests,
     fail: (...f) => void faults.push(...f),
+    setClockOffset: (ms) => {
+      clockOffsetMs = ms;
+    },
     maxWeightInMinute: () => maxUsed,
     ...(exchange ? { exchange: exchange.state } : {}),
     ...(futures ? { futures: futures.state } : {}),

@@ -36,6 +36,7 @@ export function createAdapter(
     logger,
     timeoutMs: cfg.BINANCE_TIMEOUT_MS,
     credentials: { apiKey: cfg.BINANCE_API_KEY, apiSecret: cfg.BINANCE_API_SECRET },
+    timePath: cfg.BINANCE_MARKET === "futures" ? "/fapi/v1/time" : "/api/v3/time",
   });
   const venue =
     cfg.BINANCE_MARKET === "futures"

@@ -132,10 +132,34 @@ export class FuturesVenue implements OrderVenue, ProtectiveOrders, ExchangeAccou
 
   async status(p: Protection, v: VenueProtection): Promise<ProtectionStatus> {
     if (v.kind !== "conditional") throw new Error(`futures protection of kind ${v.kind}`);
+    const seen = await this.look(p, v);
+    if (seen.state !== "half") return seen;
+    // One leg ended without executing (canceled by hand, expired, rejected at its trigger) while
+    // the other rests: half a protection, a stop maybe missing. The rest is taken back (what
+    // executed meanwhile is the exit), and the engine watches both levels.
+    return this.cancel(p, v);
+  }
+
+  async cancel(p: Protection, v: VenueProtection): Promise<ProtectionStatus> {
+    if (v.kind !== "conditional") throw new Error(`futures protection of kind ${v.kind}`);
+    for (const [, clientOrderId] of this.legsOf(v)) await this.orders.cancelProtectiveOrder(clientOrderId);
+    const after = await this.look(p, v);
+    return after.state === "exited" ? after : { state: "gone" };
+  }
+
+  /** The legs as they are: one executed (the exit), all resting, some ended unexecuted beside resting ones, or none left. */
+  private async look(
+    p: Protection,
+    v: VenueProtection & { kind: "conditional" },
+  ): Promise<ProtectionStatus | { state: "half" }> {
     let open = false;
+    let ended = false;
     for (const [reason, clientOrderId] of this.legsOf(v)) {
       const algo = await this.orders.findProtectiveOrder(clientOrderId);
-      if (algo === undefined || ENDED.has(algo.algoStatus)) continue;
+      if (algo === undefined || ENDED.has(algo.algoStatus)) {
+        ended = true;
+        continue;
+      }
       if (algo.algoStatus !== "FINISHED" || algo.actualOrderId === "") {
         open = true;
         continue;
@@ -146,14 +170,8 @@ export class FuturesVenue implements OrderVenue, ProtectiveOrders, ExchangeAccou
         if (other !== clientOrderId) await this.orders.cancelProtectiveOrder(other);
       return { state: "exited", exit };
     }
-    return open ? { state: "open" } : { state: "gone" };
-  }
-
-  async cancel(p: Protection, v: VenueProtection): Promise<ProtectionStatus> {
-    if (v.kind !== "conditional") throw new Error(`futures protection of kind ${v.kind}`);
-    for (const [, clientOrderId] of this.legsOf(v)) await this.orders.cancelProtectiveOrder(clientOrderId);
-    const after = await this.status(p, v);
-    return after.state === "exited" ? after : { state: "gone" };
+    if (open) return ended ? { state: "half" } : { state: "open" };
+    return { state: "gone" };
   }
 
   private legsOf(v: VenueProtection & { kind: "conditional" }) {

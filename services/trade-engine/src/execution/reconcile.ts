@@ -85,6 +85,7 @@ export class Reconciler {
         });
       }
     }
+    if (report.adopted > 0) await engine.followAdopted();
     const positions = Object.entries(engine.snapshot().positions);
     const held = await account.holdings(positions.map(([symbol]) => symbol));
     // What a working order executed shows in the holdings before the order poll records it as a
