@@ -86,16 +86,10 @@ describe("binance-api-node behind the factory, against the fake Binance", () => 
     });
     expect(order).toMatchObject({ clientOrderId: "tw-test-1", status: "FILLED" });
     expect(fake.exchange?.orders.map((o) => o.clientOrderId)).toEqual(["tw-test-1"]);
+    const buy = (newClientOrderId: string) =>
+      api.order({ symbol: "BTCUSDT", side: "BUY", type: "MARKET", quantity: "0.001", newClientOrderId });
     fake.fail({ kind: 503, path: "/api/v3/order", method: "POST" });
-    await expect(
-      api.order({
-        symbol: "BTCUSDT",
-        side: "BUY",
-        type: "MARKET",
-        quantity: "0.001",
-        newClientOrderId: "tw-test-2",
-      }),
-    ).rejects.toMatchObject({ code: "SERVER" });
+    await expect(buy("tw-test-2")).rejects.toMatchObject({ code: "SERVER" });
     expect(fake.requests.filter((r) => r.path === "/api/v3/order").length).toBe(2);
     // "Execution status unknown" (-1007, or USD-M's 408) after the order took effect: retryable,
     // so the caller looks the order up instead of taking it as refused; sent once all the same.
@@ -104,15 +98,7 @@ describe("binance-api-node behind the factory, against the fake Binance", () => 
       [408, "tw-test-4"],
     ] as const) {
       fake.fail({ kind, code: -1007, afterEffect: true, path: "/api/v3/order", method: "POST" });
-      await expect(
-        api.order({
-          symbol: "BTCUSDT",
-          side: "BUY",
-          type: "MARKET",
-          quantity: "0.001",
-          newClientOrderId: id,
-        }),
-      ).rejects.toMatchObject({ code: "SERVER", retryable: true });
+      await expect(buy(id)).rejects.toMatchObject({ code: "SERVER", retryable: true });
       expect(fake.exchange?.orders.map((o) => o.clientOrderId)).toContain(id);
     }
     expect(fake.requests.filter((r) => r.path === "/api/v3/order").length).toBe(4);

@@ -308,13 +308,10 @@ describe("trade-engine (paper)", () => {
       "CREATE TRIGGER refuse BEFORE DELETE ON engine_protections FOR EACH ROW EXECUTE FUNCTION refuse_delete()",
     );
     await env.signal("dirty-close", { action: "close" });
-    await waitFor(
-      "close stored",
-      async () =>
-        (await env.db.pool.query("SELECT status FROM engine_signals WHERE signal_id = 'dirty-close'")).rows[0]
-          ?.status === "FILLED",
-      10_000,
-    );
+    const statusOf = async (id: string) =>
+      (await env.db.pool.query("SELECT status FROM engine_signals WHERE signal_id = $1", [id])).rows[0]
+        ?.status;
+    await waitFor("close stored", async () => (await statusOf("dirty-close")) === "FILLED", 10_000);
     await waitFor(
       "failure logged",
       () => engine.cap.find("deciding a message failed; it will be redelivered").length > 0,
@@ -322,13 +319,7 @@ describe("trade-engine (paper)", () => {
     await env.db.pool.query("DROP TRIGGER refuse ON engine_protections");
     // The next decision sees the day's loss and the flat position as stored, not what memory missed.
     await env.signal("dirty-next", { action: "hold" });
-    await waitFor(
-      "next decided",
-      async () =>
-        (await env.db.pool.query("SELECT status FROM engine_signals WHERE signal_id = 'dirty-next'")).rows[0]
-          ?.status === "HOLD",
-      10_000,
-    );
+    await waitFor("next decided", async () => (await statusOf("dirty-next")) === "HOLD", 10_000);
     const stored = (await env.db.pool.query("SELECT realized FROM engine_daily_pnl")).rows[0].realized;
     expect(stored).toBeLessThan(-4);
     expect(engine.engine.snapshot().dailyRealizedPnl).toBe(stored);

@@ -240,11 +240,12 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
           .length > 0,
       10_000,
     );
+    // Said first, then stored: the levels are the engine's once the row no longer names exchange orders.
+    await waitFor("levels back with the engine", async () => (await protectionRow())?.venue === null, 5_000);
     expect(legs.map((o) => [o.orderType, o.algoStatus])).toEqual([
       ["STOP_MARKET", "CANCELED"],
       ["TAKE_PROFIT_MARKET", "CANCELED"],
     ]);
-    expect((await protectionRow())?.venue).toBeNull();
     // The stop the exchange no longer held is the engine's now: crossed, it closes the long.
     t.price.BTCUSDT = "28900";
     await t.env.quote("BTCUSDT", 28_900);
@@ -302,7 +303,7 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
     ).toHaveLength(1);
     expect((await t.env.orderEvents()).filter((e) => e.event === "rejected")).toEqual([]);
     expect(t.fake.futures?.positions.get("BTCUSDT")?.amt).toBe(0.01);
-    expect(engine.engine.snapshot().positions).toMatchObject({ BTCUSDT: { quantity: 0.01 } });
+    await waitFor("position recorded", () => engine.engine.snapshot().positions.BTCUSDT?.quantity === 0.01);
   });
 
   it("F28 futures: reconciliation reads the signed position amount and corrects drift to it", async () => {

@@ -95,10 +95,11 @@ describe("trade-engine on testnet (fake Binance)", () => {
       const [row] = (await t.env.db.pool.query("SELECT quantity FROM engine_positions")).rows;
       expect(row.quantity).toBeCloseTo(0.00000877, 12);
       // Nothing left to guard: the OCO is gone from the exchange and the books.
+      await waitFor("protection cleared", () => engine.cap.find("protection cleared").length > 0, 5_000);
+      expect(engine.cap.find("protection cleared")).toHaveLength(1);
       expect((await t.env.db.pool.query("SELECT count(*)::int AS n FROM engine_protections")).rows[0].n).toBe(
         0,
       );
-      expect(engine.cap.find("protection cleared")).toHaveLength(1);
       expect(venue.exchange?.orders.filter((o) => o.orderListId !== -1 && o.status === "NEW")).toEqual([]);
       // A CLOSE of the dust is refused as such, not sent to fail at the exchange.
       expect(await decided("tn-dust-close-2", { action: "close" })).toMatchObject({
@@ -377,7 +378,10 @@ describe("trade-engine on testnet (fake Binance)", () => {
       10_000,
     );
     expect(adoptedFill).toMatchObject({ side: "BUY", quantity: "0.01", avg_price: "29000" });
-    expect(engine.engine.snapshot().positions).toMatchObject({ BTCUSDT: { quantity: 0.01 } });
+    await waitFor(
+      "position of the adopted fill",
+      () => engine.engine.snapshot().positions.BTCUSDT?.quantity === 0.01,
+    );
     t.price.BTCUSDT = "30010.50";
 
     await t.env.quote("BTCUSDT", 30_000);
