@@ -467,6 +467,22 @@ export class TradeEngine {
       checks.length = 0;
       decision = decideNow();
     }
+    // The levels the exchange holds for the position are taken back before a close goes out (on spot
+    // they hold the asset). A leg that executed meanwhile was the exit, or part of it (a take-profit
+    // filled in part): decided again on what is left, until nothing of the levels rests there.
+    while (decision.kind === "execute" && decision.closing) {
+      const exited = await this.watch.releaseForClose(req, lifecycle);
+      if (exited === undefined) break;
+      checks.length = 0;
+      decision = decideNow();
+      if (decision.kind === "reject" && ledger.isFlat(req.symbol, ledger.position(req.symbol)))
+        decision = {
+          kind: "reject",
+          source: "exchange",
+          step: "exchange",
+          reason: `no_position: closed on the exchange by its ${exited.reason} (${exited.clientOrderId})`,
+        };
+    }
     let executed: Executed = "rejected";
     switch (decision.kind) {
       case "hold":
@@ -562,25 +578,19 @@ export class TradeEngine {
     )
       return this.book.rest(unit, req, d, d.limitPrice, lifecycle, checks);
     const clientOrderId = clientOrderIdFor(req.id);
-    const exited = d.closing ? await this.watch.releaseForClose(req, lifecycle) : undefined;
-    const result = exited
-      ? ({
-          kind: "rejected",
-          reason: `no_position: closed on the exchange by its ${exited.reason} (${exited.clientOrderId})`,
-        } as const)
-      : await adapter.submit({
-          symbol: req.symbol,
-          side: d.side,
-          quantity: d.quantity,
-          clientOrderId,
-          quote,
-          resumed,
-          limitPrice: d.limitPrice,
-          timeInForce: d.timeInForce,
-          // Whatever reduces the position (a CLOSE, or a BUY/SELL no larger than it) never opens one.
-          reduceOnly: d.closing,
-          leverage: req.leverage,
-        });
+    const result = await adapter.submit({
+      symbol: req.symbol,
+      side: d.side,
+      quantity: d.quantity,
+      clientOrderId,
+      quote,
+      resumed,
+      limitPrice: d.limitPrice,
+      timeInForce: d.timeInForce,
+      // Whatever reduces the position (a CLOSE, or a BUY/SELL no larger than it) never opens one.
+      reduceOnly: d.closing,
+      leverage: req.leverage,
+    });
     // An order found again after a restart was reported on the stream long ago: nothing is owed.
     if (result.kind !== "rejected" && !result.recovered && adapter.mode !== "paper")
       this.deps.onExchangeOrder?.(clientOrderId);

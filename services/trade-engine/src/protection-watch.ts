@@ -124,7 +124,10 @@ export class ProtectionWatch {
   private async recordExit(p: Protection, exit: VenueExit): Promise<void> {
     const { ledger, log } = this.deps;
     const { store } = this.deps.direct;
-    const req = exitRequest(p, exit.reason, Date.now());
+    // An exit that closed part of the position (a take-profit filled in part) is one of several for
+    // this entry and reason: its id names its exchange order, so the next one is not taken for it.
+    const partial = Number(exit.quantity) < Math.abs(ledger.positionQuantity(p.symbol)) - 1e-12;
+    const req = exitRequest(p, exit.reason, Date.now(), partial ? exit.clientOrderId : 1);
     const lifecycle = lifecycleOf(req);
     // What executed is neither canceled nor placed again.
     await ledger.replaceProtection(withoutVenue(p));

@@ -59,7 +59,8 @@ export function exitRequest(
   p: Protection,
   reason: "stop_loss" | "take_profit",
   now: number,
-  attempt = 1,
+  /** A later attempt by the engine (2, 3…), or the exchange order of an exit that closed part of the position. */
+  attempt: number | string = 1,
 ): OrderRequest {
   return {
     id: attempt === 1 ? `${p.signalId}:${reason}` : `${p.signalId}:${reason}:${attempt}`,

@@ -85,6 +85,60 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
     expect(exitRow.rows).toEqual([{ type: "OCO" }]);
   });
 
+  it("spot: a CLOSE that finds the take-profit filled in part records that part, then sells what is left", async () => {
+    // The poll is slow: the CLOSE is what finds the partial fill.
+    const engine = await start("spot", { PROTECTION_POLL_S: "60" });
+    await t.env.quote("BTCUSDT", 30_000);
+    await t.env.signal("oco-pc", { quantity: 0.01, stop_loss: 29_500, take_profit: 31_000 });
+    await waitFor("protection stored", async () => (await protectionRow())?.venue != null, 10_000);
+    const list = clientOrderIdFor("oco-pc:protect:0.01");
+    t.fake.exchange?.partialFill(`${list}-tp`, "0.004");
+    await t.env.signal("oco-pc-close", { action: "close" });
+    const close = await waitFor("close filled", event("oco-pc-close", "filled"), 10_000);
+    expect(close).toMatchObject({ side: "SELL", quantity: "0.00600" });
+    expect(await event(`oco-pc:take_profit:${list}-tp`, "filled")()).toMatchObject({ quantity: "0.004" });
+    await waitFor("flat", () => engine.engine.snapshot().positions.BTCUSDT?.quantity === 0);
+    // Nothing of the levels is left on the exchange.
+    expect(t.fake.exchange?.orderLists.map((l) => l.listOrderStatus)).not.toContain("EXECUTING");
+  });
+
+  it("spot: a take-profit filled in part (its stop canceled by the exchange) is recorded as part of the exit, and the rest is guarded again", async () => {
+    const engine = await start("spot");
+    await t.env.quote("BTCUSDT", 30_000);
+    await t.env.signal("oco-part", { quantity: 0.01, stop_loss: 29_500, take_profit: 31_000 });
+    await waitFor("protection stored", async () => (await protectionRow())?.venue != null, 10_000);
+    const first = clientOrderIdFor("oco-part:protect:0.01");
+    // Part of the book trades against the take-profit: Binance cancels the stop, the list works on.
+    t.fake.exchange?.partialFill(`${first}-tp`, "0.004");
+    const part = await waitFor(
+      "partial exit recorded",
+      async () =>
+        (await t.env.orderEvents()).find(
+          (e) => e.event === "filled" && e.signal_id === `oco-part:take_profit:${first}-tp`,
+        ),
+      10_000,
+    );
+    expect(part).toMatchObject({ type: "OCO", side: "SELL", quantity: "0.004", avg_price: "31000" });
+    // The rest is guarded by a new OCO for 0.006; the first list is ended.
+    const second = clientOrderIdFor("oco-part:protect:0.006");
+    await waitFor(
+      "rest guarded",
+      async () => (await protectionRow())?.venue?.listClientOrderId === second,
+      10_000,
+    );
+    expect(engine.engine.snapshot().positions).toMatchObject({ BTCUSDT: { quantity: 0.006 } });
+    expect(t.fake.exchange?.orderLists.map((l) => [l.listClientOrderId, l.listOrderStatus])).toEqual([
+      [first, "ALL_DONE"],
+      [second, "EXECUTING"],
+    ]);
+    // The market falls through the stop: the new list's stop is the rest of the exit, a second exit of its own.
+    t.price.BTCUSDT = "29400";
+    expect(t.fake.exchange?.trigger("BTCUSDT").map((o) => o.type)).toEqual(["STOP_LOSS"]);
+    await waitFor("stop exit recorded", event("oco-part:stop_loss", "filled"), 10_000);
+    await waitFor("flat", () => engine.engine.snapshot().positions.BTCUSDT?.quantity === 0);
+    expect(t.fake.exchange?.locked.get("BTC") ?? 0).toBeCloseTo(0, 8);
+  });
+
   it("spot: a CLOSE cancels the OCO first (it holds the asset), then sells; reconciliation knows the legs", async () => {
     const engine = await start("spot", { RECONCILE_INTERVAL_S: "1" });
     await t.env.quote("BTCUSDT", 30_000);

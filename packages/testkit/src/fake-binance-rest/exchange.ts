@@ -101,7 +101,9 @@ export interface FakeExchange {
    * Executes `quantity` more of a resting LIMIT (NEW or PARTIALLY_FILLED) at its limit price, as if
    * part of the book had traded against it: PARTIALLY_FILLED, FILLED once nothing is left; balances
    * move and a fill (fee in the quote asset) is appended. Throws if no such order rests or the
-   * quantity is more than what is left.
+   * quantity is more than what is left. An OCO's LIMIT_MAKER leg may be filled in part too: as on
+   * Binance, the other leg is then canceled, and the list works on (EXECUTING) until the rest fills
+   * or is canceled.
    */
   partialFill(clientOrderId: string, quantity: string): void;
 }
@@ -247,7 +249,7 @@ export function createFakeExchange(
     cancelClientOrderId?: string,
   ): void {
     for (const leg of [orderById(l.aboveOrderId), orderById(l.belowOrderId)]) {
-      if (leg === filled || leg.status !== "NEW") continue;
+      if (leg === filled || !isResting(leg)) continue;
       leg.status = "CANCELED";
       onChange({
         execType: "CANCELED",
@@ -257,12 +259,33 @@ export function createFakeExchange(
     }
     // The quantity a SELL OCO held is released unless a fill consumed it.
     if (side === "SELL" && filled === undefined) {
-      const qty = Number(orderById(l.aboveOrderId).origQty);
+      // What a leg executed in part came out of the hold already.
+      const legs = [orderById(l.aboveOrderId), orderById(l.belowOrderId)];
+      const qty =
+        Number(orderById(l.aboveOrderId).origQty) - Math.max(...legs.map((o) => Number(o.executedQty)));
       adjust(locked, baseOf(l.symbol), -qty);
       adjust(balances, baseOf(l.symbol), qty);
     }
     l.listStatusType = "ALL_DONE";
     l.listOrderStatus = "ALL_DONE";
+    l.transactionTime = Date.now();
+  }
+
+  /** Part of an OCO's LIMIT_MAKER leg trades: the other leg is canceled, the list works on. */
+  function partialLegFill(leg: FakeOrder, quantity: string): void {
+    const l = orderLists.find((x) => x.aboveOrderId === leg.orderId || x.belowOrderId === leg.orderId);
+    if (l === undefined) throw new Error(`fake Binance spot: order ${leg.orderId} is in no list`);
+    execute(
+      leg,
+      checkPartial(leg.clientOrderId, quantity, leftOf(leg)),
+      leg.price,
+      leg.side === "SELL",
+      true,
+    );
+    const other = orderById(leg.orderId === l.aboveOrderId ? l.belowOrderId : l.aboveOrderId);
+    if (other.status !== "NEW") return;
+    other.status = "CANCELED";
+    onChange({ execType: "CANCELED", order: other, cancelClientOrderId: `fake-cancel-${other.orderId}` });
     l.transactionTime = Date.now();
   }
 
@@ -301,7 +324,13 @@ export function createFakeExchange(
         if (l.symbol !== symbol || l.listOrderStatus !== "EXECUTING") continue;
         const above = orderById(l.aboveOrderId);
         const below = orderById(l.belowOrderId);
-        const hit = last >= levelOf(above) ? above : last <= levelOf(below) ? below : undefined;
+        // A leg canceled by the other's partial fill no longer triggers.
+        const hit =
+          isResting(above) && last >= levelOf(above)
+            ? above
+            : isResting(below) && last <= levelOf(below)
+              ? below
+              : undefined;
         if (hit === undefined) continue;
         const maker = hit.type === "LIMIT_MAKER";
         fill(hit, maker ? hit.price : price, hit.side === "SELL", maker);
@@ -316,6 +345,10 @@ export function createFakeExchange(
       return filled;
     },
     partialFill(clientOrderId, quantity) {
+      const leg = orders.findLast(
+        (x) => x.clientOrderId === clientOrderId && x.type === "LIMIT_MAKER" && isResting(x),
+      );
+      if (leg !== undefined) return partialLegFill(leg, quantity);
       const o = orders.findLast((x) => x.clientOrderId === clientOrderId && isRestingLimit(x));
       if (o === undefined) {
         throw new Error(

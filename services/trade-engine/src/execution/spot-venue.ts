@@ -130,14 +130,26 @@ export class SpotVenue implements OrderVenue, ProtectiveOrders, ExchangeAccount 
     if (v.kind !== "oco") throw new Error(`spot protection of kind ${v.kind}`);
     const list = await this.orders.findOrderList(v.listClientOrderId);
     if (list === undefined) return { state: "gone" };
-    return list.listOrderStatus === "ALL_DONE" ? this.outcome(p, v, list) : { state: "open" };
+    if (list.listOrderStatus === "ALL_DONE") return this.outcome(p, v, list);
+    // Working. A take-profit that filled in part has canceled the stop (one cancels the other),
+    // and the rest of the position has no stop: the list is ended, and what executed is the exit.
+    const stop = await this.orders.findByClientId(p.symbol, v.stop);
+    if (stop === undefined || stop.status === "NEW") return { state: "open" };
+    return this.end(p, v);
   }
 
   async cancel(p: Protection, v: VenueProtection): Promise<ProtectionStatus> {
     if (v.kind !== "oco") throw new Error(`spot protection of kind ${v.kind}`);
+    return this.end(p, v);
+  }
+
+  /** Cancels the list; what a leg executed before (in part) is the exit, as when it is done already. */
+  private async end(p: Protection, v: VenueProtection & { kind: "oco" }): Promise<ProtectionStatus> {
     const canceled = await this.orders.cancelOrderList(p.symbol, v.listClientOrderId);
+    if (canceled !== undefined) return this.outcome(p, v, canceled);
     // Not cancelable: done already, so a leg may have executed.
-    return canceled === undefined ? this.status(p, v) : { state: "gone" };
+    const list = await this.orders.findOrderList(v.listClientOrderId);
+    return list === undefined ? { state: "gone" } : this.outcome(p, v, list);
   }
 
   /** A finished list: the leg that filled is the exit; none filled means it was canceled. */
