@@ -262,9 +262,18 @@ export class TradeEngine {
     });
   }
 
-  /** Sets a position's quantity to what the exchange holds (reconciliation), in memory and stored. */
-  correctPosition(symbol: string, quantity: number): Promise<void> {
-    return this.exclusive(() => this.ledger.correctPosition(symbol, quantity));
+  /**
+   * Sets a position's quantity to what the exchange holds (reconciliation), in memory and stored;
+   * what it gained is priced at the live mid. Returns the average price it now has.
+   */
+  correctPosition(symbol: string, quantity: number): Promise<number> {
+    return this.exclusive(() => this.ledger.correctPosition(symbol, quantity, this.markPrice(symbol)));
+  }
+
+  /** The symbol's live mid price, from a quote no older than PRICE_MAX_AGE_MS. */
+  markPrice(symbol: string, now = Date.now()): number | undefined {
+    const q = this.deps.prices.get(symbol);
+    return q !== undefined && now - q.at <= this.deps.cfg.PRICE_MAX_AGE_MS ? (q.bid + q.ask) / 2 : undefined;
   }
 
   snapshot() {
@@ -451,10 +460,7 @@ export class TradeEngine {
           dailyRealizedPnl: ledger.dailyRealized,
           lastExecution: ledger.lastExecution,
           restingEntries: this.restingEntries(),
-          markOf: (symbol) => {
-            const q = this.deps.prices.get(symbol);
-            return q !== undefined && now - q.at <= cfg.PRICE_MAX_AGE_MS ? (q.bid + q.ask) / 2 : undefined;
-          },
+          markOf: (symbol) => this.markPrice(symbol, now),
         },
         cfg,
         now,

@@ -12,7 +12,7 @@ import {
   type Unit,
   type VenueFill,
 } from "./order-events.js";
-import { applyFill, type Position } from "./paper.js";
+import { applyFill, type Position, round8 } from "./paper.js";
 import type { PriceBook } from "./prices.js";
 import { type Protection, protectionFor } from "./protection.js";
 import type { OrderRequest } from "./request.js";
@@ -318,10 +318,12 @@ export class Ledger {
   }
 
   /** Sets a position's quantity to what the exchange holds (reconciliation), in memory and stored. */
-  async correctPosition(symbol: string, quantity: number): Promise<void> {
-    await this.deps.store.setPositionQuantity(symbol, quantity);
-    this.positions.set(symbol, { ...this.position(symbol), quantity });
+  async correctPosition(symbol: string, quantity: number, mark: number | undefined): Promise<number> {
+    const avgPrice = correctedAvgPrice(this.position(symbol), quantity, mark);
+    await this.deps.store.setPosition(symbol, quantity, avgPrice);
+    this.positions.set(symbol, { ...this.position(symbol), quantity, avgPrice });
     this.refreshGauges();
+    return avgPrice;
   }
 
   refreshGauges(): void {
@@ -340,4 +342,20 @@ export class Ledger {
     metrics.protections.set({ held_by: "exchange" }, onExchange);
     metrics.protections.set({ held_by: "engine" }, this.protections.size - onExchange);
   }
+}
+
+/**
+ * The average price of a position corrected to what the exchange holds: what it held before keeps
+ * its price, what it gained is priced at the mark. Left at 0, a position found from flat would book
+ * its whole value as profit when closed, hiding a loss from the daily limit. Without a mark the old
+ * price stays (0 from flat), and the caller says so.
+ */
+export function correctedAvgPrice(before: Position, quantity: number, mark: number | undefined): number {
+  if (quantity === 0) return 0;
+  const sameSide = before.quantity !== 0 && Math.sign(before.quantity) === Math.sign(quantity);
+  const kept = sameSide ? Math.min(Math.abs(before.quantity), Math.abs(quantity)) : 0;
+  const gained = Math.abs(quantity) - kept;
+  if (gained === 0) return before.avgPrice;
+  if (mark === undefined) return sameSide ? before.avgPrice : 0;
+  return round8((kept * before.avgPrice + gained * mark) / Math.abs(quantity));
 }

@@ -551,11 +551,11 @@ export class EngineStore {
     );
   }
 
-  async setPositionQuantity(symbol: string, quantity: number): Promise<void> {
+  async setPosition(symbol: string, quantity: number, avgPrice: number): Promise<void> {
     await this.pool.query(
-      `INSERT INTO engine_positions (symbol, quantity, avg_price, realized_pnl) VALUES ($1, $2, 0, 0)
-       ON CONFLICT (symbol) DO UPDATE SET quantity = $2, updated_at = now()`,
-      [symbol, quantity],
+      `INSERT INTO engine_positions (symbol, quantity, avg_price, realized_pnl) VALUES ($1, $2, $3, 0)
+       ON CONFLICT (symbol) DO UPDATE SET quantity = $2, avg_price = $3, updated_at = now()`,
+      [symbol, quantity, avgPrice],
     );
   }
 

@@ -371,11 +371,22 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
       "drift corrected",
       () => engine.cap.find("reconcile: position drift corrected to the exchange").length > 0,
     );
-    expect(engine.cap.find("reconcile: position drift corrected to the exchange")[0]).toMatchObject({
-      local: -0.01,
-      exchange: -0.03,
-    });
+    const [corrected] = engine.cap.find("reconcile: position drift corrected to the exchange");
+    expect(corrected).toMatchObject({ local: -0.01, exchange: -0.03 });
+    // The 0.02 gained is priced at the live mid (30,000.005), the 0.01 held keeps its fill price.
+    const sold = (await event("fut-3", "filled")()) as { avg_price: string };
+    const expected = (0.01 * Number(sold.avg_price) + 0.02 * 30_000.005) / 0.03;
+    expect(corrected?.avgPrice).toBeCloseTo(expected, 6);
     expect(engine.engine.snapshot().positions).toMatchObject({ BTCUSDT: { quantity: -0.03 } });
+    // A position on a symbol the engine never traded is found too, and priced, not left at 0.
+    await t.env.quote("ETHUSDT", 2_000);
+    t.fake.futures?.positions.set("ETHUSDT", { amt: 0.5, entry: 1_990 });
+    await waitFor(
+      "new symbol corrected",
+      () => engine.engine.snapshot().positions.ETHUSDT?.quantity === 0.5,
+      10_000,
+    );
+    expect(engine.engine.snapshot().positions.ETHUSDT?.avgPrice).toBeCloseTo(2_000.005, 6);
   });
 
   it("refuses to start on a stored protection whose exchange orders it cannot read, naming it", async () => {

@@ -223,10 +223,11 @@ export class FuturesVenue implements OrderVenue, ProtectiveOrders, ExchangeAccou
     return this.orders.openOrders(symbol);
   }
 
+  /** The asked symbols' position amounts, and every other symbol's the account holds a position on. */
   async holdings(symbols: readonly string[]): Promise<Map<string, number>> {
-    const amounts = new Map<string, number>();
+    const amounts = new Map<string, number>(symbols.map((s) => [s, 0]));
     for (const p of await this.orders.positions())
       amounts.set(p.symbol, (amounts.get(p.symbol) ?? 0) + Number(p.positionAmt));
-    return new Map(symbols.map((s) => [s, amounts.get(s) ?? 0] as const));
+    return amounts;
   }
 }

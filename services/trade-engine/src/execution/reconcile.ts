@@ -86,12 +86,14 @@ export class Reconciler {
       }
     }
     if (report.adopted > 0) await engine.followAdopted();
-    const positions = Object.entries(engine.snapshot().positions);
-    const held = await account.holdings(positions.map(([symbol]) => symbol));
+    const known = engine.snapshot().positions;
+    const held = await account.holdings(Object.keys(known));
     // What a working order executed shows in the holdings before the order poll records it as a
     // fill: correcting to it now would count that fill twice.
     const working = new Set(engine.restingOrders().map((o) => o.req.symbol));
-    for (const [symbol, position] of positions) {
+    // The engine's symbols, and any other the exchange reports a position on (USD-M lists them all).
+    for (const symbol of new Set([...Object.keys(known), ...held.keys()])) {
+      const position = known[symbol] ?? { quantity: 0 };
       report.positionsChecked += 1;
       const exchange = held.get(symbol) ?? 0;
       if (Math.abs(exchange - position.quantity) <= TOLERANCE) continue;
@@ -106,13 +108,22 @@ export class Reconciler {
         );
         continue;
       }
-      await engine.correctPosition(symbol, exchange);
+      const avgPrice = await engine.correctPosition(symbol, exchange);
       report.corrected += 1;
       log.warn("reconcile: position drift corrected to the exchange", {
         symbol,
         local: position.quantity,
         exchange,
+        avgPrice,
       });
+      if (exchange !== 0 && avgPrice === 0)
+        log.error(
+          "reconcile: corrected position has no price (no live quote): its PnL is wrong until it is closed",
+          {
+            symbol,
+            quantity: exchange,
+          },
+        );
     }
     for (const outcome of ["tracked", "adopted", "flagged", "corrected"] as const) {
       if (report[outcome] > 0) metrics.reconciled.inc({ outcome }, report[outcome]);

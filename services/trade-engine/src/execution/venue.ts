@@ -132,6 +132,10 @@ export interface ExchangeAccount {
   preflight(): Promise<void>;
   /** Open orders, of one symbol or of all. */
   openOrders(symbol?: string): Promise<OpenOrder[]>;
+  /**
+   * What the account holds of each asked symbol (spot: its base asset's balance; futures: the signed
+   * position amount), and on futures every other symbol it holds a position on.
+   */
   holdings(symbols: readonly string[]): Promise<Map<string, number>>;
 }
 

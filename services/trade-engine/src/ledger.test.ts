@@ -1,0 +1,23 @@
+import { describe, expect, it } from "vitest";
+import { correctedAvgPrice } from "./ledger.js";
+
+describe("reconciliation's price for a corrected position", () => {
+  it("keeps the held part's price and prices what was gained at the mark; never 0 with a mark", () => {
+    expect(correctedAvgPrice({ quantity: 0, avgPrice: 0, realizedPnl: 0 }, 0.5, 2_000)).toBe(2_000);
+    expect(correctedAvgPrice({ quantity: 0.01, avgPrice: 30_000, realizedPnl: 0 }, 0.03, 31_000)).toBe(
+      30_666.66666667,
+    );
+    expect(correctedAvgPrice({ quantity: 0.03, avgPrice: 30_000, realizedPnl: 0 }, 0.01, 31_000)).toBe(
+      30_000,
+    );
+    expect(correctedAvgPrice({ quantity: 0.01, avgPrice: 30_000, realizedPnl: 0 }, -0.01, 29_000)).toBe(
+      29_000,
+    );
+    expect(correctedAvgPrice({ quantity: 0.01, avgPrice: 30_000, realizedPnl: 0 }, 0, 29_000)).toBe(0);
+    // No mark: what was held keeps its price; a position found from flat has none to give.
+    expect(correctedAvgPrice({ quantity: 0.01, avgPrice: 30_000, realizedPnl: 0 }, 0.02, undefined)).toBe(
+      30_000,
+    );
+    expect(correctedAvgPrice({ quantity: 0, avgPrice: 0, realizedPnl: 0 }, 0.02, undefined)).toBe(0);
+  });
+});
