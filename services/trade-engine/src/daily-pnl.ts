@@ -1,6 +1,8 @@
 import { round8 } from "./paper.js";
 
-const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+const DAY_MS = 86_400_000;
+/** The UTC day number of an epoch time (epoch milliseconds have no leap seconds: every day is DAY_MS). */
+const utcDay = (ms: number): number => Math.floor(ms / DAY_MS);
 
 /**
  * Today's realized PnL, as the daily loss limit reads it: the UTC day's total, starting at 0 when
@@ -8,7 +10,7 @@ const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
  * gains would let today lose more than the limit, and yesterday's losses would block today.
  */
 export class DailyPnl {
-  private day: string;
+  private day: number;
   private realized = 0;
 
   constructor(private readonly now: () => number = Date.now) {

@@ -194,6 +194,11 @@ describe("orders against the position: a reduce is a close, a flip is an entry",
   });
 
   it("a SELL no larger than the long reduces it like a CLOSE: allowed under the kill switch, reduce-only", () => {
+    const checks: Check[] = [];
+    decide(req({ action: "SELL", quantity: 0.005 }), quote, long({ killSwitch: true }), cfg, NOW, checks);
+    expect(checks.find((c) => c.step === "entry_checks")?.detail).toBe(
+      "SELL 0.00500 reduces 0.01: kill switch, whitelist, confidence and cooldown do not apply",
+    );
     expect(
       run(req({ action: "SELL", quantity: 0.005, confidence: 0.1 }), long({ killSwitch: true })),
     ).toMatchObject({
@@ -232,6 +237,18 @@ describe("orders against the position: a reduce is a close, a flip is an entry",
     expect(checks.find((c) => c.step === "flip")?.detail).toBe(
       "SELL 0.04000 against 0.01: closes it and opens 0.03",
     );
+    // The entry checks of a flip come after sizing, which tells it from a reduce.
+    expect(checks.map((c) => c.step)).toEqual([
+      "stale",
+      "price",
+      "sizing",
+      "flip",
+      "kill_switch",
+      "whitelist",
+      "confidence",
+      "cooldown",
+      "risk",
+    ]);
   });
 
   it("a close is allowed for a symbol no longer whitelisted; an entry is not", () => {

@@ -129,10 +129,12 @@ export function decide(
     pass("cooldown");
     return undefined;
   };
-  if (req.action !== "CLOSE" && !against) {
+  if (req.action === "CLOSE")
+    pass("entry_checks", "a close: kill switch, whitelist, confidence and cooldown do not apply");
+  else if (!against) {
     const refused = entryGate();
     if (refused) return refused;
-  } else pass("entry_checks", "a close: kill switch, whitelist, confidence and cooldown do not apply");
+  }
   if (!quote || now - quote.at > cfg.PRICE_MAX_AGE_MS) {
     return reject(
       "paper",
@@ -205,7 +207,11 @@ export function decide(
     );
     const refused = entryGate();
     if (refused) return refused;
-  }
+  } else if (against)
+    pass(
+      "entry_checks",
+      `${side} ${quantity} reduces ${position?.quantity}: kill switch, whitelist, confidence and cooldown do not apply`,
+    );
   if (!closing) {
     // What the order opens: all of it, or what is left once a flip has closed the position.
     const opened = flips ? (Number(quantity) - held) * refPrice : notional;
