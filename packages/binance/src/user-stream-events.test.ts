@@ -114,3 +114,56 @@ describe("readUserEvent", () => {
     expect(() => readUserEvent("pong")).toThrow(/event/);
   });
 });
+
+describe("ALGO_UPDATE", () => {
+  // USD-M Event-Algo-Order-Update, as Binance documents it.
+  const algoUpdate = {
+    e: "ALGO_UPDATE",
+    T: 1750515742297,
+    E: 1750515742303,
+    o: {
+      caid: "Q5xaq5EGKgXXa0fD7fs0Ip",
+      aid: 2148719,
+      at: "CONDITIONAL",
+      o: "TAKE_PROFIT",
+      s: "BNBUSDT",
+      S: "SELL",
+      ps: "BOTH",
+      f: "GTC",
+      q: "0.01",
+      X: "CANCELED",
+      ai: "",
+      ap: "0.00000",
+      aq: "0.00000",
+      act: "0",
+      tp: "750",
+      p: "750",
+      V: "EXPIRE_MAKER",
+      wt: "CONTRACT_PRICE",
+      pm: "NONE",
+      cp: false,
+      pP: false,
+      R: false,
+      tt: 0,
+      gtd: 0,
+      rm: "Reduce Only reject",
+    },
+  };
+
+  it("reads a conditional order's change as an update of its client algo id (caid)", () => {
+    expect(readUserEvent(algoUpdate)).toEqual({
+      kind: "order",
+      update: {
+        symbol: "BNBUSDT",
+        clientOrderId: "Q5xaq5EGKgXXa0fD7fs0Ip",
+        execution: "CANCELED",
+        status: "CANCELED",
+        executedQty: "0.00000",
+        eventTime: 1750515742303,
+      },
+    });
+    expect(() => readUserEvent({ ...algoUpdate, o: { ...algoUpdate.o, caid: 7 } })).toThrow(
+      /ALGO_UPDATE\.o\.caid = 7/,
+    );
+  });
+});

@@ -45,6 +45,16 @@ const OrderTradeUpdate = z.object({
   o: z.object({ s: z.string(), c: z.string(), x: z.string(), X: z.string(), z: z.string() }),
 });
 
+/**
+ * USD-M `ALGO_UPDATE`: a conditional order (stop-loss, take-profit) of the Algo Service changed:
+ * placed, canceled, expired, rejected, triggered, finished. Its client id is `caid`.
+ */
+const AlgoUpdate = z.object({
+  e: z.literal("ALGO_UPDATE"),
+  E: z.number(),
+  o: z.object({ caid: z.string(), s: z.string(), X: z.string(), aq: z.string().optional() }),
+});
+
 const Named = z.object({ e: z.string() });
 
 /** Thrown for a frame that does not read as the event it names; the message names field and value. */
@@ -96,6 +106,20 @@ export function readUserEvent(event: unknown): UserStreamFrame {
           execution: o.x,
           status: o.X,
           executedQty: o.z,
+          eventTime: E,
+        },
+      };
+    }
+    case "ALGO_UPDATE": {
+      const { E, o } = parseAs(AlgoUpdate, event, name);
+      return {
+        kind: "order",
+        update: {
+          symbol: o.s,
+          clientOrderId: o.caid,
+          execution: o.X,
+          status: o.X,
+          executedQty: o.aq ?? "0",
           eventTime: E,
         },
       };

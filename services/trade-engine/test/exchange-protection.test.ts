@@ -307,6 +307,35 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
     expect(t.fake.futures?.positions.get("BTCUSDT")?.amt ?? 0).toBe(0);
   });
 
+  it("futures: a stop canceled by hand is seen on the user data stream (ALGO_UPDATE) at once, not at the next poll", async () => {
+    const engine = await start("futures", { PROTECTION_POLL_S: "60" });
+    await t.env.quote("BTCUSDT", 30_000);
+    await waitFor(
+      "stream subscribed",
+      () =>
+        engine.cap.find("user data stream subscribed: working orders are looked up as they change").length >
+        0,
+      10_000,
+    );
+    await t.env.signal("fut-algo", { quantity: 0.01, stop_loss: 29_000, take_profit: 31_000 });
+    await waitFor("protection stored", async () => (await protectionRow())?.venue != null, 10_000);
+    const stop = t.fake.futures?.algoOrders.find((o) => o.orderType === "STOP_MARKET");
+    if (stop === undefined) throw new Error("no stop leg");
+    t.fake.futures?.cancelAlgo(stop.clientAlgoId);
+    await waitFor(
+      "half protection seen",
+      () =>
+        engine.cap.find("exchange-side protection gone without executing; the engine watches the levels")
+          .length > 0,
+      5_000,
+    );
+    expect(
+      engine.cap
+        .find("order update from the user data stream; looking it up now")
+        .filter((l) => l.clientOrderId === stop.clientAlgoId && l.status === "CANCELED"),
+    ).toMatchObject([{ poll: "protections" }]);
+  });
+
   it("futures: a CLOSE goes reduce-only, after its protection is canceled", async () => {
     await start("futures");
     await t.env.quote("BTCUSDT", 30_000);

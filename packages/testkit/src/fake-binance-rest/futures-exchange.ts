@@ -68,11 +68,13 @@ const leftOf = (o: FakeFuturesOrder) => Number(o.origQty) - Number(o.executedQty
  * The signed USD-M endpoints of the fake: market and limit orders (GTC ones rest until `trigger`
  * or `partialFill`), conditional (algo) orders, positions. `onChange` hears every change of an
  * order's status or executed quantity, in the order they happen (algo orders themselves are not
- * orders: the order a triggered one places is).
+ * orders: the order a triggered one places is); `onAlgoChange` hears an algo order placed,
+ * canceled, finished or rejected (Binance's ALGO_UPDATE).
  */
 export function createFakeFutures(
   opts: FakeFuturesOptions,
   onChange: (change: FakeFuturesOrderChange) => void = () => {},
+  onAlgoChange: (algo: FakeAlgoOrder) => void = () => {},
 ) {
   const orders: FakeFuturesOrder[] = [];
   const algoOrders: FakeAlgoOrder[] = [];
@@ -193,6 +195,14 @@ export function createFakeFutures(
     positions,
     leverage,
     dualSidePosition: false,
+    cancelAlgo(clientAlgoId) {
+      const o = algoOrders.find((a) => a.clientAlgoId === clientAlgoId && a.algoStatus === "NEW");
+      if (o === undefined)
+        throw new Error(`fake Binance futures: cancelAlgo(${clientAlgoId}): no working algo order`);
+      o.algoStatus = "CANCELED";
+      o.updateTime = Date.now();
+      onAlgoChange(o);
+    },
     trigger(symbol) {
       const price = opts.price(symbol);
       if (price === undefined) return [];
@@ -212,6 +222,7 @@ export function createFakeFutures(
           o.actualOrderId = String(placed.orderId);
           o.actualPrice = placed.avgPrice;
         }
+        onAlgoChange(o);
         triggered.push(o);
       }
       for (const o of orders) {
@@ -317,6 +328,7 @@ export function createFakeFutures(
       triggerTime: 0,
     };
     algoOrders.push(algo);
+    onAlgoChange(algo);
     // As Binance answers a new algo order: its query fields (actualOrderId, actualPrice) come later.
     const { actualOrderId: _id, actualPrice: _price, ...placed } = renderAlgo(algo);
     return { status: 200, body: placed };
@@ -408,6 +420,7 @@ export function createFakeFutures(
         if (o === undefined || o.algoStatus !== "NEW") return UNKNOWN_ORDER();
         o.algoStatus = "CANCELED";
         o.updateTime = Date.now();
+        onAlgoChange(o);
         return {
           status: 200,
           body: { algoId: o.algoId, clientAlgoId: o.clientAlgoId, code: "200", msg: "success" },

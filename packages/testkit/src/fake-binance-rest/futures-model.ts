@@ -86,6 +86,8 @@ export interface FakeFutures {
    * returned list (it holds algo orders only): find them in `orders` and `trades`.
    */
   trigger(symbol: string): FakeAlgoOrder[];
+  /** Cancels a working algo order as its owner would by hand (in Binance's app): ALGO_UPDATE goes out. */
+  cancelAlgo(clientAlgoId: string): void;
   /**
    * Executes `quantity` more of a resting LIMIT (NEW or PARTIALLY_FILLED) at its limit price, as if
    * part of the book had traded against it: PARTIALLY_FILLED, FILLED once nothing is left; the

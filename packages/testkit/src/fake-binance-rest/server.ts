@@ -122,7 +122,7 @@ export async function startFakeBinanceRest(opts: FakeBinanceRestOptions): Promis
     ? createFakeExchange({ ...opts.exchange, serverTime }, streams.spotChange)
     : undefined;
   const futures = opts.futures
-    ? createFakeFutures({ ...opts.futures, serverTime }, streams.futuresChange)
+    ? createFakeFutures({ ...opts.futures, serverTime }, streams.futuresChange, streams.futuresAlgoChange)
     : undefined;
 
   const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {

@@ -1,6 +1,6 @@
 /** The user data stream events of the fake, rendered from its order changes as Binance sends them. */
 import type { FakeOrderChange } from "./exchange.js";
-import type { FakeFuturesOrderChange } from "./futures-model.js";
+import type { FakeAlgoOrder, FakeFuturesOrderChange } from "./futures-model.js";
 
 /** Spot `executionReport` (https://developers.binance.com/docs/binance-spot-api-docs/user-data-stream). */
 export interface SpotExecutionReport {
@@ -84,10 +84,64 @@ export interface FuturesOrderTradeUpdate {
   };
 }
 
-/** What a futures listenKey stream carries: order updates and the key's expiry. */
+/** USD-M `ALGO_UPDATE`: a conditional order placed, canceled, triggered, finished or rejected. */
+export interface FuturesAlgoUpdate {
+  e: "ALGO_UPDATE";
+  T: number;
+  E: number;
+  o: {
+    caid: string;
+    aid: number;
+    at: "CONDITIONAL";
+    o: string;
+    s: string;
+    S: string;
+    ps: "BOTH";
+    f: "GTC";
+    q: string;
+    X: string;
+    ai: string;
+    ap: string;
+    aq: string;
+    tp: string;
+    wt: string;
+    R: boolean;
+  };
+}
+
+/** What a futures listenKey stream carries: order and algo order updates, and the key's expiry. */
 export type FuturesUserEvent =
   | FuturesOrderTradeUpdate
+  | FuturesAlgoUpdate
   | { e: "listenKeyExpired"; E: number; listenKey: string };
+
+/** The ALGO_UPDATE of a conditional order as it is at `now`. */
+export function algoUpdate(a: FakeAlgoOrder, now: number): FuturesAlgoUpdate {
+  const finished = a.algoStatus === "FINISHED";
+  return {
+    e: "ALGO_UPDATE",
+    T: a.updateTime ?? now,
+    E: now,
+    o: {
+      caid: a.clientAlgoId,
+      aid: a.algoId,
+      at: "CONDITIONAL",
+      o: a.orderType,
+      s: a.symbol,
+      S: a.side,
+      ps: "BOTH",
+      f: "GTC",
+      q: a.quantity,
+      X: a.algoStatus,
+      ai: a.actualOrderId,
+      ap: finished ? a.actualPrice : "0.00000",
+      aq: finished ? a.quantity : "0.00000",
+      tp: a.triggerPrice,
+      wt: a.workingType,
+      R: a.reduceOnly,
+    },
+  };
+}
 
 const ZERO = "0.00000000";
 /** Orders that sit on the book while working (a stop waits off the book until it triggers). */

@@ -4,9 +4,10 @@ import type { Duplex } from "node:stream";
 import { type RawData, WebSocket, WebSocketServer } from "ws";
 import type { FakeCredentials } from "./auth.js";
 import type { FakeOrderChange } from "./exchange.js";
-import type { FakeFuturesOrderChange } from "./futures-model.js";
+import type { FakeAlgoOrder, FakeFuturesOrderChange } from "./futures-model.js";
 import { type Reply, reject } from "./trading.js";
 import {
+  algoUpdate,
   executionReport,
   type FuturesUserEvent,
   orderTradeUpdate,
@@ -252,6 +253,11 @@ export function createUserStreams(creds: { spot?: FakeCredentials; futures?: Fak
     /** Sends a futures order change to the sockets of the active listenKey. */
     futuresChange(change: FakeFuturesOrderChange): void {
       const event = orderTradeUpdate(change, Date.now());
+      for (const s of keySessions(listenKey)) pushFutures(s, event);
+    },
+    /** Sends a conditional (algo) order's change to the sockets of the active listenKey. */
+    futuresAlgoChange(algo: FakeAlgoOrder): void {
+      const event = algoUpdate(algo, Date.now());
       for (const s of keySessions(listenKey)) pushFutures(s, event);
     },
     close(): Promise<void> {
