@@ -58,9 +58,11 @@ export interface Check {
 }
 
 /**
- * The decision pipeline, pure: stale → hold → kill switch → whitelist → confidence → cooldown →
- * price → sizing (rounded down; below MIN_NOTIONAL rejected) → risk limits. Every step is
- * recorded in `checks` so the lifecycle can be shown.
+ * The decision pipeline, pure: stale (past or future) → hold → the entry checks (kill switch →
+ * whitelist → confidence → cooldown) → price → sizing (rounded down; below MIN_NOTIONAL rejected)
+ * → risk limits. Closes skip the entry checks and the limits; an order against the position is a
+ * close up to its size, and one larger flips it and takes the entry checks after sizing. Every step
+ * is recorded in `checks` so the lifecycle can be shown.
  */
 export function decide(
   req: OrderRequest,
@@ -153,8 +155,8 @@ export function decide(
 
   let side: "BUY" | "SELL";
   let rawQty: number;
-  // The price the order fills at, at worst: the touch, or the limit when it is better. A sell
-  // limit far below the bid fills at the bid, so it is sized and checked there, not at its limit.
+  // The price the order fills at now: the touch, or its limit when the touch has not reached it. A
+  // sell limit far below the bid fills at the bid, so it is sized and checked there, not at its limit.
   const fillPriceFor = (s: "BUY" | "SELL") => {
     const touch = s === "BUY" ? quote.ask : quote.bid;
     if (limit === undefined) return touch;
