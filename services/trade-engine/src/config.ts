@@ -61,6 +61,11 @@ export const ConfigSchema = z
     MAX_FILL_DEVIATION: env.number(0.02, { min: 0, max: 1 }),
     /** How often stop-loss / take-profit levels are checked against the latest quote. */
     PROTECTION_CHECK_MS: env.int(200, { min: 10 }),
+    /**
+     * testnet/live: an order whose submit failed with an unknown outcome is looked up at every retry,
+     * and sent again only once this long has passed since, if the exchange still does not show it.
+     */
+    ORDER_RESEND_AFTER_MS: env.int(10_000, { min: 0 }),
     /** testnet/live: compare open orders and balances with the exchange on start and this often. */
     RECONCILE_INTERVAL_S: env.int(60, { min: 1 }),
     /** How often the outbox is swept: published batches' rows deleted, events left behind published. */

@@ -67,7 +67,8 @@ export interface Incoming {
  */
 export class TradeEngine {
   /** Signals this replica claimed whose decision threw before it was persisted. */
-  private readonly failedClaims = new Set<string>();
+  /** Signals whose decision failed here, and when it first did: resumed at once, resent only after ORDER_RESEND_AFTER_MS. */
+  private readonly failedClaims = new Map<string, number>();
   killSwitch = false;
   /** A rolled-back batch left the in-memory state ahead of the database and reloading it failed. */
   private dirty = false;
@@ -270,6 +271,12 @@ export class TradeEngine {
     return this.exclusive(() => this.ledger.correctPosition(symbol, quantity, this.markPrice(symbol)));
   }
 
+  /** When an order whose first attempt failed here may be sent again if the exchange does not show it. */
+  private resendAfter(signalId: string): number | undefined {
+    const failedAt = this.failedClaims.get(signalId);
+    return failedAt === undefined ? undefined : failedAt + this.deps.cfg.ORDER_RESEND_AFTER_MS;
+  }
+
   /** The symbol's live mid price, from a quote no older than PRICE_MAX_AGE_MS. */
   markPrice(symbol: string, now = Date.now()): number | undefined {
     const q = this.deps.prices.get(symbol);
@@ -422,7 +429,7 @@ export class TradeEngine {
       await this.decideAndAct(unit, req, claim.state === "resume", lifecycle);
       this.failedClaims.delete(req.id);
     } catch (error) {
-      this.failedClaims.add(req.id);
+      if (!this.failedClaims.has(req.id)) this.failedClaims.set(req.id, Date.now());
       // It may have failed after a durable write (a fill stored, its protection not): memory may
       // be behind the database, so it is reloaded before anything else is decided.
       this.dirty = true;
@@ -591,6 +598,7 @@ export class TradeEngine {
       clientOrderId,
       quote,
       resumed,
+      resendAfterMs: this.resendAfter(req.id),
       limitPrice: d.limitPrice,
       timeInForce: d.timeInForce,
       // Whatever reduces the position (a CLOSE, or a BUY/SELL no larger than it) never opens one.

@@ -22,12 +22,20 @@ export const TEST_API_SECRET = "test-api-secret";
  */
 export function fakeBinance(
   price: (symbol: string) => string | undefined,
-  { futures = true, buyCommissionIn }: { futures?: boolean; buyCommissionIn?: "quote" | "base" | "BNB" } = {},
+  {
+    futures = true,
+    buyCommissionIn,
+    lookupLagMs,
+  }: { futures?: boolean; buyCommissionIn?: "quote" | "base" | "BNB"; lookupLagMs?: number } = {},
 ) {
   const venue = { apiKey: TEST_API_KEY, apiSecret: TEST_API_SECRET, price };
   return startFakeBinanceRest({
     series: {},
-    exchange: { ...venue, ...(buyCommissionIn === undefined ? {} : { buyCommissionIn }) },
+    exchange: {
+      ...venue,
+      ...(buyCommissionIn === undefined ? {} : { buyCommissionIn }),
+      ...(lookupLagMs === undefined ? {} : { lookupLagMs }),
+    },
     ...(futures ? { futures: venue } : {}),
   });
 }

@@ -277,6 +277,28 @@ describe("trade-engine on testnet (fake Binance)", () => {
     expect(t.fake.requests.some((r) => r.status === 400 && r.path !== "/api/v3/time")).toBe(true);
   });
 
+  it("F31 spot: an order whose answer was lost, and that lookups miss for a while, is sent again only after ORDER_RESEND_AFTER_MS: one order", async () => {
+    // Binance spot refuses a reused client id only while the first order is open: a filled MARKET
+    // order an early lookup missed would be bought twice if sent again at once.
+    const venue = await fakeBinance((s) => t.price[s], { futures: false, lookupLagMs: 2_500 });
+    try {
+      const engine = await t.env.start(testnetSettings(venue.url, { ORDER_RESEND_AFTER_MS: "5000" }));
+      await t.env.quote("BTCUSDT", 30_000);
+      venue.fail({ kind: "drop_after", path: "/api/v3/order", method: "POST" });
+      expect((await decided("tn-lag", { quantity: 0.01 })).event).toBe("filled");
+      expect(venue.exchange?.orders).toHaveLength(1);
+      const waited = engine.cap
+        .find("deciding a message failed; it will be redelivered")
+        .filter((l) => JSON.stringify(l.err).includes("may still be settling"));
+      expect(waited.length).toBeGreaterThanOrEqual(1);
+      expect(engine.cap.find("order found by client id after a failed submit; adopted, not resent")).toEqual(
+        [],
+      );
+    } finally {
+      await venue.close();
+    }
+  });
+
   it("F27 says loudly when the venue fills far from the quote the order was sized on", async () => {
     const engine = await testnet();
     // The feed says 30,000 (mainnet), the testnet fills at 36,000.

@@ -22,6 +22,11 @@ export interface FakeExchangeOptions extends FakeCredentials {
    * `price("BNB<quote>")`.
    */
   buyCommissionIn?: "quote" | "base" | "BNB";
+  /**
+   * An order's lookup by client id (`GET /api/v3/order`) answers -2013 for this long after it was
+   * placed, as Binance's can while an order whose answer was lost is still settling. Default 0.
+   */
+  lookupLagMs?: number;
 }
 
 export type FakeOrderType = "MARKET" | "LIMIT" | "LIMIT_MAKER" | "STOP_LOSS" | "TAKE_PROFIT";
@@ -375,7 +380,9 @@ export function createFakeExchange(
     const limit = type === "LIMIT" ? limitTerms(q) : undefined;
     if (limit !== undefined && "status" in limit) return limit;
     if (!isDecimal(quantity)) return reject(-1100, "Illegal characters found in parameter 'quantity'.");
-    if (orders.some((o) => o.clientOrderId === clientOrderId)) return reject(-2010, "Duplicate order sent.");
+    // As on Binance, a client id is unique among open orders only: an ended order's id may be reused.
+    if (orders.some((o) => o.clientOrderId === clientOrderId && isResting(o)))
+      return reject(-2010, "Duplicate order sent.");
     const price = opts.price(symbol);
     if (price === undefined) return reject(-1121, "Invalid symbol.");
     const order: FakeOrder = {
@@ -574,7 +581,10 @@ export function createFakeExchange(
       case "GET /api/v3/order": {
         // The latest order of that id, as DELETE and partialFill take it (an ended id may be reused).
         const found = orders.findLast(
-          (o) => o.symbol === q.get("symbol") && o.clientOrderId === q.get("origClientOrderId"),
+          (o) =>
+            o.symbol === q.get("symbol") &&
+            o.clientOrderId === q.get("origClientOrderId") &&
+            Date.now() - o.time >= (opts.lookupLagMs ?? 0),
         );
         return found ? { status: 200, body: withoutFills(found) } : reject(-2013, "Order does not exist.");
       }

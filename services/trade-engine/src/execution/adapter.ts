@@ -23,6 +23,11 @@ export interface NewOrder {
   leverage: number;
   /** The signal was claimed before (a crash mid-decision): the order may already exist. */
   resumed: boolean;
+  /**
+   * A resumed order the exchange does not show is sent again only from this time (epoch ms): the
+   * first attempt may still be settling there, and a lookup right after a lost answer can miss it.
+   */
+  resendAfterMs?: number;
 }
 
 export type ExecutionResult =

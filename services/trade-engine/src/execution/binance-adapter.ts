@@ -40,6 +40,12 @@ export class BinanceAdapter implements ExecutionAdapter {
     if (o.resumed) {
       const existing = await this.venue.find(o.symbol, o.clientOrderId);
       if (existing !== undefined) return this.result(existing, true);
+      // Spot refuses a reused client id only while the first order is open: a filled MARKET
+      // order missed by an early lookup would be sent twice. Not sent again until it has settled.
+      if (o.resendAfterMs !== undefined && Date.now() < o.resendAfterMs)
+        throw new Error(
+          `order ${o.clientOrderId} is not on the exchange yet; its first attempt may still be settling, so it is looked up again before it is sent again`,
+        );
     }
     try {
       const placed = await this.venue.submit(o);
