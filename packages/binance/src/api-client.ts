@@ -1,7 +1,7 @@
 import type { Logger } from "@tradewire/logger";
 import { withTimeout } from "@tradewire/supervisor";
 import BinanceModule, { type BinanceRest as ApiNodeRest } from "binance-api-node";
-import { BinanceError, describeBinanceCode, OUTCOME_UNKNOWN_CODES } from "./errors.js";
+import { BinanceError, describeBinanceCode, outcomeUnknown } from "./errors.js";
 import type { WeightRateLimiter } from "./rate-limiter.js";
 import { callWithRetry } from "./retry.js";
 import { requestWeight } from "./weights.js";
@@ -199,32 +199,23 @@ export class BinanceApiClient {
         { cause: error },
       );
     }
-    // -1006/-1007, or USD-M's 408: Binance cannot tell whether the request was carried out.
-    if ((typeof e?.code === "number" && OUTCOME_UNKNOWN_CODES.has(e.code)) || status === 408) {
+    const code = typeof e?.code === "number" ? e.code : undefined;
+    if (outcomeUnknown(status, code)) {
       return new BinanceError(
         "SERVER",
-        `${label}: outcome unknown (${typeof e?.code === "number" ? e.code : status}) ${e?.message ?? ""}`.trim(),
+        `${label}: outcome unknown (${code ?? status}) ${e?.message ?? ""}`.trim(),
         true,
-        { path, status, binanceCode: typeof e?.code === "number" ? e.code : undefined },
+        { path, status, binanceCode: code },
         { cause: error },
       );
     }
-    if (typeof e?.code === "number") {
-      const meaning = describeBinanceCode(e.code);
+    if (code !== undefined) {
+      const meaning = describeBinanceCode(code);
       return new BinanceError(
         "REJECTED",
-        `${label} rejected: ${e.code} ${e.message}${meaning ? ` (${meaning})` : ""}`,
+        `${label} rejected: ${code} ${e?.message}${meaning ? ` (${meaning})` : ""}`,
         false,
-        { path, binanceCode: e.code },
-        { cause: error },
-      );
-    }
-    if (status !== undefined && status >= 500) {
-      return new BinanceError(
-        "SERVER",
-        `${label}: server error ${status}`,
-        true,
-        { path, status },
+        { path, binanceCode: code },
         { cause: error },
       );
     }

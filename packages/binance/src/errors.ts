@@ -32,11 +32,20 @@ const REASONS: Record<number, string> = {
   [-4164]: "order notional below the minimum (MIN_NOTIONAL)",
 };
 
+/** Codes Binance answers when it cannot tell whether the request was carried out. */
+const OUTCOME_UNKNOWN_CODES: ReadonlySet<number> = new Set([-1006, -1007]);
+
 /**
- * Codes Binance answers when it cannot tell whether the request was carried out: an order may
- * still execute, so the call is retryable (an order is looked up by its client id before any resend).
+ * Whether Binance could not tell if the request was carried out: a 5xx, USD-M's 408 (its backend
+ * timed out), or -1006/-1007. An order may still execute, so the call is retryable, and an order
+ * is looked up by its client id before any resend.
  */
-export const OUTCOME_UNKNOWN_CODES: ReadonlySet<number> = new Set([-1006, -1007]);
+export function outcomeUnknown(status: number | undefined, code: number | undefined): boolean {
+  return (
+    (status !== undefined && (status >= 500 || status === 408)) ||
+    (code !== undefined && OUTCOME_UNKNOWN_CODES.has(code))
+  );
+}
 
 export function describeBinanceCode(code: number): string | undefined {
   return REASONS[code];

@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import type { Logger } from "@tradewire/logger";
-import { BinanceError, describeBinanceCode, OUTCOME_UNKNOWN_CODES } from "./errors.js";
+import { BinanceError, describeBinanceCode, outcomeUnknown } from "./errors.js";
 import type { WeightRateLimiter } from "./rate-limiter.js";
 import { callWithRetry } from "./retry.js";
 import { requestWeight } from "./weights.js";
@@ -171,9 +171,9 @@ export class BinanceRest {
         retryAfterMs,
       });
     }
-    // 5xx, and USD-M's 408 (its backend timed out): the request's fate is unknown, and an order
-    // may still execute. Retryable, so an order is looked up by its client id, never taken as refused.
-    if (res.status >= 500 || res.status === 408)
+    // Its fate unknown: an order may still execute. Retryable, so an order is looked up by its
+    // client id, never taken as refused (Binance answers a 5xx with HTML, not JSON).
+    if (outcomeUnknown(res.status, undefined))
       throw new BinanceError(
         "SERVER",
         `${method} ${path}: server error ${res.status}, outcome unknown`,
@@ -198,14 +198,15 @@ export class BinanceRest {
     if (!res.ok) {
       const { code, msg } = (body ?? {}) as { code?: number; msg?: string };
       const meaning = code === undefined ? undefined : describeBinanceCode(code);
+      const unknown = outcomeUnknown(undefined, code);
       // Our clock is off Binance's: measured and corrected, and the call is retryable (an order
       // is looked up first, then sent again with a timestamp Binance accepts).
       const clockFixed = code === TIMESTAMP_OUTSIDE_WINDOW && (await this.correctClock(signal));
-      const unknown = clockFixed || (code !== undefined && OUTCOME_UNKNOWN_CODES.has(code));
+      const said = unknown ? "outcome unknown" : clockFixed ? "rejected, clock corrected" : "rejected";
       throw new BinanceError(
-        unknown && !clockFixed ? "SERVER" : "REJECTED",
-        `${method} ${path} ${clockFixed ? "rejected, clock corrected" : unknown ? "outcome unknown" : "rejected"}: ${code ?? res.status} ${msg ?? ""}${meaning ? ` (${meaning})` : ""}`.trim(),
-        unknown,
+        unknown ? "SERVER" : "REJECTED",
+        `${method} ${path} ${said}: ${code ?? res.status} ${msg ?? ""}${meaning ? ` (${meaning})` : ""}`.trim(),
+        unknown || clockFixed,
         {
           status: res.status,
           binanceCode: code,

@@ -3,13 +3,14 @@ export interface BackoffOptions {
   maxMs: number;
 }
 
-/** Capped exponential backoff with full jitter (attempt starts at 1). */
-export function backoffDelay(
-  attempt: number,
-  { initialMs, maxMs }: BackoffOptions,
-  random = Math.random,
-): number {
-  const ceiling = Math.min(maxMs, initialMs * 2 ** Math.max(0, attempt - 1));
+/** Capped exponential backoff without jitter: initialMs, doubling at every attempt (from 1), up to maxMs. */
+export function backoffCeiling(attempt: number, { initialMs, maxMs }: BackoffOptions): number {
+  return Math.min(maxMs, initialMs * 2 ** Math.max(0, attempt - 1));
+}
+
+/** Capped exponential backoff with jitter (attempt starts at 1): between half and all of the ceiling. */
+export function backoffDelay(attempt: number, options: BackoffOptions, random = Math.random): number {
+  const ceiling = backoffCeiling(attempt, options);
   // Half fixed, half jittered: never 0, never a thundering herd.
   return Math.round(ceiling / 2 + random() * (ceiling / 2));
 }

@@ -1,5 +1,5 @@
 export type { BackoffOptions } from "./backoff.js";
-export { backoffDelay, sleep, TimeoutError, withTimeout } from "./backoff.js";
+export { backoffCeiling, backoffDelay, sleep, TimeoutError, withTimeout } from "./backoff.js";
 export { Doorbell } from "./doorbell.js";
 export type { RouteHandler, RouteParams } from "./http.js";
 export { HttpServer, PortInUseError, readJsonBody, sendJson } from "./http.js";

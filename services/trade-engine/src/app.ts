@@ -3,7 +3,7 @@ import { parseExchangeFilters, type SymbolFilters } from "@tradewire/binance";
 import { Bus, type DurableMessage, STREAMS } from "@tradewire/bus";
 import type { Logger } from "@tradewire/logger";
 import { KillSwitchCommand, MarketData, subjects, TradeIntent, TradingSignal } from "@tradewire/schemas";
-import { Doorbell, Supervisor, sleep } from "@tradewire/supervisor";
+import { backoffCeiling, Doorbell, Supervisor, sleep } from "@tradewire/supervisor";
 import type { Config } from "./config.js";
 import { type Incoming, type Outcome, TradeEngine } from "./engine.js";
 import { createAdapter } from "./execution/create-adapter.js";
@@ -37,7 +37,7 @@ async function settleAll(
     if (outcome === "done") settled.push(m.ack());
     else if (outcome === "busy") m.nak(1_000);
     else if (outcome === undefined || m.deliveryCount < maxDeliveries) {
-      const retryInMs = Math.min(1_000 * 2 ** (m.deliveryCount - 1), 60_000);
+      const retryInMs = backoffCeiling(m.deliveryCount, { initialMs: 1_000, maxMs: 60_000 });
       log.error("deciding a message failed; it will be redelivered", { ...fields, retryInMs, err: outcome });
       m.nak(retryInMs);
     } else {

@@ -9,7 +9,7 @@ import {
 import type { RejectionSource } from "@tradewire/schemas";
 import type { Config } from "./config.js";
 import { isDust, lotOf, stepFor } from "./dust.js";
-import { round8 } from "./paper.js";
+import { opposes, round8 } from "./paper.js";
 import type { OrderRequest } from "./request.js";
 
 export interface Quote {
@@ -104,10 +104,7 @@ export function decide(
   const held = Math.abs(position?.quantity ?? 0);
   // A BUY or SELL against the position reduces it, as a CLOSE does, unless sizing shows it is larger
   // than the position: then it flips it, and opens a position like any entry.
-  const against =
-    req.action !== "CLOSE" &&
-    held > 0 &&
-    Math.sign(position?.quantity ?? 0) !== (req.action === "BUY" ? 1 : -1);
+  const against = req.action !== "CLOSE" && opposes(position?.quantity ?? 0, req.action);
   const entryGate = (): Decision | undefined => {
     if (view.killSwitch) return reject("risk", "kill_switch", "kill_switch_active: new entries are blocked");
     pass("kill_switch");

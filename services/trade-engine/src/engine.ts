@@ -66,8 +66,10 @@ export interface Incoming {
  * reconciliation corrections), the risk state is never read by one while another changes it.
  */
 export class TradeEngine {
-  /** Signals this replica claimed whose decision threw before it was persisted. */
-  /** Signals whose decision failed here, and when it first did: resumed at once, resent only after ORDER_RESEND_AFTER_MS. */
+  /**
+   * Signals this replica claimed whose decision threw before it was persisted, and when it first
+   * did: resumed at once, their orders sent again only after ORDER_RESEND_AFTER_MS.
+   */
   private readonly failedClaims = new Map<string, number>();
   killSwitch = false;
   /** A rolled-back batch left the in-memory state ahead of the database and reloading it failed. */
@@ -279,8 +281,7 @@ export class TradeEngine {
 
   /** The symbol's live mid price, from a quote no older than PRICE_MAX_AGE_MS. */
   markPrice(symbol: string, now = Date.now()): number | undefined {
-    const q = this.deps.prices.get(symbol);
-    return q !== undefined && now - q.at <= this.deps.cfg.PRICE_MAX_AGE_MS ? (q.bid + q.ask) / 2 : undefined;
+    return this.deps.prices.freshMid(symbol, this.deps.cfg.PRICE_MAX_AGE_MS, now);
   }
 
   snapshot() {

@@ -198,8 +198,13 @@ export class ExchangeOrderBook {
 
   /** Whether an order closing the position works on `symbol`: it holds the exit (on spot, the asset too). */
   closeWorking(symbol: string): boolean {
+    return this.closesOf(symbol).length > 0;
+  }
+
+  /** The orders working to close (or reduce) `symbol`'s position, given what is held now. */
+  private closesOf(symbol: string): Working[] {
     const held = this.deps.ledger.positionQuantity(symbol);
-    return [...this.working.values()].some((o) => o.req.symbol === symbol && !isEntry(o, held));
+    return [...this.working.values()].filter((o) => o.req.symbol === symbol && !isEntry(o, held));
   }
 
   /**
@@ -210,8 +215,7 @@ export class ExchangeOrderBook {
    * one was recorded by another writer (the state is reloaded first). True when any was canceled.
    */
   async supersedeCloses(symbol: string, reason: string): Promise<boolean> {
-    const held = this.deps.ledger.positionQuantity(symbol);
-    const closes = [...this.working.values()].filter((o) => o.req.symbol === symbol && !isEntry(o, held));
+    const closes = this.closesOf(symbol);
     for (const o of closes) {
       this.deps.log.info("working close superseded by a newer CLOSE; canceling it on the exchange", {
         ...lifecycleOf(o.req),

@@ -15,8 +15,8 @@ export function registerRoutes(
   sup.route("GET", "/positions", (_req, res) => {
     const snap = engine.snapshot();
     const positions = Object.entries(snap.positions).map(([symbol, p]) => {
-      const q = prices.get(symbol);
-      const mark = q ? round8((q.bid + q.ask) / 2) : undefined;
+      const mid = prices.mid(symbol);
+      const mark = mid === undefined ? undefined : round8(mid);
       return {
         symbol,
         ...p,

@@ -128,9 +128,9 @@ export class Ledger {
     let priced = 0;
     for (const { asset, amount } of other) {
       const pair = `${asset}${quoteAsset}`;
-      const q = prices.get(pair);
-      if (q !== undefined && Date.now() - q.at <= cfg.PRICE_MAX_AGE_MS) {
-        priced += (amount * (q.bid + q.ask)) / 2;
+      const mid = prices.freshMid(pair, cfg.PRICE_MAX_AGE_MS);
+      if (mid !== undefined) {
+        priced += amount * mid;
         continue;
       }
       const last = await exchangePrice?.(pair).catch((error: unknown) => {
@@ -334,8 +334,8 @@ export class Ledger {
     let realized = 0;
     for (const [symbol, p] of this.positions) {
       realized += p.realizedPnl;
-      const q = prices.get(symbol);
-      if (q && p.quantity !== 0) unrealized += p.quantity * ((q.bid + q.ask) / 2 - p.avgPrice);
+      const mid = prices.mid(symbol);
+      if (mid !== undefined && p.quantity !== 0) unrealized += p.quantity * (mid - p.avgPrice);
     }
     metrics.equity.set(cfg.PAPER_EQUITY + realized + unrealized);
     const onExchange = [...this.protections.values()].filter((p) => p.venue !== undefined).length;

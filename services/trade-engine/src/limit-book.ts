@@ -4,7 +4,7 @@ import type { DirectStore } from "./direct-store.js";
 import { clientOrderIdFor } from "./ids.js";
 import type { EngineParts, Ledger } from "./ledger.js";
 import type { OrderFill, Unit } from "./order-events.js";
-import { applyFill } from "./paper.js";
+import { applyFill, opposes } from "./paper.js";
 import { cancelResting, placeResting } from "./place-resting.js";
 import { lifecycleOf, type OrderRequest } from "./request.js";
 import { crossed, isEntry, type RestingOrder, restingEntryNotional } from "./resting.js";
@@ -161,8 +161,7 @@ export class PaperLimitBook {
    */
   private closeQuantity(o: RestingOrder, held: number): string | undefined {
     if (o.req.action !== "CLOSE") return o.quantity;
-    const reduces = held !== 0 && Math.sign(held) !== (o.side === "BUY" ? 1 : -1);
-    if (!reduces) return undefined;
+    if (!opposes(held, o.side)) return undefined;
     return Number(o.quantity) <= Math.abs(held) ? o.quantity : toDecimal(Math.abs(held));
   }
 

@@ -26,6 +26,11 @@ export function paperMarketFill(
   return { price: toDecimal(price), fee: toDecimal(Number(quantity) * price * feeRate) };
 }
 
+/** Whether an order of `side` goes against a position of `positionQuantity`: it reduces it, or flips it. */
+export function opposes(positionQuantity: number, side: "BUY" | "SELL"): boolean {
+  return positionQuantity !== 0 && Math.sign(positionQuantity) !== (side === "BUY" ? 1 : -1);
+}
+
 export interface Position {
   quantity: number;
   avgPrice: number;

@@ -27,6 +27,18 @@ export class PriceBook {
     return this.quotes.get(symbol);
   }
 
+  /** The symbol's mid price, from its latest quote whatever its age. */
+  mid(symbol: string): number | undefined {
+    const q = this.quotes.get(symbol);
+    return q === undefined ? undefined : (q.bid + q.ask) / 2;
+  }
+
+  /** The symbol's mid price, from a quote no older than `maxAgeMs`. */
+  freshMid(symbol: string, maxAgeMs: number, now = Date.now()): number | undefined {
+    const q = this.quotes.get(symbol);
+    return q !== undefined && now - q.at <= maxAgeMs ? (q.bid + q.ask) / 2 : undefined;
+  }
+
   symbols(): string[] {
     return [...this.quotes.keys()];
   }

@@ -1,4 +1,5 @@
 import { toDecimal } from "@tradewire/binance";
+import { backoffCeiling } from "@tradewire/supervisor";
 import type { DirectStore } from "./direct-store.js";
 import { type ExchangeProtection, withoutVenue } from "./exchange-protection.js";
 import type { VenueExit } from "./execution/venue.js";
@@ -65,7 +66,10 @@ export class ProtectionWatch {
       if (ledger.protections.get(p.symbol) === p) {
         // Not closed (rejected, or decided before a restart): a fresh exit id, at once at first,
         // then backing off to once a minute, so an exit refused for good is not stored 5 times a second.
-        const retryInMs = Math.min(cfg.PROTECTION_CHECK_MS * 2 ** (attempt - 1), MAX_EXIT_RETRY_MS);
+        const retryInMs = backoffCeiling(attempt, {
+          initialMs: cfg.PROTECTION_CHECK_MS,
+          maxMs: MAX_EXIT_RETRY_MS,
+        });
         this.exitAttempts.set(p.symbol, { attempt: attempt + 1, notBefore: now + retryInMs });
         log.warn("protection exit did not close the position; retrying", {
           symbol: p.symbol,

@@ -1,4 +1,5 @@
 import type { Quote } from "./decide.js";
+import { opposes } from "./paper.js";
 import type { OrderRequest } from "./request.js";
 
 /** A paper LIMIT order waiting in the simulated book until the market reaches its price. */
@@ -37,8 +38,7 @@ export function isEntry(
   positionQuantity: number,
 ): boolean {
   if (o.req.action === "CLOSE") return false;
-  if (positionQuantity === 0 || Math.sign(positionQuantity) === (o.side === "BUY" ? 1 : -1)) return true;
-  return Number(o.quantity) > Math.abs(positionQuantity);
+  return !opposes(positionQuantity, o.side) || Number(o.quantity) > Math.abs(positionQuantity);
 }
 
 /** Notional of resting entries per symbol, for the risk limits. */

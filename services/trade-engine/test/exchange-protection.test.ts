@@ -32,6 +32,17 @@ async function guardedLongWithWorkingClose(id: string) {
   return engine;
 }
 
+/** A futures long of 0.01 guarded on the exchange (stop 29,000, take-profit 31,000): its stop leg. */
+async function futuresLongWithStop(id: string) {
+  await t.env.signal(id, { quantity: 0.01, stop_loss: 29_000, take_profit: 31_000 });
+  await waitFor("protection stored", async () => (await protectionRow())?.venue != null, 10_000);
+  const stop = t.fake.futures?.algoOrders.find((o) => o.orderType === "STOP_MARKET");
+  if (stop === undefined) throw new Error("no stop leg");
+  return stop;
+}
+
+const HALF_PROTECTION = "exchange-side protection gone without executing; the engine watches the levels";
+
 describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
   it("spot: an OCO guards the long; its executed stop is recorded as the exit, not traded again", async () => {
     const engine = await start("spot");
@@ -281,19 +292,10 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
   it("futures: a stop leg canceled by hand while the take-profit rests is half a protection: the rest is taken back and the engine watches both levels", async () => {
     const engine = await start("futures");
     await t.env.quote("BTCUSDT", 30_000);
-    await t.env.signal("fut-half", { quantity: 0.01, stop_loss: 29_000, take_profit: 31_000 });
-    await waitFor("protection stored", async () => (await protectionRow())?.venue != null, 10_000);
+    const stop = await futuresLongWithStop("fut-half");
     const legs = t.fake.futures?.algoOrders ?? [];
-    const stop = legs.find((o) => o.orderType === "STOP_MARKET");
-    if (stop === undefined) throw new Error("no stop leg");
     stop.algoStatus = "CANCELED";
-    await waitFor(
-      "half protection seen",
-      () =>
-        engine.cap.find("exchange-side protection gone without executing; the engine watches the levels")
-          .length > 0,
-      10_000,
-    );
+    await waitFor("half protection seen", () => engine.cap.find(HALF_PROTECTION).length > 0, 10_000);
     // Said first, then stored: the levels are the engine's once the row no longer names exchange orders.
     await waitFor("levels back with the engine", async () => (await protectionRow())?.venue === null, 5_000);
     expect(legs.map((o) => [o.orderType, o.algoStatus])).toEqual([
@@ -317,18 +319,9 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
         0,
       10_000,
     );
-    await t.env.signal("fut-algo", { quantity: 0.01, stop_loss: 29_000, take_profit: 31_000 });
-    await waitFor("protection stored", async () => (await protectionRow())?.venue != null, 10_000);
-    const stop = t.fake.futures?.algoOrders.find((o) => o.orderType === "STOP_MARKET");
-    if (stop === undefined) throw new Error("no stop leg");
+    const stop = await futuresLongWithStop("fut-algo");
     t.fake.futures?.cancelAlgo(stop.clientAlgoId);
-    await waitFor(
-      "half protection seen",
-      () =>
-        engine.cap.find("exchange-side protection gone without executing; the engine watches the levels")
-          .length > 0,
-      5_000,
-    );
+    await waitFor("half protection seen", () => engine.cap.find(HALF_PROTECTION).length > 0, 5_000);
     expect(
       engine.cap
         .find("order update from the user data stream; looking it up now")
