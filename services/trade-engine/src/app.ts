@@ -12,6 +12,7 @@ import { AccountNotTradable } from "./execution/venue.js";
 import { registerRoutes } from "./http-api.js";
 import { createEngineMetrics } from "./metrics.js";
 import { OrderLooks } from "./order-looks.js";
+import { waitForPrices } from "./price-warmup.js";
 import { PriceBook } from "./prices.js";
 import { fromIntent, fromSignal, type OrderRequest } from "./request.js";
 import { EngineStore } from "./store.js";
@@ -123,11 +124,29 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
     ...(streamWatch === undefined ? {} : { onExchangeOrder: (id: string) => streamWatch.expect(id) }),
   });
   await engine.load();
+  // Both consumers bind once the price feed is warm (F40), so a backlog waiting at start is not
+  // rejected for want of a quote that was a moment away. Started once; a restarted task does not wait.
+  let warmup: Promise<void> | undefined;
+  let warm = false;
+  const pricesWarm = (signal: AbortSignal) => {
+    warmup ??= waitForPrices(prices, {
+      symbols: cfg.SYMBOL_WHITELIST,
+      timeoutMs: cfg.PRICE_WARMUP_MS,
+      log,
+      signal,
+    }).then(() => {
+      warm = true;
+    });
+    return warmup;
+  };
+  // Not ready while the consumers wait for it.
+  supervisor.addDependency({ name: "price-warmup", isReady: () => warm });
 
   supervisor.addTask({
     name: "signal-consumer",
-    run: (ctx) =>
-      bus.runDurableBatchConsumer(
+    run: async (ctx) => {
+      await pricesWarm(ctx.signal);
+      return bus.runDurableBatchConsumer(
         {
           stream: STREAMS.signals,
           durable: SIGNALS_DURABLE,
@@ -141,12 +160,14 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
           },
         },
         ctx,
-      ),
+      );
+    },
   });
   supervisor.addTask({
     name: "intent-consumer",
-    run: (ctx) =>
-      bus.runDurableBatchConsumer(
+    run: async (ctx) => {
+      await pricesWarm(ctx.signal);
+      return bus.runDurableBatchConsumer(
         {
           stream: STREAMS.intents,
           durable: INTENTS_DURABLE,
@@ -160,7 +181,8 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
           },
         },
         ctx,
-      ),
+      );
+    },
   });
   supervisor.addTask({
     name: "prices",

@@ -92,6 +92,11 @@ export const ConfigSchema = z
     PAPER_FEE_RATE: env.number(0.001, { min: 0, max: 0.1 }),
     PAPER_SLIPPAGE_BPS: env.number(2, { min: 0, max: 1000 }),
     PRICE_MAX_AGE_MS: env.int(5_000, { min: 100 }),
+    /**
+     * How long the consumers wait at start for the price feed (every whitelisted symbol quoted, or
+     * the feed's symbols settled) before deciding anything; 0: no wait.
+     */
+    PRICE_WARMUP_MS: env.int(5_000, { min: 0 }),
     /** A Binance exchangeInfo JSON: LOT_SIZE, PRICE_FILTER and MIN_NOTIONAL per symbol for sizing. */
     EXCHANGE_INFO_FILE: env.string(""),
     /** Without EXCHANGE_INFO_FILE: minimum order notional in quote currency (paper stand-in). */

@@ -202,6 +202,29 @@ describe("trade-engine (paper)", () => {
     expect(view.status).toBe("REJECTED");
   });
 
+  it("F40 a backlog waiting when the engine starts is decided once the price feed is warm, not rejected no_recent_price", async () => {
+    // Sent while the engine is down (a deploy): read the moment it binds, before any quote came.
+    for (const id of ["backlog-1", "backlog-2", "backlog-3"]) await env.signal(id, { quantity: 0.001 });
+    const engine = await env.start({ PRICE_WARMUP_MS: "10000", SYMBOL_WHITELIST: "BTCUSDT" });
+    await new Promise((r) => setTimeout(r, 500));
+    // Nothing decided while no quote has come, and not ready meanwhile.
+    expect(engine.cap.find("RECEIVED")).toEqual([]);
+    const waiting = (await (await fetch(`${engine.url}/ready`)).json()) as {
+      ready: boolean;
+      unready: object;
+    };
+    expect(waiting).toMatchObject({ ready: false, unready: { "price-warmup": "not ready" } });
+    await env.quote("BTCUSDT", 30_000);
+    for (const id of ["backlog-1", "backlog-2", "backlog-3"]) await env.waitEvent(id, "filled");
+    expect(engine.cap.find("REJECTED")).toEqual([]);
+    expect((await fetch(`${engine.url}/ready`)).status).toBe(200);
+    expect(engine.cap.find("price feed warm: deciding signals")[0]).toMatchObject({
+      level: "info",
+      quoted: 1,
+      missing: [],
+    });
+  });
+
   it("kill switch (NATS and HTTP) blocks entries but still allows closes", async () => {
     const engine = await env.start();
     await env.quote("BTCUSDT", 30_000);

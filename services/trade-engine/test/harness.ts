@@ -93,6 +93,8 @@ export async function environment() {
         DATABASE_URL: db.url,
         HTTP_PORT: "0",
         COOLDOWN_SECONDS: "0",
+        // Most tests quote after the start and time what follows; the warm-up has tests of its own.
+        PRICE_WARMUP_MS: "0",
         ...extra,
       });
       const engine = await startEngine(cfg, cap.logger, { handleSignals: false });
