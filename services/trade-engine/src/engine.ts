@@ -199,10 +199,23 @@ export class TradeEngine {
     await this.exclusive(async () => {});
     const seen = only === undefined ? await book.look() : await book.lookAt(only);
     if (seen.length === 0) return;
-    await this.exclusive(async () => {
+    await this.onBooks(() => book.apply(seen));
+  }
+
+  /**
+   * Work on the books under the lock, after a reload when they are stale. A failure marks them
+   * stale: it may have come after a durable write (a fill stored, its protection not).
+   */
+  private onBooks<T>(work: () => Promise<T>): Promise<T> {
+    return this.exclusive(async () => {
       const failed = this.dirty ? await this.reload() : undefined;
       if (failed) throw failed;
-      await book.apply(seen);
+      try {
+        return await work();
+      } catch (error) {
+        this.dirty = true;
+        throw error;
+      }
     });
   }
 
@@ -211,17 +224,17 @@ export class TradeEngine {
    * maker fill); a quote older than PRICE_MAX_AGE_MS fills nothing.
    */
   fillRestingOrders(now = Date.now()): Promise<void> {
-    return this.exclusive(() => this.book.fillCrossed(now));
+    return this.onBooks(() => this.book.fillCrossed(now));
   }
 
   /** Sends a CLOSE through the pipeline for every engine-held stop-loss or take-profit the market crossed (F25). */
   checkProtections(now = Date.now()): Promise<void> {
-    return this.exclusive(() => this.watch.checkLevels(now));
+    return this.onBooks(() => this.watch.checkLevels(now));
   }
 
   /** Asks the exchange about the protections it holds; an executed leg is recorded as the exit. */
   pollExchangeProtections(): Promise<void> {
-    return this.exclusive(() => this.watch.pollExchange());
+    return this.onBooks(() => this.watch.pollExchange());
   }
 
   /** Publishes stored order events left behind longer than `graceMs`; see EventOutbox. */
@@ -297,11 +310,7 @@ export class TradeEngine {
    * the same id right now (nak and retry later); throws on transient failure.
    */
   handle(req: OrderRequest, receivedAt: number): Promise<Outcome> {
-    return this.exclusive(async () => {
-      const failed = this.dirty ? await this.reload() : undefined;
-      if (failed) throw failed;
-      return this.handleIn(this.direct, req, receivedAt);
-    });
+    return this.onBooks(() => this.handleIn(this.direct, req, receivedAt));
   }
 
   /** Reloads the state from the database; the error if that failed (nothing may be decided then). */

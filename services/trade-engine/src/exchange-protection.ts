@@ -1,5 +1,5 @@
 import type { Logger } from "@tradewire/logger";
-import type { ProtectionStatus, ProtectiveOrders, VenueExit } from "./execution/venue.js";
+import type { ProtectionStatus, ProtectiveOrders, VenueExit, VenueProtection } from "./execution/venue.js";
 import type { Protection } from "./protection.js";
 
 /** The same levels, watched by the engine alone. */
@@ -23,11 +23,24 @@ export class ExchangeProtection {
     return this.orders !== undefined;
   }
 
-  /** The protection with its exchange orders, or without (engine-watched) when they could not be placed. */
-  async guard(p: Protection, quantity: number, lifecycle: Record<string, unknown>): Promise<Protection> {
+  /**
+   * The protection with its exchange orders, or without (engine-watched) when they could not be
+   * placed. `remember` stores the protection with its orders' ids before they are sent; after a
+   * failed placement the exchange is asked what rests under them, so nothing rests untracked.
+   */
+  async guard(
+    p: Protection,
+    quantity: number,
+    lifecycle: Record<string, unknown>,
+    remember: (p: Protection) => Promise<void>,
+  ): Promise<Protection> {
     if (this.orders === undefined) return p;
+    let sent: VenueProtection | undefined;
     try {
-      const r = await this.orders.place(p, quantity);
+      const r = await this.orders.place(p, quantity, async (venue) => {
+        await remember({ ...p, venue });
+        sent = venue;
+      });
       if ("unsupported" in r) {
         this.log.warn("exchange-side protection not placed; the engine watches the levels", {
           ...lifecycle,
@@ -38,12 +51,42 @@ export class ExchangeProtection {
       this.log.info("exchange-side protection placed", { ...lifecycle, venue: r.placed, quantity });
       return { ...p, venue: r.placed };
     } catch (error) {
+      const resting = sent === undefined ? undefined : await this.restingAfterFailure(p, sent, lifecycle);
+      if (resting !== undefined) {
+        this.log.error("exchange-side protection failed, yet its orders are on the exchange: followed", {
+          ...lifecycle,
+          venue: resting,
+          err: error,
+        });
+        return { ...p, venue: resting };
+      }
       this.log.error("exchange-side protection failed; the engine watches the levels instead", {
         ...lifecycle,
         err: error,
       });
       return p;
     }
+  }
+
+  /**
+   * The orders a failed placement sent, if any rest (its answer lost) or executed: kept, so the
+   * poll follows them. Unknown when the exchange cannot be asked: kept too, the poll settles it.
+   */
+  private async restingAfterFailure(
+    p: Protection,
+    sent: VenueProtection,
+    lifecycle: Record<string, unknown>,
+  ): Promise<VenueProtection | undefined> {
+    if (this.orders === undefined) return undefined;
+    const seen = await this.orders.status(p, sent).catch((error: unknown) => {
+      this.log.warn("exchange-side protection: what rests after a failed placement is unknown; polled", {
+        ...lifecycle,
+        venue: sent,
+        err: error,
+      });
+      return undefined;
+    });
+    return seen?.state === "gone" ? undefined : sent;
   }
 
   /** Cancels the exchange orders of `p`; the exit when one had already executed. */

@@ -159,12 +159,14 @@ export class Ledger {
 
   fillRecord(
     req: OrderRequest,
-    order: Pick<OrderFill, "side" | "type">,
+    order: Pick<OrderFill, "side" | "type" | "closing">,
     fill: Omit<VenueFill, "feeAsset">,
     position: Position,
     realized: number,
   ): FillRecord {
+    const levels = order.closing ? undefined : protectionFor(req, order.side, Number(fill.price));
     return {
+      ...(levels === undefined ? {} : { levels }),
       orderId: fill.orderId,
       clientOrderId: fill.clientOrderId,
       signalId: req.id,
@@ -255,7 +257,7 @@ export class Ledger {
     const guarded = levels ?? (exchangeProtection.enabled && current !== undefined ? current : undefined);
     if (guarded === undefined) return;
     if (current !== undefined) await this.releaseOrLog(current, lifecycle);
-    const next = await this.guardWhole(withoutVenue(guarded), Math.abs(position.quantity), lifecycle);
+    const next = await this.guardWhole(unit, withoutVenue(guarded), Math.abs(position.quantity), lifecycle);
     await store.setProtection(next);
     this.protections.set(req.symbol, next);
     log.info(levels === undefined ? "protection resized" : "protection set", {
@@ -267,11 +269,14 @@ export class Ledger {
     });
   }
 
-  /** The levels as exchange orders for `quantity`, or with the engine while a close works on the symbol. */
-  private async guardWhole(p: Protection, quantity: number, lifecycle: Record<string, unknown>) {
+  /**
+   * The levels as exchange orders for `quantity` (stored with their ids before they are sent), or
+   * with the engine while a close works on the symbol.
+   */
+  private async guardWhole(unit: Unit, p: Protection, quantity: number, lifecycle: Record<string, unknown>) {
     const { exchangeProtection, log } = this.deps;
     if (!exchangeProtection.enabled || !this.deps.closeWorking?.(p.symbol))
-      return exchangeProtection.guard(p, quantity, lifecycle);
+      return exchangeProtection.guard(p, quantity, lifecycle, (q) => unit.store.setProtection(q));
     log.info("protection stays with the engine while a close works on the exchange", {
       ...lifecycle,
       quantity,
@@ -288,10 +293,11 @@ export class Ledger {
     const held = Math.abs(this.positionQuantity(symbol));
     if (current === undefined || current.venue !== undefined || held === 0) return;
     if (!this.deps.exchangeProtection.enabled) return;
-    const next = await this.guardWhole(current, held, lifecycle);
-    if (next.venue === undefined) return;
+    const next = await this.guardWhole(unit, current, held, lifecycle);
+    // Stored either way: a failed placement may have stored the ids it was about to send.
     await unit.store.setProtection(next);
     this.protections.set(symbol, next);
+    if (next.venue === undefined) return;
     this.refreshGauges();
     unit.log.info("protection back on the exchange: the close working on it ended", {
       ...lifecycle,
@@ -309,6 +315,12 @@ export class Ledger {
         "exchange-side protection executed while being replaced; reconciliation corrects the position",
         { ...lifecycle, exit },
       );
+  }
+
+  async clearProtection(symbol: string): Promise<void> {
+    await this.deps.store.clearProtection(symbol);
+    this.protections.delete(symbol);
+    this.refreshGauges();
   }
 
   async replaceProtection(p: Protection): Promise<void> {

@@ -1,6 +1,7 @@
 import { toDecimal } from "@tradewire/binance";
 import { backoffCeiling } from "@tradewire/supervisor";
 import type { DirectStore } from "./direct-store.js";
+import type { Outcome } from "./engine.js";
 import { type ExchangeProtection, withoutVenue } from "./exchange-protection.js";
 import type { VenueExit } from "./execution/venue.js";
 import type { EngineParts, Ledger } from "./ledger.js";
@@ -11,6 +12,8 @@ import { lifecycleOf, type OrderRequest } from "./request.js";
 
 /** The longest wait between two exits of a position that were not carried out. */
 const MAX_EXIT_RETRY_MS = 60_000;
+/** The wait before an exit whose claim is held (busy) is tried again under the same id. */
+const BUSY_EXIT_RETRY_MS = 1_000;
 
 /**
  * Watches every position's stop-loss / take-profit (F25): levels the engine holds are compared
@@ -20,6 +23,8 @@ const MAX_EXIT_RETRY_MS = 60_000;
 export class ProtectionWatch {
   /** Exits triggered and not yet settled, so a level is acted on once. */
   private readonly exiting = new Set<string>();
+  /** Exchange exits this replica claimed and failed to record: its claim is its own to take up. */
+  private readonly failedExits = new Set<string>();
   /** Per symbol, the exit attempts that did not close it, and when the next one may go. */
   private readonly exitAttempts = new Map<string, { attempt: number; notBefore: number }>();
 
@@ -29,7 +34,7 @@ export class ProtectionWatch {
       exchangeProtection: ExchangeProtection;
       direct: Unit & { store: DirectStore };
       /** Runs an exit request through dedup, the checks and execution. */
-      runExit: (req: OrderRequest, now: number) => Promise<unknown>;
+      runExit: (req: OrderRequest, now: number) => Promise<Outcome>;
     },
   ) {}
 
@@ -58,10 +63,23 @@ export class ProtectionWatch {
         ask: quote.ask,
       });
       const attempt = this.exitAttempts.get(p.symbol)?.attempt ?? 1;
+      let outcome: Outcome;
       try {
-        await this.deps.runExit(exitRequest(p, reason, now, attempt), now);
+        outcome = await this.deps.runExit(exitRequest(p, reason, now, attempt), now);
       } finally {
         this.exiting.delete(p.symbol);
+      }
+      if (outcome === "busy") {
+        // Claimed and undecided (a replica on it, or a run that stopped mid-way): the same id again
+        // shortly, so once its lease ends it is resumed (the order looked up), not sent under a new id.
+        this.exitAttempts.set(p.symbol, { attempt, notBefore: now + BUSY_EXIT_RETRY_MS });
+        log.info("protection exit being decided elsewhere; the same exit is tried again", {
+          symbol: p.symbol,
+          reason,
+          attempt,
+          retryInMs: BUSY_EXIT_RETRY_MS,
+        });
+        continue;
       }
       if (ledger.protections.get(p.symbol) === p) {
         // Not closed (rejected, or decided before a restart): a fresh exit id, at once at first,
@@ -133,16 +151,19 @@ export class ProtectionWatch {
     const partial = Number(exit.quantity) < Math.abs(ledger.positionQuantity(p.symbol)) - 1e-12;
     const req = exitRequest(p, exit.reason, Date.now(), partial ? exit.clientOrderId : 1);
     const lifecycle = lifecycleOf(req);
-    // What executed is neither canceled nor placed again.
-    await ledger.replaceProtection(withoutVenue(p));
+    // The protection keeps its exchange orders until the exit is stored: a failure or a crash
+    // before that leaves them for the next poll, which finds the exit again and records it.
     const claim = await store.claim(req);
-    if (claim.state === "duplicate" || claim.state === "busy") {
-      // Recorded already (a restart after it was stored) or being recorded by another replica.
+    // Held by this replica's own attempt that failed: taken up again at once, not after the lease.
+    if (claim.state === "busy" && !this.failedExits.has(req.id))
+      throw new Error(`exit ${req.id} is being recorded elsewhere (claimed, undecided): looked at again`);
+    if (claim.state === "duplicate") {
+      // Recorded already (a restart after it was stored): what executed is left alone.
       log.info("exchange-side exit already recorded; not recorded twice", {
         ...lifecycle,
         reason: exit.reason,
-        claim: claim.state,
       });
+      await this.forgetVenue(p);
       return;
     }
     const side = p.direction === 1 ? ("SELL" as const) : ("BUY" as const);
@@ -158,13 +179,25 @@ export class ProtectionWatch {
     const fill = { ...exit, fee: toDecimal(fee) };
     const detail = `${exit.reason} executed on the exchange (${exit.type} ${exit.clientOrderId})`;
     const order = { side, quantity: exit.quantity, closing: true, type: exit.type };
+    this.failedExits.add(req.id);
     const stored = await store.recordFill(
       ledger.fillRecord(req, order, fill, position, realized),
       [{ step: "exchange_protection", outcome: "pass", detail }],
       [ledger.fillEvent(req, order, fill)],
     );
+    this.failedExits.delete(req.id);
+    // What executed is neither canceled nor placed again.
+    await this.forgetVenue(p);
     if (!stored) return;
     log.info("PROTECTION_EXECUTED_ON_EXCHANGE", { ...lifecycle, reason: exit.reason, price: exit.price });
     await ledger.settleFill(this.deps.direct, req, order, fill, position, realized, lifecycle);
+  }
+
+  /** The levels of an exit recorded: no longer on the exchange; cleared once the position is flat. */
+  private async forgetVenue(p: Protection): Promise<void> {
+    const { ledger } = this.deps;
+    if (ledger.protections.get(p.symbol) !== p) return;
+    if (ledger.isFlat(p.symbol, ledger.position(p.symbol))) await ledger.clearProtection(p.symbol);
+    else await ledger.replaceProtection(withoutVenue(p));
   }
 }

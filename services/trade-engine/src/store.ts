@@ -124,6 +124,13 @@ export function outboxInsert(n: number, source = ""): string {
 )`;
 }
 
+/** $20-$25 of FILL_EFFECTS: whether the fill sets levels, and which. */
+function levelParams(p: Protection | undefined): unknown[] {
+  return p === undefined
+    ? [false, null, null, null, null, null]
+    : [true, p.signalId, p.strategyId, p.direction, p.stopLoss ?? null, p.takeProfit ?? null];
+}
+
 /** The parameters of `outboxInsert` for a row, or for none. */
 export function outboxParams(row: OutboxRow | undefined): [string | null, string | null, boolean] {
   return row === undefined || row.events.length === 0
@@ -136,7 +143,8 @@ export function outboxParams(row: OutboxRow | undefined): [string | null, string
  * the fill, the position, today's PnL, the checks and the signal's status. Parameters: $1 signal
  * id, $2 its checks (JSON), $3 order id, $4 client order id, $5 symbol, $6 side, $7 quantity, $8 price, $9 mode,
  * $10 fee, $11-$13 position, $14 realized PnL, $15 order type, $16-$18 the outbox row, $19 the
- * commission paid in the base asset.
+ * commission paid in the base asset, $20-$25 the stop-loss / take-profit levels the fill sets (see
+ * `FillRecord.levels`; $20 false: none).
  */
 const FILL_EFFECTS = `f AS (
   INSERT INTO engine_fills (order_id, quantity, price, fee, base_fee) SELECT order_id, $7, $8, $10, $19 FROM o
@@ -149,6 +157,11 @@ const FILL_EFFECTS = `f AS (
 ), s AS (
   UPDATE engine_signals SET status = 'FILLED', decided_at = now(), checks = checks || $2::jsonb
   WHERE signal_id = $1 AND EXISTS (SELECT 1 FROM o)
+), pr AS (
+  INSERT INTO engine_protections (symbol, signal_id, strategy_id, direction, stop_loss, take_profit)
+  SELECT $5, $21, $22, $23, $24, $25 FROM o WHERE $20::boolean
+  ON CONFLICT (symbol) DO UPDATE
+  SET signal_id = $21, strategy_id = $22, direction = $23, stop_loss = $24, take_profit = $25, created_at = now()
 ), ${outboxInsert(16, "FROM o")}
 SELECT count(*)::int AS n FROM o`;
 
@@ -167,15 +180,15 @@ const RECORD_RESTING_FILL = `WITH o AS (
 ), ${FILL_EFFECTS}`;
 
 /**
- * What more of a resting exchange LIMIT executed: its order row goes to `$20` (PARTIALLY_FILLED or
- * FILLED). Keyed on the fills recorded so far adding up to `$21`, so a second attempt at the same
+ * What more of a resting exchange LIMIT executed: its order row goes to `$26` (PARTIALLY_FILLED or
+ * FILLED). Keyed on the fills recorded so far adding up to `$27`, so a second attempt at the same
  * increment (another replica, a retry) changes nothing and returns false.
  */
 const RECORD_EXCHANGE_FILL = `WITH o AS (
-  UPDATE engine_orders SET status = $20, updated_at = now()
+  UPDATE engine_orders SET status = $26, updated_at = now()
   WHERE order_id = $3 AND client_order_id = $4 AND signal_id = $1 AND symbol = $5 AND side = $6
     AND type = $15 AND mode = $9 AND status IN ('NEW', 'PARTIALLY_FILLED')
-    AND (SELECT coalesce(sum(quantity), 0) FROM engine_fills WHERE order_id = $3) = $21::numeric
+    AND (SELECT coalesce(sum(quantity), 0) FROM engine_fills WHERE order_id = $3) = $27::numeric
   RETURNING order_id
 ), ${FILL_EFFECTS}`;
 
@@ -195,6 +208,12 @@ export interface FillRecord extends Omit<OrderRow, "status"> {
   baseFee: string;
   position: Position;
   realized: number;
+  /**
+   * The stop-loss / take-profit an entry's fill sets, stored by the fill's own statement: a crash or
+   * a failed write after it never leaves the position without them. Its exchange orders (if any)
+   * are stored once placed; the row keeps those of the levels it replaces until they are canceled.
+   */
+  levels?: Protection;
 }
 
 /** Order events stored in the outbox by the statement of the write they announce. */
@@ -390,6 +409,7 @@ export class EngineStore {
       o.type,
       ...outboxParams(outbox),
       o.baseFee,
+      ...levelParams(o.levels),
       ...extra,
     ]);
     return rows[0]?.n === 1;

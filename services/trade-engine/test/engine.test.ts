@@ -384,6 +384,29 @@ describe("trade-engine (paper)", () => {
     expect(stored.rows[0]).toEqual({ n: 0 });
   });
 
+  it("F25 an exit whose claim is held (a run that stopped mid-way) is resumed under the same id once the lease ends, not sent again under a new one", async () => {
+    const engine = await env.start({ PROTECTION_CHECK_MS: "50", CLAIM_LEASE_SECONDS: "2" });
+    await env.quote("BTCUSDT", 30_000);
+    await env.signal("held", { quantity: 0.001, stop_loss: 29_500 });
+    await env.waitEvent("held", "filled");
+    // A run killed after claiming the stop exit (its order may be out): the claim stays undecided.
+    await env.db.pool.query(
+      `INSERT INTO engine_signals (signal_id, source, strategy_id, symbol, action, request, status)
+       VALUES ('held:stop_loss', 'signal', 'test', 'BTCUSDT', 'CLOSE', '{}', 'RECEIVED')`,
+    );
+    await env.quote("BTCUSDT", 29_400);
+    await env.waitEvent("held:stop_loss", "filled");
+    expect(
+      engine.cap.find("protection exit being decided elsewhere; the same exit is tried again")[0],
+    ).toMatchObject({
+      reason: "stop_loss",
+      attempt: 1,
+    });
+    const ids = await env.db.pool.query("SELECT signal_id FROM engine_signals WHERE signal_id LIKE 'held:%'");
+    expect(ids.rows).toEqual([{ signal_id: "held:stop_loss" }]);
+    expect(engine.cap.find("protection exit did not close the position; retrying")).toEqual([]);
+  });
+
   it("F25 an exit the venue keeps refusing is tried again with a fresh id, backing off, not at every tick", async () => {
     const engine = await env.start({ PROTECTION_CHECK_MS: "50", MIN_NOTIONAL: "10" });
     await env.quote("BTCUSDT", 30_000);

@@ -96,6 +96,93 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
     expect(exitRow.rows).toEqual([{ type: "OCO" }]);
   });
 
+  it("F25 a fill whose protection cannot be stored after it still has its levels: the fill stores them, no order is sent untracked, and the engine exits at the stop", async () => {
+    const engine = await start("spot");
+    // Every write of engine_protections but the fill's own statement fails (the database gone
+    // between the two, or a crash): before, the position was left with no stop anywhere.
+    await t.env.db.pool.query(`CREATE FUNCTION refuse_protection() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF current_query() NOT LIKE '%engine_fills%' THEN RAISE EXCEPTION 'protection write refused'; END IF;
+        RETURN NEW;
+      END $$`);
+    await t.env.db.pool.query(
+      "CREATE TRIGGER refuse_protection BEFORE INSERT OR UPDATE ON engine_protections FOR EACH ROW EXECUTE FUNCTION refuse_protection()",
+    );
+    await t.env.quote("BTCUSDT", 30_000);
+    await t.env.signal("naked-1", { quantity: 0.01, stop_loss: 29_500, take_profit: 31_000 });
+    await waitFor("entry filled", event("naked-1", "filled"), 10_000);
+    await waitFor(
+      "placement refused",
+      () =>
+        engine.cap.find("exchange-side protection failed; the engine watches the levels instead").length > 0,
+    );
+    const { rows } = await t.env.db.pool.query(
+      "SELECT signal_id, direction, stop_loss, take_profit, venue FROM engine_protections",
+    );
+    expect(rows).toEqual([
+      { signal_id: "naked-1", direction: 1, stop_loss: 29_500, take_profit: 31_000, venue: null },
+    ]);
+    // Its ids could not be stored, so nothing was sent: no OCO rests untracked.
+    expect(t.fake.exchange?.orders.filter((o) => o.orderListId !== -1)).toEqual([]);
+    // The engine holds the levels (reloaded from the row): the stop crossed, it sells.
+    await t.env.quote("BTCUSDT", 29_400);
+    await waitFor("stop exit filled", event("naked-1:stop_loss", "filled"), 10_000);
+    await waitFor("flat", () => engine.engine.snapshot().positions.BTCUSDT?.quantity === 0);
+  });
+
+  it("F25 an OCO whose answer is lost after it was placed is found and followed, not left resting untracked", async () => {
+    const engine = await start("spot");
+    await t.env.quote("BTCUSDT", 30_000);
+    t.fake.fail({ kind: "drop_after", path: "/api/v3/orderList/oco", method: "POST" });
+    await t.env.signal("lost-oco", { quantity: 0.01, stop_loss: 29_500, take_profit: 31_000 });
+    await waitFor("entry filled", event("lost-oco", "filled"), 10_000);
+    await waitFor(
+      "followed",
+      () =>
+        engine.cap.find("exchange-side protection failed, yet its orders are on the exchange: followed")
+          .length > 0,
+    );
+    const list = clientOrderIdFor("lost-oco:protect:0.01");
+    await waitFor(
+      "stored with its orders",
+      async () => (await protectionRow())?.venue?.listClientOrderId === list,
+    );
+    expect(t.fake.exchange?.orders.filter((o) => o.orderListId !== -1).map((o) => o.status)).toEqual([
+      "NEW",
+      "NEW",
+    ]);
+    // The exchange owns the levels: its stop executes and is recorded as the exit.
+    t.price.BTCUSDT = "29400";
+    t.fake.exchange?.trigger("BTCUSDT");
+    await waitFor("exit recorded", event("lost-oco:stop_loss", "filled"), 10_000);
+    expect(engine.cap.find("PROTECTION_TRIGGERED")).toEqual([]);
+  });
+
+  it("F25 an exit the exchange executed whose record fails is recorded at the next poll, not lost", async () => {
+    const engine = await start("spot");
+    await t.env.quote("BTCUSDT", 30_000);
+    await t.env.signal("exit-retry", { quantity: 0.01, stop_loss: 29_500, take_profit: 31_000 });
+    await waitFor("guarded", async () => (await protectionRow())?.venue != null, 10_000);
+    // The first attempt to store the exit fails (the database gone for a moment).
+    await t.env.db.pool.query("CREATE SEQUENCE refuse_once");
+    await t.env.db.pool.query(`CREATE FUNCTION refuse_exit() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.signal_id LIKE '%:stop_loss' AND nextval('refuse_once') = 1 THEN RAISE EXCEPTION 'exit write refused'; END IF;
+        RETURN NEW;
+      END $$`);
+    await t.env.db.pool.query(
+      "CREATE TRIGGER refuse_exit BEFORE INSERT ON engine_orders FOR EACH ROW EXECUTE FUNCTION refuse_exit()",
+    );
+    t.price.BTCUSDT = "29400";
+    t.fake.exchange?.trigger("BTCUSDT");
+    await waitFor("exit recorded", event("exit-retry:stop_loss", "filled"), 10_000);
+    expect(engine.cap.find("exchange protection poll failed").length).toBeGreaterThanOrEqual(1);
+    await waitFor("flat", () => engine.engine.snapshot().positions.BTCUSDT?.quantity === 0);
+    expect(await protectionRow()).toBeUndefined();
+    // Recorded from the exchange, not sold again by the engine.
+    expect(t.fake.exchange?.orders.filter((o) => o.type === "MARKET")).toHaveLength(1);
+  });
+
   it("spot: a CLOSE that finds the take-profit filled in part records that part, then sells what is left", async () => {
     // The poll is slow: the CLOSE is what finds the partial fill.
     const engine = await start("spot", { PROTECTION_POLL_S: "60" });

@@ -92,20 +92,28 @@ export class FuturesVenue implements OrderVenue, ProtectiveOrders, ExchangeAccou
     return commissions(trades, { base: "", quote: assetsOf(symbol, this.filters?.get(symbol)).quote });
   }
 
-  async place(p: Protection, quantity: number) {
+  async place(p: Protection, quantity: number, beforeSend: (v: VenueProtection) => Promise<void>) {
     const filters = this.filters?.get(p.symbol);
     const side = p.direction === 1 ? ("SELL" as const) : ("BUY" as const);
     const qty = quantityFor(quantity, filters);
-    const placed: { stop?: string; takeProfit?: string } = {};
+    // One id per entry, leg and size: a retry is the same order, a resize a new one.
+    const idOf = (leg: string, level: number | undefined) =>
+      level === undefined ? undefined : clientOrderIdFor(`${p.signalId}:protect:${leg}:${qty}`);
+    const stop = idOf("stop", p.stopLoss);
+    const takeProfit = idOf("takeProfit", p.takeProfit);
+    const placed: VenueProtection = {
+      kind: "conditional",
+      ...(stop === undefined ? {} : { stop }),
+      ...(takeProfit === undefined ? {} : { takeProfit }),
+    };
+    await beforeSend(placed);
     const legs = [
-      ["stop", "STOP_MARKET", p.stopLoss],
-      ["takeProfit", "TAKE_PROFIT_MARKET", p.takeProfit],
+      [stop, "STOP_MARKET", p.stopLoss],
+      [takeProfit, "TAKE_PROFIT_MARKET", p.takeProfit],
     ] as const;
     try {
-      for (const [leg, kind, level] of legs) {
-        if (level === undefined) continue;
-        // One id per entry, leg and size: a retry is the same order, a resize a new one.
-        const clientOrderId = clientOrderIdFor(`${p.signalId}:protect:${leg}:${qty}`);
+      for (const [clientOrderId, kind, level] of legs) {
+        if (clientOrderId === undefined || level === undefined) continue;
         await this.orders.newProtectiveOrder({
           symbol: p.symbol,
           side,
@@ -114,12 +122,11 @@ export class FuturesVenue implements OrderVenue, ProtectiveOrders, ExchangeAccou
           quantity: qty,
           clientOrderId,
         });
-        placed[leg] = clientOrderId;
       }
     } catch (error) {
-      // Half a protection is worse than a clear failure: take back what was placed. If that
-      // fails too, both errors travel up: a leg may still rest on the exchange.
-      await this.cancel(p, { kind: "conditional", ...placed }).catch((cancelError: unknown) => {
+      // Half a protection is worse than a clear failure: take back every leg, the one whose answer
+      // was lost too (it may rest). If that fails as well, both errors travel up.
+      await this.cancel(p, placed).catch((cancelError: unknown) => {
         throw new AggregateError(
           [error, cancelError],
           `protective orders for ${p.symbol} failed and taking back ${JSON.stringify(placed)} failed too`,
@@ -127,7 +134,7 @@ export class FuturesVenue implements OrderVenue, ProtectiveOrders, ExchangeAccou
       });
       throw error;
     }
-    return { placed: { kind: "conditional" as const, ...placed } };
+    return { placed };
   }
 
   async status(p: Protection, v: VenueProtection): Promise<ProtectionStatus> {

@@ -97,7 +97,7 @@ export class SpotVenue implements OrderVenue, ProtectiveOrders, ExchangeAccount 
     return error.details.binanceCode === DUPLICATE_ORDER && /duplicate/i.test(error.message);
   }
 
-  async place(p: Protection, quantity: number) {
+  async place(p: Protection, quantity: number, beforeSend: (v: VenueProtection) => Promise<void>) {
     if (p.direction !== 1) return { unsupported: "spot cannot hold a short: no exchange-side stop" };
     if (p.stopLoss === undefined || p.takeProfit === undefined)
       return { unsupported: "a spot OCO needs both stop_loss and take_profit" };
@@ -108,6 +108,14 @@ export class SpotVenue implements OrderVenue, ProtectiveOrders, ExchangeAccount 
     const qty = quantityFor(Math.min(quantity, free), filters);
     // One id per entry and size: a retry is the same list, a resize after an addition a new one.
     const listClientOrderId = clientOrderIdFor(`${p.signalId}:protect:${qty}`);
+    const legs = ocoLegClientIds(listClientOrderId);
+    const placed: VenueProtection = {
+      kind: "oco",
+      listClientOrderId,
+      stop: legs.stop,
+      takeProfit: legs.takeProfit,
+    };
+    await beforeSend(placed);
     await this.orders.newOco({
       symbol: p.symbol,
       side: "SELL",
@@ -116,13 +124,6 @@ export class SpotVenue implements OrderVenue, ProtectiveOrders, ExchangeAccount 
       stopPrice: priceFor(p.stopLoss, filters),
       listClientOrderId,
     });
-    const legs = ocoLegClientIds(listClientOrderId);
-    const placed: VenueProtection = {
-      kind: "oco",
-      listClientOrderId,
-      stop: legs.stop,
-      takeProfit: legs.takeProfit,
-    };
     return { placed };
   }
 

@@ -107,8 +107,16 @@ export type ProtectionStatus = { state: "open" } | { state: "gone" } | { state: 
 
 /** Exchange-side SL/TP: placed after an entry fills, polled, canceled before the engine closes. */
 export interface ProtectiveOrders {
-  /** Places the levels for `quantity` of the position, or says why this market cannot. */
-  place(p: Protection, quantity: number): Promise<{ placed: VenueProtection } | { unsupported: string }>;
+  /**
+   * Places the levels for `quantity` of the position, or says why this market cannot. The orders'
+   * client ids go to `beforeSend` before any is sent (they are stored there), so an order whose
+   * answer is lost, or a crash right after sending, never leaves one resting untracked.
+   */
+  place(
+    p: Protection,
+    quantity: number,
+    beforeSend: (v: VenueProtection) => Promise<void>,
+  ): Promise<{ placed: VenueProtection } | { unsupported: string }>;
   status(p: Protection, v: VenueProtection): Promise<ProtectionStatus>;
   /** Cancels what still rests; "exited" when a leg had already executed. */
   cancel(p: Protection, v: VenueProtection): Promise<ProtectionStatus>;
