@@ -150,19 +150,48 @@ export class TradeEngine {
       this.exchangeBook?.oweEntryCancels(`kill_switch_active: ${killSwitch?.reason ?? "on"}`);
   }
 
-  /** ON also cancels resting LIMIT entries: nothing placed before it may open a position after it. */
+  /**
+   * ON also cancels resting LIMIT entries: nothing placed before it may open a position after it.
+   * It holds in this process at once, even when it cannot be stored (then said at error, and the
+   * caller gets the error); entries whose cancel fails are canceled again (see fillRestingOrders).
+   */
   async setKillSwitch(enabled: boolean, reason: string, actor: string): Promise<void> {
-    await this.deps.store.setState("kill_switch", { enabled, reason, actor, at: new Date().toISOString() });
+    const { store, log } = this.deps;
     this.killSwitch = enabled;
-    this.deps.log.warn(enabled ? "kill switch ON: new entries rejected, closes allowed" : "kill switch OFF", {
+    log.warn(enabled ? "kill switch ON: new entries rejected, closes allowed" : "kill switch OFF", {
       reason,
       actor,
     });
-    if (enabled)
-      await this.exclusive(async () => {
-        await this.book.cancelEntries(`kill_switch_active: ${reason}`);
-        await this.exchangeBook?.cancelEntries(`kill_switch_active: ${reason}`);
-      });
+    const done = await Promise.allSettled([
+      store
+        .setState("kill_switch", { enabled, reason, actor, at: new Date().toISOString() })
+        .catch((error) => {
+          log.error("kill switch not stored: it holds in this process only, until a restart", {
+            enabled,
+            err: error,
+          });
+          throw error;
+        }),
+      enabled
+        ? this.exclusive(() => this.cancelEntries(reason)).catch((error) => {
+            log.error("kill switch: canceling resting entries failed; tried again at the next check", {
+              err: error,
+            });
+            throw error;
+          })
+        : Promise.resolve(),
+    ]);
+    const failed = done.flatMap((d) => (d.status === "rejected" ? [d.reason as unknown] : []));
+    if (failed.length === 1) throw failed[0];
+    if (failed.length > 1) {
+      const why = failed.map((e) => (e instanceof Error ? e.message : String(e))).join("; ");
+      throw new AggregateError(failed, `kill switch: storing it and canceling entries failed: ${why}`);
+    }
+  }
+
+  private async cancelEntries(reason: string): Promise<void> {
+    await this.book.cancelEntries(`kill_switch_active: ${reason}`);
+    await this.exchangeBook?.cancelEntries(`kill_switch_active: ${reason}`);
   }
 
   /** Cancels a resting LIMIT, in the paper book or on the exchange (HTTP); false when no such order is resting. */
@@ -224,7 +253,12 @@ export class TradeEngine {
    * maker fill); a quote older than PRICE_MAX_AGE_MS fills nothing.
    */
   fillRestingOrders(now = Date.now()): Promise<void> {
-    return this.onBooks(() => this.book.fillCrossed(now));
+    return this.onBooks(async () => {
+      // No paper entry fills under the kill switch: one whose cancel failed (or that rested
+      // across a restart) is canceled here first.
+      if (this.killSwitch) await this.book.cancelEntries("kill_switch_active");
+      await this.book.fillCrossed(now);
+    });
   }
 
   /** Sends a CLOSE through the pipeline for every engine-held stop-loss or take-profit the market crossed (F25). */
@@ -279,11 +313,15 @@ export class TradeEngine {
   }
 
   /**
-   * Sets a position's quantity to what the exchange holds (reconciliation), in memory and stored;
-   * what it gained is priced at the live mid. Returns the average price it now has.
+   * Sets a position's quantity to what the exchange holds (reconciliation), in memory and stored,
+   * if the books still hold `compared` (a fill recorded meanwhile is not overwritten); what it gained
+   * is priced at the live mid. Returns the average price it now has; undefined when not corrected.
    */
-  correctPosition(symbol: string, quantity: number): Promise<number> {
-    return this.exclusive(() => this.ledger.correctPosition(symbol, quantity, this.markPrice(symbol)));
+  correctPosition(symbol: string, quantity: number, compared: number): Promise<number | undefined> {
+    return this.exclusive(async () => {
+      if (Math.abs(this.ledger.positionQuantity(symbol) - compared) > 1e-8) return undefined;
+      return this.ledger.correctPosition(symbol, quantity, this.markPrice(symbol));
+    });
   }
 
   /** When an order whose first attempt failed here may be sent again if the exchange does not show it. */

@@ -164,7 +164,16 @@ export class ExchangeOrderBook {
     for (const o of [...this.working.values()]) {
       if (!isEntry(o, ledger.positionQuantity(o.req.symbol))) continue;
       const ended = await this.tryCancel(o, reason);
-      if (ended !== false) await this.settle(o, ended, reason);
+      if (ended === false) continue;
+      // One whose end cannot be stored does not keep the others working: the poll settles it later.
+      await this.settle(o, ended, reason).catch((error: unknown) => {
+        this.deps.log.error("a canceled entry could not be recorded; the order poll records it", {
+          ...lifecycleOf(o.req),
+          clientOrderId: o.clientOrderId,
+          err: error,
+        });
+        this.deps.stale(`recording the cancel of ${o.clientOrderId} failed`);
+      });
     }
   }
 

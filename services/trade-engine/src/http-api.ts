@@ -49,7 +49,14 @@ export function registerRoutes(
   sup.route("POST", "/kill-switch", async (req, res) => {
     const parsed = parseWith(KillSwitchCommand, "KillSwitchCommand", await readJsonBody(req));
     if (!parsed.ok) return sendJson(res, 400, { error: parsed.error.message });
-    await engine.setKillSwitch(parsed.value.enabled, parsed.value.reason, parsed.value.actor ?? "http");
+    const failed = await engine
+      .setKillSwitch(parsed.value.enabled, parsed.value.reason, parsed.value.actor ?? "http")
+      .then(
+        () => undefined,
+        (error: unknown) => (error instanceof Error ? error.message : String(error)),
+      );
+    // In force in this process either way; a failure (not stored, an entry not canceled yet) is said.
+    if (failed !== undefined) return sendJson(res, 500, { killSwitch: engine.killSwitch, error: failed });
     sendJson(res, 200, { killSwitch: engine.killSwitch });
   });
 }

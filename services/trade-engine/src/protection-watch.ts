@@ -169,13 +169,21 @@ export class ProtectionWatch {
     const side = p.direction === 1 ? ("SELL" as const) : ("BUY" as const);
     const fee =
       Number(exit.fee) + (await ledger.priceOtherFees(exit.otherFees ?? [], exit.feeAsset, lifecycle));
-    const { position, realized } = applyFill(
-      ledger.position(p.symbol),
-      side,
-      Number(exit.quantity),
-      Number(exit.price),
-      fee,
-    );
+    const before = ledger.position(p.symbol);
+    // Nothing held the way the levels guard: reconciliation corrected the position to the exchange
+    // before this exit was seen. Recorded (once) without moving the position again, which would
+    // open a phantom position the other way.
+    const held = before.quantity * p.direction > 0;
+    if (!held)
+      log.error("exchange-side exit of a position the books no longer hold: recorded without moving it", {
+        ...lifecycle,
+        reason: exit.reason,
+        position: before.quantity,
+        exitQuantity: exit.quantity,
+      });
+    const { position, realized } = held
+      ? applyFill(before, side, Number(exit.quantity), Number(exit.price), fee)
+      : { position: before, realized: 0 };
     const fill = { ...exit, fee: toDecimal(fee) };
     const detail = `${exit.reason} executed on the exchange (${exit.type} ${exit.clientOrderId})`;
     const order = { side, quantity: exit.quantity, closing: true, type: exit.type };

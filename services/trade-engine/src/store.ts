@@ -103,6 +103,12 @@ BEGIN
 END $fn$;
 `;
 
+/**
+ * An undecided claim younger than this may still be resumed (redeliveries back off up to a minute,
+ * 10 times): its order may have executed and not be recorded yet.
+ */
+export const UNDECIDED_RECENT_SECONDS = 900;
+
 /** A decision's checks as stored in `engine_signals.checks`, each with its time. */
 export function checkEntries(checks: readonly Check[], at: string) {
   return checks.map((c) => ({ step: c.step, outcome: c.outcome, detail: c.detail ?? null, at }));
@@ -285,7 +291,18 @@ export class EngineStore {
    * for the pool to replace: without a listener, node-postgres' pool error would crash the process.
    */
   static connect(url: string, log: Logger, claimLeaseSeconds = 30): EngineStore {
-    const pool = new pg.Pool({ connectionString: url, max: 8, application_name: "trade-engine" });
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: 8,
+      application_name: "trade-engine",
+      // A database that stops answering fails a call instead of holding every decision behind it:
+      // a connect is bounded, a statement is canceled by the server after 30 s, and a peer that
+      // vanished without a reset (a failover) is found by TCP keepalive.
+      connectionTimeoutMillis: 10_000,
+      statement_timeout: 30_000,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+    });
     pool.on("error", (error) =>
       log.warn("idle PostgreSQL connection lost; the pool opens a new one when needed", { err: error }),
     );
@@ -544,11 +561,14 @@ export class EngineStore {
   }
 
   /** Signals claimed and never decided: an order for one may exist on the exchange. */
-  async undecidedSignalIds(): Promise<string[]> {
-    const { rows } = await this.pool.query<{ signal_id: string }>(
-      "SELECT signal_id FROM engine_signals WHERE status = 'RECEIVED'",
+  /** Signals claimed and not decided yet (a decision under way, or one a crash cut short), with their symbols. */
+  async undecidedSignals(): Promise<{ id: string; symbol: string; recent: boolean }[]> {
+    const { rows } = await this.pool.query<{ signal_id: string; symbol: string; recent: boolean }>(
+      `SELECT signal_id, symbol, received_at > now() - make_interval(secs => $1) AS recent
+       FROM engine_signals WHERE status = 'RECEIVED'`,
+      [UNDECIDED_RECENT_SECONDS],
     );
-    return rows.map((r) => r.signal_id);
+    return rows.map((r) => ({ id: r.signal_id, symbol: r.symbol, recent: r.recent }));
   }
 
   /** A resting paper LIMIT, or an order found on the exchange for one of our signals (reconciliation). */

@@ -247,6 +247,53 @@ describe("trade-engine (paper)", () => {
     expect(((await res.json()) as { killSwitch: boolean }).killSwitch).toBe(false);
   });
 
+  it("kill switch: holds at once when it cannot be stored, and a resting entry whose cancel failed is canceled at the next check, never filled", async () => {
+    const engine = await env.start({ PROTECTION_CHECK_MS: "50" });
+    await env.quote("BTCUSDT", 30_000);
+    await env.signal("resting-entry", { quantity: 0.001, order_type: "LIMIT", price: 29_000 });
+    await env.waitEvent("resting-entry", "placed");
+    // The database refuses the kill switch's row, and the entry's first cancel.
+    await env.db.pool.query("CREATE SEQUENCE refused");
+    await env.db.pool.query(`CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF TG_TABLE_NAME = 'engine_state' THEN RAISE EXCEPTION 'write refused'; END IF;
+        IF nextval('refused') = 1 THEN RAISE EXCEPTION 'write refused'; END IF;
+        RETURN NEW;
+      END $$`);
+    await env.db.pool.query(
+      "CREATE TRIGGER refuse_state BEFORE INSERT OR UPDATE ON engine_state FOR EACH ROW EXECUTE FUNCTION refuse()",
+    );
+    await env.db.pool.query(
+      "CREATE TRIGGER refuse_cancel BEFORE UPDATE ON engine_orders FOR EACH ROW WHEN (NEW.status = 'CANCELED') EXECUTE FUNCTION refuse()",
+    );
+    const res = await fetch(`${engine.url}/kill-switch`, {
+      method: "POST",
+      body: JSON.stringify({ enabled: true, reason: "drill" }),
+    });
+    expect(res.status).toBe(500);
+    expect(await res.json()).toMatchObject({
+      killSwitch: true,
+      error: expect.stringContaining("write refused"),
+    });
+    expect(
+      engine.cap.find("kill switch not stored: it holds in this process only, until a restart"),
+    ).toHaveLength(1);
+    expect(
+      engine.cap.find("kill switch: canceling resting entries failed; tried again at the next check"),
+    ).toHaveLength(1);
+    await env.signal("blocked");
+    const [rejected] = await env.waitEvent("blocked", "rejected");
+    expect(rejected).toMatchObject({ rejection_reason: expect.stringMatching(/^kill_switch_active/) });
+    await env.waitEvent("resting-entry", "canceled");
+    // The market reaches the entry's price: canceled, it cannot fill.
+    await env.quote("BTCUSDT", 28_900);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await env.eventsOf("resting-entry").then((es) => es.map((e) => e.event))).toEqual([
+      "placed",
+      "canceled",
+    ]);
+  });
+
   it("F01 a failing handler naks and the signal is still processed once the fault clears", async () => {
     const engine = await env.start();
     await env.quote("BTCUSDT", 30_000);

@@ -167,7 +167,9 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
     await t.env.db.pool.query("CREATE SEQUENCE refuse_once");
     await t.env.db.pool.query(`CREATE FUNCTION refuse_exit() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        IF NEW.signal_id LIKE '%:stop_loss' AND nextval('refuse_once') = 1 THEN RAISE EXCEPTION 'exit write refused'; END IF;
+        IF NEW.signal_id LIKE '%:stop_loss' THEN
+          IF nextval('refuse_once') = 1 THEN RAISE EXCEPTION 'exit write refused'; END IF;
+        END IF;
         RETURN NEW;
       END $$`);
     await t.env.db.pool.query(
@@ -181,6 +183,25 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
     expect(await protectionRow()).toBeUndefined();
     // Recorded from the exchange, not sold again by the engine.
     expect(t.fake.exchange?.orders.filter((o) => o.type === "MARKET")).toHaveLength(1);
+  });
+
+  it("F28 an exit the exchange executed unseen (no stream, poll far off) is recorded by reconciliation, not corrected as drift", async () => {
+    const engine = await start("spot", {
+      RECONCILE_INTERVAL_S: "1",
+      PROTECTION_POLL_S: "600",
+      USER_STREAM: "false",
+    });
+    await t.env.quote("BTCUSDT", 30_000);
+    await t.env.signal("unseen", { quantity: 0.01, stop_loss: 29_500, take_profit: 31_000 });
+    await waitFor("guarded", async () => (await protectionRow())?.venue != null, 10_000);
+    t.price.BTCUSDT = "29400";
+    t.fake.exchange?.trigger("BTCUSDT");
+    const exit = await waitFor("exit recorded", event("unseen:stop_loss", "filled"), 10_000);
+    expect(exit).toMatchObject({ type: "OCO", side: "SELL", avg_price: "29400" });
+    await waitFor("flat", () => engine.engine.snapshot().positions.BTCUSDT?.quantity === 0);
+    // Corrected to 0 first, the exit recorded later would have opened a phantom short.
+    expect(engine.cap.find("reconcile: position drift corrected to the exchange")).toEqual([]);
+    expect(await protectionRow()).toBeUndefined();
   });
 
   it("spot: a CLOSE that finds the take-profit filled in part records that part, then sells what is left", async () => {

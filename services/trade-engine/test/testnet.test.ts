@@ -340,6 +340,53 @@ describe("trade-engine on testnet (fake Binance)", () => {
     });
   });
 
+  it("F28 a fill whose record failed is left to its resumed decision, not corrected by reconciliation first and then counted twice", async () => {
+    const engine = await t.env.start(testnetSettings(t.fake.url, { RECONCILE_INTERVAL_S: "1" }));
+    await t.env.quote("BTCUSDT", 30_000);
+    // A position the engine holds, so reconciliation compares the symbol.
+    await t.env.signal("held-before", { quantity: 0.01 });
+    await waitFor(
+      "first filled",
+      async () =>
+        (await t.env.orderEvents()).some((e) => e.event === "filled" && e.signal_id === "held-before"),
+      10_000,
+    );
+    // The next fill executes on the exchange; storing it fails on two deliveries (about 3 s of backoff),
+    // while reconciliation runs every second and sees the balance the engine has not recorded.
+    await t.env.db.pool.query("CREATE SEQUENCE refused");
+    await t.env.db.pool.query(`CREATE FUNCTION refuse_fill() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.signal_id = 'cut-short' THEN
+          IF nextval('refused') <= 2 THEN RAISE EXCEPTION 'fill write refused'; END IF;
+        END IF;
+        RETURN NEW;
+      END $$`);
+    await t.env.db.pool.query(
+      "CREATE TRIGGER refuse_fill BEFORE INSERT ON engine_orders FOR EACH ROW EXECUTE FUNCTION refuse_fill()",
+    );
+    await t.env.signal("cut-short", { quantity: 0.01 });
+    await waitFor(
+      "reconciliation left it alone",
+      () =>
+        engine.cap.find(
+          "reconcile: position differs from the exchange while a signal on it is undecided; left to its decision",
+        ).length > 0,
+      10_000,
+    );
+    await waitFor(
+      "filled on a later delivery",
+      async () =>
+        (await t.env.orderEvents()).some((e) => e.event === "filled" && e.signal_id === "cut-short"),
+      30_000,
+    );
+    const held = t.fake.exchange?.balances.get("BTC") ?? 0;
+    expect(held).toBeGreaterThan(0.019);
+    await waitFor("position recorded", () => engine.engine.snapshot().positions.BTCUSDT?.quantity === held);
+    // Two market orders, one position: never the exchange's balance plus the fill again.
+    expect(t.fake.exchange?.orders.filter((o) => o.type === "MARKET")).toHaveLength(2);
+    expect(engine.cap.find("reconcile: position drift corrected to the exchange")).toEqual([]);
+  });
+
   it("F28 reconciles with the exchange: adopts its own order, flags a foreign one, corrects position drift", async () => {
     const engine = await t.env.start(testnetSettings(t.fake.url, { RECONCILE_INTERVAL_S: "1" }));
     // A signal claimed before a crash, whose order reached the exchange but was never recorded.

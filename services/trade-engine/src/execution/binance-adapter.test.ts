@@ -115,4 +115,18 @@ describe("BinanceAdapter outcomes", () => {
       reason: expect.stringMatching(/^exchange_expired/),
     });
   });
+
+  it("reports a fill priced under a millionth in plain decimals, as the order event schema takes them (never 7e-7)", async () => {
+    const tiny = {
+      ...filled,
+      symbol: "BTTCUSDT",
+      executedQty: "1000000",
+      cummulativeQuoteQty: "0.7",
+      fills: [{ price: "0.0000007", qty: "1000000", commission: "0.00000007", commissionAsset: "USDT" }],
+    } as SpotOrder;
+    const adapter = new BinanceAdapter("testnet", exchange([() => tiny], []), createSilentLogger());
+    const result = await adapter.submit({ ...order, symbol: "BTTCUSDT", quantity: "1000000" });
+    expect(result).toMatchObject({ kind: "filled", price: "0.0000007", fee: "0.00000007" });
+    expect(String(0.7 / 1_000_000)).toBe("7e-7");
+  });
 });

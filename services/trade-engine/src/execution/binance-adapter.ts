@@ -1,4 +1,4 @@
-import { BinanceError, describeBinanceCode, toDecimal } from "@tradewire/binance";
+import { BinanceError, describeBinanceCode, numberToDecimal, toDecimal } from "@tradewire/binance";
 import type { Logger } from "@tradewire/logger";
 import type { ExchangeOrders, ExecutionAdapter, ExecutionResult, NewOrder } from "./adapter.js";
 import { type OrderVenue, type ProtectiveOrders, type VenueOrder, WORKING } from "./venue.js";
@@ -94,8 +94,8 @@ export class BinanceAdapter implements ExecutionAdapter {
       kind: "filled",
       orderId: order.orderId,
       quantity: order.executedQty,
-      price: String(order.avgPrice),
-      fee: String(order.fee),
+      price: numberToDecimal(order.avgPrice),
+      fee: numberToDecimal(order.fee),
       feeAsset: order.feeAsset,
       baseFee: toDecimal(order.baseFee),
       otherFees: order.otherFees,

@@ -1,9 +1,10 @@
-import type {
-  BinanceError,
-  FuturesFill,
-  FuturesOrder,
-  FuturesOrders,
-  SymbolFilters,
+import {
+  type BinanceError,
+  type FuturesFill,
+  type FuturesOrder,
+  type FuturesOrders,
+  numberToDecimal,
+  type SymbolFilters,
 } from "@tradewire/binance";
 import { clientOrderIdFor } from "../ids.js";
 import type { Protection } from "../protection.js";
@@ -205,9 +206,9 @@ export class FuturesVenue implements OrderVenue, ProtectiveOrders, ExchangeAccou
       orderId,
       clientOrderId,
       type: orderType === "TAKE_PROFIT_MARKET" ? "TAKE_PROFIT_MARKET" : "STOP_MARKET",
-      quantity: String(qty),
-      price: String(qty > 0 ? quote / qty : 0),
-      fee: String(fee),
+      quantity: numberToDecimal(qty),
+      price: numberToDecimal(qty > 0 ? quote / qty : 0),
+      fee: numberToDecimal(fee),
       feeAsset,
       otherFees,
     };

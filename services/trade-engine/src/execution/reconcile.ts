@@ -50,10 +50,17 @@ export class Reconciler {
       positionsChecked: 0,
       corrected: 0,
     };
+    // An exit the exchange executed is recorded first: compared before, it would be drift, and
+    // recorded after the correction, a second close (a phantom position the other way).
+    await engine.pollExchangeProtections();
     const open = await account.openOrders();
     const protective = engine.protectiveClientIds();
     report.openOrders = open.length;
-    const undecided = new Map((await store.undecidedSignalIds()).map((id) => [clientOrderIdFor(id), id]));
+    const claims = await store.undecidedSignals();
+    const undecided = new Map(claims.map((c) => [clientOrderIdFor(c.id), c.id]));
+    // A decision under way or cut short (resumed on redelivery) may have executed unrecorded: its
+    // resume records the fill, so correcting to the exchange first would count it twice.
+    const deciding = new Set(claims.filter((c) => c.recent).map((c) => c.symbol));
     for (const o of open) {
       if (protective.has(o.clientOrderId)) {
         report.protective += 1;
@@ -97,18 +104,21 @@ export class Reconciler {
       report.positionsChecked += 1;
       const exchange = held.get(symbol) ?? 0;
       if (Math.abs(exchange - position.quantity) <= TOLERANCE) continue;
-      if (working.has(symbol)) {
+      if (working.has(symbol) || deciding.has(symbol)) {
         log.warn(
-          "reconcile: position differs from the exchange while orders work on it; left to the order poll",
-          {
-            symbol,
-            local: position.quantity,
-            exchange,
-          },
+          working.has(symbol)
+            ? "reconcile: position differs from the exchange while orders work on it; left to the order poll"
+            : "reconcile: position differs from the exchange while a signal on it is undecided; left to its decision",
+          { symbol, local: position.quantity, exchange },
         );
         continue;
       }
-      const avgPrice = await engine.correctPosition(symbol, exchange);
+      // Only if the books still hold what was compared: a fill recorded meanwhile is not overwritten.
+      const avgPrice = await engine.correctPosition(symbol, exchange, position.quantity);
+      if (avgPrice === undefined) {
+        log.info("reconcile: position changed while it was compared; checked again next round", { symbol });
+        continue;
+      }
       report.corrected += 1;
       log.warn("reconcile: position drift corrected to the exchange", {
         symbol,

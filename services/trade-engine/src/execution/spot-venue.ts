@@ -1,5 +1,6 @@
 import {
   type BinanceError,
+  numberToDecimal,
   ocoLegClientIds,
   type SpotOrder,
   type SpotOrderList,
@@ -169,8 +170,8 @@ export class SpotVenue implements OrderVenue, ProtectiveOrders, ExchangeAccount 
         clientOrderId,
         type: "OCO" as const,
         quantity: o.executedQty,
-        price: String(o.avgPrice),
-        fee: String(o.fee),
+        price: numberToDecimal(o.avgPrice),
+        fee: numberToDecimal(o.fee),
         feeAsset: o.feeAsset,
         otherFees: o.otherFees,
       };
