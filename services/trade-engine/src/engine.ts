@@ -27,6 +27,7 @@ import type { PriceBook } from "./prices.js";
 import { ProtectionWatch } from "./protection-watch.js";
 import { lifecycleOf, type OrderRequest } from "./request.js";
 import { marketable, type RestingOrder } from "./resting.js";
+import { referenceQuote, resumedDecision, type SentDecision, sentDecision } from "./sent-decision.js";
 import type { EngineStore } from "./store.js";
 
 export { clientOrderIdFor } from "./ids.js";
@@ -325,6 +326,41 @@ export class TradeEngine {
   }
 
   /** When an order whose first attempt failed here may be sent again if the exchange does not show it. */
+  /**
+   * Whether the order of a resumed signal whose decision was sent is on the exchange. Not found
+   * while its first attempt may still be settling (lookups lag): looked up again later, not
+   * decided anew, since a new decision might reject what the exchange is about to show.
+   */
+  private async sentStands(req: OrderRequest): Promise<boolean> {
+    const orders = this.deps.adapter.resting;
+    if (orders === undefined) return false;
+    const clientOrderId = clientOrderIdFor(req.id);
+    if ((await orders.find(req.symbol, clientOrderId)) !== undefined) return true;
+    const settleBy = this.resendAfter(req.id);
+    if (settleBy !== undefined && Date.now() < settleBy)
+      throw new Error(
+        `order ${clientOrderId} is not on the exchange yet; its first attempt may still be settling, so it is looked up again before the signal is decided again`,
+      );
+    return false;
+  }
+
+  /** Renews the claim every third of its lease until cleared; a failed renewal is said at warn. */
+  private keepClaimed(signalId: string, log: Logger): NodeJS.Timeout {
+    const timer = setInterval(
+      () => {
+        this.deps.store.renewClaim(signalId).catch((error: unknown) => {
+          log.warn("claim lease not renewed: another replica may resume this signal", {
+            signalId,
+            err: error,
+          });
+        });
+      },
+      (this.deps.cfg.CLAIM_LEASE_SECONDS * 1000) / 3,
+    );
+    timer.unref();
+    return timer;
+  }
+
   private resendAfter(signalId: string): number | undefined {
     const failedAt = this.failedClaims.get(signalId);
     return failedAt === undefined ? undefined : failedAt + this.deps.cfg.ORDER_RESEND_AFTER_MS;
@@ -462,7 +498,9 @@ export class TradeEngine {
     // A claim this replica holds from an attempt that failed mid-way is resumed here at once,
     // not after the lease: the order may exist, and `resumed` makes the adapter look it up.
     const claim =
-      stored.state === "busy" && this.failedClaims.has(req.id) ? { state: "resume" as const } : stored;
+      stored.state === "busy" && this.failedClaims.has(req.id)
+        ? { ...stored, state: "resume" as const }
+        : stored;
     if (claim.state === "duplicate") {
       this.failedClaims.delete(req.id);
       log.info("duplicate signal ignored", { ...lifecycle, status: claim.status });
@@ -474,7 +512,8 @@ export class TradeEngine {
       return "busy";
     }
     try {
-      await this.decideAndAct(unit, req, claim.state === "resume", lifecycle);
+      const resumed = claim.state === "resume" ? { sent: claim.sent } : undefined;
+      await this.decideAndAct(unit, req, resumed, lifecycle);
       this.failedClaims.delete(req.id);
     } catch (error) {
       if (!this.failedClaims.has(req.id)) this.failedClaims.set(req.id, Date.now());
@@ -490,7 +529,8 @@ export class TradeEngine {
   private async decideAndAct(
     unit: Unit,
     req: OrderRequest,
-    resumed: boolean,
+    /** Claimed before and undecided (a crash, a failed attempt): its order may be out. */
+    resumed: { sent?: SentDecision } | undefined,
     lifecycle: Record<string, unknown>,
   ): Promise<void> {
     const { metrics, cfg } = this.deps;
@@ -500,11 +540,31 @@ export class TradeEngine {
       ...lifecycle,
       stage: "RECEIVED",
       confidence: req.confidence,
-      resumed,
+      resumed: resumed !== undefined,
     });
     const checks: Check[] = [];
     const now = Date.now();
     const quote = this.deps.prices.get(req.symbol);
+    if (resumed?.sent !== undefined && (await this.sentStands(req))) {
+      // Its order is on the exchange: recorded as decided then, whatever deciding now would say.
+      const d = resumedDecision(resumed.sent);
+      checks.push({
+        step: "resumed",
+        outcome: "pass",
+        detail: `order ${clientOrderIdFor(req.id)} reached the exchange: the decision sent before stands`,
+      });
+      const executed = await this.execute(
+        unit,
+        req,
+        d,
+        quote ?? referenceQuote(d, now),
+        lifecycle,
+        true,
+        checks,
+      );
+      metrics.signals.inc({ source: req.source, outcome: executed });
+      return;
+    }
     const decideNow = () =>
       decide(
         req,
@@ -566,7 +626,7 @@ export class TradeEngine {
         break;
       case "execute":
         if (!quote) throw new Error("unreachable: execute without a quote");
-        executed = await this.execute(unit, req, decision, quote, lifecycle, resumed, checks);
+        executed = await this.execute(unit, req, decision, quote, lifecycle, resumed !== undefined, checks);
         break;
     }
     metrics.signals.inc({
@@ -639,20 +699,27 @@ export class TradeEngine {
     )
       return this.book.rest(unit, req, d, d.limitPrice, lifecycle, checks);
     const clientOrderId = clientOrderIdFor(req.id);
-    const result = await adapter.submit({
-      symbol: req.symbol,
-      side: d.side,
-      quantity: d.quantity,
-      clientOrderId,
-      quote,
-      resumed,
-      resendAfterMs: this.resendAfter(req.id),
-      limitPrice: d.limitPrice,
-      timeInForce: d.timeInForce,
-      // Whatever reduces the position (a CLOSE, or a BUY/SELL no larger than it) never opens one.
-      reduceOnly: d.closing,
-      leverage: req.leverage,
-    });
+    // Stored before it goes out: once sent, this decision is final (see SentDecision).
+    if (adapter.mode !== "paper") await this.deps.store.markSent(req.id, sentDecision(d));
+    // Waiting on the exchange (the rate limiter, retries) may outlast the claim's lease: renewed
+    // meanwhile, so another replica finds it busy instead of resuming it and sending it too.
+    const lease = adapter.mode === "paper" ? undefined : this.keepClaimed(req.id, log);
+    const result = await adapter
+      .submit({
+        symbol: req.symbol,
+        side: d.side,
+        quantity: d.quantity,
+        clientOrderId,
+        quote,
+        resumed,
+        resendAfterMs: this.resendAfter(req.id),
+        limitPrice: d.limitPrice,
+        timeInForce: d.timeInForce,
+        // Whatever reduces the position (a CLOSE, or a BUY/SELL no larger than it) never opens one.
+        reduceOnly: d.closing,
+        leverage: req.leverage,
+      })
+      .finally(() => clearInterval(lease));
     // An order found again after a restart was reported on the stream long ago: nothing is owed.
     if (result.kind !== "rejected" && !result.recovered && adapter.mode !== "paper")
       this.deps.onExchangeOrder?.(clientOrderId);

@@ -7,6 +7,7 @@ import type { OutgoingOrderEvent } from "./order-events.js";
 import type { Position } from "./paper.js";
 import type { Protection } from "./protection.js";
 import type { OrderRequest } from "./request.js";
+import { SentDecision } from "./sent-decision.js";
 
 /** Idempotent schema, created in the connection's search_path (no hard-coded schema). */
 const MIGRATIONS = `
@@ -35,6 +36,11 @@ CREATE INDEX IF NOT EXISTS engine_signal_events_signal ON engine_signal_events (
 -- signal row as one JSON array: a batch of 100 signals writes 100 values, not a row per check.
 -- engine_signal_events keeps what earlier versions wrote there; the lifecycle reads both.
 ALTER TABLE engine_signals ADD COLUMN IF NOT EXISTS checks jsonb NOT NULL DEFAULT '[]'::jsonb;
+-- The execute decision of a signal whose order went to an exchange, stored before it was sent
+-- (see sent-decision.ts): a resume records that order whatever a new decision would say.
+ALTER TABLE engine_signals ADD COLUMN IF NOT EXISTS sent jsonb;
+-- The claim's lease runs from here when its holder renewed it (a decision waiting on the exchange).
+ALTER TABLE engine_signals ADD COLUMN IF NOT EXISTS renewed_at timestamptz;
 CREATE TABLE IF NOT EXISTS engine_orders (
   order_id text PRIMARY KEY,
   client_order_id text NOT NULL UNIQUE,
@@ -200,7 +206,11 @@ const RECORD_EXCHANGE_FILL = `WITH o AS (
 
 export type SignalStatus = "RECEIVED" | "HOLD" | "REJECTED" | "PLACED" | "FILLED" | "CANCELED";
 
-export type Claim = { state: "new" | "resume" | "busy" } | { state: "duplicate"; status: string };
+export type Claim =
+  | { state: "new" }
+  /** Claimed before and undecided; `sent`: its decision went to an exchange (its order may be out). */
+  | { state: "resume" | "busy"; sent?: SentDecision }
+  | { state: "duplicate"; status: string };
 
 /**
  * A paper or exchange fill: its order (type MARKET, LIMIT, or the exchange-side exit's OCO,
@@ -341,14 +351,35 @@ export class EngineStore {
       values: [req.id, req.source, req.strategyId, req.symbol, req.action, JSON.stringify(req)],
     });
     if (inserted.rowCount === 1) return { state: "new" };
-    const existing = await this.pool.query<{ status: string; fresh: boolean }>(
-      "SELECT status, received_at > now() - make_interval(secs => $2) AS fresh FROM engine_signals WHERE signal_id = $1",
+    const existing = await this.pool.query<{ status: string; fresh: boolean; sent: unknown }>(
+      `SELECT status, coalesce(renewed_at, received_at) > now() - make_interval(secs => $2) AS fresh, sent
+       FROM engine_signals WHERE signal_id = $1`,
       [req.id, this.claimLeaseSeconds],
     );
     const row = existing.rows[0];
     if (row && row.status !== "RECEIVED") return { state: "duplicate", status: row.status };
     // Undecided: another replica is on it right now ("busy"), or one crashed mid-way ("resume").
-    return row?.fresh ? { state: "busy" } : { state: "resume" };
+    const state = row?.fresh ? "busy" : "resume";
+    if (row?.sent == null) return { state };
+    return { state, sent: parseOrThrow(SentDecision, `engine_signals.sent (${req.id})`, row.sent) };
+  }
+
+  /** Renews the lease of a claim still undecided, so no replica resumes it while its holder works. */
+  async renewClaim(signalId: string): Promise<void> {
+    await this.pool.query({
+      name: "engine_renew_claim",
+      text: "UPDATE engine_signals SET renewed_at = now() WHERE signal_id = $1 AND status = 'RECEIVED'",
+      values: [signalId],
+    });
+  }
+
+  /** Stores the decision whose order is about to go to an exchange (see SentDecision). */
+  async markSent(signalId: string, sent: SentDecision): Promise<void> {
+    await this.pool.query({
+      name: "engine_mark_sent",
+      text: "UPDATE engine_signals SET sent = $2 WHERE signal_id = $1",
+      values: [signalId, JSON.stringify(sent)],
+    });
   }
 
   /** The decision's checks, the final status and its order events, in one statement (one round trip). */

@@ -21,12 +21,27 @@ const protectionRow = async () =>
     | { venue: Record<string, string> | null }
     | undefined;
 
+/**
+ * The protection's exchange orders rest on the fake (their ids are stored before they are sent,
+ * so a stored venue alone does not mean they are placed yet).
+ */
+const restsOnExchange = async () => {
+  const venue = (await protectionRow())?.venue;
+  if (venue == null) return false;
+  const ids = [venue.stop, venue.takeProfit].filter((id): id is string => id !== undefined);
+  const resting = [
+    ...(t.fake.exchange?.orders.filter((o) => o.status === "NEW").map((o) => o.clientOrderId) ?? []),
+    ...(t.fake.futures?.algoOrders.filter((o) => o.algoStatus === "NEW").map((o) => o.clientAlgoId) ?? []),
+  ];
+  return ids.length > 0 && ids.every((id) => resting.includes(id));
+};
+
 /** A spot long of 0.01 guarded by an OCO (29,500 / 31,000), then `<id>-close`: a GTC close at 30,800 working. */
 async function guardedLongWithWorkingClose(id: string) {
   const engine = await start("spot", { ORDER_POLL_MS: "100" });
   await t.env.quote("BTCUSDT", 30_000);
   await t.env.signal(`${id}-1`, { quantity: 0.01, stop_loss: 29_500, take_profit: 31_000 });
-  await waitFor("guarded", async () => (await protectionRow())?.venue != null, 10_000);
+  await waitFor("guarded", restsOnExchange, 10_000);
   await t.env.signal(`${id}-close`, { action: "close", order_type: "LIMIT", price: 30_800 });
   await waitFor("close working", event(`${id}-close`, "placed"), 10_000);
   return engine;
@@ -35,7 +50,7 @@ async function guardedLongWithWorkingClose(id: string) {
 /** A futures long of 0.01 guarded on the exchange (stop 29,000, take-profit 31,000): its stop leg. */
 async function futuresLongWithStop(id: string) {
   await t.env.signal(id, { quantity: 0.01, stop_loss: 29_000, take_profit: 31_000 });
-  await waitFor("protection stored", async () => (await protectionRow())?.venue != null, 10_000);
+  await waitFor("protection stored", restsOnExchange, 10_000);
   const stop = t.fake.futures?.algoOrders.find((o) => o.orderType === "STOP_MARKET");
   if (stop === undefined) throw new Error("no stop leg");
   return stop;
@@ -49,7 +64,7 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
     await t.env.quote("BTCUSDT", 30_000);
     await t.env.signal("oco-1", { quantity: 0.01, stop_loss: 29_500, take_profit: 31_000 });
     await waitFor("entry filled", event("oco-1", "filled"), 10_000);
-    await waitFor("protection stored", async () => (await protectionRow())?.venue != null, 5_000);
+    await waitFor("protection stored", restsOnExchange, 5_000);
     const list = clientOrderIdFor("oco-1:protect:0.01");
     expect((await protectionRow())?.venue).toEqual({
       kind: "oco",
@@ -145,7 +160,7 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
     const list = clientOrderIdFor("lost-oco:protect:0.01");
     await waitFor(
       "stored with its orders",
-      async () => (await protectionRow())?.venue?.listClientOrderId === list,
+      async () => (await protectionRow())?.venue?.listClientOrderId === list && (await restsOnExchange()),
     );
     expect(t.fake.exchange?.orders.filter((o) => o.orderListId !== -1).map((o) => o.status)).toEqual([
       "NEW",
@@ -162,7 +177,7 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
     const engine = await start("spot");
     await t.env.quote("BTCUSDT", 30_000);
     await t.env.signal("exit-retry", { quantity: 0.01, stop_loss: 29_500, take_profit: 31_000 });
-    await waitFor("guarded", async () => (await protectionRow())?.venue != null, 10_000);
+    await waitFor("guarded", restsOnExchange, 10_000);
     // The first attempt to store the exit fails (the database gone for a moment).
     await t.env.db.pool.query("CREATE SEQUENCE refuse_once");
     await t.env.db.pool.query(`CREATE FUNCTION refuse_exit() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -193,7 +208,7 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
     });
     await t.env.quote("BTCUSDT", 30_000);
     await t.env.signal("unseen", { quantity: 0.01, stop_loss: 29_500, take_profit: 31_000 });
-    await waitFor("guarded", async () => (await protectionRow())?.venue != null, 10_000);
+    await waitFor("guarded", restsOnExchange, 10_000);
     t.price.BTCUSDT = "29400";
     t.fake.exchange?.trigger("BTCUSDT");
     const exit = await waitFor("exit recorded", event("unseen:stop_loss", "filled"), 10_000);
@@ -209,7 +224,7 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
     const engine = await start("spot", { PROTECTION_POLL_S: "60" });
     await t.env.quote("BTCUSDT", 30_000);
     await t.env.signal("oco-pc", { quantity: 0.01, stop_loss: 29_500, take_profit: 31_000 });
-    await waitFor("protection stored", async () => (await protectionRow())?.venue != null, 10_000);
+    await waitFor("protection stored", restsOnExchange, 10_000);
     const list = clientOrderIdFor("oco-pc:protect:0.01");
     t.fake.exchange?.partialFill(`${list}-tp`, "0.004");
     await t.env.signal("oco-pc-close", { action: "close" });
@@ -225,7 +240,7 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
     const engine = await start("spot");
     await t.env.quote("BTCUSDT", 30_000);
     await t.env.signal("oco-part", { quantity: 0.01, stop_loss: 29_500, take_profit: 31_000 });
-    await waitFor("protection stored", async () => (await protectionRow())?.venue != null, 10_000);
+    await waitFor("protection stored", restsOnExchange, 10_000);
     const first = clientOrderIdFor("oco-part:protect:0.01");
     // Part of the book trades against the take-profit: Binance cancels the stop, the list works on.
     t.fake.exchange?.partialFill(`${first}-tp`, "0.004");
@@ -242,7 +257,7 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
     const second = clientOrderIdFor("oco-part:protect:0.006");
     await waitFor(
       "rest guarded",
-      async () => (await protectionRow())?.venue?.listClientOrderId === second,
+      async () => (await protectionRow())?.venue?.listClientOrderId === second && (await restsOnExchange()),
       10_000,
     );
     expect(engine.engine.snapshot().positions).toMatchObject({ BTCUSDT: { quantity: 0.006 } });
@@ -262,7 +277,7 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
     const engine = await start("spot", { RECONCILE_INTERVAL_S: "1" });
     await t.env.quote("BTCUSDT", 30_000);
     await t.env.signal("oco-2", { quantity: 0.01, stop_loss: 29_500, take_profit: 31_000 });
-    await waitFor("protection stored", async () => (await protectionRow())?.venue != null, 10_000);
+    await waitFor("protection stored", restsOnExchange, 10_000);
     await waitFor("reconciled with the legs open", () =>
       engine.cap.find("reconciliation done").some((l) => l.protective === 2),
     );
@@ -320,7 +335,7 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
 
     const res = await fetch(`${engine.url}/orders/${clientOrderIdFor("wp-close")}`, { method: "DELETE" });
     expect(res.status).toBe(200);
-    await waitFor("guarded again", async () => (await protectionRow())?.venue != null, 10_000);
+    await waitFor("guarded again", restsOnExchange, 10_000);
     const again = engine.cap.find("protection back on the exchange: the close working on it ended");
     expect(again[0]).toMatchObject({ stopLoss: 29_500, takeProfit: 31_000 });
     expect(again[0]?.quantity).toBeCloseTo(0.006, 9);
@@ -334,7 +349,7 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
     const engine = await start("spot");
     await t.env.quote("BTCUSDT", 30_000);
     await t.env.signal("add-1", { quantity: 0.01, stop_loss: 29_500, take_profit: 31_000 });
-    await waitFor("guarded", async () => (await protectionRow())?.venue != null, 10_000);
+    await waitFor("guarded", restsOnExchange, 10_000);
     await t.env.signal("add-2", { quantity: 0.02 });
     await waitFor("resized", () => engine.cap.find("protection resized").length > 0, 10_000);
     const lists = t.fake.exchange?.orderLists ?? [];
@@ -374,7 +389,7 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
       take_profit: 29_000,
     });
     await waitFor("entry filled", event("fut-1", "filled"), 10_000);
-    await waitFor("protection stored", async () => (await protectionRow())?.venue != null, 5_000);
+    await waitFor("protection stored", restsOnExchange, 5_000);
     const futures = t.fake.futures;
     expect(futures?.leverage.get("BTCUSDT")).toBe(3);
     expect(futures?.positions.get("BTCUSDT")).toMatchObject({ amt: -0.01 });
@@ -441,7 +456,7 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
     await start("futures");
     await t.env.quote("BTCUSDT", 30_000);
     await t.env.signal("fut-2", { quantity: 0.01, stop_loss: 29_000 });
-    await waitFor("protection stored", async () => (await protectionRow())?.venue != null, 10_000);
+    await waitFor("protection stored", restsOnExchange, 10_000);
     await t.env.signal("fut-2-close", { action: "close" });
     await waitFor("closed", event("fut-2-close", "filled"), 10_000);
     const close = t.fake.requests.find((r) => r.path === "/fapi/v1/order" && r.query.side === "SELL");

@@ -263,6 +263,51 @@ describe("trade-engine on testnet (fake Binance)", () => {
     expect(filled).toHaveLength(1);
   });
 
+  it("F31 a signal resumed after its order went out records that order, though the kill switch went on meanwhile", async () => {
+    const engine = await testnet();
+    await t.env.quote("BTCUSDT", 30_000);
+    // The order fills on the exchange; storing the fill fails once (the database gone for a moment).
+    await t.env.db.pool.query("CREATE SEQUENCE refused");
+    await t.env.db.pool.query(`CREATE FUNCTION refuse_fill() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.signal_id = 'went-out' THEN
+          IF nextval('refused') = 1 THEN RAISE EXCEPTION 'fill write refused'; END IF;
+        END IF;
+        RETURN NEW;
+      END $$`);
+    await t.env.db.pool.query(
+      "CREATE TRIGGER refuse_fill BEFORE INSERT ON engine_orders FOR EACH ROW EXECUTE FUNCTION refuse_fill()",
+    );
+    await t.env.signal("went-out", { quantity: 0.01 });
+    await waitFor(
+      "first attempt failed",
+      () => engine.cap.find("deciding a message failed; it will be redelivered").length > 0,
+      10_000,
+    );
+    // Before it is redelivered, an operator turns the kill switch on: deciding it again would reject it.
+    await fetch(`${engine.url}/kill-switch`, {
+      method: "POST",
+      body: JSON.stringify({ enabled: true, reason: "incident" }),
+    });
+    await waitFor(
+      "recorded on redelivery",
+      async () => (await t.env.orderEvents()).some((e) => e.event === "filled" && e.signal_id === "went-out"),
+      10_000,
+    );
+    expect((await t.env.orderEvents()).filter((e) => e.event === "rejected")).toEqual([]);
+    expect(t.fake.exchange?.orders.filter((o) => o.type === "MARKET")).toHaveLength(1);
+    const held = t.fake.exchange?.balances.get("BTC") ?? 0;
+    await waitFor("position recorded", () => engine.engine.snapshot().positions.BTCUSDT?.quantity === held);
+    const view = (await (await fetch(`${engine.url}/signals/went-out`)).json()) as {
+      status: string;
+      events: { step: string; detail: string | null }[];
+    };
+    expect(view.status).toBe("FILLED");
+    expect(view.events.find((e) => e.step === "resumed")?.detail).toMatch(
+      /reached the exchange: the decision sent before stands/,
+    );
+  });
+
   it("a local clock 20 s behind Binance's (-1021) is measured and corrected: signed calls go through, one order", async () => {
     t.fake.setClockOffset(20_000);
     const engine = await testnet();

@@ -1,0 +1,51 @@
+import { createSilentLogger } from "@tradewire/logger";
+import { pgSchema } from "@tradewire/testkit";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { SentDecision } from "../src/sent-decision.js";
+import { EngineStore } from "../src/store.js";
+import { orderRequest } from "./order-request.js";
+
+let db: Awaited<ReturnType<typeof pgSchema>>;
+let store: EngineStore;
+beforeEach(async () => {
+  db = await pgSchema("englease");
+  // A 1 s lease, as a replica sees it.
+  store = EngineStore.connect(db.url, createSilentLogger(), 1);
+  await store.migrate();
+});
+afterEach(async () => {
+  await store.pool.end();
+  await db.cleanup();
+});
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const req = orderRequest({ id: "leased" });
+
+describe("F22 claims across replicas", () => {
+  it("a claim its holder renews stays busy past the lease; once renewals stop, it can be resumed", async () => {
+    expect(await store.claim(req)).toEqual({ state: "new" });
+    // The holder waits on the exchange for 1.6 s, renewing every 400 ms.
+    for (let i = 0; i < 4; i++) {
+      await sleep(400);
+      await store.renewClaim(req.id);
+    }
+    expect(await store.claim(req)).toEqual({ state: "busy" });
+    await sleep(1_200);
+    expect(await store.claim(req)).toEqual({ state: "resume" });
+  });
+
+  it("a resumed claim carries the decision sent to the exchange; a stored one that does not fit fails naming it", async () => {
+    await store.claim(req);
+    const sent: SentDecision = {
+      side: "BUY",
+      quantity: "0.01",
+      refPrice: 30_000,
+      notional: 300,
+      closing: false,
+    };
+    await store.markSent(req.id, sent);
+    await sleep(1_100);
+    expect(await store.claim(req)).toEqual({ state: "resume", sent });
+    await store.pool.query(`UPDATE engine_signals SET sent = '{"side":"HOLD"}' WHERE signal_id = 'leased'`);
+    await expect(store.claim(req)).rejects.toThrow(/engine_signals\.sent \(leased\)/);
+  });
+});
