@@ -31,9 +31,10 @@ const COMMIT_BATCH = `WITH s AS (
   ON CONFLICT (signal_id) DO NOTHING
   RETURNING signal_id
 ), o AS (
-  INSERT INTO engine_orders (order_id, client_order_id, signal_id, symbol, side, type, quantity, price, status, mode)
-  SELECT * FROM jsonb_to_recordset($2::jsonb) AS t("orderId" text, "clientOrderId" text, "signalId" text,
-    symbol text, side text, type text, quantity numeric, price numeric, status text, mode text)
+  INSERT INTO engine_orders (order_id, client_order_id, signal_id, symbol, side, type, quantity, price, status, mode, reduce_only)
+  SELECT "orderId", "clientOrderId", "signalId", symbol, side, type, quantity, price, status, mode, coalesce("reduceOnly", false)
+  FROM jsonb_to_recordset($2::jsonb) AS t("orderId" text, "clientOrderId" text, "signalId" text,
+    symbol text, side text, type text, quantity numeric, price numeric, status text, mode text, "reduceOnly" boolean)
   ON CONFLICT (client_order_id) DO NOTHING
   RETURNING order_id
 ), f AS (
@@ -188,6 +189,7 @@ export class BatchWriter implements DecisionStore {
             price: o.price,
             status: o.status,
             mode: o.mode,
+            reduceOnly: o.reduceOnly ?? false,
           })),
         ),
         JSON.stringify(

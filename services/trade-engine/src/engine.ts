@@ -18,8 +18,8 @@ import type { EngineMetrics } from "./metrics.js";
 import {
   type OrderFill,
   type OutgoingOrderEvent,
+  oneShotEvents,
   orderEvent,
-  orderFields,
   type Unit,
 } from "./order-events.js";
 import { EventOutbox, type OutboxWrite } from "./outbox.js";
@@ -766,7 +766,6 @@ export class TradeEngine {
       closing: d.closing,
       type: d.limitPrice === undefined ? "MARKET" : "LIMIT",
     };
-    const fields = orderFields(result.orderId, clientOrderId, order, d.limitPrice);
     log.info("ORDER_PLACED", {
       ...lifecycle,
       stage: "ORDER_PLACED",
@@ -790,7 +789,7 @@ export class TradeEngine {
     const stored = await store.recordFill(
       this.ledger.fillRecord(req, order, fill, position, realized),
       checks,
-      [this.event("placed", req, fields), this.ledger.fillEvent(req, order, fill)],
+      oneShotEvents(this.deps.cfg.TRADING_MODE, req, order, fill, d.limitPrice),
     );
     if (!stored) {
       // A retry after the fill was persisted (a replica's, or ours before a crash): that write

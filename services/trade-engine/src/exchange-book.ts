@@ -89,6 +89,7 @@ export class ExchangeOrderBook {
       quantity: d.quantity,
       price: placed.price,
       type: placed.type,
+      ...(d.closing && req.action !== "CLOSE" ? { reduceOnly: true } : {}),
       recorded: { quantity: "0", quote: 0, fee: 0, baseFee: 0 },
     };
     await placeResting(this.deps, unit, o, checks, lifecycle, "exchange");

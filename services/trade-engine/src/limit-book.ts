@@ -62,6 +62,7 @@ export class PaperLimitBook {
       side: d.side,
       quantity: d.quantity,
       price,
+      ...(d.closing && req.action !== "CLOSE" ? { reduceOnly: true } : {}),
     };
     await placeResting(this.deps, unit, o, checks, lifecycle, "book");
     this.resting.set(clientOrderId, o);
@@ -155,12 +156,12 @@ export class PaperLimitBook {
   }
 
   /**
-   * What a resting order may fill: all of it, except that a CLOSE never closes more than is
-   * still held (the position may have shrunk since it was placed) and never flips it; undefined
-   * when nothing is left to close.
+   * What a resting order may fill: all of it, except that a CLOSE, or a BUY/SELL admitted as a
+   * reduce, never closes more than is still held (the position may have shrunk since it was
+   * placed) and never flips it; undefined when nothing is left to close.
    */
   private closeQuantity(o: RestingOrder, held: number): string | undefined {
-    if (o.req.action !== "CLOSE") return o.quantity;
+    if (o.req.action !== "CLOSE" && o.reduceOnly !== true) return o.quantity;
     if (!opposes(held, o.side)) return undefined;
     return Number(o.quantity) <= Math.abs(held) ? o.quantity : toDecimal(Math.abs(held));
   }

@@ -1,7 +1,7 @@
 import { type Bus, BusError } from "@tradewire/bus";
 import { describe, expect, it } from "vitest";
 import { orderRequest } from "../test/order-request.js";
-import { orderEvent, publishOrderEvents } from "./order-events.js";
+import { oneShotEvents, orderEvent, publishOrderEvents } from "./order-events.js";
 
 const req = orderRequest({ id: "sig-1", strategyId: "s" });
 const events = [
@@ -66,5 +66,34 @@ describe("publishOrderEvents", () => {
       /could not be published .*: invalid OrderEvent: avg_price/,
     );
     expect(refused.calls).toHaveLength(1);
+  });
+});
+
+describe("oneShotEvents", () => {
+  const order = { side: "BUY" as const, quantity: "0.01", closing: false, type: "LIMIT" as const };
+  const fill = (quantity: string) => ({
+    orderId: "7",
+    clientOrderId: "tw-7",
+    quantity,
+    price: "30000",
+    fee: "0.3",
+    feeAsset: "USDT",
+  });
+
+  it("a complete fill: placed, then filled", () => {
+    const kinds = oneShotEvents("testnet", req, order, fill("0.01"), "30000").map((e) => e.value.event);
+    expect(kinds).toEqual(["placed", "filled"]);
+  });
+
+  it("an IOC that executed part and expired ends with canceled for the rest, not at partial_fill", () => {
+    const events = oneShotEvents("testnet", req, order, fill("0.004"), "30000");
+    expect(events.map((e) => e.value.event)).toEqual(["placed", "partial_fill", "canceled"]);
+    expect(events[2]?.value).toMatchObject({
+      quantity: "0.01",
+      price: "30000",
+      reason: "expired: 0.004 of 0.01 executed, the rest ended unfilled",
+    });
+    // Each its own event id.
+    expect(new Set(events.map((e) => e.value.event_id)).size).toBe(3);
   });
 });

@@ -128,6 +128,30 @@ export function fillEvent(
   });
 }
 
+/**
+ * What a one-shot order (MARKET, IOC, FOK) tells the bus: placed, its fill and, when it executed
+ * less than ordered (the rest expired), `canceled` for that rest, so its story ends as the stored
+ * order does instead of stopping at `partial_fill`.
+ */
+export function oneShotEvents(
+  mode: TradingMode,
+  req: OrderRequest,
+  order: OrderFill,
+  fill: VenueFill,
+  limitPrice?: string,
+): OutgoingOrderEvent[] {
+  const fields = orderFields(fill.orderId, fill.clientOrderId, order, limitPrice);
+  const events = [orderEvent(mode, "placed", req, fields), fillEvent(mode, req, order, fill)];
+  if (Number(fill.quantity) < Number(order.quantity))
+    events.push(
+      orderEvent(mode, "canceled", req, {
+        ...fields,
+        reason: `expired: ${fill.quantity} of ${order.quantity} executed, the rest ended unfilled`,
+      }),
+    );
+  return events;
+}
+
 const RETRY_DELAYS_MS = [200, 1_000];
 
 /**

@@ -29,6 +29,7 @@ export async function placeResting(
     price: o.price,
     status: "NEW",
     mode,
+    reduceOnly: o.reduceOnly ?? false,
   });
   const detail = `resting${where === "exchange" ? " on the exchange" : ""}: ${o.side} ${o.quantity} @ ${o.price}`;
   const placed = orderEvent(mode, "placed", req, orderFields(o.orderId, o.clientOrderId, terms, o.price));

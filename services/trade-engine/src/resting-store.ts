@@ -38,6 +38,7 @@ interface RestingRow {
   quantity: string;
   price: string;
   request: OrderRequest;
+  reduce_only: boolean;
 }
 
 function restingOf(r: RestingRow): RestingOrder {
@@ -48,6 +49,7 @@ function restingOf(r: RestingRow): RestingOrder {
     side: r.side,
     quantity: r.quantity,
     price: r.price,
+    ...(r.reduce_only ? { reduceOnly: true } : {}),
   };
 }
 
@@ -55,7 +57,7 @@ function restingOf(r: RestingRow): RestingOrder {
 export async function loadRestingOrders(store: EngineStore): Promise<RestingOrder[]> {
   const { rows } = await store.query<RestingRow>(
     "engine_resting_orders",
-    `SELECT o.order_id, o.client_order_id, o.side, o.quantity::text, o.price::text, s.request
+    `SELECT o.order_id, o.client_order_id, o.side, o.quantity::text, o.price::text, o.reduce_only, s.request
      FROM engine_orders o JOIN engine_signals s USING (signal_id)
      WHERE o.status = 'NEW' AND o.type = 'LIMIT' AND o.mode = 'paper' ORDER BY o.created_at`,
     [],
@@ -79,7 +81,7 @@ export async function loadWorkingOrders(
     RestingRow & { type: "LIMIT" | "MARKET"; filled: string; quote: number; fee: number; base_fee: number }
   >(
     "engine_working_orders",
-    `SELECT o.order_id, o.client_order_id, o.side, o.type, o.quantity::text, o.price::text, s.request,
+    `SELECT o.order_id, o.client_order_id, o.side, o.type, o.quantity::text, o.price::text, o.reduce_only, s.request,
        coalesce(sum(f.quantity), 0)::text AS filled, coalesce(sum(f.quantity * f.price), 0)::float8 AS quote,
        coalesce(sum(f.fee), 0)::float8 AS fee, coalesce(sum(f.base_fee), 0)::float8 AS base_fee
      FROM engine_orders o JOIN engine_signals s USING (signal_id) LEFT JOIN engine_fills f USING (order_id)

@@ -12,6 +12,12 @@ export interface RestingOrder {
   price: string;
   /** LIMIT unless said: an exchange MARKET order can also answer that it is still working. */
   type?: "LIMIT" | "MARKET";
+  /**
+   * A BUY/SELL admitted as a reduce of the position (no larger than it): it stays one however the
+   * position changes meanwhile. Filled, it closes no more than is held, and it never flips it: a
+   * flip takes the entry checks, which it never went through.
+   */
+  reduceOnly?: boolean;
 }
 
 /** A buy limit at or above the ask (a sell at or below the bid) fills at once, as a taker. */
@@ -34,10 +40,10 @@ export function crossed(orders: Iterable<RestingOrder>, quoteOf: (symbol: string
  * against the position that is no larger than it (that only reduces it; a larger one flips it).
  */
 export function isEntry(
-  o: { req: OrderRequest; side: "BUY" | "SELL"; quantity: string },
+  o: { req: OrderRequest; side: "BUY" | "SELL"; quantity: string; reduceOnly?: boolean },
   positionQuantity: number,
 ): boolean {
-  if (o.req.action === "CLOSE") return false;
+  if (o.req.action === "CLOSE" || o.reduceOnly === true) return false;
   return !opposes(positionQuantity, o.side) || Number(o.quantity) > Math.abs(positionQuantity);
 }
 

@@ -69,6 +69,9 @@ ALTER TABLE engine_fills ADD COLUMN IF NOT EXISTS base_fee numeric NOT NULL DEFA
 -- fills (each increment of a working order sums them), a signal's orders (its lifecycle), and the
 -- orders still working (loaded at start, reconciled, listed).
 CREATE INDEX IF NOT EXISTS engine_fills_order ON engine_fills (order_id);
+-- A resting BUY/SELL admitted as a reduce of the position: it stays one (it closes no more than is
+-- held when it fills, never flips), however the position changes meanwhile.
+ALTER TABLE engine_orders ADD COLUMN IF NOT EXISTS reduce_only boolean NOT NULL DEFAULT false;
 CREATE INDEX IF NOT EXISTS engine_orders_signal ON engine_orders (signal_id);
 CREATE INDEX IF NOT EXISTS engine_orders_working ON engine_orders (created_at)
   WHERE status IN ('NEW', 'PARTIALLY_FILLED');
@@ -277,6 +280,8 @@ export interface OrderRow {
   price: string;
   status: OrderStatus;
   mode: string;
+  /** Admitted as a reduce of the position (see RestingOrder.reduceOnly). */
+  reduceOnly?: boolean;
 }
 
 /** The engine's tables; a write that announces order events takes their outbox row (see DirectStore). */
@@ -605,8 +610,8 @@ export class EngineStore {
   /** A resting paper LIMIT, or an order found on the exchange for one of our signals (reconciliation). */
   async insertOrder(o: OrderRow): Promise<void> {
     await this.pool.query(
-      `INSERT INTO engine_orders (order_id, client_order_id, signal_id, symbol, side, type, quantity, price, status, mode)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (client_order_id) DO NOTHING`,
+      `INSERT INTO engine_orders (order_id, client_order_id, signal_id, symbol, side, type, quantity, price, status, mode, reduce_only)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (client_order_id) DO NOTHING`,
       [
         o.orderId,
         o.clientOrderId,
@@ -618,6 +623,7 @@ export class EngineStore {
         o.price,
         o.status,
         o.mode,
+        o.reduceOnly ?? false,
       ],
     );
   }

@@ -170,6 +170,36 @@ describe("paper LIMIT orders", () => {
     expect(svc.engine.snapshot().positions).toMatchObject({ ETHUSDT: { quantity: 0 } });
   });
 
+  it("a resting SELL admitted as a reduce stays one when the position shrinks, across a restart: it never flips the position", async () => {
+    const first = await env.start();
+    await env.quote("ETHUSDT", 3_000);
+    await env.signal("r-open", { symbol: "ETHUSDT", quantity: 0.1 });
+    await waitFor("opened", hasEvent("r-open", "filled"), 10_000);
+    // A SELL no larger than the long: a reduce (no entry checks), resting at 3,100.
+    await env.signal("r-tp", {
+      symbol: "ETHUSDT",
+      action: "sell",
+      order_type: "LIMIT",
+      price: 3_100,
+      quantity: 0.1,
+    });
+    await waitFor("tp placed", hasEvent("r-tp", "placed"), 10_000);
+    await first.stop("restart");
+    const svc = await env.start();
+    await env.quote("ETHUSDT", 3_000);
+    // The position shrinks while it rests: 0.06 sold at market. The resting 0.1 is now larger than
+    // the 0.04 held; filled whole it would open a 0.06 short that took no entry check.
+    await env.signal("r-cut", { symbol: "ETHUSDT", action: "sell", quantity: 0.06 });
+    await waitFor("cut", hasEvent("r-cut", "filled"), 10_000);
+    await env.quote("ETHUSDT", 3_150);
+    await waitFor("tp filled", hasEvent("r-tp", "partial_fill"), 10_000);
+    const fill = (await eventsOf("r-tp")).find((e) => e.event === "partial_fill");
+    expect(fill?.event === "partial_fill" && Number(fill.filled_quantity)).toBeCloseTo(0.04, 8);
+    expect(svc.engine.snapshot().positions).toMatchObject({ ETHUSDT: { quantity: 0 } });
+    const row = await env.db.pool.query("SELECT reduce_only FROM engine_orders WHERE signal_id = 'r-tp'");
+    expect(row.rows).toEqual([{ reduce_only: true }]);
+  });
+
   it("a CLOSE supersedes the close resting for its symbol: canceled first, so it cannot close a later position", async () => {
     const svc = await longWithRestingClose("s");
     await env.signal("s-out", { symbol: "ETHUSDT", action: "close" });
