@@ -186,6 +186,22 @@ export class Bus {
       throw new BusError("CLOSED", `subscription to ${opts.subject} ended unexpectedly`, true);
   }
 
+  /**
+   * The latest message `stream` holds on `subject`, parsed by its schema, with when the stream
+   * stored it; undefined when it holds none. One that does not fit throws naming the field.
+   */
+  async lastStored<S extends z.ZodType>(
+    stream: StreamDefinition,
+    subject: string,
+    schema: S,
+  ): Promise<{ data: z.output<S>; storedAtMs: number } | undefined> {
+    const m = await this.jsm.streams.getMessage(this.ns.resource(stream.name), {
+      last_by_subj: this.ns.subject(subject),
+    });
+    if (m === null) return undefined;
+    return { data: this.validate(schema, subject, m.json()), storedAtMs: m.time.getTime() };
+  }
+
   /** Creates or updates a stream so its config matches the definition (idempotent). */
   ensureStream(def: StreamDefinition): Promise<void> {
     return ensureStream(this.jsm, this.ns, def, this.logger);

@@ -39,4 +39,14 @@ export const STREAMS = {
     duplicateWindowMs: 2 * 60_000,
     maxAgeMs: 30 * DAY,
   },
+  /**
+   * Operator commands, published on core NATS and kept here too, so one sent while a service was
+   * down is read when it starts (the kill switch).
+   */
+  control: {
+    name: "TRADEWIRE_CONTROL",
+    subjects: [subjects.killSwitch()],
+    duplicateWindowMs: 2 * 60_000,
+    maxAgeMs: 30 * DAY,
+  },
 } as const satisfies Record<string, StreamDefinition>;

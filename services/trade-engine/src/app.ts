@@ -103,7 +103,13 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
     logger,
     namespace: cfg.TRADEWIRE_NAMESPACE,
   });
-  for (const stream of [STREAMS.signals, STREAMS.intents, STREAMS.orders, STREAMS.deadLetters])
+  for (const stream of [
+    STREAMS.signals,
+    STREAMS.intents,
+    STREAMS.orders,
+    STREAMS.deadLetters,
+    STREAMS.control,
+  ])
     await bus.ensureStream(stream);
   // No filter: one consumer covers signals.trading and signals.trading.> (F10).
   await bus.ensureConsumer(STREAMS.signals, SIGNALS_DURABLE);
@@ -124,6 +130,9 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
     ...(streamWatch === undefined ? {} : { onExchangeOrder: (id: string) => streamWatch.expect(id) }),
   });
   await engine.load();
+  // A kill switch command sent while no engine listened is kept by the control stream.
+  const missed = await bus.lastStored(STREAMS.control, subjects.killSwitch(), KillSwitchCommand);
+  if (missed !== undefined) await engine.catchUpKillSwitch(missed.data, missed.storedAtMs);
   // Both consumers bind once the price feed is warm (F40), so a backlog waiting at start is not
   // rejected for want of a quote that was a moment away. Started once; a restarted task does not wait.
   let warmup: Promise<void> | undefined;

@@ -1,7 +1,7 @@
 import { type SymbolFilters, toDecimal } from "@tradewire/binance";
 import type { Bus } from "@tradewire/bus";
 import type { Logger } from "@tradewire/logger";
-import type { OrderEventKind } from "@tradewire/schemas";
+import type { KillSwitchCommand, OrderEventKind } from "@tradewire/schemas";
 import { BatchConflict, BatchWriter, OneByOne } from "./batch-writer.js";
 import type { Config } from "./config.js";
 import { type Check, type Decision, decide } from "./decide.js";
@@ -188,6 +188,20 @@ export class TradeEngine {
       const why = failed.map((e) => (e instanceof Error ? e.message : String(e))).join("; ");
       throw new AggregateError(failed, `kill switch: storing it and canceling entries failed: ${why}`);
     }
+  }
+
+  /**
+   * Applies the latest kill switch command the control stream kept, if it came after the state
+   * stored here: it was sent while this engine was down (core NATS reached nobody).
+   */
+  async catchUpKillSwitch(command: KillSwitchCommand, sentAtMs: number): Promise<void> {
+    const stored = await this.deps.store.getState<{ at?: string }>("kill_switch");
+    if (stored?.at !== undefined && Date.parse(stored.at) >= sentAtMs) return;
+    this.deps.log.warn("kill switch command sent while the engine was down: applied now", {
+      enabled: command.enabled,
+      sentAt: new Date(sentAtMs).toISOString(),
+    });
+    await this.setKillSwitch(command.enabled, command.reason, command.actor ?? "nats");
   }
 
   private async cancelEntries(reason: string): Promise<void> {

@@ -276,7 +276,11 @@ export class Ledger {
   private async guardWhole(unit: Unit, p: Protection, quantity: number, lifecycle: Record<string, unknown>) {
     const { exchangeProtection, log } = this.deps;
     if (!exchangeProtection.enabled || !this.deps.closeWorking?.(p.symbol))
-      return exchangeProtection.guard(p, quantity, lifecycle, (q) => unit.store.setProtection(q));
+      return exchangeProtection.guard(p, quantity, lifecycle, async (q) => {
+        await unit.store.setProtection(q);
+        // Known before they are sent: reconciliation never takes them for someone else's.
+        this.protections.set(q.symbol, q);
+      });
     log.info("protection stays with the engine while a close works on the exchange", {
       ...lifecycle,
       quantity,

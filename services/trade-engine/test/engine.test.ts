@@ -1,3 +1,4 @@
+import { STREAMS } from "@tradewire/bus";
 import { KillSwitchCommand, subjects, TradeIntent } from "@tradewire/schemas";
 import { metricValue, waitFor } from "@tradewire/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -292,6 +293,38 @@ describe("trade-engine (paper)", () => {
       "placed",
       "canceled",
     ]);
+  });
+
+  it("kill switch: a command sent on NATS while the engine was down is applied when it starts; an older one is not", async () => {
+    // The control stream exists (an earlier run made it); no engine listens.
+    await env.bus.ensureStream(STREAMS.control);
+    env.bus.publish(subjects.killSwitch(), KillSwitchCommand, {
+      enabled: true,
+      reason: "while down",
+      actor: "ops",
+    });
+    await env.bus.nc.flush();
+    const engine = await env.start();
+    expect(engine.engine.killSwitch).toBe(true);
+    expect(
+      engine.cap.find("kill switch command sent while the engine was down: applied now")[0],
+    ).toMatchObject({
+      level: "warn",
+      enabled: true,
+    });
+    await env.quote("BTCUSDT", 30_000);
+    await env.signal("after-start");
+    const [rejected] = await env.waitEvent("after-start", "rejected");
+    expect(rejected).toMatchObject({ rejection_reason: expect.stringMatching(/^kill_switch_active/) });
+    // Turned off over HTTP after it: a restart keeps it off (the stored state is newer).
+    await fetch(`${engine.url}/kill-switch`, {
+      method: "POST",
+      body: JSON.stringify({ enabled: false, reason: "clear" }),
+    });
+    await engine.stop("restart");
+    const again = await env.start();
+    expect(again.engine.killSwitch).toBe(false);
+    expect(again.cap.find("kill switch command sent while the engine was down: applied now")).toEqual([]);
   });
 
   it("F01 a failing handler naks and the signal is still processed once the fault clears", async () => {

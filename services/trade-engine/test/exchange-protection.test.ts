@@ -534,6 +534,45 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
     expect(engine.engine.snapshot().positions.ETHUSDT?.avgPrice).toBeCloseTo(2_000.005, 6);
   });
 
+  it("F28 futures: reconciliation knows the engine's stop-loss / take-profit legs on the Algo Order API and flags any other conditional order", async () => {
+    const engine = await start("futures", { RECONCILE_INTERVAL_S: "1" });
+    await t.env.quote("BTCUSDT", 30_000);
+    await futuresLongWithStop("fut-known");
+    // A reduce-only stop placed by hand (or left by an earlier run): nobody follows it.
+    t.fake.futures?.algoOrders.push({
+      algoId: 9_999,
+      clientAlgoId: "manual-stop",
+      symbol: "BTCUSDT",
+      side: "SELL",
+      orderType: "STOP_MARKET",
+      quantity: "0.01",
+      triggerPrice: "25000",
+      workingType: "MARK_PRICE",
+      reduceOnly: true,
+      algoStatus: "NEW",
+      actualOrderId: "",
+      actualPrice: "0",
+      createTime: Date.now(),
+      updateTime: Date.now(),
+      triggerTime: 0,
+    });
+    const flagged = "reconcile: unknown open conditional order flagged, not touched";
+    await waitFor("flagged", () => engine.cap.find(flagged).length > 0, 5_000);
+    expect(engine.cap.find(flagged)[0]).toMatchObject({
+      level: "warn",
+      clientOrderId: "manual-stop",
+      type: "STOP_MARKET",
+      triggerPrice: "25000",
+      foreign: true,
+    });
+    // Its own two legs are counted as protective, never flagged.
+    expect(engine.cap.find(flagged).every((l) => l.clientOrderId === "manual-stop")).toBe(true);
+    const done = engine.cap.find("reconciliation done").at(-1);
+    expect(done).toMatchObject({ protective: 2, flagged: 1 });
+    // Flagged, not touched.
+    expect(t.fake.futures?.algoOrders.find((o) => o.clientAlgoId === "manual-stop")?.algoStatus).toBe("NEW");
+  });
+
   it("refuses to start on a stored protection whose exchange orders it cannot read, naming it", async () => {
     const first = await start("spot");
     await first.stop("migrated");

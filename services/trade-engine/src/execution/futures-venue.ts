@@ -15,6 +15,7 @@ import {
   commissions,
   type ExchangeAccount,
   exchangeLimit,
+  type OpenConditionalOrder,
   type OrderVenue,
   type ProtectionStatus,
   type ProtectiveOrders,
@@ -229,6 +230,17 @@ export class FuturesVenue implements OrderVenue, ProtectiveOrders, ExchangeAccou
 
   async openOrders(symbol?: string) {
     return this.orders.openOrders(symbol);
+  }
+
+  async openConditionalOrders(): Promise<OpenConditionalOrder[]> {
+    return (await this.orders.openProtectiveOrders()).map((o) => ({
+      symbol: o.symbol,
+      clientOrderId: o.clientAlgoId,
+      side: o.side,
+      type: o.orderType,
+      quantity: o.quantity,
+      triggerPrice: o.triggerPrice,
+    }));
   }
 
   /** The asked symbols' position amounts, and every other symbol's the account holds a position on. */

@@ -92,6 +92,23 @@ export class Reconciler {
         });
       }
     }
+    // Stop-loss / take-profit legs (USD-M keeps them apart): ours are known, any other is flagged.
+    // A reduce-only stop nobody follows could close a later position unrecorded.
+    const conditional = (await account.openConditionalOrders?.()) ?? [];
+    // Read after the orders: one being placed now is known by then (its ids are kept before it is sent).
+    const guarding = engine.protectiveClientIds();
+    for (const o of conditional) {
+      report.openOrders += 1;
+      if (guarding.has(o.clientOrderId)) {
+        report.protective += 1;
+        continue;
+      }
+      report.flagged += 1;
+      log.warn("reconcile: unknown open conditional order flagged, not touched", {
+        ...o,
+        foreign: !isOwnClientOrderId(o.clientOrderId),
+      });
+    }
     if (report.adopted > 0) await engine.followAdopted();
     const known = engine.snapshot().positions;
     const held = await account.holdings(Object.keys(known));

@@ -134,12 +134,26 @@ export interface OpenOrder {
   price: string;
 }
 
+export interface OpenConditionalOrder {
+  symbol: string;
+  clientOrderId: string;
+  side: "BUY" | "SELL";
+  type: string;
+  quantity: string;
+  triggerPrice: string;
+}
+
 /** What reconciliation reads, and the start-up check that the account can trade as configured. */
 export interface ExchangeAccount {
   /** Throws AccountNotTradable when the account cannot trade the way the engine would. */
   preflight(): Promise<void>;
   /** Open orders, of one symbol or of all. */
   openOrders(symbol?: string): Promise<OpenOrder[]>;
+  /**
+   * Conditional orders not yet triggered, where the market keeps them apart from the open orders
+   * (USD-M's Algo Order API holds STOP_MARKET / TAKE_PROFIT_MARKET since 2025-12-09).
+   */
+  openConditionalOrders?(): Promise<OpenConditionalOrder[]>;
   /**
    * What the account holds of each asked symbol (spot: its base asset's balance; futures: the signed
    * position amount), and on futures every other symbol it holds a position on.
