@@ -3,6 +3,7 @@ import { KillSwitchCommand, subjects, TradeIntent } from "@tradewire/schemas";
 import { metricValue, waitFor } from "@tradewire/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { environment } from "./harness.js";
+import { refuseWrites } from "./refuse-writes.js";
 
 let env: Awaited<ReturnType<typeof environment>>;
 beforeEach(async () => {
@@ -254,19 +255,13 @@ describe("trade-engine (paper)", () => {
     await env.signal("resting-entry", { quantity: 0.001, order_type: "LIMIT", price: 29_000 });
     await env.waitEvent("resting-entry", "placed");
     // The database refuses the kill switch's row, and the entry's first cancel.
-    await env.db.pool.query("CREATE SEQUENCE refused");
-    await env.db.pool.query(`CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        IF TG_TABLE_NAME = 'engine_state' THEN RAISE EXCEPTION 'write refused'; END IF;
-        IF nextval('refused') = 1 THEN RAISE EXCEPTION 'write refused'; END IF;
-        RETURN NEW;
-      END $$`);
-    await env.db.pool.query(
-      "CREATE TRIGGER refuse_state BEFORE INSERT OR UPDATE ON engine_state FOR EACH ROW EXECUTE FUNCTION refuse()",
-    );
-    await env.db.pool.query(
-      "CREATE TRIGGER refuse_cancel BEFORE UPDATE ON engine_orders FOR EACH ROW WHEN (NEW.status = 'CANCELED') EXECUTE FUNCTION refuse()",
-    );
+    await refuseWrites(env.db.pool, { table: "engine_state", on: "INSERT OR UPDATE" });
+    await refuseWrites(env.db.pool, {
+      table: "engine_orders",
+      on: "UPDATE",
+      when: "NEW.status = 'CANCELED'",
+      times: 1,
+    });
     const res = await fetch(`${engine.url}/kill-switch`, {
       method: "POST",
       body: JSON.stringify({ enabled: true, reason: "drill" }),
@@ -405,11 +400,7 @@ describe("trade-engine (paper)", () => {
     );
     await env.quote("BTCUSDT", 29_500);
     // The close is stored with its loss, then clearing its protection fails.
-    await env.db.pool.query(`CREATE FUNCTION refuse_delete() RETURNS trigger LANGUAGE plpgsql AS
-      $$ BEGIN RAISE EXCEPTION 'protections locked by the test'; END $$`);
-    await env.db.pool.query(
-      "CREATE TRIGGER refuse BEFORE DELETE ON engine_protections FOR EACH ROW EXECUTE FUNCTION refuse_delete()",
-    );
+    const allowDeletes = await refuseWrites(env.db.pool, { table: "engine_protections", on: "DELETE" });
     await env.signal("dirty-close", { action: "close" });
     const statusOf = async (id: string) =>
       (await env.db.pool.query("SELECT status FROM engine_signals WHERE signal_id = $1", [id])).rows[0]
@@ -419,7 +410,7 @@ describe("trade-engine (paper)", () => {
       "failure logged",
       () => engine.cap.find("deciding a message failed; it will be redelivered").length > 0,
     );
-    await env.db.pool.query("DROP TRIGGER refuse ON engine_protections");
+    await allowDeletes();
     // The next decision sees the day's loss and the flat position as stored, not what memory missed.
     await env.signal("dirty-next", { action: "hold" });
     await waitFor("next decided", async () => (await statusOf("dirty-next")) === "HOLD", 10_000);

@@ -2,6 +2,7 @@ import { waitFor } from "@tradewire/testkit";
 import { describe, expect, it } from "vitest";
 import { clientOrderIdFor } from "../src/engine.js";
 import { exchangeSuite, testnetSettings } from "./harness.js";
+import { refuseWrites } from "./refuse-writes.js";
 
 const t = exchangeSuite();
 
@@ -115,14 +116,11 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
     const engine = await start("spot");
     // Every write of engine_protections but the fill's own statement fails (the database gone
     // between the two, or a crash): before, the position was left with no stop anywhere.
-    await t.env.db.pool.query(`CREATE FUNCTION refuse_protection() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        IF current_query() NOT LIKE '%engine_fills%' THEN RAISE EXCEPTION 'protection write refused'; END IF;
-        RETURN NEW;
-      END $$`);
-    await t.env.db.pool.query(
-      "CREATE TRIGGER refuse_protection BEFORE INSERT OR UPDATE ON engine_protections FOR EACH ROW EXECUTE FUNCTION refuse_protection()",
-    );
+    await refuseWrites(t.env.db.pool, {
+      table: "engine_protections",
+      on: "INSERT OR UPDATE",
+      when: "current_query() NOT LIKE '%engine_fills%'",
+    });
     await t.env.quote("BTCUSDT", 30_000);
     await t.env.signal("naked-1", { quantity: 0.01, stop_loss: 29_500, take_profit: 31_000 });
     await waitFor("entry filled", event("naked-1", "filled"), 10_000);
@@ -179,17 +177,12 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
     await t.env.signal("exit-retry", { quantity: 0.01, stop_loss: 29_500, take_profit: 31_000 });
     await waitFor("guarded", restsOnExchange, 10_000);
     // The first attempt to store the exit fails (the database gone for a moment).
-    await t.env.db.pool.query("CREATE SEQUENCE refuse_once");
-    await t.env.db.pool.query(`CREATE FUNCTION refuse_exit() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        IF NEW.signal_id LIKE '%:stop_loss' THEN
-          IF nextval('refuse_once') = 1 THEN RAISE EXCEPTION 'exit write refused'; END IF;
-        END IF;
-        RETURN NEW;
-      END $$`);
-    await t.env.db.pool.query(
-      "CREATE TRIGGER refuse_exit BEFORE INSERT ON engine_orders FOR EACH ROW EXECUTE FUNCTION refuse_exit()",
-    );
+    await refuseWrites(t.env.db.pool, {
+      table: "engine_orders",
+      on: "INSERT",
+      when: "NEW.signal_id LIKE '%:stop_loss'",
+      times: 1,
+    });
     t.price.BTCUSDT = "29400";
     t.fake.exchange?.trigger("BTCUSDT");
     await waitFor("exit recorded", event("exit-retry:stop_loss", "filled"), 10_000);

@@ -6,10 +6,19 @@ import { ConfigSchema } from "../src/config.js";
 import { clientOrderIdFor } from "../src/engine.js";
 import { exchangeSuite, fakeBinance, TEST_API_SECRET, testnetSettings } from "./harness.js";
 import { orderRequest } from "./order-request.js";
+import { refuseWrites } from "./refuse-writes.js";
 
 const t = exchangeSuite({ futures: false });
 
 const testnet = () => t.env.start(testnetSettings(t.fake.url));
+/** The first `times` order rows of `signalId` are refused: its fill executes, storing it fails. */
+const refuseOrderRowsOf = (signalId: string, times: number) =>
+  refuseWrites(t.env.db.pool, {
+    table: "engine_orders",
+    on: "INSERT",
+    when: `NEW.signal_id = '${signalId}'`,
+    times,
+  });
 
 /** Sends a signal and returns its final order event (filled or rejected) once it is out. */
 async function decided(id: string, extra: Partial<TradingSignalInput>): Promise<OrderEvent> {
@@ -267,17 +276,7 @@ describe("trade-engine on testnet (fake Binance)", () => {
     const engine = await testnet();
     await t.env.quote("BTCUSDT", 30_000);
     // The order fills on the exchange; storing the fill fails once (the database gone for a moment).
-    await t.env.db.pool.query("CREATE SEQUENCE refused");
-    await t.env.db.pool.query(`CREATE FUNCTION refuse_fill() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        IF NEW.signal_id = 'went-out' THEN
-          IF nextval('refused') = 1 THEN RAISE EXCEPTION 'fill write refused'; END IF;
-        END IF;
-        RETURN NEW;
-      END $$`);
-    await t.env.db.pool.query(
-      "CREATE TRIGGER refuse_fill BEFORE INSERT ON engine_orders FOR EACH ROW EXECUTE FUNCTION refuse_fill()",
-    );
+    await refuseOrderRowsOf("went-out", 1);
     await t.env.signal("went-out", { quantity: 0.01 });
     await waitFor(
       "first attempt failed",
@@ -398,17 +397,7 @@ describe("trade-engine on testnet (fake Binance)", () => {
     );
     // The next fill executes on the exchange; storing it fails on two deliveries (about 3 s of backoff),
     // while reconciliation runs every second and sees the balance the engine has not recorded.
-    await t.env.db.pool.query("CREATE SEQUENCE refused");
-    await t.env.db.pool.query(`CREATE FUNCTION refuse_fill() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        IF NEW.signal_id = 'cut-short' THEN
-          IF nextval('refused') <= 2 THEN RAISE EXCEPTION 'fill write refused'; END IF;
-        END IF;
-        RETURN NEW;
-      END $$`);
-    await t.env.db.pool.query(
-      "CREATE TRIGGER refuse_fill BEFORE INSERT ON engine_orders FOR EACH ROW EXECUTE FUNCTION refuse_fill()",
-    );
+    await refuseOrderRowsOf("cut-short", 2);
     await t.env.signal("cut-short", { quantity: 0.01 });
     await waitFor(
       "reconciliation left it alone",
