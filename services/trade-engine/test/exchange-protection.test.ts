@@ -560,7 +560,9 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
     });
     // Its own two legs are counted as protective, never flagged.
     expect(engine.cap.find(flagged).every((l) => l.clientOrderId === "manual-stop")).toBe(true);
-    const done = engine.cap.find("reconciliation done").at(-1);
+    const done = await waitFor("a round that saw it", () =>
+      engine.cap.find("reconciliation done").find((l) => l.flagged === 1),
+    );
     expect(done).toMatchObject({ protective: 2, flagged: 1 });
     // Flagged, not touched.
     expect(t.fake.futures?.algoOrders.find((o) => o.clientAlgoId === "manual-stop")?.algoStatus).toBe("NEW");
