@@ -214,12 +214,18 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
           subject: subjects.killSwitch(),
           schema: KillSwitchCommand,
           schemaName: "KillSwitchCommand",
-          handler: (m) => engine.setKillSwitch(m.data.enabled, m.data.reason, m.data.actor ?? "nats"),
+          handler: (m) => engine.applyKillSwitchCommand(m.data),
         },
         ctx,
       ),
   });
-  registerRoutes(supervisor, engine, store, prices);
+  registerRoutes(supervisor, engine, store, prices, (command) => {
+    try {
+      bus.publish(subjects.killSwitch(), KillSwitchCommand, command);
+    } catch (error) {
+      log.error("kill switch not sent to the other replicas: it holds here only", { err: error });
+    }
+  });
   supervisor.addTask({
     name: "protections",
     stallTimeoutMs: 30_000,

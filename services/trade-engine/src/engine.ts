@@ -195,12 +195,28 @@ export class TradeEngine {
    * stored here: it was sent while this engine was down (core NATS reached nobody).
    */
   async catchUpKillSwitch(command: KillSwitchCommand, sentAtMs: number): Promise<void> {
+    if (command.enabled === this.killSwitch) return;
     const stored = await this.deps.store.getState<{ at?: string }>("kill_switch");
     if (stored?.at !== undefined && Date.parse(stored.at) >= sentAtMs) return;
     this.deps.log.warn("kill switch command sent while the engine was down: applied now", {
       enabled: command.enabled,
       sentAt: new Date(sentAtMs).toISOString(),
     });
+    await this.setKillSwitch(command.enabled, command.reason, command.actor ?? "nats");
+  }
+
+  /**
+   * A kill switch command from NATS. One that changes nothing (this replica's own HTTP command coming
+   * back, a repeat) is said at info and not applied again.
+   */
+  async applyKillSwitchCommand(command: KillSwitchCommand): Promise<void> {
+    if (command.enabled === this.killSwitch) {
+      this.deps.log.info("kill switch command changes nothing here", {
+        enabled: command.enabled,
+        actor: command.actor,
+      });
+      return;
+    }
     await this.setKillSwitch(command.enabled, command.reason, command.actor ?? "nats");
   }
 

@@ -11,6 +11,8 @@ export function registerRoutes(
   engine: TradeEngine,
   store: EngineStore,
   prices: PriceBook,
+  /** Sends a kill switch command to every replica (and the control stream that keeps it). */
+  broadcast: (command: KillSwitchCommand) => void,
 ): void {
   sup.route("GET", "/positions", (_req, res) => {
     const snap = engine.snapshot();
@@ -49,12 +51,13 @@ export function registerRoutes(
   sup.route("POST", "/kill-switch", async (req, res) => {
     const parsed = parseWith(KillSwitchCommand, "KillSwitchCommand", await readJsonBody(req));
     if (!parsed.ok) return sendJson(res, 400, { error: parsed.error.message });
-    const failed = await engine
-      .setKillSwitch(parsed.value.enabled, parsed.value.reason, parsed.value.actor ?? "http")
-      .then(
-        () => undefined,
-        (error: unknown) => (error instanceof Error ? error.message : String(error)),
-      );
+    const command = { ...parsed.value, actor: parsed.value.actor ?? "http" };
+    // Here first, so it holds whatever NATS does; then to the other replicas.
+    const failed = await engine.setKillSwitch(command.enabled, command.reason, command.actor).then(
+      () => undefined,
+      (error: unknown) => (error instanceof Error ? error.message : String(error)),
+    );
+    broadcast(command);
     // In force in this process either way; a failure (not stored, an entry not canceled yet) is said.
     if (failed !== undefined) return sendJson(res, 500, { killSwitch: engine.killSwitch, error: failed });
     sendJson(res, 200, { killSwitch: engine.killSwitch });

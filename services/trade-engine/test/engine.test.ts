@@ -322,6 +322,27 @@ describe("trade-engine (paper)", () => {
     expect(again.cap.find("kill switch command sent while the engine was down: applied now")).toEqual([]);
   });
 
+  it("kill switch: POST /kill-switch to one replica reaches every replica", async () => {
+    const a = await env.start();
+    const b = await env.start();
+    await fetch(`${a.url}/kill-switch`, {
+      method: "POST",
+      body: JSON.stringify({ enabled: true, reason: "drill" }),
+    });
+    await waitFor("the other replica has it", () => b.engine.killSwitch, 5_000);
+    expect(b.cap.find("kill switch ON: new entries rejected, closes allowed")[0]).toMatchObject({
+      reason: "drill",
+      actor: "http",
+    });
+    // The replica that was asked applied it once: its own command coming back changes nothing.
+    await waitFor(
+      "echo seen",
+      () => a.cap.find("kill switch command changes nothing here").length > 0,
+      5_000,
+    );
+    expect(a.cap.find("kill switch ON: new entries rejected, closes allowed")).toHaveLength(1);
+  });
+
   it("F01 a failing handler naks and the signal is still processed once the fault clears", async () => {
     const engine = await env.start();
     await env.quote("BTCUSDT", 30_000);
