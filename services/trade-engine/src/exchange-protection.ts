@@ -14,6 +14,9 @@ export function withoutVenue(p: Protection): Protection {
  * placing fails, the engine keeps watching the levels itself, and says so.
  */
 export class ExchangeProtection {
+  /** Symbols whose levels the exchange could have held but placing them failed: tried again (ProtectionWatch). */
+  readonly failed = new Set<string>();
+
   constructor(
     private readonly orders: ProtectiveOrders | undefined,
     private readonly log: Logger,
@@ -41,6 +44,7 @@ export class ExchangeProtection {
         await remember({ ...p, venue });
         sent = venue;
       });
+      this.failed.delete(p.symbol);
       if ("unsupported" in r) {
         this.log.warn("exchange-side protection not placed; the engine watches the levels", {
           ...lifecycle,
@@ -64,6 +68,7 @@ export class ExchangeProtection {
         ...lifecycle,
         err: error,
       });
+      this.failed.add(p.symbol);
       return p;
     }
   }

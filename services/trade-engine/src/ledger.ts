@@ -290,25 +290,32 @@ export class Ledger {
 
   /**
    * Puts the levels of a position the engine watches back on the exchange, for what is held: the
-   * close that held its exit ended short of closing it (canceled, expired, or partly filled).
+   * close that held its exit ended short of closing it (canceled, expired, or partly filled), or
+   * placing them had failed. True when they are on the exchange now.
    */
-  async guardAgain(unit: Unit, symbol: string, lifecycle: Record<string, unknown>): Promise<void> {
+  async guardAgain(
+    unit: Unit,
+    symbol: string,
+    lifecycle: Record<string, unknown>,
+    why = "the close working on it ended",
+  ): Promise<boolean> {
     const current = this.protections.get(symbol);
     const held = Math.abs(this.positionQuantity(symbol));
-    if (current === undefined || current.venue !== undefined || held === 0) return;
-    if (!this.deps.exchangeProtection.enabled) return;
+    if (current === undefined || current.venue !== undefined || held === 0) return false;
+    if (!this.deps.exchangeProtection.enabled) return false;
     const next = await this.guardWhole(unit, current, held, lifecycle);
     // Stored either way: a failed placement may have stored the ids it was about to send.
     await unit.store.setProtection(next);
     this.protections.set(symbol, next);
-    if (next.venue === undefined) return;
+    if (next.venue === undefined) return false;
     this.refreshGauges();
-    unit.log.info("protection back on the exchange: the close working on it ended", {
+    unit.log.info(`protection back on the exchange: ${why}`, {
       ...lifecycle,
       stopLoss: next.stopLoss,
       takeProfit: next.takeProfit,
       quantity: held,
     });
+    return true;
   }
 
   /** Cancels a protection's exchange orders; an exit found executed meanwhile is loud, reconciliation settles it. */

@@ -12,6 +12,8 @@ import { lifecycleOf, type OrderRequest } from "./request.js";
 
 /** The longest wait between two exits of a position that were not carried out. */
 const MAX_EXIT_RETRY_MS = 60_000;
+/** The longest wait between two placements of a position's levels on the exchange that failed. */
+const MAX_PLACE_RETRY_MS = 600_000;
 /** The wait before an exit whose claim is held (busy) is tried again under the same id. */
 const BUSY_EXIT_RETRY_MS = 1_000;
 
@@ -23,6 +25,8 @@ const BUSY_EXIT_RETRY_MS = 1_000;
 export class ProtectionWatch {
   /** Exits triggered and not yet settled, so a level is acted on once. */
   private readonly exiting = new Set<string>();
+  /** Per symbol, the placements of its levels on the exchange that failed, and when to try again. */
+  private readonly placeAttempts = new Map<string, { attempt: number; notBefore: number }>();
   /** Exchange exits this replica claimed and failed to record: its claim is its own to take up. */
   private readonly failedExits = new Set<string>();
   /** Per symbol, the exit attempts that did not close it, and when the next one may go. */
@@ -119,6 +123,41 @@ export class ProtectionWatch {
         });
         await ledger.replaceProtection(withoutVenue(p));
       }
+    }
+    await this.placeAgain(Date.now());
+  }
+
+  /**
+   * Levels whose placement on the exchange failed (not those the market cannot hold, nor orders
+   * canceled by hand) are placed again, backing off from PROTECTION_POLL_S to 10 minutes: the
+   * engine watches them meanwhile, but only while it runs.
+   */
+  private async placeAgain(now: number): Promise<void> {
+    const { ledger, exchangeProtection, cfg } = this.deps;
+    for (const symbol of [...exchangeProtection.failed]) {
+      const p = ledger.protections.get(symbol);
+      if (p === undefined || p.venue !== undefined) {
+        exchangeProtection.failed.delete(symbol);
+        this.placeAttempts.delete(symbol);
+        continue;
+      }
+      const due = this.placeAttempts.get(symbol) ?? { attempt: 1, notBefore: 0 };
+      if (now < due.notBefore) continue;
+      const lifecycle = { symbol, entrySignalId: p.signalId, attempt: due.attempt };
+      if (
+        await ledger.guardAgain(
+          this.deps.direct,
+          symbol,
+          lifecycle,
+          "a placement that failed was tried again",
+        )
+      ) {
+        this.placeAttempts.delete(symbol);
+        continue;
+      }
+      const initialMs = cfg.PROTECTION_POLL_S * 1000;
+      const retryInMs = backoffCeiling(due.attempt, { initialMs, maxMs: MAX_PLACE_RETRY_MS });
+      this.placeAttempts.set(symbol, { attempt: due.attempt + 1, notBefore: now + retryInMs });
     }
   }
 

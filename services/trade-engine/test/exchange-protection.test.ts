@@ -212,6 +212,23 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
     expect(await protectionRow()).toBeUndefined();
   });
 
+  it("F25 levels whose placement on the exchange failed are placed again at a later poll, not left to the engine alone", async () => {
+    const engine = await start("spot");
+    await t.env.quote("BTCUSDT", 30_000);
+    // The exchange refuses the first OCO (a passing filter failure, a maintenance window).
+    t.fake.fail({ kind: 400, code: -1013, path: "/api/v3/orderList/oco", method: "POST" });
+    await t.env.signal("retry-oco", { quantity: 0.01, stop_loss: 29_500, take_profit: 31_000 });
+    await waitFor("entry filled", event("retry-oco", "filled"), 10_000);
+    await waitFor("placed on a later poll", restsOnExchange, 10_000);
+    expect(
+      engine.cap.find("exchange-side protection failed; the engine watches the levels instead"),
+    ).toHaveLength(1);
+    expect(
+      engine.cap.find("protection back on the exchange: a placement that failed was tried again")[0],
+    ).toMatchObject({ symbol: "BTCUSDT", entrySignalId: "retry-oco", stopLoss: 29_500, takeProfit: 31_000 });
+    expect(t.fake.exchange?.orderLists.map((l) => l.listOrderStatus)).toEqual(["EXECUTING"]);
+  });
+
   it("spot: a CLOSE that finds the take-profit filled in part records that part, then sells what is left", async () => {
     // The poll is slow: the CLOSE is what finds the partial fill.
     const engine = await start("spot", { PROTECTION_POLL_S: "60" });
