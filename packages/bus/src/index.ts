@@ -9,3 +9,4 @@ export type { CoreMessage, DeadLetterRecord, DurableMessage, LoopContext } from 
 export { Namespace } from "./namespace.js";
 export type { StreamDefinition } from "./streams.js";
 export { STREAMS } from "./streams.js";
+export { ThrottledLog } from "./throttled-log.js";

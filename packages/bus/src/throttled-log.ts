@@ -11,12 +11,20 @@ export class ThrottledLog {
   ) {}
 
   warn(message: string, fields: LogFields): void {
+    this.log("warn", message, fields);
+  }
+
+  error(message: string, fields: LogFields): void {
+    this.log("error", message, fields);
+  }
+
+  private log(level: "warn" | "error", message: string, fields: LogFields): void {
     const now = Date.now();
     if (now - this.last < this.intervalMs) {
       this.suppressed += 1;
       return;
     }
-    this.logger.warn(message, { ...fields, suppressedSinceLast: this.suppressed });
+    this.logger[level](message, { ...fields, suppressedSinceLast: this.suppressed });
     this.last = now;
     this.suppressed = 0;
   }

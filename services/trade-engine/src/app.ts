@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { parseExchangeFilters, type SymbolFilters } from "@tradewire/binance";
-import { Bus, type DurableMessage, STREAMS } from "@tradewire/bus";
+import { Bus, type DurableMessage, STREAMS, ThrottledLog } from "@tradewire/bus";
 import type { Logger } from "@tradewire/logger";
 import { KillSwitchCommand, MarketData, subjects, TradeIntent, TradingSignal } from "@tradewire/schemas";
 import { backoffCeiling, Doorbell, Supervisor, sleep } from "@tradewire/supervisor";
@@ -131,7 +131,15 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
   });
   await engine.load();
   // A kill switch command sent while no engine listened is kept by the control stream.
-  const missed = await bus.lastStored(STREAMS.control, subjects.killSwitch(), KillSwitchCommand);
+  // One that does not fit its schema is said and skipped: it must not keep the engine from starting.
+  const missed = await bus
+    .lastStored(STREAMS.control, subjects.killSwitch(), KillSwitchCommand)
+    .catch((error: unknown) => {
+      log.error("the last kill switch command kept on the control stream is unreadable; not applied", {
+        err: error,
+      });
+      return undefined;
+    });
   if (missed !== undefined) await engine.catchUpKillSwitch(missed.data, missed.storedAtMs);
   // Both consumers bind once the price feed is warm (F40), so a backlog waiting at start is not
   // rejected for want of a quote that was a moment away. Started once; a restarted task does not wait.
@@ -233,13 +241,16 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
       // Stop-loss / take-profit are watched on the engine's own price feed (paper, and as soft
       // stops on testnet/live), and so are resting paper LIMIT orders; a failure is logged and
       // tried again on the next tick.
+      // A failure that lasts (the database down) is said every 10 s with how often, not 5 times a second.
+      const fillErrors = new ThrottledLog(log, 10_000);
+      const exitErrors = new ThrottledLog(log, 10_000);
       while (!ctx.signal.aborted) {
         await engine
           .fillRestingOrders()
-          .catch((error: unknown) => log.error("resting order fill failed; retrying", { err: error }));
+          .catch((error: unknown) => fillErrors.error("resting order fill failed; retrying", { err: error }));
         await engine
           .checkProtections()
-          .catch((error: unknown) => log.error("protection exit failed; retrying", { err: error }));
+          .catch((error: unknown) => exitErrors.error("protection exit failed; retrying", { err: error }));
         ctx.progress();
         await sleep(cfg.PROTECTION_CHECK_MS, ctx.signal);
       }
@@ -285,7 +296,9 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
       "exchange-protections",
       cfg.PROTECTION_POLL_S * 1000,
       "exchange protection poll",
-      () => engine.pollExchangeProtections(),
+      async () => {
+        await engine.pollExchangeProtections();
+      },
       polls.protections,
     );
   // GTC LIMIT orders working on the exchange: what executed is recorded, an ended one closed.

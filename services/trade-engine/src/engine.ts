@@ -2,6 +2,7 @@ import { type SymbolFilters, toDecimal } from "@tradewire/binance";
 import type { Bus } from "@tradewire/bus";
 import type { Logger } from "@tradewire/logger";
 import type { KillSwitchCommand, OrderEventKind } from "@tradewire/schemas";
+import { backoffCeiling } from "@tradewire/supervisor";
 import { BatchConflict, BatchWriter, OneByOne } from "./batch-writer.js";
 import type { Config } from "./config.js";
 import { type Check, type Decision, decide } from "./decide.js";
@@ -45,6 +46,9 @@ export interface EngineDeps {
   onExchangeOrder?: (clientOrderId: string) => void;
 }
 
+/** How often a kill switch that could not be stored is tried again. */
+const KILL_SWITCH_SAVE_RETRY_MS = 5_000;
+
 export type Outcome = "done" | "busy";
 /**
  * How an executable decision ended: filled now, placed (resting in the paper book or working on the
@@ -75,6 +79,11 @@ export class TradeEngine {
   killSwitch = false;
   /** A rolled-back batch left the in-memory state ahead of the database and reloading it failed. */
   private dirty = false;
+  /** The kill switch as set here when storing it failed: it wins over the stored one until stored. */
+  private unsavedKillSwitch: { enabled: boolean; reason: string; actor: string; at: string } | undefined;
+  private killSwitchSaveNotBefore = 0;
+  /** The last reload's failure, and when the next may be tried. */
+  private reloadFailure: { error: Error; attempts: number; notBefore: number } | undefined;
   private turn: Promise<unknown> = Promise.resolve();
   private readonly direct: { store: DirectStore; log: Logger };
   private readonly ledger: Ledger;
@@ -144,11 +153,46 @@ export class TradeEngine {
     await this.ledger.load();
     await this.book.load();
     await this.exchangeBook?.load();
-    const killSwitch = await this.deps.store.getState<{ enabled: boolean; reason?: string }>("kill_switch");
+    const killSwitch = await this.loadKillSwitch();
     this.killSwitch = killSwitch?.enabled ?? false;
     // Entries still working under a kill switch (a cancel owed when the process stopped): owed again.
     if (this.killSwitch)
       this.exchangeBook?.oweEntryCancels(`kill_switch_active: ${killSwitch?.reason ?? "on"}`);
+  }
+
+  /**
+   * The kill switch as stored; one set here that could not be stored wins, and is stored now
+   * (a reload must never turn off a switch an operator turned on).
+   */
+  private async loadKillSwitch(): Promise<{ enabled: boolean; reason?: string } | undefined> {
+    const unsaved = this.unsavedKillSwitch;
+    if (unsaved === undefined)
+      return this.deps.store.getState<{ enabled: boolean; reason?: string }>("kill_switch");
+    await this.retrySavingKillSwitch();
+    return this.unsavedKillSwitch ?? unsaved;
+  }
+
+  /** Tries again, every 5 s at most, to store a kill switch that could not be stored; never fails the work. */
+  private async retrySavingKillSwitch(now = Date.now()): Promise<void> {
+    if (this.unsavedKillSwitch === undefined || now < this.killSwitchSaveNotBefore) return;
+    try {
+      await this.saveKillSwitch();
+    } catch (error) {
+      this.killSwitchSaveNotBefore = now + KILL_SWITCH_SAVE_RETRY_MS;
+      this.deps.log.error("kill switch still not stored; tried again shortly", {
+        retryInMs: KILL_SWITCH_SAVE_RETRY_MS,
+        err: error,
+      });
+    }
+  }
+
+  /** Stores a kill switch set here that could not be stored when it was set. */
+  private async saveKillSwitch(): Promise<void> {
+    const unsaved = this.unsavedKillSwitch;
+    if (unsaved === undefined) return;
+    await this.deps.store.setState("kill_switch", unsaved);
+    if (this.unsavedKillSwitch === unsaved) this.unsavedKillSwitch = undefined;
+    this.deps.log.info("kill switch stored after all", { enabled: unsaved.enabled, reason: unsaved.reason });
   }
 
   /**
@@ -163,16 +207,24 @@ export class TradeEngine {
       reason,
       actor,
     });
+    const state = { enabled, reason, actor, at: new Date().toISOString() };
+    this.unsavedKillSwitch = state;
     const done = await Promise.allSettled([
-      store
-        .setState("kill_switch", { enabled, reason, actor, at: new Date().toISOString() })
-        .catch((error) => {
-          log.error("kill switch not stored: it holds in this process only, until a restart", {
-            enabled,
-            err: error,
-          });
+      store.setState("kill_switch", state).then(
+        () => {
+          if (this.unsavedKillSwitch === state) this.unsavedKillSwitch = undefined;
+        },
+        (error: unknown) => {
+          log.error(
+            "kill switch not stored: it holds in this process, and is stored once the database answers",
+            {
+              enabled,
+              err: error,
+            },
+          );
           throw error;
-        }),
+        },
+      ),
       enabled
         ? this.exclusive(() => this.cancelEntries(reason)).catch((error) => {
             log.error("kill switch: canceling resting entries failed; tried again at the next check", {
@@ -270,6 +322,7 @@ export class TradeEngine {
     return this.exclusive(async () => {
       const failed = this.dirty ? await this.reload() : undefined;
       if (failed) throw failed;
+      await this.retrySavingKillSwitch();
       try {
         return await work();
       } catch (error) {
@@ -297,9 +350,15 @@ export class TradeEngine {
     return this.onBooks(() => this.watch.checkLevels(now));
   }
 
-  /** Asks the exchange about the protections it holds; an executed leg is recorded as the exit. */
-  pollExchangeProtections(): Promise<void> {
-    return this.onBooks(() => this.watch.pollExchange());
+  /**
+   * Asks the exchange about the protections it holds; an executed leg is recorded as the exit.
+   * Returns the symbols whose poll failed (said at error; the books are reloaded before the next
+   * decision, as a failure may have come after a write).
+   */
+  async pollExchangeProtections(): Promise<Set<string>> {
+    const failed = await this.onBooks(() => this.watch.pollExchange());
+    if (failed.size > 0) this.dirty = true;
+    return failed;
   }
 
   /** Publishes stored order events left behind longer than `graceMs`; see EventOutbox. */
@@ -418,17 +477,25 @@ export class TradeEngine {
   }
 
   /** Reloads the state from the database; the error if that failed (nothing may be decided then). */
-  private async reload(): Promise<Error | undefined> {
+  private async reload(now = Date.now()): Promise<Error | undefined> {
+    // After a failed reload, the next waits (0.5 s doubling to 2 s): every caller meanwhile gets the
+    // same failure at once instead of hammering a database that is down.
+    if (this.reloadFailure !== undefined && now < this.reloadFailure.notBefore)
+      return this.reloadFailure.error;
     try {
       await this.load();
       this.dirty = false;
+      this.reloadFailure = undefined;
       return undefined;
     } catch (error) {
       this.dirty = true;
       const failed = new Error("engine state could not be reloaded from PostgreSQL; deciding nothing", {
         cause: error,
       });
-      this.deps.log.error(failed.message, { err: error });
+      const attempts = (this.reloadFailure?.attempts ?? 0) + 1;
+      const retryInMs = backoffCeiling(attempts, { initialMs: 500, maxMs: 2_000 });
+      this.reloadFailure = { error: failed, attempts, notBefore: Date.now() + retryInMs };
+      this.deps.log.error(failed.message, { retryInMs, err: error });
       return failed;
     }
   }

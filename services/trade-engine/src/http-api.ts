@@ -52,12 +52,14 @@ export function registerRoutes(
     const parsed = parseWith(KillSwitchCommand, "KillSwitchCommand", await readJsonBody(req));
     if (!parsed.ok) return sendJson(res, 400, { error: parsed.error.message });
     const command = { ...parsed.value, actor: parsed.value.actor ?? "http" };
-    // Here first, so it holds whatever NATS does; then to the other replicas.
-    const failed = await engine.setKillSwitch(command.enabled, command.reason, command.actor).then(
+    // Here first (it holds at once, before anything is awaited), then to the other replicas in the
+    // order the commands came, whatever storing or canceling each then takes.
+    const applying = engine.setKillSwitch(command.enabled, command.reason, command.actor);
+    broadcast(command);
+    const failed = await applying.then(
       () => undefined,
       (error: unknown) => (error instanceof Error ? error.message : String(error)),
     );
-    broadcast(command);
     // In force in this process either way; a failure (not stored, an entry not canceled yet) is said.
     if (failed !== undefined) return sendJson(res, 500, { killSwitch: engine.killSwitch, error: failed });
     sendJson(res, 200, { killSwitch: engine.killSwitch });

@@ -30,7 +30,10 @@ export class ProtectionWatch {
   /** Exchange exits this replica claimed and failed to record: its claim is its own to take up. */
   private readonly failedExits = new Set<string>();
   /** Per symbol, the exit attempts that did not close it, and when the next one may go. */
-  private readonly exitAttempts = new Map<string, { attempt: number; notBefore: number }>();
+  private readonly exitAttempts = new Map<
+    string,
+    { attempt: number; notBefore: number; failures?: number }
+  >();
 
   constructor(
     private readonly deps: EngineParts & {
@@ -66,10 +69,20 @@ export class ProtectionWatch {
         bid: quote.bid,
         ask: quote.ask,
       });
-      const attempt = this.exitAttempts.get(p.symbol)?.attempt ?? 1;
+      const before = this.exitAttempts.get(p.symbol);
+      const attempt = before?.attempt ?? 1;
       let outcome: Outcome;
       try {
         outcome = await this.deps.runExit(exitRequest(p, reason, now, attempt), now);
+      } catch (error) {
+        // Failed (the venue or the database down): the same exit again, backing off, not every tick.
+        const failures = (before?.failures ?? 0) + 1;
+        const retryInMs = backoffCeiling(failures, {
+          initialMs: cfg.PROTECTION_CHECK_MS,
+          maxMs: MAX_EXIT_RETRY_MS,
+        });
+        this.exitAttempts.set(p.symbol, { attempt, notBefore: now + retryInMs, failures });
+        throw error;
       } finally {
         this.exiting.delete(p.symbol);
       }
@@ -109,22 +122,34 @@ export class ProtectionWatch {
    * Exchange-held levels: an executed leg is recorded as the exit; orders that vanished without
    * executing (canceled by hand) are logged and the engine watches the levels again.
    */
-  async pollExchange(): Promise<void> {
+  async pollExchange(): Promise<Set<string>> {
     const { ledger, exchangeProtection, log } = this.deps;
+    const failed = new Set<string>();
     for (const p of [...ledger.protections.values()]) {
       if (p.venue === undefined) continue;
-      const status = await exchangeProtection.status(p);
-      if (status.state === "exited") await this.recordExit(p, status.exit);
-      else if (status.state === "gone") {
-        log.warn("exchange-side protection gone without executing; the engine watches the levels", {
+      try {
+        const status = await exchangeProtection.status(p);
+        if (status.state === "exited") await this.recordExit(p, status.exit);
+        else if (status.state === "gone") {
+          log.warn("exchange-side protection gone without executing; the engine watches the levels", {
+            symbol: p.symbol,
+            entrySignalId: p.signalId,
+            venue: p.venue,
+          });
+          await ledger.replaceProtection(withoutVenue(p));
+        }
+      } catch (error) {
+        // One symbol's failure does not keep the others (nor reconciliation) from being polled.
+        failed.add(p.symbol);
+        log.error("exchange protection poll failed for a symbol; asked again at the next poll", {
           symbol: p.symbol,
           entrySignalId: p.signalId,
-          venue: p.venue,
+          err: error,
         });
-        await ledger.replaceProtection(withoutVenue(p));
       }
     }
     await this.placeAgain(Date.now());
+    return failed;
   }
 
   /**
@@ -188,23 +213,33 @@ export class ProtectionWatch {
     // An exit that closed part of the position (a take-profit filled in part) is one of several for
     // this entry and reason: its id names its exchange order, so the next one is not taken for it.
     const partial = Number(exit.quantity) < Math.abs(ledger.positionQuantity(p.symbol)) - 1e-12;
-    const req = exitRequest(p, exit.reason, Date.now(), partial ? exit.clientOrderId : 1);
-    const lifecycle = lifecycleOf(req);
     // The protection keeps its exchange orders until the exit is stored: a failure or a crash
     // before that leaves them for the next poll, which finds the exit again and records it.
-    const claim = await store.claim(req);
-    // Held by this replica's own attempt that failed: taken up again at once, not after the lease.
-    if (claim.state === "busy" && !this.failedExits.has(req.id))
-      throw new Error(`exit ${req.id} is being recorded elsewhere (claimed, undecided): looked at again`);
-    if (claim.state === "duplicate") {
+    if (await this.deps.store.hasOrder(exit.clientOrderId)) {
       // Recorded already (a restart after it was stored): what executed is left alone.
       log.info("exchange-side exit already recorded; not recorded twice", {
-        ...lifecycle,
+        symbol: p.symbol,
+        entrySignalId: p.signalId,
+        clientOrderId: exit.clientOrderId,
         reason: exit.reason,
       });
       await this.forgetVenue(p);
       return;
     }
+    let req = exitRequest(p, exit.reason, Date.now(), partial ? exit.clientOrderId : 1);
+    let claim = await store.claim(req);
+    if (claim.state === "duplicate") {
+      // The id was decided by the engine's own exit of this entry (refused, or short of closing it):
+      // this exit is another, and its id names its exchange order.
+      req = exitRequest(p, exit.reason, Date.now(), exit.clientOrderId);
+      claim = await store.claim(req);
+    }
+    const lifecycle = lifecycleOf(req);
+    // Held by this replica's own attempt that failed: taken up again at once, not after the lease.
+    if (claim.state === "busy" && !this.failedExits.has(req.id))
+      throw new Error(`exit ${req.id} is being recorded elsewhere (claimed, undecided): looked at again`);
+    if (claim.state === "duplicate")
+      throw new Error(`exit ${req.id} was decided without its exchange order ${exit.clientOrderId} recorded`);
     const side = p.direction === 1 ? ("SELL" as const) : ("BUY" as const);
     const fee =
       Number(exit.fee) + (await ledger.priceOtherFees(exit.otherFees ?? [], exit.feeAsset, lifecycle));

@@ -176,7 +176,9 @@ const FILL_EFFECTS = `f AS (
   INSERT INTO engine_protections (symbol, signal_id, strategy_id, direction, stop_loss, take_profit)
   SELECT $5, $21, $22, $23, $24, $25 FROM o WHERE $20::boolean
   ON CONFLICT (symbol) DO UPDATE
-  SET signal_id = $21, strategy_id = $22, direction = $23, stop_loss = $24, take_profit = $25, created_at = now()
+  SET signal_id = $21, strategy_id = $22, direction = $23, stop_loss = $24, take_profit = $25, created_at = now(),
+    -- Orders guarding the other direction (a flip) are not this protection's: forgotten here, canceled after.
+    venue = CASE WHEN engine_protections.direction = $23 THEN engine_protections.venue END
 ), ${outboxInsert(16, "FROM o")}
 SELECT count(*)::int AS n FROM o`;
 

@@ -255,7 +255,7 @@ describe("trade-engine (paper)", () => {
     await env.signal("resting-entry", { quantity: 0.001, order_type: "LIMIT", price: 29_000 });
     await env.waitEvent("resting-entry", "placed");
     // The database refuses the kill switch's row, and the entry's first cancel.
-    await refuseWrites(env.db.pool, { table: "engine_state", on: "INSERT OR UPDATE" });
+    const allowState = await refuseWrites(env.db.pool, { table: "engine_state", on: "INSERT OR UPDATE" });
     await refuseWrites(env.db.pool, {
       table: "engine_orders",
       on: "UPDATE",
@@ -272,7 +272,9 @@ describe("trade-engine (paper)", () => {
       error: expect.stringContaining("write refused"),
     });
     expect(
-      engine.cap.find("kill switch not stored: it holds in this process only, until a restart"),
+      engine.cap.find(
+        "kill switch not stored: it holds in this process, and is stored once the database answers",
+      ),
     ).toHaveLength(1);
     expect(
       engine.cap.find("kill switch: canceling resting entries failed; tried again at the next check"),
@@ -288,6 +290,15 @@ describe("trade-engine (paper)", () => {
       "placed",
       "canceled",
     ]);
+    // Once the database takes it, it is stored: a reload or a restart keeps it on.
+    await allowState();
+    await waitFor(
+      "stored after all",
+      () => engine.cap.find("kill switch stored after all").length > 0,
+      5_000,
+    );
+    const stored = await env.db.pool.query("SELECT value FROM engine_state WHERE key = 'kill_switch'");
+    expect(stored.rows[0]?.value).toMatchObject({ enabled: true, reason: "drill" });
   });
 
   it("kill switch: a command sent on NATS while the engine was down is applied when it starts; an older one is not", async () => {
@@ -320,6 +331,20 @@ describe("trade-engine (paper)", () => {
     const again = await env.start();
     expect(again.engine.killSwitch).toBe(false);
     expect(again.cap.find("kill switch command sent while the engine was down: applied now")).toEqual([]);
+  });
+
+  it("kill switch: an unreadable command kept on the control stream is said at start, and the engine starts anyway", async () => {
+    await env.bus.ensureStream(STREAMS.control);
+    // Published by hand without its reason: the live subscription drops it, the start must not fail on it.
+    env.bus.nc.publish(env.bus.ns.subject(subjects.killSwitch()), JSON.stringify({ enabled: true }));
+    await env.bus.nc.flush();
+    const engine = await env.start();
+    expect(
+      engine.cap.find(
+        "the last kill switch command kept on the control stream is unreadable; not applied",
+      )[0],
+    ).toMatchObject({ level: "error" });
+    expect(engine.engine.killSwitch).toBe(false);
   });
 
   it("kill switch: POST /kill-switch to one replica reaches every replica", async () => {

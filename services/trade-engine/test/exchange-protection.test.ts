@@ -186,7 +186,9 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
     t.price.BTCUSDT = "29400";
     t.fake.exchange?.trigger("BTCUSDT");
     await waitFor("exit recorded", event("exit-retry:stop_loss", "filled"), 10_000);
-    expect(engine.cap.find("exchange protection poll failed").length).toBeGreaterThanOrEqual(1);
+    expect(
+      engine.cap.find("exchange protection poll failed for a symbol; asked again at the next poll").length,
+    ).toBeGreaterThanOrEqual(1);
     await waitFor("flat", () => engine.engine.snapshot().positions.BTCUSDT?.quantity === 0);
     expect(await protectionRow()).toBeUndefined();
     // Recorded from the exchange, not sold again by the engine.
@@ -227,6 +229,25 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
       engine.cap.find("protection back on the exchange: a placement that failed was tried again")[0],
     ).toMatchObject({ symbol: "BTCUSDT", entrySignalId: "retry-oco", stopLoss: 29_500, takeProfit: 31_000 });
     expect(t.fake.exchange?.orderLists.map((l) => l.listOrderStatus)).toEqual(["EXECUTING"]);
+  });
+
+  it("F25 an exit the exchange executed after the engine's own exit of the entry was refused is recorded under its own id, not dropped as a duplicate", async () => {
+    const engine = await start("spot");
+    await t.env.quote("BTCUSDT", 30_000);
+    await t.env.signal("twice", { quantity: 0.01, stop_loss: 29_500, take_profit: 31_000 });
+    await waitFor("guarded", restsOnExchange, 10_000);
+    // The engine's own stop exit of this entry was decided before (refused by the exchange).
+    await t.env.db.pool.query(
+      `INSERT INTO engine_signals (signal_id, source, strategy_id, symbol, action, request, status, reason)
+       VALUES ('twice:stop_loss', 'signal', 'test', 'BTCUSDT', 'CLOSE', '{}', 'REJECTED', 'exchange_rejected: -2010')`,
+    );
+    t.price.BTCUSDT = "29400";
+    t.fake.exchange?.trigger("BTCUSDT");
+    const stop = `${clientOrderIdFor("twice:protect:0.01")}-sl`;
+    const exit = await waitFor("exit recorded", event(`twice:stop_loss:${stop}`, "filled"), 10_000);
+    expect(exit).toMatchObject({ type: "OCO", side: "SELL", client_order_id: stop });
+    await waitFor("flat", () => engine.engine.snapshot().positions.BTCUSDT?.quantity === 0);
+    expect(engine.cap.find("exchange-side exit already recorded; not recorded twice")).toEqual([]);
   });
 
   it("spot: a CLOSE that finds the take-profit filled in part records that part, then sells what is left", async () => {

@@ -52,7 +52,7 @@ export class Reconciler {
     };
     // An exit the exchange executed is recorded first: compared before, it would be drift, and
     // recorded after the correction, a second close (a phantom position the other way).
-    await engine.pollExchangeProtections();
+    const unpolled = await engine.pollExchangeProtections();
     const open = await account.openOrders();
     const protective = engine.protectiveClientIds();
     report.openOrders = open.length;
@@ -121,6 +121,18 @@ export class Reconciler {
       report.positionsChecked += 1;
       const exchange = held.get(symbol) ?? 0;
       if (Math.abs(exchange - position.quantity) <= TOLERANCE) continue;
+      if (unpolled.has(symbol)) {
+        // Its exchange stop may have executed unrecorded: corrected now, it would be recorded twice.
+        log.warn(
+          "reconcile: position differs from the exchange, and its protection could not be polled; left alone",
+          {
+            symbol,
+            local: position.quantity,
+            exchange,
+          },
+        );
+        continue;
+      }
       if (working.has(symbol) || deciding.has(symbol)) {
         log.warn(
           working.has(symbol)
