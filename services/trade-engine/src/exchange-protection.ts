@@ -2,10 +2,15 @@ import type { Logger } from "@tradewire/logger";
 import type { ProtectionStatus, ProtectiveOrders, VenueExit, VenueProtection } from "./execution/venue.js";
 import type { Protection } from "./protection.js";
 
-/** The same levels, watched by the engine alone. */
+/** The same levels, watched by the engine alone (for now: placed on the exchange again when it can). */
 export function withoutVenue(p: Protection): Protection {
-  const { venue: _venue, ...soft } = p;
+  const { venue: _venue, engineOnly: _engineOnly, ...soft } = p;
   return soft;
+}
+
+/** The same levels, left with the engine for good (see Protection.engineOnly). */
+export function engineOnly(p: Protection): Protection {
+  return { ...withoutVenue(p), engineOnly: true };
 }
 
 /**
@@ -14,9 +19,6 @@ export function withoutVenue(p: Protection): Protection {
  * placing fails, the engine keeps watching the levels itself, and says so.
  */
 export class ExchangeProtection {
-  /** Symbols whose levels the exchange could have held but placing them failed: tried again (ProtectionWatch). */
-  readonly failed = new Set<string>();
-
   constructor(
     private readonly orders: ProtectiveOrders | undefined,
     private readonly log: Logger,
@@ -44,13 +46,12 @@ export class ExchangeProtection {
         await remember({ ...p, venue });
         sent = venue;
       });
-      this.failed.delete(p.symbol);
       if ("unsupported" in r) {
         this.log.warn("exchange-side protection not placed; the engine watches the levels", {
           ...lifecycle,
           reason: r.unsupported,
         });
-        return p;
+        return engineOnly(p);
       }
       this.log.info("exchange-side protection placed", { ...lifecycle, venue: r.placed, quantity });
       return { ...p, venue: r.placed };
@@ -68,7 +69,6 @@ export class ExchangeProtection {
         ...lifecycle,
         err: error,
       });
-      this.failed.add(p.symbol);
       return p;
     }
   }

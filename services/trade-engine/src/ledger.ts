@@ -318,6 +318,17 @@ export class Ledger {
     return true;
   }
 
+  /** Whether the symbol's levels may go on the exchange now: held, and no close working there holds them. */
+  exchangeCanHold(symbol: string): boolean {
+    const held = this.positionQuantity(symbol);
+    return (
+      this.deps.exchangeProtection.enabled &&
+      !this.isFlat(symbol, this.position(symbol)) &&
+      held !== 0 &&
+      !(this.deps.closeWorking?.(symbol) ?? false)
+    );
+  }
+
   /** Cancels a protection's exchange orders; an exit found executed meanwhile is loud, reconciliation settles it. */
   private async releaseOrLog(p: Protection, lifecycle: Record<string, unknown>): Promise<void> {
     const exit = await this.deps.exchangeProtection.release(p, lifecycle);

@@ -2,7 +2,7 @@ import { toDecimal } from "@tradewire/binance";
 import { backoffCeiling } from "@tradewire/supervisor";
 import type { DirectStore } from "./direct-store.js";
 import type { Outcome } from "./engine.js";
-import { type ExchangeProtection, withoutVenue } from "./exchange-protection.js";
+import { type ExchangeProtection, engineOnly, withoutVenue } from "./exchange-protection.js";
 import type { VenueExit } from "./execution/venue.js";
 import type { EngineParts, Ledger } from "./ledger.js";
 import type { Unit } from "./order-events.js";
@@ -136,7 +136,8 @@ export class ProtectionWatch {
             entrySignalId: p.signalId,
             venue: p.venue,
           });
-          await ledger.replaceProtection(withoutVenue(p));
+          // Canceled by hand (or expired): not put back, which would fight whoever canceled it.
+          await ledger.replaceProtection(engineOnly(p));
         }
       } catch (error) {
         // One symbol's failure does not keep the others (nor reconciliation) from being polled.
@@ -153,19 +154,17 @@ export class ProtectionWatch {
   }
 
   /**
-   * Levels whose placement on the exchange failed (not those the market cannot hold, nor orders
-   * canceled by hand) are placed again, backing off from PROTECTION_POLL_S to 10 minutes: the
+   * Levels without exchange orders that the exchange could hold (a placement that failed, a crash
+   * before it; not those the market cannot hold, nor orders canceled by hand, see
+   * Protection.engineOnly) are placed again, backing off from PROTECTION_POLL_S to 10 minutes: the
    * engine watches them meanwhile, but only while it runs.
    */
   private async placeAgain(now: number): Promise<void> {
-    const { ledger, exchangeProtection, cfg } = this.deps;
-    for (const symbol of [...exchangeProtection.failed]) {
-      const p = ledger.protections.get(symbol);
-      if (p === undefined || p.venue !== undefined) {
-        exchangeProtection.failed.delete(symbol);
-        this.placeAttempts.delete(symbol);
-        continue;
-      }
+    const { ledger, cfg } = this.deps;
+    for (const key of this.placeAttempts.keys())
+      if (ledger.protections.get(key)?.venue !== undefined) this.placeAttempts.delete(key);
+    for (const [symbol, p] of [...ledger.protections]) {
+      if (p.venue !== undefined || p.engineOnly === true || !ledger.exchangeCanHold(symbol)) continue;
       const due = this.placeAttempts.get(symbol) ?? { attempt: 1, notBefore: 0 };
       if (now < due.notBefore) continue;
       const lifecycle = { symbol, entrySignalId: p.signalId, attempt: due.attempt };
@@ -174,7 +173,7 @@ export class ProtectionWatch {
           this.deps.direct,
           symbol,
           lifecycle,
-          "a placement that failed was tried again",
+          "levels it could hold had no orders there (a failed placement, a crash before it)",
         )
       ) {
         this.placeAttempts.delete(symbol);

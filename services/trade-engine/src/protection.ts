@@ -14,6 +14,12 @@ export interface Protection {
   takeProfit?: number;
   /** The exchange orders holding these levels (testnet/live); the engine then does not trigger them. */
   venue?: VenueProtection;
+  /**
+   * The levels stay with the engine: the market cannot hold them (a spot short, a stop alone), or
+   * their exchange orders were canceled by hand. Any other levels without exchange orders (a
+   * placement that failed, a crash before it) are placed on the exchange again.
+   */
+  engineOnly?: true;
 }
 
 /**

@@ -97,6 +97,9 @@ CREATE TABLE IF NOT EXISTS engine_protections (
 );
 -- Exchange-side orders guarding the position (testnet/live), by client id; NULL: engine-side only.
 ALTER TABLE engine_protections ADD COLUMN IF NOT EXISTS venue jsonb;
+-- Levels left with the engine for good (the market cannot hold them, or their orders were canceled
+-- by hand); other levels without exchange orders are placed again (see Protection.engineOnly).
+ALTER TABLE engine_protections ADD COLUMN IF NOT EXISTS engine_only boolean NOT NULL DEFAULT false;
 -- Order events, written by the statement that stores what they announce and kept until they are
 -- published (see outbox.ts). JSON as text: written on the hot path, read only after a crash, so
 -- PostgreSQL need not parse it.
@@ -177,6 +180,7 @@ const FILL_EFFECTS = `f AS (
   SELECT $5, $21, $22, $23, $24, $25 FROM o WHERE $20::boolean
   ON CONFLICT (symbol) DO UPDATE
   SET signal_id = $21, strategy_id = $22, direction = $23, stop_loss = $24, take_profit = $25, created_at = now(),
+    engine_only = false,
     -- Orders guarding the other direction (a flip) are not this protection's: forgotten here, canceled after.
     venue = CASE WHEN engine_protections.direction = $23 THEN engine_protections.venue END
 ), ${outboxInsert(16, "FROM o")}
@@ -472,9 +476,10 @@ export class EngineStore {
 
   async setProtection(p: Protection): Promise<void> {
     await this.pool.query(
-      `INSERT INTO engine_protections (symbol, signal_id, strategy_id, direction, stop_loss, take_profit, venue)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (symbol) DO UPDATE
-       SET signal_id = $2, strategy_id = $3, direction = $4, stop_loss = $5, take_profit = $6, venue = $7, created_at = now()`,
+      `INSERT INTO engine_protections (symbol, signal_id, strategy_id, direction, stop_loss, take_profit, venue, engine_only)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (symbol) DO UPDATE
+       SET signal_id = $2, strategy_id = $3, direction = $4, stop_loss = $5, take_profit = $6, venue = $7,
+         engine_only = $8, created_at = now()`,
       [
         p.symbol,
         p.signalId,
@@ -483,6 +488,7 @@ export class EngineStore {
         p.stopLoss ?? null,
         p.takeProfit ?? null,
         p.venue === undefined ? null : JSON.stringify(p.venue),
+        p.engineOnly === true,
       ],
     );
   }
@@ -500,8 +506,9 @@ export class EngineStore {
       stop_loss: number | null;
       take_profit: number | null;
       venue: unknown;
+      engine_only: boolean;
     }>(
-      "SELECT symbol, signal_id, strategy_id, direction, stop_loss, take_profit, venue FROM engine_protections",
+      "SELECT symbol, signal_id, strategy_id, direction, stop_loss, take_profit, venue, engine_only FROM engine_protections",
     );
     return rows.map((r) => ({
       symbol: r.symbol,
@@ -510,6 +517,7 @@ export class EngineStore {
       direction: r.direction === 1 ? 1 : -1,
       stopLoss: r.stop_loss ?? undefined,
       takeProfit: r.take_profit ?? undefined,
+      ...(r.engine_only ? { engineOnly: true as const } : {}),
       // Parsed, not cast: a row that does not fit fails the load naming the field and value.
       ...(r.venue === null
         ? {}

@@ -226,7 +226,9 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
       engine.cap.find("exchange-side protection failed; the engine watches the levels instead"),
     ).toHaveLength(1);
     expect(
-      engine.cap.find("protection back on the exchange: a placement that failed was tried again")[0],
+      engine.cap.find(
+        "protection back on the exchange: levels it could hold had no orders there (a failed placement, a crash before it)",
+      )[0],
     ).toMatchObject({ symbol: "BTCUSDT", entrySignalId: "retry-oco", stopLoss: 29_500, takeProfit: 31_000 });
     expect(t.fake.exchange?.orderLists.map((l) => l.listOrderStatus)).toEqual(["EXECUTING"]);
   });
@@ -248,6 +250,27 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
     expect(exit).toMatchObject({ type: "OCO", side: "SELL", client_order_id: stop });
     await waitFor("flat", () => engine.engine.snapshot().positions.BTCUSDT?.quantity === 0);
     expect(engine.cap.find("exchange-side exit already recorded; not recorded twice")).toEqual([]);
+  });
+
+  it("F25 levels stored without exchange orders (a crash before their placement) go on the exchange after a restart", async () => {
+    const first = await start("spot");
+    await t.env.quote("BTCUSDT", 30_000);
+    await t.env.signal("crashed", { quantity: 0.01 });
+    await waitFor("entry filled", event("crashed", "filled"), 10_000);
+    await first.stop("crash");
+    // The fill's statement stored the levels; the process died before their OCO was sent.
+    await t.env.db.pool.query(
+      `INSERT INTO engine_protections (symbol, signal_id, strategy_id, direction, stop_loss, take_profit)
+       VALUES ('BTCUSDT', 'crashed', 'test', 1, 29500, 31000)`,
+    );
+    const engine = await start("spot");
+    await t.env.quote("BTCUSDT", 30_000);
+    await waitFor("placed after the restart", restsOnExchange, 10_000);
+    expect(
+      engine.cap.find(
+        "protection back on the exchange: levels it could hold had no orders there (a failed placement, a crash before it)",
+      )[0],
+    ).toMatchObject({ symbol: "BTCUSDT", entrySignalId: "crashed" });
   });
 
   it("spot: a CLOSE that finds the take-profit filled in part records that part, then sells what is left", async () => {
