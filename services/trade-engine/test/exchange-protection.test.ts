@@ -57,6 +57,8 @@ async function futuresLongWithStop(id: string) {
   return stop;
 }
 
+const PLACED_AGAIN =
+  "protection back on the exchange: levels it could hold had no orders there (a failed placement, a crash before it)";
 const HALF_PROTECTION = "exchange-side protection gone without executing; the engine watches the levels";
 
 describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
@@ -73,6 +75,8 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
       stop: `${list}-sl`,
       takeProfit: `${list}-tp`,
     });
+    // The gauges follow once the placement's answer is stored.
+    await waitFor("protection set", () => engine.cap.find("protection set").length > 0);
     const metrics = await (await fetch(`${engine.url}/metrics`)).text();
     expect(metrics).toMatch(/tradewire_engine_protections\{held_by="exchange"[^}]*\} 1/);
     expect(metrics).toMatch(/tradewire_engine_protections\{held_by="engine"[^}]*\} 0/);
@@ -221,15 +225,18 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
     t.fake.fail({ kind: 400, code: -1013, path: "/api/v3/orderList/oco", method: "POST" });
     await t.env.signal("retry-oco", { quantity: 0.01, stop_loss: 29_500, take_profit: 31_000 });
     await waitFor("entry filled", event("retry-oco", "filled"), 10_000);
-    await waitFor("placed on a later poll", restsOnExchange, 10_000);
+    // Its ids are stored before it is sent: the line after it is what says it is placed.
+    const placed = await waitFor("placed on a later poll", () => engine.cap.find(PLACED_AGAIN)[0], 10_000);
+    expect(placed).toMatchObject({
+      symbol: "BTCUSDT",
+      entrySignalId: "retry-oco",
+      stopLoss: 29_500,
+      takeProfit: 31_000,
+    });
+    expect(await restsOnExchange()).toBe(true);
     expect(
       engine.cap.find("exchange-side protection failed; the engine watches the levels instead"),
     ).toHaveLength(1);
-    expect(
-      engine.cap.find(
-        "protection back on the exchange: levels it could hold had no orders there (a failed placement, a crash before it)",
-      )[0],
-    ).toMatchObject({ symbol: "BTCUSDT", entrySignalId: "retry-oco", stopLoss: 29_500, takeProfit: 31_000 });
     expect(t.fake.exchange?.orderLists.map((l) => l.listOrderStatus)).toEqual(["EXECUTING"]);
   });
 
@@ -265,12 +272,9 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
     );
     const engine = await start("spot");
     await t.env.quote("BTCUSDT", 30_000);
-    await waitFor("placed after the restart", restsOnExchange, 10_000);
-    expect(
-      engine.cap.find(
-        "protection back on the exchange: levels it could hold had no orders there (a failed placement, a crash before it)",
-      )[0],
-    ).toMatchObject({ symbol: "BTCUSDT", entrySignalId: "crashed" });
+    const placed = await waitFor("placed after the restart", () => engine.cap.find(PLACED_AGAIN)[0], 10_000);
+    expect(placed).toMatchObject({ symbol: "BTCUSDT", entrySignalId: "crashed" });
+    expect(await restsOnExchange()).toBe(true);
   });
 
   it("spot: a CLOSE that finds the take-profit filled in part records that part, then sells what is left", async () => {
