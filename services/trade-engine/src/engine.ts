@@ -190,9 +190,14 @@ export class TradeEngine {
   private async saveKillSwitch(): Promise<void> {
     const unsaved = this.unsavedKillSwitch;
     if (unsaved === undefined) return;
-    await this.deps.store.setState("kill_switch", unsaved);
-    if (this.unsavedKillSwitch === unsaved) this.unsavedKillSwitch = undefined;
+    await this.storeKillSwitch(unsaved);
     this.deps.log.info("kill switch stored after all", { enabled: unsaved.enabled, reason: unsaved.reason });
+  }
+
+  /** Writes the kill switch row; it is no longer owed unless a newer state was set meanwhile. */
+  private async storeKillSwitch(state: NonNullable<TradeEngine["unsavedKillSwitch"]>): Promise<void> {
+    await this.deps.store.setState("kill_switch", state);
+    if (this.unsavedKillSwitch === state) this.unsavedKillSwitch = undefined;
   }
 
   /**
@@ -201,7 +206,7 @@ export class TradeEngine {
    * caller gets the error); entries whose cancel fails are canceled again (see fillRestingOrders).
    */
   async setKillSwitch(enabled: boolean, reason: string, actor: string): Promise<void> {
-    const { store, log } = this.deps;
+    const { log } = this.deps;
     this.killSwitch = enabled;
     log.warn(enabled ? "kill switch ON: new entries rejected, closes allowed" : "kill switch OFF", {
       reason,
@@ -210,21 +215,16 @@ export class TradeEngine {
     const state = { enabled, reason, actor, at: new Date().toISOString() };
     this.unsavedKillSwitch = state;
     const done = await Promise.allSettled([
-      store.setState("kill_switch", state).then(
-        () => {
-          if (this.unsavedKillSwitch === state) this.unsavedKillSwitch = undefined;
-        },
-        (error: unknown) => {
-          log.error(
-            "kill switch not stored: it holds in this process, and is stored once the database answers",
-            {
-              enabled,
-              err: error,
-            },
-          );
-          throw error;
-        },
-      ),
+      this.storeKillSwitch(state).catch((error: unknown) => {
+        log.error(
+          "kill switch not stored: it holds in this process, and is stored once the database answers",
+          {
+            enabled,
+            err: error,
+          },
+        );
+        throw error;
+      }),
       enabled
         ? this.exclusive(() => this.cancelEntries(reason)).catch((error) => {
             log.error("kill switch: canceling resting entries failed; tried again at the next check", {
@@ -414,7 +414,6 @@ export class TradeEngine {
     });
   }
 
-  /** When an order whose first attempt failed here may be sent again if the exchange does not show it. */
   /**
    * Whether the order of a resumed signal whose decision was sent is on the exchange. Not found
    * while its first attempt may still be settling (lookups lag): looked up again later, not
@@ -450,6 +449,7 @@ export class TradeEngine {
     return timer;
   }
 
+  /** When an order whose first attempt failed here may be sent again if the exchange does not show it. */
   private resendAfter(signalId: string): number | undefined {
     const failedAt = this.failedClaims.get(signalId);
     return failedAt === undefined ? undefined : failedAt + this.deps.cfg.ORDER_RESEND_AFTER_MS;

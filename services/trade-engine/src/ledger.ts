@@ -257,7 +257,7 @@ export class Ledger {
     const guarded = levels ?? (exchangeProtection.enabled && current !== undefined ? current : undefined);
     if (guarded === undefined) return;
     if (current !== undefined) await this.releaseOrLog(current, lifecycle);
-    const next = await this.guardWhole(unit, withoutVenue(guarded), Math.abs(position.quantity), lifecycle);
+    const next = await this.guardWhole(withoutVenue(guarded), Math.abs(position.quantity), lifecycle);
     await store.setProtection(next);
     this.protections.set(req.symbol, next);
     log.info(levels === undefined ? "protection resized" : "protection set", {
@@ -273,14 +273,12 @@ export class Ledger {
    * The levels as exchange orders for `quantity` (stored with their ids before they are sent), or
    * with the engine while a close works on the symbol.
    */
-  private async guardWhole(unit: Unit, p: Protection, quantity: number, lifecycle: Record<string, unknown>) {
+  private async guardWhole(p: Protection, quantity: number, lifecycle: Record<string, unknown>) {
     const { exchangeProtection, log } = this.deps;
     if (!exchangeProtection.enabled || !this.deps.closeWorking?.(p.symbol))
-      return exchangeProtection.guard(p, quantity, lifecycle, async (q) => {
-        await unit.store.setProtection(q);
-        // Known before they are sent: reconciliation never takes them for someone else's.
-        this.protections.set(q.symbol, q);
-      });
+      // Known (stored and in memory) before they are sent: reconciliation never takes them for
+      // someone else's, and a crash right after leaves them followed.
+      return exchangeProtection.guard(p, quantity, lifecycle, (q) => this.replaceProtection(q));
     log.info("protection stays with the engine while a close works on the exchange", {
       ...lifecycle,
       quantity,
@@ -303,7 +301,7 @@ export class Ledger {
     const held = Math.abs(this.positionQuantity(symbol));
     if (current === undefined || current.venue !== undefined || held === 0) return false;
     if (!this.deps.exchangeProtection.enabled) return false;
-    const next = await this.guardWhole(unit, current, held, lifecycle);
+    const next = await this.guardWhole(current, held, lifecycle);
     // Stored either way: a failed placement may have stored the ids it was about to send.
     await unit.store.setProtection(next);
     this.protections.set(symbol, next);
@@ -320,11 +318,9 @@ export class Ledger {
 
   /** Whether the symbol's levels may go on the exchange now: held, and no close working there holds them. */
   exchangeCanHold(symbol: string): boolean {
-    const held = this.positionQuantity(symbol);
     return (
       this.deps.exchangeProtection.enabled &&
       !this.isFlat(symbol, this.position(symbol)) &&
-      held !== 0 &&
       !(this.deps.closeWorking?.(symbol) ?? false)
     );
   }

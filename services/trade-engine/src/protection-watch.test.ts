@@ -48,4 +48,29 @@ describe("ProtectionWatch.pollExchange", () => {
       cap.find("exchange protection poll failed for a symbol; asked again at the next poll")[0],
     ).toMatchObject({ level: "error", symbol: "BTCUSDT", entrySignalId: "BTCUSDT-entry" });
   });
+
+  it("an engine exit that fails does not keep another symbol's crossed stop from exiting in the same check", async () => {
+    const cap = captureLogger();
+    const soft = (symbol: string): Protection => ({ ...guarded(symbol), venue: undefined, stopLoss: 100 });
+    const protections = new Map([
+      ["BTCUSDT", soft("BTCUSDT")],
+      ["ETHUSDT", soft("ETHUSDT")],
+    ]);
+    const now = Date.now();
+    const exits: string[] = [];
+    const watch = new ProtectionWatch({
+      ledger: { protections },
+      prices: { get: () => ({ bid: 90, ask: 90.01, at: now }) },
+      cfg: { PRICE_MAX_AGE_MS: 5_000, PROTECTION_CHECK_MS: 200 },
+      log: cap.logger,
+      runExit: async (req: { id: string; symbol: string }) => {
+        exits.push(req.id);
+        if (req.symbol === "BTCUSDT") throw new Error("venue down");
+        protections.delete(req.symbol);
+        return "done" as const;
+      },
+    } as unknown as ConstructorParameters<typeof ProtectionWatch>[0]);
+    await expect(watch.checkLevels(now)).rejects.toThrow("venue down");
+    expect(exits).toEqual(["BTCUSDT-entry:stop_loss", "ETHUSDT-entry:stop_loss"]);
+  });
 });

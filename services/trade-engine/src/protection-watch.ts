@@ -45,10 +45,15 @@ export class ProtectionWatch {
     },
   ) {}
 
-  /** Engine-held levels the quote crossed: the exit's id derives from the entry, so it executes once. */
+  /**
+   * Engine-held levels the quote crossed: the exit's id derives from the entry, so it executes once.
+   * An exit that fails does not keep the other symbols' exits from going: its error is thrown once
+   * every symbol was looked at.
+   */
   async checkLevels(now: number): Promise<void> {
     const { ledger, prices, cfg, log } = this.deps;
-    for (const p of ledger.protections.values()) {
+    const errors: unknown[] = [];
+    for (const p of [...ledger.protections.values()]) {
       const quote = prices.get(p.symbol);
       if (
         p.venue !== undefined ||
@@ -82,7 +87,8 @@ export class ProtectionWatch {
           maxMs: MAX_EXIT_RETRY_MS,
         });
         this.exitAttempts.set(p.symbol, { attempt, notBefore: now + retryInMs, failures });
-        throw error;
+        errors.push(error);
+        continue;
       } finally {
         this.exiting.delete(p.symbol);
       }
@@ -116,6 +122,8 @@ export class ProtectionWatch {
         this.exitAttempts.delete(p.symbol);
       }
     }
+    if (errors.length === 1) throw errors[0];
+    if (errors.length > 1) throw new AggregateError(errors, `${errors.length} protection exits failed`);
   }
 
   /**
