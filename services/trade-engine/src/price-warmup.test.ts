@@ -66,4 +66,19 @@ describe("F40 price warm-up: nothing is decided before the feed has quoted", () 
     expect(warm.waitedMs).toBe(0);
     expect(cap.find("price warm-up off (PRICE_WARMUP_MS=0): deciding signals at once")).toHaveLength(1);
   });
+
+  it("a stop during the wait ends it at once, said at info, not as a feed that is not warm", async () => {
+    const cap = captureLogger();
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 50);
+    const warm = await waitForPrices(new PriceBook(), {
+      symbols: ["BTCUSDT"],
+      timeoutMs: 5_000,
+      log: cap.logger,
+      signal: stop.signal,
+    });
+    expect(warm.waitedMs).toBeLessThan(1_000);
+    expect(cap.find("price warm-up ended: stopping")).toHaveLength(1);
+    expect(cap.lines().filter((l) => l.level === "warn")).toEqual([]);
+  });
 });

@@ -44,7 +44,9 @@ export async function waitForPrices(
   }
   const result = { quoted: prices.symbols(), missing: missing(), waitedMs: Date.now() - start };
   const fields = { quoted: result.quoted.length, missing: result.missing, waitedMs: result.waitedMs };
-  if (result.quoted.length > 0 && result.missing.length === 0)
+  // Stopping (shutdown, a task restart): nothing is decided after it, so nothing to warn about.
+  if (signal?.aborted) log.info("price warm-up ended: stopping", fields);
+  else if (result.quoted.length > 0 && result.missing.length === 0)
     log.info("price feed warm: deciding signals", fields);
   else
     log.warn("price feed not warm: deciding anyway; orders without a quote are rejected no_recent_price", {
