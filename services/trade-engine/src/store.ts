@@ -270,11 +270,11 @@ export interface DecisionStore {
   insertOrder(o: OrderRow): Promise<void>;
 }
 
-/** An order row as inserted without a fill: a resting LIMIT, or an order adopted from the exchange. */
 /** Every status an order row takes, in the order it can take them. */
 export const ORDER_STATUSES = ["NEW", "PARTIALLY_FILLED", "FILLED", "CANCELED"] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
+/** An order row as inserted without a fill: a resting LIMIT, or an order adopted from the exchange. */
 export interface OrderRow {
   orderId: string;
   clientOrderId: string;
@@ -288,6 +288,14 @@ export interface OrderRow {
   mode: string;
   /** Admitted as a reduce of the position (see RestingOrder.reduceOnly). */
   reduceOnly?: boolean;
+}
+
+export interface UndecidedSignal {
+  id: string;
+  symbol: string;
+  /** Claimed in the last UNDECIDED_RECENT_SECONDS: its decision may still record a fill. */
+  recent: boolean;
+  reduce: boolean;
 }
 
 /** The engine's tables; a write that announces order events takes their outbox row (see DirectStore). */
@@ -606,15 +614,24 @@ export class EngineStore {
     return rowCount === 1;
   }
 
-  /** Signals claimed and never decided: an order for one may exist on the exchange. */
-  /** Signals claimed and not decided yet (a decision under way, or one a crash cut short), with their symbols. */
-  async undecidedSignals(): Promise<{ id: string; symbol: string; recent: boolean }[]> {
-    const { rows } = await this.pool.query<{ signal_id: string; symbol: string; recent: boolean }>(
-      `SELECT signal_id, symbol, received_at > now() - make_interval(secs => $1) AS recent
+  /**
+   * Signals claimed and not decided yet (a decision under way, or one a crash cut short): an order
+   * for one may be on the exchange. `reduce`: its sent decision reduced the position without being a
+   * CLOSE, so an order adopted for it stays a reduce (see RestingOrder.reduceOnly).
+   */
+  async undecidedSignals(): Promise<UndecidedSignal[]> {
+    const { rows } = await this.pool.query<{
+      signal_id: string;
+      symbol: string;
+      recent: boolean;
+      reduce: boolean;
+    }>(
+      `SELECT signal_id, symbol, received_at > now() - make_interval(secs => $1) AS recent,
+         coalesce((sent->>'closing')::boolean, false) AND action <> 'CLOSE' AS reduce
        FROM engine_signals WHERE status = 'RECEIVED'`,
       [UNDECIDED_RECENT_SECONDS],
     );
-    return rows.map((r) => ({ id: r.signal_id, symbol: r.symbol, recent: r.recent }));
+    return rows.map((r) => ({ id: r.signal_id, symbol: r.symbol, recent: r.recent, reduce: r.reduce }));
   }
 
   /** A resting paper LIMIT, or an order found on the exchange for one of our signals (reconciliation). */

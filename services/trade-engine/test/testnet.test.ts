@@ -4,6 +4,7 @@ import { bookTicker, metricValue, waitFor } from "@tradewire/testkit";
 import { describe, expect, it } from "vitest";
 import { ConfigSchema } from "../src/config.js";
 import { clientOrderIdFor } from "../src/engine.js";
+import type { SentDecision } from "../src/sent-decision.js";
 import { exchangeSuite, fakeBinance, TEST_API_SECRET, testnetSettings } from "./harness.js";
 import { orderRequest } from "./order-request.js";
 import { refuseWrites } from "./refuse-writes.js";
@@ -513,6 +514,59 @@ describe("trade-engine on testnet (fake Binance)", () => {
     expect(body.positions.find((p) => p.symbol === "BTCUSDT")?.quantity).toBeCloseTo(bought + 0.5, 8);
     const metrics = await (await fetch(`${engine.url}/metrics`)).text();
     expect(metrics).toMatch(/tradewire_engine_reconcile_total\{outcome="corrected"[^}]*\} 1/);
+  });
+
+  it("F28 an order adopted for a signal whose sent decision reduced the position stays a reduce: the kill switch cancels the adopted entry, not it", async () => {
+    const engine = await t.env.start(testnetSettings(t.fake.url, { RECONCILE_INTERVAL_S: "1" }));
+    await t.env.quote("BTCUSDT", 30_000);
+    await t.env.signal("long-first", { quantity: 0.02 });
+    await waitFor("long held", () => engine.engine.snapshot().positions.BTCUSDT?.quantity === 0.02, 10_000);
+    // Two signals claimed before a crash, each with its LIMIT on the exchange and never recorded:
+    // a SELL sent as a reduce of the long, and a BUY entry.
+    const undecided = async (id: string, action: "BUY" | "SELL", price: number, sent: SentDecision) => {
+      await t.env.db.pool.query(
+        `INSERT INTO engine_signals (signal_id, source, strategy_id, symbol, action, request, status, sent)
+         VALUES ($1, 'signal', 'test', 'BTCUSDT', $2, $3, 'RECEIVED', $4)`,
+        [
+          id,
+          action,
+          JSON.stringify(orderRequest({ id, action, orderType: "LIMIT", limitPrice: price })),
+          JSON.stringify(sent),
+        ],
+      );
+      t.fake.exchange?.addOpenOrder({
+        symbol: "BTCUSDT",
+        clientOrderId: clientOrderIdFor(id),
+        side: action,
+        quantity: sent.quantity,
+        price: String(price),
+      });
+    };
+    const limit = { quantity: "0.01", refPrice: 30_000, notional: 300, timeInForce: "GTC" } as const;
+    await undecided("reduce-1", "SELL", 31_000, {
+      ...limit,
+      side: "SELL",
+      closing: true,
+      limitPrice: "31000",
+    });
+    await undecided("entry-1", "BUY", 29_000, { ...limit, side: "BUY", closing: false, limitPrice: "29000" });
+    await waitFor(
+      "both adopted",
+      () => engine.cap.find("reconcile: open order adopted for its signal").length === 2,
+      5_000,
+    );
+    const rows = await t.env.db.pool.query(
+      "SELECT signal_id, reduce_only FROM engine_orders WHERE signal_id IN ('reduce-1', 'entry-1') ORDER BY signal_id",
+    );
+    expect(rows.rows).toEqual([
+      { signal_id: "entry-1", reduce_only: false },
+      { signal_id: "reduce-1", reduce_only: true },
+    ]);
+    await engine.engine.setKillSwitch(true, "drill", "test");
+    const onExchange = (id: string) =>
+      t.fake.exchange?.orders.find((o) => o.clientOrderId === clientOrderIdFor(id));
+    await waitFor("the entry canceled", () => onExchange("entry-1")?.status === "CANCELED", 5_000);
+    expect(onExchange("reduce-1")?.status).toBe("NEW");
   });
 
   it("refuses live without LIVE_TRADING_CONFIRM=yes, and testnet without keys, naming the variable", () => {

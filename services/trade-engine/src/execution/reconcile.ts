@@ -57,7 +57,7 @@ export class Reconciler {
     const protective = engine.protectiveClientIds();
     report.openOrders = open.length;
     const claims = await store.undecidedSignals();
-    const undecided = new Map(claims.map((c) => [clientOrderIdFor(c.id), c.id]));
+    const undecided = new Map(claims.map((c) => [clientOrderIdFor(c.id), c]));
     // A decision under way or cut short (resumed on redelivery) may have executed unrecorded: its
     // resume records the fill, so correcting to the exchange first would count it twice.
     const deciding = new Set(claims.filter((c) => c.recent).map((c) => c.symbol));
@@ -70,7 +70,7 @@ export class Reconciler {
         report.tracked += 1;
         continue;
       }
-      const signalId = undecided.get(o.clientOrderId);
+      const claim = undecided.get(o.clientOrderId);
       const fields = {
         symbol: o.symbol,
         orderId: o.orderId,
@@ -78,12 +78,13 @@ export class Reconciler {
         side: o.side,
         status: o.status,
       };
-      if (signalId !== undefined) {
+      if (claim !== undefined) {
         // Open on the exchange: working (PENDING_NEW and the like are NEW to the engine).
         const status = o.status === "PARTIALLY_FILLED" ? "PARTIALLY_FILLED" : "NEW";
-        await store.insertOrder({ ...o, signalId, quantity: o.origQty, mode, status });
+        const { id: signalId, reduce } = claim;
+        await store.insertOrder({ ...o, signalId, quantity: o.origQty, mode, status, reduceOnly: reduce });
         report.adopted += 1;
-        log.warn("reconcile: open order adopted for its signal", { ...fields, signalId });
+        log.warn("reconcile: open order adopted for its signal", { ...fields, signalId, reduceOnly: reduce });
       } else {
         report.flagged += 1;
         log.warn("reconcile: unknown open order flagged, not touched", {
