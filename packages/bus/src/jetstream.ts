@@ -102,6 +102,11 @@ interface DurableConsumerBase<S extends z.ZodType> {
   retryDelayMs?: number;
   /** How often the consumer's pending counts are asked for and reported (default 5,000 ms). */
   statusIntervalMs?: number;
+  /**
+   * How often the server shows an idle consumer alive (default 5,000 ms, at least 500): each beat is
+   * progress while no batch is being handled, so a stall deadline must be well above it.
+   */
+  idleHeartbeatMs?: number;
 }
 
 export interface DurableConsumerOptions<S extends z.ZodType> extends DurableConsumerBase<S> {
@@ -112,9 +117,11 @@ export interface DurableConsumerOptions<S extends z.ZodType> extends DurableCons
 export interface DurableBatchConsumerOptions<S extends z.ZodType> extends DurableConsumerBase<S> {
   /**
    * Receives what has already arrived, oldest first: never waits to fill a batch, so a lone
-   * message is handled at once. Must settle every message; a throw naks the whole batch.
+   * message is handled at once. Must settle every message; a throw naks the whole batch. While it
+   * runs, only `alive` counts as the task's progress (call it as each message is done): a handler
+   * that hangs stalls the task (F05), however alive the connection is.
    */
-  batchHandler: (messages: DurableMessage<z.output<S>>[]) => Promise<void>;
+  batchHandler: (messages: DurableMessage<z.output<S>>[], alive: () => void) => Promise<void>;
   /** Largest batch handed over at once (default `maxMessages`). */
   maxBatch?: number;
 }
@@ -152,13 +159,24 @@ export async function runDurableBatchConsumer<S extends z.ZodType>(
   const consumer = await bus.js.consumers.get(streamName, durable);
   const maxMessages = opts.maxMessages ?? 100;
   const maxBatch = opts.maxBatch ?? maxMessages;
+  const heartbeatMs = Math.max(500, opts.idleHeartbeatMs ?? 5_000);
   const messages = await consumer.consume({
     max_messages: maxMessages,
-    idle_heartbeat: 5_000,
-    expires: 10_000,
+    idle_heartbeat: heartbeatMs,
+    expires: Math.max(1_000, 2 * heartbeatMs),
   });
+  /** The batch being handled, if any: the connection's beats then prove nothing about the work. */
+  let busy: { since: number; seqs: number[] } | undefined;
   // Binding awaits the server: a stop asked for meanwhile closes the consumer as soon as it exists.
   const forgetAbort = onAbort(ctx.signal, () => {
+    if (busy !== undefined)
+      log.warn("consumer stopped while its handler is still busy: those messages settle when it returns", {
+        stream: streamName,
+        durable,
+        seqs: busy.seqs,
+        busyMs: Date.now() - busy.since,
+        why: String(ctx.signal.reason),
+      });
     messages.close().catch((error: unknown) => log.warn("closing consumer failed", { durable, err: error }));
   });
   const statusLoop = (async () => {
@@ -170,7 +188,7 @@ export async function runDurableBatchConsumer<S extends z.ZodType>(
       ) {
         log.warn("jetstream consumer status", { stream: streamName, durable, status: s.type });
       }
-      ctx.progress();
+      if (busy === undefined) ctx.progress();
     }
   })();
   const statusPoll = reportStatus(consumer, opts.statusIntervalMs ?? 5_000, ctx, log, {
@@ -209,17 +227,20 @@ export async function runDurableBatchConsumer<S extends z.ZodType>(
         if (message !== undefined) valid.push(message);
       }
       if (valid.length === 0) continue;
+      busy = { since: Date.now(), seqs: valid.map((m) => m.streamSequence) };
       try {
-        await opts.batchHandler(valid);
+        await opts.batchHandler(valid, () => ctx.progress());
         ctx.count("processed", valid.length);
       } catch (error) {
         ctx.count("failed", valid.length);
         log.error("durable handler failed; messages will be redelivered", {
           subject: valid[0]?.subject,
-          seqs: valid.map((m) => m.streamSequence),
+          seqs: busy.seqs,
           err: error,
         });
         for (const m of valid) m.nak(opts.retryDelayMs ?? 1_000);
+      } finally {
+        busy = undefined;
       }
     }
   } finally {

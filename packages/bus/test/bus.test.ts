@@ -1,4 +1,5 @@
 import { jetstreamManager } from "@nats-io/jetstream";
+import { captureLogger } from "@tradewire/logger";
 import { subjects, TradingSignal } from "@tradewire/schemas";
 import { natsNamespace, waitFor } from "@tradewire/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -213,6 +214,69 @@ describe("Bus JetStream", () => {
     await waitFor("all acked", () => ctx.gauges.ackPending === 0 && ctx.gauges.pending === 0, 5_000);
     ctx.controller.abort();
     await run;
+  });
+
+  it("F05 a batch handler that hangs is no progress, however alive the connection; a stop then names its messages", async () => {
+    await bus.ensureStream(STREAMS.signals);
+    await bus.ensureConsumer(STREAMS.signals, "hung");
+    const cap = captureLogger("bus-test");
+    const watched = await Bus.connect({
+      servers: ns.url,
+      name: "bus-test-hung",
+      logger: cap.logger,
+      namespace: ns.namespace,
+    });
+    let progressed = 0;
+    const ctx = {
+      ...loopContext(),
+      progress: () => {
+        progressed += 1;
+      },
+    };
+    let release: () => void = () => {};
+    const held = new Promise<void>((r) => {
+      release = r;
+    });
+    let handling = false;
+    const run = watched.runDurableBatchConsumer(
+      {
+        stream: STREAMS.signals,
+        durable: "hung",
+        schema: TradingSignal,
+        schemaName: "TradingSignal",
+        idleHeartbeatMs: 500,
+        batchHandler: async (messages, alive) => {
+          handling = true;
+          alive();
+          await held;
+          await Promise.all(messages.map((m) => m.ack()));
+        },
+      },
+      ctx,
+    );
+    // Idle, the server's beats show the consumer alive.
+    await waitFor("idle beats counted", () => progressed >= 3, 5_000);
+    await bus.publishDurable(subjects.signal(), TradingSignal, signal("h-1"), { msgId: "h-1" });
+    await waitFor("handler entered", () => handling);
+    const entered = progressed;
+    // Three beats' time: none of them counts while the handler holds its batch.
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(progressed).toBe(entered);
+    ctx.controller.abort(new Error("stalled: no progress for 1500 ms"));
+    const said = await waitFor(
+      "the stop named the busy batch",
+      () =>
+        cap.find(
+          "consumer stopped while its handler is still busy: those messages settle when it returns",
+        )[0],
+    );
+    expect(said).toMatchObject({ level: "warn", seqs: [1], why: "Error: stalled: no progress for 1500 ms" });
+    expect(said.busyMs).toBeGreaterThanOrEqual(1_500);
+    release();
+    await run;
+    const info = () => bus.jsm.consumers.info(bus.ns.resource(STREAMS.signals.name), bus.ns.resource("hung"));
+    await waitFor("acked once it returned", async () => (await info()).num_ack_pending === 0);
+    await watched.drain();
   });
 
   it("F38 a stop asked for while a consumer is still binding ends it, instead of hanging until killed", async () => {

@@ -108,7 +108,11 @@ export class SupervisedTask {
     if (age <= deadline) return;
     this.state = "stalled";
     this.stalled = true;
-    this.log.warn("task stalled", { task: this.spec.name, lastProgressAgeMs: age, stallTimeoutMs: deadline });
+    this.log.error("task stalled", {
+      task: this.spec.name,
+      lastProgressAgeMs: age,
+      stallTimeoutMs: deadline,
+    });
     this.controller.abort(new Error(`stalled: no progress for ${age} ms`));
   }
 

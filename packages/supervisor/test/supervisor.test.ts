@@ -101,7 +101,7 @@ describe("Supervisor", () => {
     await sup.start();
     await waitFor(() => runs === 2, 3000);
     const stalled = cap.find("task stalled")[0];
-    expect(stalled).toMatchObject({ level: "warn", task: "silent-loop", stallTimeoutMs: 300 });
+    expect(stalled).toMatchObject({ level: "error", task: "silent-loop", stallTimeoutMs: 300 });
   });
 
   it("F05 a call that blocks the event loop is logged at warn with how long, once it lets go, and counted", async () => {

@@ -158,9 +158,13 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
   };
   // Not ready while the consumers wait for it.
   supervisor.addDependency({ name: "price-warmup", isReady: () => warm });
+  // An idle consumer is shown alive by the server's beats, so they come well within the deadline.
+  const consumerStallMs = cfg.CONSUMER_STALL_S * 1_000;
+  const idleHeartbeatMs = Math.min(5_000, consumerStallMs / 4);
 
   supervisor.addTask({
     name: "signal-consumer",
+    stallTimeoutMs: consumerStallMs,
     run: async (ctx) => {
       await pricesWarm(ctx.signal);
       return bus.runDurableBatchConsumer(
@@ -169,10 +173,12 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
           durable: SIGNALS_DURABLE,
           schema: TradingSignal,
           schemaName: "TradingSignal",
-          batchHandler: async (ms) => {
+          idleHeartbeatMs,
+          batchHandler: async (ms, alive) => {
             await engine.handleBatch(
               ms.map((m) => incoming(fromSignal(m.data))),
               (outcomes) => settleAll(ms, outcomes, log, cfg.MAX_DELIVERIES),
+              alive,
             );
           },
         },
@@ -182,6 +188,7 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
   });
   supervisor.addTask({
     name: "intent-consumer",
+    stallTimeoutMs: consumerStallMs,
     run: async (ctx) => {
       await pricesWarm(ctx.signal);
       return bus.runDurableBatchConsumer(
@@ -190,10 +197,12 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
           durable: INTENTS_DURABLE,
           schema: TradeIntent,
           schemaName: "TradeIntent",
-          batchHandler: async (ms) => {
+          idleHeartbeatMs,
+          batchHandler: async (ms, alive) => {
             await engine.handleBatch(
               ms.map((m) => incoming(fromIntent(m.data, m.publishedAtMs))),
               (outcomes) => settleAll(ms, outcomes, log, cfg.MAX_DELIVERIES),
+              alive,
             );
           },
         },

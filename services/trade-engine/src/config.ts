@@ -101,6 +101,12 @@ export const ConfigSchema = z
     EXCHANGE_INFO_FILE: env.string(""),
     /** Without EXCHANGE_INFO_FILE: minimum order notional in quote currency (paper stand-in). */
     MIN_NOTIONAL: env.number(5, { min: 0 }),
+    /**
+     * A consumer whose decisions make no progress for this long (a call that hangs, the engine's
+     * lock held) is stalled (F05): said at error, /ready false, and bound again once the decision
+     * returns. Above the longest wait a decision may have (the rate limiter's minute window).
+     */
+    CONSUMER_STALL_S: env.int(90, { min: 2 }),
     /** How long a claimed, undecided signal counts as "being decided" before another replica may resume it. */
     CLAIM_LEASE_SECONDS: env.int(30, { min: 1 }),
   })

@@ -513,8 +513,9 @@ export class TradeEngine {
   async handleBatch(
     items: readonly Incoming[],
     settle: (outcomes: (Outcome | Error)[]) => Promise<void> = async () => {},
+    alive: () => void = () => {},
   ): Promise<(Outcome | Error)[]> {
-    const decided = await this.exclusive(() => this.decideBatch(items));
+    const decided = await this.exclusive(() => this.decideBatch(items, alive));
     if (Array.isArray(decided)) {
       await settle(decided);
       return decided;
@@ -528,7 +529,11 @@ export class TradeEngine {
     return decided.outcomes;
   }
 
-  private async decideBatch(items: readonly Incoming[]): Promise<(Outcome | Error)[] | Committed> {
+  /** `alive` is called as each request is decided: a batch decided one by one may take long, and live. */
+  private async decideBatch(
+    items: readonly Incoming[],
+    alive: () => void,
+  ): Promise<(Outcome | Error)[] | Committed> {
     const failed = this.dirty ? await this.reload() : undefined;
     if (failed) return items.map(() => failed);
     if (this.deps.adapter.mode === "paper") {
@@ -542,6 +547,7 @@ export class TradeEngine {
           error instanceof Error ? error : new Error(String(error)),
         ),
       );
+      alive();
     }
     return outcomes;
   }

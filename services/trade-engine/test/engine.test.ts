@@ -386,6 +386,45 @@ describe("trade-engine (paper)", () => {
     );
   });
 
+  it("F05 a decision that hangs stalls its consumer loudly (at error, /ready false); once it returns the consumer binds again and the signal is decided once", async () => {
+    const engine = await env.start({ CONSUMER_STALL_S: "2" });
+    await env.quote("BTCUSDT", 30_000);
+    // A lock nobody releases: the decision's writes wait on it, while NATS stays perfectly alive.
+    const holder = await env.db.pool.connect();
+    try {
+      await holder.query("BEGIN");
+      await holder.query("LOCK TABLE engine_signals IN ACCESS EXCLUSIVE MODE");
+      await env.signal("hung-1");
+      const stalled = await waitFor(
+        "signal consumer stalled",
+        () => engine.cap.find("task stalled").find((l) => l.task === "signal-consumer"),
+        10_000,
+      );
+      expect(stalled).toMatchObject({ level: "error", stallTimeoutMs: 2_000 });
+      const ready = await fetch(`${engine.url}/ready`);
+      expect(ready.status).toBe(503);
+      const body = (await ready.json()) as { tasks: { name: string; state: string }[] };
+      expect(body.tasks.find((t) => t.name === "signal-consumer")?.state).toBe("stalled");
+      // The idle intent consumer is not stalled: the server's beats keep it alive.
+      expect(body.tasks.find((t) => t.name === "intent-consumer")?.state).toBe("running");
+      const busy = await waitFor(
+        "the stop names the busy messages",
+        () =>
+          engine.cap.find(
+            "consumer stopped while its handler is still busy: those messages settle when it returns",
+          )[0],
+      );
+      expect(busy).toMatchObject({ seqs: [1] });
+    } finally {
+      await holder.query("ROLLBACK");
+      holder.release();
+    }
+    await env.waitEvent("hung-1", "filled");
+    await waitFor("bound again", () => engine.cap.find("jetstream consumer bound").length >= 3, 10_000);
+    await waitFor("ready again", async () => (await fetch(`${engine.url}/ready`)).status === 200, 10_000);
+    expect(await env.eventsOf("hung-1")).toHaveLength(2);
+  });
+
   it("F14 an intent without a timestamp is aged from when the stream took it, not from when the engine reads it", async () => {
     // Sent while the engine is down, read after it is older than MAX_SIGNAL_AGE_SECONDS.
     await env.bus.publishDurable(
