@@ -2,7 +2,7 @@ import type { LogFields, Logger } from "@tradewire/logger";
 
 /** Logs at most once per interval and reports how many lines it suppressed meanwhile. */
 export class ThrottledLog {
-  private last = 0;
+  private last = Number.NEGATIVE_INFINITY;
   private suppressed = 0;
 
   constructor(

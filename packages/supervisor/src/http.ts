@@ -25,6 +25,17 @@ export class PortInUseError extends Error {
   }
 }
 
+/** A request the route cannot serve, answered with its status and message (not logged as a failure). */
+export class HttpError extends Error {
+  override readonly name = "HttpError";
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 interface Route {
   method: string;
   parts: string[];
@@ -37,18 +48,23 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(text);
 }
 
-/** Reads a JSON request body (capped at 1 MiB). */
+/** Reads a JSON request body (capped at 1 MiB); one too large (413) or not JSON (400) is an HttpError. */
 export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     const buf = chunk as Buffer;
     size += buf.length;
-    if (size > 1_048_576) throw new Error("request body over 1 MiB");
+    if (size > 1_048_576) throw new HttpError(413, "request body over 1 MiB");
     chunks.push(buf);
   }
   const text = Buffer.concat(chunks).toString("utf8");
-  return text.trim() === "" ? {} : (JSON.parse(text) as unknown);
+  if (text.trim() === "") return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new HttpError(400, `body is not JSON: ${(error as Error).message}`);
+  }
 }
 
 /** A tiny router: `/signals/:id` style parameters, JSON errors, nothing else. */
@@ -65,6 +81,11 @@ export class HttpServer {
   async listen(port: number, host: string, variable: string): Promise<number> {
     const server = createServer((req, res) => {
       this.dispatch(req, res).catch((error: unknown) => {
+        if (error instanceof HttpError) {
+          if (!res.headersSent) sendJson(res, error.status, { error: error.message });
+          else res.end();
+          return;
+        }
         this.onError(error, req.url ?? "");
         if (!res.headersSent) sendJson(res, 500, { error: "internal error" });
         else res.end();

@@ -2,7 +2,7 @@ export type { BackoffOptions } from "./backoff.js";
 export { backoffCeiling, backoffDelay, sleep, TimeoutError, withTimeout } from "./backoff.js";
 export { Doorbell } from "./doorbell.js";
 export type { RouteHandler, RouteParams } from "./http.js";
-export { HttpServer, PortInUseError, readJsonBody, sendJson } from "./http.js";
+export { HttpError, HttpServer, PortInUseError, readJsonBody, sendJson } from "./http.js";
 export { runService } from "./run-service.js";
 export type {
   CommonServiceSettings,

@@ -5,7 +5,7 @@ import { captureLogger } from "@tradewire/logger";
 import { metricValue } from "@tradewire/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { sleep } from "../src/backoff.js";
-import { PortInUseError } from "../src/http.js";
+import { PortInUseError, readJsonBody, sendJson } from "../src/http.js";
 import { Supervisor } from "../src/supervisor.js";
 
 const running: Supervisor[] = [];
@@ -269,6 +269,20 @@ describe("Supervisor", () => {
     expect(cap.find("task heartbeat")[beats + 1]).toMatchObject({ sinceLastBeat: { processed: 0 } });
     const metrics = await sup.metrics.metrics();
     expect(metricValue(metrics, "tradewire_task_gauge", { task: "counter", gauge: "pending" })).toBe(5);
+  });
+
+  it("answers a body that is not JSON with 400 naming the parser's complaint, not a bare 500", async () => {
+    const { sup, cap } = supervisor();
+    sup.route("POST", "/echo", async (req, res) => sendJson(res, 200, await readJsonBody(req)));
+    await sup.start();
+    const post = (body: string) => fetch(`http://127.0.0.1:${sup.httpPort}/echo`, { method: "POST", body });
+    const bad = await post("{enabled: true}");
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: string }).error).toMatch(/^body is not JSON: .*property name/);
+    const good = await post('{"enabled":true}');
+    expect(await good.json()).toEqual({ enabled: true });
+    // Bad input is the caller's: nothing is logged as a failure of the service.
+    expect(cap.find("http handler failed")).toEqual([]);
   });
 
   it("F33 fails with a clear error naming the port and the variable when the port is taken", async () => {

@@ -236,7 +236,7 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
         ctx,
       ),
   });
-  registerRoutes(supervisor, engine, store, prices, (command) => {
+  registerRoutes(supervisor, engine, store, prices, log, (command) => {
     try {
       bus.publish(subjects.killSwitch(), KillSwitchCommand, command);
     } catch (error) {

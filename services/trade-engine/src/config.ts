@@ -80,6 +80,11 @@ export const ConfigSchema = z
     MIN_CONFIDENCE: env.number(0.6, { min: 0, max: 1 }),
     /** Empty = every symbol. */
     SYMBOL_WHITELIST: env.list([], { upper: true }),
+    /**
+     * Quote assets counted as US dollars: sizes, every USD limit, equity and PnL assume them. An entry
+     * on a symbol quoted in anything else (ETHBTC) is rejected rather than sized in BTC as if dollars.
+     */
+    USD_QUOTE_ASSETS: env.list(["USDT", "USDC", "FDUSD", "BUSD", "TUSD", "USDP"], { upper: true }),
     MAX_NOTIONAL_PER_POSITION: env.number(1_000, { min: 0 }),
     MAX_NOTIONAL_PER_SYMBOL: env.number(2_000, { min: 0 }),
     MAX_OPEN_POSITIONS: env.int(10, { min: 0 }),

@@ -30,6 +30,33 @@ const filters = (file: string) =>
   );
 const spot2024 = filters("spot_exchangeInfo_2024-09-08_BTCUSDT_ETHUSDT_trimmed.json");
 
+describe("quote assets", () => {
+  it("an entry on a symbol not quoted in dollars is rejected, never sized and limited in BTC as if dollars", () => {
+    const ethBtc = { bid: 0.05, ask: 0.0501, at: NOW - 100 };
+    const checks: Check[] = [];
+    // $100 at 0.0501 BTC would be 1996 ETH: about 100 BTC, inside every USD limit.
+    expect(decide(req({ symbol: "ETHBTC" }), ethBtc, empty, cfg, NOW, checks)).toMatchObject({
+      kind: "reject",
+      source: "risk",
+      step: "whitelist",
+      reason: expect.stringMatching(
+        /^unsupported_quote_asset: ETHBTC is quoted in BTC; .*USD_QUOTE_ASSETS=USDT,USDC/,
+      ),
+    });
+    expect(run(req({ symbol: "ETHUSDC" }))).toMatchObject({ kind: "execute" });
+    // Held anyway (adopted, or from before): it can still be closed.
+    const held: PortfolioView = {
+      ...empty,
+      positions: new Map([["ETHBTC", { quantity: 200, avgPrice: 0.05 }]]),
+    };
+    expect(decide(req({ symbol: "ETHBTC", action: "CLOSE" }), ethBtc, held, cfg, NOW, [])).toMatchObject({
+      kind: "execute",
+      side: "SELL",
+      quantity: "200",
+    });
+  });
+});
+
 describe("sizing on the real exchangeInfo files (F24)", () => {
   const spot2022 = filters("spot_exchangeInfo_2022-11-28_BTCUSDT_ETHUSDT_trimmed_MIN_NOTIONAL_era.json");
   const withFilters = (r: OrderRequest, f: typeof spot2024) => decide(r, quote, empty, cfg, NOW, [], f);

@@ -9,6 +9,7 @@ import {
 import type { RejectionSource } from "@tradewire/schemas";
 import type { Config } from "./config.js";
 import { isDust, lotOf, stepFor } from "./dust.js";
+import { assetsOf } from "./execution/venue.js";
 import { opposes, round8 } from "./paper.js";
 import type { OrderRequest } from "./request.js";
 
@@ -110,6 +111,13 @@ export function decide(
     pass("kill_switch");
     if (cfg.SYMBOL_WHITELIST.length && !cfg.SYMBOL_WHITELIST.includes(req.symbol))
       return reject("risk", "whitelist", `symbol_not_whitelisted: ${req.symbol}`);
+    const { quote: quoteAsset } = assetsOf(req.symbol, exchangeFilters?.get(req.symbol));
+    if (!cfg.USD_QUOTE_ASSETS.includes(quoteAsset))
+      return reject(
+        "risk",
+        "whitelist",
+        `unsupported_quote_asset: ${req.symbol} is quoted in ${quoteAsset || "an asset not known without EXCHANGE_INFO_FILE"}; sizes, limits and PnL are in USD (USD_QUOTE_ASSETS=${cfg.USD_QUOTE_ASSETS.join(",")})`,
+      );
     pass("whitelist");
     if (req.confidence < cfg.MIN_CONFIDENCE)
       return reject(

@@ -24,6 +24,7 @@ import {
   type Unit,
 } from "./order-events.js";
 import { EventOutbox, type OutboxWrite } from "./outbox.js";
+import { opposes } from "./paper.js";
 import type { PriceBook } from "./prices.js";
 import { ProtectionWatch } from "./protection-watch.js";
 import { lifecycleOf, type OrderRequest } from "./request.js";
@@ -277,9 +278,13 @@ export class TradeEngine {
     await this.exchangeBook?.cancelEntries(`kill_switch_active: ${reason}`);
   }
 
-  /** Cancels a resting LIMIT, in the paper book or on the exchange (HTTP); false when no such order is resting. */
+  /**
+   * Cancels a resting LIMIT, in the paper book or on the exchange (HTTP); false when no such order is
+   * resting. On the books: a cancel the exchange made but that could not be recorded leaves them stale,
+   * so they reload (the order found working again, and its cancel recorded by the order poll).
+   */
   cancelOrder(clientOrderId: string, reason: string): Promise<boolean> {
-    return this.exclusive(
+    return this.onBooks(
       async () =>
         (await this.book.cancelById(clientOrderId, reason)) ||
         ((await this.exchangeBook?.cancelById(clientOrderId, reason)) ?? false),
@@ -405,12 +410,17 @@ export class TradeEngine {
   /**
    * Sets a position's quantity to what the exchange holds (reconciliation), in memory and stored,
    * if the books still hold `compared` (a fill recorded meanwhile is not overwritten); what it gained
-   * is priced at the live mid. Returns the average price it now has; undefined when not corrected.
+   * is priced at the live mid, what it lost realized there (see Ledger.correctPosition). Returns its
+   * average price and what was realized; undefined when not corrected.
    */
-  correctPosition(symbol: string, quantity: number, compared: number): Promise<number | undefined> {
-    return this.exclusive(async () => {
+  correctPosition(
+    symbol: string,
+    quantity: number,
+    compared: number,
+  ): Promise<{ avgPrice: number; realized: number } | undefined> {
+    return this.onBooks(async () => {
       if (Math.abs(this.ledger.positionQuantity(symbol) - compared) > 1e-8) return undefined;
-      return this.ledger.correctPosition(symbol, quantity, this.markPrice(symbol));
+      return this.ledger.correctPosition(this.direct, symbol, quantity, this.markPrice(symbol));
     });
   }
 
@@ -668,7 +678,9 @@ export class TradeEngine {
       metrics.signals.inc({ source: req.source, outcome: executed });
       return;
     }
-    const decideNow = () =>
+    // Decided again (at that time) after what executed meanwhile changed the books: an exit recorded
+    // just now is an execution after the first decision's time.
+    const decideNow = (at = Date.now()) =>
       decide(
         req,
         quote,
@@ -678,28 +690,33 @@ export class TradeEngine {
           dailyRealizedPnl: ledger.dailyRealized,
           lastExecution: ledger.lastExecution,
           restingEntries: this.restingEntries(),
-          markOf: (symbol) => this.markPrice(symbol, now),
+          markOf: (symbol) => this.markPrice(symbol, at),
         },
         cfg,
-        now,
+        at,
         checks,
         this.deps.exchangeFilters,
       );
-    let decision = decideNow();
+    let decision = decideNow(now);
     if (decision.kind === "execute" && req.action === "CLOSE" && (await this.supersedeCloses(unit, req))) {
       // What executed of the superseded closes changed the position: decided again on what is left.
       checks.length = 0;
       decision = decideNow();
     }
-    // The levels the exchange holds for the position are taken back before a close goes out (on spot
-    // they hold the asset). A leg that executed meanwhile was the exit, or part of it (a take-profit
-    // filled in part): decided again on what is left, until nothing of the levels rests there.
-    while (decision.kind === "execute" && decision.closing) {
+    // The levels the exchange holds for the position are taken back before a close, or a flip, goes
+    // out (on spot they hold the asset). A leg that executed meanwhile was the exit, or part of it (a
+    // take-profit filled in part): decided again on what is left, until nothing of the levels rests
+    // there. A flip decided on a position its stop already closed would open more than it checked.
+    while (
+      decision.kind === "execute" &&
+      (decision.closing || opposes(ledger.positionQuantity(req.symbol), decision.side))
+    ) {
+      const closing = decision.closing;
       const exited = await this.watch.releaseForClose(req, lifecycle);
       if (exited === undefined) break;
       checks.length = 0;
       decision = decideNow();
-      if (decision.kind === "reject" && ledger.isFlat(req.symbol, ledger.position(req.symbol)))
+      if (closing && decision.kind === "reject" && ledger.isFlat(req.symbol, ledger.position(req.symbol)))
         decision = {
           kind: "reject",
           source: "exchange",

@@ -1,3 +1,4 @@
+import type { Logger } from "@tradewire/logger";
 import { KillSwitchCommand, parseWith } from "@tradewire/schemas";
 import { readJsonBody, type Supervisor, sendJson } from "@tradewire/supervisor";
 import type { TradeEngine } from "./engine.js";
@@ -11,18 +12,23 @@ export function registerRoutes(
   engine: TradeEngine,
   store: EngineStore,
   prices: PriceBook,
+  log: Logger,
   /** Sends a kill switch command to every replica (and the control stream that keeps it). */
   broadcast: (command: KillSwitchCommand) => void,
 ): void {
   sup.route("GET", "/positions", (_req, res) => {
     const snap = engine.snapshot();
+    const now = Date.now();
     const positions = Object.entries(snap.positions).map(([symbol, p]) => {
       const mid = prices.mid(symbol);
       const mark = mid === undefined ? undefined : round8(mid);
+      const quoted = prices.get(symbol)?.at;
       return {
         symbol,
         ...p,
         markPrice: mark,
+        // How old the quote behind the mark is: a feed that died leaves an old mark, not a current one.
+        markAgeMs: quoted === undefined ? undefined : now - quoted,
         unrealizedPnl: mark === undefined ? undefined : round8(p.quantity * (mark - p.avgPrice)),
       };
     });
@@ -39,7 +45,15 @@ export function registerRoutes(
   });
   sup.route("DELETE", "/orders/:clientOrderId", async (_req, res, params) => {
     const id = params.clientOrderId ?? "";
-    const canceled = await engine.cancelOrder(id, "canceled_by_operator: DELETE /orders");
+    const canceled = await engine
+      .cancelOrder(id, "canceled_by_operator: DELETE /orders")
+      .catch((error: unknown) => {
+        log.error("DELETE /orders: cancel not confirmed", { clientOrderId: id, err: error });
+        return error instanceof Error ? error : new Error(String(error));
+      });
+    // The exchange unreachable, or its cancel not recorded yet (the order poll records it): said, not a bare 500.
+    if (canceled instanceof Error)
+      return sendJson(res, 502, { error: `cancel of ${id} not confirmed: ${canceled.message}` });
     if (!canceled) return sendJson(res, 404, { error: `no resting order ${id}` });
     sendJson(res, 200, { canceled: id });
   });

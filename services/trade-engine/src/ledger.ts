@@ -56,6 +56,7 @@ export class Ledger {
   ) {
     this.daily = new DailyPnl();
     deps.metrics.dailyPnlSource.read = () => this.daily.value;
+    deps.metrics.equitySource.read = () => this.equity();
   }
 
   /** Today's (UTC) realized PnL: what the daily loss limit reads. */
@@ -234,17 +235,31 @@ export class Ledger {
     fillPrice: number,
     lifecycle: Record<string, unknown>,
   ): Promise<void> {
+    const levels = order.closing ? undefined : protectionFor(req, order.side, fillPrice);
+    await this.protectPosition(unit, req.symbol, levels, position, lifecycle);
+  }
+
+  /**
+   * The position's protection after it changed: `levels` set (a new entry's), or, without them, the
+   * current levels cleared once flat or flipped, else resized on the exchange to what is held.
+   */
+  private async protectPosition(
+    unit: Unit,
+    symbol: string,
+    levels: Protection | undefined,
+    position: Position,
+    lifecycle: Record<string, unknown>,
+  ): Promise<void> {
     const { exchangeProtection } = this.deps;
     const { store, log } = unit;
-    const current = this.protections.get(req.symbol);
-    const levels = order.closing ? undefined : protectionFor(req, order.side, fillPrice);
+    const current = this.protections.get(symbol);
     const flatOrFlipped =
       current !== undefined &&
-      (this.isFlat(req.symbol, position) || Math.sign(position.quantity) !== current.direction);
+      (this.isFlat(symbol, position) || Math.sign(position.quantity) !== current.direction);
     if (levels === undefined && flatOrFlipped) {
       await this.releaseOrLog(current, lifecycle);
-      await store.clearProtection(req.symbol);
-      this.protections.delete(req.symbol);
+      await store.clearProtection(symbol);
+      this.protections.delete(symbol);
       log.info("protection cleared", {
         ...lifecycle,
         entrySignalId: current.signalId,
@@ -259,7 +274,7 @@ export class Ledger {
     if (current !== undefined) await this.releaseOrLog(current, lifecycle);
     const next = await this.guardWhole(withoutVenue(guarded), Math.abs(position.quantity), lifecycle);
     await store.setProtection(next);
-    this.protections.set(req.symbol, next);
+    this.protections.set(symbol, next);
     log.info(levels === undefined ? "protection resized" : "protection set", {
       ...lifecycle,
       stopLoss: next.stopLoss,
@@ -347,31 +362,62 @@ export class Ledger {
     this.refreshGauges();
   }
 
-  /** Sets a position's quantity to what the exchange holds (reconciliation), in memory and stored. */
-  async correctPosition(symbol: string, quantity: number, mark: number | undefined): Promise<number> {
-    const avgPrice = correctedAvgPrice(this.position(symbol), quantity, mark);
-    await this.deps.store.setPosition(symbol, quantity, avgPrice);
-    this.positions.set(symbol, { ...this.position(symbol), quantity, avgPrice });
+  /**
+   * Sets a position's quantity to what the exchange holds (reconciliation), in memory and stored.
+   * What it no longer holds of its side was closed elsewhere (a liquidation, ADL, a close by hand):
+   * that is realized at the mark, into today's PnL, so the daily loss limit counts it. Its levels
+   * then follow it as after a fill: cleared once flat or flipped, else resized to what is held.
+   */
+  async correctPosition(
+    unit: Unit,
+    symbol: string,
+    quantity: number,
+    mark: number | undefined,
+  ): Promise<{ avgPrice: number; realized: number }> {
+    const before = this.position(symbol);
+    const avgPrice = correctedAvgPrice(before, quantity, mark);
+    const realized = correctionRealized(before, quantity, mark);
+    await this.deps.store.correctPosition(symbol, quantity, avgPrice, realized);
+    const position = { ...before, quantity, avgPrice, realizedPnl: round8(before.realizedPnl + realized) };
+    this.positions.set(symbol, position);
+    if (realized !== 0) this.daily.add(realized);
+    await this.protectPosition(unit, symbol, undefined, position, { symbol, by: "reconciliation" });
     this.refreshGauges();
-    return avgPrice;
+    return { avgPrice, realized };
+  }
+
+  /** Starting equity plus realized PnL plus unrealized PnL at the latest mid (read at every scrape). */
+  equity(): number {
+    let pnl = 0;
+    for (const [symbol, p] of this.positions) {
+      pnl += p.realizedPnl;
+      const mid = this.deps.prices.mid(symbol);
+      if (mid !== undefined && p.quantity !== 0) pnl += p.quantity * (mid - p.avgPrice);
+    }
+    return this.deps.cfg.PAPER_EQUITY + pnl;
   }
 
   refreshGauges(): void {
-    const { metrics, prices, cfg } = this.deps;
+    const { metrics } = this.deps;
     const open = [...this.positions].filter(([symbol, p]) => !this.isFlat(symbol, p));
     metrics.openPositions.set(open.length);
-    let unrealized = 0;
-    let realized = 0;
-    for (const [symbol, p] of this.positions) {
-      realized += p.realizedPnl;
-      const mid = prices.mid(symbol);
-      if (mid !== undefined && p.quantity !== 0) unrealized += p.quantity * (mid - p.avgPrice);
-    }
-    metrics.equity.set(cfg.PAPER_EQUITY + realized + unrealized);
     const onExchange = [...this.protections.values()].filter((p) => p.venue !== undefined).length;
     metrics.protections.set({ held_by: "exchange" }, onExchange);
     metrics.protections.set({ held_by: "engine" }, this.protections.size - onExchange);
   }
+}
+
+/**
+ * What a correction realizes: the part of the position's side no longer held, closed at the mark.
+ * 0 without a mark (the caller says the price is missing) or when nothing of the side went.
+ */
+export function correctionRealized(before: Position, quantity: number, mark: number | undefined): number {
+  if (mark === undefined || before.quantity === 0) return 0;
+  const sameSide = Math.sign(before.quantity) === Math.sign(quantity);
+  const kept = sameSide ? Math.min(Math.abs(before.quantity), Math.abs(quantity)) : 0;
+  const closed = Math.abs(before.quantity) - kept;
+  if (closed <= 0) return 0;
+  return round8(closed * (mark - before.avgPrice) * Math.sign(before.quantity));
 }
 
 /**

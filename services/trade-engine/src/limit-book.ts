@@ -3,7 +3,7 @@ import type { Check, Decision, Quote } from "./decide.js";
 import type { DirectStore } from "./direct-store.js";
 import { clientOrderIdFor } from "./ids.js";
 import type { EngineParts, Ledger } from "./ledger.js";
-import type { OrderFill, Unit } from "./order-events.js";
+import { type OrderFill, orderEvent, orderFields, type Unit } from "./order-events.js";
 import { applyFill, opposes } from "./paper.js";
 import { cancelResting, placeResting } from "./place-resting.js";
 import { lifecycleOf, type OrderRequest } from "./request.js";
@@ -138,10 +138,19 @@ export class PaperLimitBook {
       fee,
       feeAsset: "USDT",
     };
+    const events = [ledger.fillEvent(req, order, fill)];
+    // A close clipped to what is still held ends here: its story on the bus ends too, not at partial_fill.
+    if (Number(quantity) < Number(o.quantity))
+      events.push(
+        orderEvent(cfg.TRADING_MODE, "canceled", req, {
+          ...orderFields(o.orderId, o.clientOrderId, order, o.price),
+          reason: `clipped: ${quantity} of ${o.quantity} executed; the position held no more`,
+        }),
+      );
     const stored = await this.deps.direct.store.recordRestingFill(
       ledger.fillRecord(req, order, fill, position, realized),
       [{ step: "fill", outcome: "pass", detail: `limit ${o.price} reached` }],
-      [ledger.fillEvent(req, order, fill)],
+      events,
     );
     this.resting.delete(o.clientOrderId);
     this.countResting();

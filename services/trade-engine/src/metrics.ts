@@ -3,8 +3,11 @@ import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 export function createEngineMetrics(registry: Registry) {
   /** What the daily PnL gauge reads at every scrape (the ledger sets it): the day turns with no fill. */
   const dailyPnlSource = { read: (): number => 0 };
+  /** What the equity gauge reads at every scrape (the ledger sets it): prices move with no fill. */
+  const equitySource = { read: (): number => 0 };
   return {
     dailyPnlSource,
+    equitySource,
     signals: new Counter({
       name: "tradewire_engine_signals_total",
       help: "Signals and intents by outcome",
@@ -91,8 +94,11 @@ export function createEngineMetrics(registry: Registry) {
     }),
     equity: new Gauge({
       name: "tradewire_engine_equity",
-      help: "Paper equity: starting equity + realized + unrealized PnL",
+      help: "Paper equity: starting equity + realized + unrealized PnL at the latest mid",
       registers: [registry],
+      collect() {
+        this.set(equitySource.read());
+      },
     }),
   };
 }

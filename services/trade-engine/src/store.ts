@@ -655,11 +655,17 @@ export class EngineStore {
     );
   }
 
-  async setPosition(symbol: string, quantity: number, avgPrice: number): Promise<void> {
+  /** A position corrected to the exchange (reconciliation), with what that realized added to it and to today's PnL. */
+  async correctPosition(symbol: string, quantity: number, avgPrice: number, realized: number): Promise<void> {
     await this.pool.query(
-      `INSERT INTO engine_positions (symbol, quantity, avg_price, realized_pnl) VALUES ($1, $2, $3, 0)
-       ON CONFLICT (symbol) DO UPDATE SET quantity = $2, avg_price = $3, updated_at = now()`,
-      [symbol, quantity, avgPrice],
+      `WITH p AS (
+         INSERT INTO engine_positions (symbol, quantity, avg_price, realized_pnl) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (symbol) DO UPDATE SET quantity = $2, avg_price = $3,
+           realized_pnl = round((engine_positions.realized_pnl + $4)::numeric, 8)::float8, updated_at = now()
+       )
+       INSERT INTO engine_daily_pnl (day, realized) SELECT (now() AT TIME ZONE 'utc')::date, $4 WHERE $4 <> 0
+       ON CONFLICT (day) DO UPDATE SET realized = round((engine_daily_pnl.realized + $4)::numeric, 8)::float8`,
+      [symbol, quantity, avgPrice, realized],
     );
   }
 

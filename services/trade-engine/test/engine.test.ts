@@ -57,6 +57,28 @@ describe("trade-engine (paper)", () => {
     expect(positions.positions[0]).toMatchObject({ symbol: "BTCUSDT", quantity: 0.00333 });
   });
 
+  it("equity on /metrics and the marks on GET /positions follow the price feed with no fill, and say how old their quote is", async () => {
+    const engine = await env.start();
+    await env.quote("BTCUSDT", 30_000);
+    await env.signal("eq-1", { quantity: 0.02 });
+    const [filled] = await env.waitEvent("eq-1", "filled");
+    const paid = Number(filled?.event === "filled" ? filled.avg_price : 0);
+    const fee = Number(filled?.event === "filled" ? filled.fee : 0);
+    const equity = async () =>
+      metricValue(await (await fetch(`${engine.url}/metrics`)).text(), "tradewire_engine_equity");
+    // The market falls 3,000 with no fill: the drawdown shows at the next scrape.
+    await env.quote("BTCUSDT", 27_000);
+    const mid = (27_000 + 27_000.01) / 2;
+    expect(await equity()).toBeCloseTo(10_000 - fee + 0.02 * (mid - paid), 4);
+    const body = (await (await fetch(`${engine.url}/positions`)).json()) as {
+      positions: { symbol: string; markPrice: number; markAgeMs: number; unrealizedPnl: number }[];
+    };
+    expect(body.positions[0]).toMatchObject({ symbol: "BTCUSDT", markPrice: 27_000.005 });
+    expect(body.positions[0]?.unrealizedPnl).toBeCloseTo(0.02 * (mid - paid), 6);
+    expect(body.positions[0]?.markAgeMs).toBeGreaterThanOrEqual(0);
+    expect(body.positions[0]?.markAgeMs).toBeLessThan(5_000);
+  });
+
   it("a DATABASE_URL whose schema does not exist is refused at start, naming the search_path", async () => {
     const missing = env.db.url.replace(env.db.schema, `${env.db.schema}_missing`);
     await expect(env.start({ DATABASE_URL: missing })).rejects.toThrow(
@@ -423,6 +445,30 @@ describe("trade-engine (paper)", () => {
     await waitFor("bound again", () => engine.cap.find("jetstream consumer bound").length >= 3, 10_000);
     await waitFor("ready again", async () => (await fetch(`${engine.url}/ready`)).status === 200, 10_000);
     expect(await env.eventsOf("hung-1")).toHaveLength(2);
+  });
+
+  it("F01 while the books cannot be reloaded, reloads back off (0.5 s doubling to 2 s) instead of hammering the database every check, and resume once it answers", async () => {
+    const engine = await env.start();
+    await env.quote("BTCUSDT", 30_000);
+    const failedReload = "engine state could not be reloaded from PostgreSQL; deciding nothing";
+    // The fill's statement fails, and so does every reload of the books after it.
+    await env.db.pool.query("ALTER TABLE engine_positions RENAME TO engine_positions_away");
+    await env.signal("outage-1");
+    // The 200 ms checks ask for a reload each time; six seconds of outage.
+    await waitFor("outage said", () => engine.cap.find(failedReload).length > 0, 10_000);
+    await new Promise((r) => setTimeout(r, 6_000));
+    await env.db.pool.query("ALTER TABLE engine_positions_away RENAME TO engine_positions");
+    await env.waitEvent("outage-1", "filled");
+    const attempts = engine.cap.find(failedReload);
+    expect(attempts[0]).toMatchObject({ level: "error", retryInMs: 500 });
+    expect(attempts.slice(0, 4).map((l) => l.retryInMs)).toEqual([500, 1_000, 2_000, 2_000]);
+    // Each attempt waited out the backoff the previous one announced.
+    for (let i = 1; i < attempts.length; i++) {
+      const gap = Date.parse(attempts[i]?.timestamp ?? "") - Date.parse(attempts[i - 1]?.timestamp ?? "");
+      expect(gap).toBeGreaterThanOrEqual(Number(attempts[i - 1]?.retryInMs) - 5);
+    }
+    // About 1 + 1 + 2 + 2 + 2 s: a handful, where every 200 ms check would have made 30 or more.
+    expect(attempts.length).toBeLessThanOrEqual(6);
   });
 
   it("F14 an intent without a timestamp is aged from when the stream took it, not from when the engine reads it", async () => {

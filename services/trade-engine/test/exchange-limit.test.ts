@@ -2,6 +2,7 @@ import { waitFor } from "@tradewire/testkit";
 import { describe, expect, it } from "vitest";
 import { clientOrderIdFor } from "../src/engine.js";
 import { exchangeSuite, testnetSettings } from "./harness.js";
+import { refuseWrites } from "./refuse-writes.js";
 
 const t = exchangeSuite();
 
@@ -94,6 +95,31 @@ describe("GTC LIMIT orders working on the exchange (testnet, fake Binance)", () 
     expect(await position()).toBeCloseTo(0.003, 9);
     expect(svc.engine.restingOrders()).toEqual([]);
     expect(await cancel("gtc-p")).toBe(404);
+  });
+
+  it("spot: a DELETE the exchange carried out but whose record failed answers 502 naming why, and the books reload so the cancel is recorded, not lost", async () => {
+    const svc = await t.env.start(settings());
+    await t.env.quote("BTCUSDT", 30_000);
+    await t.env.signal("gtc-unrecorded", gtcBuy(29_000));
+    await t.env.waitEvent("gtc-unrecorded", "placed");
+    await refuseWrites(t.env.db.pool, {
+      table: "engine_orders",
+      on: "UPDATE",
+      when: "NEW.status = 'CANCELED'",
+      times: 1,
+    });
+    const res = await fetch(`${svc.url}/orders/${clientOrderIdFor("gtc-unrecorded")}`, { method: "DELETE" });
+    expect(res.status).toBe(502);
+    expect(((await res.json()) as { error: string }).error).toMatch(
+      /^cancel of .* not confirmed: .*write refused \(engine_orders\)/,
+    );
+    expect(
+      t.fake.exchange?.orders.find((o) => o.clientOrderId === clientOrderIdFor("gtc-unrecorded"))?.status,
+    ).toBe("CANCELED");
+    await t.env.waitEvent("gtc-unrecorded", "canceled");
+    expect(await orderRow("gtc-unrecorded")).toMatchObject([{ status: "CANCELED" }]);
+    expect(await signalStatus("gtc-unrecorded")).toBe("CANCELED");
+    expect(svc.engine.restingOrders()).toEqual([]);
   });
 
   it("spot: a cancel that finds the order filled records the fill and says nothing was canceled", async () => {

@@ -158,7 +158,7 @@ describe("paper LIMIT orders", () => {
     expect(second.engine.snapshot().positions).not.toHaveProperty("BTCUSDT");
   });
 
-  it("a resting close never closes more than is still held, and never flips the position", async () => {
+  it("a resting close never closes more than is still held, never flips the position, and its rest ends canceled", async () => {
     const svc = await longWithRestingClose("e");
     // The position shrinks while the close rests: 0.06 of the 0.1 is sold at market.
     await env.signal("e-cut", { symbol: "ETHUSDT", action: "sell", quantity: 0.06 });
@@ -168,6 +168,11 @@ describe("paper LIMIT orders", () => {
     const fill = (await eventsOf("e-tp")).find((e) => e.event === "partial_fill");
     expect(fill?.event === "partial_fill" && Number(fill.filled_quantity)).toBeCloseTo(0.04, 8);
     expect(svc.engine.snapshot().positions).toMatchObject({ ETHUSDT: { quantity: 0 } });
+    // Its story ends: the rest is canceled, not left at partial_fill.
+    await waitFor("rest canceled", hasEvent("e-tp", "canceled"), 10_000);
+    const events = await eventsOf("e-tp");
+    expect(events.map((e) => e.event)).toEqual(["placed", "partial_fill", "canceled"]);
+    expect(events[2]).toMatchObject({ reason: "clipped: 0.04 of 0.1 executed; the position held no more" });
   });
 
   it("a resting SELL admitted as a reduce stays one when the position shrinks, across a restart: it never flips the position", async () => {

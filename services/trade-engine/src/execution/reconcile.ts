@@ -144,17 +144,19 @@ export class Reconciler {
         continue;
       }
       // Only if the books still hold what was compared: a fill recorded meanwhile is not overwritten.
-      const avgPrice = await engine.correctPosition(symbol, exchange, position.quantity);
-      if (avgPrice === undefined) {
+      const corrected = await engine.correctPosition(symbol, exchange, position.quantity);
+      if (corrected === undefined) {
         log.info("reconcile: position changed while it was compared; checked again next round", { symbol });
         continue;
       }
+      const { avgPrice, realized } = corrected;
       report.corrected += 1;
       log.warn("reconcile: position drift corrected to the exchange", {
         symbol,
         local: position.quantity,
         exchange,
         avgPrice,
+        realized,
       });
       if (exchange !== 0 && avgPrice === 0)
         log.error(

@@ -1,0 +1,55 @@
+import { waitFor } from "@tradewire/testkit";
+import { describe, expect, it } from "vitest";
+import { exchangeSuite, testnetSettings } from "./harness.js";
+
+const t = exchangeSuite();
+
+const protectionRows = async () =>
+  (await t.env.db.pool.query("SELECT symbol FROM engine_protections")).rows as { symbol: string }[];
+const dailyRow = async () =>
+  Number(
+    (await t.env.db.pool.query("SELECT realized FROM engine_daily_pnl")).rows[0]?.realized ?? Number.NaN,
+  );
+const CORRECTED = "reconcile: position drift corrected to the exchange";
+
+describe("reconciliation correcting a position the exchange closed itself (F28)", () => {
+  it("futures: a liquidated long is realized at the mark into today's PnL, and its levels go with it: the next long is not guarded by them", async () => {
+    const engine = await t.env.start(
+      testnetSettings(t.fake.url, {
+        BINANCE_MARKET: "futures",
+        RECONCILE_INTERVAL_S: "1",
+        PROTECTION_POLL_S: "1",
+      }),
+    );
+    await t.env.quote("BTCUSDT", 30_000);
+    await t.env.signal("liq-1", { quantity: 0.01, stop_loss: 29_000, take_profit: 31_000 });
+    await t.env.waitEvent("liq-1", "filled");
+    await waitFor("guarded", async () => (await protectionRows()).length === 1, 10_000);
+    await waitFor("protection set", () => engine.cap.find("protection set").length > 0, 10_000);
+    const before = engine.engine.snapshot().dailyRealizedPnl;
+    const paid = engine.engine.snapshot().positions.BTCUSDT?.avgPrice ?? 0;
+    // Liquidated (or closed by hand) at 27,000: the position is gone, its legs still rest.
+    t.price.BTCUSDT = "27000";
+    t.fake.futures?.positions.set("BTCUSDT", { amt: 0, entry: 0 });
+    await t.env.quote("BTCUSDT", 27_000);
+    const said = await waitFor("corrected", () => engine.cap.find(CORRECTED)[0], 10_000);
+    const mid = (27_000 + 27_000.01) / 2;
+    expect(said).toMatchObject({ symbol: "BTCUSDT", local: 0.01, exchange: 0 });
+    expect(Number(said.realized)).toBeCloseTo(0.01 * (mid - paid), 6);
+    // The loss counts toward the daily limit, in memory and stored.
+    expect(engine.engine.snapshot().dailyRealizedPnl).toBeCloseTo(before + 0.01 * (mid - paid), 6);
+    expect(await dailyRow()).toBeCloseTo(before + 0.01 * (mid - paid), 6);
+    await waitFor("levels cleared", async () => (await protectionRows()).length === 0, 5_000);
+    // Their legs are taken back, not left to close a later position.
+    await waitFor(
+      "legs canceled",
+      () => t.fake.futures?.algoOrders.every((o) => o.algoStatus !== "NEW"),
+      5_000,
+    );
+    // A new long without levels is not guarded by the liquidated entry's.
+    await t.env.signal("liq-2", { quantity: 0.01 });
+    await t.env.waitEvent("liq-2", "filled");
+    expect(await protectionRows()).toEqual([]);
+    expect(engine.cap.find("protection resized")).toEqual([]);
+  });
+});
