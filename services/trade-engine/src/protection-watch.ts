@@ -128,7 +128,8 @@ export class ProtectionWatch {
 
   /**
    * Exchange-held levels: an executed leg is recorded as the exit; orders that vanished without
-   * executing (canceled by hand) are logged and the engine watches the levels again.
+   * executing (canceled by hand) are logged and the engine watches the levels again. Orders the
+   * exchange never knew (their ids stored, then no POST: a crash) are placed again.
    */
   async pollExchange(): Promise<Set<string>> {
     const { ledger, exchangeProtection, log } = this.deps;
@@ -138,7 +139,18 @@ export class ProtectionWatch {
       try {
         const status = await exchangeProtection.status(p);
         if (status.state === "exited") await this.recordExit(p, status.exit);
-        else if (status.state === "gone") {
+        else if (status.state === "gone" && status.neverPlaced === true) {
+          log.warn(
+            "exchange-side protection unknown to the exchange: its orders were never placed; placed again",
+            {
+              symbol: p.symbol,
+              entrySignalId: p.signalId,
+              venue: p.venue,
+            },
+          );
+          // Nobody canceled them: the levels go back on the exchange (placeAgain, below).
+          await ledger.replaceProtection(withoutVenue(p));
+        } else if (status.state === "gone") {
           log.warn("exchange-side protection gone without executing; the engine watches the levels", {
             symbol: p.symbol,
             entrySignalId: p.signalId,

@@ -1,7 +1,13 @@
 import { BinanceError, describeBinanceCode, numberToDecimal, toDecimal } from "@tradewire/binance";
 import type { Logger } from "@tradewire/logger";
 import type { ExchangeOrders, ExecutionAdapter, ExecutionResult, NewOrder } from "./adapter.js";
-import { type OrderVenue, type ProtectiveOrders, type VenueOrder, WORKING } from "./venue.js";
+import {
+  OrderTakenUnread,
+  type OrderVenue,
+  type ProtectiveOrders,
+  type VenueOrder,
+  WORKING,
+} from "./venue.js";
 
 /** After a transient failure the adapter reports not ready until a success, or this long. */
 const UNREADY_AFTER_FAILURE_MS = 60_000;
@@ -10,7 +16,8 @@ const UNREADY_AFTER_FAILURE_MS = 60_000;
  * Orders on Binance (testnet or live, spot or USD-M futures) through a venue. An order
  * whose response was lost (timeout, dropped connection, 5xx) or that the exchange calls a
  * duplicate is looked up by its client order id before anything else happens: never a second
- * order (F31).
+ * order (F31). Nor is an order the exchange answered but that could not be read (its answer, its
+ * fees) ever taken as refused: it is looked up the same way.
  */
 export class BinanceAdapter implements ExecutionAdapter {
   private lastFailureAt = 0;
@@ -52,26 +59,11 @@ export class BinanceAdapter implements ExecutionAdapter {
       this.lastSuccessAt = Date.now();
       return this.result(placed, false);
     } catch (error) {
+      // Answered by the exchange, so maybe taken: whatever failed after the POST is no refusal.
+      if (error instanceof OrderTakenUnread) return this.lookUp(o, error, error.causeCode, true);
       if (!(error instanceof BinanceError)) throw error;
-      const duplicate = this.venue.isDuplicate(error);
-      if (duplicate || error.retryable) {
-        const found = await this.venue.find(o.symbol, o.clientOrderId).catch((lookup: unknown) => {
-          throw new Error(`order ${o.clientOrderId} failed (${error.message}) and its lookup failed too`, {
-            cause: lookup instanceof Error ? new AggregateError([error, lookup]) : error,
-          });
-        });
-        if (found !== undefined) {
-          this.log.warn("order found by client id after a failed submit; adopted, not resent", {
-            clientOrderId: o.clientOrderId,
-            orderId: found.orderId,
-            cause: error.code,
-          });
-          return this.result(found, true);
-        }
-        // Unknown fate and not on the exchange: transient, the caller retries with the same id.
-        if (error.retryable) this.lastFailureAt = Date.now();
-        throw error;
-      }
+      if (this.venue.isDuplicate(error) || error.retryable)
+        return this.lookUp(o, error, error.code, error.retryable);
       const code = error.details.binanceCode;
       const meaning = code === undefined ? undefined : describeBinanceCode(code);
       return {
@@ -79,6 +71,36 @@ export class BinanceAdapter implements ExecutionAdapter {
         reason: `exchange_rejected: ${code ?? error.details.status} ${meaning ?? error.message}`,
       };
     }
+  }
+
+  /**
+   * An order whose fate the failed submit leaves unknown, looked up by its client id: adopted when
+   * the exchange has it; otherwise the failure is thrown and the caller retries with the same id
+   * (looked up first again). `transient` marks the adapter not ready meanwhile.
+   */
+  private async lookUp(
+    o: NewOrder,
+    error: Error,
+    cause: string,
+    transient: boolean,
+  ): Promise<ExecutionResult> {
+    const found = await this.venue.find(o.symbol, o.clientOrderId).catch((lookup: unknown) => {
+      throw new Error(`order ${o.clientOrderId} failed (${error.message}) and its lookup failed too`, {
+        cause: lookup instanceof Error ? new AggregateError([error, lookup]) : error,
+      });
+    });
+    if (found !== undefined) {
+      this.log.warn("order found by client id after a failed submit; adopted, not resent", {
+        clientOrderId: o.clientOrderId,
+        orderId: found.orderId,
+        cause,
+        ...(error instanceof OrderTakenUnread ? { unread: error.unread } : {}),
+      });
+      return this.result(found, true);
+    }
+    // Unknown fate and not on the exchange: transient, the caller retries with the same id.
+    if (transient) this.lastFailureAt = Date.now();
+    throw error;
   }
 
   private result(order: VenueOrder, recovered: boolean): ExecutionResult {

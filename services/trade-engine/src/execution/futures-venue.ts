@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import {
   type BinanceError,
   type FuturesFill,
@@ -16,7 +17,9 @@ import {
   type ExchangeAccount,
   exchangeLimit,
   type OpenConditionalOrder,
+  OrderTakenUnread,
   type OrderVenue,
+  orderAnswer,
   type ProtectionStatus,
   type ProtectiveOrders,
   priceFor,
@@ -30,6 +33,9 @@ import {
 const DUPLICATE_CLIENT_ID = -4116;
 /** Algo orders that ended without executing. */
 const ENDED = new Set(["CANCELED", "EXPIRED", "REJECTED"]);
+
+/** What the Algo Service holds of a protection's legs, short of one that executed. */
+type Legs = { state: "open" } | { state: "half" | "gone"; neverPlaced: boolean };
 
 /**
  * Binance USD-M futures: MARKET orders (closes reduce-only, leverage set per symbol before an
@@ -56,9 +62,15 @@ export class FuturesVenue implements OrderVenue, ProtectiveOrders, ExchangeAccou
       this.leverage.set(o.symbol, o.leverage);
     }
     const limit = exchangeLimit(o);
-    return this.withFees(
-      await (limit ? this.orders.newLimitOrder({ ...o, ...limit }) : this.orders.newMarketOrder(o)),
+    const placed = await orderAnswer(
+      o.clientOrderId,
+      limit ? this.orders.newLimitOrder({ ...o, ...limit }) : this.orders.newMarketOrder(o),
     );
+    // The exchange has the order now: a failed fee lookup (a 418, a -2015, an answer that does not
+    // parse) must not make it a rejection, which would drop its fill and leave it unguarded.
+    return this.withFees(placed).catch((error: unknown) => {
+      throw new OrderTakenUnread(o.clientOrderId, "its fees", error);
+    });
   }
 
   async find(symbol: string, clientOrderId: string): Promise<VenueOrder | undefined> {
@@ -98,9 +110,14 @@ export class FuturesVenue implements OrderVenue, ProtectiveOrders, ExchangeAccou
     const filters = this.filters?.get(p.symbol);
     const side = p.direction === 1 ? ("SELL" as const) : ("BUY" as const);
     const qty = quantityFor(quantity, filters);
-    // One id per entry, leg and size: a retry is the same order, a resize a new one.
+    // One id per placement, leg and size. The Algo Service answers an id it has ever seen with
+    // -4116, so an id derived from the entry, leg and size alone fails every placement after the
+    // first at that size (levels back after a GTC close, a refused placement, a resize back to an
+    // old size). The ids are stored before they are sent (`beforeSend`), so an answer lost is still
+    // found by them; they need not be derivable again. Hashed: `tw-` and 28 hex, within 36 chars.
+    const placement = randomUUID();
     const idOf = (leg: string, level: number | undefined) =>
-      level === undefined ? undefined : clientOrderIdFor(`${p.signalId}:protect:${leg}:${qty}`);
+      level === undefined ? undefined : clientOrderIdFor(`${p.signalId}:protect:${leg}:${qty}:${placement}`);
     const stop = idOf("stop", p.stopLoss);
     const takeProfit = idOf("takeProfit", p.takeProfit);
     const placed: VenueProtection = {
@@ -142,11 +159,14 @@ export class FuturesVenue implements OrderVenue, ProtectiveOrders, ExchangeAccou
   async status(p: Protection, v: VenueProtection): Promise<ProtectionStatus> {
     if (v.kind !== "conditional") throw new Error(`futures protection of kind ${v.kind}`);
     const seen = await this.look(p, v);
-    if (seen.state !== "half") return seen;
-    // One leg ended without executing (canceled by hand, expired, rejected at its trigger) while
-    // the other rests: half a protection, a stop maybe missing. The rest is taken back (what
-    // executed meanwhile is the exit), and the engine watches both levels.
-    return this.cancel(p, v);
+    if (seen.state === "exited" || seen.state === "open") return seen;
+    if (seen.state === "gone") return gone(seen.neverPlaced);
+    // One leg is missing while the other rests: half a protection, a stop maybe missing. The rest
+    // is taken back (what executed meanwhile is the exit). A leg that ended (canceled by hand,
+    // expired, rejected at its trigger) leaves both levels with the engine; a leg never sent (a
+    // crash between the two) has them placed again.
+    const after = await this.cancel(p, v);
+    return after.state === "exited" ? after : gone(seen.neverPlaced);
   }
 
   async cancel(p: Protection, v: VenueProtection): Promise<ProtectionStatus> {
@@ -156,16 +176,26 @@ export class FuturesVenue implements OrderVenue, ProtectiveOrders, ExchangeAccou
     return after.state === "exited" ? after : { state: "gone" };
   }
 
-  /** The legs as they are: one executed (the exit), all resting, some ended unexecuted beside resting ones, or none left. */
+  /**
+   * The legs as they are: one executed (the exit), all resting, some missing beside resting ones
+   * (half), or none left. Missing legs were never placed when the Algo Service does not know any
+   * of them (-2013): their ids were stored, then the POST never went; a leg it reports ended
+   * (CANCELED, EXPIRED, REJECTED) was placed and taken off.
+   */
   private async look(
     p: Protection,
     v: VenueProtection & { kind: "conditional" },
-  ): Promise<ProtectionStatus | { state: "half" }> {
+  ): Promise<Legs | { state: "exited"; exit: VenueExit }> {
     let open = false;
     let ended = false;
+    let unknown = false;
     for (const [reason, clientOrderId] of this.legsOf(v)) {
       const algo = await this.orders.findProtectiveOrder(clientOrderId);
-      if (algo === undefined || ENDED.has(algo.algoStatus)) {
+      if (algo === undefined) {
+        unknown = true;
+        continue;
+      }
+      if (ENDED.has(algo.algoStatus)) {
         ended = true;
         continue;
       }
@@ -179,8 +209,9 @@ export class FuturesVenue implements OrderVenue, ProtectiveOrders, ExchangeAccou
         if (other !== clientOrderId) await this.orders.cancelProtectiveOrder(other);
       return { state: "exited", exit };
     }
-    if (open) return ended ? { state: "half" } : { state: "open" };
-    return { state: "gone" };
+    const neverPlaced = unknown && !ended;
+    if (open) return ended || unknown ? { state: "half", neverPlaced } : { state: "open" };
+    return { state: "gone", neverPlaced };
   }
 
   private legsOf(v: VenueProtection & { kind: "conditional" }) {
@@ -250,4 +281,9 @@ export class FuturesVenue implements OrderVenue, ProtectiveOrders, ExchangeAccou
       amounts.set(p.symbol, (amounts.get(p.symbol) ?? 0) + Number(p.positionAmt));
     return amounts;
   }
+}
+
+/** None of a protection's orders left; `neverPlaced` when none was ever sent (see ProtectionStatus). */
+function gone(neverPlaced: boolean): ProtectionStatus {
+  return neverPlaced ? { state: "gone", neverPlaced: true } : { state: "gone" };
 }

@@ -18,6 +18,7 @@ import {
   type ExchangeAccount,
   exchangeLimit,
   type OrderVenue,
+  orderAnswer,
   type ProtectionStatus,
   type ProtectiveOrders,
   priceFor,
@@ -64,8 +65,13 @@ export class SpotVenue implements OrderVenue, ProtectiveOrders, ExchangeAccount 
 
   async submit(o: NewOrder): Promise<VenueOrder> {
     const limit = exchangeLimit(o);
+    // A FULL answer carries the fills and their fees: nothing is asked after the POST. An answer that
+    // came back but does not parse is not a refusal (see orderAnswer).
     return venueOrder(
-      await (limit ? this.orders.newLimitOrder({ ...o, ...limit }) : this.orders.newMarketOrder(o)),
+      await orderAnswer(
+        o.clientOrderId,
+        limit ? this.orders.newLimitOrder({ ...o, ...limit }) : this.orders.newMarketOrder(o),
+      ),
       this.assets(o.symbol),
     );
   }
@@ -131,7 +137,9 @@ export class SpotVenue implements OrderVenue, ProtectiveOrders, ExchangeAccount 
   async status(p: Protection, v: VenueProtection): Promise<ProtectionStatus> {
     if (v.kind !== "oco") throw new Error(`spot protection of kind ${v.kind}`);
     const list = await this.orders.findOrderList(v.listClientOrderId);
-    if (list === undefined) return { state: "gone" };
+    // Unknown to the exchange (-2013): never placed, its ids stored and then no POST (a crash). A
+    // list canceled by hand is still found (ALL_DONE), and is gone for good.
+    if (list === undefined) return { state: "gone", neverPlaced: true };
     if (list.listOrderStatus === "ALL_DONE") return this.outcome(p, v, list);
     // Working. A take-profit that filled in part has canceled the stop (one cancels the other),
     // and the rest of the position has no stop: the list is ended, and what executed is the exit.

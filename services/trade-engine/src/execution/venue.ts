@@ -1,5 +1,5 @@
 import {
-  type BinanceError,
+  BinanceError,
   roundDownToStep,
   roundToTick,
   type SymbolFilters,
@@ -63,9 +63,56 @@ export function commissions(
   return { fee, feeAsset: assets.quote, baseFee, otherFees };
 }
 
+/**
+ * The exchange answered an order's POST, so it may well have taken the order, but the engine could
+ * not read what it needs of it: the answer itself (a 2xx whose body is no order), or a call made
+ * after it (USD-M's fee lookup). Never a rejection: the order is looked up by its client id and
+ * adopted, or the submit fails and is retried with the same id, looked up first (F31).
+ */
+export class OrderTakenUnread extends Error {
+  override readonly name = "OrderTakenUnread";
+  constructor(
+    readonly clientOrderId: string,
+    /** What could not be read: "its answer" or "its fees". */
+    readonly unread: "its answer" | "its fees",
+    cause: unknown,
+  ) {
+    super(
+      `order ${clientOrderId} was answered by the exchange, but ${unread} could not be read: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
+  }
+
+  /** The code of the failure underneath (IP_BANNED, INVALID_RESPONSE...), for logs. */
+  get causeCode(): string {
+    return this.cause instanceof BinanceError ? this.cause.code : "UNKNOWN";
+  }
+}
+
+/**
+ * An order's POST, with an answer that came back but does not parse (INVALID_RESPONSE on a 2xx)
+ * turned into OrderTakenUnread: the exchange may have taken it. A refusal stays a refusal.
+ */
+export async function orderAnswer<T>(clientOrderId: string, post: Promise<T>): Promise<T> {
+  try {
+    return await post;
+  } catch (error) {
+    const answered =
+      error instanceof BinanceError &&
+      error.code === "INVALID_RESPONSE" &&
+      (error.details.status === undefined || error.details.status < 400);
+    if (answered) throw new OrderTakenUnread(clientOrderId, "its answer", error);
+    throw error;
+  }
+}
+
 /** Orders on one Binance market (spot or USD-M futures): MARKET, or LIMIT IOC/FOK/GTC. */
 export interface OrderVenue extends ExchangeOrders {
   readonly market: "spot" | "futures";
+  /**
+   * Places the order and reads it (with its fees). Throws OrderTakenUnread when the exchange
+   * answered the POST but the order could not be read: it may exist, so it is never a rejection.
+   */
   submit(o: NewOrder): Promise<VenueOrder>;
   /** The exchange's answer to a reused client order id. */
   isDuplicate(error: BinanceError): boolean;
@@ -103,7 +150,17 @@ export interface VenueExit {
   otherFees?: OtherFee[];
 }
 
-export type ProtectionStatus = { state: "open" } | { state: "gone" } | { state: "exited"; exit: VenueExit };
+/**
+ * What the exchange holds of a protection: its orders resting, one executed (the exit), or none left.
+ * Gone with `neverPlaced`: the exchange knows none of its orders (and holds none that ended), so
+ * they were never sent: their ids were stored first, then the process died or the placement
+ * failed before the POST. Those levels go on the exchange again, unlike orders that ended
+ * (canceled by hand, expired), which are left with the engine.
+ */
+export type ProtectionStatus =
+  | { state: "open" }
+  | { state: "gone"; neverPlaced?: true }
+  | { state: "exited"; exit: VenueExit };
 
 /** Exchange-side SL/TP: placed after an entry fills, polled, canceled before the engine closes. */
 export interface ProtectiveOrders {

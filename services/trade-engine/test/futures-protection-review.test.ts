@@ -1,0 +1,200 @@
+import { waitFor } from "@tradewire/testkit";
+import { describe, expect, it } from "vitest";
+import { clientOrderIdFor } from "../src/engine.js";
+import { exchangeSuite, testnetSettings } from "./harness.js";
+
+const t = exchangeSuite();
+
+const start = (market: "spot" | "futures", extra: Record<string, string> = {}) =>
+  t.env.start(
+    testnetSettings(t.fake.url, {
+      BINANCE_MARKET: market,
+      PROTECTION_POLL_S: "1",
+      PROTECTION_CHECK_MS: "50",
+      ...extra,
+    }),
+  );
+const event = (signalId: string, kind: string) => async () =>
+  (await t.env.orderEvents()).find((e) => e.signal_id === signalId && e.event === kind);
+const protectionRow = async () =>
+  (
+    await t.env.db.pool.query(
+      "SELECT venue, engine_only AS \"engineOnly\" FROM engine_protections WHERE symbol = 'BTCUSDT'",
+    )
+  ).rows[0] as { venue: Record<string, string> | null; engineOnly: boolean } | undefined;
+
+/** The protection's exchange orders rest on the fake (ids are stored before they are sent). */
+const restsOnExchange = async () => {
+  const venue = (await protectionRow())?.venue;
+  if (venue == null) return false;
+  const ids = [venue.stop, venue.takeProfit].filter((id): id is string => id !== undefined);
+  const resting = [
+    ...(t.fake.exchange?.orders.filter((o) => o.status === "NEW").map((o) => o.clientOrderId) ?? []),
+    ...(t.fake.futures?.algoOrders.filter((o) => o.algoStatus === "NEW").map((o) => o.clientAlgoId) ?? []),
+  ];
+  return ids.length > 0 && ids.every((id) => resting.includes(id));
+};
+
+/** Every answer the fake gave to a request on this method and path, in order. */
+const answers = (method: string, path: string) =>
+  t.fake.requests.filter((r) => r.method === method && r.path === path).map((r) => r.status);
+
+/** A long of 0.01 filled on the exchange, then the engine stopped: what a crash leaves behind. */
+async function heldLongThenStop(market: "spot" | "futures", id: string) {
+  const first = await start(market);
+  await t.env.quote("BTCUSDT", 30_000);
+  await t.env.signal(id, { quantity: 0.01 });
+  await waitFor("entry filled", event(id, "filled"), 10_000);
+  await first.stop("crash");
+}
+
+const PLACED_AGAIN =
+  "protection back on the exchange: levels it could hold had no orders there (a failed placement, a crash before it)";
+const NEVER_PLACED =
+  "exchange-side protection unknown to the exchange: its orders were never placed; placed again";
+const GONE = "exchange-side protection gone without executing; the engine watches the levels";
+const CLOSE_ENDED = "protection back on the exchange: the close working on it ended";
+
+describe("futures protection review (F25, F31)", () => {
+  it("F25 futures: levels whose ids were stored but never sent (a crash before the POST) go on the exchange again after a restart, not left with the engine as canceled by hand", async () => {
+    await heldLongThenStop("futures", "unsent");
+    // The ids were stored before the orders went out; the process died before the POST.
+    await t.env.db.pool.query(
+      `INSERT INTO engine_protections (symbol, signal_id, strategy_id, direction, stop_loss, take_profit, venue)
+       VALUES ('BTCUSDT', 'unsent', 'test', 1, 29000, 31000, '{"kind":"conditional","stop":"tw-x1","takeProfit":"tw-x2"}')`,
+    );
+    const engine = await start("futures");
+    await t.env.quote("BTCUSDT", 30_000);
+    // Ids are stored before the orders are sent: the line after the placement says they are out.
+    const placed = await waitFor("placed again", () => engine.cap.find(PLACED_AGAIN)[0], 10_000);
+    expect(placed).toMatchObject({ symbol: "BTCUSDT", entrySignalId: "unsent" });
+    expect(await restsOnExchange()).toBe(true);
+    expect(await protectionRow()).toMatchObject({ engineOnly: false });
+    expect(engine.cap.find(NEVER_PLACED)[0]).toMatchObject({ symbol: "BTCUSDT", entrySignalId: "unsent" });
+    expect(engine.cap.find(GONE)).toEqual([]);
+    expect(
+      t.fake.futures?.algoOrders.map((o) => [o.orderType, o.side, o.quantity, o.triggerPrice, o.algoStatus]),
+    ).toEqual([
+      ["STOP_MARKET", "SELL", "0.01", "29000", "NEW"],
+      ["TAKE_PROFIT_MARKET", "SELL", "0.01", "31000", "NEW"],
+    ]);
+  });
+
+  it("F25 futures: a stop resting whose take-profit was never sent (a crash between the legs) is taken back, and both levels go on the exchange again", async () => {
+    const first = await start("futures");
+    await t.env.quote("BTCUSDT", 30_000);
+    await t.env.signal("between", { quantity: 0.01, stop_loss: 29_000 });
+    await waitFor("stop rests", restsOnExchange, 10_000);
+    const stop = t.fake.futures?.algoOrders[0];
+    if (stop === undefined) throw new Error("no stop leg");
+    await first.stop("crash");
+    // The take-profit's id was stored with the stop's; the process died before its POST.
+    await t.env.db.pool.query(
+      `UPDATE engine_protections SET take_profit = 31000, venue = jsonb_set(venue, '{takeProfit}', '"tw-x2"')
+       WHERE symbol = 'BTCUSDT'`,
+    );
+    const engine = await start("futures");
+    await t.env.quote("BTCUSDT", 30_000);
+    await waitFor("placed again", () => engine.cap.find(PLACED_AGAIN)[0], 10_000);
+    expect(await restsOnExchange()).toBe(true);
+    expect(await protectionRow()).toMatchObject({ engineOnly: false });
+    expect(engine.cap.find(GONE)).toEqual([]);
+    const legs = t.fake.futures?.algoOrders ?? [];
+    expect(legs.map((o) => [o.orderType, o.quantity, o.triggerPrice, o.algoStatus])).toEqual([
+      ["STOP_MARKET", "0.01", "29000", "CANCELED"],
+      ["STOP_MARKET", "0.01", "29000", "NEW"],
+      ["TAKE_PROFIT_MARKET", "0.01", "31000", "NEW"],
+    ]);
+    // The same size placed again under new ids: the Algo Service refuses an id it has seen (-4116).
+    expect(legs[1]?.clientAlgoId).not.toBe(stop.clientAlgoId);
+    expect(answers("POST", "/fapi/v1/algoOrder")).toEqual([200, 200, 200]);
+  });
+
+  it("F25 spot: an OCO whose ids were stored but never sent (a crash before the POST) goes on the exchange after a restart, not left with the engine", async () => {
+    await heldLongThenStop("spot", "unsent-oco");
+    await t.env.db.pool.query(
+      `INSERT INTO engine_protections (symbol, signal_id, strategy_id, direction, stop_loss, take_profit, venue)
+       VALUES ('BTCUSDT', 'unsent-oco', 'test', 1, 29500, 31000,
+               '{"kind":"oco","listClientOrderId":"tw-y1","stop":"tw-y1-sl","takeProfit":"tw-y1-tp"}')`,
+    );
+    const engine = await start("spot");
+    await t.env.quote("BTCUSDT", 30_000);
+    const placed = await waitFor("placed again", () => engine.cap.find(PLACED_AGAIN)[0], 10_000);
+    expect(placed).toMatchObject({ symbol: "BTCUSDT", entrySignalId: "unsent-oco" });
+    expect(await restsOnExchange()).toBe(true);
+    expect(await protectionRow()).toMatchObject({ engineOnly: false });
+    expect(engine.cap.find(GONE)).toEqual([]);
+    expect(t.fake.exchange?.orderLists.map((l) => l.listOrderStatus)).toEqual(["EXECUTING"]);
+  });
+
+  it("F31 futures: an entry whose fee lookup fails after the exchange took it (418) is recorded filled and guarded, not rejected", async () => {
+    const engine = await start("futures");
+    await t.env.quote("BTCUSDT", 30_000);
+    // The order POST goes through; the fee lookup right after it is answered with an IP ban.
+    t.fake.fail({ kind: 418, retryAfterS: 1, path: "/fapi/v1/userTrades", method: "GET" });
+    await t.env.signal("fee-418", { quantity: 0.01, stop_loss: 29_000 });
+    const filled = await waitFor("entry filled", event("fee-418", "filled"), 15_000);
+    expect(filled).toMatchObject({ side: "BUY", filled_quantity: "0.01" });
+    expect(Number(filled.event === "filled" && filled.fee)).toBeGreaterThan(0);
+    await waitFor("stop rests", restsOnExchange, 10_000);
+    expect((await t.env.orderEvents()).filter((e) => e.event === "rejected")).toEqual([]);
+    expect(answers("POST", "/fapi/v1/order")).toEqual([200]);
+    expect(answers("GET", "/fapi/v1/userTrades")[0]).toBe(418);
+    expect(
+      engine.cap.find("order found by client id after a failed submit; adopted, not resent")[0],
+    ).toMatchObject({ clientOrderId: clientOrderIdFor("fee-418"), cause: "IP_BANNED" });
+    expect(t.fake.futures?.positions.get("BTCUSDT")?.amt).toBe(0.01);
+    await waitFor("position recorded", () => engine.engine.snapshot().positions.BTCUSDT?.quantity === 0.01);
+  });
+
+  it("F31 spot: an order the exchange took whose answer cannot be read is looked up and recorded, not taken as refused", async () => {
+    const engine = await start("spot");
+    await t.env.quote("BTCUSDT", 30_000);
+    // The order is placed, and its answer (a 200) is not an order: INVALID_RESPONSE.
+    t.fake.fail({ kind: 200, afterEffect: true, path: "/api/v3/order", method: "POST" });
+    await t.env.signal("unread", { quantity: 0.01 });
+    await waitFor("entry filled", event("unread", "filled"), 10_000);
+    expect((await t.env.orderEvents()).filter((e) => e.event === "rejected")).toEqual([]);
+    expect(answers("POST", "/api/v3/order")).toEqual([200]);
+    expect(t.fake.exchange?.orders.filter((o) => o.type === "MARKET")).toHaveLength(1);
+    expect(
+      engine.cap.find("order found by client id after a failed submit; adopted, not resent")[0],
+    ).toMatchObject({ clientOrderId: clientOrderIdFor("unread"), cause: "INVALID_RESPONSE" });
+    await waitFor("position recorded", () => engine.engine.snapshot().positions.BTCUSDT?.quantity === 0.01);
+  });
+
+  it("F25 futures: levels taken off for a GTC close go back on the exchange at the same size once the close is canceled, under new ids (no -4116)", async () => {
+    const engine = await start("futures", { ORDER_POLL_MS: "100" });
+    await t.env.quote("BTCUSDT", 30_000);
+    await t.env.signal("gtc-back", { quantity: 0.01, stop_loss: 29_000, take_profit: 31_000 });
+    await waitFor("guarded", restsOnExchange, 10_000);
+    const before = (t.fake.futures?.algoOrders ?? []).map((o) => o.clientAlgoId);
+    // A close far above the market works on the book: the levels make way for it.
+    await t.env.signal("gtc-back-close", { action: "close", order_type: "LIMIT", price: 32_000 });
+    await waitFor("close working", event("gtc-back-close", "placed"), 10_000);
+    expect((await protectionRow())?.venue).toBeNull();
+
+    const res = await fetch(`${engine.url}/orders/${clientOrderIdFor("gtc-back-close")}`, {
+      method: "DELETE",
+    });
+    expect(res.status).toBe(200);
+    const again = await waitFor("guarded again", () => engine.cap.find(CLOSE_ENDED)[0], 10_000);
+    expect(again).toMatchObject({ stopLoss: 29_000, takeProfit: 31_000, quantity: 0.01 });
+    expect(await restsOnExchange()).toBe(true);
+    const legs = t.fake.futures?.algoOrders ?? [];
+    expect(legs.map((o) => [o.orderType, o.quantity, o.algoStatus])).toEqual([
+      ["STOP_MARKET", "0.01", "CANCELED"],
+      ["TAKE_PROFIT_MARKET", "0.01", "CANCELED"],
+      ["STOP_MARKET", "0.01", "NEW"],
+      ["TAKE_PROFIT_MARKET", "0.01", "NEW"],
+    ]);
+    for (const id of legs.slice(2).map((o) => o.clientAlgoId)) {
+      expect(before).not.toContain(id);
+      expect(id).toMatch(/^tw-[0-9a-f]{28}$/);
+    }
+    expect(answers("POST", "/fapi/v1/algoOrder")).toEqual([200, 200, 200, 200]);
+    expect(engine.cap.find("exchange-side protection failed; the engine watches the levels instead")).toEqual(
+      [],
+    );
+  });
+});
