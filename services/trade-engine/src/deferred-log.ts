@@ -1,11 +1,12 @@
 import type { LogFields, Logger, LogLevel } from "@tradewire/logger";
 
-type Line = { level: "error" | "warn" | "info" | "debug"; message: string; fields: LogFields | undefined };
+type Level = "error" | "warn" | "info" | "debug";
+type Line = { level: Level; message: string; fields: LogFields | undefined } | { run: () => void };
 
 /**
  * A logger whose lines wait for `flush`: a batch's lifecycle lines (RECEIVED … FILLED) are written
  * once its decisions are committed, like its order events, and dropped with them if it rolls back,
- * so the log never tells of a fill that did not happen.
+ * so the log never tells of a fill that did not happen. Metrics counted through `defer` likewise.
  */
 export class DeferredLog implements Logger {
   private readonly lines: Line[] = [];
@@ -21,7 +22,7 @@ export class DeferredLog implements Logger {
     return this.shared ?? this.lines;
   }
 
-  private add(level: Line["level"], message: string, fields?: LogFields): void {
+  private add(level: Level, message: string, fields?: LogFields): void {
     if (!this.target.isLevelEnabled(level)) return;
     this.buffer.push({ level, message, fields: { ...this.context, ...fields } });
   }
@@ -50,8 +51,16 @@ export class DeferredLog implements Logger {
     return this.target.isLevelEnabled(level);
   }
 
-  /** Writes every line held, in order. */
+  /** Holds `fn` (a metric's count) in line with the lines: run at `flush`, dropped with them. */
+  defer(fn: () => void): void {
+    this.buffer.push({ run: fn });
+  }
+
+  /** Writes every line held, and runs what was deferred, in order. */
   flush(): void {
-    for (const { level, message, fields } of this.buffer.splice(0)) this.target[level](message, fields);
+    for (const line of this.buffer.splice(0)) {
+      if ("run" in line) line.run();
+      else this.target[line.level](line.message, line.fields);
+    }
   }
 }

@@ -86,7 +86,7 @@ export class TradeEngine {
   /** The last reload's failure, and when the next may be tried. */
   private reloadFailure: { error: Error; attempts: number; notBefore: number } | undefined;
   private turn: Promise<unknown> = Promise.resolve();
-  private readonly direct: { store: DirectStore; log: Logger };
+  private readonly direct: Unit & { store: DirectStore };
   private readonly ledger: Ledger;
   private readonly book: PaperLimitBook;
   /** GTC LIMIT orders working on the exchange; none in paper. */
@@ -97,7 +97,7 @@ export class TradeEngine {
   constructor(private readonly deps: EngineDeps) {
     const { cfg, store, prices, log, metrics, adapter } = deps;
     this.outbox = new EventOutbox({ store, bus: deps.bus, log, republished: metrics.outboxRepublished });
-    this.direct = { store: new DirectStore(store, this.outbox), log };
+    this.direct = { store: new DirectStore(store, this.outbox), log, onStored: (count) => count() };
     const exchangeProtection = new ExchangeProtection(adapter.protective, log);
     const exchangePrice = adapter.lastPrice?.bind(adapter);
     this.ledger = new Ledger({
@@ -569,7 +569,7 @@ export class TradeEngine {
   private async tryBatch(items: readonly Incoming[]): Promise<(Outcome | Error)[] | Committed | undefined> {
     const writer = new BatchWriter();
     const log = new DeferredLog(this.deps.log);
-    const unit: Unit = { store: writer, log };
+    const unit: Unit = { store: writer, log, onStored: (count) => log.defer(count) };
     const outcomes: Outcome[] = [];
     const cooldowns = this.ledger.cooldowns();
     let outbox: OutboxWrite | undefined;
@@ -617,7 +617,7 @@ export class TradeEngine {
     if (claim.state === "duplicate") {
       this.failedClaims.delete(req.id);
       log.info("duplicate signal ignored", { ...lifecycle, status: claim.status });
-      metrics.signals.inc({ source: req.source, outcome: "duplicate" });
+      unit.onStored(() => metrics.signals.inc({ source: req.source, outcome: "duplicate" }));
       return "done";
     }
     if (claim.state === "busy") {
@@ -635,7 +635,8 @@ export class TradeEngine {
       this.dirty = true;
       throw error;
     }
-    metrics.decisionSeconds.observe((Date.now() - receivedAt) / 1000);
+    const seconds = (Date.now() - receivedAt) / 1000;
+    unit.onStored(() => metrics.decisionSeconds.observe(seconds));
     return "done";
   }
 
@@ -675,7 +676,7 @@ export class TradeEngine {
         true,
         checks,
       );
-      metrics.signals.inc({ source: req.source, outcome: executed });
+      unit.onStored(() => metrics.signals.inc({ source: req.source, outcome: executed }));
       return;
     }
     // Decided again (at that time) after what executed meanwhile changed the books: an exit recorded
@@ -733,6 +734,8 @@ export class TradeEngine {
       case "reject":
         await store.finish(req.id, "REJECTED", decision.reason, checks, [
           this.event("rejected", req, {
+            // A CLOSE of a short would have bought.
+            ...(req.action === "CLOSE" && ledger.positionQuantity(req.symbol) < 0 ? { side: "BUY" } : {}),
             rejection_source: decision.source,
             rejection_reason: decision.reason,
           }),
@@ -749,10 +752,8 @@ export class TradeEngine {
         executed = await this.execute(unit, req, decision, quote, lifecycle, resumed !== undefined, checks);
         break;
     }
-    metrics.signals.inc({
-      source: req.source,
-      outcome: decision.kind === "execute" ? executed : decision.kind === "hold" ? "hold" : "rejected",
-    });
+    const outcome = decision.kind === "execute" ? executed : decision.kind === "hold" ? "hold" : "rejected";
+    unit.onStored(() => metrics.signals.inc({ source: req.source, outcome }));
   }
 
   /**
@@ -859,7 +860,7 @@ export class TradeEngine {
           }),
         ],
       );
-      metrics.orders.inc({ status: "rejected" });
+      unit.onStored(() => metrics.orders.inc({ status: "rejected" }));
       log.info("REJECTED", {
         ...lifecycle,
         stage: "REJECTED",

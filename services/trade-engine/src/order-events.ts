@@ -27,6 +27,11 @@ export interface OrderFill {
 export interface Unit {
   store: DecisionStore;
   log: Logger;
+  /**
+   * Runs `count` (a metric) once what this unit wrote is stored: at once for direct writes, at a
+   * batch's commit for a batch, and never if it rolls back, so /metrics counts no decision twice.
+   */
+  onStored(count: () => void): void;
 }
 
 /** The order's fields in its events. */

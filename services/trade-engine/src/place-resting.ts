@@ -42,7 +42,7 @@ export async function placeResting(
   );
   // Placing counts for the cooldown: a strategy cannot stack limit orders faster than fills.
   deps.ledger.markExecuted(req);
-  deps.metrics.orders.inc({ status: "placed" });
+  unit.onStored(() => deps.metrics.orders.inc({ status: "placed" }));
   unit.log.info("ORDER_PLACED", {
     ...lifecycle,
     stage: "ORDER_PLACED",

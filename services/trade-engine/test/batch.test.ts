@@ -1,4 +1,5 @@
 import { TradingSignal } from "@tradewire/schemas";
+import { metricValue } from "@tradewire/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fromSignal } from "../src/request.js";
 import { environment } from "./harness.js";
@@ -83,6 +84,12 @@ describe("trade-engine batches (paper)", () => {
     expect((await env.db.pool.query("SELECT count(*)::int AS n FROM engine_orders")).rows[0].n).toBe(3);
     const after = (svc.engine.snapshot().positions as Record<string, { quantity: number }>).BTCUSDT;
     expect(after?.quantity).toBe(position?.quantity);
+    // Nor counted: /metrics says what was kept, three fills and two duplicates, not five fills.
+    const metrics = await (await fetch(`${svc.url}/metrics`)).text();
+    expect(metricValue(metrics, "tradewire_engine_orders_total", { status: "filled" })).toBe(3);
+    expect(metricValue(metrics, "tradewire_engine_signals_total", { outcome: "filled" })).toBe(3);
+    expect(metricValue(metrics, "tradewire_engine_signals_total", { outcome: "duplicate" })).toBe(2);
+    expect(metricValue(metrics, "tradewire_engine_decision_seconds_count")).toBe(3);
   });
 
   it("F01 rolls a failing batch back, reloads its state and replays it one by one: only the bad request fails", async () => {

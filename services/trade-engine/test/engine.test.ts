@@ -471,6 +471,21 @@ describe("trade-engine (paper)", () => {
     expect(attempts.length).toBeLessThanOrEqual(6);
   });
 
+  it("a CLOSE of a short that is rejected says BUY, the side it would have traded", async () => {
+    await env.start();
+    await env.quote("BTCUSDT", 30_000);
+    await env.signal("short-1", { action: "sell", quantity: 0.001 });
+    await env.waitEvent("short-1", "filled");
+    // At 4,000 the short is worth 4 USDT: under MIN_NOTIONAL, so its CLOSE is refused.
+    await env.quote("BTCUSDT", 4_000);
+    await env.signal("short-close", { action: "close" });
+    const [rejected] = await env.waitEvent("short-close", "rejected");
+    expect(rejected).toMatchObject({
+      side: "BUY",
+      rejection_reason: expect.stringMatching(/^below_min_notional/),
+    });
+  });
+
   it("F14 an intent without a timestamp is aged from when the stream took it, not from when the engine reads it", async () => {
     // Sent while the engine is down, read after it is older than MAX_SIGNAL_AGE_SECONDS.
     await env.bus.publishDurable(
