@@ -107,15 +107,23 @@ export const ConfigSchema = z
     /** Without EXCHANGE_INFO_FILE: minimum order notional in quote currency (paper stand-in). */
     MIN_NOTIONAL: env.number(5, { min: 0 }),
     /**
-     * A consumer whose decisions make no progress for this long (a call that hangs, the engine's
-     * lock held) is stalled (F05): said at error, /ready false, and bound again once the decision
-     * returns. Above the longest wait a decision may have (the rate limiter's minute window).
+     * A consumer whose batch sees the engine make no progress for this long (a call that hangs, the
+     * lock held by work that never ends) is stalled (F05): said at error, /ready false, and bound
+     * again once the decision returns. Above the longest a single decision may wait: a 429's
+     * Retry-After and then the rate limiter's minute window (about two minutes).
      */
-    CONSUMER_STALL_S: env.int(90, { min: 2 }),
+    CONSUMER_STALL_S: env.int(180, { min: 2 }),
     /** How long a claimed, undecided signal counts as "being decided" before another replica may resume it. */
     CLAIM_LEASE_SECONDS: env.int(30, { min: 1 }),
   })
   .superRefine((c, ctx) => {
+    // The consumers wait for the price feed before they bind, with no progress to report meanwhile.
+    if (c.PRICE_WARMUP_MS >= c.CONSUMER_STALL_S * 1_000)
+      ctx.addIssue({
+        code: "custom",
+        path: ["PRICE_WARMUP_MS"],
+        message: `must be below CONSUMER_STALL_S (${c.CONSUMER_STALL_S} s), or the consumers stall while they wait for prices; got ${c.PRICE_WARMUP_MS}`,
+      });
     if (c.TRADING_MODE === "paper") return;
     for (const key of ["BINANCE_API_KEY", "BINANCE_API_SECRET"] as const) {
       if (c[key] === "")

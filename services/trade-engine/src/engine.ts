@@ -86,6 +86,8 @@ export class TradeEngine {
   /** The last reload's failure, and when the next may be tried. */
   private reloadFailure: { error: Error; attempts: number; notBefore: number } | undefined;
   private turn: Promise<unknown> = Promise.resolve();
+  /** The `alive` of every batch waiting for or holding the lock (see beat). */
+  private readonly waiting = new Set<() => void>();
   private readonly direct: Unit & { store: DirectStore };
   private readonly ledger: Ledger;
   private readonly book: PaperLimitBook;
@@ -136,10 +138,18 @@ export class TradeEngine {
     const run = this.turn.then(work, work);
     // The queue only needs to know it finished; the caller gets the error through `run`.
     this.turn = run.then(
-      () => undefined,
-      () => undefined,
+      () => this.beat(),
+      () => this.beat(),
     );
     return run;
+  }
+
+  /**
+   * Tells every batch waiting for or holding the lock that the engine moves (a piece of work ended,
+   * a request was decided): a consumer queued behind another's long batch is slow, not stalled.
+   */
+  private beat(): void {
+    for (const alive of this.waiting) alive();
   }
 
   private event(
@@ -525,7 +535,10 @@ export class TradeEngine {
     settle: (outcomes: (Outcome | Error)[]) => Promise<void> = async () => {},
     alive: () => void = () => {},
   ): Promise<(Outcome | Error)[]> {
-    const decided = await this.exclusive(() => this.decideBatch(items, alive));
+    this.waiting.add(alive);
+    const decided = await this.exclusive(() => this.decideBatch(items)).finally(() => {
+      this.waiting.delete(alive);
+    });
     if (Array.isArray(decided)) {
       await settle(decided);
       return decided;
@@ -539,11 +552,8 @@ export class TradeEngine {
     return decided.outcomes;
   }
 
-  /** `alive` is called as each request is decided: a batch decided one by one may take long, and live. */
-  private async decideBatch(
-    items: readonly Incoming[],
-    alive: () => void,
-  ): Promise<(Outcome | Error)[] | Committed> {
+  /** Beats as each request is decided: a batch decided one by one may take long, and live. */
+  private async decideBatch(items: readonly Incoming[]): Promise<(Outcome | Error)[] | Committed> {
     const failed = this.dirty ? await this.reload() : undefined;
     if (failed) return items.map(() => failed);
     if (this.deps.adapter.mode === "paper") {
@@ -557,7 +567,7 @@ export class TradeEngine {
           error instanceof Error ? error : new Error(String(error)),
         ),
       );
-      alive();
+      this.beat();
     }
     return outcomes;
   }
@@ -658,7 +668,7 @@ export class TradeEngine {
     });
     const checks: Check[] = [];
     const now = Date.now();
-    const quote = this.deps.prices.get(req.symbol);
+    let quote = this.deps.prices.get(req.symbol);
     if (resumed?.sent !== undefined && (await this.sentStands(req))) {
       // Its order is on the exchange: recorded as decided then, whatever deciding now would say.
       const d = resumedDecision(resumed.sent);
@@ -679,10 +689,12 @@ export class TradeEngine {
       unit.onStored(() => metrics.signals.inc({ source: req.source, outcome: executed }));
       return;
     }
-    // Decided again (at that time) after what executed meanwhile changed the books: an exit recorded
-    // just now is an execution after the first decision's time.
-    const decideNow = (at = Date.now()) =>
-      decide(
+    // Decided again (at that time, on the quote then) after what executed meanwhile changed the
+    // books: an exit recorded just now is an execution after the first decision's time, and the
+    // calls that found it may have taken longer than a quote stays fresh.
+    const decideNow = (at = Date.now()) => {
+      quote = this.deps.prices.get(req.symbol);
+      return decide(
         req,
         quote,
         {
@@ -698,6 +710,7 @@ export class TradeEngine {
         checks,
         this.deps.exchangeFilters,
       );
+    };
     let decision = decideNow(now);
     if (decision.kind === "execute" && req.action === "CLOSE" && (await this.supersedeCloses(unit, req))) {
       // What executed of the superseded closes changed the position: decided again on what is left.

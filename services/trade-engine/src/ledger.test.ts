@@ -36,5 +36,7 @@ describe("what a correction realizes", () => {
     expect(correctionRealized(long, 0.02, 27_000)).toBe(0);
     expect(correctionRealized({ quantity: 0, avgPrice: 0, realizedPnl: 0 }, 0.02, 27_000)).toBe(0);
     expect(correctionRealized(long, 0, undefined)).toBe(0);
+    // Found from flat without a mark (price 0): closing it is no profit of its whole value.
+    expect(correctionRealized({ quantity: 0.01, avgPrice: 0, realizedPnl: 0 }, 0, 27_000)).toBe(0);
   });
 });

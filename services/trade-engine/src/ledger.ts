@@ -268,8 +268,10 @@ export class Ledger {
       return;
     }
     // New levels from the request, or (exchange-side) the same levels resized: the exchange
-    // orders must cover the whole position after an addition or a partial close.
-    const guarded = levels ?? (exchangeProtection.enabled && current !== undefined ? current : undefined);
+    // orders must cover the whole position after an addition or a partial close. Levels left with
+    // the engine for good (orders canceled by hand, a market that cannot hold them) stay there.
+    const resized = exchangeProtection.enabled && current !== undefined && current.engineOnly !== true;
+    const guarded = levels ?? (resized ? current : undefined);
     if (guarded === undefined) return;
     if (current !== undefined) await this.releaseOrLog(current, lifecycle);
     const next = await this.guardWhole(withoutVenue(guarded), Math.abs(position.quantity), lifecycle);
@@ -375,8 +377,18 @@ export class Ledger {
     mark: number | undefined,
   ): Promise<{ avgPrice: number; realized: number }> {
     const before = this.position(symbol);
-    const avgPrice = correctedAvgPrice(before, quantity, mark);
-    const realized = correctionRealized(before, quantity, mark);
+    // Without a live quote, the exchange's last price: a liquidation's loss must not go uncounted.
+    const price = mark ?? (await this.lastExchangePrice(symbol));
+    const avgPrice = correctedAvgPrice(before, quantity, price);
+    const realized = correctionRealized(before, quantity, price);
+    if (closedBy(before, quantity) > 0 && (price === undefined || before.avgPrice === 0))
+      this.deps.log.error("reconcile: what the correction closed has no price; today's PnL misses it", {
+        symbol,
+        before: before.quantity,
+        quantity,
+        avgPrice: before.avgPrice,
+        price,
+      });
     await this.deps.store.correctPosition(symbol, quantity, avgPrice, realized);
     const position = { ...before, quantity, avgPrice, realizedPnl: round8(before.realizedPnl + realized) };
     this.positions.set(symbol, position);
@@ -384,6 +396,15 @@ export class Ledger {
     await this.protectPosition(unit, symbol, undefined, position, { symbol, by: "reconciliation" });
     this.refreshGauges();
     return { avgPrice, realized };
+  }
+
+  /** The exchange's last price of a symbol (testnet/live); undefined when it cannot be read (said at warn). */
+  private async lastExchangePrice(symbol: string): Promise<number | undefined> {
+    const last = await this.deps.exchangePrice?.(symbol).catch((error: unknown) => {
+      this.deps.log.warn("the exchange's last price could not be read", { symbol, err: error });
+      return undefined;
+    });
+    return last === undefined ? undefined : Number(last);
   }
 
   /** Starting equity plus realized PnL plus unrealized PnL at the latest mid (read at every scrape). */
@@ -409,15 +430,22 @@ export class Ledger {
 
 /**
  * What a correction realizes: the part of the position's side no longer held, closed at the mark.
- * 0 without a mark (the caller says the price is missing) or when nothing of the side went.
+ * 0 without a mark or a price of the position's own (the caller says so), or when nothing of the
+ * side went.
  */
 export function correctionRealized(before: Position, quantity: number, mark: number | undefined): number {
-  if (mark === undefined || before.quantity === 0) return 0;
+  // A position with no price of its own (found from flat without a mark) has no PnL to realize.
+  const closed = closedBy(before, quantity);
+  if (mark === undefined || before.avgPrice === 0 || closed === 0) return 0;
+  return round8(closed * (mark - before.avgPrice) * Math.sign(before.quantity));
+}
+
+/** How much of the position's side a correction to `quantity` takes off (0 when it only grew). */
+export function closedBy(before: Pick<Position, "quantity">, quantity: number): number {
+  if (before.quantity === 0) return 0;
   const sameSide = Math.sign(before.quantity) === Math.sign(quantity);
   const kept = sameSide ? Math.min(Math.abs(before.quantity), Math.abs(quantity)) : 0;
-  const closed = Math.abs(before.quantity) - kept;
-  if (closed <= 0) return 0;
-  return round8(closed * (mark - before.avgPrice) * Math.sign(before.quantity));
+  return Math.max(0, Math.abs(before.quantity) - kept);
 }
 
 /**

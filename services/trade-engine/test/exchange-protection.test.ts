@@ -1,41 +1,12 @@
 import { waitFor } from "@tradewire/testkit";
 import { describe, expect, it } from "vitest";
 import { clientOrderIdFor } from "../src/engine.js";
-import { exchangeSuite, testnetSettings } from "./harness.js";
+import { exchangeSuite } from "./harness.js";
+import { protectionFixtures } from "./protection-fixtures.js";
 import { refuseWrites } from "./refuse-writes.js";
 
 const t = exchangeSuite();
-
-const start = (market: "spot" | "futures", extra: Record<string, string> = {}) =>
-  t.env.start(
-    testnetSettings(t.fake.url, {
-      BINANCE_MARKET: market,
-      PROTECTION_POLL_S: "1",
-      PROTECTION_CHECK_MS: "50",
-      ...extra,
-    }),
-  );
-const event = (signalId: string, kind: string) => async () =>
-  (await t.env.orderEvents()).find((e) => e.signal_id === signalId && e.event === kind);
-const protectionRow = async () =>
-  (await t.env.db.pool.query("SELECT venue FROM engine_protections WHERE symbol = 'BTCUSDT'")).rows[0] as
-    | { venue: Record<string, string> | null }
-    | undefined;
-
-/**
- * The protection's exchange orders rest on the fake (their ids are stored before they are sent,
- * so a stored venue alone does not mean they are placed yet).
- */
-const restsOnExchange = async () => {
-  const venue = (await protectionRow())?.venue;
-  if (venue == null) return false;
-  const ids = [venue.stop, venue.takeProfit].filter((id): id is string => id !== undefined);
-  const resting = [
-    ...(t.fake.exchange?.orders.filter((o) => o.status === "NEW").map((o) => o.clientOrderId) ?? []),
-    ...(t.fake.futures?.algoOrders.filter((o) => o.algoStatus === "NEW").map((o) => o.clientAlgoId) ?? []),
-  ];
-  return ids.length > 0 && ids.every((id) => resting.includes(id));
-};
+const { start, event, protectionRow, restsOnExchange } = protectionFixtures(t);
 
 /** A spot long of 0.01 guarded by an OCO (29,500 / 31,000), then `<id>-close`: a GTC close at 30,800 working. */
 async function guardedLongWithWorkingClose(id: string) {

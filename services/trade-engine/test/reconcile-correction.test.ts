@@ -52,4 +52,28 @@ describe("reconciliation correcting a position the exchange closed itself (F28)"
     expect(await protectionRows()).toEqual([]);
     expect(engine.cap.find("protection resized")).toEqual([]);
   });
+
+  it("futures: levels whose orders were canceled by hand stay with the engine when a correction shrinks the position: none put back", async () => {
+    const engine = await t.env.start(
+      testnetSettings(t.fake.url, {
+        BINANCE_MARKET: "futures",
+        RECONCILE_INTERVAL_S: "1",
+        PROTECTION_POLL_S: "1",
+      }),
+    );
+    await t.env.quote("BTCUSDT", 30_000);
+    await t.env.signal("hand-1", { quantity: 0.01, stop_loss: 29_000, take_profit: 31_000 });
+    await waitFor("protection set", () => engine.cap.find("protection set").length > 0, 10_000);
+    // The operator cancels both legs, then sells part of the position by hand.
+    for (const o of t.fake.futures?.algoOrders ?? []) o.algoStatus = "CANCELED";
+    const engineOnly = async () =>
+      (await t.env.db.pool.query("SELECT engine_only FROM engine_protections WHERE symbol = 'BTCUSDT'"))
+        .rows[0]?.engine_only;
+    await waitFor("levels with the engine", async () => (await engineOnly()) === true, 10_000);
+    t.fake.futures?.positions.set("BTCUSDT", { amt: 0.004, entry: 30_010.5 });
+    await waitFor("corrected", () => engine.cap.find(CORRECTED).length > 0, 10_000);
+    await waitFor("books follow", () => engine.engine.snapshot().positions.BTCUSDT?.quantity === 0.004);
+    expect(await engineOnly()).toBe(true);
+    expect(t.fake.futures?.algoOrders.filter((o) => o.algoStatus === "NEW")).toEqual([]);
+  });
 });

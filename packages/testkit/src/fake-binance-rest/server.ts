@@ -11,9 +11,10 @@ import { createUserStreams, type FakeUserStreams, WS_API_PATH, WS_STREAM_PATH } 
 export interface Fault {
   /**
    * HTTP status to answer with (429, 418, 500, 503...); "drop" destroys the socket before the
-   * request is handled; "drop_after" handles it (an order is placed) and then destroys the socket.
+   * request is handled; "drop_after" handles it (an order is placed) and then destroys the socket;
+   * "slow" only waits `delayMs`, then answers as usual.
    */
-  kind: number | "drop" | "drop_after";
+  kind: number | "drop" | "drop_after" | "slow";
   /** For 429/418: seconds in Retry-After. */
   retryAfterS?: number;
   /**

@@ -192,7 +192,10 @@ export class FuturesVenue implements OrderVenue, ProtectiveOrders, ExchangeAccou
     for (const [reason, clientOrderId] of this.legsOf(v)) {
       const algo = await this.orders.findProtectiveOrder(clientOrderId);
       if (algo === undefined) {
-        unknown = true;
+        // The query forgets orders (past 90 days; ended ones sooner) and may lag one just placed:
+        // a leg resting on the account is open, whatever the query says.
+        if (await this.restsOnAccount(clientOrderId)) open = true;
+        else unknown = true;
         continue;
       }
       if (ENDED.has(algo.algoStatus)) {
@@ -212,6 +215,11 @@ export class FuturesVenue implements OrderVenue, ProtectiveOrders, ExchangeAccou
     const neverPlaced = unknown && !ended;
     if (open) return ended || unknown ? { state: "half", neverPlaced } : { state: "open" };
     return { state: "gone", neverPlaced };
+  }
+
+  /** Whether an algo order rests among the account's open ones (asked only when a lookup misses it). */
+  private async restsOnAccount(clientAlgoId: string): Promise<boolean> {
+    return (await this.orders.openProtectiveOrders()).some((o) => o.clientAlgoId === clientAlgoId);
   }
 
   private legsOf(v: VenueProtection & { kind: "conditional" }) {

@@ -137,9 +137,15 @@ export class SpotVenue implements OrderVenue, ProtectiveOrders, ExchangeAccount 
   async status(p: Protection, v: VenueProtection): Promise<ProtectionStatus> {
     if (v.kind !== "oco") throw new Error(`spot protection of kind ${v.kind}`);
     const list = await this.orders.findOrderList(v.listClientOrderId);
-    // Unknown to the exchange (-2013): never placed, its ids stored and then no POST (a crash). A
-    // list canceled by hand is still found (ALL_DONE), and is gone for good.
-    if (list === undefined) return { state: "gone", neverPlaced: true };
+    if (list === undefined) {
+      // The query may lag a list just placed, or have forgotten an old one: legs resting on the
+      // account are open. Otherwise unknown to the exchange: never placed, its ids stored and then
+      // no POST (a crash). A list canceled by hand is still found (ALL_DONE), and gone for good.
+      const legs = new Set([v.stop, v.takeProfit]);
+      const open = await this.orders.openOrders(p.symbol);
+      if (open.some((o) => legs.has(o.clientOrderId))) return { state: "open" };
+      return { state: "gone", neverPlaced: true };
+    }
     if (list.listOrderStatus === "ALL_DONE") return this.outcome(p, v, list);
     // Working. A take-profit that filled in part has canceled the stop (one cancels the other),
     // and the rest of the position has no stop: the list is ended, and what executed is the exit.

@@ -1,39 +1,11 @@
 import { waitFor } from "@tradewire/testkit";
 import { describe, expect, it } from "vitest";
 import { clientOrderIdFor } from "../src/engine.js";
-import { exchangeSuite, testnetSettings } from "./harness.js";
+import { exchangeSuite } from "./harness.js";
+import { protectionFixtures } from "./protection-fixtures.js";
 
 const t = exchangeSuite();
-
-const start = (market: "spot" | "futures", extra: Record<string, string> = {}) =>
-  t.env.start(
-    testnetSettings(t.fake.url, {
-      BINANCE_MARKET: market,
-      PROTECTION_POLL_S: "1",
-      PROTECTION_CHECK_MS: "50",
-      ...extra,
-    }),
-  );
-const event = (signalId: string, kind: string) => async () =>
-  (await t.env.orderEvents()).find((e) => e.signal_id === signalId && e.event === kind);
-const protectionRow = async () =>
-  (
-    await t.env.db.pool.query(
-      "SELECT venue, engine_only AS \"engineOnly\" FROM engine_protections WHERE symbol = 'BTCUSDT'",
-    )
-  ).rows[0] as { venue: Record<string, string> | null; engineOnly: boolean } | undefined;
-
-/** The protection's exchange orders rest on the fake (ids are stored before they are sent). */
-const restsOnExchange = async () => {
-  const venue = (await protectionRow())?.venue;
-  if (venue == null) return false;
-  const ids = [venue.stop, venue.takeProfit].filter((id): id is string => id !== undefined);
-  const resting = [
-    ...(t.fake.exchange?.orders.filter((o) => o.status === "NEW").map((o) => o.clientOrderId) ?? []),
-    ...(t.fake.futures?.algoOrders.filter((o) => o.algoStatus === "NEW").map((o) => o.clientAlgoId) ?? []),
-  ];
-  return ids.length > 0 && ids.every((id) => resting.includes(id));
-};
+const { start, event, protectionRow, restsOnExchange } = protectionFixtures(t);
 
 /** Every answer the fake gave to a request on this method and path, in order. */
 const answers = (method: string, path: string) =>
@@ -55,7 +27,7 @@ const NEVER_PLACED =
 const GONE = "exchange-side protection gone without executing; the engine watches the levels";
 const CLOSE_ENDED = "protection back on the exchange: the close working on it ended";
 
-describe("futures protection review (F25, F31)", () => {
+describe("what the exchange never heard of, or answered unreadably (F25, F31)", () => {
   it("F25 futures: levels whose ids were stored but never sent (a crash before the POST) go on the exchange again after a restart, not left with the engine as canceled by hand", async () => {
     await heldLongThenStop("futures", "unsent");
     // The ids were stored before the orders went out; the process died before the POST.
@@ -77,6 +49,32 @@ describe("futures protection review (F25, F31)", () => {
     ).toEqual([
       ["STOP_MARKET", "SELL", "0.01", "29000", "NEW"],
       ["TAKE_PROFIT_MARKET", "SELL", "0.01", "31000", "NEW"],
+    ]);
+  });
+
+  it("F25 futures: legs a lookup misses (the query forgets old orders, or lags) but that rest on the account are open: never placed twice", async () => {
+    const engine = await start("futures");
+    await t.env.quote("BTCUSDT", 30_000);
+    await t.env.signal("forgotten", { quantity: 0.01, stop_loss: 29_000, take_profit: 31_000 });
+    await waitFor("guarded", restsOnExchange, 10_000);
+    await waitFor("protection set", () => engine.cap.find("protection set").length > 0, 10_000);
+    const lookups = () => answers("GET", "/fapi/v1/algoOrder");
+    const before = lookups().length;
+    // The next poll's lookups answer "unknown order" for both resting legs.
+    for (let i = 0; i < 2; i++)
+      t.fake.fail({ kind: 400, code: -2013, path: "/fapi/v1/algoOrder", method: "GET" });
+    await waitFor(
+      "missed, then a poll after it",
+      () => {
+        const since = lookups().slice(before);
+        return since.filter((s) => s === 400).length === 2 && since.at(-1) === 200;
+      },
+      10_000,
+    );
+    expect(engine.cap.find(NEVER_PLACED)).toEqual([]);
+    expect(t.fake.futures?.algoOrders.map((o) => [o.orderType, o.algoStatus])).toEqual([
+      ["STOP_MARKET", "NEW"],
+      ["TAKE_PROFIT_MARKET", "NEW"],
     ]);
   });
 
