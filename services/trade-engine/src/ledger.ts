@@ -369,14 +369,35 @@ export class Ledger {
    * What it no longer holds of its side was closed elsewhere (a liquidation, ADL, a close by hand):
    * that is realized at the mark, into today's PnL, so the daily loss limit counts it. Its levels
    * then follow it as after a fill: cleared once flat or flipped, else resized to what is held.
+   * Undefined when an exchange-side exit executed meanwhile (recorded by the next poll instead).
    */
   async correctPosition(
     unit: Unit,
     symbol: string,
     quantity: number,
     mark: number | undefined,
-  ): Promise<{ avgPrice: number; realized: number }> {
+  ): Promise<{ avgPrice: number; realized: number } | undefined> {
     const before = this.position(symbol);
+    const lifecycle = { symbol, by: "reconciliation" };
+    const guard = this.protections.get(symbol);
+    if (guard?.venue !== undefined && closedBy(before, quantity) > 0) {
+      // Its exchange orders are taken back first: one that executed since they were polled closed
+      // (part of) what this would realize at the mark. It is the exit, with its own price and fee:
+      // its orders stay stored, the next poll records it, and the position is compared again then.
+      const exit = await this.deps.exchangeProtection.release(guard, lifecycle);
+      if (exit !== undefined) {
+        this.deps.log.info(
+          "reconcile: an exchange-side exit executed meanwhile; recorded as the exit, not corrected",
+          {
+            ...lifecycle,
+            clientOrderId: exit.clientOrderId,
+            reason: exit.reason,
+          },
+        );
+        return undefined;
+      }
+      await this.replaceProtection(withoutVenue(guard));
+    }
     // Without a live quote, the exchange's last price: a liquidation's loss must not go uncounted.
     const price = mark ?? (await this.lastExchangePrice(symbol));
     const avgPrice = correctedAvgPrice(before, quantity, price);
@@ -393,7 +414,7 @@ export class Ledger {
     const position = { ...before, quantity, avgPrice, realizedPnl: round8(before.realizedPnl + realized) };
     this.positions.set(symbol, position);
     if (realized !== 0) this.daily.add(realized);
-    await this.protectPosition(unit, symbol, undefined, position, { symbol, by: "reconciliation" });
+    await this.protectPosition(unit, symbol, undefined, position, lifecycle);
     this.refreshGauges();
     return { avgPrice, realized };
   }
