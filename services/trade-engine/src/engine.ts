@@ -324,9 +324,14 @@ export class TradeEngine {
     // A decision in progress may be placing an order the stream already reported: let it finish,
     // so the order is tracked before the look.
     await this.exclusive(async () => {});
-    const seen = only === undefined ? await book.look() : await book.lookAt(only);
-    if (seen.length === 0) return;
-    await this.onBooks(() => book.apply(seen));
+    const { seen, errors } =
+      only === undefined ? await book.look() : { seen: await book.lookAt(only), errors: [] };
+    if (seen.length > 0) await this.onBooks(() => book.apply(seen));
+    if (errors.length > 0)
+      throw new AggregateError(
+        errors,
+        `${errors.length} exchange order lookup(s) failed; the others were recorded`,
+      );
   }
 
   /**

@@ -103,31 +103,41 @@ export class ExchangeOrderBook {
    * symbol (Binance weighs one order lookup like most of a symbol's open orders), then a lookup
    * of each order that executed more or is no longer open.
    */
-  async look(): Promise<Seen[]> {
-    const { orders } = this.deps;
+  async look(): Promise<{ seen: Seen[]; errors: unknown[] }> {
     const seen: Seen[] = [];
-    for (const symbol of new Set([...this.working.values()].map((o) => o.req.symbol))) {
-      const open = new Map((await orders.openOrders(symbol)).map((o) => [o.clientOrderId, o.executedQty]));
-      for (const o of this.working.values()) {
-        if (o.req.symbol !== symbol) continue;
-        const owed = this.cancelsOwed.get(o.clientOrderId);
-        if (owed !== undefined) {
-          const ended = await this.tryCancel(o, owed);
-          if (ended !== false) seen.push({ order: o, now: ended, cancelReason: owed });
-          continue;
-        }
-        const executed = open.get(o.clientOrderId);
-        // Open with nothing new: nothing to ask, unless it was missing (then it is known again).
-        if (
-          executed !== undefined &&
-          compareDecimal(executed, o.recorded.quantity) <= 0 &&
-          !this.unknown.has(o.clientOrderId)
-        )
-          continue;
+    const errors: unknown[] = [];
+    // One symbol (or order) the exchange keeps failing on does not blind the poll to the others:
+    // what was seen is applied, and the errors are thrown after.
+    for (const symbol of new Set([...this.working.values()].map((o) => o.req.symbol)))
+      await this.lookAtSymbol(symbol, seen, errors).catch((error: unknown) => errors.push(error));
+    return { seen, errors };
+  }
+
+  private async lookAtSymbol(symbol: string, seen: Seen[], errors: unknown[]): Promise<void> {
+    const { orders } = this.deps;
+    const open = new Map((await orders.openOrders(symbol)).map((o) => [o.clientOrderId, o.executedQty]));
+    for (const o of this.working.values()) {
+      if (o.req.symbol !== symbol) continue;
+      const owed = this.cancelsOwed.get(o.clientOrderId);
+      if (owed !== undefined) {
+        const ended = await this.tryCancel(o, owed);
+        if (ended !== false) seen.push({ order: o, now: ended, cancelReason: owed });
+        continue;
+      }
+      const executed = open.get(o.clientOrderId);
+      // Open with nothing new: nothing to ask, unless it was missing (then it is known again).
+      if (
+        executed !== undefined &&
+        compareDecimal(executed, o.recorded.quantity) <= 0 &&
+        !this.unknown.has(o.clientOrderId)
+      )
+        continue;
+      try {
         seen.push({ order: o, now: await orders.find(symbol, o.clientOrderId) });
+      } catch (error) {
+        errors.push(error);
       }
     }
-    return seen;
   }
 
   /**
@@ -162,10 +172,15 @@ export class ExchangeOrderBook {
    */
   async cancelEntries(reason: string): Promise<void> {
     const { ledger } = this.deps;
+    // Every cancel goes to the exchange first: recording one (its event may wait on NATS) must not
+    // hold back the next entry's cancel while it can still fill.
+    const asked: [Working, VenueOrder | undefined][] = [];
     for (const o of [...this.working.values()]) {
       if (!isEntry(o, ledger.positionQuantity(o.req.symbol))) continue;
       const ended = await this.tryCancel(o, reason);
-      if (ended === false) continue;
+      if (ended !== false) asked.push([o, ended]);
+    }
+    for (const [o, ended] of asked) {
       // One whose end cannot be stored does not keep the others working: the poll settles it later.
       await this.settle(o, ended, reason).catch((error: unknown) => {
         this.deps.log.error("a canceled entry could not be recorded; the order poll records it", {
@@ -186,13 +201,17 @@ export class ExchangeOrderBook {
     this.count();
   }
 
+  private oweCancel(o: Working, reason: string): void {
+    this.cancelsOwed.set(o.clientOrderId, reason);
+    this.count();
+  }
+
   /** The order as its cancel left it; false when the exchange could not be asked (the cancel is owed). */
   private async tryCancel(o: Working, reason: string): Promise<VenueOrder | undefined | false> {
     try {
       return await this.ended(o);
     } catch (error) {
-      this.cancelsOwed.set(o.clientOrderId, reason);
-      this.count();
+      this.oweCancel(o, reason);
       this.deps.log.error(
         "cancel of a working exchange order failed; asked again at every poll until it goes through",
         {
@@ -282,6 +301,8 @@ export class ExchangeOrderBook {
     const lifecycle = { ...lifecycleOf(o.req), clientOrderId: o.clientOrderId, orderId: o.orderId };
     const closing = !isEntry(o, ledger.positionQuantity(o.req.symbol));
     if (now === undefined) {
+      // A cancel that found it unknown is owed: should it come back, it is canceled then.
+      if (cancelReason !== undefined) this.oweCancel(o, cancelReason);
       this.notKnown(o, lifecycle);
       return true;
     }
@@ -298,11 +319,13 @@ export class ExchangeOrderBook {
     if (compareDecimal(now.executedQty, o.recorded.quantity) > 0 && !(await this.recordIncrement(o, now)))
       return false;
     if (WORKING.has(now.status)) {
-      if (cancelReason !== undefined)
+      if (cancelReason !== undefined) {
+        this.oweCancel(o, cancelReason);
         log.warn("exchange order still working after its cancel; asked again at the next poll", {
           ...lifecycle,
           status: now.status,
         });
+      }
       return true;
     }
     this.working.delete(o.clientOrderId);

@@ -177,6 +177,46 @@ describe("GTC LIMIT orders working on the exchange (testnet, fake Binance)", () 
     expect(filled).toMatchObject({ filled_quantity: "0.01", avg_price: "29000" });
   });
 
+  it("spot: a kill-switch cancel that finds the entry unknown is owed: when the order is found again it is canceled, never filled", async () => {
+    const svc = await t.env.start(settings());
+    await t.env.quote("BTCUSDT", 30_000);
+    await t.env.signal("gtc-hidden", gtcBuy(29_000));
+    await t.env.waitEvent("gtc-hidden", "placed");
+    const orders = t.fake.exchange?.orders ?? [];
+    const [hidden] = orders.splice(
+      orders.findIndex((o) => o.clientOrderId === clientOrderIdFor("gtc-hidden")),
+      1,
+    );
+    await svc.engine.setKillSwitch(true, "drill", "test");
+    if (hidden !== undefined) orders.push(hidden);
+    const [canceled] = await t.env.waitEvent("gtc-hidden", "canceled");
+    expect(canceled).toMatchObject({ reason: "kill_switch_active: drill" });
+    expect(hidden?.status).toBe("CANCELED");
+    // The market comes to it afterwards: nothing fills.
+    t.price.BTCUSDT = "28990.00";
+    t.fake.exchange?.trigger("BTCUSDT");
+    expect((await t.env.eventsOf("gtc-hidden")).map((e) => e.event)).toEqual(["placed", "canceled"]);
+  });
+
+  it("spot: one order whose lookup keeps failing does not keep the poll from recording the others' fills", async () => {
+    const svc = await t.env.start(settings({ USER_STREAM: "false" }));
+    await t.env.quote("BTCUSDT", 30_000);
+    await t.env.signal("gtc-stuck", gtcBuy(29_000));
+    await t.env.waitEvent("gtc-stuck", "placed");
+    await t.env.signal("gtc-moving", gtcBuy(28_000));
+    await t.env.waitEvent("gtc-moving", "placed");
+    // Both executed in part; every lookup of the first fails.
+    const stuck = { origClientOrderId: clientOrderIdFor("gtc-stuck") };
+    for (let i = 0; i < 200; i++)
+      t.fake.fail({ kind: 400, code: -1100, path: "/api/v3/order", method: "GET", query: stuck });
+    t.fake.exchange?.partialFill(clientOrderIdFor("gtc-stuck"), "0.002");
+    t.fake.exchange?.partialFill(clientOrderIdFor("gtc-moving"), "0.003");
+    const [moved] = await t.env.waitEvent("gtc-moving", "partial_fill");
+    expect(moved).toMatchObject({ filled_quantity: "0.003" });
+    expect(await t.env.eventsOf("gtc-stuck")).toHaveLength(1);
+    expect(svc.cap.find("exchange order poll failed").length).toBeGreaterThan(0);
+  });
+
   it("spot: an entry working on the exchange counts toward the risk limits, and the kill switch cancels it there", async () => {
     const svc = await t.env.start(settings({ MAX_NOTIONAL_PER_SYMBOL: "500" }));
     await t.env.quote("BTCUSDT", 30_000);

@@ -78,6 +78,27 @@ describe("what the exchange never heard of, or answered unreadably (F25, F31)", 
     ]);
   });
 
+  it("F25 spot: an OCO the list lookup misses but whose legs rest on the account is open: never placed twice", async () => {
+    const engine = await start("spot");
+    await t.env.quote("BTCUSDT", 30_000);
+    await t.env.signal("forgotten-oco", { quantity: 0.01, stop_loss: 29_500, take_profit: 31_000 });
+    await waitFor("guarded", restsOnExchange, 10_000);
+    await waitFor("protection set", () => engine.cap.find("protection set").length > 0, 10_000);
+    const lookups = () => answers("GET", "/api/v3/orderList");
+    const before = lookups().length;
+    t.fake.fail({ kind: 400, code: -2013, path: "/api/v3/orderList", method: "GET" });
+    await waitFor(
+      "missed, then a poll after it",
+      () => {
+        const since = lookups().slice(before);
+        return since.includes(400) && since.at(-1) === 200;
+      },
+      10_000,
+    );
+    expect(engine.cap.find(NEVER_PLACED)).toEqual([]);
+    expect(t.fake.exchange?.orderLists).toHaveLength(1);
+  });
+
   it("F25 futures: a stop resting whose take-profit was never sent (a crash between the legs) is taken back, and both levels go on the exchange again", async () => {
     const first = await start("futures");
     await t.env.quote("BTCUSDT", 30_000);

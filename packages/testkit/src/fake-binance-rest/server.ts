@@ -29,6 +29,8 @@ export interface Fault {
   /** Only a request to this path (and method, if given) takes the fault; default: the next request. */
   path?: string;
   method?: string;
+  /** And only one whose query holds these parameters (e.g. one order's `origClientOrderId`). */
+  query?: Record<string, string>;
 }
 
 export interface FakeBinanceRestOptions {
@@ -147,7 +149,8 @@ export async function startFakeBinanceRest(opts: FakeBinanceRestOptions): Promis
     const at = faults.findIndex(
       (f) =>
         (f.path === undefined || f.path === url.pathname) &&
-        (f.method === undefined || f.method === req.method),
+        (f.method === undefined || f.method === req.method) &&
+        Object.entries(f.query ?? {}).every(([k, v]) => query[k] === v),
     );
     const fault = at < 0 ? undefined : faults.splice(at, 1)[0];
     if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
