@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
 import { parseExchangeFilters, type SymbolFilters } from "@tradewire/binance";
-import { Bus, type DurableMessage, STREAMS, ThrottledLog } from "@tradewire/bus";
+import { Bus, STREAMS, ThrottledLog } from "@tradewire/bus";
 import type { Logger } from "@tradewire/logger";
 import { KillSwitchCommand, MarketData, subjects, TradeIntent, TradingSignal } from "@tradewire/schemas";
-import { backoffCeiling, Doorbell, Supervisor, sleep } from "@tradewire/supervisor";
+import { Doorbell, Supervisor, sleep } from "@tradewire/supervisor";
 import type { Config } from "./config.js";
-import { type Incoming, type Outcome, TradeEngine } from "./engine.js";
+import { type Incoming, TradeEngine } from "./engine.js";
 import { createAdapter } from "./execution/create-adapter.js";
 import { Reconciler } from "./execution/reconcile.js";
 import { AccountNotTradable } from "./execution/venue.js";
@@ -15,44 +15,10 @@ import { OrderLooks } from "./order-looks.js";
 import { waitForPrices } from "./price-warmup.js";
 import { PriceBook } from "./prices.js";
 import { fromIntent, fromSignal, type OrderRequest } from "./request.js";
+import { DeliveryFailures, settleAll } from "./settle.js";
 import { EngineStore } from "./store.js";
 import { StreamWatch } from "./stream-watch.js";
 import { followUserStream } from "./user-stream-task.js";
-
-/**
- * Settles each message by its outcome: acked once decided, nak'ed to look again later when another
- * replica is deciding it, nak'ed with the error logged when deciding it failed, backing off from 1 s
- * to a minute; after `maxDeliveries` failed deliveries it is dead-lettered with the error, not
- * retried for as long as the stream keeps it. Acks go out together.
- */
-async function settleAll(
-  messages: readonly DurableMessage<unknown>[],
-  outcomes: readonly (Outcome | Error)[],
-  log: Logger,
-  maxDeliveries: number,
-): Promise<void> {
-  const settled: Promise<void>[] = [];
-  messages.forEach((m, i) => {
-    const outcome = outcomes[i];
-    const fields = { subject: m.subject, seq: m.streamSequence, deliveries: m.deliveryCount };
-    if (outcome === "done") settled.push(m.ack());
-    else if (outcome === "busy") m.nak(1_000);
-    else if (outcome === undefined || m.deliveryCount < maxDeliveries) {
-      const retryInMs = backoffCeiling(m.deliveryCount, { initialMs: 1_000, maxMs: 60_000 });
-      log.error("deciding a message failed; it will be redelivered", { ...fields, retryInMs, err: outcome });
-      m.nak(retryInMs);
-    } else {
-      log.error("deciding a message failed on every delivery; dead-lettered", { ...fields, err: outcome });
-      settled.push(
-        m.term(`failed on ${m.deliveryCount} deliveries: ${outcome.message}`).catch((error: unknown) => {
-          log.error("dead-letter publish failed; the message will be redelivered", { ...fields, err: error });
-          m.nak(5_000);
-        }),
-      );
-    }
-  });
-  await Promise.all(settled);
-}
 
 const incoming = (req: OrderRequest): Incoming => ({ req, receivedAt: Date.now() });
 
@@ -158,6 +124,8 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
   };
   // Not ready while the consumers wait for it.
   supervisor.addDependency({ name: "price-warmup", isReady: () => warm });
+  const signalFailures = new DeliveryFailures();
+  const intentFailures = new DeliveryFailures();
   // An idle consumer is shown alive by the server's beats, so they come well within the deadline.
   const consumerStallMs = cfg.CONSUMER_STALL_S * 1_000;
   const idleHeartbeatMs = Math.min(5_000, consumerStallMs / 4);
@@ -177,7 +145,7 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
           batchHandler: async (ms, alive) => {
             await engine.handleBatch(
               ms.map((m) => incoming(fromSignal(m.data))),
-              (outcomes) => settleAll(ms, outcomes, log, cfg.MAX_DELIVERIES),
+              (outcomes) => settleAll(ms, outcomes, signalFailures, log, cfg.MAX_DELIVERIES),
               alive,
             );
           },
@@ -201,7 +169,7 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
           batchHandler: async (ms, alive) => {
             await engine.handleBatch(
               ms.map((m) => incoming(fromIntent(m.data, m.publishedAtMs))),
-              (outcomes) => settleAll(ms, outcomes, log, cfg.MAX_DELIVERIES),
+              (outcomes) => settleAll(ms, outcomes, intentFailures, log, cfg.MAX_DELIVERIES),
               alive,
             );
           },

@@ -73,7 +73,7 @@ export const ConfigSchema = z
     /** live refuses to start unless this is exactly "yes". */
     LIVE_TRADING_CONFIRM: env.string(""),
     MAX_SIGNAL_AGE_SECONDS: env.int(300, { min: 1 }),
-    /** Deliveries of a message whose decision keeps failing before it is dead-lettered (about 4 min of backoff at 10). */
+    /** Failed attempts at a message's decision before it is dead-lettered (about 4 min of backoff at 10). */
     MAX_DELIVERIES: env.int(10, { min: 1 }),
     /** A signal timed further ahead of the engine's clock than this is rejected (`future_signal`). */
     MAX_SIGNAL_CLOCK_SKEW_SECONDS: env.int(10, { min: 0 }),

@@ -518,15 +518,15 @@ describe("trade-engine (paper)", () => {
       15_000,
     );
     const retries = engine.cap.find("deciding a message failed; it will be redelivered");
-    expect(retries.map((l) => [l.deliveries, l.retryInMs])).toEqual([
+    expect(retries.map((l) => [l.failed, l.retryInMs])).toEqual([
       [1, 1_000],
       [2, 2_000],
     ]);
-    expect(engine.cap.find("deciding a message failed on every delivery; dead-lettered")).toHaveLength(1);
+    expect(engine.cap.find("deciding a message failed on every attempt; dead-lettered")).toHaveLength(1);
     const [record] = (await env.deadLetters()).filter((d) => d.payload.includes('"poison"'));
     expect(record).toMatchObject({
       deliveryCount: 3,
-      reason: expect.stringMatching(/^failed on 3 deliveries: /),
+      reason: expect.stringMatching(/^failed 3 times: /),
     });
     await env.db.pool.query("ALTER TABLE engine_signals_away RENAME TO engine_signals");
     // Terminated: not delivered again once the fault clears.
