@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Bus } from "@tradewire/bus";
+import { type Bus, ThrottledLog } from "@tradewire/bus";
 import type { Logger } from "@tradewire/logger";
 import type { Counter } from "prom-client";
 import { type OutgoingOrderEvent, publishOrderEvents } from "./order-events.js";
@@ -26,7 +26,11 @@ export class EventOutbox {
   private readonly prefix = randomUUID().slice(0, 8);
   private seq = 0;
 
-  constructor(private readonly deps: { store: EngineStore; bus: Bus; log: Logger; republished: Counter }) {}
+  private readonly offline: ThrottledLog;
+
+  constructor(private readonly deps: { store: EngineStore; bus: Bus; log: Logger; republished: Counter }) {
+    this.offline = new ThrottledLog(deps.log, 10_000);
+  }
 
   /** The write for the next batch's commit; `publish` (once it is committed) or `rolledBack` follows. */
   write(events: readonly OutgoingOrderEvent[]): OutboxWrite {
@@ -50,6 +54,15 @@ export class EventOutbox {
    * outbox for the sweep, rather than failing what stored it (a redelivery would be a duplicate).
    */
   publishOrKeep(row: OutboxRow): Promise<void> {
+    // NATS away: the publish would wait out its acks and retries (seconds) inside the engine's lock,
+    // holding back every exit and cancel behind it. The row is stored; the sweep sends it later.
+    if (!this.deps.bus.isConnected()) {
+      this.offline.warn("NATS is not connected: order events kept in the outbox for the sweep", {
+        batchId: row.batchId,
+        events: row.events.length,
+      });
+      return Promise.resolve();
+    }
     return this.publish(row).catch((error: unknown) =>
       this.deps.log.error("order events could not be published; the outbox keeps them", {
         batchId: row.batchId,
