@@ -147,6 +147,7 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
               ms.map((m) => incoming(fromSignal(m.data))),
               (outcomes) => settleAll(ms, outcomes, signalFailures, log, cfg.MAX_DELIVERIES),
               alive,
+              ctx.signal,
             );
           },
         },
@@ -171,6 +172,7 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
               ms.map((m) => incoming(fromIntent(m.data, m.publishedAtMs))),
               (outcomes) => settleAll(ms, outcomes, intentFailures, log, cfg.MAX_DELIVERIES),
               alive,
+              ctx.signal,
             );
           },
         },
@@ -304,6 +306,8 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
   supervisor.addDependency({ name: "exchange", isReady: () => adapter.isReady() });
   supervisor.addDetail("mode", () => cfg.TRADING_MODE);
   supervisor.addDetail("killSwitch", () => engine.killSwitch);
+  // Before the pool closes: rows of events already out would be published again at the next start.
+  supervisor.onShutdown({ name: "outbox-flush", run: () => engine.flushOutbox() });
   supervisor.onShutdown({ name: "nats-drain", run: () => bus.drain() });
   supervisor.onShutdown({ name: "postgres-close", run: () => store.pool.end() });
   await supervisor.start();

@@ -7,6 +7,20 @@ const DEFAULT_HOSTS = {
   futures: ["https://testnet.binancefuture.com", "https://fapi.binance.com"],
 } as const;
 
+/** Binance's testnet hosts; any other *.binance.com host trades real money. */
+const TESTNET_HOSTS = new Set([
+  "testnet.binance.vision",
+  "testnet.binancefuture.com",
+  "demo-fapi.binance.com",
+]);
+
+/** Whether a REST base URL is a live Binance host (api.binance.com, fapi.binance.com, api1… and the like). */
+export function isLiveBinanceHost(base: string): boolean {
+  const host = /^https?:\/\/([^/:\s]+)/.exec(base)?.[1]?.toLowerCase();
+  if (host === undefined || TESTNET_HOSTS.has(host)) return false;
+  return host === "binance.com" || host.endsWith(".binance.com") || host.endsWith(".binance.us");
+}
+
 /**
  * [testnet, live] user data stream endpoints per market: spot subscribes on the WebSocket API
  * (spot listenKeys ended 2026-02-20); USD-M connects a listenKey on the private route.
@@ -133,6 +147,19 @@ export const ConfigSchema = z
           message: `required when TRADING_MODE=${c.TRADING_MODE}`,
         });
     }
+    if (c.BINANCE_HTTP_BASE !== "" && !/^https?:\/\/[^/\s]+/.test(c.BINANCE_HTTP_BASE))
+      ctx.addIssue({
+        code: "custom",
+        path: ["BINANCE_HTTP_BASE"],
+        message: `must be an http:// or https:// URL, got ${JSON.stringify(c.BINANCE_HTTP_BASE)}`,
+      });
+    // testnet pointed at a live host would trade real money without the live interlock.
+    if (c.TRADING_MODE === "testnet" && isLiveBinanceHost(c.BINANCE_HTTP_BASE))
+      ctx.addIssue({
+        code: "custom",
+        path: ["BINANCE_HTTP_BASE"],
+        message: `${c.BINANCE_HTTP_BASE} is a live Binance host: TRADING_MODE=testnet would trade real money there; use the testnet host (empty picks it), or TRADING_MODE=live with LIVE_TRADING_CONFIRM=yes`,
+      });
     if (c.BINANCE_USER_STREAM_URL !== "" && !/^wss?:\/\/[^/\s]+/.test(c.BINANCE_USER_STREAM_URL))
       ctx.addIssue({
         code: "custom",

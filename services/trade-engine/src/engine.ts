@@ -386,6 +386,11 @@ export class TradeEngine {
     return this.outbox.sweep(graceMs);
   }
 
+  /** At shutdown: the outbox rows of events already published go (see EventOutbox.deletePublished). */
+  flushOutbox(): Promise<void> {
+    return this.outbox.deletePublished();
+  }
+
   /**
    * Which exchange poll a user data stream's order update concerns: a working GTC's, or the
    * exchange-held stop-loss / take-profit of the symbol (a triggered conditional order may carry an
@@ -539,9 +544,11 @@ export class TradeEngine {
     items: readonly Incoming[],
     settle: (outcomes: (Outcome | Error)[]) => Promise<void> = async () => {},
     alive: () => void = () => {},
+    /** The consumer stopping: requests not started yet are left for redelivery ("busy"). */
+    stop?: AbortSignal,
   ): Promise<(Outcome | Error)[]> {
     this.waiting.add(alive);
-    const decided = await this.exclusive(() => this.decideBatch(items)).finally(() => {
+    const decided = await this.exclusive(() => this.decideBatch(items, stop)).finally(() => {
       this.waiting.delete(alive);
     });
     if (Array.isArray(decided)) {
@@ -558,7 +565,10 @@ export class TradeEngine {
   }
 
   /** Beats as each request is decided: a batch decided one by one may take long, and live. */
-  private async decideBatch(items: readonly Incoming[]): Promise<(Outcome | Error)[] | Committed> {
+  private async decideBatch(
+    items: readonly Incoming[],
+    stop?: AbortSignal,
+  ): Promise<(Outcome | Error)[] | Committed> {
     const failed = this.dirty ? await this.reload() : undefined;
     if (failed) return items.map(() => failed);
     if (this.deps.adapter.mode === "paper") {
@@ -567,6 +577,12 @@ export class TradeEngine {
     }
     const outcomes: (Outcome | Error)[] = [];
     for (const { req, receivedAt } of items) {
+      // Stopping (the price feed is going too): what is not started is decided after the restart,
+      // not rejected here for want of a fresh quote.
+      if (stop?.aborted) {
+        outcomes.push("busy");
+        continue;
+      }
       outcomes.push(
         await this.handleIn(this.direct, req, receivedAt).catch((error: unknown) =>
           error instanceof Error ? error : new Error(String(error)),
@@ -574,6 +590,12 @@ export class TradeEngine {
       );
       this.beat();
     }
+    const left = outcomes.filter((o) => o === "busy").length;
+    if (stop?.aborted && left > 0)
+      this.deps.log.info("stopping: requests of the batch not started are left for redelivery", {
+        left,
+        decided: outcomes.length - left,
+      });
     return outcomes;
   }
 

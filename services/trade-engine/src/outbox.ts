@@ -89,14 +89,7 @@ export class EventOutbox {
    */
   async sweep(graceMs: number): Promise<void> {
     const { store, log } = this.deps;
-    const done = this.published;
-    this.published = [];
-    try {
-      if (done.length > 0) await this.delete(done);
-    } catch (error) {
-      this.published.push(...done);
-      throw error;
-    }
+    await this.deletePublished();
     const { rows } = await store.query<{ batch_id: string; events: string }>(
       "engine_outbox_left",
       `SELECT batch_id, events FROM engine_outbox
@@ -113,6 +106,21 @@ export class EventOutbox {
           err: error,
         }),
       );
+  }
+
+  /**
+   * Deletes the rows of batches published since the last commit or sweep (also at shutdown, so the
+   * next start does not take them for events never published and send them again).
+   */
+  async deletePublished(): Promise<void> {
+    const done = this.published;
+    this.published = [];
+    try {
+      if (done.length > 0) await this.delete(done);
+    } catch (error) {
+      this.published.push(...done);
+      throw error;
+    }
   }
 
   private async republish(batchId: string, text: string): Promise<void> {

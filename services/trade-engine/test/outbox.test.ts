@@ -32,6 +32,22 @@ describe("order event outbox", () => {
     await waitFor("outbox emptied", async () => (await outboxRows()) === 0, 5_000);
   });
 
+  it("a stop deletes the rows of events already published: the next start sends nothing again", async () => {
+    const first = await env.start({ OUTBOX_SWEEP_MS: "60000" });
+    await env.quote("BTCUSDT", 30_000);
+    await env.signal("stop-flush");
+    await env.waitEvent("stop-flush", "filled");
+    // Published, its row waits for the next commit or sweep: a minute off.
+    expect(await outboxRows()).toBe(1);
+    await first.stop("deploy");
+    expect(await outboxRows()).toBe(0);
+    const second = await env.start({ OUTBOX_SWEEP_MS: "200" });
+    await waitFor("a sweep ran", () => second.cap.find("task started").some((l) => l.task === "outbox"));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(second.cap.find("stored order events were never published; publishing them now")).toEqual([]);
+    expect(await eventsOf("stop-flush")).toHaveLength(2);
+  });
+
   it("publishes the events a crash left between a batch's commit and its publish, once, at the next start; a torn row holds nothing back", async () => {
     const first = await env.start();
     await first.stop("crash drill");
