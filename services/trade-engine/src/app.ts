@@ -22,6 +22,9 @@ import { followUserStream } from "./user-stream-task.js";
 
 const incoming = (req: OrderRequest): Incoming => ({ req, receivedAt: Date.now() });
 
+/** How often the kill switch is compared with the stored state and the control stream. */
+const KILL_SWITCH_SYNC_MS = 2_000;
+
 export const SIGNALS_DURABLE = "trade-engine-signals";
 export const INTENTS_DURABLE = "trade-engine-intents";
 
@@ -96,16 +99,18 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
     ...(streamWatch === undefined ? {} : { onExchangeOrder: (id: string) => streamWatch.expect(id) }),
   });
   await engine.load();
-  // A kill switch command sent while no engine listened is kept by the control stream.
-  // One that does not fit its schema is said and skipped: it must not keep the engine from starting.
-  const missed = await bus
-    .lastStored(STREAMS.control, subjects.killSwitch(), KillSwitchCommand)
-    .catch((error: unknown) => {
-      log.error("the last kill switch command kept on the control stream is unreadable; not applied", {
+  // A kill switch command sent while no engine listened is kept by the control stream. One that
+  // does not fit its schema is said (at start, then every ten minutes at most while it is the last)
+  // and skipped: it must not keep the engine from starting.
+  const unreadable = new ThrottledLog(log, 600_000);
+  const lastKept = () =>
+    bus.lastStored(STREAMS.control, subjects.killSwitch(), KillSwitchCommand).catch((error: unknown) => {
+      unreadable.error("the last kill switch command kept on the control stream is unreadable; not applied", {
         err: error,
       });
       return undefined;
     });
+  const missed = await lastKept();
   if (missed !== undefined) await engine.catchUpKillSwitch(missed.data, missed.storedAtMs);
   // Both consumers bind once the price feed is warm (F40), so a backlog waiting at start is not
   // rejected for want of a quote that was a moment away. Started once; a restarted task does not wait.
@@ -262,6 +267,8 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
   // their events are out. Younger rows may still be on their way (another replica's): left for the
   // next sweep.
   polling("outbox", cfg.OUTBOX_SWEEP_MS, "outbox sweep", () => engine.sweepOutbox(2 * cfg.OUTBOX_SWEEP_MS));
+  // Commands missed while NATS was away reach this replica within KILL_SWITCH_SYNC_MS, no restart.
+  polling("kill-switch-sync", KILL_SWITCH_SYNC_MS, "kill switch sync", () => engine.syncKillSwitch(lastKept));
   if (account !== undefined) {
     const reconciler = new Reconciler({ account, store, engine, metrics, log, mode: cfg.TRADING_MODE });
     // On start, then every RECONCILE_INTERVAL_S.

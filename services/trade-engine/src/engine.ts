@@ -83,6 +83,8 @@ export class TradeEngine {
   /** The kill switch as set here when storing it failed: it wins over the stored one until stored. */
   private unsavedKillSwitch: { enabled: boolean; reason: string; actor: string; at: string } | undefined;
   private killSwitchSaveNotBefore = 0;
+  /** Counts every change of the kill switch here, so a sync never overwrites one made while it read. */
+  private killSwitchChanges = 0;
   /** The last reload's failure, and when the next may be tried. */
   private reloadFailure: { error: Error; attempts: number; notBefore: number } | undefined;
   private turn: Promise<unknown> = Promise.resolve();
@@ -219,6 +221,7 @@ export class TradeEngine {
   async setKillSwitch(enabled: boolean, reason: string, actor: string): Promise<void> {
     const { log } = this.deps;
     this.killSwitch = enabled;
+    this.killSwitchChanges += 1;
     log.warn(enabled ? "kill switch ON: new entries rejected, closes allowed" : "kill switch OFF", {
       reason,
       actor,
@@ -266,6 +269,33 @@ export class TradeEngine {
       sentAt: new Date(sentAtMs).toISOString(),
     });
     await this.setKillSwitch(command.enabled, command.reason, command.actor ?? "nats");
+  }
+
+  /**
+   * Brings this replica's kill switch to the stored one when they differ, and applies a command the
+   * control stream kept that nobody stored: commands missed while NATS was away (a reconnect, another
+   * replica's POST meanwhile) are caught up without a restart. Core NATS delivers each at most once.
+   */
+  async syncKillSwitch(lastKept: () => Promise<{ data: KillSwitchCommand; storedAtMs: number } | undefined>) {
+    const changes = this.killSwitchChanges;
+    if (this.unsavedKillSwitch !== undefined) return;
+    const stored = await this.deps.store.getState<{ enabled: boolean; reason?: string }>("kill_switch");
+    // Set here meanwhile: that is the newer word.
+    if (changes !== this.killSwitchChanges || this.unsavedKillSwitch !== undefined) return;
+    if (stored !== undefined && stored.enabled !== this.killSwitch) {
+      this.deps.log.warn(
+        "kill switch differs from the stored one (a command missed while NATS was away): applied",
+        {
+          enabled: stored.enabled,
+          reason: stored.reason,
+        },
+      );
+      await this.setKillSwitch(stored.enabled, stored.reason ?? "caught up from the stored state", "sync");
+      return;
+    }
+    const kept = await lastKept();
+    if (kept !== undefined && changes === this.killSwitchChanges)
+      await this.catchUpKillSwitch(kept.data, kept.storedAtMs);
   }
 
   /**

@@ -355,6 +355,26 @@ describe("trade-engine (paper)", () => {
     expect(again.cap.find("kill switch command sent while the engine was down: applied now")).toEqual([]);
   });
 
+  it("kill switch: one this replica missed while NATS was away (stored by another replica) is caught up within seconds, no restart", async () => {
+    const engine = await env.start();
+    await env.quote("BTCUSDT", 30_000);
+    // Another replica turned it on and stored it; the command never reached this one.
+    await env.db.pool.query(
+      `INSERT INTO engine_state (key, value) VALUES ('kill_switch', $1)
+       ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`,
+      [JSON.stringify({ enabled: true, reason: "incident", actor: "ops", at: new Date().toISOString() })],
+    );
+    await waitFor("caught up", () => engine.engine.killSwitch, 10_000);
+    expect(
+      engine.cap.find(
+        "kill switch differs from the stored one (a command missed while NATS was away): applied",
+      )[0],
+    ).toMatchObject({ level: "warn", enabled: true, reason: "incident" });
+    await env.signal("after-missed");
+    const [rejected] = await env.waitEvent("after-missed", "rejected");
+    expect(rejected).toMatchObject({ rejection_reason: expect.stringMatching(/^kill_switch_active/) });
+  });
+
   it("kill switch: an unreadable command kept on the control stream is said at start, and the engine starts anyway", async () => {
     await env.bus.ensureStream(STREAMS.control);
     // Published by hand without its reason: the live subscription drops it, the start must not fail on it.
