@@ -1,9 +1,10 @@
 import { readFileSync } from "node:fs";
 import { parseExchangeFilters, type SymbolFilters } from "@tradewire/binance";
-import { Bus, STREAMS, ThrottledLog } from "@tradewire/bus";
+import { Bus, type DurableMessage, STREAMS, type StreamDefinition, ThrottledLog } from "@tradewire/bus";
 import type { Logger } from "@tradewire/logger";
 import { KillSwitchCommand, MarketData, subjects, TradeIntent, TradingSignal } from "@tradewire/schemas";
 import { Doorbell, Supervisor, sleep } from "@tradewire/supervisor";
+import type { z } from "zod";
 import type { Config } from "./config.js";
 import { type Incoming, TradeEngine } from "./engine.js";
 import { createAdapter } from "./execution/create-adapter.js";
@@ -129,62 +130,55 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
   };
   // Not ready while the consumers wait for it.
   supervisor.addDependency({ name: "price-warmup", isReady: () => warm });
-  const signalFailures = new DeliveryFailures();
-  const intentFailures = new DeliveryFailures();
   // An idle consumer is shown alive by the server's beats, so they come well within the deadline.
   const consumerStallMs = cfg.CONSUMER_STALL_S * 1_000;
   const idleHeartbeatMs = Math.min(5_000, consumerStallMs / 4);
 
-  supervisor.addTask({
-    name: "signal-consumer",
-    stallTimeoutMs: consumerStallMs,
-    run: async (ctx) => {
-      await pricesWarm(ctx.signal);
-      return bus.runDurableBatchConsumer(
-        {
-          stream: STREAMS.signals,
-          durable: SIGNALS_DURABLE,
-          schema: TradingSignal,
-          schemaName: "TradingSignal",
-          idleHeartbeatMs,
-          batchHandler: async (ms, alive) => {
-            await engine.handleBatch(
-              ms.map((m) => incoming(fromSignal(m.data))),
-              (outcomes) => settleAll(ms, outcomes, signalFailures, log, cfg.MAX_DELIVERIES),
-              alive,
-              ctx.signal,
-            );
+  /**
+   * One durable consumer deciding what it reads: bound once the price feed is warm, stalled when its
+   * decisions stop moving, each message settled by its outcome with its own failures counted.
+   */
+  const consumer = <S extends z.ZodType>(
+    name: string,
+    stream: StreamDefinition,
+    durable: string,
+    schema: S,
+    schemaName: string,
+    toRequest: (m: DurableMessage<z.output<S>>) => OrderRequest,
+  ) => {
+    const failures = new DeliveryFailures();
+    supervisor.addTask({
+      name,
+      stallTimeoutMs: consumerStallMs,
+      run: async (ctx) => {
+        await pricesWarm(ctx.signal);
+        return bus.runDurableBatchConsumer(
+          {
+            stream,
+            durable,
+            schema,
+            schemaName,
+            idleHeartbeatMs,
+            batchHandler: async (ms, alive) => {
+              await engine.handleBatch(
+                ms.map((m) => incoming(toRequest(m))),
+                (outcomes) => settleAll(ms, outcomes, failures, log, cfg.MAX_DELIVERIES),
+                alive,
+                ctx.signal,
+              );
+            },
           },
-        },
-        ctx,
-      );
-    },
-  });
-  supervisor.addTask({
-    name: "intent-consumer",
-    stallTimeoutMs: consumerStallMs,
-    run: async (ctx) => {
-      await pricesWarm(ctx.signal);
-      return bus.runDurableBatchConsumer(
-        {
-          stream: STREAMS.intents,
-          durable: INTENTS_DURABLE,
-          schema: TradeIntent,
-          schemaName: "TradeIntent",
-          idleHeartbeatMs,
-          batchHandler: async (ms, alive) => {
-            await engine.handleBatch(
-              ms.map((m) => incoming(fromIntent(m.data, m.publishedAtMs))),
-              (outcomes) => settleAll(ms, outcomes, intentFailures, log, cfg.MAX_DELIVERIES),
-              alive,
-              ctx.signal,
-            );
-          },
-        },
-        ctx,
-      );
-    },
-  });
+          ctx,
+        );
+      },
+    });
+  };
+  consumer("signal-consumer", STREAMS.signals, SIGNALS_DURABLE, TradingSignal, "TradingSignal", (m) =>
+    fromSignal(m.data),
+  );
+  consumer("intent-consumer", STREAMS.intents, INTENTS_DURABLE, TradeIntent, "TradeIntent", (m) =>
+    fromIntent(m.data, m.publishedAtMs),
+  );
   supervisor.addTask({
     name: "prices",
     run: (ctx) =>

@@ -276,7 +276,9 @@ export class TradeEngine {
    * control stream kept that nobody stored: commands missed while NATS was away (a reconnect, another
    * replica's POST meanwhile) are caught up without a restart. Core NATS delivers each at most once.
    */
-  async syncKillSwitch(lastKept: () => Promise<{ data: KillSwitchCommand; storedAtMs: number } | undefined>) {
+  async syncKillSwitch(
+    lastKept: () => Promise<{ data: KillSwitchCommand; storedAtMs: number } | undefined>,
+  ): Promise<void> {
     const changes = this.killSwitchChanges;
     if (this.unsavedKillSwitch !== undefined) return;
     const stored = await this.deps.store.getState<{ enabled: boolean; reason?: string }>("kill_switch");
@@ -606,11 +608,13 @@ export class TradeEngine {
       if (batched !== undefined) return batched;
     }
     const outcomes: (Outcome | Error)[] = [];
+    let left = 0;
     for (const { req, receivedAt } of items) {
       // Stopping (the price feed is going too): what is not started is decided after the restart,
       // not rejected here for want of a fresh quote.
       if (stop?.aborted) {
         outcomes.push("busy");
+        left += 1;
         continue;
       }
       outcomes.push(
@@ -620,8 +624,7 @@ export class TradeEngine {
       );
       this.beat();
     }
-    const left = outcomes.filter((o) => o === "busy").length;
-    if (stop?.aborted && left > 0)
+    if (left > 0)
       this.deps.log.info("stopping: requests of the batch not started are left for redelivery", {
         left,
         decided: outcomes.length - left,

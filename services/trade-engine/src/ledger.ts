@@ -125,7 +125,7 @@ export class Ledger {
     quoteAsset: string,
     lifecycle: Record<string, unknown>,
   ): Promise<number> {
-    const { prices, cfg, log, exchangePrice } = this.deps;
+    const { prices, cfg, log } = this.deps;
     let priced = 0;
     for (const { asset, amount } of other) {
       const pair = `${asset}${quoteAsset}`;
@@ -134,10 +134,7 @@ export class Ledger {
         priced += amount * mid;
         continue;
       }
-      const last = await exchangePrice?.(pair).catch((error: unknown) => {
-        log.warn("the exchange's last price of a commission asset could not be read", { pair, err: error });
-        return undefined;
-      });
+      const last = await this.lastExchangePrice(pair, "a commission asset");
       if (last !== undefined) {
         priced += amount * Number(last);
         log.info("commission in another asset priced at the exchange's last price (no live quote)", {
@@ -399,7 +396,9 @@ export class Ledger {
       await this.replaceProtection(withoutVenue(guard));
     }
     // Without a live quote, the exchange's last price: a liquidation's loss must not go uncounted.
-    const price = mark ?? (await this.lastExchangePrice(symbol));
+    const last =
+      mark === undefined ? await this.lastExchangePrice(symbol, "a corrected position") : undefined;
+    const price = mark ?? (last === undefined ? undefined : Number(last));
     const avgPrice = correctedAvgPrice(before, quantity, price);
     const realized = correctionRealized(before, quantity, price);
     if (closedBy(before, quantity) > 0 && (price === undefined || before.avgPrice === 0))
@@ -419,13 +418,12 @@ export class Ledger {
     return { avgPrice, realized };
   }
 
-  /** The exchange's last price of a symbol (testnet/live); undefined when it cannot be read (said at warn). */
-  private async lastExchangePrice(symbol: string): Promise<number | undefined> {
-    const last = await this.deps.exchangePrice?.(symbol).catch((error: unknown) => {
-      this.deps.log.warn("the exchange's last price could not be read", { symbol, err: error });
+  /** The exchange's last price of a pair (testnet/live); undefined when it cannot be read (said at warn). */
+  private lastExchangePrice(pair: string, of: string): Promise<string | undefined> {
+    return (this.deps.exchangePrice?.(pair) ?? Promise.resolve(undefined)).catch((error: unknown) => {
+      this.deps.log.warn(`the exchange's last price of ${of} could not be read`, { pair, err: error });
       return undefined;
     });
-    return last === undefined ? undefined : Number(last);
   }
 
   /** Starting equity plus realized PnL plus unrealized PnL at the latest mid (read at every scrape). */
@@ -463,10 +461,13 @@ export function correctionRealized(before: Position, quantity: number, mark: num
 
 /** How much of the position's side a correction to `quantity` takes off (0 when it only grew). */
 export function closedBy(before: Pick<Position, "quantity">, quantity: number): number {
-  if (before.quantity === 0) return 0;
-  const sameSide = Math.sign(before.quantity) === Math.sign(quantity);
-  const kept = sameSide ? Math.min(Math.abs(before.quantity), Math.abs(quantity)) : 0;
-  return Math.max(0, Math.abs(before.quantity) - kept);
+  return Math.abs(before.quantity) - keptOf(before, quantity);
+}
+
+/** How much of the position's side a correction to `quantity` keeps (its side, up to what it held). */
+function keptOf(before: Pick<Position, "quantity">, quantity: number): number {
+  const sameSide = before.quantity !== 0 && Math.sign(before.quantity) === Math.sign(quantity);
+  return sameSide ? Math.min(Math.abs(before.quantity), Math.abs(quantity)) : 0;
 }
 
 /**
@@ -477,10 +478,9 @@ export function closedBy(before: Pick<Position, "quantity">, quantity: number): 
  */
 export function correctedAvgPrice(before: Position, quantity: number, mark: number | undefined): number {
   if (quantity === 0) return 0;
-  const sameSide = before.quantity !== 0 && Math.sign(before.quantity) === Math.sign(quantity);
-  const kept = sameSide ? Math.min(Math.abs(before.quantity), Math.abs(quantity)) : 0;
+  const kept = keptOf(before, quantity);
   const gained = Math.abs(quantity) - kept;
   if (gained === 0) return before.avgPrice;
-  if (mark === undefined) return sameSide ? before.avgPrice : 0;
+  if (mark === undefined) return kept > 0 ? before.avgPrice : 0;
   return round8((kept * before.avgPrice + gained * mark) / Math.abs(quantity));
 }
