@@ -30,7 +30,7 @@ import { ProtectionWatch } from "./protection-watch.js";
 import { lifecycleOf, type OrderRequest } from "./request.js";
 import { marketable, type RestingOrder } from "./resting.js";
 import { referenceQuote, resumedDecision, type SentDecision, sentDecision } from "./sent-decision.js";
-import type { EngineStore } from "./store.js";
+import type { EngineStore, UndecidedSignal } from "./store.js";
 
 export { clientOrderIdFor } from "./ids.js";
 
@@ -400,6 +400,11 @@ export class TradeEngine {
   /** Sends a CLOSE through the pipeline for every engine-held stop-loss or take-profit the market crossed (F25). */
   checkProtections(now = Date.now()): Promise<void> {
     return this.onBooks(() => this.watch.checkLevels(now));
+  }
+
+  /** Resumes the engine exits among `claims` that a stop cut short after their order went out (see ProtectionWatch). */
+  resumeCutShortExits(claims: readonly UndecidedSignal[], now = Date.now()): Promise<void> {
+    return this.onBooks(() => this.watch.resumeCutShortExits(claims, now));
   }
 
   /**

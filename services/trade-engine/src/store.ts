@@ -296,6 +296,13 @@ export interface UndecidedSignal {
   /** Claimed in the last UNDECIDED_RECENT_SECONDS: its decision may still record a fill. */
   recent: boolean;
   reduce: boolean;
+  /**
+   * Its order went to the exchange (a decision is stored as sent) and no holder renews its lease:
+   * a run that stopped after the POST. What it sent is looked up when it is resumed.
+   */
+  cutShort: boolean;
+  /** The request's own time (an engine exit: when its level was crossed). */
+  timestampMs: number;
 }
 
 /** The engine's tables; a write that announces order events takes their outbox row (see DirectStore). */
@@ -625,13 +632,24 @@ export class EngineStore {
       symbol: string;
       recent: boolean;
       reduce: boolean;
+      cut_short: boolean;
+      timestamp_ms: number;
     }>(
       `SELECT signal_id, symbol, received_at > now() - make_interval(secs => $1) AS recent,
-         coalesce((sent->>'closing')::boolean, false) AND action <> 'CLOSE' AS reduce
+         coalesce((sent->>'closing')::boolean, false) AND action <> 'CLOSE' AS reduce,
+         sent IS NOT NULL AND coalesce(renewed_at, received_at) <= now() - make_interval(secs => $2) AS cut_short,
+         (request->>'timestampMs')::float8 AS timestamp_ms
        FROM engine_signals WHERE status = 'RECEIVED'`,
-      [UNDECIDED_RECENT_SECONDS],
+      [UNDECIDED_RECENT_SECONDS, this.claimLeaseSeconds],
     );
-    return rows.map((r) => ({ id: r.signal_id, symbol: r.symbol, recent: r.recent, reduce: r.reduce }));
+    return rows.map((r) => ({
+      id: r.signal_id,
+      symbol: r.symbol,
+      recent: r.recent,
+      reduce: r.reduce,
+      cutShort: r.cut_short,
+      timestampMs: r.timestamp_ms,
+    }));
   }
 
   /** A resting paper LIMIT, or an order found on the exchange for one of our signals (reconciliation). */

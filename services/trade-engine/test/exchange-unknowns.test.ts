@@ -1,7 +1,9 @@
+import { BinanceRest, SpotOrders, WeightRateLimiter } from "@tradewire/binance";
+import { createSilentLogger } from "@tradewire/logger";
 import { waitFor } from "@tradewire/testkit";
 import { describe, expect, it } from "vitest";
 import { clientOrderIdFor } from "../src/engine.js";
-import { exchangeSuite } from "./harness.js";
+import { exchangeSuite, TEST_API_KEY, TEST_API_SECRET } from "./harness.js";
 import { protectionFixtures } from "./protection-fixtures.js";
 
 const t = exchangeSuite();
@@ -215,5 +217,63 @@ describe("what the exchange never heard of, or answered unreadably (F25, F31)", 
     expect(engine.cap.find("exchange-side protection failed; the engine watches the levels instead")).toEqual(
       [],
     );
+  });
+  it("F28 an engine exit a crash cut short after its POST is resumed at the next start and recorded at its own price, though the market no longer crosses the level", async () => {
+    // A spot long whose stop alone stays with the engine (the market cannot hold a lone stop).
+    const first = await start("spot");
+    await t.env.quote("BTCUSDT", 30_000);
+    await t.env.signal("cut", { quantity: 0.01, stop_loss: 29_000 });
+    await waitFor("entry filled", event("cut", "filled"), 10_000);
+    await first.stop("crash");
+    // What the crash left: the stop triggered, its exit claimed and stored as sent, the SELL taken
+    // by the exchange at 28,900, and the process gone before recording it.
+    const exitId = "cut:stop_loss";
+    t.price.BTCUSDT = "28900";
+    const silent = createSilentLogger();
+    const orders = new SpotOrders(
+      new BinanceRest({
+        baseUrl: t.fake.url,
+        limiter: new WeightRateLimiter({ limitPerMinute: 6000, share: 1, logger: silent }),
+        logger: silent,
+        credentials: { apiKey: TEST_API_KEY, apiSecret: TEST_API_SECRET },
+      }),
+    );
+    await orders.newMarketOrder({
+      symbol: "BTCUSDT",
+      side: "SELL",
+      quantity: "0.01",
+      clientOrderId: clientOrderIdFor(exitId),
+    });
+    const triggeredAt = Date.now() - 60_000;
+    await t.env.db.pool.query(
+      `INSERT INTO engine_signals (signal_id, source, strategy_id, symbol, action, request, status, sent, received_at)
+       VALUES ($1, 'signal', 'test', 'BTCUSDT', 'CLOSE', $2, 'RECEIVED', $3, now() - interval '1 minute')`,
+      [
+        exitId,
+        JSON.stringify({ id: exitId, action: "CLOSE", symbol: "BTCUSDT", timestampMs: triggeredAt }),
+        JSON.stringify({ side: "SELL", quantity: "0.01", refPrice: 28_900, notional: 289, closing: true }),
+      ],
+    );
+    // Back above the stop: the level is not crossed again, so only the resume records the exit.
+    t.price.BTCUSDT = "30000";
+    const engine = await start("spot");
+    await t.env.quote("BTCUSDT", 30_000);
+    const filled = await waitFor("exit recorded", event(exitId, "filled"), 10_000);
+    expect(filled).toMatchObject({ side: "SELL", filled_quantity: "0.01", avg_price: "28900" });
+    expect(engine.cap.find("protection exit cut short after its order was sent: resumed")[0]).toMatchObject({
+      level: "warn",
+      signalId: exitId,
+      reason: "stop_loss",
+      triggeredAt: new Date(triggeredAt).toISOString(),
+    });
+    await waitFor("flat", () => engine.engine.snapshot().positions.BTCUSDT?.quantity === 0);
+    expect(await protectionRow()).toBeUndefined();
+    // One SELL on the exchange, the one sent before the crash; no drift booked at the mid.
+    expect(t.fake.exchange?.orders.filter((o) => o.side === "SELL")).toHaveLength(1);
+    expect(engine.cap.find("reconcile: position drift corrected to the exchange")).toEqual([]);
+    const { rows } = await t.env.db.pool.query("SELECT status FROM engine_signals WHERE signal_id = $1", [
+      exitId,
+    ]);
+    expect(rows).toEqual([{ status: "FILLED" }]);
   });
 });

@@ -20,7 +20,8 @@ export interface ReconcileReport {
 const TOLERANCE = 1e-8;
 
 /**
- * Compares the exchange with the engine's books (F28): open orders it recorded are tracked; open
+ * Compares the exchange with the engine's books (F28): engine exits a stop cut short after their
+ * order went out are resumed (their fill recorded); open orders it recorded are tracked; open
  * orders carrying the client id of one of its undecided signals are adopted; any other open order
  * is flagged and left alone; a position whose exchange balance differs is corrected to the
  * exchange. Every adoption, flag and correction is logged at warn and counted. Assumes the account
@@ -57,6 +58,9 @@ export class Reconciler {
     const protective = engine.protectiveClientIds();
     report.openOrders = open.length;
     const claims = await store.undecidedSignals();
+    // An engine exit a stop cut short after its POST executed unrecorded: recorded now at its own
+    // price, not corrected below as drift at the mid.
+    await engine.resumeCutShortExits(claims);
     const undecided = new Map(claims.map((c) => [clientOrderIdFor(c.id), c]));
     // A decision under way or cut short (resumed on redelivery) may have executed unrecorded: its
     // resume records the fill, so correcting to the exchange first would count it twice.
