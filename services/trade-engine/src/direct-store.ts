@@ -87,14 +87,15 @@ export class DirectStore implements DecisionStore {
     return this.store.insertOrder(o);
   }
 
-  /** Runs `write` with the events' outbox row; publishes them if it stored them (it returns true). */
+  /** Runs `write` with the events' outbox row; queues them for publishing if it stored them (it returns true). */
   private async announced<T extends boolean>(
     events: readonly OutgoingOrderEvent[],
     write: (row: OutboxRow | undefined) => Promise<T>,
   ): Promise<T> {
     const row = events.length > 0 ? this.outbox.row(events) : undefined;
     const stored = await write(row);
-    if (stored && row !== undefined) await this.outbox.publishOrKeep(row);
+    // Not awaited under the engine's lock: the outbox publishes it in order (see EventOutbox.enqueue).
+    if (stored && row !== undefined) this.outbox.enqueue(row);
     return stored;
   }
 }

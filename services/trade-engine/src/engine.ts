@@ -49,6 +49,8 @@ export interface EngineDeps {
 
 /** How often a kill switch that could not be stored is tried again. */
 const KILL_SWITCH_SAVE_RETRY_MS = 5_000;
+/** How long a shutdown waits for the order events still being published (within its step's deadline). */
+const OUTBOX_DRAIN_MS = 5_000;
 
 export type Outcome = "done" | "busy";
 /**
@@ -423,9 +425,16 @@ export class TradeEngine {
     return this.outbox.sweep(graceMs);
   }
 
-  /** At shutdown: the outbox rows of events already published go (see EventOutbox.deletePublished). */
-  flushOutbox(): Promise<void> {
-    return this.outbox.deletePublished();
+  /**
+   * At shutdown: the events queued for publishing go out (5 s at most), then the outbox rows of
+   * those published go (see EventOutbox.deletePublished).
+   */
+  async flushOutbox(): Promise<void> {
+    if (!(await this.outbox.drain(OUTBOX_DRAIN_MS)))
+      this.deps.log.warn("order events still being published at shutdown: the next start sends them", {
+        waitedMs: OUTBOX_DRAIN_MS,
+      });
+    await this.outbox.deletePublished();
   }
 
   /**

@@ -27,6 +27,8 @@ export class EventOutbox {
   private seq = 0;
 
   private readonly offline: ThrottledLog;
+  /** The one-by-one path's rows waiting for (or in) their publish, in the order they were stored. */
+  private queue: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: { store: EngineStore; bus: Bus; log: Logger; republished: Counter }) {
     this.offline = new ThrottledLog(deps.log, 10_000);
@@ -69,6 +71,35 @@ export class EventOutbox {
         err: error,
       }),
     );
+  }
+
+  /**
+   * Publishes a stored row's events after the rows queued before it, without the caller waiting:
+   * the one-by-one path stores under the engine's lock, and a JetStream that does not answer while
+   * NATS stays connected would hold every exit and cancel behind it for the publish's acks and
+   * retries (about 16 s each). Queued rows are in flight, not the sweep's to repeat.
+   */
+  enqueue(row: OutboxRow): void {
+    this.inFlight.add(row.batchId);
+    this.queue = this.queue
+      .then(() => this.publishOrKeep(row))
+      .finally(() => this.inFlight.delete(row.batchId));
+  }
+
+  /**
+   * Waits for the queued publishes, `maxMs` at most (shutdown); false if some were still going.
+   * What is left is in the outbox: the next start sends it.
+   */
+  async drain(maxMs: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), maxMs);
+    });
+    try {
+      return await Promise.race([this.queue.then(() => true as const), late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Publishes a stored row's events; the error (after retries) leaves them for the sweep. */
