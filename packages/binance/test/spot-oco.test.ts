@@ -183,6 +183,24 @@ describe("spot LIMIT IOC/FOK against the fake Binance", () => {
     expect(found?.status).toBe("EXPIRED");
   });
 
+  it("executes what a thin book holds and expires the rest of an IOC or MARKET; a FOK larger than the book expires whole", async () => {
+    fake.exchange?.bookDepth.set("BTCUSDT", 0.002);
+    const ioc = await limit("BUY", "28100", "IOC", "tw-l-4");
+    expect(ioc).toMatchObject({ status: "EXPIRED", executedQty: "0.002" });
+    expect(ioc.fills?.map((f) => [f.qty, f.price])).toEqual([["0.002", "28000"]]);
+    const market = await spot.newMarketOrder({
+      symbol: "BTCUSDT",
+      side: "SELL",
+      quantity: "0.005",
+      clientOrderId: "tw-l-5",
+    });
+    expect(market).toMatchObject({ status: "EXPIRED", executedQty: "0.002" });
+    const fok = await limit("BUY", "28100", "FOK", "tw-l-6");
+    expect(fok).toMatchObject({ status: "EXPIRED", executedQty: "0", fills: [] });
+    // What executed moved the balance, and no more: 0.01 bought at the start, +0.002, -0.002.
+    expect(fake.exchange?.balances.get("BTC")).toBeCloseTo(0.01, 12);
+  });
+
   it("says that the fake does not simulate GTX (post-only) rather than pretending", async () => {
     await expect(limit("BUY", "27000", "GTX" as "GTC", "tw-l-3")).rejects.toThrow(
       /LIMIT GTX is not simulated/,

@@ -12,6 +12,7 @@ import {
   type EngineStore,
   type FillRecord,
   type OrderRow,
+  orderEnd,
   type SignalStatus,
 } from "./store.js";
 
@@ -132,7 +133,7 @@ export class BatchWriter implements DecisionStore {
     checks: readonly Check[],
     events: readonly OutgoingOrderEvent[] = [],
   ): Promise<boolean> {
-    this.orders.push({ ...o, status: "FILLED" });
+    this.orders.push({ ...o, ...orderEnd(o) });
     this.fills.push(o);
     this.positions.set(o.symbol, o.position);
     this.settle(o.signalId, "FILLED", null, checks);

@@ -1,7 +1,7 @@
 import { type SymbolFilters, toDecimal } from "@tradewire/binance";
 import type { Bus } from "@tradewire/bus";
 import type { Logger } from "@tradewire/logger";
-import type { KillSwitchCommand, OrderEventKind } from "@tradewire/schemas";
+import { type KillSwitchCommand, type OrderEventKind, parseOrThrow } from "@tradewire/schemas";
 import { backoffCeiling } from "@tradewire/supervisor";
 import { BatchConflict, BatchWriter, OneByOne } from "./batch-writer.js";
 import type { Config } from "./config.js";
@@ -27,7 +27,7 @@ import { EventOutbox, type OutboxWrite } from "./outbox.js";
 import { opposes } from "./paper.js";
 import type { PriceBook } from "./prices.js";
 import { ProtectionWatch } from "./protection-watch.js";
-import { lifecycleOf, type OrderRequest } from "./request.js";
+import { lifecycleOf, type OrderRequest, StoredRequest } from "./request.js";
 import { marketable, type RestingOrder } from "./resting.js";
 import { referenceQuote, resumedDecision, type SentDecision, sentDecision } from "./sent-decision.js";
 import type { EngineStore, UndecidedSignal } from "./store.js";
@@ -404,9 +404,40 @@ export class TradeEngine {
     return this.onBooks(() => this.watch.checkLevels(now));
   }
 
-  /** Resumes the engine exits among `claims` that a stop cut short after their order went out (see ProtectionWatch). */
-  resumeCutShortExits(claims: readonly UndecidedSignal[], now = Date.now()): Promise<void> {
-    return this.onBooks(() => this.watch.resumeCutShortExits(claims, now));
+  /**
+   * Decisions a stop cut short after their order went out (claimed, sent, never decided, nobody
+   * renewing the lease) are resumed from their stored request: the order is looked up and what
+   * executed is recorded at its own price and fee, with its levels; one the exchange never took is
+   * decided again (stale once MAX_SIGNAL_AGE_SECONDS passed). A redelivery does the same for a
+   * signal, and the claim makes the two one; but nothing redelivers an engine exit, nor a message
+   * dead-lettered meanwhile, which left what executed unrecorded and unguarded until reconciliation
+   * corrected it as drift at the mid. Returns the symbols whose resume failed (said at error).
+   */
+  async resumeCutShort(claims: readonly UndecidedSignal[]): Promise<Set<string>> {
+    const { log } = this.deps;
+    const failed = new Set<string>();
+    await this.onBooks(async () => {
+      for (const { id, symbol, cutShortRequest } of claims) {
+        if (cutShortRequest === undefined) continue;
+        try {
+          const req = parseOrThrow(StoredRequest, `engine_signals.request (${id})`, cutShortRequest);
+          log.warn("decision cut short after its order was sent: resumed", {
+            ...lifecycleOf(req),
+            action: req.action,
+            requestedAt: new Date(req.timestampMs).toISOString(),
+          });
+          await this.handleIn(this.direct, req, Date.now());
+        } catch (error) {
+          failed.add(symbol);
+          log.error("resuming a decision cut short failed; tried again at the next reconciliation", {
+            signalId: id,
+            symbol,
+            err: error,
+          });
+        }
+      }
+    });
+    return failed;
   }
 
   /**
@@ -994,8 +1025,11 @@ export class TradeEngine {
       baseFee: Number(result.baseFee),
     });
     const fill = { ...result, fee: toDecimal(fee), clientOrderId };
+    const record = this.ledger.fillRecord(req, order, fill, position, realized);
+    // Less than ordered executed and the rest expired: the row keeps what was ordered (CANCELED).
+    const partial = Number(fill.quantity) < Number(order.quantity);
     const stored = await store.recordFill(
-      this.ledger.fillRecord(req, order, fill, position, realized),
+      partial ? { ...record, ordered: order.quantity } : record,
       checks,
       oneShotEvents(this.deps.cfg.TRADING_MODE, req, order, fill, d.limitPrice),
     );

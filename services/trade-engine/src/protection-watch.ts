@@ -1,6 +1,5 @@
 import { toDecimal } from "@tradewire/binance";
 import { backoffCeiling } from "@tradewire/supervisor";
-import { throwCollected } from "./collected-errors.js";
 import type { DirectStore } from "./direct-store.js";
 import type { Outcome } from "./engine.js";
 import { type ExchangeProtection, engineOnly, withoutVenue } from "./exchange-protection.js";
@@ -8,9 +7,8 @@ import type { VenueExit } from "./execution/venue.js";
 import type { EngineParts, Ledger } from "./ledger.js";
 import type { Unit } from "./order-events.js";
 import { applyFill } from "./paper.js";
-import { exitReasonOf, exitRequest, type Protection, triggered } from "./protection.js";
+import { exitRequest, type Protection, triggered } from "./protection.js";
 import { lifecycleOf, type OrderRequest } from "./request.js";
-import type { UndecidedSignal } from "./store.js";
 
 /** The longest wait between two exits of a position that were not carried out. */
 const MAX_EXIT_RETRY_MS = 60_000;
@@ -124,37 +122,8 @@ export class ProtectionWatch {
         this.exitAttempts.delete(p.symbol);
       }
     }
-    throwCollected(errors, "protection exits");
-  }
-
-  /**
-   * Engine exits a stop cut short after their order went out (claimed, sent, never decided, nobody
-   * renewing the lease) are resumed: the order is looked up and what executed recorded at its own
-   * price and fee. Nothing else would: no message redelivers an exit, and the level may never be
-   * crossed again, which left the exit to reconciliation as drift, booked at the mid. An exit the
-   * exchange never took is decided again from its trigger time (stale once MAX_SIGNAL_AGE_SECONDS
-   * passed: the level is then watched as before).
-   */
-  async resumeCutShortExits(claims: readonly UndecidedSignal[], now: number): Promise<void> {
-    const { ledger, log } = this.deps;
-    const errors: unknown[] = [];
-    for (const claim of claims) {
-      const p = claim.cutShort ? ledger.protections.get(claim.symbol) : undefined;
-      const reason = p === undefined ? undefined : exitReasonOf(p, claim.id);
-      if (p === undefined || reason === undefined) continue;
-      const req = { ...exitRequest(p, reason, claim.timestampMs), id: claim.id };
-      log.warn("protection exit cut short after its order was sent: resumed", {
-        ...lifecycleOf(req),
-        reason,
-        triggeredAt: new Date(claim.timestampMs).toISOString(),
-      });
-      try {
-        await this.deps.runExit(req, now);
-      } catch (error) {
-        errors.push(error);
-      }
-    }
-    throwCollected(errors, "cut-short exits");
+    if (errors.length === 1) throw errors[0];
+    if (errors.length > 1) throw new AggregateError(errors, `${errors.length} protection exits failed`);
   }
 
   /**

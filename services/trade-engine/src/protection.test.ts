@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { orderRequest } from "../test/order-request.js";
-import { exitReasonOf, exitRequest, protectionFor, triggered } from "./protection.js";
+import { exitRequest, protectionFor, triggered } from "./protection.js";
 import type { OrderRequest } from "./request.js";
 
 const req = (o: Partial<OrderRequest> = {}): OrderRequest =>
@@ -42,16 +42,5 @@ describe("stop-loss / take-profit protection", () => {
       action: "CLOSE",
       symbol: "BTCUSDT",
     });
-  });
-
-  it("knows its own exits by id, any attempt, and no other entry's", () => {
-    const long = protectionFor(req({ id: "s-1", stopLoss: 29_000, takeProfit: 31_000 }), "BUY", 30_000);
-    if (!long) throw new Error("fixture");
-    expect(exitReasonOf(long, exitRequest(long, "stop_loss", 5).id)).toBe("stop_loss");
-    expect(exitReasonOf(long, exitRequest(long, "take_profit", 5, 3).id)).toBe("take_profit");
-    expect(exitReasonOf(long, "s-1:take_profit:tw-abc")).toBe("take_profit");
-    expect(exitReasonOf(long, "s-1")).toBeUndefined();
-    expect(exitReasonOf(long, "s-10:stop_loss")).toBeUndefined();
-    expect(exitReasonOf(long, "s-1:stop_lossy")).toBeUndefined();
   });
 });

@@ -80,12 +80,3 @@ export function exitRequest(
     leverage: 1,
   };
 }
-
-/** Which level `id` is an engine exit of (any attempt), if it is one of this protection's. */
-export function exitReasonOf(p: Protection, id: string): "stop_loss" | "take_profit" | undefined {
-  for (const reason of ["stop_loss", "take_profit"] as const) {
-    const first = `${p.signalId}:${reason}`;
-    if (id === first || id.startsWith(`${first}:`)) return reason;
-  }
-  return undefined;
-}

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { TimeInForce } from "@tradewire/binance";
 import type { TradeIntent, TradingSignal } from "@tradewire/schemas";
+import { z } from "zod";
 
 /** One internal order request, whether it came as a strategy signal or an intent. */
 export interface OrderRequest {
@@ -29,6 +30,29 @@ export interface OrderRequest {
   stopLossPct?: number;
   takeProfitPct?: number;
 }
+
+/** An OrderRequest as its claim stores it (`engine_signals.request`), read back to resume it. */
+export const StoredRequest = z.object({
+  id: z.string().min(1),
+  source: z.enum(["signal", "intent"]),
+  strategyId: z.string(),
+  symbol: z.string().min(1),
+  action: z.enum(["BUY", "SELL", "CLOSE", "HOLD"]),
+  confidence: z.number(),
+  timestampMs: z.number(),
+  orderType: z.enum(["MARKET", "LIMIT"]),
+  limitPrice: z.number().optional(),
+  timeInForce: z.enum(["GTC", "IOC", "FOK"]).optional(),
+  quantity: z.number().optional(),
+  quoteQuantity: z.number().optional(),
+  positionSizeUsd: z.number().optional(),
+  positionSizePct: z.number().optional(),
+  leverage: z.number(),
+  stopLoss: z.number().optional(),
+  takeProfit: z.number().optional(),
+  stopLossPct: z.number().optional(),
+  takeProfitPct: z.number().optional(),
+}) satisfies z.ZodType<OrderRequest>;
 
 const BUCKET_MS = 60_000;
 

@@ -186,15 +186,21 @@ const FILL_EFFECTS = `f AS (
 ), ${outboxInsert(16, "FROM o")}
 SELECT count(*)::int AS n FROM o`;
 
+/** $26: the ordered quantity when the fill is less (FillRecord.ordered), or null. */
 const RECORD_FILL = `WITH o AS (
   INSERT INTO engine_orders (order_id, client_order_id, signal_id, symbol, side, type, quantity, price, status, mode)
-  VALUES ($3, $4, $1, $5, $6, $15, $7, $8, 'FILLED', $9)
+  VALUES ($3, $4, $1, $5, $6, $15, coalesce($26::numeric, $7::numeric), $8,
+    CASE WHEN $26::numeric > $7::numeric THEN 'CANCELED' ELSE 'FILLED' END, $9)
   ON CONFLICT (client_order_id) DO NOTHING RETURNING order_id
 ), ${FILL_EFFECTS}`;
 
-/** Every parameter is matched against the resting row: a fill can only finish the order it names. */
+/**
+ * Every parameter is matched against the resting row: a fill can only finish the order it names.
+ * A fill short of the row's quantity (a close clipped to what was held) ends it CANCELED.
+ */
 const RECORD_RESTING_FILL = `WITH o AS (
-  UPDATE engine_orders SET status = 'FILLED', updated_at = now()
+  UPDATE engine_orders
+  SET status = CASE WHEN quantity > $7::numeric THEN 'CANCELED' ELSE 'FILLED' END, updated_at = now()
   WHERE order_id = $3 AND client_order_id = $4 AND signal_id = $1 AND symbol = $5 AND side = $6
     AND type = $15 AND mode = $9 AND status = 'NEW'
   RETURNING order_id
@@ -234,11 +240,24 @@ export interface FillRecord extends Omit<OrderRow, "status"> {
   position: Position;
   realized: number;
   /**
+   * The order's quantity, when more than this fill and the order is done with it (a one-shot order
+   * whose rest expired): its row keeps what was ordered and ends CANCELED, not FILLED; the fill
+   * holds what executed.
+   */
+  ordered?: string;
+  /**
    * The stop-loss / take-profit an entry's fill sets, stored by the fill's own statement: a crash or
    * a failed write after it never leaves the position without them. Its exchange orders (if any)
    * are stored once placed; the row keeps those of the levels it replaces until they are canceled.
    */
   levels?: Protection;
+}
+
+/** How a one-shot order's row ends with its fill: what was ordered, CANCELED when less executed (RECORD_FILL does the same). */
+export function orderEnd(o: FillRecord): { quantity: string; status: "FILLED" | "CANCELED" } {
+  return o.ordered !== undefined && Number(o.ordered) > Number(o.quantity)
+    ? { quantity: o.ordered, status: "CANCELED" }
+    : { quantity: o.quantity, status: "FILLED" };
 }
 
 /** Order events stored in the outbox by the statement of the write they announce. */
@@ -297,12 +316,10 @@ export interface UndecidedSignal {
   recent: boolean;
   reduce: boolean;
   /**
-   * Its order went to the exchange (a decision is stored as sent) and no holder renews its lease:
-   * a run that stopped after the POST. What it sent is looked up when it is resumed.
+   * Set when its order went to an exchange (a decision stored as sent) and no holder renews its
+   * lease: a run that stopped after the POST. The request as claimed, to resume it with.
    */
-  cutShort: boolean;
-  /** The request's own time (an engine exit: when its level was crossed). */
-  timestampMs: number;
+  cutShortRequest?: unknown;
 }
 
 /** The engine's tables; a write that announces order events takes their outbox row (see DirectStore). */
@@ -431,7 +448,7 @@ export class EngineStore {
    * off the order insert, so a retry whose order row exists changes nothing and returns false.
    */
   recordFill(o: FillRecord, checks: readonly Check[], outbox?: OutboxRow): Promise<boolean> {
-    return this.writeFill("engine_record_fill", RECORD_FILL, o, checks, outbox);
+    return this.writeFill("engine_record_fill", RECORD_FILL, o, checks, outbox, [o.ordered ?? null]);
   }
 
   /**
@@ -632,13 +649,12 @@ export class EngineStore {
       symbol: string;
       recent: boolean;
       reduce: boolean;
-      cut_short: boolean;
-      timestamp_ms: number;
+      cut_short_request: unknown;
     }>(
       `SELECT signal_id, symbol, received_at > now() - make_interval(secs => $1) AS recent,
          coalesce((sent->>'closing')::boolean, false) AND action <> 'CLOSE' AS reduce,
-         sent IS NOT NULL AND coalesce(renewed_at, received_at) <= now() - make_interval(secs => $2) AS cut_short,
-         (request->>'timestampMs')::float8 AS timestamp_ms
+         CASE WHEN sent IS NOT NULL AND coalesce(renewed_at, received_at) <= now() - make_interval(secs => $2)
+           THEN request END AS cut_short_request
        FROM engine_signals WHERE status = 'RECEIVED'`,
       [UNDECIDED_RECENT_SECONDS, this.claimLeaseSeconds],
     );
@@ -647,8 +663,7 @@ export class EngineStore {
       symbol: r.symbol,
       recent: r.recent,
       reduce: r.reduce,
-      cutShort: r.cut_short,
-      timestampMs: r.timestamp_ms,
+      ...(r.cut_short_request === null ? {} : { cutShortRequest: r.cut_short_request }),
     }));
   }
 

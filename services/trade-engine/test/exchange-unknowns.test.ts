@@ -3,7 +3,10 @@ import { createSilentLogger } from "@tradewire/logger";
 import { waitFor } from "@tradewire/testkit";
 import { describe, expect, it } from "vitest";
 import { clientOrderIdFor } from "../src/engine.js";
+import { exitRequest } from "../src/protection.js";
+import type { OrderRequest } from "../src/request.js";
 import { exchangeSuite, TEST_API_KEY, TEST_API_SECRET } from "./harness.js";
+import { orderRequest } from "./order-request.js";
 import { protectionFixtures } from "./protection-fixtures.js";
 
 const t = exchangeSuite();
@@ -225,55 +228,97 @@ describe("what the exchange never heard of, or answered unreadably (F25, F31)", 
     await t.env.signal("cut", { quantity: 0.01, stop_loss: 29_000 });
     await waitFor("entry filled", event("cut", "filled"), 10_000);
     await first.stop("crash");
-    // What the crash left: the stop triggered, its exit claimed and stored as sent, the SELL taken
-    // by the exchange at 28,900, and the process gone before recording it.
-    const exitId = "cut:stop_loss";
+    // The stop triggered a minute ago at 28,900; its SELL was taken, and the process died.
     t.price.BTCUSDT = "28900";
-    const silent = createSilentLogger();
-    const orders = new SpotOrders(
-      new BinanceRest({
-        baseUrl: t.fake.url,
-        limiter: new WeightRateLimiter({ limitPerMinute: 6000, share: 1, logger: silent }),
-        logger: silent,
-        credentials: { apiKey: TEST_API_KEY, apiSecret: TEST_API_SECRET },
-      }),
-    );
-    await orders.newMarketOrder({
-      symbol: "BTCUSDT",
-      side: "SELL",
-      quantity: "0.01",
-      clientOrderId: clientOrderIdFor(exitId),
-    });
-    const triggeredAt = Date.now() - 60_000;
-    await t.env.db.pool.query(
-      `INSERT INTO engine_signals (signal_id, source, strategy_id, symbol, action, request, status, sent, received_at)
-       VALUES ($1, 'signal', 'test', 'BTCUSDT', 'CLOSE', $2, 'RECEIVED', $3, now() - interval '1 minute')`,
-      [
-        exitId,
-        JSON.stringify({ id: exitId, action: "CLOSE", symbol: "BTCUSDT", timestampMs: triggeredAt }),
-        JSON.stringify({ side: "SELL", quantity: "0.01", refPrice: 28_900, notional: 289, closing: true }),
-      ],
-    );
+    const guard = { symbol: "BTCUSDT", signalId: "cut", strategyId: "test", direction: 1 as const };
+    const exit = exitRequest({ ...guard, stopLoss: 29_000 }, "stop_loss", Date.now() - 60_000);
+    await sentBeforeCrash(exit, { side: "SELL", quantity: "0.01", refPrice: 28_900, closing: true });
     // Back above the stop: the level is not crossed again, so only the resume records the exit.
     t.price.BTCUSDT = "30000";
     const engine = await start("spot");
     await t.env.quote("BTCUSDT", 30_000);
-    const filled = await waitFor("exit recorded", event(exitId, "filled"), 10_000);
+    const filled = await waitFor("exit recorded", event(exit.id, "filled"), 10_000);
     expect(filled).toMatchObject({ side: "SELL", filled_quantity: "0.01", avg_price: "28900" });
-    expect(engine.cap.find("protection exit cut short after its order was sent: resumed")[0]).toMatchObject({
+    expect(engine.cap.find(RESUMED)[0]).toMatchObject({
       level: "warn",
-      signalId: exitId,
-      reason: "stop_loss",
-      triggeredAt: new Date(triggeredAt).toISOString(),
+      signalId: "cut:stop_loss",
+      action: "CLOSE",
+      requestedAt: new Date(exit.timestampMs).toISOString(),
     });
     await waitFor("flat", () => engine.engine.snapshot().positions.BTCUSDT?.quantity === 0);
     expect(await protectionRow()).toBeUndefined();
     // One SELL on the exchange, the one sent before the crash; no drift booked at the mid.
     expect(t.fake.exchange?.orders.filter((o) => o.side === "SELL")).toHaveLength(1);
-    expect(engine.cap.find("reconcile: position drift corrected to the exchange")).toEqual([]);
-    const { rows } = await t.env.db.pool.query("SELECT status FROM engine_signals WHERE signal_id = $1", [
-      exitId,
-    ]);
-    expect(rows).toEqual([{ status: "FILLED" }]);
+    expect(engine.cap.find(DRIFT)).toEqual([]);
+    expect(await signalStatus(exit.id)).toBe("FILLED");
+  });
+
+  it("F28 an entry whose order went out before a crash, and whose message is gone (dead-lettered), is resumed: filled at its price and guarded, not left unguarded as drift", async () => {
+    const first = await start("spot");
+    await first.stop("crash");
+    const entry = orderRequest({
+      id: "gone",
+      strategyId: "test",
+      quantity: 0.01,
+      stopLoss: 29_000,
+      takeProfit: 31_000,
+      timestampMs: Date.now() - 60_000,
+    });
+    await sentBeforeCrash(entry, { side: "BUY", quantity: "0.01", refPrice: 30_010.5, closing: false });
+    const engine = await start("spot");
+    await t.env.quote("BTCUSDT", 30_000);
+    const filled = await waitFor("entry recorded", event("gone", "filled"), 10_000);
+    expect(filled).toMatchObject({ side: "BUY", filled_quantity: "0.01", avg_price: "30010.5" });
+    expect(engine.cap.find(RESUMED)[0]).toMatchObject({ signalId: "gone", action: "BUY" });
+    await waitFor("position recorded", () => engine.engine.snapshot().positions.BTCUSDT?.quantity === 0.01);
+    // Its levels were set with the fill and go on the exchange.
+    await waitFor("guarded", restsOnExchange, 10_000);
+    expect(t.fake.exchange?.orders.filter((o) => o.type === "MARKET")).toHaveLength(1);
+    expect(engine.cap.find(DRIFT)).toEqual([]);
+    expect(await signalStatus("gone")).toBe("FILLED");
   });
 });
+
+const RESUMED = "decision cut short after its order was sent: resumed";
+const DRIFT = "reconcile: position drift corrected to the exchange";
+
+const signalStatus = async (id: string) =>
+  (await t.env.db.pool.query("SELECT status FROM engine_signals WHERE signal_id = $1", [id])).rows[0]?.status;
+
+/**
+ * What a crash right after an order's POST leaves: the request claimed a minute ago (its lease long
+ * run out) with its decision stored as sent, and the MARKET order taken by the exchange.
+ */
+async function sentBeforeCrash(
+  req: OrderRequest,
+  sent: { side: "BUY" | "SELL"; quantity: string; refPrice: number; closing: boolean },
+) {
+  const silent = createSilentLogger();
+  const orders = new SpotOrders(
+    new BinanceRest({
+      baseUrl: t.fake.url,
+      limiter: new WeightRateLimiter({ limitPerMinute: 6000, share: 1, logger: silent }),
+      logger: silent,
+      credentials: { apiKey: TEST_API_KEY, apiSecret: TEST_API_SECRET },
+    }),
+  );
+  await orders.newMarketOrder({
+    symbol: req.symbol,
+    side: sent.side,
+    quantity: sent.quantity,
+    clientOrderId: clientOrderIdFor(req.id),
+  });
+  await t.env.db.pool.query(
+    `INSERT INTO engine_signals (signal_id, source, strategy_id, symbol, action, request, status, sent, received_at)
+     VALUES ($1, $2, $3, $4, $5, $6, 'RECEIVED', $7, now() - interval '1 minute')`,
+    [
+      req.id,
+      req.source,
+      req.strategyId,
+      req.symbol,
+      req.action,
+      JSON.stringify(req),
+      JSON.stringify({ ...sent, notional: Number(sent.quantity) * sent.refPrice }),
+    ],
+  );
+}

@@ -173,6 +173,12 @@ describe("paper LIMIT orders", () => {
     const events = await eventsOf("e-tp");
     expect(events.map((e) => e.event)).toEqual(["placed", "partial_fill", "canceled"]);
     expect(events[2]).toMatchObject({ reason: "clipped: 0.04 of 0.1 executed; the position held no more" });
+    // Stored the same way: the row keeps what was ordered and ends CANCELED, its fill what executed.
+    const row = await env.db.pool.query(
+      `SELECT o.quantity::text, o.status, (SELECT sum(f.quantity)::text FROM engine_fills f WHERE f.order_id = o.order_id) AS executed
+       FROM engine_orders o WHERE o.signal_id = 'e-tp'`,
+    );
+    expect(row.rows).toEqual([{ quantity: "0.1", status: "CANCELED", executed: "0.04" }]);
   });
 
   it("a resting SELL admitted as a reduce stays one when the position shrinks, across a restart: it never flips the position", async () => {

@@ -211,6 +211,39 @@ describe("trade-engine on testnet (fake Binance)", () => {
     ]);
   });
 
+  it("an IOC the book fills in part: partial_fill then canceled for the rest; its row keeps what was ordered and ends CANCELED, its fill what executed", async () => {
+    const engine = await testnet();
+    await t.env.quote("BTCUSDT", 30_000);
+    // The book holds 0.004 at the price: the rest of an order of 0.01 expires on arrival.
+    t.fake.exchange?.bookDepth.set("BTCUSDT", 0.004);
+    await t.env.signal("tn-thin", {
+      order_type: "LIMIT",
+      price: 30_100,
+      time_in_force: "IOC",
+      quantity: 0.01,
+    });
+    const [canceled] = await t.env.waitEvent("tn-thin", "canceled");
+    expect((await t.env.eventsOf("tn-thin")).map((e) => e.event)).toEqual([
+      "placed",
+      "partial_fill",
+      "canceled",
+    ]);
+    expect(Number(canceled?.quantity)).toBe(0.01);
+    expect(canceled).toMatchObject({ reason: expect.stringMatching(/^expired: 0\.004 of 0\.010* executed/) });
+    expect(t.fake.exchange?.orders[0]).toMatchObject({ status: "EXPIRED", executedQty: "0.004" });
+    const row = await t.env.db.pool.query(
+      `SELECT o.quantity::float8, o.status, (SELECT sum(f.quantity)::float8 FROM engine_fills f WHERE f.order_id = o.order_id) AS executed
+       FROM engine_orders o WHERE o.signal_id = 'tn-thin'`,
+    );
+    expect(row.rows).toEqual([{ quantity: 0.01, status: "CANCELED", executed: 0.004 }]);
+    // Listed as what it is: not among the FILLED orders.
+    const listed = async (status: string) =>
+      ((await (await fetch(`${engine.url}/orders?status=${status}`)).json()) as { orders: unknown[] }).orders;
+    expect(await listed("FILLED")).toEqual([]);
+    expect(await listed("CANCELED")).toMatchObject([{ signal_id: "tn-thin", status: "CANCELED" }]);
+    await waitFor("position", () => engine.engine.snapshot().positions.BTCUSDT?.quantity === 0.004);
+  });
+
   it("futures: a LIMIT FOK entry and IOC CLOSEs go as LIMIT orders, the closes reduce-only; one the mark is beyond changes nothing", async () => {
     const venue = await fakeBinance((s) => t.price[s]);
     try {

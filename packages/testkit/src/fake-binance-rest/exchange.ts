@@ -86,6 +86,11 @@ export interface FakeExchange {
   locked: Map<string, number>;
   /** What `/api/v3/account` says of the key's trading permission (default true). */
   canTrade: boolean;
+  /**
+   * How much the book holds for an arriving MARKET or IOC order, per symbol (no limit when absent):
+   * what is more EXPIRES, as on Binance when the book runs out; a FOK larger than it EXPIRES whole.
+   */
+  bookDepth: Map<string, number>;
   /** Adds a NEW LIMIT as if placed outside this process (reconciliation tests); it locks no balance. */
   addOpenOrder(o: {
     symbol: string;
@@ -302,6 +307,7 @@ export function createFakeExchange(
     balances,
     locked,
     canTrade: true,
+    bookDepth: new Map(),
     addOpenOrder(o) {
       const order: FakeOrder = {
         symbol: o.symbol,
@@ -365,8 +371,27 @@ export function createFakeExchange(
   };
 
   /**
-   * MARKET, or LIMIT: filled in full at the market price when it reaches the limit; else an IOC or
-   * FOK EXPIRES and a GTC rests (NEW), holding its quote (BUY) or base (SELL) in `locked`.
+   * A MARKET, IOC or FOK order the market reaches: what the book holds (`bookDepth`) executes at
+   * the market price (a FOK all or nothing), and the rest EXPIRES.
+   */
+  function arrive(order: FakeOrder, price: string, fillOrKill: boolean): void {
+    const depth = state.bookDepth.get(order.symbol) ?? Number.POSITIVE_INFINITY;
+    const qty = Math.min(leftOf(order), depth);
+    if (qty > 0 && !(fillOrKill && qty < leftOf(order))) execute(order, qty, price, false, false);
+    if (leftOf(order) > 1e-12) expire(order);
+  }
+
+  /** An order that ends with what it executed so far (maybe nothing): EXPIRED. */
+  function expire(order: FakeOrder): void {
+    order.status = "EXPIRED";
+    order.fills ??= [];
+    onChange({ execType: "EXPIRED", order });
+  }
+
+  /**
+   * MARKET, or LIMIT: filled at the market price when it reaches the limit (a MARKET, IOC or FOK as
+   * far as `bookDepth` allows, the rest EXPIRED); else an IOC or FOK EXPIRES and a GTC rests (NEW),
+   * holding its quote (BUY) or base (SELL) in `locked`.
    */
   function newOrder(q: URLSearchParams): Reply {
     const symbol = q.get("symbol") ?? "";
@@ -402,18 +427,17 @@ export function createFakeExchange(
     };
     // Binance reports every order NEW first, then what became of it.
     onChange({ execType: "NEW", order });
-    if (limit === undefined || limitReached(side, limit.price, price)) fill(order, price, false, false);
-    else if (limit.timeInForce === "GTC") {
+    if (limit === undefined) arrive(order, price, false);
+    else if (limitReached(side, limit.price, price)) {
+      if (limit.timeInForce === "GTC") fill(order, price, false, false);
+      else arrive(order, price, limit.timeInForce === "FOK");
+    } else if (limit.timeInForce === "GTC") {
       order.fills = [];
       const [asset, amount] = hold(order, Number(quantity));
       adjust(balances, asset, -amount);
       adjust(locked, asset, amount);
       holding.add(order);
-    } else {
-      order.status = "EXPIRED";
-      order.fills = [];
-      onChange({ execType: "EXPIRED", order });
-    }
+    } else expire(order);
     orders.push(order);
     return { status: 200, body: order };
   }

@@ -20,7 +20,7 @@ export interface ReconcileReport {
 const TOLERANCE = 1e-8;
 
 /**
- * Compares the exchange with the engine's books (F28): engine exits a stop cut short after their
+ * Compares the exchange with the engine's books (F28): decisions a stop cut short after their
  * order went out are resumed (their fill recorded); open orders it recorded are tracked; open
  * orders carrying the client id of one of its undecided signals are adopted; any other open order
  * is flagged and left alone; a position whose exchange balance differs is corrected to the
@@ -58,9 +58,9 @@ export class Reconciler {
     const protective = engine.protectiveClientIds();
     report.openOrders = open.length;
     const claims = await store.undecidedSignals();
-    // An engine exit a stop cut short after its POST executed unrecorded: recorded now at its own
-    // price, not corrected below as drift at the mid.
-    await engine.resumeCutShortExits(claims);
+    // What a decision cut short after its POST executed is recorded at its own price, with its
+    // levels, not corrected below as drift at the mid.
+    const unresumed = await engine.resumeCutShort(claims);
     const undecided = new Map(claims.map((c) => [clientOrderIdFor(c.id), c]));
     // A decision under way or cut short (resumed on redelivery) may have executed unrecorded: its
     // resume records the fill, so correcting to the exchange first would count it twice.
@@ -130,6 +130,18 @@ export class Reconciler {
         // Its exchange stop may have executed unrecorded: corrected now, it would be recorded twice.
         log.warn(
           "reconcile: position differs from the exchange, and its protection could not be polled; left alone",
+          {
+            symbol,
+            local: position.quantity,
+            exchange,
+          },
+        );
+        continue;
+      }
+      if (unresumed.has(symbol)) {
+        // What its order executed may not be recorded yet: corrected now, it would be counted twice.
+        log.warn(
+          "reconcile: position differs from the exchange, and a decision on it could not be resumed; left alone",
           {
             symbol,
             local: position.quantity,
