@@ -405,39 +405,38 @@ export class TradeEngine {
   }
 
   /**
-   * Decisions a stop cut short after their order went out (claimed, sent, never decided, nobody
-   * renewing the lease) are resumed from their stored request: the order is looked up and what
-   * executed is recorded at its own price and fee, with its levels; one the exchange never took is
-   * decided again (stale once MAX_SIGNAL_AGE_SECONDS passed). A redelivery does the same for a
-   * signal, and the claim makes the two one; but nothing redelivers an engine exit, nor a message
-   * dead-lettered meanwhile, which left what executed unrecorded and unguarded until reconciliation
-   * corrected it as drift at the mid. Returns the symbols whose resume failed (said at error).
+   * Decisions a stop cut short after their order reached the exchange (claimed, sent, never
+   * decided, nobody renewing the lease, claimed in the last 15 minutes) are resumed from their
+   * stored request: the claim is taken over, the order found by client id is recorded at its own
+   * price and fee, with its levels. A redelivery does the same for a signal, and the claim lets
+   * only one of them resume it; but nothing redelivers an engine exit whose level is not crossed
+   * again, nor a message dead-lettered meanwhile, and what executed stayed unrecorded and
+   * unguarded until reconciliation corrected it as drift at the mid. An order the exchange never
+   * took is left to its redelivery (or its level), decided then on a live quote. A failure is
+   * said at error and tried again at the next reconciliation.
    */
-  async resumeCutShort(claims: readonly UndecidedSignal[]): Promise<Set<string>> {
-    const { log } = this.deps;
-    const failed = new Set<string>();
-    await this.onBooks(async () => {
-      for (const { id, symbol, cutShortRequest } of claims) {
-        if (cutShortRequest === undefined) continue;
-        try {
-          const req = parseOrThrow(StoredRequest, `engine_signals.request (${id})`, cutShortRequest);
-          log.warn("decision cut short after its order was sent: resumed", {
-            ...lifecycleOf(req),
-            action: req.action,
-            requestedAt: new Date(req.timestampMs).toISOString(),
-          });
-          await this.handleIn(this.direct, req, Date.now());
-        } catch (error) {
-          failed.add(symbol);
-          log.error("resuming a decision cut short failed; tried again at the next reconciliation", {
-            signalId: id,
-            symbol,
-            err: error,
-          });
-        }
+  async resumeCutShort(claims: readonly UndecidedSignal[]): Promise<void> {
+    const { log, adapter } = this.deps;
+    for (const { id, symbol, cutShortRequest } of claims) {
+      if (cutShortRequest === undefined || adapter.resting === undefined) continue;
+      try {
+        const req = parseOrThrow(StoredRequest, `engine_signals.request (${id})`, cutShortRequest);
+        if ((await adapter.resting.find(req.symbol, clientOrderIdFor(req.id))) === undefined) continue;
+        log.warn("decision cut short after its order reached the exchange: resumed", {
+          ...lifecycleOf(req),
+          action: req.action,
+          requestedAt: new Date(req.timestampMs).toISOString(),
+        });
+        // One at a time on the books: a failure marks them stale, reloaded before the next.
+        await this.onBooks(() => this.handleIn(this.direct, req, Date.now()));
+      } catch (error) {
+        log.error("resuming a decision cut short failed; tried again at the next reconciliation", {
+          signalId: id,
+          symbol,
+          err: error,
+        });
       }
-    });
-    return failed;
+    }
   }
 
   /**
@@ -634,7 +633,8 @@ export class TradeEngine {
     }
     // Committed, its events with it (the outbox): the acks need not wait for them, and they go
     // out outside the lock, so the next batch is decided meanwhile.
-    const published = this.outbox.publishOrKeep(decided.outbox);
+    // In turn behind the one-by-one path's rows, so events go out in the order they were stored.
+    const published = this.outbox.publishInTurn(decided.outbox);
     // Both run to the end before this returns, even when the acks fail: nothing outlives its batch.
     const [acked] = await Promise.allSettled([settle(decided.outcomes), published]);
     if (acked.status === "rejected") throw acked.reason;

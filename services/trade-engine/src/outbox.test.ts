@@ -1,42 +1,53 @@
-import type { Bus } from "@tradewire/bus";
+import { type Bus, BusError } from "@tradewire/bus";
 import { captureLogger } from "@tradewire/logger";
 import { Counter, Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { orderRequest } from "../test/order-request.js";
 import { orderEvent } from "./order-events.js";
-import { EventOutbox } from "./outbox.js";
-import type { EngineStore } from "./store.js";
+import { EventOutbox, type OutboxWrite } from "./outbox.js";
+import type { EngineStore, OutboxRow } from "./store.js";
+
+const event = (id: string) => orderEvent("testnet", "canceled", orderRequest({ id }), { reason: "x" });
+const idOf = (row: OutboxRow) => row.events[0]?.value.event_id;
+
+/** An outbox over `bus`, whose store records each query's parameters and answers `left` to the sweep. */
+function outboxOver(bus: unknown, left: () => OutboxRow[] = () => []) {
+  const cap = captureLogger("outbox-test");
+  const queries: { name: string; params: unknown[] }[] = [];
+  const store = {
+    query: async (name: string, _sql: string, params: unknown[]) => {
+      queries.push({ name, params });
+      if (name !== "engine_outbox_left") return { rows: [] };
+      return { rows: left().map((r) => ({ batch_id: r.batchId, events: JSON.stringify(r.events) })) };
+    },
+  } as unknown as EngineStore;
+  const republished = new Counter({ name: "t_republished", help: "t", registers: [new Registry()] });
+  const outbox = new EventOutbox({ store, bus: bus as Bus, log: cap.logger, republished });
+  return { outbox, cap, queries };
+}
 
 describe("EventOutbox", () => {
-  it("keeps a stored row for the sweep at once, instead of waiting out its publish retries inside the lock", async () => {
-    const cap = captureLogger("outbox-test");
+  it("keeps a stored row for the sweep at once while NATS is away, instead of waiting out its publish retries", async () => {
     let published = 0;
     const bus = {
       isConnected: () => false,
-      js: {
-        publish: () => {
-          published += 1;
-          return new Promise(() => {});
-        },
+      publishDurableBatch: () => {
+        published += 1;
+        return new Promise(() => {});
       },
-    } as unknown as Bus;
-    const republished = new Counter({ name: "t_republished", help: "t", registers: [new Registry()] });
-    const outbox = new EventOutbox({ store: {} as EngineStore, bus, log: cap.logger, republished });
-    const row = outbox.row([
-      orderEvent("testnet", "canceled", orderRequest({ id: "away" }), { reason: "x" }),
-    ]);
-    // Resolves without touching NATS: the lock is not held by a publish that cannot succeed.
-    await outbox.publishOrKeep(row);
-    await outbox.publishOrKeep(outbox.row(row.events));
+    };
+    const { outbox, cap } = outboxOver(bus);
+    const row = outbox.row([event("away")]);
+    // Resolves without touching NATS: nothing queued behind it waits on a publish that cannot succeed.
+    await outbox.publishInTurn(row);
+    await outbox.publishInTurn(outbox.row(row.events));
     expect(published).toBe(0);
-    await new Promise((r) => setImmediate(r));
     const said = cap.find("NATS is not connected: order events kept in the outbox for the sweep");
     expect(said).toHaveLength(1);
     expect(said[0]).toMatchObject({ level: "warn", batchId: row.batchId, events: 1 });
   });
 
-  it("queues the one-by-one path's rows: the caller never waits on a JetStream that does not answer; rows go out in order, in flight (not the sweep's), and a shutdown waits a bounded time", async () => {
-    const cap = captureLogger("outbox-test");
+  it("queues rows: the one-by-one path never waits on a JetStream that does not answer; rows (a batch's too) go out in the order stored, in flight (not the sweep's), and a shutdown waits a bounded time", async () => {
     const published: string[] = [];
     const answers: (() => void)[] = [];
     const bus = {
@@ -46,38 +57,71 @@ describe("EventOutbox", () => {
         published.push(...items.map((i) => i.msgId));
         return new Promise((resolve) => answers.push(() => resolve(items.map(() => ({ seq: 1 })))));
       },
-    } as unknown as Bus;
-    const swept: unknown[][] = [];
-    const store = {
-      query: async (_name: string, _sql: string, params: unknown[]) => {
-        swept.push(params);
-        return { rows: [] };
-      },
-    } as unknown as EngineStore;
-    const republished = new Counter({ name: "t_republished2", help: "t", registers: [new Registry()] });
-    const outbox = new EventOutbox({ store, bus, log: cap.logger, republished });
-    const event = (id: string) => orderEvent("testnet", "canceled", orderRequest({ id }), { reason: "x" });
+    };
+    const { outbox, queries } = outboxOver(bus);
     const first = outbox.row([event("first")]);
     const second = outbox.row([event("second")]);
     outbox.enqueue(first);
     outbox.enqueue(second);
+    // A paper batch committed after them goes out after them.
+    const batch: OutboxWrite = { ...outbox.row([event("batch")]), published: [] };
+    let batchOut = false;
+    const batchPublished = outbox.publishInTurn(batch).then(() => {
+      batchOut = true;
+    });
     await new Promise((r) => setImmediate(r));
-    // The first is out waiting on its ack; the second waits its turn.
-    expect(published).toHaveLength(1);
-    expect(published[0]).toBe(first.events[0]?.value.event_id);
-    // Neither is the sweep's to send again meanwhile.
+    // The first is out waiting on its ack; the others wait their turn.
+    expect(published).toEqual([idOf(first)]);
+    // None is the sweep's to send again meanwhile.
     await outbox.sweep(0);
-    expect(swept.at(-1)?.[1]).toEqual([first.batchId, second.batchId]);
+    expect(queries.at(-1)?.params[1]).toEqual([first.batchId, second.batchId, batch.batchId]);
     // A shutdown waits a bounded time, then says the rest is left for the next start.
     expect(await outbox.drain(20)).toBe(false);
     answers.shift()?.();
     await new Promise((r) => setImmediate(r));
-    expect(published).toEqual(
-      [first, second].map((row) => row.events[0]?.value.event_id).filter((id) => id !== undefined),
-    );
+    expect(published).toEqual([idOf(first), idOf(second)]);
     answers.shift()?.();
+    await new Promise((r) => setImmediate(r));
+    expect(published).toEqual([idOf(first), idOf(second), idOf(batch)]);
+    expect(batchOut).toBe(false);
+    answers.shift()?.();
+    await batchPublished;
     expect(await outbox.drain(1_000)).toBe(true);
     await outbox.sweep(0);
-    expect(swept.at(-1)?.[1]).toEqual([]);
+    expect(queries.at(-1)?.params[1]).toEqual([]);
+  });
+
+  it("once JetStream left a publish unanswered, the rows behind it wait for the sweep at once; the sweep's first publish that goes through lifts that", async () => {
+    let answering = false;
+    const published: string[] = [];
+    const bus = {
+      isConnected: () => true,
+      publishDurableBatch: async (_subject: string, _schema: unknown, items: { msgId: string }[]) => {
+        published.push(...items.map((i) => i.msgId));
+        return items.map(() =>
+          answering ? { seq: 1 } : new BusError("PUBLISH_FAILED", "JetStream ack timed out", true),
+        );
+      },
+    };
+    const first = { batchId: "b-1", events: [event("first")] };
+    const second = { batchId: "b-2", events: [event("second")] };
+    const { outbox, cap } = outboxOver(bus, () => [second]);
+    // Unanswered after its retries (three attempts): kept, and said at error.
+    await outbox.publishInTurn(first);
+    expect(published).toEqual([idOf(first), idOf(first), idOf(first)]);
+    expect(cap.find("order events could not be published; the outbox keeps them")).toHaveLength(1);
+    // The next row does not wait out its own retries behind it.
+    await outbox.publishInTurn(second);
+    expect(published).toHaveLength(3);
+    expect(
+      cap.find("JetStream did not answer the last publish: order events kept in the outbox for the sweep")[0],
+    ).toMatchObject({ level: "warn", batchId: "b-2" });
+    // JetStream is back: the sweep sends what was kept, and rows go out directly again.
+    answering = true;
+    await outbox.sweep(0);
+    expect(published.at(-1)).toBe(idOf(second));
+    const third = { batchId: "b-3", events: [event("third")] };
+    await outbox.publishInTurn(third);
+    expect(published.at(-1)).toBe(idOf(third));
   });
 });

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { type Bus, ThrottledLog } from "@tradewire/bus";
+import { type Bus, BusError, ThrottledLog } from "@tradewire/bus";
 import type { Logger } from "@tradewire/logger";
 import type { Counter } from "prom-client";
 import { type OutgoingOrderEvent, publishOrderEvents } from "./order-events.js";
@@ -26,12 +26,15 @@ export class EventOutbox {
   private readonly prefix = randomUUID().slice(0, 8);
   private seq = 0;
 
-  private readonly offline: ThrottledLog;
+  /** Rows kept for the sweep without a publish (NATS away, JetStream not answering): said every 10 s at most. */
+  private readonly kept: ThrottledLog;
+  /** The last publish went unanswered after its retries, and none went through since. */
+  private unanswered = false;
   /** The one-by-one path's rows waiting for (or in) their publish, in the order they were stored. */
   private queue: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: { store: EngineStore; bus: Bus; log: Logger; republished: Counter }) {
-    this.offline = new ThrottledLog(deps.log, 10_000);
+    this.kept = new ThrottledLog(deps.log, 10_000);
   }
 
   /** The write for the next batch's commit; `publish` (once it is committed) or `rolledBack` follows. */
@@ -55,11 +58,16 @@ export class EventOutbox {
    * Publishes a stored row's events. What fails after its retries is logged and stays in the
    * outbox for the sweep, rather than failing what stored it (a redelivery would be a duplicate).
    */
-  publishOrKeep(row: OutboxRow): Promise<void> {
-    // NATS away: the publish would wait out its acks and retries (seconds) inside the engine's lock,
-    // holding back every exit and cancel behind it. The row is stored; the sweep sends it later.
-    if (!this.deps.bus.isConnected()) {
-      this.offline.warn("NATS is not connected: order events kept in the outbox for the sweep", {
+  private publishOrKeep(row: OutboxRow): Promise<void> {
+    // NATS away, or JetStream not answering: the publish would wait out its acks and retries
+    // (about 16 s), and every row queued behind it would too. The row is stored; the sweep sends it.
+    const why = !this.deps.bus.isConnected()
+      ? "NATS is not connected"
+      : this.unanswered
+        ? "JetStream did not answer the last publish"
+        : undefined;
+    if (why !== undefined) {
+      this.kept.warn(`${why}: order events kept in the outbox for the sweep`, {
         batchId: row.batchId,
         events: row.events.length,
       });
@@ -74,10 +82,18 @@ export class EventOutbox {
   }
 
   /**
-   * Publishes a stored row's events after the rows queued before it, without the caller waiting:
-   * the one-by-one path stores under the engine's lock, and a JetStream that does not answer while
-   * NATS stays connected would hold every exit and cancel behind it for the publish's acks and
-   * retries (about 16 s each). Queued rows are in flight, not the sweep's to repeat.
+   * Publishes a stored row's events after the rows queued before it, so events go out in the order
+   * they were stored, whichever path stored them; resolves once they are out or kept for the sweep
+   * (never rejects). Queued rows are in flight, not the sweep's to repeat.
+   */
+  publishInTurn(row: OutboxRow): Promise<void> {
+    this.enqueue(row);
+    return this.queue;
+  }
+
+  /**
+   * The same without waiting: the one-by-one path stores under the engine's lock, and a JetStream
+   * that does not answer while NATS stays connected would hold every exit and cancel behind it.
    */
   enqueue(row: OutboxRow): void {
     this.inFlight.add(row.batchId);
@@ -103,14 +119,30 @@ export class EventOutbox {
   }
 
   /** Publishes a stored row's events; the error (after retries) leaves them for the sweep. */
-  async publish(write: OutboxRow): Promise<void> {
+  private async publish(write: OutboxRow): Promise<void> {
     if (write.events.length === 0) return;
     this.inFlight.add(write.batchId);
     try {
-      await publishOrderEvents(this.deps.bus, write.events);
+      await this.answered(publishOrderEvents(this.deps.bus, write.events));
       this.published.push(write.batchId);
     } finally {
       this.inFlight.delete(write.batchId);
+    }
+  }
+
+  /**
+   * Notes whether JetStream answered a publish: while the last one went unanswered (after its
+   * retries), the one-by-one path and batches keep their rows for the sweep, whose first publish
+   * that goes through lifts it.
+   */
+  private async answered(publishing: Promise<void>): Promise<void> {
+    try {
+      await publishing;
+      this.unanswered = false;
+    } catch (error) {
+      if (error instanceof Error && error.cause instanceof BusError && error.cause.retryable)
+        this.unanswered = true;
+      throw error;
     }
   }
 
@@ -162,7 +194,7 @@ export class EventOutbox {
       events: events.length,
       eventIds: events.map((e) => e.value.event_id),
     });
-    await publishOrderEvents(this.deps.bus, events);
+    await this.answered(publishOrderEvents(this.deps.bus, events));
     this.deps.republished.inc(events.length);
     await this.delete([batchId]);
   }

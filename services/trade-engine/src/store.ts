@@ -316,10 +316,18 @@ export interface UndecidedSignal {
   recent: boolean;
   reduce: boolean;
   /**
-   * Set when its order went to an exchange (a decision stored as sent) and no holder renews its
-   * lease: a run that stopped after the POST. The request as claimed, to resume it with.
+   * Set when its order went to an exchange (a decision stored as sent), no holder renews its lease
+   * (a run that stopped after the POST) and it is recent: reconciliation corrects an older one's
+   * symbol as drift, so resuming it then would count what executed twice. The request as claimed,
+   * to resume it with.
    */
   cutShortRequest?: unknown;
+}
+
+/** A claim found undecided, with the decision it sent to an exchange if any. */
+function undecidedClaim(state: "resume" | "busy", signalId: string, sent: unknown): Claim {
+  if (sent == null) return { state };
+  return { state, sent: parseOrThrow(SentDecision, `engine_signals.sent (${signalId})`, sent) };
 }
 
 /** The engine's tables; a write that announces order events takes their outbox row (see DirectStore). */
@@ -394,17 +402,26 @@ export class EngineStore {
       values: [req.id, req.source, req.strategyId, req.symbol, req.action, JSON.stringify(req)],
     });
     if (inserted.rowCount === 1) return { state: "new" };
-    const existing = await this.pool.query<{ status: string; fresh: boolean; sent: unknown }>(
-      `SELECT status, coalesce(renewed_at, received_at) > now() - make_interval(secs => $2) AS fresh, sent
-       FROM engine_signals WHERE signal_id = $1`,
-      [req.id, this.claimLeaseSeconds],
+    // Undecided and nobody renewing its lease (a run stopped mid-way): taken over by moving the
+    // lease, so of two replicas that find it so (a redelivery, reconciliation) only one resumes it.
+    const taken = await this.pool.query<{ sent: unknown }>({
+      name: "engine_take_over_claim",
+      text: `UPDATE engine_signals SET renewed_at = now()
+       WHERE signal_id = $1 AND status = 'RECEIVED'
+         AND coalesce(renewed_at, received_at) <= now() - make_interval(secs => $2)
+       RETURNING sent`,
+      values: [req.id, this.claimLeaseSeconds],
+    });
+    const takenOver = taken.rows[0];
+    if (takenOver !== undefined) return undecidedClaim("resume", req.id, takenOver.sent);
+    const { rows } = await this.pool.query<{ status: string; sent: unknown }>(
+      "SELECT status, sent FROM engine_signals WHERE signal_id = $1",
+      [req.id],
     );
-    const row = existing.rows[0];
-    if (row && row.status !== "RECEIVED") return { state: "duplicate", status: row.status };
-    // Undecided: another replica is on it right now ("busy"), or one crashed mid-way ("resume").
-    const state = row?.fresh ? "busy" : "resume";
-    if (row?.sent == null) return { state };
-    return { state, sent: parseOrThrow(SentDecision, `engine_signals.sent (${req.id})`, row.sent) };
+    const row = rows[0];
+    if (row !== undefined && row.status !== "RECEIVED") return { state: "duplicate", status: row.status };
+    // Another replica on it right now (its lease renewed, or just taken over).
+    return undecidedClaim("busy", req.id, row?.sent);
   }
 
   /** Renews the lease of a claim still undecided, so no replica resumes it while its holder works. */
@@ -654,7 +671,7 @@ export class EngineStore {
       `SELECT signal_id, symbol, received_at > now() - make_interval(secs => $1) AS recent,
          coalesce((sent->>'closing')::boolean, false) AND action <> 'CLOSE' AS reduce,
          CASE WHEN sent IS NOT NULL AND coalesce(renewed_at, received_at) <= now() - make_interval(secs => $2)
-           THEN request END AS cut_short_request
+           AND received_at > now() - make_interval(secs => $1) THEN request END AS cut_short_request
        FROM engine_signals WHERE status = 'RECEIVED'`,
       [UNDECIDED_RECENT_SECONDS, this.claimLeaseSeconds],
     );

@@ -48,4 +48,18 @@ describe("F22 claims across replicas", () => {
     await store.pool.query(`UPDATE engine_signals SET sent = '{"side":"HOLD"}' WHERE signal_id = 'leased'`);
     await expect(store.claim(req)).rejects.toThrow(/engine_signals\.sent \(leased\)/);
   });
+
+  it("F31 of two replicas that find a claim nobody renews, one takes it over and resumes it; the other finds it busy", async () => {
+    await store.claim(req);
+    await sleep(1_100);
+    const other = EngineStore.connect(db.url, createSilentLogger(), 1);
+    try {
+      const states = (await Promise.all([store.claim(req), other.claim(req)])).map((c) => c.state);
+      expect(states.sort()).toEqual(["busy", "resume"]);
+      // Taken over with a fresh lease: nobody else resumes it while its new holder works.
+      expect(await other.claim(req)).toEqual({ state: "busy" });
+    } finally {
+      await other.pool.end();
+    }
+  });
 });

@@ -195,6 +195,8 @@ describe("GTC LIMIT orders working on the exchange (testnet, fake Binance)", () 
     // The market comes to it afterwards: nothing fills.
     t.price.BTCUSDT = "28990.00";
     t.fake.exchange?.trigger("BTCUSDT");
+    // Several order polls (every 100 ms) later, what they would have recorded would be out.
+    await new Promise((r) => setTimeout(r, 500));
     expect((await t.env.eventsOf("gtc-hidden")).map((e) => e.event)).toEqual(["placed", "canceled"]);
   });
 

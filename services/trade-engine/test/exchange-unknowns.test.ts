@@ -277,9 +277,55 @@ describe("what the exchange never heard of, or answered unreadably (F25, F31)", 
     expect(engine.cap.find(DRIFT)).toEqual([]);
     expect(await signalStatus("gone")).toBe("FILLED");
   });
+
+  it("F28 a cut-short claim older than 15 minutes is not resumed: reconciliation corrects its symbol as drift, and recording it too would count it twice", async () => {
+    const first = await start("spot");
+    await t.env.quote("BTCUSDT", 30_000);
+    await t.env.signal("long", { quantity: 0.01, stop_loss: 29_000 });
+    await waitFor("entry filled", event("long", "filled"), 10_000);
+    await first.stop("crash");
+    // Its stop's exit went out 20 minutes ago: what executed is drift to correct by now.
+    const guard = { symbol: "BTCUSDT", signalId: "long", strategyId: "test", direction: 1 as const };
+    const exit = exitRequest({ ...guard, stopLoss: 29_000 }, "stop_loss", Date.now() - 1_200_000);
+    await sentBeforeCrash(
+      exit,
+      { side: "SELL", quantity: "0.01", refPrice: 28_900, closing: true },
+      { minutesAgo: 20 },
+    );
+    const engine = await start("spot", { RECONCILE_INTERVAL_S: "1" });
+    await t.env.quote("BTCUSDT", 30_000);
+    await waitFor("corrected", () => engine.cap.find(DRIFT)[0], 10_000);
+    await waitFor("another round", () => engine.cap.find("reconciliation done").length >= 3, 10_000);
+    expect(engine.cap.find(DRIFT)).toHaveLength(1);
+    expect(engine.cap.find(RESUMED)).toEqual([]);
+    expect(await t.env.eventsOf(exit.id)).toEqual([]);
+    expect(engine.engine.snapshot().positions.BTCUSDT?.quantity).toBe(0);
+  });
+
+  it("F28 a cut-short claim whose order the exchange never took is left to its redelivery, not decided anew by reconciliation on a cold price feed", async () => {
+    const first = await start("spot", { RECONCILE_INTERVAL_S: "1" });
+    await first.stop("crash");
+    const close = orderRequest({
+      id: "untaken",
+      strategyId: "test",
+      action: "CLOSE",
+      timestampMs: Date.now() - 60_000,
+    });
+    await sentBeforeCrash(
+      close,
+      { side: "SELL", quantity: "0.01", refPrice: 30_000, closing: true },
+      { taken: false },
+    );
+    // No quote yet: decided now, it would be rejected no_recent_price and its redelivery a duplicate.
+    const engine = await start("spot", { RECONCILE_INTERVAL_S: "1" });
+    await waitFor("two rounds", () => engine.cap.find("reconciliation done").length >= 2, 10_000);
+    expect(engine.cap.find(RESUMED)).toEqual([]);
+    expect(await signalStatus("untaken")).toBe("RECEIVED");
+    expect(t.fake.requests.filter((r) => r.method === "POST" && r.path === "/api/v3/order")).toEqual([]);
+  });
 });
 
-const RESUMED = "decision cut short after its order was sent: resumed";
+const RESUMED = "decision cut short after its order reached the exchange: resumed";
 const DRIFT = "reconcile: position drift corrected to the exchange";
 
 const signalStatus = async (id: string) =>
@@ -287,11 +333,13 @@ const signalStatus = async (id: string) =>
 
 /**
  * What a crash right after an order's POST leaves: the request claimed a minute ago (its lease long
- * run out) with its decision stored as sent, and the MARKET order taken by the exchange.
+ * run out) with its decision stored as sent, and the MARKET order taken by the exchange (unless
+ * `taken` is false: the crash came before the POST).
  */
 async function sentBeforeCrash(
   req: OrderRequest,
   sent: { side: "BUY" | "SELL"; quantity: string; refPrice: number; closing: boolean },
+  { taken = true, minutesAgo = 1 }: { taken?: boolean; minutesAgo?: number } = {},
 ) {
   const silent = createSilentLogger();
   const orders = new SpotOrders(
@@ -302,15 +350,16 @@ async function sentBeforeCrash(
       credentials: { apiKey: TEST_API_KEY, apiSecret: TEST_API_SECRET },
     }),
   );
-  await orders.newMarketOrder({
-    symbol: req.symbol,
-    side: sent.side,
-    quantity: sent.quantity,
-    clientOrderId: clientOrderIdFor(req.id),
-  });
+  if (taken)
+    await orders.newMarketOrder({
+      symbol: req.symbol,
+      side: sent.side,
+      quantity: sent.quantity,
+      clientOrderId: clientOrderIdFor(req.id),
+    });
   await t.env.db.pool.query(
     `INSERT INTO engine_signals (signal_id, source, strategy_id, symbol, action, request, status, sent, received_at)
-     VALUES ($1, $2, $3, $4, $5, $6, 'RECEIVED', $7, now() - interval '1 minute')`,
+     VALUES ($1, $2, $3, $4, $5, $6, 'RECEIVED', $7, now() - make_interval(mins => $8))`,
     [
       req.id,
       req.source,
@@ -319,6 +368,7 @@ async function sentBeforeCrash(
       req.action,
       JSON.stringify(req),
       JSON.stringify({ ...sent, notional: Number(sent.quantity) * sent.refPrice }),
+      minutesAgo,
     ],
   );
 }

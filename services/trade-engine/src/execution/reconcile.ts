@@ -59,8 +59,8 @@ export class Reconciler {
     report.openOrders = open.length;
     const claims = await store.undecidedSignals();
     // What a decision cut short after its POST executed is recorded at its own price, with its
-    // levels, not corrected below as drift at the mid.
-    const unresumed = await engine.resumeCutShort(claims);
+    // levels, not corrected as drift at the mid (its symbol is left alone below meanwhile).
+    await engine.resumeCutShort(claims);
     const undecided = new Map(claims.map((c) => [clientOrderIdFor(c.id), c]));
     // A decision under way or cut short (resumed on redelivery) may have executed unrecorded: its
     // resume records the fill, so correcting to the exchange first would count it twice.
@@ -130,18 +130,6 @@ export class Reconciler {
         // Its exchange stop may have executed unrecorded: corrected now, it would be recorded twice.
         log.warn(
           "reconcile: position differs from the exchange, and its protection could not be polled; left alone",
-          {
-            symbol,
-            local: position.quantity,
-            exchange,
-          },
-        );
-        continue;
-      }
-      if (unresumed.has(symbol)) {
-        // What its order executed may not be recorded yet: corrected now, it would be counted twice.
-        log.warn(
-          "reconcile: position differs from the exchange, and a decision on it could not be resumed; left alone",
           {
             symbol,
             local: position.quantity,
