@@ -47,6 +47,7 @@ describe("fault drills", () => {
       TRADE_INTENT_CONSUMER: "drill-consumer",
       TRADE_INTENT_START: "backlog",
       COOLDOWN_SECONDS: "0",
+      MAX_NOTIONAL_PER_POSITION: "1000000",
       MAX_NOTIONAL_PER_SYMBOL: "1000000",
       MAX_PORTFOLIO_EXPOSURE: "1000000",
       DAILY_LOSS_LIMIT: "1000000",

@@ -141,6 +141,16 @@ describe("applyOrderFilters", () => {
     });
   });
 
+  it("rounds a limit price to the tick within the limit asked: a BUY never pays above it, a SELL never sells below it", () => {
+    const limit = (side: "BUY" | "SELL", price: string) =>
+      applyOrderFilters(btc, { type: "LIMIT", quantity: "0.01", price, side });
+    expect(limit("BUY", "25000.006")).toMatchObject({ ok: true, price: "25000" });
+    expect(limit("SELL", "25000.004")).toMatchObject({ ok: true, price: "25000.01" });
+    // On a tick already: unchanged either way.
+    expect(limit("BUY", "25000.01")).toMatchObject({ price: "25000.01" });
+    expect(limit("SELL", "25000.01")).toMatchObject({ price: "25000.01" });
+  });
+
   it("names a malformed filter value and the symbol when a field is missing", () => {
     const broken = structuredClone(FUTURES) as { symbols: { filters: Record<string, unknown>[] }[] };
     const price = broken.symbols[0]?.filters.find((f) => f.filterType === "PRICE_FILTER");

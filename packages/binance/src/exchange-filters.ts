@@ -140,8 +140,10 @@ export type FilteredOrder =
 
 /**
  * Rounds an order to the symbol's rules: quantity DOWN to the step (MARKET_LOT_SIZE's for market
- * orders when it applies), limit price to the nearest tick; then rejects, with the filter and the
- * value, what the exchange would refuse. Never rounds up, never sends an order that would fail.
+ * orders when it applies), a limit price to the tick on the side that keeps it within the limit
+ * asked (a BUY down, a SELL up; the nearest tick without a side); then rejects, with the filter and
+ * the value, what the exchange would refuse. Never rounds a quantity up, never sends an order that
+ * would fail.
  */
 export function applyOrderFilters(
   f: SymbolFilters,
@@ -151,6 +153,8 @@ export function applyOrderFilters(
     price: string;
     /** A USD-M reduce-only order: Binance waives the notional minimum for it (-4164 says so). */
     reduceOnlyFutures?: boolean;
+    /** Whose limit it is: a BUY never pays above it, a SELL never sells below it. */
+    side?: "BUY" | "SELL";
   },
 ): FilteredOrder {
   assertDecimal("quantity", order.quantity);
@@ -159,7 +163,10 @@ export function applyOrderFilters(
   const step = market && f.marketStepSize !== undefined ? f.marketStepSize : f.stepSize;
   const maxQty = market && f.marketMaxQty !== undefined ? f.marketMaxQty : f.maxQty;
   const quantity = trimDecimal(roundDownToStep(order.quantity, step));
-  const price = market ? trimDecimal(order.price) : trimDecimal(roundToTick(order.price, f.tickSize));
+  const tickRounding = order.side === "BUY" ? "down" : order.side === "SELL" ? "up" : "nearest";
+  const price = market
+    ? trimDecimal(order.price)
+    : trimDecimal(roundToTick(order.price, f.tickSize, tickRounding));
   const notional = multiplyDecimal(quantity, price);
   const fail = (filter: string, fieldName: string, value: string, reason: string): FilteredOrder => ({
     ok: false,

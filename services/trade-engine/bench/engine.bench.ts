@@ -142,6 +142,7 @@ const engine = new ServiceProcess({
     HTTP_PORT: String(await freePort()),
     LOG_LEVEL: "warn",
     COOLDOWN_SECONDS: "0",
+    MAX_NOTIONAL_PER_POSITION: "1e12",
     MAX_NOTIONAL_PER_SYMBOL: "1e12",
     MAX_PORTFOLIO_EXPOSURE: "1e12",
     DAILY_LOSS_LIMIT: "1e12",

@@ -166,6 +166,18 @@ describe("LIMIT orders", () => {
     expect(run(limit(25_000))).toMatchObject({ kind: "execute", quantity: "0.00400", limitPrice: "25000" });
   });
 
+  it("rounds a limit to the tick within it: a BUY never pays above its limit, a SELL never sells below it", () => {
+    expect(decide(limit(25_000.006), quote, empty, cfg, NOW, [], spot2024)).toMatchObject({
+      kind: "execute",
+      limitPrice: "25000",
+    });
+    const sell = req({ action: "SELL", orderType: "LIMIT", limitPrice: 35_000.004 });
+    expect(decide(sell, quote, empty, cfg, NOW, [], spot2024)).toMatchObject({
+      kind: "execute",
+      limitPrice: "35000.01",
+    });
+  });
+
   it("sizes a marketable LIMIT at the touch it fills at, not at a limit far through it", () => {
     // A sell limit at 3,000 with the bid at 30,000 fills at the bid: $100 is 0.0033 BTC (the paper
     // step for a 3,000 price), not 0.0333.
@@ -287,6 +299,69 @@ describe("orders against the position: a reduce is a close, a flip is an entry",
     expect(run(req({ action: "BUY" }), long(), quote, wl)).toMatchObject({
       reason: "symbol_not_whitelisted: BTCUSDT",
     });
+  });
+});
+
+describe("what the account can hold and size from", () => {
+  const onExchange = (market: "spot" | "futures") => ({
+    ...cfg,
+    TRADING_MODE: "testnet" as const,
+    BINANCE_MARKET: market,
+  });
+  const long = (quantity: number): PortfolioView => ({
+    ...empty,
+    positions: new Map([["BTCUSDT", { quantity, avgPrice: 29_000 }]]),
+  });
+
+  it("spot cannot go short: a SELL from flat or beyond the long is refused on an exchange, never sold out of assets the engine did not buy", () => {
+    const spot = onExchange("spot");
+    expect(run(req({ action: "SELL", quantity: 0.01 }), empty, quote, spot)).toMatchObject({
+      kind: "reject",
+      source: "validation",
+      step: "spot_short",
+      reason:
+        "spot_short_not_allowed: SELL 0.01000 BTCUSDT is more than the 0 held; spot cannot go short (BINANCE_MARKET=futures can)",
+    });
+    expect(run(req({ action: "SELL", quantity: 0.02 }), long(0.01), quote, spot)).toMatchObject({
+      step: "spot_short",
+    });
+    // Up to the long it is a reduce; a CLOSE sells what is held.
+    expect(run(req({ action: "SELL", quantity: 0.01 }), long(0.01), quote, spot)).toMatchObject({
+      kind: "execute",
+      closing: true,
+    });
+    expect(run(req({ action: "CLOSE" }), long(0.01), quote, spot)).toMatchObject({ kind: "execute" });
+    // USD-M futures, and the paper account, go short.
+    expect(run(req({ action: "SELL", quantity: 0.01 }), empty, quote, onExchange("futures"))).toMatchObject({
+      kind: "execute",
+      side: "SELL",
+    });
+    expect(run(req({ action: "SELL", quantity: 0.01 }))).toMatchObject({ kind: "execute", side: "SELL" });
+  });
+
+  it("position_size_pct is a fraction of the paper account's equity now; on an exchange, whose equity the engine does not read, it is refused", () => {
+    // 10% of an account down to $5,000 is $500: 0.01666 BTC at the 30,001 ask, not 10% of the $10,000 it started with.
+    const drawn: PortfolioView = { ...empty, equity: () => 5_000 };
+    expect(run(req({ positionSizePct: 0.1 }), drawn)).toMatchObject({ kind: "execute", quantity: "0.01666" });
+    expect(run(req({ positionSizePct: 0.1 }), empty, quote, onExchange("futures"))).toMatchObject({
+      kind: "reject",
+      step: "sizing",
+      reason: expect.stringMatching(/^position_size_pct_unsupported: 0\.1 of the account's equity/),
+    });
+    // Anything more explicit sizes it, on an exchange too.
+    expect(
+      run(req({ positionSizePct: 0.1, positionSizeUsd: 100 }), empty, quote, onExchange("futures")),
+    ).toMatchObject({ kind: "execute" });
+  });
+
+  it("the per-position limit counts what is held the same way plus what the order opens", () => {
+    // $900 held (0.03, valued at the 30,001 ask the order fills at) and $200 more: over $1,000.
+    const held = long(0.03);
+    expect(run(req({ positionSizeUsd: 200 }), held)).toMatchObject({
+      kind: "reject",
+      reason: expect.stringMatching(/^position_notional_above_maximum: 1099\.\d\d > 1000$/),
+    });
+    expect(run(req({ positionSizeUsd: 50 }), held)).toMatchObject({ kind: "execute" });
   });
 });
 

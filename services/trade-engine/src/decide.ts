@@ -34,6 +34,12 @@ export interface PortfolioView {
   restingEntries?: ReadonlyMap<string, number>;
   /** A symbol's live mid price, to value open positions at; without one, their entry price. */
   markOf?: (symbol: string) => number | undefined;
+  /**
+   * What `position_size_pct` is a fraction of: the paper account's equity now (realized and
+   * unrealized PnL included). Absent on an exchange, whose account equity the engine does not read:
+   * such a signal is refused there, not sized on a made-up number.
+   */
+  equity?: () => number;
 }
 
 export type Decision =
@@ -181,13 +187,21 @@ export function decide(
   } else {
     side = req.action;
     const price = fillPriceFor(side);
-    const equity = cfg.PAPER_EQUITY;
-    rawQty =
-      req.quantity ??
-      (req.quoteQuantity ??
-        req.positionSizeUsd ??
-        (req.positionSizePct !== undefined ? req.positionSizePct * equity : cfg.DEFAULT_POSITION_SIZE_USD)) /
-        price;
+    // A fraction of equity sizes the order only when nothing more explicit came with it.
+    const explicit = req.quantity ?? req.quoteQuantity ?? req.positionSizeUsd;
+    const pct = explicit === undefined ? req.positionSizePct : undefined;
+    const equity = pct === undefined ? undefined : view.equity?.();
+    if (pct !== undefined && equity === undefined)
+      return reject(
+        "validation",
+        "sizing",
+        `position_size_pct_unsupported: ${pct} of the account's equity, which the engine does not read in ${cfg.TRADING_MODE} mode; send quantity, quote_quantity or position_size_usd`,
+      );
+    const usd =
+      req.quoteQuantity ??
+      req.positionSizeUsd ??
+      (pct !== undefined && equity !== undefined ? pct * equity : cfg.DEFAULT_POSITION_SIZE_USD);
+    rawQty = req.quantity ?? usd / price;
   }
   const refPrice = fillPriceFor(side);
   // A close on USD-M goes reduce-only, which Binance exempts from the notional minimum: a
@@ -198,6 +212,7 @@ export function decide(
     (req.action === "CLOSE" || (against && rawQty <= held));
   // The exchange checks a LIMIT's tick and MIN_NOTIONAL at its own price, and so does sizing.
   const sized = size(req.symbol, rawQty, limit ?? refPrice, limit !== undefined, cfg, exchangeFilters, {
+    side,
     reduceOnlyFutures,
     whole: req.action === "CLOSE" && cfg.TRADING_MODE === "paper",
   });
@@ -205,6 +220,20 @@ export function decide(
   const { quantity } = sized;
   const notional = Number(quantity) * refPrice;
   pass("sizing", `${quantity} @ ${limit === undefined ? "~" : ""}${sized.price ?? refPrice}`);
+  // Spot holds no short: what the engine sells is what it bought. Selling more would sell assets it
+  // never bought, and reconciliation, reading the balance as the position, would book them as a long.
+  const heldLong = Math.max(position?.quantity ?? 0, 0);
+  if (
+    cfg.TRADING_MODE !== "paper" &&
+    cfg.BINANCE_MARKET === "spot" &&
+    side === "SELL" &&
+    Number(quantity) > heldLong
+  )
+    return reject(
+      "validation",
+      "spot_short",
+      `spot_short_not_allowed: SELL ${quantity} ${req.symbol} is more than the ${toDecimal(heldLong)} held; spot cannot go short (BINANCE_MARKET=futures can)`,
+    );
   const flips = against && Number(quantity) > held;
   const closing = req.action === "CLOSE" || (against && !flips);
   if (flips) {
@@ -224,14 +253,16 @@ export function decide(
     const opened = flips ? (Number(quantity) - held) * refPrice : notional;
     if (req.leverage > cfg.MAX_LEVERAGE)
       return reject("risk", "leverage", `leverage_above_maximum: ${req.leverage} > ${cfg.MAX_LEVERAGE}`);
-    if (opened > cfg.MAX_NOTIONAL_PER_POSITION)
+    // The position once filled: what is held the same way plus what the order opens.
+    const heldNotional = flips ? 0 : held * refPrice;
+    const positionNotional = heldNotional + opened;
+    if (positionNotional > cfg.MAX_NOTIONAL_PER_POSITION)
       return reject(
         "risk",
         "notional",
-        `position_notional_above_maximum: ${opened.toFixed(2)} > ${cfg.MAX_NOTIONAL_PER_POSITION}`,
+        `position_notional_above_maximum: ${positionNotional.toFixed(2)} > ${cfg.MAX_NOTIONAL_PER_POSITION}`,
       );
     const resting = view.restingEntries ?? new Map<string, number>();
-    const heldNotional = flips ? 0 : held * refPrice;
     const symbolNotional = heldNotional + (resting.get(req.symbol) ?? 0) + opened;
     if (symbolNotional > cfg.MAX_NOTIONAL_PER_SYMBOL)
       return reject(
@@ -292,6 +323,8 @@ function size(
   cfg: Config,
   exchangeFilters: ReadonlyMap<string, SymbolFilters> | undefined,
   opts: {
+    /** Whose limit price it is (rounded to the tick within it). */
+    side: "BUY" | "SELL";
     reduceOnlyFutures: boolean;
     /** A paper CLOSE: with the stand-ins it sells exactly what is held (their step is a guess by price). */
     whole: boolean;
@@ -313,6 +346,7 @@ function size(
       quantity: numberToDecimal(rawQty),
       price: numberToDecimal(refPrice),
       reduceOnlyFutures: opts.reduceOnlyFutures,
+      side: opts.side,
     });
     if (!r.ok) return { ok: false, source: "sizing", reason: r.reason };
     return isLimit ? { ok: true, quantity: r.quantity, price: r.price } : { ok: true, quantity: r.quantity };

@@ -809,6 +809,7 @@ export class TradeEngine {
           lastExecution: ledger.lastExecution,
           restingEntries: this.restingEntries(),
           markOf: (symbol) => this.markPrice(symbol, at),
+          ...(this.deps.adapter.mode === "paper" ? { equity: () => ledger.equity() } : {}),
         },
         cfg,
         at,

@@ -388,23 +388,20 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
     expect(engine.cap.find("protection resized")[0]).toMatchObject({ stopLoss: 29_500, onExchange: true });
   });
 
-  it("spot: a short cannot be guarded on the exchange; the engine says so and watches the levels", async () => {
-    const engine = await start("spot");
+  it("spot: a SELL from flat is refused, never sold out of assets on the account the engine did not buy (reconciliation would book them as a long)", async () => {
+    await start("spot");
     await t.env.quote("BTCUSDT", 30_000);
     t.fake.exchange?.balances.set("BTC", 1);
     await t.env.signal("short-1", { action: "sell", quantity: 0.01, stop_loss: 30_500 });
-    await waitFor("filled", event("short-1", "filled"), 10_000);
-    await waitFor(
-      "warned",
-      () => engine.cap.find("exchange-side protection not placed; the engine watches the levels").length > 0,
-    );
-    expect(
-      engine.cap.find("exchange-side protection not placed; the engine watches the levels")[0],
-    ).toMatchObject({
-      reason: "spot cannot hold a short: no exchange-side stop",
+    const rejected = await waitFor("rejected", event("short-1", "rejected"), 10_000);
+    expect(rejected).toMatchObject({
+      rejection_source: "validation",
+      rejection_reason: expect.stringMatching(
+        /^spot_short_not_allowed: SELL 0\.01000 BTCUSDT is more than the 0 held/,
+      ),
     });
-    await t.env.quote("BTCUSDT", 30_600);
-    await waitFor("engine-side exit", event("short-1:stop_loss", "filled"), 10_000);
+    expect(t.fake.exchange?.orders).toEqual([]);
+    expect(t.fake.exchange?.balances.get("BTC")).toBe(1);
   });
 
   it("futures: a short with reduce-only STOP_MARKET / TAKE_PROFIT_MARKET; the take-profit executes, the stop is canceled", async () => {

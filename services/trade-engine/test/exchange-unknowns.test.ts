@@ -221,20 +221,9 @@ describe("what the exchange never heard of, or answered unreadably (F25, F31)", 
       [],
     );
   });
+
   it("F28 an engine exit a crash cut short after its POST is resumed at the next start and recorded at its own price, though the market no longer crosses the level", async () => {
-    // A spot long whose stop alone stays with the engine (the market cannot hold a lone stop).
-    const first = await start("spot");
-    await t.env.quote("BTCUSDT", 30_000);
-    await t.env.signal("cut", { quantity: 0.01, stop_loss: 29_000 });
-    await waitFor("entry filled", event("cut", "filled"), 10_000);
-    await first.stop("crash");
-    // The stop triggered a minute ago at 28,900; its SELL was taken, and the process died.
-    t.price.BTCUSDT = "28900";
-    const guard = { symbol: "BTCUSDT", signalId: "cut", strategyId: "test", direction: 1 as const };
-    const exit = exitRequest({ ...guard, stopLoss: 29_000 }, "stop_loss", Date.now() - 60_000);
-    await sentBeforeCrash(exit, { side: "SELL", quantity: "0.01", refPrice: 28_900, closing: true });
-    // Back above the stop: the level is not crossed again, so only the resume records the exit.
-    t.price.BTCUSDT = "30000";
+    const exit = await stopExitCutShort("cut", 1);
     const engine = await start("spot");
     await t.env.quote("BTCUSDT", 30_000);
     const filled = await waitFor("exit recorded", event(exit.id, "filled"), 10_000);
@@ -279,19 +268,8 @@ describe("what the exchange never heard of, or answered unreadably (F25, F31)", 
   });
 
   it("F28 a cut-short claim older than 15 minutes is not resumed: reconciliation corrects its symbol as drift, and recording it too would count it twice", async () => {
-    const first = await start("spot");
-    await t.env.quote("BTCUSDT", 30_000);
-    await t.env.signal("long", { quantity: 0.01, stop_loss: 29_000 });
-    await waitFor("entry filled", event("long", "filled"), 10_000);
-    await first.stop("crash");
     // Its stop's exit went out 20 minutes ago: what executed is drift to correct by now.
-    const guard = { symbol: "BTCUSDT", signalId: "long", strategyId: "test", direction: 1 as const };
-    const exit = exitRequest({ ...guard, stopLoss: 29_000 }, "stop_loss", Date.now() - 1_200_000);
-    await sentBeforeCrash(
-      exit,
-      { side: "SELL", quantity: "0.01", refPrice: 28_900, closing: true },
-      { minutesAgo: 20 },
-    );
+    const exit = await stopExitCutShort("long", 20);
     const engine = await start("spot", { RECONCILE_INTERVAL_S: "1" });
     await t.env.quote("BTCUSDT", 30_000);
     await waitFor("corrected", () => engine.cap.find(DRIFT)[0], 10_000);
@@ -324,6 +302,29 @@ describe("what the exchange never heard of, or answered unreadably (F25, F31)", 
     expect(t.fake.requests.filter((r) => r.method === "POST" && r.path === "/api/v3/order")).toEqual([]);
   });
 });
+
+/**
+ * A spot long whose lone stop (29,000) stays with the engine (the market cannot hold a lone stop);
+ * the stop triggered `minutesAgo`, its SELL was taken at 28,900, and the process died before
+ * recording it. The market is back above the stop since: the level is not crossed again.
+ */
+async function stopExitCutShort(entryId: string, minutesAgo: number): Promise<OrderRequest> {
+  const first = await start("spot");
+  await t.env.quote("BTCUSDT", 30_000);
+  await t.env.signal(entryId, { quantity: 0.01, stop_loss: 29_000 });
+  await waitFor("entry filled", event(entryId, "filled"), 10_000);
+  await first.stop("crash");
+  const guard = { symbol: "BTCUSDT", signalId: entryId, strategyId: "test", direction: 1 as const };
+  const exit = exitRequest({ ...guard, stopLoss: 29_000 }, "stop_loss", Date.now() - minutesAgo * 60_000);
+  t.price.BTCUSDT = "28900";
+  await sentBeforeCrash(
+    exit,
+    { side: "SELL", quantity: "0.01", refPrice: 28_900, closing: true },
+    { minutesAgo },
+  );
+  t.price.BTCUSDT = "30000";
+  return exit;
+}
 
 const RESUMED = "decision cut short after its order reached the exchange: resumed";
 const DRIFT = "reconcile: position drift corrected to the exchange";

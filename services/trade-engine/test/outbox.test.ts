@@ -21,7 +21,12 @@ const eventsOf = async (signalId: string) =>
 
 describe("order event outbox", () => {
   it("stores a batch's events with its commit and deletes them once published: nothing is left", async () => {
-    await env.start({ OUTBOX_SWEEP_MS: "200" });
+    // 20 × $100 on one symbol: within the position and symbol limits.
+    await env.start({
+      OUTBOX_SWEEP_MS: "200",
+      MAX_NOTIONAL_PER_POSITION: "5000",
+      MAX_NOTIONAL_PER_SYMBOL: "5000",
+    });
     await env.quote("BTCUSDT", 30_000);
     await Promise.all(Array.from({ length: 20 }, (_, i) => env.signal(`ob-${i}`)));
     await waitFor(
