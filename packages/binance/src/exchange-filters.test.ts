@@ -141,6 +141,40 @@ describe("applyOrderFilters", () => {
     });
   });
 
+  it("refuses a LIMIT outside its PERCENT_PRICE band around the reference price, per side, as the exchange would", () => {
+    const spot = parseExchangeFilters(SPOT_2024).get("BTCUSDT");
+    const old = parseExchangeFilters(SPOT_2022).get("BTCUSDT");
+    const fut = parseExchangeFilters(FUTURES).get("BTCUSDT");
+    if (!spot || !old || !fut) throw new Error("fixture");
+    expect(spot.percentPrice).toEqual({
+      BUY: { up: "5", down: "0.2" },
+      SELL: { up: "5", down: "0.2" },
+    });
+    expect(old.percentPrice?.SELL).toEqual({ up: "5", down: "0.2" });
+    expect(fut.percentPrice?.BUY).toEqual({ up: "1.0500", down: "0.9500" });
+    const limit = (f: typeof spot, side: "BUY" | "SELL", price: string, reference?: string) =>
+      applyOrderFilters(f, {
+        type: "LIMIT",
+        quantity: "0.01",
+        price,
+        side,
+        ...(reference ? { reference } : {}),
+      });
+    // Spot: a SELL at 3,000 with the market at 30,000 is under 0.2 × of it.
+    expect(limit(spot, "SELL", "3000", "30000")).toMatchObject({
+      ok: false,
+      filter: "PERCENT_PRICE",
+      field: "price",
+      reason: "price_too_far_from_market: 3000 is outside [0.2, 5] × 30000 (6000.00 to 150000.00) for a SELL",
+    });
+    expect(limit(spot, "SELL", "6000", "30000")).toMatchObject({ ok: true });
+    // Futures: 6% from the mark is out, 4% in.
+    expect(limit(fut, "BUY", "28200", "30000")).toMatchObject({ ok: false, filter: "PERCENT_PRICE" });
+    expect(limit(fut, "BUY", "28800", "30000")).toMatchObject({ ok: true });
+    // Without a reference (or for a MARKET order) the band is not checked.
+    expect(limit(spot, "SELL", "3000")).toMatchObject({ ok: true });
+  });
+
   it("rounds a limit price to the tick within the limit asked: a BUY never pays above it, a SELL never sells below it", () => {
     const limit = (side: "BUY" | "SELL", price: string) =>
       applyOrderFilters(btc, { type: "LIMIT", quantity: "0.01", price, side });

@@ -27,6 +27,12 @@ export interface SymbolFilters {
   marketMaxQty?: string;
   /** MIN_NOTIONAL (`minNotional`, spot before 2023; `notional` on futures) or NOTIONAL (`minNotional`). */
   minNotional: string;
+  /**
+   * PERCENT_PRICE (both sides alike) or spot's PERCENT_PRICE_BY_SIDE (bid multipliers for a BUY, ask
+   * multipliers for a SELL): a LIMIT price must lie within [down, up] × the symbol's average price
+   * (spot) or mark price (futures).
+   */
+  percentPrice?: Record<"BUY" | "SELL", { up: string; down: string }>;
 }
 
 const Filter = z.looseObject({ filterType: z.string() });
@@ -78,8 +84,27 @@ function notionalKey(notional: RawFilter, market: Market | undefined): string {
   return notional.minNotional === undefined && notional.notional !== undefined ? "notional" : "minNotional";
 }
 
+/** The PERCENT_PRICE band per side, when the symbol has one. */
+function percentPriceOf(symbol: string, by: Map<string, RawFilter>): SymbolFilters["percentPrice"] {
+  const bySide = by.get("PERCENT_PRICE_BY_SIDE");
+  if (bySide !== undefined) {
+    const band = (up: string, down: string) => ({
+      up: field(symbol, bySide, up),
+      down: field(symbol, bySide, down),
+    });
+    return {
+      BUY: band("bidMultiplierUp", "bidMultiplierDown"),
+      SELL: band("askMultiplierUp", "askMultiplierDown"),
+    };
+  }
+  const both = by.get("PERCENT_PRICE");
+  if (both === undefined) return undefined;
+  const band = { up: field(symbol, both, "multiplierUp"), down: field(symbol, both, "multiplierDown") };
+  return { BUY: band, SELL: band };
+}
+
 /**
- * Reads PRICE_FILTER, LOT_SIZE, MARKET_LOT_SIZE and MIN_NOTIONAL/NOTIONAL per symbol from a spot
+ * Reads PRICE_FILTER, LOT_SIZE, MARKET_LOT_SIZE, MIN_NOTIONAL/NOTIONAL and PERCENT_PRICE(_BY_SIDE) per symbol from a spot
  * (`/api/v3/exchangeInfo`) or USD-M futures (`/fapi/v1/exchangeInfo`) answer; other filters are
  * ignored. A symbol missing a filter, or a filter with a malformed value, fails loudly naming the
  * symbol, filter and field. Without `market` the notional key is inferred from the filter.
@@ -106,6 +131,7 @@ export function parseExchangeFilters(exchangeInfo: unknown, market?: Market): Ma
       throw new Error(`exchangeInfo ${s.symbol}: no MIN_NOTIONAL or NOTIONAL filter`);
     const marketStep = marketLot === undefined ? undefined : field(s.symbol, marketLot, "stepSize");
     const marketMax = marketLot === undefined ? undefined : field(s.symbol, marketLot, "maxQty");
+    const percentPrice = percentPriceOf(s.symbol, by);
     out.set(s.symbol, {
       symbol: s.symbol,
       status: s.status,
@@ -120,6 +146,7 @@ export function parseExchangeFilters(exchangeInfo: unknown, market?: Market): Ma
       ...(marketStep !== undefined && !isZero(marketStep) ? { marketStepSize: marketStep } : {}),
       ...(marketMax !== undefined && !isZero(marketMax) ? { marketMaxQty: marketMax } : {}),
       minNotional: field(s.symbol, notional, notionalKey(notional, market)),
+      ...(percentPrice === undefined ? {} : { percentPrice }),
     });
   }
   return out;
@@ -142,7 +169,8 @@ export type FilteredOrder =
  * Rounds an order to the symbol's rules: quantity DOWN to the step (MARKET_LOT_SIZE's for market
  * orders when it applies), a limit price to the tick on the side that keeps it within the limit
  * asked (a BUY down, a SELL up; the nearest tick without a side); then rejects, with the filter and
- * the value, what the exchange would refuse. Never rounds a quantity up, never sends an order that
+ * the value, what the exchange would refuse (a LIMIT outside its PERCENT_PRICE band too, given a
+ * reference price). Never rounds a quantity up, never sends an order that
  * would fail.
  */
 export function applyOrderFilters(
@@ -155,6 +183,11 @@ export function applyOrderFilters(
     reduceOnlyFutures?: boolean;
     /** Whose limit it is: a BUY never pays above it, a SELL never sells below it. */
     side?: "BUY" | "SELL";
+    /**
+     * The price PERCENT_PRICE bands a LIMIT around: the average price (spot) or the mark price
+     * (futures), or the live mid standing in for them. Without it (or a side) the band is not checked.
+     */
+    reference?: string;
   },
 ): FilteredOrder {
   assertDecimal("quantity", order.quantity);
@@ -201,6 +234,18 @@ export function applyOrderFilters(
       order.price,
       `price_out_of_range: ${price} not within [${trimDecimal(f.minPrice)}, ${trimDecimal(f.maxPrice)}]`,
     );
+  }
+  const band = order.side === undefined ? undefined : f.percentPrice?.[order.side];
+  if (!market && band !== undefined && order.reference !== undefined) {
+    const ref = Number(order.reference);
+    const [low, high] = [ref * Number(band.down), ref * Number(band.up)];
+    if (Number(price) < low || Number(price) > high)
+      return fail(
+        "PERCENT_PRICE",
+        "price",
+        order.price,
+        `price_too_far_from_market: ${price} is outside [${trimDecimal(band.down)}, ${trimDecimal(band.up)}] × ${trimDecimal(order.reference)} (${low.toFixed(2)} to ${high.toFixed(2)}) for a ${order.side}`,
+      );
   }
   if (!order.reduceOnlyFutures && compareDecimal(notional, f.minNotional) < 0) {
     return fail(

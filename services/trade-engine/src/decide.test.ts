@@ -178,6 +178,17 @@ describe("LIMIT orders", () => {
     });
   });
 
+  it("a LIMIT outside the exchange's PERCENT_PRICE band around the market is refused before it is sent", () => {
+    const far = req({ action: "SELL", orderType: "LIMIT", limitPrice: 5_000 });
+    expect(decide(far, quote, empty, cfg, NOW, [], spot2024)).toMatchObject({
+      kind: "reject",
+      source: "sizing",
+      reason: expect.stringMatching(/^price_too_far_from_market: 5000 is outside \[0\.2, 5\] × 30000\.5 /),
+    });
+    const near = req({ action: "SELL", orderType: "LIMIT", limitPrice: 6_100 });
+    expect(decide(near, quote, empty, cfg, NOW, [], spot2024)).toMatchObject({ kind: "execute" });
+  });
+
   it("sizes a marketable LIMIT at the touch it fills at, not at a limit far through it", () => {
     // A sell limit at 3,000 with the bid at 30,000 fills at the bid: $100 is 0.0033 BTC (the paper
     // step for a 3,000 price), not 0.0333.
@@ -320,7 +331,7 @@ describe("what the account can hold and size from", () => {
       source: "validation",
       step: "spot_short",
       reason:
-        "spot_short_not_allowed: SELL 0.01000 BTCUSDT is more than the 0 held; spot cannot go short (BINANCE_MARKET=futures can)",
+        "spot_short_not_allowed: SELL 0.01000 BTCUSDT is more than the 0 held; spot cannot go short (a close sells what is held; BINANCE_MARKET=futures can go short)",
     });
     expect(run(req({ action: "SELL", quantity: 0.02 }), long(0.01), quote, spot)).toMatchObject({
       step: "spot_short",

@@ -213,6 +213,7 @@ export function decide(
   // The exchange checks a LIMIT's tick and MIN_NOTIONAL at its own price, and so does sizing.
   const sized = size(req.symbol, rawQty, limit ?? refPrice, limit !== undefined, cfg, exchangeFilters, {
     side,
+    mid: (quote.bid + quote.ask) / 2,
     reduceOnlyFutures,
     whole: req.action === "CLOSE" && cfg.TRADING_MODE === "paper",
   });
@@ -232,7 +233,7 @@ export function decide(
     return reject(
       "validation",
       "spot_short",
-      `spot_short_not_allowed: SELL ${quantity} ${req.symbol} is more than the ${toDecimal(heldLong)} held; spot cannot go short (BINANCE_MARKET=futures can)`,
+      `spot_short_not_allowed: SELL ${quantity} ${req.symbol} is more than the ${toDecimal(heldLong)} held; spot cannot go short (a close sells what is held; BINANCE_MARKET=futures can go short)`,
     );
   const flips = against && Number(quantity) > held;
   const closing = req.action === "CLOSE" || (against && !flips);
@@ -325,6 +326,8 @@ function size(
   opts: {
     /** Whose limit price it is (rounded to the tick within it). */
     side: "BUY" | "SELL";
+    /** The live mid: a LIMIT's PERCENT_PRICE band is checked around it (the exchange's average or mark price). */
+    mid: number;
     reduceOnlyFutures: boolean;
     /** A paper CLOSE: with the stand-ins it sells exactly what is held (their step is a guess by price). */
     whole: boolean;
@@ -347,6 +350,7 @@ function size(
       price: numberToDecimal(refPrice),
       reduceOnlyFutures: opts.reduceOnlyFutures,
       side: opts.side,
+      reference: numberToDecimal(opts.mid),
     });
     if (!r.ok) return { ok: false, source: "sizing", reason: r.reason };
     return isLimit ? { ok: true, quantity: r.quantity, price: r.price } : { ok: true, quantity: r.quantity };

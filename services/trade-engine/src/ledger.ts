@@ -68,6 +68,11 @@ export class Ledger {
     const { store } = this.deps;
     this.positions = await store.positions();
     this.daily.load(await store.dailyRealized());
+    // A restart must not cut a cooldown short: what the books recorded in the window counts.
+    const cooldown = this.deps.cfg.COOLDOWN_SECONDS;
+    if (cooldown > 0)
+      for (const [key, at] of await store.recentExecutions(cooldown))
+        if (at > (this.lastExecution.get(key) ?? 0)) this.lastExecution.set(key, at);
     this.protections.clear();
     for (const p of await store.protections()) this.protections.set(p.symbol, p);
     this.refreshGauges();

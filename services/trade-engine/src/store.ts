@@ -590,6 +590,23 @@ export class EngineStore {
   }
 
   /** Today's realized PnL (UTC), persisted so a restart does not reset the loss limit (F29). */
+  /**
+   * When each strategy last placed or filled an order on each symbol, within the last `seconds`
+   * (`strategy|symbol` → ms): the cooldowns a restart must not forget. Read off the recent orders
+   * (the index on created_at), so a resting order filled now that was placed before the window is
+   * not among them.
+   */
+  async recentExecutions(seconds: number): Promise<Map<string, number>> {
+    const { rows } = await this.pool.query<{ strategy_id: string; symbol: string; at: number }>(
+      `SELECT s.strategy_id, o.symbol, extract(epoch FROM max(o.created_at))::float8 * 1000 AS at
+       FROM engine_orders o JOIN engine_signals s ON s.signal_id = o.signal_id
+       WHERE o.created_at > now() - make_interval(secs => $1)
+       GROUP BY s.strategy_id, o.symbol`,
+      [seconds],
+    );
+    return new Map(rows.map((r) => [`${r.strategy_id}|${r.symbol}`, r.at]));
+  }
+
   async dailyRealized(): Promise<number> {
     const { rows } = await this.pool.query<{ realized: number }>(
       "SELECT realized FROM engine_daily_pnl WHERE day = (now() AT TIME ZONE 'utc')::date",

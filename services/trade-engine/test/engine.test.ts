@@ -668,6 +668,24 @@ describe("trade-engine (paper)", () => {
     expect(refused[0]).toMatchObject({ rejection_reason: expect.stringContaining("below_min_notional") });
   });
 
+  it("keeps a strategy's cooldown across a restart: an entry right after it is refused as it would have been", async () => {
+    const first = await env.start({ COOLDOWN_SECONDS: "60" });
+    await env.quote("BTCUSDT", 30_000);
+    await env.signal("cool-1");
+    await env.waitEvent("cool-1", "filled");
+    await first.stop("restart");
+    await env.start({ COOLDOWN_SECONDS: "60" });
+    await env.quote("BTCUSDT", 30_000);
+    await env.signal("cool-2");
+    const [rejected] = await env.waitEvent("cool-2", "rejected");
+    expect(rejected).toMatchObject({
+      rejection_reason: expect.stringMatching(/^cooldown_active: \d+ s left for test on BTCUSDT$/),
+    });
+    // Another strategy on the symbol is not held back by it.
+    await env.signal("cool-3", { strategy_id: "other" });
+    await env.waitEvent("cool-3", "filled");
+  });
+
   it("F29 keeps the daily loss limit across a restart", async () => {
     await env.db.pool.query("SELECT 1");
     const first = await env.start({ DAILY_LOSS_LIMIT: "100" });

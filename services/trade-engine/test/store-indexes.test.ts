@@ -41,6 +41,10 @@ describe("engine tables", () => {
       expect(
         await plan("SELECT order_id FROM engine_orders WHERE status = 'NEW' ORDER BY created_at"),
       ).toMatch(/engine_orders_working/);
+      // The cooldowns a start recovers: the orders of the last COOLDOWN_SECONDS.
+      expect(
+        await plan("SELECT symbol FROM engine_orders WHERE created_at > now() - make_interval(secs => 30)"),
+      ).toMatch(/engine_orders_created/);
       // GET /orders: the latest 500, of one status or all.
       expect(await plan("SELECT order_id FROM engine_orders ORDER BY created_at DESC LIMIT 500")).toMatch(
         /engine_orders_created/,
