@@ -151,7 +151,7 @@ describe("applyOrderFilters", () => {
       SELL: { up: "5", down: "0.2" },
     });
     expect(old.percentPrice?.SELL).toEqual({ up: "5", down: "0.2" });
-    expect(fut.percentPrice?.BUY).toEqual({ up: "1.0500", down: "0.9500" });
+    expect(fut.percentPrice).toEqual({ BUY: { up: "1.0500" }, SELL: { down: "0.9500" } });
     const limit = (f: typeof spot, side: "BUY" | "SELL", price: string, reference?: string) =>
       applyOrderFilters(f, {
         type: "LIMIT",
@@ -165,12 +165,15 @@ describe("applyOrderFilters", () => {
       ok: false,
       filter: "PERCENT_PRICE",
       field: "price",
-      reason: "price_too_far_from_market: 3000 is outside [0.2, 5] × 30000 (6000.00 to 150000.00) for a SELL",
+      reason: "price_too_far_from_market: 3000 is outside 6000.00 to 150000.00 (0.2 to 5 × 30000) for a SELL",
     });
     expect(limit(spot, "SELL", "6000", "30000")).toMatchObject({ ok: true });
-    // Futures: 6% from the mark is out, 4% in.
-    expect(limit(fut, "BUY", "28200", "30000")).toMatchObject({ ok: false, filter: "PERCENT_PRICE" });
-    expect(limit(fut, "BUY", "28800", "30000")).toMatchObject({ ok: true });
+    // Futures bands the mark one way: a BUY 6% above it is out, 4% in, and one far below may rest.
+    expect(limit(fut, "BUY", "31800", "30000")).toMatchObject({ ok: false, filter: "PERCENT_PRICE" });
+    expect(limit(fut, "BUY", "31200", "30000")).toMatchObject({ ok: true });
+    expect(limit(fut, "BUY", "20000", "30000")).toMatchObject({ ok: true });
+    expect(limit(fut, "SELL", "28200", "30000")).toMatchObject({ ok: false, filter: "PERCENT_PRICE" });
+    expect(limit(fut, "SELL", "40000", "30000")).toMatchObject({ ok: true });
     // Without a reference (or for a MARKET order) the band is not checked.
     expect(limit(spot, "SELL", "3000")).toMatchObject({ ok: true });
   });

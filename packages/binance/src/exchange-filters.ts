@@ -28,11 +28,12 @@ export interface SymbolFilters {
   /** MIN_NOTIONAL (`minNotional`, spot before 2023; `notional` on futures) or NOTIONAL (`minNotional`). */
   minNotional: string;
   /**
-   * PERCENT_PRICE (both sides alike) or spot's PERCENT_PRICE_BY_SIDE (bid multipliers for a BUY, ask
-   * multipliers for a SELL): a LIMIT price must lie within [down, up] × the symbol's average price
-   * (spot) or mark price (futures).
+   * How far a LIMIT price may lie from the symbol's average price (spot) or mark price (futures),
+   * as multipliers of it. Spot's PERCENT_PRICE bounds both sides alike and PERCENT_PRICE_BY_SIDE
+   * per side (bid multipliers for a BUY, ask multipliers for a SELL); USD-M's PERCENT_PRICE bounds
+   * a BUY from above and a SELL from below only (a bid far under the mark may rest).
    */
-  percentPrice?: Record<"BUY" | "SELL", { up: string; down: string }>;
+  percentPrice?: Record<"BUY" | "SELL", { up?: string; down?: string }>;
 }
 
 const Filter = z.looseObject({ filterType: z.string() });
@@ -85,7 +86,11 @@ function notionalKey(notional: RawFilter, market: Market | undefined): string {
 }
 
 /** The PERCENT_PRICE band per side, when the symbol has one. */
-function percentPriceOf(symbol: string, by: Map<string, RawFilter>): SymbolFilters["percentPrice"] {
+function percentPriceOf(
+  symbol: string,
+  by: Map<string, RawFilter>,
+  market: Market | undefined,
+): SymbolFilters["percentPrice"] {
   const bySide = by.get("PERCENT_PRICE_BY_SIDE");
   if (bySide !== undefined) {
     const band = (up: string, down: string) => ({
@@ -99,8 +104,11 @@ function percentPriceOf(symbol: string, by: Map<string, RawFilter>): SymbolFilte
   }
   const both = by.get("PERCENT_PRICE");
   if (both === undefined) return undefined;
-  const band = { up: field(symbol, both, "multiplierUp"), down: field(symbol, both, "multiplierDown") };
-  return { BUY: band, SELL: band };
+  const up = field(symbol, both, "multiplierUp");
+  const down = field(symbol, both, "multiplierDown");
+  // USD-M's filter carries multiplierDecimal and no avgPriceMins: it bands the mark price one way.
+  const futures = market === "futures" || (market === undefined && both.avgPriceMins === undefined);
+  return futures ? { BUY: { up }, SELL: { down } } : { BUY: { up, down }, SELL: { up, down } };
 }
 
 /**
@@ -131,7 +139,7 @@ export function parseExchangeFilters(exchangeInfo: unknown, market?: Market): Ma
       throw new Error(`exchangeInfo ${s.symbol}: no MIN_NOTIONAL or NOTIONAL filter`);
     const marketStep = marketLot === undefined ? undefined : field(s.symbol, marketLot, "stepSize");
     const marketMax = marketLot === undefined ? undefined : field(s.symbol, marketLot, "maxQty");
-    const percentPrice = percentPriceOf(s.symbol, by);
+    const percentPrice = percentPriceOf(s.symbol, by, market);
     out.set(s.symbol, {
       symbol: s.symbol,
       status: s.status,
@@ -238,13 +246,15 @@ export function applyOrderFilters(
   const band = order.side === undefined ? undefined : f.percentPrice?.[order.side];
   if (!market && band !== undefined && order.reference !== undefined) {
     const ref = Number(order.reference);
-    const [low, high] = [ref * Number(band.down), ref * Number(band.up)];
-    if (Number(price) < low || Number(price) > high)
+    const bound = (multiplier: string | undefined) =>
+      multiplier === undefined ? undefined : ref * Number(multiplier);
+    const [low, high] = [bound(band.down), bound(band.up)];
+    if ((low !== undefined && Number(price) < low) || (high !== undefined && Number(price) > high))
       return fail(
         "PERCENT_PRICE",
         "price",
         order.price,
-        `price_too_far_from_market: ${price} is outside [${trimDecimal(band.down)}, ${trimDecimal(band.up)}] × ${trimDecimal(order.reference)} (${low.toFixed(2)} to ${high.toFixed(2)}) for a ${order.side}`,
+        `price_too_far_from_market: ${price} is outside ${low?.toFixed(2) ?? "0"} to ${high?.toFixed(2) ?? "any"} (${trimDecimal(band.down ?? "0")} to ${band.up === undefined ? "any" : trimDecimal(band.up)} × ${trimDecimal(order.reference)}) for a ${order.side}`,
       );
   }
   if (!order.reduceOnlyFutures && compareDecimal(notional, f.minNotional) < 0) {

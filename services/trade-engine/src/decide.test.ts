@@ -183,7 +183,7 @@ describe("LIMIT orders", () => {
     expect(decide(far, quote, empty, cfg, NOW, [], spot2024)).toMatchObject({
       kind: "reject",
       source: "sizing",
-      reason: expect.stringMatching(/^price_too_far_from_market: 5000 is outside \[0\.2, 5\] × 30000\.5 /),
+      reason: expect.stringMatching(/^price_too_far_from_market: 5000 is outside 6000\.10 to 150002\.50 /),
     });
     const near = req({ action: "SELL", orderType: "LIMIT", limitPrice: 6_100 });
     expect(decide(near, quote, empty, cfg, NOW, [], spot2024)).toMatchObject({ kind: "execute" });
@@ -342,6 +342,15 @@ describe("what the account can hold and size from", () => {
       closing: true,
     });
     expect(run(req({ action: "CLOSE" }), long(0.01), quote, spot)).toMatchObject({ kind: "execute" });
+    // The 0.01 bought, less a commission taken in BTC, is 0.00999 held: a SELL of 0.01 sells that.
+    expect(run(req({ action: "SELL", quantity: 0.01 }), long(0.00999), quote, spot)).toMatchObject({
+      kind: "execute",
+      quantity: "0.00999",
+      closing: true,
+    });
+    expect(run(req({ action: "SELL", quantity: 0.0101 }), long(0.00999), quote, spot)).toMatchObject({
+      step: "spot_short",
+    });
     // USD-M futures, and the paper account, go short.
     expect(run(req({ action: "SELL", quantity: 0.01 }), empty, quote, onExchange("futures"))).toMatchObject({
       kind: "execute",

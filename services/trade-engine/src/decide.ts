@@ -204,6 +204,23 @@ export function decide(
     rawQty = req.quantity ?? usd / price;
   }
   const refPrice = fillPriceFor(side);
+  // Spot holds no short: what the engine sells is what it bought (see spot_short below).
+  const spotExchange = cfg.TRADING_MODE !== "paper" && cfg.BINANCE_MARKET === "spot";
+  const heldLong = Math.max(position?.quantity ?? 0, 0);
+  if (
+    spotExchange &&
+    side === "SELL" &&
+    heldLong > 0 &&
+    rawQty > heldLong &&
+    rawQty <= heldLong * (1 + BASE_COMMISSION_SLACK)
+  ) {
+    // The quantity bought, less the commission the exchange took in the base asset: what is held.
+    pass(
+      "spot_long",
+      `SELL ${toDecimal(rawQty)} is the ${toDecimal(heldLong)} held plus at most a commission: sells what is held`,
+    );
+    rawQty = heldLong;
+  }
   // A close on USD-M goes reduce-only, which Binance exempts from the notional minimum: a
   // position that lost value below it can still be closed. (A reduce is one no larger than held.)
   const reduceOnlyFutures =
@@ -221,15 +238,9 @@ export function decide(
   const { quantity } = sized;
   const notional = Number(quantity) * refPrice;
   pass("sizing", `${quantity} @ ${limit === undefined ? "~" : ""}${sized.price ?? refPrice}`);
-  // Spot holds no short: what the engine sells is what it bought. Selling more would sell assets it
-  // never bought, and reconciliation, reading the balance as the position, would book them as a long.
-  const heldLong = Math.max(position?.quantity ?? 0, 0);
-  if (
-    cfg.TRADING_MODE !== "paper" &&
-    cfg.BINANCE_MARKET === "spot" &&
-    side === "SELL" &&
-    Number(quantity) > heldLong
-  )
+  // Selling more than the long on spot would sell assets the engine never bought, and
+  // reconciliation, reading the balance as the position, would book them as a long.
+  if (spotExchange && side === "SELL" && Number(quantity) > heldLong)
     return reject(
       "validation",
       "spot_short",
@@ -307,6 +318,12 @@ export function decide(
   const order = { kind: "execute", side, quantity, refPrice, notional, closing } as const;
   return limit === undefined ? order : { ...order, limitPrice: sized.price ?? toDecimal(limit), timeInForce };
 }
+
+/**
+ * How much more than the long a spot SELL may ask and still sell the long: the quantity bought, less
+ * a commission taken in the base asset (Binance's spot rates are 0.1% at most).
+ */
+const BASE_COMMISSION_SLACK = 0.002;
 
 type Sized =
   | { ok: true; quantity: string; price?: string }

@@ -726,9 +726,17 @@ export class TradeEngine {
     // A claim this replica holds from an attempt that failed mid-way is resumed here at once,
     // not after the lease: the order may exist, and `resumed` makes the adapter look it up.
     const claim =
-      stored.state === "busy" && this.failedClaims.has(req.id)
+      stored.state === "busy" && stored.heldHere === true && this.failedClaims.has(req.id)
         ? { ...stored, state: "resume" as const }
         : stored;
+    if (claim.state === "duplicate" && claim.status === "ABANDONED")
+      log.warn(
+        "signal cut short after its order was sent, found again too late to resume: left to reconciliation",
+        {
+          ...lifecycle,
+          status: claim.status,
+        },
+      );
     if (claim.state === "duplicate") {
       this.failedClaims.delete(req.id);
       log.info("duplicate signal ignored", { ...lifecycle, status: claim.status });

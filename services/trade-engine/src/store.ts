@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Logger } from "@tradewire/logger";
 import { parseOrThrow } from "@tradewire/schemas";
 import pg from "pg";
@@ -41,6 +42,8 @@ ALTER TABLE engine_signals ADD COLUMN IF NOT EXISTS checks jsonb NOT NULL DEFAUL
 ALTER TABLE engine_signals ADD COLUMN IF NOT EXISTS sent jsonb;
 -- The claim's lease runs from here when its holder renewed it (a decision waiting on the exchange).
 ALTER TABLE engine_signals ADD COLUMN IF NOT EXISTS renewed_at timestamptz;
+-- The process whose claim it is (set when claimed, moved when taken over).
+ALTER TABLE engine_signals ADD COLUMN IF NOT EXISTS holder text;
 CREATE TABLE IF NOT EXISTS engine_orders (
   order_id text PRIMARY KEY,
   client_order_id text NOT NULL UNIQUE,
@@ -219,12 +222,19 @@ const RECORD_EXCHANGE_FILL = `WITH o AS (
   RETURNING order_id
 ), ${FILL_EFFECTS}`;
 
-export type SignalStatus = "RECEIVED" | "HOLD" | "REJECTED" | "PLACED" | "FILLED" | "CANCELED";
+/**
+ * `ABANDONED`: cut short after its order was sent, and found again only once reconciliation had
+ * been free to correct its symbol as drift (see EngineStore.claim): what the order did is left to that.
+ */
+export type SignalStatus = "RECEIVED" | "HOLD" | "REJECTED" | "PLACED" | "FILLED" | "CANCELED" | "ABANDONED";
 
 export type Claim =
   | { state: "new" }
-  /** Claimed before and undecided; `sent`: its decision went to an exchange (its order may be out). */
-  | { state: "resume" | "busy"; sent?: SentDecision }
+  /**
+   * Claimed before and undecided; `sent`: its decision went to an exchange (its order may be out);
+   * `heldHere`: busy under this process's own claim (an attempt of its own that failed).
+   */
+  | { state: "resume" | "busy"; sent?: SentDecision; heldHere?: boolean }
   | { state: "duplicate"; status: string };
 
 /**
@@ -325,13 +335,20 @@ export interface UndecidedSignal {
 }
 
 /** A claim found undecided, with the decision it sent to an exchange if any. */
-function undecidedClaim(state: "resume" | "busy", signalId: string, sent: unknown): Claim {
+function undecidedClaim(
+  state: "resume" | "busy",
+  signalId: string,
+  sent: unknown,
+): Extract<Claim, { state: "resume" | "busy" }> {
   if (sent == null) return { state };
   return { state, sent: parseOrThrow(SentDecision, `engine_signals.sent (${signalId})`, sent) };
 }
 
 /** The engine's tables; a write that announces order events takes their outbox row (see DirectStore). */
 export class EngineStore {
+  /** This process, as the holder of the claims it makes or takes over. */
+  private readonly holder = randomUUID();
+
   constructor(
     readonly pool: pg.Pool,
     private readonly claimLeaseSeconds = 30,
@@ -397,31 +414,49 @@ export class EngineStore {
     const inserted = await this.pool.query({
       // Named: prepared once per connection, not parsed and planned again for every signal.
       name: "engine_claim",
-      text: `INSERT INTO engine_signals (signal_id, source, strategy_id, symbol, action, request, status)
-       VALUES ($1, $2, $3, $4, $5, $6, 'RECEIVED') ON CONFLICT (signal_id) DO NOTHING RETURNING signal_id`,
-      values: [req.id, req.source, req.strategyId, req.symbol, req.action, JSON.stringify(req)],
+      text: `INSERT INTO engine_signals (signal_id, source, strategy_id, symbol, action, request, status, holder)
+       VALUES ($1, $2, $3, $4, $5, $6, 'RECEIVED', $7) ON CONFLICT (signal_id) DO NOTHING RETURNING signal_id`,
+      values: [req.id, req.source, req.strategyId, req.symbol, req.action, JSON.stringify(req), this.holder],
     });
     if (inserted.rowCount === 1) return { state: "new" };
+    // Cut short after its order was sent, so long ago that reconciliation was free to correct its
+    // symbol as drift (it waits UNDECIDED_RECENT_SECONDS): resumed now, what the order did would
+    // count twice. Closed instead, and left to reconciliation.
+    const abandoned = await this.pool.query({
+      name: "engine_abandon_claim",
+      text: `UPDATE engine_signals SET status = 'ABANDONED', decided_at = now(), reason = $4
+       WHERE signal_id = $1 AND status = 'RECEIVED' AND sent IS NOT NULL
+         AND received_at <= now() - make_interval(secs => $2)
+         AND coalesce(renewed_at, received_at) <= now() - make_interval(secs => $3)
+       RETURNING signal_id`,
+      values: [
+        req.id,
+        UNDECIDED_RECENT_SECONDS,
+        this.claimLeaseSeconds,
+        `cut short after its order was sent, and found again more than ${UNDECIDED_RECENT_SECONDS} s later: what the order did is left to reconciliation (corrected as drift)`,
+      ],
+    });
+    if (abandoned.rowCount === 1) return { state: "duplicate", status: "ABANDONED" };
     // Undecided and nobody renewing its lease (a run stopped mid-way): taken over by moving the
     // lease, so of two replicas that find it so (a redelivery, reconciliation) only one resumes it.
     const taken = await this.pool.query<{ sent: unknown }>({
       name: "engine_take_over_claim",
-      text: `UPDATE engine_signals SET renewed_at = now()
+      text: `UPDATE engine_signals SET renewed_at = now(), holder = $3
        WHERE signal_id = $1 AND status = 'RECEIVED'
          AND coalesce(renewed_at, received_at) <= now() - make_interval(secs => $2)
        RETURNING sent`,
-      values: [req.id, this.claimLeaseSeconds],
+      values: [req.id, this.claimLeaseSeconds, this.holder],
     });
     const takenOver = taken.rows[0];
     if (takenOver !== undefined) return undecidedClaim("resume", req.id, takenOver.sent);
-    const { rows } = await this.pool.query<{ status: string; sent: unknown }>(
-      "SELECT status, sent FROM engine_signals WHERE signal_id = $1",
+    const { rows } = await this.pool.query<{ status: string; sent: unknown; holder: string | null }>(
+      "SELECT status, sent, holder FROM engine_signals WHERE signal_id = $1",
       [req.id],
     );
     const row = rows[0];
     if (row !== undefined && row.status !== "RECEIVED") return { state: "duplicate", status: row.status };
-    // Another replica on it right now (its lease renewed, or just taken over).
-    return undecidedClaim("busy", req.id, row?.sent);
+    // On it right now: another replica (its lease renewed, or just taken over), or this process.
+    return { ...undecidedClaim("busy", req.id, row?.sent), heldHere: row?.holder === this.holder };
   }
 
   /** Renews the lease of a claim still undecided, so no replica resumes it while its holder works. */

@@ -28,7 +28,8 @@ describe("F22 claims across replicas", () => {
       await sleep(400);
       await store.renewClaim(req.id);
     }
-    expect(await store.claim(req)).toEqual({ state: "busy" });
+    // Busy, and held by this process (its own attempt).
+    expect(await store.claim(req)).toEqual({ state: "busy", heldHere: true });
     await sleep(1_200);
     expect(await store.claim(req)).toEqual({ state: "resume" });
   });
@@ -54,12 +55,41 @@ describe("F22 claims across replicas", () => {
     await sleep(1_100);
     const other = EngineStore.connect(db.url, createSilentLogger(), 1);
     try {
-      const states = (await Promise.all([store.claim(req), other.claim(req)])).map((c) => c.state);
-      expect(states.sort()).toEqual(["busy", "resume"]);
-      // Taken over with a fresh lease: nobody else resumes it while its new holder works.
-      expect(await other.claim(req)).toEqual({ state: "busy" });
+      const claims = await Promise.all([store.claim(req), other.claim(req)]);
+      expect(claims.map((c) => c.state).sort()).toEqual(["busy", "resume"]);
+      // Taken over with a fresh lease: nobody else resumes it while its new holder works, and the
+      // first holder no longer takes it for its own (a failed attempt of its own to take up at once).
+      const first = claims[0]?.state === "resume" ? store : other;
+      const second = first === store ? other : store;
+      expect(await first.claim(req)).toEqual({ state: "busy", heldHere: true });
+      expect(await second.claim(req)).toEqual({ state: "busy", heldHere: false });
     } finally {
       await other.pool.end();
     }
+  });
+
+  it("F28 a claim whose order was sent, found again only after reconciliation was free to correct it as drift, is closed, not resumed", async () => {
+    const sent: SentDecision = {
+      side: "BUY",
+      quantity: "0.01",
+      refPrice: 30_000,
+      notional: 300,
+      closing: false,
+    };
+    const unsent = orderRequest({ id: "unsent-old" });
+    for (const r of [req, unsent]) await store.claim(r);
+    await store.markSent(req.id, sent);
+    await store.pool.query("UPDATE engine_signals SET received_at = now() - interval '20 minutes'");
+    expect(await store.claim(req)).toEqual({ state: "duplicate", status: "ABANDONED" });
+    const { rows } = await store.pool.query(
+      "SELECT status, reason FROM engine_signals WHERE signal_id = $1",
+      [req.id],
+    );
+    expect(rows[0]).toMatchObject({
+      status: "ABANDONED",
+      reason: expect.stringMatching(/left to reconciliation \(corrected as drift\)$/),
+    });
+    // Nothing went out for one never sent: it is resumed and decided as usual.
+    expect(await store.claim(unsent)).toEqual({ state: "resume" });
   });
 });
