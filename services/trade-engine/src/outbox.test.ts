@@ -105,7 +105,8 @@ describe("EventOutbox", () => {
     };
     const first = { batchId: "b-1", events: [event("first")] };
     const second = { batchId: "b-2", events: [event("second")] };
-    const { outbox, cap } = outboxOver(bus, () => [second]);
+    let left = [second];
+    const { outbox, cap, queries } = outboxOver(bus, () => left);
     // Unanswered after its retries (three attempts): kept, and said at error.
     await outbox.publishInTurn(first);
     expect(published).toEqual([idOf(first), idOf(first), idOf(first)]);
@@ -116,12 +117,22 @@ describe("EventOutbox", () => {
     expect(
       cap.find("JetStream did not answer the last publish: order events kept in the outbox for the sweep")[0],
     ).toMatchObject({ level: "warn", batchId: "b-2" });
-    // JetStream is back: the sweep sends what was kept, and rows go out directly again.
+    // JetStream is back: the sweep sends what was kept at once (no grace), and rows go out directly again.
     answering = true;
-    await outbox.sweep(0);
+    await outbox.sweep(10_000);
+    expect(queries.find((q) => q.name === "engine_outbox_left")?.params[0]).toBe(0);
     expect(published.at(-1)).toBe(idOf(second));
     const third = { batchId: "b-3", events: [event("third")] };
     await outbox.publishInTurn(third);
     expect(published.at(-1)).toBe(idOf(third));
+    // Unanswered again, and another replica's sweep sends what was kept: nothing left, nothing kept back.
+    answering = false;
+    await outbox.publishInTurn({ batchId: "b-4", events: [event("fourth")] });
+    answering = true;
+    left = [];
+    await outbox.sweep(10_000);
+    const fifth = { batchId: "b-5", events: [event("fifth")] };
+    await outbox.publishInTurn(fifth);
+    expect(published.at(-1)).toBe(idOf(fifth));
   });
 });

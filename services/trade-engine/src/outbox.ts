@@ -153,13 +153,16 @@ export class EventOutbox {
   async sweep(graceMs: number): Promise<void> {
     const { store, log } = this.deps;
     await this.deletePublished();
+    // While a publish went unanswered, the rows kept meanwhile are the sweep's at once, in the order
+    // stored; with none left anywhere (another replica's sweep sent them), nothing is kept back.
     const { rows } = await store.query<{ batch_id: string; events: string }>(
       "engine_outbox_left",
       `SELECT batch_id, events FROM engine_outbox
        WHERE created_at < now() - make_interval(secs => $1::float8 / 1000) AND NOT (batch_id = ANY($2))
        ORDER BY created_at`,
-      [graceMs, [...this.inFlight]],
+      [this.unanswered ? 0 : graceMs, [...this.inFlight]],
     );
+    if (rows.length === 0) this.unanswered = false;
     // One row that cannot go out (not JSON, an event the schema refuses) must not hold back the
     // rows after it: it stays, and says so at every sweep.
     for (const row of rows)

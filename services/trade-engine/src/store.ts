@@ -632,14 +632,16 @@ export class EngineStore {
    * not among them.
    */
   async recentExecutions(seconds: number): Promise<Map<string, number>> {
-    const { rows } = await this.pool.query<{ strategy_id: string; symbol: string; at: number }>(
-      `SELECT s.strategy_id, o.symbol, extract(epoch FROM max(o.created_at))::float8 * 1000 AS at
+    // As ages on PostgreSQL's clock, made times on this process's: the cooldown is read against it.
+    const { rows } = await this.pool.query<{ strategy_id: string; symbol: string; age_ms: number }>(
+      `SELECT s.strategy_id, o.symbol, extract(epoch FROM now() - max(o.created_at))::float8 * 1000 AS age_ms
        FROM engine_orders o JOIN engine_signals s ON s.signal_id = o.signal_id
        WHERE o.created_at > now() - make_interval(secs => $1)
        GROUP BY s.strategy_id, o.symbol`,
       [seconds],
     );
-    return new Map(rows.map((r) => [`${r.strategy_id}|${r.symbol}`, r.at]));
+    const now = Date.now();
+    return new Map(rows.map((r) => [`${r.strategy_id}|${r.symbol}`, now - r.age_ms]));
   }
 
   async dailyRealized(): Promise<number> {

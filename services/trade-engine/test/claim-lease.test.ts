@@ -19,6 +19,8 @@ afterEach(async () => {
 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const req = orderRequest({ id: "leased" });
+/** The decision a claim stored as sent before its order went out. */
+const sent: SentDecision = { side: "BUY", quantity: "0.01", refPrice: 30_000, notional: 300, closing: false };
 
 describe("F22 claims across replicas", () => {
   it("a claim its holder renews stays busy past the lease; once renewals stop, it can be resumed", async () => {
@@ -36,13 +38,6 @@ describe("F22 claims across replicas", () => {
 
   it("a resumed claim carries the decision sent to the exchange; a stored one that does not fit fails naming it", async () => {
     await store.claim(req);
-    const sent: SentDecision = {
-      side: "BUY",
-      quantity: "0.01",
-      refPrice: 30_000,
-      notional: 300,
-      closing: false,
-    };
     await store.markSent(req.id, sent);
     await sleep(1_100);
     expect(await store.claim(req)).toEqual({ state: "resume", sent });
@@ -69,13 +64,6 @@ describe("F22 claims across replicas", () => {
   });
 
   it("F28 a claim whose order was sent, found again only after reconciliation was free to correct it as drift, is closed, not resumed", async () => {
-    const sent: SentDecision = {
-      side: "BUY",
-      quantity: "0.01",
-      refPrice: 30_000,
-      notional: 300,
-      closing: false,
-    };
     const unsent = orderRequest({ id: "unsent-old" });
     for (const r of [req, unsent]) await store.claim(r);
     await store.markSent(req.id, sent);
