@@ -439,7 +439,15 @@ describe("decision pipeline", () => {
       ...empty,
       lastExecution: new Map([["orderbook_skew|BTCUSDT", NOW - 10_000]]),
     };
-    expect(run(req(), cooled)).toMatchObject({ reason: expect.stringContaining("cooldown_active") });
+    expect(run(req(), cooled)).toMatchObject({
+      reason: "cooldown_active: 50 s left for orderbook_skew on BTCUSDT",
+    });
+    // Under a second left still says 1 s, never "0 s left".
+    const almost: PortfolioView = {
+      ...empty,
+      lastExecution: new Map([["orderbook_skew|BTCUSDT", NOW - 59_700]]),
+    };
+    expect(run(req(), almost)).toMatchObject({ reason: expect.stringMatching(/^cooldown_active: 1 s left/) });
     const lossy: PortfolioView = { ...empty, dailyRealizedPnl: -600 };
     expect(run(req(), lossy)).toMatchObject({ reason: expect.stringContaining("daily_loss_limit_reached") });
     const full: PortfolioView = {

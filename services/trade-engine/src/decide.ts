@@ -137,7 +137,7 @@ export function decide(
       return reject(
         "risk",
         "cooldown",
-        `cooldown_active: ${Math.round((cfg.COOLDOWN_SECONDS * 1000 - (now - last)) / 1000)} s left for ${req.strategyId} on ${req.symbol}`,
+        `cooldown_active: ${Math.ceil((cfg.COOLDOWN_SECONDS * 1000 - (now - last)) / 1000)} s left for ${req.strategyId} on ${req.symbol}`,
       );
     pass("cooldown");
     return undefined;
