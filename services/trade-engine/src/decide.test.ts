@@ -351,6 +351,17 @@ describe("what the account can hold and size from", () => {
     expect(run(req({ action: "SELL", quantity: 0.0101 }), long(0.00999), quote, spot)).toMatchObject({
       step: "spot_short",
     });
+    // Leverage on spot would be ignored: an entry asking for it is refused; a reduce passes.
+    expect(run(req({ leverage: 3 }), empty, quote, spot)).toMatchObject({
+      kind: "reject",
+      reason: expect.stringMatching(/^leverage_unsupported_on_spot: 3x asked/),
+    });
+    expect(run(req({ action: "SELL", quantity: 0.005, leverage: 3 }), long(0.01), quote, spot)).toMatchObject(
+      {
+        kind: "execute",
+      },
+    );
+    expect(run(req({ leverage: 3 }), empty, quote, onExchange("futures"))).toMatchObject({ kind: "execute" });
     // USD-M futures, and the paper account, go short.
     expect(run(req({ action: "SELL", quantity: 0.01 }), empty, quote, onExchange("futures"))).toMatchObject({
       kind: "execute",

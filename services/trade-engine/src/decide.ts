@@ -263,6 +263,12 @@ export function decide(
   if (!closing) {
     // What the order opens: all of it, or what is left once a flip has closed the position.
     const opened = flips ? (Number(quantity) - held) * refPrice : notional;
+    if (spotExchange && req.leverage > 1)
+      return reject(
+        "validation",
+        "leverage",
+        `leverage_unsupported_on_spot: ${req.leverage}x asked; spot trades unleveraged, so the position would be ${req.leverage} times smaller than meant (BINANCE_MARKET=futures applies leverage)`,
+      );
     if (req.leverage > cfg.MAX_LEVERAGE)
       return reject("risk", "leverage", `leverage_above_maximum: ${req.leverage} > ${cfg.MAX_LEVERAGE}`);
     // The position once filled: what is held the same way plus what the order opens.
