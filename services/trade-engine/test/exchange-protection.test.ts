@@ -6,7 +6,7 @@ import { protectionFixtures } from "./protection-fixtures.js";
 import { refuseWrites } from "./refuse-writes.js";
 
 const t = exchangeSuite();
-const { start, event, protectionRow, restsOnExchange } = protectionFixtures(t);
+const { start, event, protectionRow, restsOnExchange, cleared } = protectionFixtures(t);
 
 /** A spot long of 0.01 guarded by an OCO (29,500 / 31,000), then `<id>-close`: a GTC close at 30,800 working. */
 async function guardedLongWithWorkingClose(id: string) {
@@ -72,7 +72,7 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
       client_order_id: `${list}-sl`,
     });
     expect(engine.engine.snapshot().positions).toMatchObject({ BTCUSDT: { quantity: 0 } });
-    expect(await protectionRow()).toBeUndefined();
+    await cleared();
     // Exactly one market order (the entry): the exit was the exchange's, not a second sell.
     expect(t.fake.exchange?.orders.filter((o) => o.type === "MARKET")).toHaveLength(1);
     const view = (await (await fetch(`${engine.url}/signals/oco-1:stop_loss`)).json()) as {
@@ -165,7 +165,7 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
       engine.cap.find("exchange protection poll failed for a symbol; asked again at the next poll").length,
     ).toBeGreaterThanOrEqual(1);
     await waitFor("flat", () => engine.engine.snapshot().positions.BTCUSDT?.quantity === 0);
-    expect(await protectionRow()).toBeUndefined();
+    await cleared();
     // Recorded from the exchange, not sold again by the engine.
     expect(t.fake.exchange?.orders.filter((o) => o.type === "MARKET")).toHaveLength(1);
   });
@@ -186,7 +186,7 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
     await waitFor("flat", () => engine.engine.snapshot().positions.BTCUSDT?.quantity === 0);
     // Corrected to 0 first, the exit recorded later would have opened a phantom short.
     expect(engine.cap.find("reconcile: position drift corrected to the exchange")).toEqual([]);
-    expect(await protectionRow()).toBeUndefined();
+    await cleared();
   });
 
   it("F25 levels whose placement on the exchange failed are placed again at a later poll, not left to the engine alone", async () => {
@@ -320,7 +320,7 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
       "CANCELED",
     ]);
     expect(engine.cap.find("exchange-side protection canceled")).toHaveLength(1);
-    expect(await protectionRow()).toBeUndefined();
+    await cleared();
   });
 
   it("spot: while a GTC close works, the engine holds the levels; a stop it sees crossed cancels the close first, then sells", async () => {

@@ -1,3 +1,4 @@
+import { waitFor } from "@tradewire/testkit";
 import type { exchangeSuite } from "./harness.js";
 import { testnetSettings } from "./harness.js";
 
@@ -35,5 +36,11 @@ export function protectionFixtures(t: ReturnType<typeof exchangeSuite>) {
     ];
     return ids.length > 0 && ids.every((id) => resting.includes(id));
   };
-  return { start, event, protectionRow, restsOnExchange };
+  /**
+   * Waits until the protection row is gone: it is deleted after the fill that flattens the position
+   * is applied in memory, so a read right after "flat" may still find it.
+   */
+  const cleared = () =>
+    waitFor("protection row cleared", async () => (await protectionRow()) === undefined, 10_000);
+  return { start, event, protectionRow, restsOnExchange, cleared };
 }
