@@ -416,12 +416,14 @@ export class TradeEngine {
    * said at error and tried again at the next reconciliation.
    */
   async resumeCutShort(claims: readonly UndecidedSignal[]): Promise<void> {
-    const { log, adapter } = this.deps;
+    const { log } = this.deps;
+    const orders = this.deps.adapter.resting;
+    if (orders === undefined) return;
     for (const { id, symbol, cutShortRequest } of claims) {
-      if (cutShortRequest === undefined || adapter.resting === undefined) continue;
+      if (cutShortRequest === undefined) continue;
       try {
         const req = parseOrThrow(StoredRequest, `engine_signals.request (${id})`, cutShortRequest);
-        if ((await adapter.resting.find(req.symbol, clientOrderIdFor(req.id))) === undefined) continue;
+        if ((await orders.find(req.symbol, clientOrderIdFor(req.id))) === undefined) continue;
         log.warn("decision cut short after its order reached the exchange: resumed", {
           ...lifecycleOf(req),
           action: req.action,
@@ -729,17 +731,14 @@ export class TradeEngine {
       stored.state === "busy" && stored.heldHere === true && this.failedClaims.has(req.id)
         ? { ...stored, state: "resume" as const }
         : stored;
-    if (claim.state === "duplicate" && claim.status === "ABANDONED")
-      log.warn(
-        "signal cut short after its order was sent, found again too late to resume: left to reconciliation",
-        {
-          ...lifecycle,
-          status: claim.status,
-        },
-      );
     if (claim.state === "duplicate") {
       this.failedClaims.delete(req.id);
-      log.info("duplicate signal ignored", { ...lifecycle, status: claim.status });
+      if (claim.status === "ABANDONED")
+        log.warn(
+          "signal cut short after its order was sent, found again too late to resume: left to reconciliation",
+          { ...lifecycle, status: claim.status },
+        );
+      else log.info("duplicate signal ignored", { ...lifecycle, status: claim.status });
       unit.onStored(() => metrics.signals.inc({ source: req.source, outcome: "duplicate" }));
       return "done";
     }

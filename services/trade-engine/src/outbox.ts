@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { type Bus, BusError, ThrottledLog } from "@tradewire/bus";
 import type { Logger } from "@tradewire/logger";
+import { TimeoutError, withTimeout } from "@tradewire/supervisor";
 import type { Counter } from "prom-client";
 import { type OutgoingOrderEvent, publishOrderEvents } from "./order-events.js";
 import type { EngineStore, OutboxRow } from "./store.js";
@@ -107,27 +108,23 @@ export class EventOutbox {
    * What is left is in the outbox: the next start sends it.
    */
   async drain(maxMs: number): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), maxMs);
-    });
     try {
-      return await Promise.race([this.queue.then(() => true as const), late]);
-    } finally {
-      clearTimeout(timer);
+      await withTimeout(this.queue, maxMs, "order events queued for publishing");
+      return true;
+    } catch (error) {
+      if (error instanceof TimeoutError) return false;
+      throw error;
     }
   }
 
-  /** Publishes a stored row's events; the error (after retries) leaves them for the sweep. */
+  /**
+   * Publishes a stored row's events; the error (after retries) leaves them for the sweep. Only the
+   * queue calls it, which keeps the row in flight meanwhile.
+   */
   private async publish(write: OutboxRow): Promise<void> {
     if (write.events.length === 0) return;
-    this.inFlight.add(write.batchId);
-    try {
-      await this.answered(publishOrderEvents(this.deps.bus, write.events));
-      this.published.push(write.batchId);
-    } finally {
-      this.inFlight.delete(write.batchId);
-    }
+    await this.answered(publishOrderEvents(this.deps.bus, write.events));
+    this.published.push(write.batchId);
   }
 
   /**
