@@ -90,6 +90,18 @@ export const FuturesLeverage = z.object({
 });
 export type FuturesLeverage = z.output<typeof FuturesLeverage>;
 
+/**
+ * The account's totals (`/fapi/v3/account`), in USDT (single-asset mode) or in USD across the margin
+ * assets (multi-assets mode): the margin balance is the wallet balance plus unrealized PnL.
+ */
+export const FuturesAccount = z.object({
+  totalWalletBalance: z.string(),
+  totalUnrealizedProfit: z.string(),
+  totalMarginBalance: z.string(),
+  availableBalance: z.string(),
+});
+export type FuturesAccount = z.output<typeof FuturesAccount>;
+
 /** `GET /fapi/v1/positionSide/dual`: true when the account is in hedge mode (LONG and SHORT legs). */
 const PositionMode = z.object({ dualSidePosition: z.boolean() });
 
@@ -247,6 +259,12 @@ export class FuturesOrders {
   async positions(symbol?: string): Promise<FuturesPosition[]> {
     const body = await this.rest.signed<unknown>("GET", "/fapi/v3/positionRisk", symbol ? { symbol } : {});
     return parse(z.array(FuturesPosition), "GET /fapi/v3/positionRisk", body);
+  }
+
+  /** The account's totals (`/fapi/v3/account`, weight 5). */
+  async account(): Promise<FuturesAccount> {
+    const body = await this.rest.signed<unknown>("GET", "/fapi/v3/account", {});
+    return parse(FuturesAccount, "GET /fapi/v3/account", body);
   }
 
   /** The account's position mode: one signed position per symbol, or separate LONG/SHORT sides. */

@@ -16,6 +16,7 @@ export type { FilteredOrder, SymbolFilters } from "./exchange-filters.js";
 export { applyOrderFilters, parseExchangeFilters, requestWeightPerMinute } from "./exchange-filters.js";
 export type { FuturesAlgoCancel, FuturesProtectiveOrderRequest, NewFuturesOrder } from "./futures-orders.js";
 export {
+  FuturesAccount,
   FuturesAlgoOrder,
   FuturesFill,
   FuturesLeverage,

@@ -32,6 +32,7 @@ export function requestWeight(
     case "/fapi/v1/positionSide/dual":
       return 30;
     case "/fapi/v1/userTrades":
+    case "/fapi/v3/account":
     case "/fapi/v2/positionRisk":
     case "/fapi/v3/positionRisk":
       return 5;

@@ -230,6 +230,23 @@ describe("USD-M futures orders against the fake Binance", () => {
     expect(await futures.positionMode()).toBe("hedge");
   });
 
+  it("reads the account's margin balance: the wallet moved by realized PnL and fees, plus unrealized PnL", async () => {
+    expect(await futures.account()).toMatchObject({
+      totalWalletBalance: "10000.00000000",
+      totalMarginBalance: "10000.00000000",
+    });
+    await market("BUY", "0.1", "tw-acc-1");
+    mark = "61000";
+    await market("SELL", "0.05", "tw-acc-2", true);
+    const fees = (0.1 * 60_000 + 0.05 * 61_000) * FEE_RATE;
+    const account = await futures.account();
+    // 0.05 closed 1,000 up (50 realized); 0.05 still open, 50 unrealized.
+    expect(Number(account.totalWalletBalance)).toBeCloseTo(10_000 + 50 - fees, 6);
+    expect(Number(account.totalUnrealizedProfit)).toBeCloseTo(50, 6);
+    expect(Number(account.totalMarginBalance)).toBeCloseTo(10_000 + 100 - fees, 6);
+    expect(requestWeight("/fapi/v3/account")).toBe(5);
+  });
+
   it("weighs USD-M calls as Binance does: placements cost no IP weight, listings without a symbol 40", () => {
     expect(requestWeight("/fapi/v1/order", {}, "POST")).toBe(0);
     expect(requestWeight("/fapi/v1/algoOrder", {}, "POST")).toBe(0);

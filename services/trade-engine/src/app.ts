@@ -5,6 +5,7 @@ import type { Logger } from "@tradewire/logger";
 import { KillSwitchCommand, MarketData, subjects, TradeIntent, TradingSignal } from "@tradewire/schemas";
 import { Doorbell, Supervisor, sleep } from "@tradewire/supervisor";
 import type { z } from "zod";
+import { AccountEquity } from "./account-equity.js";
 import type { Config } from "./config.js";
 import { type Incoming, TradeEngine } from "./engine.js";
 import { createAdapter } from "./execution/create-adapter.js";
@@ -88,6 +89,15 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
   const prices = new PriceBook();
   const metrics = createEngineMetrics(supervisor.metrics);
   const streamWatch = userStream === undefined ? undefined : new StreamWatch(cfg.USER_STREAM_EXPECT_MS);
+  const accountEquity =
+    account &&
+    new AccountEquity({
+      read: () => account.worth(),
+      usdAssets: cfg.USD_QUOTE_ASSETS,
+      mid: (symbol) => prices.mid(symbol),
+      maxAgeMs: 3 * cfg.ACCOUNT_EQUITY_REFRESH_S * 1000,
+      log,
+    });
   const engine = new TradeEngine({
     cfg,
     bus,
@@ -98,6 +108,7 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
     adapter,
     exchangeFilters,
     ...(streamWatch === undefined ? {} : { onExchangeOrder: (id: string) => streamWatch.expect(id) }),
+    ...(accountEquity === undefined ? {} : { accountEquity }),
   });
   await engine.load();
   // A kill switch command sent while no engine listened is kept by the control stream. One that
@@ -270,6 +281,10 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
       await reconciler.run();
     });
   }
+  if (accountEquity !== undefined)
+    polling("account-equity", cfg.ACCOUNT_EQUITY_REFRESH_S * 1000, "account equity read", () =>
+      accountEquity.refresh(),
+    );
   // Exchange-side stop-loss / take-profit: an executed leg is recorded as the position's exit.
   if (adapter.protective !== undefined)
     polling(

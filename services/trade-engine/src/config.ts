@@ -82,6 +82,11 @@ export const ConfigSchema = z
     ORDER_RESEND_AFTER_MS: env.int(10_000, { min: 0 }),
     /** testnet/live: compare open orders and balances with the exchange on start and this often. */
     RECONCILE_INTERVAL_S: env.int(60, { min: 1 }),
+    /**
+     * testnet/live: how often the account's equity is read (what `position_size_pct` sizes on); a
+     * reading older than three times this is not sized on.
+     */
+    ACCOUNT_EQUITY_REFRESH_S: env.int(30, { min: 1 }),
     /** How often the outbox is swept: published batches' rows deleted, events left behind published. */
     OUTBOX_SWEEP_MS: env.int(5_000, { min: 100 }),
     /** live refuses to start unless this is exactly "yes". */

@@ -20,6 +20,7 @@ const empty: PortfolioView = {
   killSwitch: false,
   dailyRealizedPnl: 0,
   lastExecution: new Map(),
+  equity: () => ({ usd: 10_000 }),
 };
 const run = (r: OrderRequest, view = empty, q: Quote | null = quote, c = cfg) =>
   decide(r, q ?? undefined, view, c, NOW, [] as Check[]);
@@ -370,18 +371,24 @@ describe("what the account can hold and size from", () => {
     expect(run(req({ action: "SELL", quantity: 0.01 }))).toMatchObject({ kind: "execute", side: "SELL" });
   });
 
-  it("position_size_pct is a fraction of the paper account's equity now; on an exchange, whose equity the engine does not read, it is refused", () => {
+  it("position_size_pct is a fraction of the account's equity; while it is not known it is refused, not sized on a made-up number", () => {
     // 10% of an account down to $5,000 is $500: 0.01666 BTC at the 30,001 ask, not 10% of the $10,000 it started with.
-    const drawn: PortfolioView = { ...empty, equity: () => 5_000 };
+    const drawn: PortfolioView = { ...empty, equity: () => ({ usd: 5_000 }) };
     expect(run(req({ positionSizePct: 0.1 }), drawn)).toMatchObject({ kind: "execute", quantity: "0.01666" });
-    expect(run(req({ positionSizePct: 0.1 }), empty, quote, onExchange("futures"))).toMatchObject({
+    const unread: PortfolioView = {
+      ...empty,
+      equity: () => ({ unknown: "the account has not been read yet" }),
+    };
+    expect(run(req({ positionSizePct: 0.1 }), unread, quote, onExchange("futures"))).toMatchObject({
       kind: "reject",
+      source: "sizing",
       step: "sizing",
-      reason: expect.stringMatching(/^position_size_pct_unsupported: 0\.1 of the account's equity/),
+      reason:
+        "account_equity_unknown: position_size_pct 0.1 is a fraction of the account's equity, and the account has not been read yet; send quantity, quote_quantity or position_size_usd",
     });
     // Anything more explicit sizes it, on an exchange too.
     expect(
-      run(req({ positionSizePct: 0.1, positionSizeUsd: 100 }), empty, quote, onExchange("futures")),
+      run(req({ positionSizePct: 0.1, positionSizeUsd: 100 }), unread, quote, onExchange("futures")),
     ).toMatchObject({ kind: "execute" });
   });
 

@@ -7,6 +7,7 @@ import {
   toDecimal,
 } from "@tradewire/binance";
 import type { RejectionSource } from "@tradewire/schemas";
+import type { EquityReading } from "./account-equity.js";
 import type { Config } from "./config.js";
 import { isDust, lotOf, stepFor } from "./dust.js";
 import { assetsOf } from "./execution/venue.js";
@@ -35,11 +36,11 @@ export interface PortfolioView {
   /** A symbol's live mid price, to value open positions at; without one, their entry price. */
   markOf?: (symbol: string) => number | undefined;
   /**
-   * What `position_size_pct` is a fraction of: the paper account's equity now (realized and
-   * unrealized PnL included). Absent on an exchange, whose account equity the engine does not read:
-   * such a signal is refused there, not sized on a made-up number.
+   * What `position_size_pct` is a fraction of: the account's equity (paper: now, realized and
+   * unrealized PnL included; an exchange: as last read), or why it is not known: such a signal is
+   * then refused, not sized on a made-up number.
    */
-  equity?: () => number;
+  equity: () => EquityReading;
 }
 
 export type Decision =
@@ -190,17 +191,19 @@ export function decide(
     // A fraction of equity sizes the order only when nothing more explicit came with it.
     const explicit = req.quantity ?? req.quoteQuantity ?? req.positionSizeUsd;
     const pct = explicit === undefined ? req.positionSizePct : undefined;
-    const equity = pct === undefined ? undefined : view.equity?.();
-    if (pct !== undefined && equity === undefined)
+    const equity = pct === undefined ? undefined : view.equity();
+    if (pct !== undefined && equity !== undefined && "unknown" in equity)
       return reject(
-        "validation",
         "sizing",
-        `position_size_pct_unsupported: ${pct} of the account's equity, which the engine does not read in ${cfg.TRADING_MODE} mode; send quantity, quote_quantity or position_size_usd`,
+        "sizing",
+        `account_equity_unknown: position_size_pct ${pct} is a fraction of the account's equity, and ${equity.unknown}; send quantity, quote_quantity or position_size_usd`,
       );
     const usd =
       req.quoteQuantity ??
       req.positionSizeUsd ??
-      (pct !== undefined && equity !== undefined ? pct * equity : cfg.DEFAULT_POSITION_SIZE_USD);
+      (pct !== undefined && equity !== undefined && "usd" in equity
+        ? pct * equity.usd
+        : cfg.DEFAULT_POSITION_SIZE_USD);
     rawQty = req.quantity ?? usd / price;
   }
   const refPrice = fillPriceFor(side);

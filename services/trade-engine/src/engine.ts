@@ -3,6 +3,7 @@ import type { Bus } from "@tradewire/bus";
 import type { Logger } from "@tradewire/logger";
 import { type KillSwitchCommand, type OrderEventKind, parseOrThrow } from "@tradewire/schemas";
 import { backoffCeiling } from "@tradewire/supervisor";
+import type { AccountEquity } from "./account-equity.js";
 import { BatchConflict, BatchWriter, OneByOne } from "./batch-writer.js";
 import type { Config } from "./config.js";
 import { type Check, type Decision, decide } from "./decide.js";
@@ -45,6 +46,8 @@ export interface EngineDeps {
   exchangeFilters?: ReadonlyMap<string, SymbolFilters>;
   /** Told of every order the exchange took (filled or working), by client id: the stream owes its report. */
   onExchangeOrder?: (clientOrderId: string) => void;
+  /** testnet/live: the exchange account's equity as last read; paper sizes on the ledger's. */
+  accountEquity?: AccountEquity;
 }
 
 /** How often a kill switch that could not be stored is tried again. */
@@ -118,6 +121,9 @@ export class TradeEngine {
       isDust: (symbol, quantity, price) =>
         isDust(quantity, lotOf(symbol, price, cfg.TRADING_MODE, deps.exchangeFilters)),
     });
+    // On an exchange the equity gauge shows the account's, not the paper ledger's.
+    const account = deps.accountEquity;
+    if (account !== undefined) metrics.equitySource.read = () => account.latest();
     const shared = { cfg, store, prices, log, metrics, ledger: this.ledger, direct: this.direct };
     this.book = new PaperLimitBook(shared);
     this.exchangeBook =
@@ -816,7 +822,7 @@ export class TradeEngine {
           lastExecution: ledger.lastExecution,
           restingEntries: this.restingEntries(),
           markOf: (symbol) => this.markPrice(symbol, at),
-          ...(this.deps.adapter.mode === "paper" ? { equity: () => ledger.equity() } : {}),
+          equity: () => this.deps.accountEquity?.reading() ?? { usd: ledger.equity() },
         },
         cfg,
         at,

@@ -94,7 +94,7 @@ export function createEngineMetrics(registry: Registry) {
     }),
     equity: new Gauge({
       name: "tradewire_engine_equity",
-      help: "Paper equity: starting equity + realized + unrealized PnL at the latest mid",
+      help: "Equity in USD. paper: starting equity + realized + unrealized PnL at the latest mid; testnet/live: the exchange account's, as last read (NaN before)",
       registers: [registry],
       collect() {
         this.set(equitySource.read());

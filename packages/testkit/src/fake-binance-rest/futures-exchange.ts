@@ -39,6 +39,8 @@ export interface FakeFuturesOptions extends FakeCredentials {
   feeRate?: number;
   /** Leverage of a symbol nobody set (default 20). */
   defaultLeverage?: number;
+  /** USDT deposited before any trade (default 10,000): the wallet moves by realized PnL and fees. */
+  walletBalance?: number;
 }
 
 const PATHS = [
@@ -51,6 +53,7 @@ const PATHS = [
   "DELETE /fapi/v1/algoOrder",
   "GET /fapi/v1/openAlgoOrders",
   "GET /fapi/v3/positionRisk",
+  "GET /fapi/v3/account",
   "POST /fapi/v1/leverage",
   "GET /fapi/v1/userTrades",
   "GET /fapi/v1/positionSide/dual",
@@ -364,6 +367,22 @@ export function createFakeFutures(
       });
   }
 
+  /** Single-asset mode totals, in USDT: the wallet is the deposit plus realized PnL less fees. */
+  function account() {
+    const wallet = trades.reduce(
+      (sum, t) => sum + Number(t.realizedPnl) - Number(t.commission),
+      opts.walletBalance ?? 10_000,
+    );
+    const unrealized = positionRisk(null).reduce((sum, p) => sum + Number(p.unRealizedProfit), 0);
+    return {
+      totalWalletBalance: fmt(wallet),
+      totalUnrealizedProfit: fmt(unrealized),
+      totalMarginBalance: fmt(wallet + unrealized),
+      availableBalance: fmt(wallet + unrealized),
+      assets: [{ asset: "USDT", walletBalance: fmt(wallet), unrealizedProfit: fmt(unrealized) }],
+    };
+  }
+
   function setLeverage(q: URLSearchParams): Reply {
     const symbol = q.get("symbol") ?? "";
     const value = Number(q.get("leverage"));
@@ -435,6 +454,8 @@ export function createFakeFutures(
         };
       case "GET /fapi/v3/positionRisk":
         return { status: 200, body: positionRisk(symbol) };
+      case "GET /fapi/v3/account":
+        return { status: 200, body: account() };
       case "POST /fapi/v1/leverage":
         return setLeverage(q);
       case "GET /fapi/v1/positionSide/dual":

@@ -102,6 +102,7 @@ const WEIGHTS: Record<string, (q: URLSearchParams, method: string) => number> = 
   "/fapi/v1/openAlgoOrders": (q) => (q.has("symbol") ? 1 : 40),
   "/fapi/v1/userTrades": () => 5,
   "/fapi/v3/positionRisk": () => 5,
+  "/fapi/v3/account": () => 5,
   "/fapi/v1/positionSide/dual": () => 30,
 };
 

@@ -11,6 +11,7 @@ import { clientOrderIdFor } from "../ids.js";
 import type { Protection } from "../protection.js";
 import type { NewOrder } from "./adapter.js";
 import {
+  type AccountHoldings,
   AccountNotTradable,
   assetsOf,
   commissions,
@@ -288,6 +289,10 @@ export class FuturesVenue implements OrderVenue, ProtectiveOrders, ExchangeAccou
     for (const p of await this.orders.positions())
       amounts.set(p.symbol, (amounts.get(p.symbol) ?? 0) + Number(p.positionAmt));
     return amounts;
+  }
+
+  async worth(): Promise<AccountHoldings> {
+    return { market: "futures", marginBalance: Number((await this.orders.account()).totalMarginBalance) };
   }
 }
 

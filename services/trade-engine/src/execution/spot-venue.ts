@@ -11,6 +11,7 @@ import { clientOrderIdFor } from "../ids.js";
 import type { Protection } from "../protection.js";
 import type { NewOrder } from "./adapter.js";
 import {
+  type AccountHoldings,
   AccountNotTradable,
   assetsOf,
   baseAssetOf,
@@ -210,5 +211,13 @@ export class SpotVenue implements OrderVenue, ProtectiveOrders, ExchangeAccount 
       (await this.orders.balances()).map((b) => [b.asset, Number(b.free) + Number(b.locked)]),
     );
     return new Map(symbols.map((s) => [s, balances.get(baseAssetOf(s, this.filters?.get(s))) ?? 0] as const));
+  }
+
+  async worth(): Promise<AccountHoldings> {
+    const balances = (await this.orders.balances()).map((b) => ({
+      asset: b.asset,
+      amount: Number(b.free) + Number(b.locked),
+    }));
+    return { market: "spot", balances };
   }
 }

@@ -200,6 +200,14 @@ export interface OpenConditionalOrder {
   triggerPrice: string;
 }
 
+/**
+ * What the account is worth, as the exchange says it: spot, every balance (free and locked), which
+ * the engine values; USD-M, the margin balance (wallet plus unrealized PnL) in USD.
+ */
+export type AccountHoldings =
+  | { market: "spot"; balances: { asset: string; amount: number }[] }
+  | { market: "futures"; marginBalance: number };
+
 /** What reconciliation reads, and the start-up check that the account can trade as configured. */
 export interface ExchangeAccount {
   /** Throws AccountNotTradable when the account cannot trade the way the engine would. */
@@ -216,6 +224,8 @@ export interface ExchangeAccount {
    * position amount), and on futures every other symbol it holds a position on.
    */
   holdings(symbols: readonly string[]): Promise<Map<string, number>>;
+  /** What the account is worth (what `position_size_pct` sizes on). */
+  worth(): Promise<AccountHoldings>;
 }
 
 /** The exchange account is set up so that the engine must not trade on it; the start is refused. */

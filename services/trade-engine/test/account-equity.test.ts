@@ -1,0 +1,62 @@
+import type { OrderEvent } from "@tradewire/schemas";
+import { metricValue, waitFor } from "@tradewire/testkit";
+import { describe, expect, it } from "vitest";
+import { exchangeSuite, testnetSettings } from "./harness.js";
+
+const t = exchangeSuite();
+
+const equityGauge = async (url: string) =>
+  metricValue(await (await fetch(`${url}/metrics`)).text(), "tradewire_engine_equity");
+const READ = "account holdings read: position_size_pct sizes on their equity";
+const filledQuantity = (e: OrderEvent | undefined) =>
+  e?.event === "filled" ? Number(e.filled_quantity) : Number.NaN;
+
+describe("position_size_pct on an exchange: a fraction of the account's equity", () => {
+  it("spot: the balances valued at the live mids (USDT at 1, BTC at BTCUSDT's mid) size the order", async () => {
+    t.fake.exchange?.balances.set("USDT", 4_000);
+    t.fake.exchange?.balances.set("BTC", 0.1);
+    const engine = await t.env.start(testnetSettings(t.fake.url));
+    await t.env.quote("BTCUSDT", 30_000);
+    await waitFor("holdings read", () => engine.cap.find(READ).length > 0, 10_000);
+    // 4,000 + 0.1 × 30,000.005 is 7,000; the gauge shows the account's equity, not PAPER_EQUITY.
+    expect(await equityGauge(engine.url)).toBeCloseTo(7_000, 2);
+    await t.env.signal("pct-spot", { position_size_pct: 0.1 });
+    const [filled] = await t.env.waitEvent("pct-spot", "filled");
+    // 10% of 7,000 is 700: 0.02333 BTC at 30,000, rounded down to the step.
+    expect(filledQuantity(filled)).toBeCloseTo(700 / 30_000, 4);
+    expect(t.fake.requests.some((r) => r.method === "GET" && r.path === "/api/v3/account")).toBe(true);
+  });
+
+  it("futures: the margin balance (wallet plus unrealized PnL) sizes the order", async () => {
+    const engine = await t.env.start(testnetSettings(t.fake.url, { BINANCE_MARKET: "futures" }));
+    await t.env.quote("BTCUSDT", 30_000);
+    await waitFor("holdings read", () => engine.cap.find(READ).length > 0, 10_000);
+    expect(await equityGauge(engine.url)).toBe(10_000);
+    await t.env.signal("pct-fut", { position_size_pct: 0.05 });
+    const [filled] = await t.env.waitEvent("pct-fut", "filled");
+    // 5% of the fake's 10,000 USDT wallet: 500, 0.0166 BTC at 30,000.
+    expect(filledQuantity(filled)).toBeCloseTo(500 / 30_000, 3);
+    expect(t.fake.requests.some((r) => r.method === "GET" && r.path === "/fapi/v3/account")).toBe(true);
+  });
+
+  it("a read that keeps failing leaves the equity unknown once it is older than it is trusted for: refused, said why", async () => {
+    t.fake.exchange?.balances.set("USDT", 4_000);
+    const engine = await t.env.start(testnetSettings(t.fake.url, { ACCOUNT_EQUITY_REFRESH_S: "1" }));
+    await t.env.quote("BTCUSDT", 30_000);
+    await waitFor("holdings read", () => engine.cap.find(READ).length > 0, 10_000);
+    t.fake.fail(...Array.from({ length: 200 }, () => ({ kind: 500, path: "/api/v3/account" })));
+    await waitFor("the read failing", () => engine.cap.find("account equity read failed").length > 0, 10_000);
+    // Trusted for 3 × 1 s after the last read that went through.
+    await new Promise((resolve) => setTimeout(resolve, 3_500));
+    await t.env.signal("pct-stale", { position_size_pct: 0.1 });
+    const [rejected] = await t.env.waitEvent("pct-stale", "rejected");
+    expect(rejected).toMatchObject({
+      rejection_source: "sizing",
+      rejection_reason: expect.stringMatching(
+        /^account_equity_unknown: position_size_pct 0\.1 is a fraction of the account's equity, and the account was last read \d+ s ago, more than the 3 s its equity is trusted for/,
+      ),
+    });
+    expect(engine.cap.find("account equity read failed")[0]).toMatchObject({ level: "error" });
+    expect(t.fake.exchange?.orders ?? []).toEqual([]);
+  });
+});
