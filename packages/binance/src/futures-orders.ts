@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { Id, parse, signedOrAbsent, tickerPrice } from "./response.js";
+import { Amount, Id, parse, signedOrAbsent, tickerPrice } from "./response.js";
 import type { BinanceRest } from "./rest.js";
 import type { TimeInForce } from "./spot-orders.js";
 
@@ -95,10 +95,9 @@ export type FuturesLeverage = z.output<typeof FuturesLeverage>;
  * assets (multi-assets mode): the margin balance is the wallet balance plus unrealized PnL.
  */
 export const FuturesAccount = z.object({
-  totalWalletBalance: z.string(),
-  totalUnrealizedProfit: z.string(),
-  totalMarginBalance: z.string(),
-  availableBalance: z.string(),
+  totalWalletBalance: Amount,
+  totalUnrealizedProfit: Amount,
+  totalMarginBalance: Amount,
 });
 export type FuturesAccount = z.output<typeof FuturesAccount>;
 

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import { hasBinanceCode, Id, parse, signedOrAbsent, tickerPrice } from "./response.js";
+import { Amount, hasBinanceCode, Id, parse, signedOrAbsent, tickerPrice } from "./response.js";
 import type { BinanceRest } from "./rest.js";
 
 const Fill = z.object({
@@ -81,7 +81,7 @@ export type SpotOrderList = z.output<typeof SpotOrderList>;
 const Account = z.object({
   /** false when the API key lacks the "Enable Spot & Margin Trading" permission. */
   canTrade: z.boolean(),
-  balances: z.array(z.object({ asset: z.string(), free: z.string(), locked: z.string() })),
+  balances: z.array(z.object({ asset: z.string(), free: Amount, locked: Amount })),
 });
 export type SpotBalance = z.output<typeof Account>["balances"][number];
 

@@ -2,8 +2,9 @@ import { createSilentLogger } from "@tradewire/logger";
 import { type FakeBinanceRest, startFakeBinanceRest } from "@tradewire/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BinanceError } from "../src/errors.js";
-import { FuturesOrders } from "../src/futures-orders.js";
+import { FuturesAccount, FuturesOrders } from "../src/futures-orders.js";
 import { WeightRateLimiter } from "../src/rate-limiter.js";
+import { parse } from "../src/response.js";
 import { BinanceRest } from "../src/rest.js";
 import { requestWeight } from "../src/weights.js";
 
@@ -245,6 +246,13 @@ describe("USD-M futures orders against the fake Binance", () => {
     expect(Number(account.totalUnrealizedProfit)).toBeCloseTo(50, 6);
     expect(Number(account.totalMarginBalance)).toBeCloseTo(10_000 + 100 - fees, 6);
     expect(requestWeight("/fapi/v3/account")).toBe(5);
+  });
+
+  it("refuses an account total that is not a number, naming the field: it would size orders", () => {
+    const body = { totalWalletBalance: "10", totalUnrealizedProfit: "0", totalMarginBalance: "" };
+    expect(() => parse(FuturesAccount, "GET /fapi/v3/account", body)).toThrow(
+      "GET /fapi/v3/account: unexpected response: totalMarginBalance: expected a decimal number",
+    );
   });
 
   it("weighs USD-M calls as Binance does: placements cost no IP weight, listings without a symbol 40", () => {

@@ -36,10 +36,10 @@ describe("valueAccount", () => {
 });
 
 describe("AccountEquity", () => {
-  const setup = (holdings: AccountHoldings) => {
+  const setup = (holdings: AccountHoldings, read = async () => holdings) => {
     const cap = captureLogger();
     const equity = new AccountEquity({
-      read: async () => holdings,
+      read,
       usdAssets: USD,
       mid,
       maxAgeMs: 90_000,
@@ -73,13 +73,33 @@ describe("AccountEquity", () => {
     }
   });
 
-  it("says once, at warn, which assets its equity leaves out", async () => {
+  it("says at warn which assets its equity leaves out, once for as long as they are the same", async () => {
     const { equity, cap } = setup(spot({ USDT: 100, BNB: 1 }));
     await equity.refresh(0);
     equity.reading(1);
     equity.reading(2);
-    expect(cap.find("account equity leaves out assets the engine has no USD price for")).toMatchObject([
+    // The gauge's valuation says nothing: only decisions do.
+    equity.latest();
+    expect(cap.find("account equity leaves out assets the engine has no fresh USD price for")).toMatchObject([
       { level: "warn", assets: ["BNB"], equityUsd: 100 },
     ]);
+  });
+
+  it("counts failed reads, says at info when one goes through again, and keeps the age of the last that did", async () => {
+    let failing = false;
+    const { equity, cap } = setup(spot({ USDT: 100 }), async () => {
+      if (failing) throw new Error("503 from /api/v3/account");
+      return spot({ USDT: 100 });
+    });
+    expect(equity.ageSeconds(0)).toBeNaN();
+    await equity.refresh(1_000);
+    failing = true;
+    await expect(equity.refresh(2_000)).rejects.toThrow("503");
+    await expect(equity.refresh(3_000)).rejects.toThrow("503");
+    expect(equity.ageSeconds(4_000)).toBe(3);
+    failing = false;
+    await equity.refresh(5_000);
+    expect(equity.ageSeconds(5_000)).toBe(0);
+    expect(cap.find("account holdings read again")).toMatchObject([{ level: "info", failedReads: 2 }]);
   });
 });

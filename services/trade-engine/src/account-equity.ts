@@ -13,8 +13,8 @@ export interface AccountValuation {
 /**
  * Values what the exchange says the account holds. USD-M reports its margin balance (wallet plus
  * unrealized PnL) itself; spot balances are valued here: a USD quote asset at 1, any other asset
- * at the live mid of `<asset><USD quote>` the engine follows, and one it has no price for left out
- * (named in `unpriced`): the equity read is then low, never made up.
+ * at the mid of `<asset><USD quote>` (`mid` answers only from a fresh quote), and one with no such
+ * price left out (named in `unpriced`): the equity read is then low, never made up.
  */
 export function valueAccount(
   holdings: AccountHoldings,
@@ -40,58 +40,77 @@ export function valueAccount(
 interface AccountEquityDeps {
   read: () => Promise<AccountHoldings>;
   usdAssets: readonly string[];
-  mid: (symbol: string) => number | undefined;
-  /** A reading older than this is not sized on. */
+  /** A symbol's mid at `at` from a fresh quote; undefined when there is none. */
+  mid: (symbol: string, at: number) => number | undefined;
+  /** A read older than this is not sized on. */
   maxAgeMs: number;
   log: Logger;
 }
 
 /**
- * The exchange account's equity. What the account holds is read every few seconds by its task (a
- * REST call per signal would spend weight on the hot path) and kept with its time; it is valued at
- * the mids of the moment it is asked for, and a decision takes it only while the read is fresh.
+ * The exchange account's equity. What the account holds is read at start and then every few
+ * seconds by its task (a REST call per signal would spend weight on the hot path), kept with the
+ * time the read began; it is valued at the mids of the decision's moment, and a decision takes it
+ * only while the read is fresh.
  */
 export class AccountEquity {
   private last: { holdings: AccountHoldings; at: number } | undefined;
-  /** The assets last left out, said once per change. */
+  /** Reads failed in a row since the last that went through. */
+  private failures = 0;
+  /** The assets last left out, said at each change. */
   private unpriced = "";
 
   constructor(private readonly deps: AccountEquityDeps) {}
 
+  /** Reads the account; a failure is thrown to the caller (logged there), counted here. */
   async refresh(now = Date.now()): Promise<void> {
-    const holdings = await this.deps.read();
+    let holdings: AccountHoldings;
+    try {
+      holdings = await this.deps.read();
+    } catch (error) {
+      this.failures++;
+      throw error;
+    }
     if (this.last === undefined)
       this.deps.log.info("account holdings read: position_size_pct sizes on their equity", {
         market: holdings.market,
       });
+    else if (this.failures > 0)
+      this.deps.log.info("account holdings read again", { failedReads: this.failures });
+    this.failures = 0;
     this.last = { holdings, at: now };
   }
 
-  /** The equity now, while the holdings' read is fresh; otherwise why it cannot be sized on. */
-  reading(now = Date.now()): EquityReading {
+  /** The equity at `at`, while the read is fresh; otherwise why it cannot be sized on. */
+  reading(at = Date.now()): EquityReading {
     if (this.last === undefined) return { unknown: "the account has not been read yet" };
-    const ageMs = now - this.last.at;
+    const ageMs = at - this.last.at;
     if (ageMs > this.deps.maxAgeMs)
       return {
         unknown: `the account was last read ${Math.round(ageMs / 1000)} s ago, more than the ${Math.round(this.deps.maxAgeMs / 1000)} s its equity is trusted for`,
       };
-    return { usd: this.value(this.last.holdings) };
-  }
-
-  /** The equity of the holdings last read, however old (the gauge); NaN before the first read. */
-  latest(): number {
-    return this.last === undefined ? Number.NaN : this.value(this.last.holdings);
-  }
-
-  private value(holdings: AccountHoldings): number {
-    const { usd, unpriced } = valueAccount(holdings, this.deps.usdAssets, this.deps.mid);
+    const { usd, unpriced } = this.value(this.last.holdings, at);
     const left = unpriced.join(",");
     if (left !== this.unpriced && left !== "")
-      this.deps.log.warn("account equity leaves out assets the engine has no USD price for", {
+      this.deps.log.warn("account equity leaves out assets the engine has no fresh USD price for", {
         assets: unpriced,
         equityUsd: usd,
       });
     this.unpriced = left;
-    return usd;
+    return { usd };
+  }
+
+  /** The equity of the last read, however old (the gauge; its age has its own); NaN before one. */
+  latest(): number {
+    return this.last === undefined ? Number.NaN : this.value(this.last.holdings, Date.now()).usd;
+  }
+
+  /** Seconds since the last read that went through began; NaN before one. */
+  ageSeconds(now = Date.now()): number {
+    return this.last === undefined ? Number.NaN : (now - this.last.at) / 1000;
+  }
+
+  private value(holdings: AccountHoldings, at: number): AccountValuation {
+    return valueAccount(holdings, this.deps.usdAssets, (symbol) => this.deps.mid(symbol, at));
   }
 }

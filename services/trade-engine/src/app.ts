@@ -94,7 +94,7 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
     new AccountEquity({
       read: () => account.worth(),
       usdAssets: cfg.USD_QUOTE_ASSETS,
-      mid: (symbol) => prices.mid(symbol),
+      mid: (symbol, at) => prices.freshMid(symbol, cfg.PRICE_MAX_AGE_MS, at),
       maxAgeMs: 3 * cfg.ACCOUNT_EQUITY_REFRESH_S * 1000,
       log,
     });
@@ -111,6 +111,12 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
     ...(accountEquity === undefined ? {} : { accountEquity }),
   });
   await engine.load();
+  // Before any consumer binds, so a backlog sized by position_size_pct finds the equity read (F40).
+  await accountEquity?.refresh().catch((error: unknown) =>
+    log.error("account read failed at start: position_size_pct is refused until a read goes through", {
+      err: error,
+    }),
+  );
   // A kill switch command sent while no engine listened is kept by the control stream. One that
   // does not fit its schema is said (at start, then every ten minutes at most while it is the last)
   // and skipped: it must not keep the engine from starting.
@@ -246,20 +252,24 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
     },
   });
   /**
-   * A task that runs `poll` now and then every `ms`, or sooner when `bell` rings; a failed round is
-   * logged and tried again next time.
+   * A task that runs `poll` now (or first after `ms`, with `waitFirst`) and then every `ms`, or
+   * sooner when `bell` rings; a failed round is logged and tried again next time.
    */
   const polling = (
     name: string,
     ms: number,
     what: string,
     poll: () => Promise<void>,
-    bell: { wait(ms: number, signal: AbortSignal): Promise<unknown> } = new Doorbell(),
+    {
+      bell = new Doorbell(),
+      waitFirst = false,
+    }: { bell?: { wait(ms: number, signal: AbortSignal): Promise<unknown> }; waitFirst?: boolean } = {},
   ) =>
     supervisor.addTask({
       name,
       stallTimeoutMs: ms + 60_000,
       async run(ctx) {
+        if (waitFirst) await bell.wait(ms, ctx.signal);
         while (!ctx.signal.aborted) {
           await poll().catch((error: unknown) => log.error(`${what} failed`, { err: error }));
           ctx.progress();
@@ -282,8 +292,15 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
     });
   }
   if (accountEquity !== undefined)
-    polling("account-equity", cfg.ACCOUNT_EQUITY_REFRESH_S * 1000, "account equity read", () =>
-      accountEquity.refresh(),
+    // Read once already, before the consumers bound.
+    polling(
+      "account-equity",
+      cfg.ACCOUNT_EQUITY_REFRESH_S * 1000,
+      "account read",
+      () => accountEquity.refresh(),
+      {
+        waitFirst: true,
+      },
     );
   // Exchange-side stop-loss / take-profit: an executed leg is recorded as the position's exit.
   if (adapter.protective !== undefined)
@@ -294,7 +311,7 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
       async () => {
         await engine.pollExchangeProtections();
       },
-      polls.protections,
+      { bell: polls.protections },
     );
   // GTC LIMIT orders working on the exchange: what executed is recorded, an ended one closed.
   if (adapter.resting !== undefined)
@@ -303,7 +320,7 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
       cfg.ORDER_POLL_MS,
       "exchange order poll",
       () => polls.orders.round((only) => engine.pollExchangeOrders(only)),
-      polls.orders,
+      { bell: polls.orders },
     );
   if (userStream !== undefined && streamWatch !== undefined)
     followUserStream({

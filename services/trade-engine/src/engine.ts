@@ -3,7 +3,7 @@ import type { Bus } from "@tradewire/bus";
 import type { Logger } from "@tradewire/logger";
 import { type KillSwitchCommand, type OrderEventKind, parseOrThrow } from "@tradewire/schemas";
 import { backoffCeiling } from "@tradewire/supervisor";
-import type { AccountEquity } from "./account-equity.js";
+import type { AccountEquity, EquityReading } from "./account-equity.js";
 import { BatchConflict, BatchWriter, OneByOne } from "./batch-writer.js";
 import type { Config } from "./config.js";
 import { type Check, type Decision, decide } from "./decide.js";
@@ -122,8 +122,11 @@ export class TradeEngine {
         isDust(quantity, lotOf(symbol, price, cfg.TRADING_MODE, deps.exchangeFilters)),
     });
     // On an exchange the equity gauge shows the account's, not the paper ledger's.
-    const account = deps.accountEquity;
-    if (account !== undefined) metrics.equitySource.read = () => account.latest();
+    const account = adapter.mode === "paper" ? undefined : deps.accountEquity;
+    if (account !== undefined) {
+      metrics.equitySource.read = () => account.latest();
+      metrics.accountReadAgeSource.read = () => account.ageSeconds();
+    }
     const shared = { cfg, store, prices, log, metrics, ledger: this.ledger, direct: this.direct };
     this.book = new PaperLimitBook(shared);
     this.exchangeBook =
@@ -569,6 +572,19 @@ export class TradeEngine {
     return failedAt === undefined ? undefined : failedAt + this.deps.cfg.ORDER_RESEND_AFTER_MS;
   }
 
+  /**
+   * What `position_size_pct` sizes on: paper, the ledger's equity; an exchange, its account's as
+   * last read (valued at fresh mids), or why it is not known.
+   */
+  private equity(at: number): EquityReading {
+    if (this.deps.adapter.mode === "paper") return { usd: this.ledger.equity() };
+    return (
+      this.deps.accountEquity?.reading(at) ?? {
+        unknown: "this engine was started without reading the account",
+      }
+    );
+  }
+
   /** The symbol's live mid price, from a quote no older than PRICE_MAX_AGE_MS. */
   markPrice(symbol: string, now = Date.now()): number | undefined {
     return this.deps.prices.freshMid(symbol, this.deps.cfg.PRICE_MAX_AGE_MS, now);
@@ -822,7 +838,7 @@ export class TradeEngine {
           lastExecution: ledger.lastExecution,
           restingEntries: this.restingEntries(),
           markOf: (symbol) => this.markPrice(symbol, at),
-          equity: () => this.deps.accountEquity?.reading() ?? { usd: ledger.equity() },
+          equity: () => this.equity(at),
         },
         cfg,
         at,

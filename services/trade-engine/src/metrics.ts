@@ -5,9 +5,12 @@ export function createEngineMetrics(registry: Registry) {
   const dailyPnlSource = { read: (): number => 0 };
   /** What the equity gauge reads at every scrape (the ledger sets it): prices move with no fill. */
   const equitySource = { read: (): number => 0 };
+  /** Seconds since the exchange account was last read (the engine sets it on testnet/live). */
+  const accountReadAgeSource = { read: (): number => Number.NaN };
   return {
     dailyPnlSource,
     equitySource,
+    accountReadAgeSource,
     signals: new Counter({
       name: "tradewire_engine_signals_total",
       help: "Signals and intents by outcome",
@@ -98,6 +101,14 @@ export function createEngineMetrics(registry: Registry) {
       registers: [registry],
       collect() {
         this.set(equitySource.read());
+      },
+    }),
+    accountReadAge: new Gauge({
+      name: "tradewire_engine_account_read_age_seconds",
+      help: "testnet/live: seconds since the exchange account was last read (what position_size_pct sizes on); NaN in paper and before the first read",
+      registers: [registry],
+      collect() {
+        this.set(accountReadAgeSource.read());
       },
     }),
   };

@@ -26,9 +26,10 @@ describe("stopping mid-batch (F38)", () => {
       }[];
     expect((await stored()).filter((r) => r.reason?.startsWith("no_recent_price"))).toEqual([]);
     expect((await stored()).length).toBeLessThan(8);
+    // Said by each batch the stop found (the bus may hand the eight over as more than one).
     expect(
-      first.cap.find("stopping: requests of the batch not started are left for redelivery"),
-    ).toHaveLength(1);
+      first.cap.find("stopping: requests of the batch not started are left for redelivery").length,
+    ).toBeGreaterThan(0);
     // The next run decides the rest, each once.
     await t.env.start(settings);
     for (let i = 0; i < 8; i++) await t.env.waitEvent(`stop-${i}`, "filled");

@@ -378,7 +378,6 @@ export function createFakeFutures(
       totalWalletBalance: fmt(wallet),
       totalUnrealizedProfit: fmt(unrealized),
       totalMarginBalance: fmt(wallet + unrealized),
-      availableBalance: fmt(wallet + unrealized),
       assets: [{ asset: "USDT", walletBalance: fmt(wallet), unrealizedProfit: fmt(unrealized) }],
     };
   }
