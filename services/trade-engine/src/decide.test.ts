@@ -477,6 +477,36 @@ describe("decision pipeline", () => {
     expect(run(req(), full)).toMatchObject({ reason: expect.stringContaining("max_open_positions") });
   });
 
+  it("the daily loss limit counts what open positions are under water now, not their gains", () => {
+    // $300 realized today, and a long of 0.1 bought at 30,000 now marked at 27,000: $300 more under water.
+    const sinking: PortfolioView = {
+      ...empty,
+      dailyRealizedPnl: -300,
+      positions: new Map([["ETHUSDT", { quantity: 0.1, avgPrice: 30_000 }]]),
+      markOf: (symbol) => (symbol === "ETHUSDT" ? 27_000 : undefined),
+    };
+    expect(run(req(), sinking)).toMatchObject({
+      kind: "reject",
+      source: "risk",
+      step: "daily_loss",
+      reason:
+        "daily_loss_limit_reached: -600.00 (realized today -300.00, open positions under water -300.00; limit -500)",
+    });
+    // A short under water counts the same way; a gain elsewhere offsets nothing.
+    const mixed: PortfolioView = {
+      ...sinking,
+      positions: new Map([
+        ["ETHUSDT", { quantity: -0.1, avgPrice: 27_000 }],
+        ["SOLUSDT", { quantity: 10, avgPrice: 10 }],
+      ]),
+      markOf: (symbol) => (symbol === "ETHUSDT" ? 30_000 : symbol === "SOLUSDT" ? 50 : undefined),
+    };
+    expect(run(req(), mixed)).toMatchObject({ kind: "reject", step: "daily_loss" });
+    // Without a live mark a position counts no loss; a close is never held back by the limit.
+    expect(run(req(), { ...sinking, markOf: () => undefined })).toMatchObject({ kind: "execute" });
+    expect(run(req({ action: "CLOSE", symbol: "ETHUSDT" }), sinking)).toMatchObject({ kind: "execute" });
+  });
+
   it("values open positions at their live mark for the exposure limit, at their entry price without one", () => {
     // 3 ETH bought at 2,000 ($6,000 then) is $8,970 at 2,990: with $100 more, over $9,050.
     const view: PortfolioView = {

@@ -316,16 +316,29 @@ export function decide(
         "exposure",
         `portfolio_exposure_above_maximum: ${exposure.toFixed(2)} > ${cfg.MAX_PORTFOLIO_EXPOSURE}`,
       );
-    if (-view.dailyRealizedPnl >= cfg.DAILY_LOSS_LIMIT)
+    // Today's realized PnL, and what the open positions are under water now: ten positions each
+    // losing $100 stop entries before their stops realize it. Their gains offset nothing.
+    const underWater = unrealizedLosses(view);
+    if (-(view.dailyRealizedPnl + underWater) >= cfg.DAILY_LOSS_LIMIT)
       return reject(
         "risk",
         "daily_loss",
-        `daily_loss_limit_reached: ${view.dailyRealizedPnl.toFixed(2)} (limit -${cfg.DAILY_LOSS_LIMIT})`,
+        `daily_loss_limit_reached: ${(view.dailyRealizedPnl + underWater).toFixed(2)} (realized today ${view.dailyRealizedPnl.toFixed(2)}, open positions under water ${underWater.toFixed(2)}; limit -${cfg.DAILY_LOSS_LIMIT})`,
       );
   }
   pass("risk");
   const order = { kind: "execute", side, quantity, refPrice, notional, closing } as const;
   return limit === undefined ? order : { ...order, limitPrice: sized.price ?? toDecimal(limit), timeInForce };
+}
+
+/** The open positions' unrealized losses at their live mark (a position without one counts none). */
+function unrealizedLosses(view: PortfolioView): number {
+  let losses = 0;
+  for (const [symbol, p] of view.positions) {
+    const mark = view.markOf?.(symbol);
+    if (mark !== undefined) losses += Math.min(0, p.quantity * (mark - p.avgPrice));
+  }
+  return losses;
 }
 
 /**

@@ -686,6 +686,26 @@ describe("trade-engine (paper)", () => {
     await env.waitEvent("cool-3", "filled");
   });
 
+  it("the daily loss limit stops entries while an open position is under water, before it is realized", async () => {
+    await env.start({ DAILY_LOSS_LIMIT: "20" });
+    await env.quote("BTCUSDT", 30_000);
+    await env.signal("sinker", { quantity: 0.01 });
+    await env.waitEvent("sinker", "filled");
+    // 0.01 bought at about 30,000, marked at 27,000: 30 under water; realized only the entry fee.
+    await env.quote("BTCUSDT", 27_000);
+    await env.signal("one-more", { quantity: 0.001 });
+    const [rejected] = await env.waitEvent("one-more", "rejected");
+    expect(rejected).toMatchObject({
+      rejection_source: "risk",
+      rejection_reason: expect.stringMatching(
+        /^daily_loss_limit_reached: -30\.\d\d \(realized today -0\.\d\d, open positions under water -30\.\d\d; limit -20\)$/,
+      ),
+    });
+    // Closing is not held back.
+    await env.signal("bail", { action: "close" });
+    await env.waitEvent("bail", "filled");
+  });
+
   it("F29 keeps the daily loss limit across a restart", async () => {
     await env.db.pool.query("SELECT 1");
     const first = await env.start({ DAILY_LOSS_LIMIT: "100" });
