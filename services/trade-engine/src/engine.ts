@@ -105,7 +105,13 @@ export class TradeEngine {
 
   constructor(private readonly deps: EngineDeps) {
     const { cfg, store, prices, log, metrics, adapter } = deps;
-    this.outbox = new EventOutbox({ store, bus: deps.bus, log, republished: metrics.outboxRepublished });
+    this.outbox = new EventOutbox({
+      store,
+      bus: deps.bus,
+      log,
+      republished: metrics.outboxRepublished,
+      orders: metrics.orders,
+    });
     this.direct = { store: new DirectStore(store, this.outbox), log, onStored: (count) => count() };
     const exchangeProtection = new ExchangeProtection(adapter.protective, log);
     const exchangePrice = adapter.lastPrice?.bind(adapter);
@@ -956,7 +962,7 @@ export class TradeEngine {
     resumed: boolean,
     checks: readonly Check[],
   ): Promise<Executed> {
-    const { metrics, adapter } = this.deps;
+    const { adapter } = this.deps;
     const { store, log } = unit;
     // In paper only a GTC the quote does not reach rests in the book; an IOC or FOK goes to the
     // venue, which fills or expires it. On an exchange every order goes there (a GTC may work there).
@@ -1008,7 +1014,6 @@ export class TradeEngine {
           }),
         ],
       );
-      unit.onStored(() => metrics.orders.inc({ status: "rejected" }));
       log.info("REJECTED", {
         ...lifecycle,
         stage: "REJECTED",

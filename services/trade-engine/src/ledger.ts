@@ -210,7 +210,6 @@ export class Ledger {
     await this.updateProtection(unit, req, order, position, Number(fill.price), lifecycle);
     this.daily.add(realized);
     this.markExecuted(req);
-    unit.onStored(() => this.deps.metrics.orders.inc({ status: "filled" }));
     this.refreshGauges();
     unit.log.info("FILLED", {
       ...lifecycle,

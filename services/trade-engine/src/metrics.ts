@@ -25,7 +25,7 @@ export function createEngineMetrics(registry: Registry) {
     }),
     orders: new Counter({
       name: "tradewire_engine_orders_total",
-      help: "Orders by status",
+      help: "Order events stored, by kind (placed, filled, partial_fill, canceled, rejected): each order's story as orders.<event> tells it",
       labelNames: ["status"],
       registers: [registry],
     }),

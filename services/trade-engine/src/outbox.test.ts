@@ -21,8 +21,15 @@ function outboxOver(bus: unknown, left: () => OutboxRow[] = () => []) {
       return { rows: left().map((r) => ({ batch_id: r.batchId, events: JSON.stringify(r.events) })) };
     },
   } as unknown as EngineStore;
-  const republished = new Counter({ name: "t_republished", help: "t", registers: [new Registry()] });
-  const outbox = new EventOutbox({ store, bus: bus as Bus, log: cap.logger, republished });
+  const registry = new Registry();
+  const republished = new Counter({ name: "t_republished", help: "t", registers: [registry] });
+  const orders = new Counter({
+    name: "t_orders",
+    help: "t",
+    labelNames: ["status"] as const,
+    registers: [registry],
+  });
+  const outbox = new EventOutbox({ store, bus: bus as Bus, log: cap.logger, republished, orders });
   return { outbox, cap, queries };
 }
 

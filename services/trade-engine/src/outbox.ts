@@ -34,7 +34,16 @@ export class EventOutbox {
   /** The one-by-one path's rows waiting for (or in) their publish, in the order they were stored. */
   private queue: Promise<void> = Promise.resolve();
 
-  constructor(private readonly deps: { store: EngineStore; bus: Bus; log: Logger; republished: Counter }) {
+  constructor(
+    private readonly deps: {
+      store: EngineStore;
+      bus: Bus;
+      log: Logger;
+      republished: Counter;
+      /** Counts each stored event by kind: the orders metric tells the story the bus does. */
+      orders: Counter<"status">;
+    },
+  ) {
     this.kept = new ThrottledLog(deps.log, 10_000);
   }
 
@@ -97,6 +106,7 @@ export class EventOutbox {
    * that does not answer while NATS stays connected would hold every exit and cancel behind it.
    */
   enqueue(row: OutboxRow): void {
+    for (const e of row.events) this.deps.orders.inc({ status: e.value.event });
     this.inFlight.add(row.batchId);
     this.queue = this.queue
       .then(() => this.publishOrKeep(row))

@@ -42,7 +42,6 @@ export async function placeResting(
   );
   // Placing counts for the cooldown: a strategy cannot stack limit orders faster than fills.
   deps.ledger.markExecuted(req);
-  unit.onStored(() => deps.metrics.orders.inc({ status: "placed" }));
   unit.log.info("ORDER_PLACED", {
     ...lifecycle,
     stage: "ORDER_PLACED",
@@ -75,7 +74,6 @@ export async function cancelResting(
     }),
   ]);
   if (!canceled) return false;
-  deps.metrics.orders.inc({ status: "canceled" });
   deps.log.warn("CANCELED", {
     ...lifecycleOf(o.req),
     stage: "CANCELED",

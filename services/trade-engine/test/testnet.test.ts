@@ -242,6 +242,10 @@ describe("trade-engine on testnet (fake Binance)", () => {
     expect(await listed("FILLED")).toEqual([]);
     expect(await listed("CANCELED")).toMatchObject([{ signal_id: "tn-thin", status: "CANCELED" }]);
     await waitFor("position", () => engine.engine.snapshot().positions.BTCUSDT?.quantity === 0.004);
+    // Counted as the bus tells it: not among the filled orders either.
+    const metrics = await (await fetch(`${engine.url}/metrics`)).text();
+    const counted = (status: string) => metricValue(metrics, "tradewire_engine_orders_total", { status });
+    expect(["placed", "partial_fill", "canceled", "filled"].map(counted)).toEqual([1, 1, 1, undefined]);
   });
 
   it("futures: a LIMIT FOK entry and IOC CLOSEs go as LIMIT orders, the closes reduce-only; one the mark is beyond changes nothing", async () => {
