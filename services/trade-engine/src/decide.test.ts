@@ -502,8 +502,19 @@ describe("decision pipeline", () => {
       markOf: (symbol) => (symbol === "ETHUSDT" ? 30_000 : symbol === "SOLUSDT" ? 50 : undefined),
     };
     expect(run(req(), mixed)).toMatchObject({ kind: "reject", step: "daily_loss" });
-    // Without a live mark a position counts no loss; a close is never held back by the limit.
+    // A feed gone quiet does not hide the loss: the last mid counts, however old.
+    expect(run(req(), { ...sinking, markOf: () => undefined, lastMidOf: () => 27_000 })).toMatchObject({
+      step: "daily_loss",
+    });
+    // With no price at all a position counts no loss; nor does one with no entry price (found by
+    // reconciliation with no quote), whose whole value would read as lost.
     expect(run(req(), { ...sinking, markOf: () => undefined })).toMatchObject({ kind: "execute" });
+    const priceless: PortfolioView = {
+      ...sinking,
+      positions: new Map([["ETHUSDT", { quantity: -0.01, avgPrice: 0 }]]),
+    };
+    expect(run(req(), priceless)).toMatchObject({ kind: "execute" });
+    // A close is never held back by the limit.
     expect(run(req({ action: "CLOSE", symbol: "ETHUSDT" }), sinking)).toMatchObject({ kind: "execute" });
   });
 

@@ -35,6 +35,8 @@ export interface PortfolioView {
   restingEntries?: ReadonlyMap<string, number>;
   /** A symbol's live mid price, to value open positions at; without one, their entry price. */
   markOf?: (symbol: string) => number | undefined;
+  /** A symbol's last mid however old: a feed gone quiet must not hide a position's loss. */
+  lastMidOf?: (symbol: string) => number | undefined;
   /**
    * What `position_size_pct` is a fraction of: the account's equity (paper: now, realized and
    * unrealized PnL included; an exchange: as last read), or why it is not known: such a signal is
@@ -318,7 +320,7 @@ export function decide(
       );
     // Today's realized PnL, and what the open positions are under water now: ten positions each
     // losing $100 stop entries before their stops realize it. Their gains offset nothing.
-    const underWater = unrealizedLosses(view);
+    const underWater = unrealizedLosses(view.positions, view.lastMidOf ?? view.markOf ?? (() => undefined));
     if (-(view.dailyRealizedPnl + underWater) >= cfg.DAILY_LOSS_LIMIT)
       return reject(
         "risk",
@@ -331,12 +333,19 @@ export function decide(
   return limit === undefined ? order : { ...order, limitPrice: sized.price ?? toDecimal(limit), timeInForce };
 }
 
-/** The open positions' unrealized losses at their live mark (a position without one counts none). */
-function unrealizedLosses(view: PortfolioView): number {
+/**
+ * What the open positions are under water at `mid` (0 or less), each from its entry price; their
+ * gains offset nothing. A position with no mid, or with no entry price (found by reconciliation
+ * with no quote), counts none.
+ */
+export function unrealizedLosses(
+  positions: PortfolioView["positions"],
+  mid: (symbol: string) => number | undefined,
+): number {
   let losses = 0;
-  for (const [symbol, p] of view.positions) {
-    const mark = view.markOf?.(symbol);
-    if (mark !== undefined) losses += Math.min(0, p.quantity * (mark - p.avgPrice));
+  for (const [symbol, p] of positions) {
+    const price = mid(symbol);
+    if (price !== undefined && p.avgPrice > 0) losses += Math.min(0, p.quantity * (price - p.avgPrice));
   }
   return losses;
 }

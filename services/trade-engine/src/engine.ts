@@ -844,6 +844,7 @@ export class TradeEngine {
           lastExecution: ledger.lastExecution,
           restingEntries: this.restingEntries(),
           markOf: (symbol) => this.markPrice(symbol, at),
+          lastMidOf: (symbol) => this.deps.prices.mid(symbol),
           equity: () => this.equity(at),
         },
         cfg,

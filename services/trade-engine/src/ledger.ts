@@ -1,6 +1,7 @@
 import type { Logger } from "@tradewire/logger";
 import type { Config } from "./config.js";
 import { DailyPnl } from "./daily-pnl.js";
+import { unrealizedLosses } from "./decide.js";
 import { type ExchangeProtection, withoutVenue } from "./exchange-protection.js";
 import type { OtherFee } from "./execution/venue.js";
 import type { EngineMetrics } from "./metrics.js";
@@ -57,6 +58,7 @@ export class Ledger {
     this.daily = new DailyPnl();
     deps.metrics.dailyPnlSource.read = () => this.daily.value;
     deps.metrics.equitySource.read = () => this.equity();
+    deps.metrics.openLossesSource.read = () => unrealizedLosses(this.positions, (s) => deps.prices.mid(s));
   }
 
   /** Today's (UTC) realized PnL: what the daily loss limit reads. */

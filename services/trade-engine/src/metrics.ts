@@ -5,10 +5,13 @@ export function createEngineMetrics(registry: Registry) {
   const dailyPnlSource = { read: (): number => 0 };
   /** What the equity gauge reads at every scrape (the ledger sets it): prices move with no fill. */
   const equitySource = { read: (): number => 0 };
+  /** What open positions are under water at their last mid (the ledger sets it). */
+  const openLossesSource = { read: (): number => 0 };
   /** Seconds since the exchange account was last read (the engine sets it on testnet/live). */
   const accountReadAgeSource = { read: (): number => Number.NaN };
   return {
     dailyPnlSource,
+    openLossesSource,
     equitySource,
     accountReadAgeSource,
     signals: new Counter({
@@ -94,6 +97,14 @@ export function createEngineMetrics(registry: Registry) {
       name: "tradewire_engine_outbox_republished_total",
       help: "Stored order events published late from the outbox (after a crash or a failed publish)",
       registers: [registry],
+    }),
+    openLosses: new Gauge({
+      name: "tradewire_engine_open_losses",
+      help: "What open positions are under water at their last mid (0 or less, gains not counted): the daily loss limit counts it with today's realized PnL",
+      registers: [registry],
+      collect() {
+        this.set(openLossesSource.read());
+      },
     }),
     equity: new Gauge({
       name: "tradewire_engine_equity",

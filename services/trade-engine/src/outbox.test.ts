@@ -30,10 +30,27 @@ function outboxOver(bus: unknown, left: () => OutboxRow[] = () => []) {
     registers: [registry],
   });
   const outbox = new EventOutbox({ store, bus: bus as Bus, log: cap.logger, republished, orders });
-  return { outbox, cap, queries };
+  return { outbox, cap, queries, orders };
 }
 
 describe("EventOutbox", () => {
+  it("counts each event of a stored row once, by kind, whether it goes out now or is kept for the sweep; a rolled-back write counts none", async () => {
+    const bus = { isConnected: () => false, publishDurableBatch: () => Promise.resolve([]) };
+    const { outbox, orders } = outboxOver(bus);
+    const filled = orderEvent("testnet", "filled", orderRequest({ id: "f" }), {
+      filled_quantity: "1",
+      avg_price: "1",
+      fee: "0",
+      fee_asset: "USDT",
+    });
+    await outbox.publishInTurn(outbox.write([event("a"), filled]));
+    outbox.enqueue(outbox.row([event("b")]));
+    outbox.rolledBack(outbox.write([event("never stored")]));
+    await outbox.drain(1_000);
+    const counts = Object.fromEntries((await orders.get()).values.map((v) => [v.labels.status, v.value]));
+    expect(counts).toEqual({ canceled: 2, filled: 1 });
+  });
+
   it("keeps a stored row for the sweep at once while NATS is away, instead of waiting out its publish retries", async () => {
     let published = 0;
     const bus = {

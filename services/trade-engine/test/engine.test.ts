@@ -687,7 +687,7 @@ describe("trade-engine (paper)", () => {
   });
 
   it("the daily loss limit stops entries while an open position is under water, before it is realized", async () => {
-    await env.start({ DAILY_LOSS_LIMIT: "20" });
+    const engine = await env.start({ DAILY_LOSS_LIMIT: "20" });
     await env.quote("BTCUSDT", 30_000);
     await env.signal("sinker", { quantity: 0.01 });
     await env.waitEvent("sinker", "filled");
@@ -701,6 +701,8 @@ describe("trade-engine (paper)", () => {
         /^daily_loss_limit_reached: -30\.\d\d \(realized today -0\.\d\d, open positions under water -30\.\d\d; limit -20\)$/,
       ),
     });
+    const metrics = await (await fetch(`${engine.url}/metrics`)).text();
+    expect(metricValue(metrics, "tradewire_engine_open_losses")).toBeCloseTo(-30, 0);
     // Closing is not held back.
     await env.signal("bail", { action: "close" });
     await env.waitEvent("bail", "filled");
