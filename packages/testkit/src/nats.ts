@@ -11,13 +11,15 @@ export const NATS_URL = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
  */
 export async function natsNamespace(
   prefix = "t",
+  /** Another server than the shared one (a PrivateNatsServer's). */
+  url = NATS_URL,
 ): Promise<{ namespace: string; url: string; cleanup(): Promise<void> }> {
   const namespace = uniqueName(prefix);
   return {
     namespace,
-    url: NATS_URL,
+    url,
     async cleanup() {
-      const nc = await connect({ servers: NATS_URL });
+      const nc = await connect({ servers: url });
       try {
         const jsm = await jetstreamManager(nc);
         for await (const info of jsm.streams.list()) {

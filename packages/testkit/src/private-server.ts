@@ -70,11 +70,25 @@ export class PrivateServer {
     await Promise.race([waitForPort(this.port, 10_000), failed]);
   }
 
+  /**
+   * Freezes the server (SIGSTOP): connections stay open and nothing is answered, as with a server
+   * that hangs; clients see it only when their pings go unanswered. `resume()` thaws it.
+   */
+  pause(): void {
+    this.child?.kill("SIGSTOP");
+  }
+
+  resume(): void {
+    this.child?.kill("SIGCONT");
+  }
+
   /** Stops the server; its data directory stays for `restart()`. */
   async stop(): Promise<void> {
     const child = this.child;
     if (!child || child.exitCode !== null) return;
     const exited = new Promise((r) => child.once("exit", r));
+    // A frozen process takes its SIGTERM only once it runs again.
+    child.kill("SIGCONT");
     child.kill("SIGTERM");
     await exited;
     this.child = undefined;

@@ -57,8 +57,9 @@ export function testnetSettings(url: string, extra: Record<string, string> = {})
   };
 }
 
-export async function environment() {
-  const nats = await natsNamespace("eng");
+/** Streams, a database schema and a driver bus for one test, on the shared NATS or `natsUrl`. */
+export async function environment(natsUrl?: string) {
+  const nats = await natsNamespace("eng", natsUrl);
   const db = await pgSchema("eng");
   const bus = await Bus.connect({
     servers: nats.url,
