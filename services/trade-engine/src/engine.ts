@@ -517,6 +517,8 @@ export class TradeEngine {
   followAdopted(): Promise<void> {
     return this.exclusive(async () => {
       await this.exchangeBook?.load();
+      // Placed by its strategy's signal: its cooldown runs, as a restart would read it.
+      await this.ledger.loadCooldowns();
     });
   }
 

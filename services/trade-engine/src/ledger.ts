@@ -70,14 +70,21 @@ export class Ledger {
     const { store } = this.deps;
     this.positions = await store.positions();
     this.daily.load(await store.dailyRealized());
-    // A restart must not cut a cooldown short: what the books recorded in the window counts.
-    const cooldown = this.deps.cfg.COOLDOWN_SECONDS;
-    if (cooldown > 0)
-      for (const [key, at] of await store.recentExecutions(cooldown))
-        if (at > (this.lastExecution.get(key) ?? 0)) this.lastExecution.set(key, at);
+    await this.loadCooldowns();
     this.protections.clear();
     for (const p of await store.protections()) this.protections.set(p.symbol, p);
     this.refreshGauges();
+  }
+
+  /**
+   * The orders the books recorded in the cooldown window count (a restart, an order adopted from the
+   * exchange): a cooldown is never cut short, and a later one is kept.
+   */
+  async loadCooldowns(): Promise<void> {
+    const cooldown = this.deps.cfg.COOLDOWN_SECONDS;
+    if (cooldown > 0)
+      for (const [key, at] of await this.deps.store.recentExecutions(cooldown))
+        if (at > (this.lastExecution.get(key) ?? 0)) this.lastExecution.set(key, at);
   }
 
   /** No position, or only dust the exchange would not trade. */

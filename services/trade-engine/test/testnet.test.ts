@@ -32,6 +32,30 @@ async function decided(id: string, extra: Partial<TradingSignalInput>): Promise<
   return (await final()) as OrderEvent;
 }
 
+const ADOPTED = "reconcile: open order adopted for its signal";
+
+/**
+ * A signal claimed before a crash, whose LIMIT BUY (0.01 at 29,000) reached the exchange but was
+ * never recorded: its claim row, and the order open on the fake. Returns the order's client id.
+ */
+async function orderSentBeforeCrash(id: string): Promise<string> {
+  const request = orderRequest({ id, strategyId: "test", orderType: "LIMIT", limitPrice: 29_000 });
+  await t.env.db.pool.query(
+    `INSERT INTO engine_signals (signal_id, source, strategy_id, symbol, action, request, status)
+     VALUES ($1, 'signal', 'test', 'BTCUSDT', 'BUY', $2, 'RECEIVED')`,
+    [id, JSON.stringify(request)],
+  );
+  const clientOrderId = clientOrderIdFor(id);
+  t.fake.exchange?.addOpenOrder({
+    symbol: "BTCUSDT",
+    clientOrderId,
+    side: "BUY",
+    quantity: "0.01",
+    price: "29000",
+  });
+  return clientOrderId;
+}
+
 describe("trade-engine on testnet (fake Binance)", () => {
   it("sends a signed market order with the client id derived from the signal, and records the exchange fill", async () => {
     const engine = await testnet();
@@ -459,26 +483,23 @@ describe("trade-engine on testnet (fake Binance)", () => {
     expect(engine.cap.find("reconcile: position drift corrected to the exchange")).toEqual([]);
   });
 
+  it("an order adopted for its signal starts its strategy's cooldown, as a restart would read it", async () => {
+    const engine = await t.env.start(
+      testnetSettings(t.fake.url, { RECONCILE_INTERVAL_S: "1", COOLDOWN_SECONDS: "60" }),
+    );
+    await t.env.quote("BTCUSDT", 30_000);
+    await orderSentBeforeCrash("undecided-2");
+    await waitFor("adopted", () => engine.cap.find(ADOPTED).length > 0, 5_000);
+    const next = await decided("after-adoption", { quantity: 0.001 });
+    expect(next).toMatchObject({
+      event: "rejected",
+      rejection_reason: expect.stringMatching(/^cooldown_active: \d+ s left for test on BTCUSDT$/),
+    });
+  });
+
   it("F28 reconciles with the exchange: adopts its own order, flags a foreign one, corrects position drift", async () => {
     const engine = await t.env.start(testnetSettings(t.fake.url, { RECONCILE_INTERVAL_S: "1" }));
-    // A signal claimed before a crash, whose order reached the exchange but was never recorded.
-    await t.env.db.pool.query(
-      `INSERT INTO engine_signals (signal_id, source, strategy_id, symbol, action, request, status)
-       VALUES ('undecided-1', 'signal', 'test', 'BTCUSDT', 'BUY', $1, 'RECEIVED')`,
-      [
-        JSON.stringify(
-          orderRequest({ id: "undecided-1", strategyId: "test", orderType: "LIMIT", limitPrice: 29_000 }),
-        ),
-      ],
-    );
-    const ours = clientOrderIdFor("undecided-1");
-    t.fake.exchange?.addOpenOrder({
-      symbol: "BTCUSDT",
-      clientOrderId: ours,
-      side: "BUY",
-      quantity: "0.01",
-      price: "29000",
-    });
+    const ours = await orderSentBeforeCrash("undecided-1");
     t.fake.exchange?.addOpenOrder({
       symbol: "BTCUSDT",
       clientOrderId: "manual-by-operator",
@@ -486,12 +507,8 @@ describe("trade-engine on testnet (fake Binance)", () => {
       quantity: "1",
       price: "40000",
     });
-    await waitFor(
-      "adopted",
-      () => engine.cap.find("reconcile: open order adopted for its signal").length > 0,
-      5_000,
-    );
-    expect(engine.cap.find("reconcile: open order adopted for its signal")[0]).toMatchObject({
+    await waitFor("adopted", () => engine.cap.find(ADOPTED).length > 0, 5_000);
+    expect(engine.cap.find(ADOPTED)[0]).toMatchObject({
       level: "warn",
       signalId: "undecided-1",
       clientOrderId: ours,
