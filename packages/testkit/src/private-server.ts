@@ -67,7 +67,12 @@ export class PrivateServer {
         reject(new Error(`cannot start ${bin}: install ${this.spec.install}`, { cause: error })),
       ),
     );
-    await Promise.race([waitForPort(this.port, 10_000), failed]);
+    try {
+      await Promise.race([waitForPort(this.port, 10_000), failed]);
+    } catch (error) {
+      child.kill("SIGKILL");
+      throw error;
+    }
   }
 
   /**
@@ -75,7 +80,8 @@ export class PrivateServer {
    * that hangs; clients see it only when their pings go unanswered. `resume()` thaws it.
    */
   pause(): void {
-    this.child?.kill("SIGSTOP");
+    if (this.child?.kill("SIGSTOP") !== true)
+      throw new Error(`cannot freeze the server on port ${this.port}`);
   }
 
   resume(): void {
@@ -85,7 +91,7 @@ export class PrivateServer {
   /** Stops the server; its data directory stays for `restart()`. */
   async stop(): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((r) => child.once("exit", r));
     // A frozen process takes its SIGTERM only once it runs again.
     child.kill("SIGCONT");

@@ -48,8 +48,8 @@ interface AccountEquityDeps {
 }
 
 /**
- * The exchange account's equity. What the account holds is read at start and then every few
- * seconds by its task (a REST call per signal would spend weight on the hot path), kept with the
+ * The exchange account's equity. What the account holds is read at start and then every
+ * ACCOUNT_EQUITY_REFRESH_S by its task (a REST call per signal would spend weight on the hot path), kept with the
  * time the read began; it is valued at the mids of the decision's moment, and a decision takes it
  * only while the read is fresh.
  */

@@ -127,12 +127,11 @@ export class TradeEngine {
       isDust: (symbol, quantity, price) =>
         isDust(quantity, lotOf(symbol, price, cfg.TRADING_MODE, deps.exchangeFilters)),
     });
-    // On an exchange the equity gauge shows the account's, not the paper ledger's.
+    // The equity gauge shows what position_size_pct sizes on: the paper ledger's, or the account's.
     const account = adapter.mode === "paper" ? undefined : deps.accountEquity;
-    if (account !== undefined) {
-      metrics.equitySource.read = () => account.latest();
-      metrics.accountReadAgeSource.read = () => account.ageSeconds();
-    }
+    const ledger = this.ledger;
+    metrics.equitySource.read = account ? () => account.latest() : () => ledger.equity();
+    if (account !== undefined) metrics.accountReadAgeSource.read = () => account.ageSeconds();
     const shared = { cfg, store, prices, log, metrics, ledger: this.ledger, direct: this.direct };
     this.book = new PaperLimitBook(shared);
     this.exchangeBook =

@@ -57,7 +57,6 @@ export class Ledger {
   ) {
     this.daily = new DailyPnl();
     deps.metrics.dailyPnlSource.read = () => this.daily.value;
-    deps.metrics.equitySource.read = () => this.equity();
     deps.metrics.openLossesSource.read = () => unrealizedLosses(this.positions, (s) => deps.prices.mid(s));
   }
 

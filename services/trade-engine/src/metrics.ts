@@ -3,7 +3,7 @@ import { Counter, Gauge, Histogram, type Registry } from "prom-client";
 export function createEngineMetrics(registry: Registry) {
   /** What the daily PnL gauge reads at every scrape (the ledger sets it): the day turns with no fill. */
   const dailyPnlSource = { read: (): number => 0 };
-  /** What the equity gauge reads at every scrape (the ledger sets it): prices move with no fill. */
+  /** What the equity gauge reads at every scrape (the engine sets it): prices move with no fill. */
   const equitySource = { read: (): number => 0 };
   /** What open positions are under water at their last mid (the ledger sets it). */
   const openLossesSource = { read: (): number => 0 };

@@ -36,6 +36,23 @@ describe("position_size_pct: a fraction of the account's equity", () => {
     expect(t.fake.requests.some((r) => r.method === "GET" && r.path === "/api/v3/account")).toBe(true);
   });
 
+  it("spot: what a resting order locks is still the account's: counted at its asset's price", async () => {
+    t.fake.exchange?.balances.set("USDT", 4_000);
+    t.fake.exchange?.balances.set("BTC", 0.1);
+    const engine = await t.env.start(testnetSettings(t.fake.url, { ACCOUNT_EQUITY_REFRESH_S: "1" }));
+    await t.env.quote("BTCUSDT", 30_000);
+    // A GTC BUY of 0.01 at 29,000 rests on the exchange, holding 290 USDT.
+    await t.env.signal("resting", { order_type: "LIMIT", price: 29_000, quantity: 0.01 });
+    await t.env.waitEvent("resting", "placed");
+    const reads = () => t.fake.requests.filter((r) => r.path === "/api/v3/account").length;
+    const before = reads();
+    await waitFor("the account read again", () => reads() > before, 5_000);
+    expect(await equityGauge(engine.url)).toBeCloseTo(7_000, 2);
+    await t.env.signal("pct-locked", { position_size_pct: 0.1 });
+    const [filled] = await t.env.waitEvent("pct-locked", "filled");
+    expect(filledQuantity(filled)).toBeCloseTo(700 / 30_000, 4);
+  });
+
   it("F40 a backlog waiting at start is sized on the account, read before the consumers bind, however slow the read", async () => {
     t.fake.exchange?.balances.set("USDT", 3_000);
     await t.env.signal("pct-backlog", { position_size_pct: 0.1 });

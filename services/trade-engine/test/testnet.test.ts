@@ -488,8 +488,13 @@ describe("trade-engine on testnet (fake Binance)", () => {
       testnetSettings(t.fake.url, { RECONCILE_INTERVAL_S: "1", COOLDOWN_SECONDS: "60" }),
     );
     await t.env.quote("BTCUSDT", 30_000);
-    await orderSentBeforeCrash("undecided-2");
-    await waitFor("adopted", () => engine.cap.find(ADOPTED).length > 0, 5_000);
+    const adopted = await orderSentBeforeCrash("undecided-2");
+    // Followed once adoption took the engine's lock; the cooldown is read under the same lock.
+    await waitFor(
+      "adopted and followed",
+      () => engine.engine.restingOrders().some((o) => o.clientOrderId === adopted),
+      5_000,
+    );
     const next = await decided("after-adoption", { quantity: 0.001 });
     expect(next).toMatchObject({
       event: "rejected",
