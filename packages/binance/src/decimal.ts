@@ -96,6 +96,11 @@ export function multiplyDecimal(a: string, b: string): string {
   return trimDecimal(fromScaled(toScaled(a, sa, "a") * toScaled(b, sb, "b"), sa + sb));
 }
 
+/** Whether `value` is a plain decimal ("0.001", "-12.5"; not "1e-3" or ""). */
+export function isPlainDecimal(value: string): boolean {
+  return PLAIN_DECIMAL.test(value);
+}
+
 /** Throws unless `value` is a plain decimal ("0.001", not "1e-3" or ""), naming the field. */
 export function assertDecimal(field: string, value: string): string {
   return checked(value, field);

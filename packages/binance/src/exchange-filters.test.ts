@@ -168,6 +168,8 @@ describe("applyOrderFilters", () => {
       reason: "price_too_far_from_market: 3000 is outside 6000.00 to 150000.00 (0.2 to 5 × 30000) for a SELL",
     });
     expect(limit(spot, "SELL", "6000", "30000")).toMatchObject({ ok: true });
+    // A reference that is no number is refused by name, never a band silently skipped.
+    expect(() => limit(spot, "SELL", "6000", "abc")).toThrow(/reference/);
     // Futures bands the mark one way: a BUY 6% above it is out, 4% in, and one far below may rest.
     expect(limit(fut, "BUY", "31800", "30000")).toMatchObject({ ok: false, filter: "PERCENT_PRICE" });
     expect(limit(fut, "BUY", "31200", "30000")).toMatchObject({ ok: true });

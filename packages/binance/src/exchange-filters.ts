@@ -178,8 +178,7 @@ export type FilteredOrder =
  * orders when it applies), a limit price to the tick on the side that keeps it within the limit
  * asked (a BUY down, a SELL up; the nearest tick without a side); then rejects, with the filter and
  * the value, what the exchange would refuse (a LIMIT outside its PERCENT_PRICE band too, given a
- * reference price). Never rounds a quantity up, never sends an order that
- * would fail.
+ * reference price). Never rounds a quantity up, never sends an order that would fail.
  */
 export function applyOrderFilters(
   f: SymbolFilters,
@@ -245,16 +244,21 @@ export function applyOrderFilters(
   }
   const band = order.side === undefined ? undefined : f.percentPrice?.[order.side];
   if (!market && band !== undefined && order.reference !== undefined) {
-    const ref = Number(order.reference);
+    const reference = assertDecimal("reference", order.reference);
     const bound = (multiplier: string | undefined) =>
-      multiplier === undefined ? undefined : ref * Number(multiplier);
+      multiplier === undefined ? undefined : multiplyDecimal(reference, multiplier);
     const [low, high] = [bound(band.down), bound(band.up)];
-    if ((low !== undefined && Number(price) < low) || (high !== undefined && Number(price) > high))
+    // Cents where they read well; a price under 1 keeps its digits.
+    const shown = (b: string) => (Number(b) >= 1 ? Number(b).toFixed(2) : trimDecimal(b));
+    if (
+      (low !== undefined && compareDecimal(price, low) < 0) ||
+      (high !== undefined && compareDecimal(price, high) > 0)
+    )
       return fail(
         "PERCENT_PRICE",
         "price",
         order.price,
-        `price_too_far_from_market: ${price} is outside ${low?.toFixed(2) ?? "0"} to ${high?.toFixed(2) ?? "any"} (${trimDecimal(band.down ?? "0")} to ${band.up === undefined ? "any" : trimDecimal(band.up)} × ${trimDecimal(order.reference)}) for a ${order.side}`,
+        `price_too_far_from_market: ${price} is outside ${low === undefined ? "0" : shown(low)} to ${high === undefined ? "any" : shown(high)} (${trimDecimal(band.down ?? "0")} to ${band.up === undefined ? "any" : trimDecimal(band.up)} × ${trimDecimal(reference)}) for a ${order.side}`,
       );
   }
   if (!order.reduceOnlyFutures && compareDecimal(notional, f.minNotional) < 0) {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isPlainDecimal } from "./decimal.js";
 import { BinanceError } from "./errors.js";
 import type { BinanceRest, HttpMethod, QueryParams } from "./rest.js";
 
@@ -6,7 +7,7 @@ import type { BinanceRest, HttpMethod, QueryParams } from "./rest.js";
 export const Id = z.union([z.number(), z.string()]).transform(String);
 
 /** An amount as Binance writes it ("0.00100000", "-12.5"): a number that sizes orders is checked as one. */
-export const Amount = z.string().regex(/^-?\d+(\.\d+)?$/, "expected a decimal number");
+export const Amount = z.string().refine(isPlainDecimal, "expected a decimal number");
 
 /** Parses a response body, or throws INVALID_RESPONSE naming the path and the fields that did not fit. */
 export function parse<S extends z.ZodType>(schema: S, path: string, body: unknown): z.output<S> {

@@ -47,7 +47,13 @@ export class PrivateNatsServer extends PrivateServer {
   static async start(): Promise<PrivateNatsServer> {
     const { port, dir } = await PrivateServer.place(NATS_SERVER);
     const server = new PrivateNatsServer(port, dir, NATS_SERVER);
-    await server.restart();
+    try {
+      await server.restart();
+    } catch (error) {
+      // Nobody else holds it yet: its data directory goes with the failure.
+      await server.dispose();
+      throw error;
+    }
     return server;
   }
 

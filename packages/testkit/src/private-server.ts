@@ -71,6 +71,7 @@ export class PrivateServer {
       await Promise.race([waitForPort(this.port, 10_000), failed]);
     } catch (error) {
       child.kill("SIGKILL");
+      this.child = undefined;
       throw error;
     }
   }

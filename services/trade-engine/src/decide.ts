@@ -11,7 +11,7 @@ import type { EquityReading } from "./account-equity.js";
 import type { Config } from "./config.js";
 import { isDust, lotOf, stepFor } from "./dust.js";
 import { assetsOf } from "./execution/venue.js";
-import { opposes, round8 } from "./paper.js";
+import { opposes, round8, unrealizedLosses } from "./paper.js";
 import type { OrderRequest } from "./request.js";
 
 export interface Quote {
@@ -190,22 +190,24 @@ export function decide(
   } else {
     side = req.action;
     const price = fillPriceFor(side);
+    let usd = req.quoteQuantity ?? req.positionSizeUsd ?? cfg.DEFAULT_POSITION_SIZE_USD;
     // A fraction of equity sizes the order only when nothing more explicit came with it.
-    const explicit = req.quantity ?? req.quoteQuantity ?? req.positionSizeUsd;
-    const pct = explicit === undefined ? req.positionSizePct : undefined;
-    const equity = pct === undefined ? undefined : view.equity();
-    if (pct !== undefined && equity !== undefined && "unknown" in equity)
-      return reject(
-        "sizing",
-        "sizing",
-        `account_equity_unknown: position_size_pct ${pct} is a fraction of the account's equity, and ${equity.unknown}; send quantity, quote_quantity or position_size_usd`,
-      );
-    const usd =
-      req.quoteQuantity ??
-      req.positionSizeUsd ??
-      (pct !== undefined && equity !== undefined && "usd" in equity
-        ? pct * equity.usd
-        : cfg.DEFAULT_POSITION_SIZE_USD);
+    const pct = req.positionSizePct;
+    if (
+      pct !== undefined &&
+      req.quantity === undefined &&
+      req.quoteQuantity === undefined &&
+      req.positionSizeUsd === undefined
+    ) {
+      const equity = view.equity();
+      if ("unknown" in equity)
+        return reject(
+          "sizing",
+          "sizing",
+          `account_equity_unknown: position_size_pct ${pct} is a fraction of the account's equity, and ${equity.unknown}; send quantity, quote_quantity or position_size_usd`,
+        );
+      usd = pct * equity.usd;
+    }
     rawQty = req.quantity ?? usd / price;
   }
   const refPrice = fillPriceFor(side);
@@ -331,23 +333,6 @@ export function decide(
   pass("risk");
   const order = { kind: "execute", side, quantity, refPrice, notional, closing } as const;
   return limit === undefined ? order : { ...order, limitPrice: sized.price ?? toDecimal(limit), timeInForce };
-}
-
-/**
- * What the open positions are under water at `mid` (0 or less), each from its entry price; their
- * gains offset nothing. A position with no mid, or with no entry price (found by reconciliation
- * with no quote), counts none.
- */
-export function unrealizedLosses(
-  positions: PortfolioView["positions"],
-  mid: (symbol: string) => number | undefined,
-): number {
-  let losses = 0;
-  for (const [symbol, p] of positions) {
-    const price = mid(symbol);
-    if (price !== undefined && p.avgPrice > 0) losses += Math.min(0, p.quantity * (price - p.avgPrice));
-  }
-  return losses;
 }
 
 /**

@@ -127,8 +127,9 @@ export class TradeEngine {
       isDust: (symbol, quantity, price) =>
         isDust(quantity, lotOf(symbol, price, cfg.TRADING_MODE, deps.exchangeFilters)),
     });
-    // The equity gauge shows what position_size_pct sizes on: the paper ledger's, or the account's.
-    const account = adapter.mode === "paper" ? undefined : deps.accountEquity;
+    // The equity gauge shows what position_size_pct sizes on (see equity()); app.ts reads an account
+    // outside paper only.
+    const account = deps.accountEquity;
     const ledger = this.ledger;
     metrics.equitySource.read = account ? () => account.latest() : () => ledger.equity();
     if (account !== undefined) metrics.accountReadAgeSource.read = () => account.ageSeconds();
@@ -437,7 +438,13 @@ export class TradeEngine {
       if (cutShortRequest === undefined) continue;
       try {
         const req = parseOrThrow(StoredRequest, `engine_signals.request (${id})`, cutShortRequest);
-        if ((await orders.find(req.symbol, clientOrderIdFor(req.id))) === undefined) continue;
+        if ((await orders.find(req.symbol, clientOrderIdFor(req.id))) === undefined) {
+          log.info("decision cut short before its order reached the exchange: left to its redelivery", {
+            ...lifecycleOf(req),
+            action: req.action,
+          });
+          continue;
+        }
         log.warn("decision cut short after its order reached the exchange: resumed", {
           ...lifecycleOf(req),
           action: req.action,
@@ -772,7 +779,12 @@ export class TradeEngine {
       return "done";
     }
     if (claim.state === "busy") {
-      log.info("signal being decided by another replica; retrying later", lifecycle);
+      log.info(
+        claim.heldHere === true
+          ? "signal being decided here already; retrying later"
+          : "signal being decided by another replica; retrying later",
+        lifecycle,
+      );
       return "busy";
     }
     try {

@@ -1,7 +1,6 @@
 import type { Logger } from "@tradewire/logger";
 import type { Config } from "./config.js";
 import { DailyPnl } from "./daily-pnl.js";
-import { unrealizedLosses } from "./decide.js";
 import { type ExchangeProtection, withoutVenue } from "./exchange-protection.js";
 import type { OtherFee } from "./execution/venue.js";
 import type { EngineMetrics } from "./metrics.js";
@@ -13,7 +12,7 @@ import {
   type Unit,
   type VenueFill,
 } from "./order-events.js";
-import { applyFill, type Position, round8 } from "./paper.js";
+import { applyFill, type Position, round8, unrealizedLosses } from "./paper.js";
 import type { PriceBook } from "./prices.js";
 import { type Protection, protectionFor } from "./protection.js";
 import type { OrderRequest } from "./request.js";

@@ -74,3 +74,20 @@ export function applyFill(
     realized,
   };
 }
+
+/**
+ * What the open positions are under water at `mid` (0 or less), each from its entry price; their
+ * gains offset nothing. A position with no mid, or with no entry price (found by reconciliation
+ * with no quote), counts none.
+ */
+export function unrealizedLosses(
+  positions: ReadonlyMap<string, Pick<Position, "quantity" | "avgPrice">>,
+  mid: (symbol: string) => number | undefined,
+): number {
+  let losses = 0;
+  for (const [symbol, p] of positions) {
+    const price = mid(symbol);
+    if (price !== undefined && p.avgPrice > 0) losses += Math.min(0, p.quantity * (price - p.avgPrice));
+  }
+  return losses;
+}

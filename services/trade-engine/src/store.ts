@@ -235,7 +235,7 @@ export type Claim =
    * `heldHere`: busy under this process's own claim (an attempt of its own that failed).
    */
   | { state: "resume" | "busy"; sent?: SentDecision; heldHere?: boolean }
-  | { state: "duplicate"; status: string };
+  | { state: "duplicate"; status: SignalStatus };
 
 /**
  * A paper or exchange fill: its order (type MARKET, LIMIT, or the exchange-side exit's OCO,
@@ -449,7 +449,7 @@ export class EngineStore {
     });
     const takenOver = taken.rows[0];
     if (takenOver !== undefined) return undecidedClaim("resume", req.id, takenOver.sent);
-    const { rows } = await this.pool.query<{ status: string; sent: unknown; holder: string | null }>(
+    const { rows } = await this.pool.query<{ status: SignalStatus; sent: unknown; holder: string | null }>(
       "SELECT status, sent, holder FROM engine_signals WHERE signal_id = $1",
       [req.id],
     );
@@ -624,7 +624,6 @@ export class EngineStore {
     );
   }
 
-  /** Today's realized PnL (UTC), persisted so a restart does not reset the loss limit (F29). */
   /**
    * When each strategy last placed or filled an order on each symbol, within the last `seconds`
    * (`strategy|symbol` → ms): the cooldowns a restart must not forget. Read off the recent orders
@@ -644,6 +643,7 @@ export class EngineStore {
     return new Map(rows.map((r) => [`${r.strategy_id}|${r.symbol}`, now - r.age_ms]));
   }
 
+  /** Today's realized PnL (UTC), persisted so a restart does not reset the loss limit (F29). */
   async dailyRealized(): Promise<number> {
     const { rows } = await this.pool.query<{ realized: number }>(
       "SELECT realized FROM engine_daily_pnl WHERE day = (now() AT TIME ZONE 'utc')::date",

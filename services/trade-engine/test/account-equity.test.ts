@@ -46,7 +46,8 @@ describe("position_size_pct: a fraction of the account's equity", () => {
     await t.env.waitEvent("resting", "placed");
     const reads = () => t.fake.requests.filter((r) => r.path === "/api/v3/account").length;
     const before = reads();
-    await waitFor("the account read again", () => reads() > before, 5_000);
+    // The polling task reads one at a time: once a second read started, the first is applied.
+    await waitFor("the account read again", () => reads() >= before + 2, 5_000);
     expect(await equityGauge(engine.url)).toBeCloseTo(7_000, 2);
     await t.env.signal("pct-locked", { position_size_pct: 0.1 });
     const [filled] = await t.env.waitEvent("pct-locked", "filled");

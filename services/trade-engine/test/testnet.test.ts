@@ -35,23 +35,30 @@ async function decided(id: string, extra: Partial<TradingSignalInput>): Promise<
 const ADOPTED = "reconcile: open order adopted for its signal";
 
 /**
- * A signal claimed before a crash, whose LIMIT BUY (0.01 at 29,000) reached the exchange but was
- * never recorded: its claim row, and the order open on the fake. Returns the order's client id.
+ * A signal claimed before a crash, whose LIMIT (0.01 by default) reached the exchange but was never
+ * recorded: its claim row (with the decision it sent, if given), and the order open on the fake.
+ * Returns the order's client id.
  */
-async function orderSentBeforeCrash(id: string): Promise<string> {
-  const request = orderRequest({ id, strategyId: "test", orderType: "LIMIT", limitPrice: 29_000 });
+async function orderSentBeforeCrash(
+  id: string,
+  action: "BUY" | "SELL" = "BUY",
+  price = 29_000,
+  sent?: SentDecision,
+): Promise<string> {
+  const request = orderRequest({ id, action, orderType: "LIMIT", limitPrice: price });
   await t.env.db.pool.query(
-    `INSERT INTO engine_signals (signal_id, source, strategy_id, symbol, action, request, status)
-     VALUES ($1, 'signal', 'test', 'BTCUSDT', 'BUY', $2, 'RECEIVED')`,
-    [id, JSON.stringify(request)],
+    `INSERT INTO engine_signals (signal_id, source, strategy_id, symbol, action, request, status, sent)
+     VALUES ($1, 'signal', 'test', 'BTCUSDT', $2, $3, 'RECEIVED', $4)`,
+    [id, action, JSON.stringify(request), sent === undefined ? null : JSON.stringify(sent)],
   );
   const clientOrderId = clientOrderIdFor(id);
+  const quantity = sent?.quantity ?? "0.01";
   t.fake.exchange?.addOpenOrder({
     symbol: "BTCUSDT",
     clientOrderId,
-    side: "BUY",
-    quantity: "0.01",
-    price: "29000",
+    side: action,
+    quantity,
+    price: String(price),
   });
   return clientOrderId;
 }
@@ -582,33 +589,19 @@ describe("trade-engine on testnet (fake Binance)", () => {
     await waitFor("long held", () => engine.engine.snapshot().positions.BTCUSDT?.quantity === 0.02, 10_000);
     // Two signals claimed before a crash, each with its LIMIT on the exchange and never recorded:
     // a SELL sent as a reduce of the long, and a BUY entry.
-    const undecided = async (id: string, action: "BUY" | "SELL", price: number, sent: SentDecision) => {
-      await t.env.db.pool.query(
-        `INSERT INTO engine_signals (signal_id, source, strategy_id, symbol, action, request, status, sent)
-         VALUES ($1, 'signal', 'test', 'BTCUSDT', $2, $3, 'RECEIVED', $4)`,
-        [
-          id,
-          action,
-          JSON.stringify(orderRequest({ id, action, orderType: "LIMIT", limitPrice: price })),
-          JSON.stringify(sent),
-        ],
-      );
-      t.fake.exchange?.addOpenOrder({
-        symbol: "BTCUSDT",
-        clientOrderId: clientOrderIdFor(id),
-        side: action,
-        quantity: sent.quantity,
-        price: String(price),
-      });
-    };
     const limit = { quantity: "0.01", refPrice: 30_000, notional: 300, timeInForce: "GTC" } as const;
-    await undecided("reduce-1", "SELL", 31_000, {
+    await orderSentBeforeCrash("reduce-1", "SELL", 31_000, {
       ...limit,
       side: "SELL",
       closing: true,
       limitPrice: "31000",
     });
-    await undecided("entry-1", "BUY", 29_000, { ...limit, side: "BUY", closing: false, limitPrice: "29000" });
+    await orderSentBeforeCrash("entry-1", "BUY", 29_000, {
+      ...limit,
+      side: "BUY",
+      closing: false,
+      limitPrice: "29000",
+    });
     await waitFor(
       "both adopted",
       () => engine.cap.find("reconcile: open order adopted for its signal").length === 2,
