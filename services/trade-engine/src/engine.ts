@@ -13,7 +13,9 @@ import { isDust, lotOf } from "./dust.js";
 import { ExchangeOrderBook } from "./exchange-book.js";
 import { ExchangeProtection } from "./exchange-protection.js";
 import type { ExecutionAdapter } from "./execution/adapter.js";
+import type { OrderFees } from "./execution/venue.js";
 import { clientOrderIdFor, isOwnClientOrderId } from "./ids.js";
+import { amendFees, type UnreadFees } from "./late-fees.js";
 import { Ledger } from "./ledger.js";
 import { PaperLimitBook } from "./limit-book.js";
 import type { EngineMetrics } from "./metrics.js";
@@ -542,6 +544,23 @@ export class TradeEngine {
     return this.onBooks(async () => {
       if (Math.abs(this.ledger.positionQuantity(symbol) - compared) > 1e-8) return undefined;
       return this.ledger.correctPosition(this.direct, symbol, quantity, this.markPrice(symbol));
+    });
+  }
+
+  /**
+   * Records the fees of an order read late (its fills were recorded with them unread): priced like
+   * any fill's, added to its fills, taken off the position's and the day's PnL; the books are read
+   * again, as the PnL moved. Returns what was added (undefined: nothing was unread any more).
+   */
+  amendFees(order: UnreadFees, fees: OrderFees): Promise<number | undefined> {
+    return this.onBooks(async () => {
+      const lifecycle = { signalId: order.signalId, symbol: order.symbol, orderId: order.orderId };
+      const paid = fees.fee + (await this.ledger.priceOtherFees(fees.otherFees, fees.feeAsset, lifecycle));
+      const added = await amendFees(this.deps.store, order.orderId, paid);
+      if (added === undefined) return undefined;
+      const failed = await this.reload();
+      if (failed) throw failed;
+      return added;
     });
   }
 

@@ -393,6 +393,8 @@ export class ExchangeOrderBook {
       fee: toDecimal(fee),
       feeAsset: now.feeAsset,
       baseFee: toDecimal(baseFee),
+      // Unread now, the next increment's fees catch up (they are the order's total so far).
+      ...(now.feesUnread === undefined ? {} : { feesUnread: now.feesUnread }),
     };
     const { position, realized } = ledger.venueFill(req, o.side, { quantity: delta, price, fee, baseFee });
     const detail = `exchange executed ${fill.quantity} more @ ${fill.price} (${now.executedQty} of ${o.quantity})`;

@@ -187,6 +187,7 @@ export class Ledger {
       price: fill.price,
       fee: fill.fee,
       baseFee: fill.baseFee ?? "0",
+      ...(fill.feesUnread === undefined ? {} : { feesUnread: fill.feesUnread }),
       mode: this.deps.cfg.TRADING_MODE,
       position,
       realized,
@@ -232,6 +233,13 @@ export class Ledger {
       realizedPnl: position.realizedPnl,
       dailyRealizedPnl: this.dailyRealized,
     });
+    if (fill.feesUnread !== undefined) {
+      this.deps.metrics.feesUnread.inc();
+      unit.log.error(
+        "fees of the fill could not be read: recorded without them (its PnL leaves them out) until reconciliation reads them",
+        { ...lifecycle, orderId: fill.orderId, clientOrderId: fill.clientOrderId, why: fill.feesUnread },
+      );
+    }
   }
 
   /** Sets protection for a new or increased position from the request; clears it once flat or flipped. */

@@ -93,6 +93,11 @@ export function createEngineMetrics(registry: Registry) {
       help: "Times the user data stream was connected but did not report an order the exchange took within USER_STREAM_EXPECT_MS (then resubscribed)",
       registers: [registry],
     }),
+    feesUnread: new Gauge({
+      name: "tradewire_engine_fills_fees_unread",
+      help: "Exchange fills recorded without their fees, which could not be read (fee 0, PnL without it): reconciliation reads them; alert when it stays > 0",
+      registers: [registry],
+    }),
     outboxRepublished: new Counter({
       name: "tradewire_engine_outbox_republished_total",
       help: "Stored order events published late from the outbox (after a crash or a failed publish)",

@@ -95,6 +95,8 @@ export interface VenueFill {
   feeAsset: string;
   /** Commission paid in the base asset (in `fee` too, priced): the position gets that much less. */
   baseFee?: string;
+  /** Why the fees could not be read: `fee` leaves them out until reconciliation reads them. */
+  feesUnread?: string;
 }
 
 /** How a fill's event is told apart: one increment of an order that fills in several. */

@@ -68,6 +68,9 @@ CREATE TABLE IF NOT EXISTS engine_fills (
 );
 -- Commission paid in the base asset (a spot BUY): in fee too, priced; the position got this less.
 ALTER TABLE engine_fills ADD COLUMN IF NOT EXISTS base_fee numeric NOT NULL DEFAULT 0;
+-- Why the order's fees could not be read when this was recorded (fee 0 meanwhile); NULL: read.
+-- Reconciliation reads them later, amends the fill, the position's and the day's PnL, and clears it.
+ALTER TABLE engine_fills ADD COLUMN IF NOT EXISTS fees_unread text;
 -- What a long-running engine looks up by key, so no lookup scans the whole history: an order's
 -- fills (each increment of a working order sums them), a signal's orders (its lifecycle), and the
 -- orders still working (loaded at start, reconciled, listed).
@@ -165,10 +168,11 @@ export function outboxParams(row: OutboxRow | undefined): [string | null, string
  * id, $2 its checks (JSON), $3 order id, $4 client order id, $5 symbol, $6 side, $7 quantity, $8 price, $9 mode,
  * $10 fee, $11-$13 position, $14 realized PnL, $15 order type, $16-$18 the outbox row, $19 the
  * commission paid in the base asset, $20-$25 the stop-loss / take-profit levels the fill sets (see
- * `FillRecord.levels`; $20 false: none).
+ * `FillRecord.levels`; $20 false: none), $26 why the fees could not be read (or null).
  */
 const FILL_EFFECTS = `f AS (
-  INSERT INTO engine_fills (order_id, quantity, price, fee, base_fee) SELECT order_id, $7, $8, $10, $19 FROM o
+  INSERT INTO engine_fills (order_id, quantity, price, fee, base_fee, fees_unread)
+  SELECT order_id, $7, $8, $10, $19, $26::text FROM o
 ), p AS (
   INSERT INTO engine_positions (symbol, quantity, avg_price, realized_pnl) SELECT $5, $11, $12, $13 FROM o
   ON CONFLICT (symbol) DO UPDATE SET quantity = $11, avg_price = $12, realized_pnl = $13, updated_at = now()
@@ -189,11 +193,11 @@ const FILL_EFFECTS = `f AS (
 ), ${outboxInsert(16, "FROM o")}
 SELECT count(*)::int AS n FROM o`;
 
-/** $26: the ordered quantity when the fill is less (FillRecord.ordered), or null. */
+/** $27: the ordered quantity when the fill is less (FillRecord.ordered), or null. */
 const RECORD_FILL = `WITH o AS (
   INSERT INTO engine_orders (order_id, client_order_id, signal_id, symbol, side, type, quantity, price, status, mode)
-  VALUES ($3, $4, $1, $5, $6, $15, coalesce($26::numeric, $7::numeric), $8,
-    CASE WHEN $26::numeric > $7::numeric THEN 'CANCELED' ELSE 'FILLED' END, $9)
+  VALUES ($3, $4, $1, $5, $6, $15, coalesce($27::numeric, $7::numeric), $8,
+    CASE WHEN $27::numeric > $7::numeric THEN 'CANCELED' ELSE 'FILLED' END, $9)
   ON CONFLICT (client_order_id) DO NOTHING RETURNING order_id
 ), ${FILL_EFFECTS}`;
 
@@ -210,15 +214,15 @@ const RECORD_RESTING_FILL = `WITH o AS (
 ), ${FILL_EFFECTS}`;
 
 /**
- * What more of a resting exchange LIMIT executed: its order row goes to `$26` (PARTIALLY_FILLED or
- * FILLED). Keyed on the fills recorded so far adding up to `$27`, so a second attempt at the same
+ * What more of a resting exchange LIMIT executed: its order row goes to `$27` (PARTIALLY_FILLED or
+ * FILLED). Keyed on the fills recorded so far adding up to `$28`, so a second attempt at the same
  * increment (another replica, a retry) changes nothing and returns false.
  */
 const RECORD_EXCHANGE_FILL = `WITH o AS (
-  UPDATE engine_orders SET status = $26, updated_at = now()
+  UPDATE engine_orders SET status = $27, updated_at = now()
   WHERE order_id = $3 AND client_order_id = $4 AND signal_id = $1 AND symbol = $5 AND side = $6
     AND type = $15 AND mode = $9 AND status IN ('NEW', 'PARTIALLY_FILLED')
-    AND (SELECT coalesce(sum(quantity), 0) FROM engine_fills WHERE order_id = $3) = $27::numeric
+    AND (SELECT coalesce(sum(quantity), 0) FROM engine_fills WHERE order_id = $3) = $28::numeric
   RETURNING order_id
 ), ${FILL_EFFECTS}`;
 
@@ -255,6 +259,8 @@ export interface FillRecord extends Omit<OrderRow, "status"> {
    * holds what executed.
    */
   ordered?: string;
+  /** Why its fees could not be read (VenueOrder.feesUnread): reconciliation reads them later. */
+  feesUnread?: string;
   /**
    * The stop-loss / take-profit an entry's fill sets, stored by the fill's own statement: a crash or
    * a failed write after it never leaves the position without them. Its exchange orders (if any)
@@ -553,6 +559,7 @@ export class EngineStore {
       ...outboxParams(outbox),
       o.baseFee,
       ...levelParams(o.levels),
+      o.feesUnread ?? null,
       ...extra,
     ]);
     return rows[0]?.n === 1;

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { clientOrderIdFor } from "../src/engine.js";
 import { exitRequest } from "../src/protection.js";
 import type { OrderRequest } from "../src/request.js";
-import { exchangeSuite, TEST_API_KEY, TEST_API_SECRET } from "./harness.js";
+import { exchangeSuite, metricAt, TEST_API_KEY, TEST_API_SECRET } from "./harness.js";
 import { orderRequest } from "./order-request.js";
 import { protectionFixtures } from "./protection-fixtures.js";
 
@@ -169,6 +169,66 @@ describe("what the exchange never heard of, or answered unreadably (F25, F31)", 
     ).toMatchObject({ clientOrderId: clientOrderIdFor("fee-418"), cause: "IP_BANNED" });
     expect(t.fake.futures?.positions.get("BTCUSDT")?.amt).toBe(0.01);
     await waitFor("position recorded", () => engine.engine.snapshot().positions.BTCUSDT?.quantity === 0.01);
+  });
+
+  it("F31 futures: an entry whose fees cannot be read even when looked up is recorded filled and guarded at once, fees unread; reconciliation reads them later and amends the PnL", async () => {
+    const engine = await start("futures", { RECONCILE_INTERVAL_S: "1" });
+    await t.env.quote("BTCUSDT", 30_000);
+    await waitFor("reconciled once", () => engine.cap.find("reconciliation done")[0], 10_000);
+    // Three trades lookups answer what does not parse: after the POST, on the lookup of the order,
+    // and on the next reconciliation.
+    for (let i = 0; i < 3; i++) t.fake.fail({ kind: 200, path: "/fapi/v1/userTrades", method: "GET" });
+    await t.env.signal("fees-unread", { quantity: 0.01, stop_loss: 29_000 });
+    const filled = await waitFor("entry filled", event("fees-unread", "filled"), 15_000);
+    expect(filled).toMatchObject({ side: "BUY", filled_quantity: "0.01", fee: "0" });
+    await waitFor("stop rests", restsOnExchange, 10_000);
+    expect(answers("POST", "/fapi/v1/order")).toEqual([200]);
+    const unread = engine.cap.find(
+      "fees of the fill could not be read: recorded without them (its PnL leaves them out) until reconciliation reads them",
+    );
+    expect(unread).toHaveLength(1);
+    expect(unread[0]).toMatchObject({ level: "error", signalId: "fees-unread" });
+    expect(String(unread[0]?.why)).toContain("/fapi/v1/userTrades");
+    await waitFor(
+      "still unread",
+      () => engine.cap.find("reconcile: fees still unread; asked again next round")[0],
+    );
+    expect(await metricAt(engine.url, "tradewire_engine_fills_fees_unread")).toBe(1);
+
+    const read = await waitFor(
+      "fees read",
+      () =>
+        engine.cap.find(
+          "reconcile: fees read late and recorded; the position's and the day's PnL amended",
+        )[0],
+      10_000,
+    );
+    const { rows } = await t.env.db.pool.query(
+      "SELECT fee::float8 AS fee, fees_unread FROM engine_fills JOIN engine_orders USING (order_id) WHERE signal_id = 'fees-unread'",
+    );
+    // What the fake charged for the trade: 0.01 at about 30,000, a fraction of a percent.
+    expect(rows).toEqual([{ fee: read?.added, fees_unread: null }]);
+    expect(read?.added).toBeGreaterThan(0);
+    expect(read?.added).toBeLessThan(1);
+    const pnl = await t.env.db.pool.query(
+      `SELECT (SELECT realized_pnl FROM engine_positions WHERE symbol = 'BTCUSDT') AS position,
+              (SELECT realized FROM engine_daily_pnl) AS day`,
+    );
+    expect(pnl.rows).toEqual([{ position: -Number(read?.added), day: -Number(read?.added) }]);
+    expect(engine.engine.snapshot().dailyRealizedPnl).toBe(-Number(read?.added));
+    expect(engine.engine.snapshot().positions.BTCUSDT).toMatchObject({
+      quantity: 0.01,
+      realizedPnl: -Number(read?.added),
+    });
+    await waitFor(
+      "gauge cleared",
+      async () => (await metricAt(engine.url, "tradewire_engine_fills_fees_unread")) === 0,
+    );
+    // Read once: the next rounds find nothing unread.
+    await waitFor("another round", () => engine.cap.find("reconciliation done").length >= 4, 10_000);
+    expect(
+      engine.cap.find("reconcile: fees read late and recorded; the position's and the day's PnL amended"),
+    ).toHaveLength(1);
   });
 
   it("F31 spot: an order the exchange took whose answer cannot be read is looked up and recorded, not taken as refused", async () => {

@@ -4,6 +4,7 @@ import { captureLogger, createSilentLogger } from "@tradewire/logger";
 import { MarketData, OrderEvent, subjects, TradingSignal, type TradingSignalInput } from "@tradewire/schemas";
 import {
   type FakeBinanceRest,
+  metricValue,
   natsNamespace,
   pgSchema,
   startFakeBinanceRest,
@@ -12,6 +13,11 @@ import {
 import { afterEach, beforeEach } from "vitest";
 import { startEngine } from "../src/app.js";
 import { ConfigSchema } from "../src/config.js";
+
+/** One sample of the /metrics an engine serves at `url` (see metricValue); undefined when absent. */
+export async function metricAt(url: string, name: string, labels?: Record<string, string>) {
+  return metricValue(await (await fetch(`${url}/metrics`)).text(), name, labels);
+}
 
 export const TEST_API_KEY = "test-api-key";
 export const TEST_API_SECRET = "test-api-secret";

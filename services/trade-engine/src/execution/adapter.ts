@@ -41,6 +41,8 @@ export type ExecutionResult =
       feeAsset: string;
       baseFee: string;
       otherFees: OtherFee[];
+      /** Why the fees could not be read: `fee` is 0 meanwhile (see VenueOrder). */
+      feesUnread?: string;
       recovered: boolean;
     }
   | { kind: "rejected"; reason: string }

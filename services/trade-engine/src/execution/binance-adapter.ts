@@ -121,6 +121,7 @@ export class BinanceAdapter implements ExecutionAdapter {
       feeAsset: order.feeAsset,
       baseFee: toDecimal(order.baseFee),
       otherFees: order.otherFees,
+      ...(order.feesUnread === undefined ? {} : { feesUnread: order.feesUnread }),
       recovered,
     };
   }

@@ -18,6 +18,7 @@ import {
   type ExchangeAccount,
   exchangeLimit,
   type OpenConditionalOrder,
+  type OrderFees,
   OrderTakenUnread,
   type OrderVenue,
   orderAnswer,
@@ -76,7 +77,7 @@ export class FuturesVenue implements OrderVenue, ProtectiveOrders, ExchangeAccou
 
   async find(symbol: string, clientOrderId: string): Promise<VenueOrder | undefined> {
     const o = await this.orders.findByClientId(symbol, clientOrderId);
-    return o && this.withFees(o);
+    return o && this.withFeesIfReadable(o);
   }
 
   async cancelOrder(symbol: string, clientOrderId: string): Promise<VenueOrder | undefined> {
@@ -88,10 +89,18 @@ export class FuturesVenue implements OrderVenue, ProtectiveOrders, ExchangeAccou
     return error.details.binanceCode === DUPLICATE_CLIENT_ID;
   }
 
+  async orderFees(symbol: string, orderId: string): Promise<OrderFees> {
+    return this.commissionsOf(symbol, await this.orders.fills(symbol, orderId));
+  }
+
   /** USD-M order responses carry no fees: they come from the order's trades. */
   private async withFees(o: FuturesOrder): Promise<VenueOrder> {
+    return this.asRead(o, Number(o.executedQty) > 0 ? await this.orders.fills(o.symbol, o.orderId) : []);
+  }
+
+  /** The order with the fees of its trades. */
+  private asRead(o: FuturesOrder, trades: readonly FuturesFill[]): VenueOrder {
     const executed = Number(o.executedQty) > 0;
-    const trades = executed ? await this.orders.fills(o.symbol, o.orderId) : [];
     return {
       orderId: o.orderId,
       clientOrderId: o.clientOrderId,
@@ -100,6 +109,19 @@ export class FuturesVenue implements OrderVenue, ProtectiveOrders, ExchangeAccou
       avgPrice: executed ? Number(o.avgPrice) : 0,
       ...this.commissionsOf(o.symbol, trades),
     };
+  }
+
+  /**
+   * An order looked up is one the exchange holds: a fee lookup that fails once more (a trades
+   * answer that no longer parses fails every time) must not leave what executed unrecorded, and
+   * the position it opened unguarded, until reconciliation. It is taken with its fees unread.
+   */
+  private async withFeesIfReadable(o: FuturesOrder): Promise<VenueOrder> {
+    try {
+      return await this.withFees(o);
+    } catch (error) {
+      return { ...this.asRead(o, []), feesUnread: error instanceof Error ? error.message : String(error) };
+    }
   }
 
   /** Paid in the margin asset (or BNB), never in the contract: the position is what executed. */

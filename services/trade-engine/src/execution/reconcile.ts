@@ -1,6 +1,7 @@
 import type { Logger } from "@tradewire/logger";
 import type { TradeEngine } from "../engine.js";
 import { clientOrderIdFor, isOwnClientOrderId } from "../ids.js";
+import { readLateFees } from "../late-fees.js";
 import type { EngineMetrics } from "../metrics.js";
 import type { EngineStore } from "../store.js";
 import type { ExchangeAccount } from "./venue.js";
@@ -14,6 +15,8 @@ export interface ReconcileReport {
   flagged: number;
   positionsChecked: number;
   corrected: number;
+  /** Orders whose fees, unread when their fills were recorded, were read and recorded now. */
+  feesRead: number;
 }
 
 /** Quantities closer than this are the same position (exchange balances carry 8 decimals). */
@@ -50,6 +53,7 @@ export class Reconciler {
       flagged: 0,
       positionsChecked: 0,
       corrected: 0,
+      feesRead: 0,
     };
     // An exit the exchange executed is recorded first: compared before, it would be drift, and
     // recorded after the correction, a second close (a phantom position the other way).
@@ -171,6 +175,15 @@ export class Reconciler {
           },
         );
     }
+    const { orderFees } = account;
+    if (orderFees !== undefined)
+      report.feesRead = await readLateFees({
+        store,
+        read: (symbol, orderId) => orderFees.call(account, symbol, orderId),
+        amend: (order, fees) => engine.amendFees(order, fees),
+        metrics,
+        log,
+      });
     for (const outcome of ["tracked", "adopted", "flagged", "corrected"] as const) {
       if (report[outcome] > 0) metrics.reconciled.inc({ outcome }, report[outcome]);
     }

@@ -29,6 +29,12 @@ export interface VenueOrder {
   baseFee: number;
   /** Commission paid in a third asset (BNB, for its discount), not in `fee`: priced by the engine. */
   otherFees: OtherFee[];
+  /**
+   * Why its fees could not be read (USD-M's trades lookup failed again when the order was looked
+   * up): `fee` is 0 and none is left out silently; the engine records what executed, says so, and
+   * reconciliation reads the fees later.
+   */
+  feesUnread?: string;
 }
 
 /** A commission paid in an asset that is neither the symbol's base nor its quote. */
@@ -226,7 +232,15 @@ export interface ExchangeAccount {
   holdings(symbols: readonly string[]): Promise<Map<string, number>>;
   /** What the account is worth (what `position_size_pct` sizes on). */
   worth(): Promise<AccountHoldings>;
+  /**
+   * An order's fees, read from its trades, where the order's answer does not carry them (USD-M):
+   * what reconciliation reads for fills recorded with their fees unread (VenueOrder.feesUnread).
+   */
+  orderFees?(symbol: string, orderId: string): Promise<OrderFees>;
 }
+
+/** What an order paid: in the quote asset (`fee`), and in other assets, priced by the engine. */
+export type OrderFees = Pick<VenueOrder, "fee" | "feeAsset" | "otherFees">;
 
 /** The exchange account is set up so that the engine must not trade on it; the start is refused. */
 export class AccountNotTradable extends Error {
