@@ -15,7 +15,7 @@ import { ExchangeProtection } from "./exchange-protection.js";
 import type { ExecutionAdapter } from "./execution/adapter.js";
 import type { OrderFees } from "./execution/venue.js";
 import { clientOrderIdFor, isOwnClientOrderId } from "./ids.js";
-import { amendFees, type UnreadFees } from "./late-fees.js";
+import { type Amended, amendFees, type UnreadFees } from "./late-fees.js";
 import { Ledger } from "./ledger.js";
 import { PaperLimitBook } from "./limit-book.js";
 import type { EngineMetrics } from "./metrics.js";
@@ -548,19 +548,18 @@ export class TradeEngine {
   }
 
   /**
-   * Records the fees of an order read late (its fills were recorded with them unread): priced like
-   * any fill's, added to its fills, taken off the position's and the day's PnL; the books are read
-   * again, as the PnL moved. Returns what was added (undefined: nothing was unread any more).
+   * Records the fees of an order read late (its fills were recorded with them unread, see
+   * late-fees.ts): what was paid in other assets priced like any fill's (before the lock: it may ask
+   * the exchange), then added under the lock. The books are read again when the PnL moved; a reload
+   * that fails says so itself and leaves them to be read before the next decision.
    */
-  amendFees(order: UnreadFees, fees: OrderFees): Promise<number | undefined> {
+  async amendFees(order: UnreadFees, fees: OrderFees): Promise<Amended> {
+    const lifecycle = { signalId: order.signalId, symbol: order.symbol, orderId: order.orderId };
+    const paid = fees.fee + (await this.ledger.priceOtherFees(fees.otherFees, fees.feeAsset, lifecycle));
     return this.onBooks(async () => {
-      const lifecycle = { signalId: order.signalId, symbol: order.symbol, orderId: order.orderId };
-      const paid = fees.fee + (await this.ledger.priceOtherFees(fees.otherFees, fees.feeAsset, lifecycle));
-      const added = await amendFees(this.deps.store, order.orderId, paid);
-      if (added === undefined) return undefined;
-      const failed = await this.reload();
-      if (failed) throw failed;
-      return added;
+      const amended = await amendFees(this.deps.store, order.orderId, paid, fees.quantity);
+      if (amended !== "none" && "added" in amended) await this.reload();
+      return amended;
     });
   }
 

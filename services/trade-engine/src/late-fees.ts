@@ -6,8 +6,9 @@ import type { EngineStore } from "./store.js";
 /**
  * Fees read late. A USD-M fill whose fees could not be read (VenueOrder.feesUnread) is recorded at
  * once with a fee of 0, so what executed is booked and guarded; the fill keeps why in
- * `engine_fills.fees_unread`. Reconciliation reads the fees of such orders once they have ended
- * and records them here, with the PnL they take.
+ * `engine_fills.fees_unread`. A later increment of the same order whose fees are read catches them
+ * up (its fee is what the order's total adds to what was recorded) and clears the marks. What is
+ * left, reconciliation reads once the order has ended and records here, with the PnL it takes.
  */
 
 /** An order whose fees were not read when its fills were recorded. */
@@ -19,20 +20,27 @@ export interface UnreadFees {
 }
 
 /**
- * $1 such an order, $2 what it paid in all (quote asset). What that adds to the fees its fills
- * recorded goes on the last fill recorded unread, and comes off the position's PnL and that fill's
- * day's. Each CTE sees the rows as they were before the statement: `u` clears the unread marks only
- * if they are still there (a second amendment of the order, another replica's, changes nothing),
- * and the PnL moves only if it did.
+ * What recording an order's fees did: `added` to its fills (and taken off the PnL);
+ * `recordedQuantity`: the trades read add up to less or more than the fills recorded, so nothing
+ * was changed; `none`: no fill of it was unread any more (recorded meanwhile, by another replica).
+ */
+export type Amended = { added: number } | { recordedQuantity: string } | "none";
+
+/**
+ * $1 such an order, $2 what it paid in all (quote asset), $3 the quantity of the trades that says.
+ * Only when those trades are all the order's fills recorded: what the fee adds to what they recorded
+ * goes on the last fill recorded unread, and comes off the position's PnL and that fill's day's.
+ * Each CTE sees the rows as they were before the statement: `u` clears the marks only if they are
+ * still there (a second amendment changes nothing), and the PnL moves only if it did.
  */
 const AMEND_FEES = `WITH f AS (
-  SELECT sum(fee) AS recorded, max(id) FILTER (WHERE fees_unread IS NOT NULL) AS last,
-    max(at) FILTER (WHERE fees_unread IS NOT NULL) AS at
+  SELECT sum(quantity) AS qty, sum(fee) AS recorded,
+    max(id) FILTER (WHERE fees_unread IS NOT NULL) AS last, max(at) FILTER (WHERE fees_unread IS NOT NULL) AS at
   FROM engine_fills WHERE order_id = $1
 ), u AS (
-  UPDATE engine_fills SET fee = CASE WHEN id = f.last THEN fee + ($2::numeric - f.recorded) ELSE fee END,
-    fees_unread = NULL
-  FROM f WHERE order_id = $1 AND fees_unread IS NOT NULL
+  UPDATE engine_fills
+  SET fee = CASE WHEN id = f.last THEN fee + round($2::numeric - f.recorded, 8) ELSE fee END, fees_unread = NULL
+  FROM f WHERE order_id = $1 AND fees_unread IS NOT NULL AND f.qty = $3::numeric
   RETURNING id
 ), added AS (
   SELECT round($2::numeric - recorded, 8)::float8 AS v, at FROM f WHERE EXISTS (SELECT 1 FROM u)
@@ -43,27 +51,115 @@ const AMEND_FEES = `WITH f AS (
   UPDATE engine_daily_pnl SET realized = round((realized - added.v)::numeric, 8)::float8
   FROM added WHERE day = (added.at AT TIME ZONE 'utc')::date
 )
-SELECT v AS added FROM added`;
+SELECT (SELECT v FROM added) AS added, f.qty::text AS recorded, f.last IS NOT NULL AS unread,
+  f.qty = $3::numeric AS matches
+FROM f`;
 
-/** Records what an order paid (see AMEND_FEES): what was added, or undefined when nothing was unread any more. */
+/** Records an order's fees read late (see AMEND_FEES). */
 export async function amendFees(
   store: EngineStore,
   orderId: string,
   paid: number,
-): Promise<number | undefined> {
-  const { rows } = await store.query<{ added: number }>("engine_amend_fees", AMEND_FEES, [orderId, paid]);
-  return rows[0]?.added;
+  traded: string,
+): Promise<Amended> {
+  const { rows } = await store.query<{
+    added: number | null;
+    recorded: string | null;
+    unread: boolean;
+    matches: boolean | null;
+  }>("engine_amend_fees", AMEND_FEES, [orderId, paid, traded]);
+  const [row] = rows;
+  if (row === undefined || !row.unread) return "none";
+  if (row.added !== null) return { added: row.added };
+  // Unread, and the trades add up, yet nothing changed: amended meanwhile by another replica.
+  return row.matches ? "none" : { recordedQuantity: row.recorded ?? "0" };
+}
+
+/** Orders asked about per round at most (a trades read weighs 5). */
+const PER_ROUND = 20;
+/** An order that keeps failing is asked every 64th round at most (about an hour at the default 60 s). */
+const MAX_ROUNDS_APART = 64;
+
+/**
+ * Each round (reconciliation's): reads the fees of ended orders recorded with them unread and has
+ * the engine record them. An order whose fees still cannot be read, or whose trades do not add up
+ * to its fills, is said at warn and asked again at the next round, then 2, 4... up to 64 rounds
+ * later, so a few that never read neither hold back the others nor spend the request weight.
+ */
+export class LateFees {
+  private round = 0;
+  private readonly retry = new Map<string, { attempts: number; round: number }>();
+
+  constructor(
+    private readonly deps: {
+      store: EngineStore;
+      read: (symbol: string, orderId: string) => Promise<OrderFees>;
+      /** The engine: prices what was paid in other assets, then records it under its lock. */
+      record: (order: UnreadFees, fees: OrderFees) => Promise<Amended>;
+      metrics: EngineMetrics;
+      log: Logger;
+    },
+  ) {}
+
+  /** Returns how many orders had their fees recorded; the gauge shows how many fills are left. */
+  async run(): Promise<number> {
+    const { store, read, record, metrics, log } = this.deps;
+    const round = ++this.round;
+    const due = (await unreadFees(store))
+      .filter((o) => (this.retry.get(o.orderId)?.round ?? 0) <= round)
+      .slice(0, PER_ROUND);
+    let recorded = 0;
+    for (const order of due) {
+      try {
+        const fees = await read(order.symbol, order.orderId);
+        const amended = await record(order, fees);
+        if (amended === "none") {
+          this.retry.delete(order.orderId);
+          continue;
+        }
+        if ("recordedQuantity" in amended) {
+          this.later(order, round, "its trades do not add up to the fills recorded", {
+            traded: fees.quantity,
+            recorded: amended.recordedQuantity,
+          });
+          continue;
+        }
+        this.retry.delete(order.orderId);
+        recorded += 1;
+        log.info("reconcile: fees read late and recorded; the position's and the day's PnL amended", {
+          ...order,
+          added: amended.added,
+        });
+      } catch (error) {
+        this.later(order, round, "its fees could not be read", { err: error });
+      }
+    }
+    metrics.feesUnread.set(await countUnreadFees(store));
+    return recorded;
+  }
+
+  private later(order: UnreadFees, round: number, why: string, fields: Record<string, unknown>): void {
+    const attempts = (this.retry.get(order.orderId)?.attempts ?? 0) + 1;
+    const roundsApart = Math.min(MAX_ROUNDS_APART, 2 ** (attempts - 1));
+    this.retry.set(order.orderId, { attempts, round: round + roundsApart });
+    this.deps.log.warn(`reconcile: fees still unread (${why}); asked again later`, {
+      ...order,
+      ...fields,
+      attempts,
+      roundsApart,
+    });
+  }
 }
 
 /** Ended orders with fills recorded with their fees unread, oldest first. */
-async function unreadFees(store: EngineStore, limit = 50): Promise<UnreadFees[]> {
+async function unreadFees(store: EngineStore): Promise<UnreadFees[]> {
   const { rows } = await store.query<UnreadFees>(
     "engine_unread_fees",
     `SELECT f.order_id AS "orderId", o.client_order_id AS "clientOrderId", o.signal_id AS "signalId", o.symbol
      FROM engine_fills f JOIN engine_orders o USING (order_id)
      WHERE f.fees_unread IS NOT NULL AND o.status NOT IN ('NEW', 'PARTIALLY_FILLED')
-     GROUP BY 1, 2, 3, 4 ORDER BY min(f.id) LIMIT $1`,
-    [limit],
+     GROUP BY 1, 2, 3, 4 ORDER BY min(f.id) LIMIT 500`,
+    [],
   );
   return rows;
 }
@@ -75,35 +171,4 @@ async function countUnreadFees(store: EngineStore): Promise<number> {
     [],
   );
   return rows[0]?.n ?? 0;
-}
-
-/**
- * Reads the fees of ended orders recorded with them unread and has the engine record them (`amend`,
- * under its lock); one still unreadable is said at warn and asked again next round. Returns how
- * many were recorded; the gauge shows how many fills are left.
- */
-export async function readLateFees(deps: {
-  store: EngineStore;
-  read: (symbol: string, orderId: string) => Promise<OrderFees>;
-  amend: (order: UnreadFees, fees: OrderFees) => Promise<number | undefined>;
-  metrics: EngineMetrics;
-  log: Logger;
-}): Promise<number> {
-  const { store, read, amend, metrics, log } = deps;
-  let recorded = 0;
-  for (const order of await unreadFees(store)) {
-    try {
-      const added = await amend(order, await read(order.symbol, order.orderId));
-      if (added === undefined) continue;
-      recorded += 1;
-      log.info("reconcile: fees read late and recorded; the position's and the day's PnL amended", {
-        ...order,
-        added,
-      });
-    } catch (error) {
-      log.warn("reconcile: fees still unread; asked again next round", { ...order, err: error });
-    }
-  }
-  metrics.feesUnread.set(await countUnreadFees(store));
-  return recorded;
 }

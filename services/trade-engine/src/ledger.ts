@@ -233,13 +233,11 @@ export class Ledger {
       realizedPnl: position.realizedPnl,
       dailyRealizedPnl: this.dailyRealized,
     });
-    if (fill.feesUnread !== undefined) {
-      this.deps.metrics.feesUnread.inc();
+    if (fill.feesUnread !== undefined)
       unit.log.error(
         "fees of the fill could not be read: recorded without them (its PnL leaves them out) until reconciliation reads them",
         { ...lifecycle, orderId: fill.orderId, clientOrderId: fill.clientOrderId, why: fill.feesUnread },
       );
-    }
   }
 
   /** Sets protection for a new or increased position from the request; clears it once flat or flipped. */

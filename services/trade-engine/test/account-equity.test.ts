@@ -1,12 +1,11 @@
 import type { OrderEvent } from "@tradewire/schemas";
-import { metricValue, waitFor } from "@tradewire/testkit";
+import { waitFor } from "@tradewire/testkit";
 import { describe, expect, it } from "vitest";
-import { exchangeSuite, testnetSettings } from "./harness.js";
+import { exchangeSuite, metricAt, testnetSettings } from "./harness.js";
 
 const t = exchangeSuite();
 
-const equityGauge = async (url: string) =>
-  metricValue(await (await fetch(`${url}/metrics`)).text(), "tradewire_engine_equity");
+const equityGauge = (url: string) => metricAt(url, "tradewire_engine_equity");
 const READ = "account holdings read: position_size_pct sizes on their equity";
 const filledQuantity = (e: OrderEvent | undefined) =>
   e?.event === "filled" ? Number(e.filled_quantity) : Number.NaN;
@@ -116,12 +115,7 @@ describe("position_size_pct: a fraction of the account's equity", () => {
       ),
     });
     expect(engine.cap.find("account read failed")[0]).toMatchObject({ level: "error" });
-    expect(
-      metricValue(
-        await (await fetch(`${engine.url}/metrics`)).text(),
-        "tradewire_engine_account_read_age_seconds",
-      ),
-    ).toBeGreaterThan(3);
+    expect(await metricAt(engine.url, "tradewire_engine_account_read_age_seconds")).toBeGreaterThan(3);
     expect(t.fake.exchange?.orders ?? []).toEqual([]);
   });
 });

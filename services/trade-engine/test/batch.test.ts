@@ -1,8 +1,7 @@
 import { TradingSignal } from "@tradewire/schemas";
-import { metricValue } from "@tradewire/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fromSignal } from "../src/request.js";
-import { environment } from "./harness.js";
+import { environment, metricsAt } from "./harness.js";
 
 let env: Awaited<ReturnType<typeof environment>>;
 beforeEach(async () => {
@@ -85,11 +84,11 @@ describe("trade-engine batches (paper)", () => {
     const after = (svc.engine.snapshot().positions as Record<string, { quantity: number }>).BTCUSDT;
     expect(after?.quantity).toBe(position?.quantity);
     // Nor counted: /metrics says what was kept, three fills and two duplicates, not five fills.
-    const metrics = await (await fetch(`${svc.url}/metrics`)).text();
-    expect(metricValue(metrics, "tradewire_engine_orders_total", { status: "filled" })).toBe(3);
-    expect(metricValue(metrics, "tradewire_engine_signals_total", { outcome: "filled" })).toBe(3);
-    expect(metricValue(metrics, "tradewire_engine_signals_total", { outcome: "duplicate" })).toBe(2);
-    expect(metricValue(metrics, "tradewire_engine_decision_seconds_count")).toBe(3);
+    const metric = await metricsAt(svc.url);
+    expect(metric("tradewire_engine_orders_total", { status: "filled" })).toBe(3);
+    expect(metric("tradewire_engine_signals_total", { outcome: "filled" })).toBe(3);
+    expect(metric("tradewire_engine_signals_total", { outcome: "duplicate" })).toBe(2);
+    expect(metric("tradewire_engine_decision_seconds_count")).toBe(3);
   });
 
   it("F01 rolls a failing batch back, reloads its state and replays it one by one: only the bad request fails", async () => {

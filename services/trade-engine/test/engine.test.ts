@@ -1,8 +1,8 @@
 import { STREAMS } from "@tradewire/bus";
 import { KillSwitchCommand, subjects, TradeIntent } from "@tradewire/schemas";
-import { metricValue, waitFor } from "@tradewire/testkit";
+import { waitFor } from "@tradewire/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { environment } from "./harness.js";
+import { environment, metricAt } from "./harness.js";
 import { refuseWrites } from "./refuse-writes.js";
 
 let env: Awaited<ReturnType<typeof environment>>;
@@ -64,8 +64,7 @@ describe("trade-engine (paper)", () => {
     const [filled] = await env.waitEvent("eq-1", "filled");
     const paid = Number(filled?.event === "filled" ? filled.avg_price : 0);
     const fee = Number(filled?.event === "filled" ? filled.fee : 0);
-    const equity = async () =>
-      metricValue(await (await fetch(`${engine.url}/metrics`)).text(), "tradewire_engine_equity");
+    const equity = () => metricAt(engine.url, "tradewire_engine_equity");
     // The market falls 3,000 with no fill: the drawdown shows at the next scrape.
     await env.quote("BTCUSDT", 27_000);
     const mid = (27_000 + 27_000.01) / 2;
@@ -177,9 +176,8 @@ describe("trade-engine (paper)", () => {
     expect(
       svc.cap.find("task heartbeat").some((l) => l.task === "intent-consumer" && l.connected === 1),
     ).toBe(true);
-    const metrics = await (await fetch(`${svc.url}/metrics`)).text();
     expect(
-      metricValue(metrics, "tradewire_task_gauge", { task: "signal-consumer", gauge: "connected" }),
+      await metricAt(svc.url, "tradewire_task_gauge", { task: "signal-consumer", gauge: "connected" }),
     ).toBe(1);
   });
 
@@ -701,8 +699,7 @@ describe("trade-engine (paper)", () => {
         /^daily_loss_limit_reached: -30\.\d\d \(realized today -0\.\d\d, open positions under water -30\.\d\d; limit -20\)$/,
       ),
     });
-    const metrics = await (await fetch(`${engine.url}/metrics`)).text();
-    expect(metricValue(metrics, "tradewire_engine_open_losses")).toBeCloseTo(-30, 0);
+    expect(await metricAt(engine.url, "tradewire_engine_open_losses")).toBeCloseTo(-30, 0);
     // Closing is not held back.
     await env.signal("bail", { action: "close" });
     await env.waitEvent("bail", "filled");

@@ -1,7 +1,7 @@
 import { waitFor } from "@tradewire/testkit";
 import { describe, expect, it } from "vitest";
 import { clientOrderIdFor } from "../src/engine.js";
-import { exchangeSuite, testnetSettings } from "./harness.js";
+import { exchangeSuite, metricAt, testnetSettings } from "./harness.js";
 import { refuseWrites } from "./refuse-writes.js";
 
 const t = exchangeSuite();
@@ -146,11 +146,8 @@ describe("GTC LIMIT orders working on the exchange (testnet, fake Binance)", () 
     const orders = t.fake.exchange?.orders ?? [];
     const at = orders.findIndex((o) => o.clientOrderId === clientOrderIdFor("gtc-gone"));
     const [forgotten] = orders.splice(at, 1);
-    const unknown = async () =>
-      (await (await fetch(`${svc.url}/metrics`)).text()).match(
-        /^tradewire_engine_orders_unknown_to_exchange\S* (\d+)/m,
-      )?.[1];
-    await waitFor("order counted as unknown", async () => (await unknown()) === "1", 5_000, 50);
+    const unknown = () => metricAt(svc.url, "tradewire_engine_orders_unknown_to_exchange");
+    await waitFor("order counted as unknown", async () => (await unknown()) === 1, 5_000, 50);
     const lookups = () =>
       t.fake.requests.filter((r) => r.method === "GET" && r.path === "/api/v3/order").length;
     const before = lookups();
@@ -166,7 +163,7 @@ describe("GTC LIMIT orders working on the exchange (testnet, fake Binance)", () 
     expect(await orderRow("gtc-gone")).toEqual([{ status: "NEW", quantity: "0.01000" }]);
 
     if (forgotten !== undefined) orders.push(forgotten);
-    await waitFor("order known again", async () => (await unknown()) === "0", 5_000, 50);
+    await waitFor("order known again", async () => (await unknown()) === 0, 5_000, 50);
     expect(svc.cap.find("working exchange order found on the exchange again")[0]).toMatchObject({
       clientOrderId: clientOrderIdFor("gtc-gone"),
       status: "NEW",
@@ -267,18 +264,15 @@ describe("GTC LIMIT orders working on the exchange (testnet, fake Binance)", () 
       clientOrderId: clientOrderIdFor("gtc-owed"),
       reason: "kill_switch_active: drill",
     });
-    const owed = async () =>
-      (await (await fetch(`${svc.url}/metrics`)).text()).match(
-        /^tradewire_engine_cancels_owed\S* (\d+)/m,
-      )?.[1];
-    expect(await owed()).toBe("1");
+    const owed = () => metricAt(svc.url, "tradewire_engine_cancels_owed");
+    expect(await owed()).toBe(1);
     const [canceled] = await t.env.waitEvent("gtc-owed", "canceled");
     expect(canceled).toMatchObject({ reason: "kill_switch_active: drill" });
     expect(
       t.fake.exchange?.orders.find((o) => o.clientOrderId === clientOrderIdFor("gtc-owed"))?.status,
     ).toBe("CANCELED");
     expect(svc.engine.restingOrders()).toEqual([]);
-    expect(await owed()).toBe("0");
+    expect(await owed()).toBe(0);
   });
 
   it("spot: a kill-switch cancel still owed when the engine stopped is asked for again after it starts", async () => {

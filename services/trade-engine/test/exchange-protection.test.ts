@@ -1,7 +1,7 @@
 import { waitFor } from "@tradewire/testkit";
 import { describe, expect, it } from "vitest";
 import { clientOrderIdFor } from "../src/engine.js";
-import { exchangeSuite } from "./harness.js";
+import { exchangeSuite, metricsAt } from "./harness.js";
 import { protectionFixtures } from "./protection-fixtures.js";
 import { refuseWrites } from "./refuse-writes.js";
 
@@ -48,9 +48,9 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
     });
     // The gauges follow once the placement's answer is stored.
     await waitFor("protection set", () => engine.cap.find("protection set").length > 0);
-    const metrics = await (await fetch(`${engine.url}/metrics`)).text();
-    expect(metrics).toMatch(/tradewire_engine_protections\{held_by="exchange"[^}]*\} 1/);
-    expect(metrics).toMatch(/tradewire_engine_protections\{held_by="engine"[^}]*\} 0/);
+    const metric = await metricsAt(engine.url);
+    expect(metric("tradewire_engine_protections", { held_by: "exchange" })).toBe(1);
+    expect(metric("tradewire_engine_protections", { held_by: "engine" })).toBe(0);
     const legs = t.fake.exchange?.orders.filter((o) => o.orderListId !== -1) ?? [];
     expect(legs.map((o) => [o.type, o.side, o.status, o.origQty])).toEqual([
       ["LIMIT_MAKER", "SELL", "NEW", "0.01"],

@@ -191,7 +191,8 @@ describe("what the exchange never heard of, or answered unreadably (F25, F31)", 
     expect(String(unread[0]?.why)).toContain("/fapi/v1/userTrades");
     await waitFor(
       "still unread",
-      () => engine.cap.find("reconcile: fees still unread; asked again next round")[0],
+      () =>
+        engine.cap.find("reconcile: fees still unread (its fees could not be read); asked again later")[0],
     );
     expect(await metricAt(engine.url, "tradewire_engine_fills_fees_unread")).toBe(1);
 

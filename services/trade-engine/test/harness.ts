@@ -14,9 +14,15 @@ import { afterEach, beforeEach } from "vitest";
 import { startEngine } from "../src/app.js";
 import { ConfigSchema } from "../src/config.js";
 
-/** One sample of the /metrics an engine serves at `url` (see metricValue); undefined when absent. */
+/** The /metrics an engine serves at `url`, read once: a sample by name and labels (see metricValue). */
+export async function metricsAt(url: string) {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return (name: string, labels?: Record<string, string>) => metricValue(text, name, labels);
+}
+
+/** One sample of the /metrics an engine serves at `url`; undefined when absent. */
 export async function metricAt(url: string, name: string, labels?: Record<string, string>) {
-  return metricValue(await (await fetch(`${url}/metrics`)).text(), name, labels);
+  return (await metricsAt(url))(name, labels);
 }
 
 export const TEST_API_KEY = "test-api-key";

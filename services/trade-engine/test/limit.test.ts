@@ -1,7 +1,7 @@
 import type { OrderEvent } from "@tradewire/schemas";
 import { waitFor } from "@tradewire/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { environment } from "./harness.js";
+import { environment, metricAt } from "./harness.js";
 
 let env: Awaited<ReturnType<typeof environment>>;
 beforeEach(async () => {
@@ -77,11 +77,8 @@ describe("paper LIMIT orders", () => {
     expect(await bad.json()).toEqual({
       error: 'status must be one of new, partially_filled, filled, canceled: got "open"',
     });
-    const gauge = async () =>
-      (await (await fetch(`${svc.url}/metrics`)).text()).match(
-        /tradewire_engine_resting_orders\{[^}]*\} (\d+)/,
-      )?.[1];
-    expect(await gauge()).toBe("1");
+    const gauge = () => metricAt(svc.url, "tradewire_engine_resting_orders");
+    expect(await gauge()).toBe(1);
     // Not reached yet: no position, however many ticks pass.
     await svc.engine.fillRestingOrders();
     expect(svc.engine.snapshot().positions).toEqual({});
@@ -98,7 +95,7 @@ describe("paper LIMIT orders", () => {
     expect((await status("lim-1"))?.status).toBe("FILLED");
     expect(svc.engine.snapshot().positions).toMatchObject({ BTCUSDT: { quantity: 0.01, avgPrice: 29_900 } });
     expect(svc.engine.restingOrders()).toEqual([]);
-    expect(await gauge()).toBe("0");
+    expect(await gauge()).toBe(0);
     const fills = await env.db.pool.query("SELECT price::text FROM engine_fills");
     expect(fills.rows).toEqual([{ price: "29900" }]);
   });

@@ -1,23 +1,11 @@
-import { createSilentLogger } from "@tradewire/logger";
-import { pgSchema } from "@tradewire/testkit";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { EngineStore } from "../src/store.js";
+import { describe, expect, it } from "vitest";
+import { migratedStore } from "./migrated-store.js";
 
-let db: Awaited<ReturnType<typeof pgSchema>>;
-let store: EngineStore;
-beforeEach(async () => {
-  db = await pgSchema("engidx");
-  store = EngineStore.connect(db.url, createSilentLogger(), 30);
-  await store.migrate();
-});
-afterEach(async () => {
-  await store.pool.end();
-  await db.cleanup();
-});
+const t = migratedStore("engidx");
 
 describe("engine tables", () => {
   it("what a long-running engine looks up by key is served by an index, not a scan of its history", async () => {
-    const client = await store.pool.connect();
+    const client = await t.store.pool.connect();
     try {
       // With scans priced out, a plan still scanning would mean no index serves the lookup.
       await client.query("SET enable_seqscan = off");
@@ -28,6 +16,10 @@ describe("engine tables", () => {
       // Each increment of a working order sums its fills; a lifecycle reads a signal's orders.
       expect(await plan("SELECT sum(quantity) FROM engine_fills WHERE order_id = 'o-1'")).toMatch(
         /engine_fills_order/,
+      );
+      // Each reconciliation looks for fills recorded with their fees unread (late-fees.ts).
+      expect(await plan("SELECT count(*) FROM engine_fills WHERE fees_unread IS NOT NULL")).toMatch(
+        /engine_fills_fees_unread/,
       );
       expect(await plan("SELECT order_id FROM engine_orders WHERE signal_id = 's-1'")).toMatch(
         /engine_orders_signal/,

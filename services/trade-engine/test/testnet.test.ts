@@ -1,11 +1,18 @@
 import { parseConfig } from "@tradewire/config";
 import { MarketData, type OrderEvent, subjects, type TradingSignalInput } from "@tradewire/schemas";
-import { bookTicker, metricValue, waitFor } from "@tradewire/testkit";
+import { bookTicker, waitFor } from "@tradewire/testkit";
 import { describe, expect, it } from "vitest";
 import { ConfigSchema } from "../src/config.js";
 import { clientOrderIdFor } from "../src/engine.js";
 import type { SentDecision } from "../src/sent-decision.js";
-import { exchangeSuite, fakeBinance, TEST_API_SECRET, testnetSettings } from "./harness.js";
+import {
+  exchangeSuite,
+  fakeBinance,
+  metricAt,
+  metricsAt,
+  TEST_API_SECRET,
+  testnetSettings,
+} from "./harness.js";
 import { orderRequest } from "./order-request.js";
 import { refuseWrites } from "./refuse-writes.js";
 
@@ -152,8 +159,7 @@ describe("trade-engine on testnet (fake Binance)", () => {
       t.price.ETHUSDT = "2000";
       await t.env.quote("ETHUSDT", 2_000);
       expect((await decided("tn-dust-eth", { symbol: "ETHUSDT", quantity: 0.01 })).event).toBe("filled");
-      const metrics = await (await fetch(`${engine.url}/metrics`)).text();
-      expect(metricValue(metrics, "tradewire_engine_open_positions")).toBe(1);
+      expect(await metricAt(engine.url, "tradewire_engine_open_positions")).toBe(1);
     } finally {
       await venue.close();
     }
@@ -274,8 +280,8 @@ describe("trade-engine on testnet (fake Binance)", () => {
     expect(await listed("CANCELED")).toMatchObject([{ signal_id: "tn-thin", status: "CANCELED" }]);
     await waitFor("position", () => engine.engine.snapshot().positions.BTCUSDT?.quantity === 0.004);
     // Counted as the bus tells it: not among the filled orders either.
-    const metrics = await (await fetch(`${engine.url}/metrics`)).text();
-    const counted = (status: string) => metricValue(metrics, "tradewire_engine_orders_total", { status });
+    const metric = await metricsAt(engine.url);
+    const counted = (status: string) => metric("tradewire_engine_orders_total", { status });
     expect(["placed", "partial_fill", "canceled", "filled"].map(counted)).toEqual([1, 1, 1, undefined]);
   });
 
@@ -432,8 +438,7 @@ describe("trade-engine on testnet (fake Binance)", () => {
       quotedPrice: 30_000.01,
       mode: "testnet",
     });
-    const metrics = await (await fetch(`${engine.url}/metrics`)).text();
-    expect(metrics).toMatch(/tradewire_engine_fill_price_mismatch_total\{[^}]*\} 1/);
+    expect(await metricAt(engine.url, "tradewire_engine_fill_price_mismatch_total")).toBe(1);
   });
 
   it("maps an exchange rejection to a REJECTED signal with its reason", async () => {
@@ -578,8 +583,7 @@ describe("trade-engine on testnet (fake Binance)", () => {
       positions: { symbol: string; quantity: number }[];
     };
     expect(body.positions.find((p) => p.symbol === "BTCUSDT")?.quantity).toBeCloseTo(bought + 0.5, 8);
-    const metrics = await (await fetch(`${engine.url}/metrics`)).text();
-    expect(metrics).toMatch(/tradewire_engine_reconcile_total\{outcome="corrected"[^}]*\} 1/);
+    expect(await metricAt(engine.url, "tradewire_engine_reconcile_total", { outcome: "corrected" })).toBe(1);
   });
 
   it("F28 an order adopted for a signal whose sent decision reduced the position stays a reduce: the kill switch cancels the adopted entry, not it", async () => {

@@ -1,7 +1,7 @@
 import { waitFor } from "@tradewire/testkit";
 import { describe, expect, it } from "vitest";
 import { clientOrderIdFor } from "../src/engine.js";
-import { exchangeSuite, testnetSettings } from "./harness.js";
+import { exchangeSuite, metricAt, testnetSettings } from "./harness.js";
 
 const t = exchangeSuite();
 
@@ -10,10 +10,6 @@ const t = exchangeSuite();
 const settings = (extra: Record<string, string> = {}) =>
   testnetSettings(t.fake.url, { ORDER_POLL_MS: "600000", PROTECTION_POLL_S: "600", ...extra });
 const gtcBuy = (price: number, quantity = 0.01) => ({ order_type: "LIMIT" as const, price, quantity });
-const metric = async (url: string, line: RegExp) => {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  return text.split("\n").find((l) => line.test(l));
-};
 const SUBSCRIBED = "user data stream subscribed: working orders are looked up as they change";
 const LOST = "user data stream lost; reconnecting, and polling on its own period meanwhile";
 const SILENT =
@@ -48,7 +44,7 @@ describe("user data stream (testnet, fake Binance)", () => {
       poll: "orders",
       level: "info",
     });
-    expect(await metric(svc.url, /^tradewire_engine_user_stream_connected\S* /)).toMatch(/ 1$/);
+    expect(await metricAt(svc.url, "tradewire_engine_user_stream_connected")).toBe(1);
     // NEW (the engine's own id, maybe before the placement's answer), the partial TRADE and the
     // final TRADE each woke the order poll.
     expect(said(svc, SILENT)).toEqual([]);
@@ -57,8 +53,9 @@ describe("user data stream (testnet, fake Binance)", () => {
       t.fake.requests.filter((r) => r.path === path && r.method === "GET" && r.query.symbol).length;
     expect(asked("/api/v3/openOrders")).toBe(0);
     expect(asked("/api/v3/order")).toBeLessThanOrEqual(3);
-    const woke = await metric(svc.url, /^tradewire_engine_user_stream_events_total\{[^}]*woke="orders"/);
-    expect(Number(woke?.split(" ").pop())).toBeGreaterThanOrEqual(3);
+    expect(
+      await metricAt(svc.url, "tradewire_engine_user_stream_events_total", { woke: "orders" }),
+    ).toBeGreaterThanOrEqual(3);
   });
 
   it("spot: the reports of the engine's own market orders cost no request", async () => {
@@ -115,7 +112,7 @@ describe("user data stream (testnet, fake Binance)", () => {
       withinMs: 500,
     });
     await waitFor("resubscribed", async () => said(svc, SUBSCRIBED).length >= 2, 10_000);
-    expect(await metric(svc.url, /^tradewire_engine_user_stream_silent_total\S* /)).toMatch(/ 1$/);
+    expect(await metricAt(svc.url, "tradewire_engine_user_stream_silent_total")).toBe(1);
     // Heard again after the resubscription: the next fill comes over the stream.
     streams().mute(false);
     t.fake.exchange?.partialFill(clientOrderIdFor("us-silent"), "0.002");

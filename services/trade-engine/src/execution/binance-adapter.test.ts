@@ -1,7 +1,15 @@
-import { BinanceError, type SpotOrder, type SpotOrders } from "@tradewire/binance";
+import {
+  BinanceError,
+  type FuturesFill,
+  type FuturesOrder,
+  type FuturesOrders,
+  type SpotOrder,
+  type SpotOrders,
+} from "@tradewire/binance";
 import { createSilentLogger } from "@tradewire/logger";
 import { describe, expect, it } from "vitest";
 import { BinanceAdapter } from "./binance-adapter.js";
+import { FuturesVenue } from "./futures-venue.js";
 import { SpotVenue } from "./spot-venue.js";
 
 const order = {
@@ -128,5 +136,60 @@ describe("BinanceAdapter outcomes", () => {
     const result = await adapter.submit({ ...order, symbol: "BTTCUSDT", quantity: "1000000" });
     expect(result).toMatchObject({ kind: "filled", price: "0.0000007", fee: "0.00000007" });
     expect(String(0.7 / 1_000_000)).toBe("7e-7");
+  });
+});
+
+describe("BinanceAdapter on USD-M, whose answers carry no fees", () => {
+  const taken = {
+    symbol: "BTCUSDT",
+    orderId: "9",
+    clientOrderId: "tw-1",
+    status: "FILLED",
+    executedQty: "0.001",
+    avgPrice: "100",
+  } as FuturesOrder;
+  const trade = {
+    qty: "0.001",
+    quoteQty: "0.1",
+    commission: "0.00004",
+    commissionAsset: "USDT",
+  } as FuturesFill;
+  /** A venue whose order is taken and found, and whose trades lookups answer from `trades`, in order. */
+  const venue = (trades: Array<() => FuturesFill[]>) =>
+    new FuturesVenue({
+      setLeverage: async () => {},
+      newMarketOrder: async () => taken,
+      findByClientId: async () => taken,
+      fills: async () => (trades.shift() ?? (() => [trade]))(),
+    } as unknown as FuturesOrders);
+  const unparsable = () => {
+    throw new BinanceError("INVALID_RESPONSE", "/fapi/v1/userTrades: unexpected response", false);
+  };
+  const unavailable = () => {
+    throw new BinanceError("SERVER", "/fapi/v1/userTrades: 503", true);
+  };
+
+  it("records an order whose fees cannot be read on its lookup either as filled, with them unread, never as refused", async () => {
+    const adapter = new BinanceAdapter("testnet", venue([unparsable, unparsable]), createSilentLogger());
+    expect(await adapter.submit(order)).toMatchObject({
+      kind: "filled",
+      orderId: "9",
+      quantity: "0.001",
+      fee: "0",
+      feesUnread: "/fapi/v1/userTrades: unexpected response",
+      recovered: true,
+    });
+  });
+
+  it("looks up again, rather than taking the fees as unread, when their lookup failed for a reason that may pass", async () => {
+    const adapter = new BinanceAdapter("testnet", venue([unparsable, unavailable]), createSilentLogger());
+    await expect(adapter.submit(order)).rejects.toThrow(/its lookup failed too/);
+    // The next attempt (a redelivery, resumed) reads them.
+    expect(await adapter.submit({ ...order, resumed: true })).toMatchObject({
+      kind: "filled",
+      fee: "0.00004",
+      recovered: true,
+    });
+    expect(await adapter.submit({ ...order, resumed: true })).not.toHaveProperty("feesUnread");
   });
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import {
-  type BinanceError,
+  BinanceError,
   type FuturesFill,
   type FuturesOrder,
   type FuturesOrders,
@@ -90,7 +90,11 @@ export class FuturesVenue implements OrderVenue, ProtectiveOrders, ExchangeAccou
   }
 
   async orderFees(symbol: string, orderId: string): Promise<OrderFees> {
-    return this.commissionsOf(symbol, await this.orders.fills(symbol, orderId));
+    const trades = await this.orders.fills(symbol, orderId);
+    return {
+      ...this.commissionsOf(symbol, trades),
+      quantity: numberToDecimal(trades.reduce((s, t) => s + Number(t.qty), 0)),
+    };
   }
 
   /** USD-M order responses carry no fees: they come from the order's trades. */
@@ -112,14 +116,16 @@ export class FuturesVenue implements OrderVenue, ProtectiveOrders, ExchangeAccou
   }
 
   /**
-   * An order looked up is one the exchange holds: a fee lookup that fails once more (a trades
-   * answer that no longer parses fails every time) must not leave what executed unrecorded, and
-   * the position it opened unguarded, until reconciliation. It is taken with its fees unread.
+   * An order looked up is one the exchange holds: a fee lookup that cannot succeed (a trades answer
+   * that no longer parses fails every time) must not leave what executed unrecorded, and the
+   * position it opened unguarded, until reconciliation. It is taken with its fees unread. A failure
+   * that may pass (a timeout, a 5xx, a rate limit) still throws: the lookup is simply made again.
    */
   private async withFeesIfReadable(o: FuturesOrder): Promise<VenueOrder> {
     try {
       return await this.withFees(o);
     } catch (error) {
+      if (error instanceof BinanceError && error.retryable) throw error;
       return { ...this.asRead(o, []), feesUnread: error instanceof Error ? error.message : String(error) };
     }
   }

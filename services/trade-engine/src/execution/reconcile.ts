@@ -1,7 +1,7 @@
 import type { Logger } from "@tradewire/logger";
 import type { TradeEngine } from "../engine.js";
 import { clientOrderIdFor, isOwnClientOrderId } from "../ids.js";
-import { readLateFees } from "../late-fees.js";
+import { LateFees } from "../late-fees.js";
 import type { EngineMetrics } from "../metrics.js";
 import type { EngineStore } from "../store.js";
 import type { ExchangeAccount } from "./venue.js";
@@ -32,6 +32,9 @@ const TOLERANCE = 1e-8;
  * the position.
  */
 export class Reconciler {
+  /** USD-M fills recorded with their fees unread (see late-fees.ts); none on spot, whose answers carry them. */
+  private readonly lateFees: LateFees | undefined;
+
   constructor(
     private readonly deps: {
       account: ExchangeAccount;
@@ -41,7 +44,13 @@ export class Reconciler {
       log: Logger;
       mode: string;
     },
-  ) {}
+  ) {
+    const { account, store, engine, metrics, log } = deps;
+    const read = account.orderFees?.bind(account);
+    this.lateFees =
+      read &&
+      new LateFees({ store, read, record: (order, fees) => engine.amendFees(order, fees), metrics, log });
+  }
 
   async run(): Promise<ReconcileReport> {
     const { account, store, engine, metrics, log, mode } = this.deps;
@@ -55,6 +64,12 @@ export class Reconciler {
       corrected: 0,
       feesRead: 0,
     };
+    // First, and on its own: a failure elsewhere in the round must not keep fees unread.
+    report.feesRead =
+      (await this.lateFees?.run().catch((error: unknown) => {
+        log.error("reconcile: fees read late could not be recorded; tried again next round", { err: error });
+        return 0;
+      })) ?? 0;
     // An exit the exchange executed is recorded first: compared before, it would be drift, and
     // recorded after the correction, a second close (a phantom position the other way).
     const unpolled = await engine.pollExchangeProtections();
@@ -175,15 +190,6 @@ export class Reconciler {
           },
         );
     }
-    const { orderFees } = account;
-    if (orderFees !== undefined)
-      report.feesRead = await readLateFees({
-        store,
-        read: (symbol, orderId) => orderFees.call(account, symbol, orderId),
-        amend: (order, fees) => engine.amendFees(order, fees),
-        metrics,
-        log,
-      });
     for (const outcome of ["tracked", "adopted", "flagged", "corrected"] as const) {
       if (report[outcome] > 0) metrics.reconciled.inc({ outcome }, report[outcome]);
     }

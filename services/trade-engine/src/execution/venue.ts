@@ -239,8 +239,11 @@ export interface ExchangeAccount {
   orderFees?(symbol: string, orderId: string): Promise<OrderFees>;
 }
 
-/** What an order paid: in the quote asset (`fee`), and in other assets, priced by the engine. */
-export type OrderFees = Pick<VenueOrder, "fee" | "feeAsset" | "otherFees">;
+/**
+ * What an order paid: in the quote asset (`fee`), and in other assets, priced by the engine; over
+ * trades adding up to `quantity` (a read that misses some is not the order's whole fee).
+ */
+export type OrderFees = Pick<VenueOrder, "fee" | "feeAsset" | "otherFees"> & { quantity: string };
 
 /** The exchange account is set up so that the engine must not trade on it; the start is refused. */
 export class AccountNotTradable extends Error {
