@@ -10,6 +10,7 @@ export type {
   FakeOrderChange,
 } from "./fake-binance-rest/exchange.js";
 export type { FakeFuturesOrderChange } from "./fake-binance-rest/futures-exchange.js";
+export type { FakeAlgoOrder } from "./fake-binance-rest/futures-model.js";
 export type { FakeBinanceRest, FakeBinanceRestOptions, Fault } from "./fake-binance-rest/server.js";
 export { startFakeBinanceRest } from "./fake-binance-rest/server.js";
 export type {

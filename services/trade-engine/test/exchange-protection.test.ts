@@ -1,4 +1,4 @@
-import { waitFor } from "@tradewire/testkit";
+import { type FakeAlgoOrder, waitFor } from "@tradewire/testkit";
 import { describe, expect, it } from "vitest";
 import { clientOrderIdFor } from "../src/engine.js";
 import { exchangeSuite, metricsAt } from "./harness.js";
@@ -20,6 +20,26 @@ async function guardedLongWithWorkingClose(id: string) {
 }
 
 /** A futures long of 0.01 guarded on the exchange (stop 29,000, take-profit 31,000): its stop leg. */
+/** A reduce-only STOP_MARKET resting on the fake Algo Service, as any client could have placed it. */
+function stopLeg(symbol: string, clientAlgoId: string): Omit<FakeAlgoOrder, "algoId"> {
+  return {
+    clientAlgoId,
+    symbol,
+    side: "SELL" as const,
+    orderType: "STOP_MARKET",
+    quantity: "0.01",
+    triggerPrice: "25000",
+    workingType: "MARK_PRICE",
+    reduceOnly: true,
+    algoStatus: "NEW",
+    actualOrderId: "",
+    actualPrice: "0",
+    createTime: Date.now(),
+    updateTime: Date.now(),
+    triggerTime: 0,
+  };
+}
+
 async function futuresLongWithStop(id: string) {
   await t.env.signal(id, { quantity: 0.01, stop_loss: 29_000, take_profit: 31_000 });
   await waitFor("protection stored", restsOnExchange, 10_000);
@@ -565,23 +585,7 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
     await t.env.quote("BTCUSDT", 30_000);
     await futuresLongWithStop("fut-known");
     // A reduce-only stop placed by hand (or left by an earlier run): nobody follows it.
-    t.fake.futures?.algoOrders.push({
-      algoId: 9_999,
-      clientAlgoId: "manual-stop",
-      symbol: "BTCUSDT",
-      side: "SELL",
-      orderType: "STOP_MARKET",
-      quantity: "0.01",
-      triggerPrice: "25000",
-      workingType: "MARK_PRICE",
-      reduceOnly: true,
-      algoStatus: "NEW",
-      actualOrderId: "",
-      actualPrice: "0",
-      createTime: Date.now(),
-      updateTime: Date.now(),
-      triggerTime: 0,
-    });
+    t.fake.futures?.algoOrders.push({ ...stopLeg("BTCUSDT", "manual-stop"), algoId: 9_999 });
     const flagged = "reconcile: unknown open conditional order flagged, not touched";
     await waitFor("flagged", () => engine.cap.find(flagged).length > 0, 5_000);
     expect(engine.cap.find(flagged)[0]).toMatchObject({
@@ -599,6 +603,47 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
     expect(done).toMatchObject({ protective: 2, flagged: 1 });
     // Flagged, not touched.
     expect(t.fake.futures?.algoOrders.find((o) => o.clientAlgoId === "manual-stop")?.algoStatus).toBe("NEW");
+  });
+
+  it("F28 futures: a stop of the engine's own that no protection knows is canceled where no position is open (it would close a later one); where one is, flagged and left", async () => {
+    const engine = await start("futures", { RECONCILE_INTERVAL_S: "1" });
+    await t.env.quote("BTCUSDT", 30_000);
+    await futuresLongWithStop("fut-guarded");
+    // Left by a placement whose answer was lost and that was placed again under new ids.
+    const stale = (symbol: string, id: string) =>
+      t.fake.futures?.algoOrders.push({
+        ...stopLeg(symbol, clientOrderIdFor(`${id}:protect:stop`)),
+        algoId: 9_000 + (t.fake.futures?.algoOrders.length ?? 0),
+      });
+    stale("ETHUSDT", "eth-gone");
+    stale("BTCUSDT", "btc-earlier");
+    const done = await waitFor(
+      "a round that saw them",
+      () => engine.cap.find("reconciliation done").find((l) => l.canceled === 1),
+      5_000,
+    );
+    expect(done).toMatchObject({ protective: 2, flagged: 1, canceled: 1 });
+    const status = (id: string) =>
+      t.fake.futures?.algoOrders.find((o) => o.clientAlgoId === clientOrderIdFor(`${id}:protect:stop`))
+        ?.algoStatus;
+    expect(status("eth-gone")).toBe("CANCELED");
+    expect(status("btc-earlier")).toBe("NEW");
+    expect(
+      engine.cap.find(
+        "reconcile: the engine's own conditional order guards nothing and no position is open on its symbol; canceled, as it would close a later one",
+      ),
+    ).toEqual([expect.objectContaining({ level: "warn", symbol: "ETHUSDT", type: "STOP_MARKET" })]);
+    expect(
+      engine.cap.find("reconcile: unknown open conditional order flagged, not touched")[0],
+    ).toMatchObject({
+      symbol: "BTCUSDT",
+      foreign: false,
+    });
+    // The position's own legs rest.
+    expect(await restsOnExchange()).toBe(true);
+    expect((await metricsAt(engine.url))("tradewire_engine_reconcile_total", { outcome: "canceled" })).toBe(
+      1,
+    );
   });
 
   it("refuses to start on a stored protection whose exchange orders it cannot read, naming it", async () => {

@@ -300,6 +300,10 @@ export class FuturesVenue implements OrderVenue, ProtectiveOrders, ExchangeAccou
     return this.orders.openOrders(symbol);
   }
 
+  async cancelConditionalOrder(clientOrderId: string): Promise<void> {
+    await this.orders.cancelProtectiveOrder(clientOrderId);
+  }
+
   async openConditionalOrders(): Promise<OpenConditionalOrder[]> {
     return (await this.orders.openProtectiveOrders()).map((o) => ({
       symbol: o.symbol,

@@ -4,7 +4,7 @@ import { clientOrderIdFor, isOwnClientOrderId } from "../ids.js";
 import { LateFees } from "../late-fees.js";
 import type { EngineMetrics } from "../metrics.js";
 import type { EngineStore } from "../store.js";
-import type { ExchangeAccount } from "./venue.js";
+import type { ExchangeAccount, OpenConditionalOrder } from "./venue.js";
 
 export interface ReconcileReport {
   openOrders: number;
@@ -13,6 +13,8 @@ export interface ReconcileReport {
   protective: number;
   adopted: number;
   flagged: number;
+  /** The engine's own conditional orders that guarded nothing, on a symbol without a position: taken off. */
+  canceled: number;
   positionsChecked: number;
   corrected: number;
   /** Orders whose fees, unread when their fills were recorded, were read and recorded now. */
@@ -52,6 +54,38 @@ export class Reconciler {
       new LateFees({ store, read, record: (order, fees) => engine.amendFees(order, fees), metrics, log });
   }
 
+  /**
+   * Of the conditional orders no protection knows, those carrying the engine's own client ids on a
+   * symbol where the exchange holds no position, canceled: left from a placement whose answer was
+   * lost and that was placed again, or from legs a cancel missed. With nothing to guard, a
+   * reduce-only stop only ever acts on a later position, which it was never placed for. One on a
+   * symbol holding a position is left, flagged: it may be all that guards it. Returns the ids canceled.
+   */
+  private async staleOwn(unknown: readonly OpenConditionalOrder[]): Promise<Set<string>> {
+    const { account, log } = this.deps;
+    const own = unknown.filter((o) => isOwnClientOrderId(o.clientOrderId));
+    const cancel = account.cancelConditionalOrder?.bind(account);
+    if (own.length === 0 || cancel === undefined) return new Set();
+    const held = await account.holdings([...new Set(own.map((o) => o.symbol))]);
+    const canceled = new Set<string>();
+    for (const o of own) {
+      if (Math.abs(held.get(o.symbol) ?? 0) > TOLERANCE) continue;
+      try {
+        await cancel(o.clientOrderId);
+        canceled.add(o.clientOrderId);
+      } catch (error) {
+        log.warn(
+          "reconcile: a stale conditional order of the engine's own could not be canceled; tried again next round",
+          {
+            ...o,
+            err: error,
+          },
+        );
+      }
+    }
+    return canceled;
+  }
+
   async run(): Promise<ReconcileReport> {
     const { account, store, engine, metrics, log, mode } = this.deps;
     const report: ReconcileReport = {
@@ -60,6 +94,7 @@ export class Reconciler {
       protective: 0,
       adopted: 0,
       flagged: 0,
+      canceled: 0,
       positionsChecked: 0,
       corrected: 0,
       feesRead: 0,
@@ -121,10 +156,17 @@ export class Reconciler {
     const conditional = (await account.openConditionalOrders?.()) ?? [];
     // Read after the orders: one being placed now is known by then (its ids are kept before it is sent).
     const guarding = engine.protectiveClientIds();
-    for (const o of conditional) {
-      report.openOrders += 1;
-      if (guarding.has(o.clientOrderId)) {
-        report.protective += 1;
+    const unknown = conditional.filter((o) => !guarding.has(o.clientOrderId));
+    report.openOrders += conditional.length;
+    report.protective += conditional.length - unknown.length;
+    const stale = await this.staleOwn(unknown);
+    for (const o of unknown) {
+      if (stale.has(o.clientOrderId)) {
+        report.canceled += 1;
+        log.warn(
+          "reconcile: the engine's own conditional order guards nothing and no position is open on its symbol; canceled, as it would close a later one",
+          { ...o },
+        );
         continue;
       }
       report.flagged += 1;
@@ -190,7 +232,7 @@ export class Reconciler {
           },
         );
     }
-    for (const outcome of ["tracked", "adopted", "flagged", "corrected"] as const) {
+    for (const outcome of ["tracked", "adopted", "flagged", "canceled", "corrected"] as const) {
       if (report[outcome] > 0) metrics.reconciled.inc({ outcome }, report[outcome]);
     }
     log.info("reconciliation done", { ...report });
