@@ -6,9 +6,10 @@ import type { EngineStore } from "./store.js";
 /**
  * Fees read late. A USD-M fill whose fees could not be read (VenueOrder.feesUnread) is recorded at
  * once with a fee of 0, so what executed is booked and guarded; the fill keeps why in
- * `engine_fills.fees_unread`. A later increment of the same order whose fees are read catches them
- * up (its fee is what the order's total adds to what was recorded) and clears the marks. What is
- * left, reconciliation reads once the order has ended and records here, with the PnL it takes.
+ * `engine_fills.fees_unread`. A later increment of the same order whose fees are read catches up
+ * what they add (its fee is the order's total less what was recorded). Once the order has ended,
+ * reconciliation reads its fees and records here what is still missing (about 0 when an increment
+ * caught up), with the PnL it takes, and clears the marks.
  */
 
 /** An order whose fees were not read when its fills were recorded. */
@@ -110,8 +111,14 @@ export class LateFees {
       .slice(0, PER_ROUND);
     let recorded = 0;
     for (const order of due) {
+      let fees: OrderFees;
       try {
-        const fees = await read(order.symbol, order.orderId);
+        fees = await read(order.symbol, order.orderId);
+      } catch (error) {
+        this.later(order, round, "its fees could not be read", { err: error });
+        continue;
+      }
+      try {
         const amended = await record(order, fees);
         if (amended === "none") {
           this.retry.delete(order.orderId);
@@ -131,7 +138,11 @@ export class LateFees {
           added: amended.added,
         });
       } catch (error) {
-        this.later(order, round, "its fees could not be read", { err: error });
+        // Read, and not stored (the database, the books not reloaded): tried again next round.
+        log.error("reconcile: fees read late could not be recorded; tried again next round", {
+          ...order,
+          err: error,
+        });
       }
     }
     metrics.feesUnread.set(await countUnreadFees(store));
@@ -164,10 +175,12 @@ async function unreadFees(store: EngineStore): Promise<UnreadFees[]> {
   return rows;
 }
 
+/** Fills of ended orders whose fees are unread: what reconciliation still owes (a working order's next increments may catch up). */
 async function countUnreadFees(store: EngineStore): Promise<number> {
   const { rows } = await store.query<{ n: number }>(
     "engine_count_unread_fees",
-    "SELECT count(*)::int AS n FROM engine_fills WHERE fees_unread IS NOT NULL",
+    `SELECT count(*)::int AS n FROM engine_fills f JOIN engine_orders o USING (order_id)
+     WHERE f.fees_unread IS NOT NULL AND o.status NOT IN ('NEW', 'PARTIALLY_FILLED')`,
     [],
   );
   return rows[0]?.n ?? 0;

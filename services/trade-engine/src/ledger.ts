@@ -69,8 +69,10 @@ export class Ledger {
     this.positions = await store.positions();
     this.daily.load(await store.dailyRealized());
     await this.loadCooldowns();
+    // Read before the old are dropped: what reads them meanwhile (reconciliation) never finds none.
+    const stored = await store.protections();
     this.protections.clear();
-    for (const p of await store.protections()) this.protections.set(p.symbol, p);
+    for (const p of stored) this.protections.set(p.symbol, p);
     this.refreshGauges();
   }
 

@@ -47,7 +47,7 @@ export function createEngineMetrics(registry: Registry) {
     }),
     reconciled: new Counter({
       name: "tradewire_engine_reconcile_total",
-      help: "Reconciliation findings: tracked, adopted, flagged orders; corrected positions",
+      help: "Reconciliation findings: tracked, adopted, flagged, canceled (stale own conditional) orders; corrected positions",
       labelNames: ["outcome"],
       registers: [registry],
     }),
@@ -95,7 +95,7 @@ export function createEngineMetrics(registry: Registry) {
     }),
     feesUnread: new Gauge({
       name: "tradewire_engine_fills_fees_unread",
-      help: "Exchange fills recorded without their fees, which could not be read (fee 0, PnL without it): reconciliation reads them; alert when it stays > 0",
+      help: "Fills of ended exchange orders recorded without their fees, which could not be read (fee 0, PnL without it): reconciliation reads them; alert when it stays > 0",
       registers: [registry],
     }),
     outboxRepublished: new Counter({

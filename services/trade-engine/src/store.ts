@@ -169,16 +169,11 @@ export function outboxParams(row: OutboxRow | undefined): [string | null, string
  * id, $2 its checks (JSON), $3 order id, $4 client order id, $5 symbol, $6 side, $7 quantity, $8 price, $9 mode,
  * $10 fee, $11-$13 position, $14 realized PnL, $15 order type, $16-$18 the outbox row, $19 the
  * commission paid in the base asset, $20-$25 the stop-loss / take-profit levels the fill sets (see
- * `FillRecord.levels`; $20 false: none), $26 why the fees could not be read (or null). A fill
- * whose fees were read clears the marks of the order's fills recorded unread before it: its fee is
- * what the order's total adds to what they recorded, so it caught them up (an increment's).
+ * `FillRecord.levels`; $20 false: none), $26 why the fees could not be read (or null).
  */
 const FILL_EFFECTS = `f AS (
   INSERT INTO engine_fills (order_id, quantity, price, fee, base_fee, fees_unread)
   SELECT order_id, $7, $8, $10, $19, $26::text FROM o
-), fr AS (
-  UPDATE engine_fills SET fees_unread = NULL
-  WHERE order_id = $3 AND fees_unread IS NOT NULL AND $26::text IS NULL AND EXISTS (SELECT 1 FROM o)
 ), p AS (
   INSERT INTO engine_positions (symbol, quantity, avg_price, realized_pnl) SELECT $5, $11, $12, $13 FROM o
   ON CONFLICT (symbol) DO UPDATE SET quantity = $11, avg_price = $12, realized_pnl = $13, updated_at = now()

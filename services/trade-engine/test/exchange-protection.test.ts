@@ -1,7 +1,7 @@
 import { type FakeAlgoOrder, waitFor } from "@tradewire/testkit";
 import { describe, expect, it } from "vitest";
 import { clientOrderIdFor } from "../src/engine.js";
-import { exchangeSuite, metricsAt } from "./harness.js";
+import { exchangeSuite, metricAt, metricsAt } from "./harness.js";
 import { protectionFixtures } from "./protection-fixtures.js";
 import { refuseWrites } from "./refuse-writes.js";
 
@@ -19,7 +19,6 @@ async function guardedLongWithWorkingClose(id: string) {
   return engine;
 }
 
-/** A futures long of 0.01 guarded on the exchange (stop 29,000, take-profit 31,000): its stop leg. */
 /** A reduce-only STOP_MARKET resting on the fake Algo Service, as any client could have placed it. */
 function stopLeg(symbol: string, clientAlgoId: string): Omit<FakeAlgoOrder, "algoId"> {
   return {
@@ -40,6 +39,7 @@ function stopLeg(symbol: string, clientAlgoId: string): Omit<FakeAlgoOrder, "alg
   };
 }
 
+/** A futures long of 0.01 guarded on the exchange (stop 29,000, take-profit 31,000): its stop leg. */
 async function futuresLongWithStop(id: string) {
   await t.env.signal(id, { quantity: 0.01, stop_loss: 29_000, take_profit: 31_000 });
   await waitFor("protection stored", restsOnExchange, 10_000);
@@ -617,12 +617,27 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
       });
     stale("ETHUSDT", "eth-gone");
     stale("BTCUSDT", "btc-earlier");
+    // One that triggers as it is canceled: the exchange answers -2011, the cancel took nothing off.
+    stale("SOLUSDT", "sol-fired");
+    const solId = clientOrderIdFor("sol-fired:protect:stop");
+    t.fake.fail({
+      kind: 400,
+      code: -2011,
+      path: "/fapi/v1/algoOrder",
+      method: "DELETE",
+      query: { clientAlgoId: solId },
+    });
     const done = await waitFor(
       "a round that saw them",
       () => engine.cap.find("reconciliation done").find((l) => l.canceled === 1),
       5_000,
     );
     expect(done).toMatchObject({ protective: 2, flagged: 1, canceled: 1 });
+    expect(
+      engine.cap.find(
+        "reconcile: a stale conditional order of the engine's own ended before it could be canceled: it may have executed; the position is compared with the exchange",
+      ),
+    ).toEqual([expect.objectContaining({ level: "error", clientOrderId: solId })]);
     const status = (id: string) =>
       t.fake.futures?.algoOrders.find((o) => o.clientAlgoId === clientOrderIdFor(`${id}:protect:stop`))
         ?.algoStatus;
@@ -632,7 +647,7 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
       engine.cap.find(
         "reconcile: the engine's own conditional order guards nothing and no position is open on its symbol; canceled, as it would close a later one",
       ),
-    ).toEqual([expect.objectContaining({ level: "warn", symbol: "ETHUSDT", type: "STOP_MARKET" })]);
+    ).toContainEqual(expect.objectContaining({ level: "warn", symbol: "ETHUSDT", type: "STOP_MARKET" }));
     expect(
       engine.cap.find("reconcile: unknown open conditional order flagged, not touched")[0],
     ).toMatchObject({
@@ -641,9 +656,9 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
     });
     // The position's own legs rest.
     expect(await restsOnExchange()).toBe(true);
-    expect((await metricsAt(engine.url))("tradewire_engine_reconcile_total", { outcome: "canceled" })).toBe(
-      1,
-    );
+    // Still resting after all: canceled the next round.
+    await waitFor("the stale SOL stop canceled", () => status("sol-fired") === "CANCELED", 5_000);
+    expect(await metricAt(engine.url, "tradewire_engine_reconcile_total", { outcome: "canceled" })).toBe(2);
   });
 
   it("refuses to start on a stored protection whose exchange orders it cannot read, naming it", async () => {

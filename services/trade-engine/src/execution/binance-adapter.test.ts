@@ -181,6 +181,20 @@ describe("BinanceAdapter on USD-M, whose answers carry no fees", () => {
     });
   });
 
+  it("adds up an order's trades in decimals for its fees read late (0.012 + 0.006 is 0.018, not 0.018000000000000002)", async () => {
+    const trades = [
+      { ...trade, qty: "0.012" },
+      { ...trade, qty: "0.006" },
+    ];
+    expect(await venue([() => trades]).orderFees("BTCUSDT", "9")).toEqual({
+      fee: 0.00008,
+      feeAsset: "USDT",
+      baseFee: 0,
+      otherFees: [],
+      quantity: "0.018",
+    });
+  });
+
   it("looks up again, rather than taking the fees as unread, when their lookup failed for a reason that may pass", async () => {
     const adapter = new BinanceAdapter("testnet", venue([unparsable, unavailable]), createSilentLogger());
     await expect(adapter.submit(order)).rejects.toThrow(/its lookup failed too/);

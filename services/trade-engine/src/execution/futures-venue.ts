@@ -6,6 +6,7 @@ import {
   type FuturesOrders,
   numberToDecimal,
   type SymbolFilters,
+  toDecimal,
 } from "@tradewire/binance";
 import { clientOrderIdFor } from "../ids.js";
 import type { Protection } from "../protection.js";
@@ -93,7 +94,8 @@ export class FuturesVenue implements OrderVenue, ProtectiveOrders, ExchangeAccou
     const trades = await this.orders.fills(symbol, orderId);
     return {
       ...this.commissionsOf(symbol, trades),
-      quantity: numberToDecimal(trades.reduce((s, t) => s + Number(t.qty), 0)),
+      // Rounded to 8 decimals, the finest step: a float sum (0.012 + 0.006) is not the quantity.
+      quantity: toDecimal(trades.reduce((s, t) => s + Number(t.qty), 0)),
     };
   }
 
@@ -118,14 +120,14 @@ export class FuturesVenue implements OrderVenue, ProtectiveOrders, ExchangeAccou
   /**
    * An order looked up is one the exchange holds: a fee lookup that cannot succeed (a trades answer
    * that no longer parses fails every time) must not leave what executed unrecorded, and the
-   * position it opened unguarded, until reconciliation. It is taken with its fees unread. A failure
-   * that may pass (a timeout, a 5xx, a rate limit) still throws: the lookup is simply made again.
+   * position it opened unguarded, until reconciliation. It is taken with its fees unread. Any other
+   * failure (a timeout, a 5xx, a rate limit or ban) still throws: the lookup is made again.
    */
   private async withFeesIfReadable(o: FuturesOrder): Promise<VenueOrder> {
     try {
       return await this.withFees(o);
     } catch (error) {
-      if (error instanceof BinanceError && error.retryable) throw error;
+      if (!(error instanceof BinanceError && error.code === "INVALID_RESPONSE")) throw error;
       return { ...this.asRead(o, []), feesUnread: error instanceof Error ? error.message : String(error) };
     }
   }
@@ -275,7 +277,7 @@ export class FuturesVenue implements OrderVenue, ProtectiveOrders, ExchangeAccou
       orderId,
       clientOrderId,
       type: orderType === "TAKE_PROFIT_MARKET" ? "TAKE_PROFIT_MARKET" : "STOP_MARKET",
-      quantity: numberToDecimal(qty),
+      quantity: toDecimal(qty),
       price: numberToDecimal(qty > 0 ? quote / qty : 0),
       fee: numberToDecimal(fee),
       feeAsset,
@@ -300,8 +302,8 @@ export class FuturesVenue implements OrderVenue, ProtectiveOrders, ExchangeAccou
     return this.orders.openOrders(symbol);
   }
 
-  async cancelConditionalOrder(clientOrderId: string): Promise<void> {
-    await this.orders.cancelProtectiveOrder(clientOrderId);
+  async cancelConditionalOrder(clientOrderId: string): Promise<boolean> {
+    return (await this.orders.cancelProtectiveOrder(clientOrderId)) !== undefined;
   }
 
   async openConditionalOrders(): Promise<OpenConditionalOrder[]> {

@@ -28,8 +28,10 @@ const TOLERANCE = 1e-8;
  * Compares the exchange with the engine's books (F28): decisions a stop cut short after their
  * order went out are resumed (their fill recorded); open orders it recorded are tracked; open
  * orders carrying the client id of one of its undecided signals are adopted; any other open order
- * is flagged and left alone; a position whose exchange balance differs is corrected to the
- * exchange. Every adoption, flag and correction is logged at warn and counted. Assumes the account
+ * is flagged and left alone, except a USD-M conditional order of the engine's own that guards
+ * nothing where no position is open, which is canceled (see staleOwn); a position whose exchange
+ * balance differs is corrected to the exchange; fees left unread are read (late-fees.ts). Every
+ * adoption, flag, cancel and correction is logged at warn and counted. Assumes the account
  * trades only through Tradewire, so a spot base-asset balance (or a futures position amount) is
  * the position.
  */
@@ -59,20 +61,20 @@ export class Reconciler {
    * symbol where the exchange holds no position, canceled: left from a placement whose answer was
    * lost and that was placed again, or from legs a cancel missed. With nothing to guard, a
    * reduce-only stop only ever acts on a later position, which it was never placed for. One on a
-   * symbol holding a position is left, flagged: it may be all that guards it. Returns the ids canceled.
+   * symbol holding a position is left, flagged: it may be all that guards it. Returns, by id, whether
+   * each cancel took it off (false: it had ended already); one whose cancel failed is not in it.
    */
-  private async staleOwn(unknown: readonly OpenConditionalOrder[]): Promise<Set<string>> {
+  private async staleOwn(unknown: readonly OpenConditionalOrder[]): Promise<Map<string, boolean>> {
     const { account, log } = this.deps;
     const own = unknown.filter((o) => isOwnClientOrderId(o.clientOrderId));
     const cancel = account.cancelConditionalOrder?.bind(account);
-    if (own.length === 0 || cancel === undefined) return new Set();
+    const outcomes = new Map<string, boolean>();
+    if (own.length === 0 || cancel === undefined) return outcomes;
     const held = await account.holdings([...new Set(own.map((o) => o.symbol))]);
-    const canceled = new Set<string>();
     for (const o of own) {
       if (Math.abs(held.get(o.symbol) ?? 0) > TOLERANCE) continue;
       try {
-        await cancel(o.clientOrderId);
-        canceled.add(o.clientOrderId);
+        outcomes.set(o.clientOrderId, await cancel(o.clientOrderId));
       } catch (error) {
         log.warn(
           "reconcile: a stale conditional order of the engine's own could not be canceled; tried again next round",
@@ -83,7 +85,7 @@ export class Reconciler {
         );
       }
     }
-    return canceled;
+    return outcomes;
   }
 
   async run(): Promise<ReconcileReport> {
@@ -161,10 +163,19 @@ export class Reconciler {
     report.protective += conditional.length - unknown.length;
     const stale = await this.staleOwn(unknown);
     for (const o of unknown) {
-      if (stale.has(o.clientOrderId)) {
+      const canceled = stale.get(o.clientOrderId);
+      if (canceled === true) {
         report.canceled += 1;
         log.warn(
           "reconcile: the engine's own conditional order guards nothing and no position is open on its symbol; canceled, as it would close a later one",
+          { ...o },
+        );
+        continue;
+      }
+      if (canceled === false) {
+        // Triggered (or gone) between the two reads: what it executed shows as drift below.
+        log.error(
+          "reconcile: a stale conditional order of the engine's own ended before it could be canceled: it may have executed; the position is compared with the exchange",
           { ...o },
         );
         continue;

@@ -225,8 +225,8 @@ export interface ExchangeAccount {
    * (USD-M's Algo Order API holds STOP_MARKET / TAKE_PROFIT_MARKET since 2025-12-09).
    */
   openConditionalOrders?(): Promise<OpenConditionalOrder[]>;
-  /** Takes one of those off (undefined: it was gone already). */
-  cancelConditionalOrder?(clientOrderId: string): Promise<void>;
+  /** Takes one of those off; false when it had ended already (triggered, or gone). */
+  cancelConditionalOrder?(clientOrderId: string): Promise<boolean>;
   /**
    * What the account holds of each asked symbol (spot: its base asset's balance; futures: the signed
    * position amount), and on futures every other symbol it holds a position on.
