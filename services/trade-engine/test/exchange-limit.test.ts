@@ -2,13 +2,13 @@ import { waitFor } from "@tradewire/testkit";
 import { describe, expect, it } from "vitest";
 import { clientOrderIdFor } from "../src/engine.js";
 import { exchangeSuite, metricAt, testnetSettings } from "./harness.js";
+import { limitBuy } from "./order-request.js";
 import { refuseWrites } from "./refuse-writes.js";
 
 const t = exchangeSuite();
 
 const settings = (extra: Record<string, string> = {}) =>
   testnetSettings(t.fake.url, { ORDER_POLL_MS: "100", ...extra });
-const gtcBuy = (price: number, quantity = 0.01) => ({ order_type: "LIMIT" as const, price, quantity });
 const row = async (sql: string, params: unknown[]) => (await t.env.db.pool.query(sql, params)).rows;
 const orderRow = (id: string) =>
   row("SELECT status, quantity::text FROM engine_orders WHERE client_order_id = $1", [clientOrderIdFor(id)]);
@@ -21,7 +21,7 @@ describe("GTC LIMIT orders working on the exchange (testnet, fake Binance)", () 
   it("spot: rests on the exchange, records a partial fill then the rest at the limit, each with its event and position", async () => {
     const svc = await t.env.start(settings());
     await t.env.quote("BTCUSDT", 30_000);
-    await t.env.signal("gtc-1", gtcBuy(29_000));
+    await t.env.signal("gtc-1", limitBuy(29_000));
     const [placed] = await t.env.waitEvent("gtc-1", "placed");
     const exchangeOrder = t.fake.exchange?.orders.find((o) => o.clientOrderId === clientOrderIdFor("gtc-1"));
     expect(exchangeOrder).toMatchObject({ type: "LIMIT", timeInForce: "GTC", price: "29000", status: "NEW" });
@@ -69,8 +69,8 @@ describe("GTC LIMIT orders working on the exchange (testnet, fake Binance)", () 
   it("spot: DELETE /orders cancels on the exchange; a partly filled order keeps what executed", async () => {
     const svc = await t.env.start(settings());
     await t.env.quote("BTCUSDT", 30_000);
-    await t.env.signal("gtc-c", gtcBuy(29_000));
-    await t.env.signal("gtc-p", gtcBuy(28_000));
+    await t.env.signal("gtc-c", limitBuy(29_000));
+    await t.env.signal("gtc-p", limitBuy(28_000));
     await t.env.waitEvent("gtc-c", "placed");
     await t.env.waitEvent("gtc-p", "placed");
     const cancel = (id: string) =>
@@ -100,7 +100,7 @@ describe("GTC LIMIT orders working on the exchange (testnet, fake Binance)", () 
   it("spot: a DELETE the exchange carried out but whose record failed answers 502 naming why, and the books reload so the cancel is recorded, not lost", async () => {
     const svc = await t.env.start(settings());
     await t.env.quote("BTCUSDT", 30_000);
-    await t.env.signal("gtc-unrecorded", gtcBuy(29_000));
+    await t.env.signal("gtc-unrecorded", limitBuy(29_000));
     await t.env.waitEvent("gtc-unrecorded", "placed");
     await refuseWrites(t.env.db.pool, {
       table: "engine_orders",
@@ -126,7 +126,7 @@ describe("GTC LIMIT orders working on the exchange (testnet, fake Binance)", () 
     // No poll and no user data stream during the test: only the cancel can find out.
     const svc = await t.env.start(settings({ ORDER_POLL_MS: "600000", USER_STREAM: "false" }));
     await t.env.quote("BTCUSDT", 30_000);
-    await t.env.signal("gtc-late", gtcBuy(29_000));
+    await t.env.signal("gtc-late", limitBuy(29_000));
     await t.env.waitEvent("gtc-late", "placed");
     t.price.BTCUSDT = "28990.00";
     t.fake.exchange?.trigger("BTCUSDT");
@@ -141,7 +141,7 @@ describe("GTC LIMIT orders working on the exchange (testnet, fake Binance)", () 
   it("spot: a working order the exchange no longer knows (a testnet reset) is counted and said once, not at every poll, until it is found again", async () => {
     const svc = await t.env.start(settings());
     await t.env.quote("BTCUSDT", 30_000);
-    await t.env.signal("gtc-gone", gtcBuy(29_000));
+    await t.env.signal("gtc-gone", limitBuy(29_000));
     await t.env.waitEvent("gtc-gone", "placed");
     const orders = t.fake.exchange?.orders ?? [];
     const at = orders.findIndex((o) => o.clientOrderId === clientOrderIdFor("gtc-gone"));
@@ -177,7 +177,7 @@ describe("GTC LIMIT orders working on the exchange (testnet, fake Binance)", () 
   it("spot: a kill-switch cancel that finds the entry unknown is owed: when the order is found again it is canceled, never filled", async () => {
     const svc = await t.env.start(settings());
     await t.env.quote("BTCUSDT", 30_000);
-    await t.env.signal("gtc-hidden", gtcBuy(29_000));
+    await t.env.signal("gtc-hidden", limitBuy(29_000));
     await t.env.waitEvent("gtc-hidden", "placed");
     const orders = t.fake.exchange?.orders ?? [];
     const [hidden] = orders.splice(
@@ -200,9 +200,9 @@ describe("GTC LIMIT orders working on the exchange (testnet, fake Binance)", () 
   it("spot: one order whose lookup keeps failing does not keep the poll from recording the others' fills", async () => {
     const svc = await t.env.start(settings({ USER_STREAM: "false" }));
     await t.env.quote("BTCUSDT", 30_000);
-    await t.env.signal("gtc-stuck", gtcBuy(29_000));
+    await t.env.signal("gtc-stuck", limitBuy(29_000));
     await t.env.waitEvent("gtc-stuck", "placed");
-    await t.env.signal("gtc-moving", gtcBuy(28_000));
+    await t.env.signal("gtc-moving", limitBuy(28_000));
     await t.env.waitEvent("gtc-moving", "placed");
     // Both executed in part; every lookup of the first fails.
     const stuck = { origClientOrderId: clientOrderIdFor("gtc-stuck") };
@@ -219,7 +219,7 @@ describe("GTC LIMIT orders working on the exchange (testnet, fake Binance)", () 
   it("spot: an entry working on the exchange counts toward the risk limits, and the kill switch cancels it there", async () => {
     const svc = await t.env.start(settings({ MAX_NOTIONAL_PER_SYMBOL: "500" }));
     await t.env.quote("BTCUSDT", 30_000);
-    await t.env.signal("gtc-k", gtcBuy(29_000));
+    await t.env.signal("gtc-k", limitBuy(29_000));
     await t.env.waitEvent("gtc-k", "placed");
     // 290 working + 300 more would pass the 500 limit.
     await t.env.signal("mkt-over", { quantity: 0.01 });
@@ -242,7 +242,7 @@ describe("GTC LIMIT orders working on the exchange (testnet, fake Binance)", () 
   it("spot: a kill-switch cancel the exchange refuses is owed, and asked again at the next polls until it goes through", async () => {
     const svc = await t.env.start(settings({ ORDER_POLL_MS: "300" }));
     await t.env.quote("BTCUSDT", 30_000);
-    await t.env.signal("gtc-owed", gtcBuy(29_000));
+    await t.env.signal("gtc-owed", limitBuy(29_000));
     await t.env.waitEvent("gtc-owed", "placed");
     t.fake.fail(
       { kind: 503, path: "/api/v3/order", method: "DELETE" },
@@ -279,7 +279,7 @@ describe("GTC LIMIT orders working on the exchange (testnet, fake Binance)", () 
     // No poll in the first run: the refused cancel stays owed when it stops.
     const first = await t.env.start(settings({ ORDER_POLL_MS: "600000" }));
     await t.env.quote("BTCUSDT", 30_000);
-    await t.env.signal("gtc-owed-2", gtcBuy(29_000));
+    await t.env.signal("gtc-owed-2", limitBuy(29_000));
     await t.env.waitEvent("gtc-owed-2", "placed");
     t.fake.fail({ kind: 503, path: "/api/v3/order", method: "DELETE" });
     await first.engine.setKillSwitch(true, "drill", "test");
@@ -299,7 +299,7 @@ describe("GTC LIMIT orders working on the exchange (testnet, fake Binance)", () 
   it("spot: what executed while the engine was down is recorded when it starts again, on the same order", async () => {
     const first = await t.env.start(settings());
     await t.env.quote("BTCUSDT", 30_000);
-    await t.env.signal("gtc-r", gtcBuy(29_000));
+    await t.env.signal("gtc-r", limitBuy(29_000));
     await t.env.waitEvent("gtc-r", "placed");
     await first.stop("restart drill");
     t.price.BTCUSDT = "28950.00";
@@ -318,7 +318,7 @@ describe("GTC LIMIT orders working on the exchange (testnet, fake Binance)", () 
   it("spot: each partial fill of a working order is its own event, however many there are", async () => {
     await t.env.start(settings());
     await t.env.quote("BTCUSDT", 30_000);
-    await t.env.signal("gtc-pp", gtcBuy(29_000));
+    await t.env.signal("gtc-pp", limitBuy(29_000));
     await t.env.waitEvent("gtc-pp", "placed");
     t.fake.exchange?.partialFill(clientOrderIdFor("gtc-pp"), "0.003");
     await t.env.waitEvent("gtc-pp", "partial_fill");
@@ -336,7 +336,7 @@ describe("GTC LIMIT orders working on the exchange (testnet, fake Binance)", () 
     await t.env.quote("BTCUSDT", 30_000);
     await t.env.signal("held", { quantity: 0.01 });
     await t.env.waitEvent("held", "filled");
-    await t.env.signal("gtc-rec", gtcBuy(29_000));
+    await t.env.signal("gtc-rec", limitBuy(29_000));
     await t.env.waitEvent("gtc-rec", "placed");
     // Executed on the exchange, not yet seen by the engine (no poll, no stream).
     t.fake.exchange?.partialFill(clientOrderIdFor("gtc-rec"), "0.004");

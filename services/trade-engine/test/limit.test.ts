@@ -2,6 +2,7 @@ import type { OrderEvent } from "@tradewire/schemas";
 import { waitFor } from "@tradewire/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { environment, metricAt } from "./harness.js";
+import { limitBuy } from "./order-request.js";
 
 let env: Awaited<ReturnType<typeof environment>>;
 beforeEach(async () => {
@@ -11,12 +12,6 @@ afterEach(async () => {
   await env.cleanup();
 });
 
-const limitBuy = (price: number, extra: Record<string, unknown> = {}) => ({
-  order_type: "LIMIT" as const,
-  price,
-  quantity: 0.01,
-  ...extra,
-});
 const eventsOf = async (signalId: string) =>
   (await env.orderEvents()).filter((e) => e.signal_id === signalId);
 const hasEvent = (signalId: string, kind: OrderEvent["event"]) => async () =>

@@ -1,6 +1,7 @@
 import { PrivateNatsServer } from "@tradewire/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { environment } from "./harness.js";
+import { limitBuy } from "./order-request.js";
 
 let server: PrivateNatsServer | undefined;
 let env: Awaited<ReturnType<typeof environment>> | undefined;
@@ -20,7 +21,6 @@ afterEach(async () => {
   }
 });
 
-const limitBuy = (price: number) => ({ order_type: "LIMIT" as const, price, quantity: 0.01 });
 /** DELETE /orders/:id, given up after 5 s: a publish waited for would hold it about 16 s. */
 const cancel = (url: string, clientOrderId: string) =>
   fetch(`${url}/orders/${clientOrderId}`, { method: "DELETE", signal: AbortSignal.timeout(5_000) });

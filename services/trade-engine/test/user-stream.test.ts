@@ -2,6 +2,7 @@ import { waitFor } from "@tradewire/testkit";
 import { describe, expect, it } from "vitest";
 import { clientOrderIdFor } from "../src/engine.js";
 import { exchangeSuite, metricAt, testnetSettings } from "./harness.js";
+import { limitBuy } from "./order-request.js";
 
 const t = exchangeSuite();
 
@@ -9,7 +10,6 @@ const t = exchangeSuite();
 // catch-up) can make the engine look at an order.
 const settings = (extra: Record<string, string> = {}) =>
   testnetSettings(t.fake.url, { ORDER_POLL_MS: "600000", PROTECTION_POLL_S: "600", ...extra });
-const gtcBuy = (price: number, quantity = 0.01) => ({ order_type: "LIMIT" as const, price, quantity });
 const SUBSCRIBED = "user data stream subscribed: working orders are looked up as they change";
 const LOST = "user data stream lost; reconnecting, and polling on its own period meanwhile";
 const SILENT =
@@ -27,7 +27,7 @@ describe("user data stream (testnet, fake Binance)", () => {
     const svc = await t.env.start(settings());
     await waitFor("subscribed", async () => streams().subscriptions() === 1, 10_000);
     await t.env.quote("BTCUSDT", 30_000);
-    await t.env.signal("us-1", gtcBuy(29_000));
+    await t.env.signal("us-1", limitBuy(29_000));
     await t.env.waitEvent("us-1", "placed");
 
     t.fake.exchange?.partialFill(clientOrderIdFor("us-1"), "0.004");
@@ -80,7 +80,7 @@ describe("user data stream (testnet, fake Binance)", () => {
     const svc = await t.env.start(settings());
     await waitFor("subscribed", async () => streams().subscriptions() === 1, 10_000);
     await t.env.quote("BTCUSDT", 30_000);
-    await t.env.signal("us-lost", gtcBuy(29_000));
+    await t.env.signal("us-lost", limitBuy(29_000));
     await t.env.waitEvent("us-lost", "placed");
 
     // The fill's event is lost with the connection (nothing queues it), as on a real drop.
@@ -103,7 +103,7 @@ describe("user data stream (testnet, fake Binance)", () => {
     await t.env.quote("BTCUSDT", 30_000);
     // Pings are answered, the socket stays open: only the missing report can tell.
     streams().mute(true);
-    await t.env.signal("us-silent", gtcBuy(29_000));
+    await t.env.signal("us-silent", limitBuy(29_000));
     await t.env.waitEvent("us-silent", "placed");
     await waitFor("called silent", async () => said(svc, SILENT).length > 0, 5_000);
     expect(said(svc, SILENT)[0]).toMatchObject({
