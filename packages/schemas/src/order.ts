@@ -39,6 +39,11 @@ const Fill = {
   avg_price: DecimalString,
   fee: DecimalString,
   fee_asset: z.string().min(1),
+  /**
+   * Why the fee could not be read when the fill was recorded: `fee` leaves it out (0) until
+   * reconciliation reads it, then the fill, the position's and the day's PnL carry it (GET /signals/:id).
+   */
+  fee_unread: z.string().min(1).optional(),
 };
 
 export const OrderPlaced = OrderEventBase.extend({ event: z.literal("placed") });

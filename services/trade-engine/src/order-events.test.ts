@@ -1,4 +1,5 @@
 import { type Bus, BusError } from "@tradewire/bus";
+import { OrderEvent } from "@tradewire/schemas";
 import { describe, expect, it } from "vitest";
 import { orderRequest } from "../test/order-request.js";
 import { oneShotEvents, orderEvent, publishOrderEvents } from "./order-events.js";
@@ -80,9 +81,18 @@ describe("oneShotEvents", () => {
     feeAsset: "USDT",
   });
 
-  it("a complete fill: placed, then filled", () => {
-    const kinds = oneShotEvents("testnet", req, order, fill("0.01"), "30000").map((e) => e.value.event);
-    expect(kinds).toEqual(["placed", "filled"]);
+  it("a complete fill: placed, then filled, its fee final (no fee_unread)", () => {
+    const events = oneShotEvents("testnet", req, order, fill("0.01"), "30000");
+    expect(events.map((e) => e.value.event)).toEqual(["placed", "filled"]);
+    expect(events[1]?.value).toMatchObject({ fee: "0.3", fee_asset: "USDT" });
+    expect(events[1]?.value).not.toHaveProperty("fee_unread");
+  });
+
+  it("a fill whose fees could not be read says so on its event, and the schema takes it", () => {
+    const unread = { ...fill("0.01"), fee: "0", feesUnread: "/fapi/v1/userTrades: unexpected response" };
+    const filled = oneShotEvents("testnet", req, order, unread, "30000")[1]?.value;
+    expect(filled).toMatchObject({ fee: "0", fee_unread: "/fapi/v1/userTrades: unexpected response" });
+    expect(OrderEvent.parse(filled)).toHaveProperty("fee_unread", "/fapi/v1/userTrades: unexpected response");
   });
 
   it("an IOC that executed part and expired ends with canceled for the rest, not at partial_fill", () => {

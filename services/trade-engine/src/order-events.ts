@@ -132,6 +132,7 @@ export function fillEvent(
     avg_price: fill.price,
     fee: fill.fee,
     fee_asset: fill.feeAsset,
+    ...(fill.feesUnread === undefined ? {} : { fee_unread: fill.feesUnread }),
   });
 }
 

@@ -694,7 +694,7 @@ export class EngineStore {
       [id],
     );
     const fills = await this.pool.query(
-      "SELECT f.order_id, f.quantity::text, f.price::text, f.fee::text, f.at FROM engine_fills f JOIN engine_orders o USING (order_id) WHERE o.signal_id = $1",
+      "SELECT f.order_id, f.quantity::text, f.price::text, f.fee::text, f.fees_unread, f.at FROM engine_fills f JOIN engine_orders o USING (order_id) WHERE o.signal_id = $1",
       [id],
     );
     return { ...signal.rows[0], events: events.rows, orders: orders.rows, fills: fills.rows };

@@ -180,7 +180,13 @@ describe("what the exchange never heard of, or answered unreadably (F25, F31)", 
     for (let i = 0; i < 3; i++) t.fake.fail({ kind: 200, path: "/fapi/v1/userTrades", method: "GET" });
     await t.env.signal("fees-unread", { quantity: 0.01, stop_loss: 29_000 });
     const filled = await waitFor("entry filled", event("fees-unread", "filled"), 15_000);
-    expect(filled).toMatchObject({ side: "BUY", filled_quantity: "0.01", fee: "0" });
+    // Said on the event: the fee of 0 is not final.
+    expect(filled).toMatchObject({
+      side: "BUY",
+      filled_quantity: "0.01",
+      fee: "0",
+      fee_unread: expect.stringContaining("/fapi/v1/userTrades"),
+    });
     await waitFor("stop rests", restsOnExchange, 10_000);
     expect(answers("POST", "/fapi/v1/order")).toEqual([200]);
     const unread = engine.cap.find(
@@ -209,6 +215,10 @@ describe("what the exchange never heard of, or answered unreadably (F25, F31)", 
     );
     // What the fake charged for the trade: 0.01 at about 30,000, a fraction of a percent.
     expect(rows).toEqual([{ fee: read?.added, fees_unread: null }]);
+    const lifecycle = (await (await fetch(`${engine.url}/signals/fees-unread`)).json()) as {
+      fills: { fee: string; fees_unread: string | null }[];
+    };
+    expect(lifecycle.fills.map((f) => [Number(f.fee), f.fees_unread])).toEqual([[read?.added, null]]);
     expect(read?.added).toBeGreaterThan(0);
     expect(read?.added).toBeLessThan(1);
     const pnl = await t.env.db.pool.query(
