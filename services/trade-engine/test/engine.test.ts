@@ -2,6 +2,7 @@ import { STREAMS } from "@tradewire/bus";
 import { KillSwitchCommand, subjects, TradeIntent } from "@tradewire/schemas";
 import { waitFor } from "@tradewire/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { insertClaim } from "./claim-row.js";
 import { environment, metricAt } from "./harness.js";
 import { refuseWrites } from "./refuse-writes.js";
 
@@ -625,10 +626,7 @@ describe("trade-engine (paper)", () => {
     await env.signal("held", { quantity: 0.001, stop_loss: 29_500 });
     await env.waitEvent("held", "filled");
     // A run killed after claiming the stop exit (its order may be out): the claim stays undecided.
-    await env.db.pool.query(
-      `INSERT INTO engine_signals (signal_id, source, strategy_id, symbol, action, request, status)
-       VALUES ('held:stop_loss', 'signal', 'test', 'BTCUSDT', 'CLOSE', '{}', 'RECEIVED')`,
-    );
+    await insertClaim(env.db.pool, { id: "held:stop_loss", action: "CLOSE" });
     await env.quote("BTCUSDT", 29_400);
     await env.waitEvent("held:stop_loss", "filled");
     expect(

@@ -1,6 +1,7 @@
 import { type FakeAlgoOrder, waitFor } from "@tradewire/testkit";
 import { describe, expect, it } from "vitest";
 import { clientOrderIdFor } from "../src/engine.js";
+import { insertClaim } from "./claim-row.js";
 import { exchangeSuite, metricAt, metricsAt } from "./harness.js";
 import { protectionFixtures } from "./protection-fixtures.js";
 import { refuseWrites } from "./refuse-writes.js";
@@ -237,10 +238,12 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
     await t.env.signal("twice", { quantity: 0.01, stop_loss: 29_500, take_profit: 31_000 });
     await waitFor("guarded", restsOnExchange, 10_000);
     // The engine's own stop exit of this entry was decided before (refused by the exchange).
-    await t.env.db.pool.query(
-      `INSERT INTO engine_signals (signal_id, source, strategy_id, symbol, action, request, status, reason)
-       VALUES ('twice:stop_loss', 'signal', 'test', 'BTCUSDT', 'CLOSE', '{}', 'REJECTED', 'exchange_rejected: -2010')`,
-    );
+    await insertClaim(t.env.db.pool, {
+      id: "twice:stop_loss",
+      action: "CLOSE",
+      status: "REJECTED",
+      reason: "exchange_rejected: -2010",
+    });
     t.price.BTCUSDT = "29400";
     t.fake.exchange?.trigger("BTCUSDT");
     const stop = `${clientOrderIdFor("twice:protect:0.01")}-sl`;

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { clientOrderIdFor } from "../src/engine.js";
 import { exitRequest } from "../src/protection.js";
 import type { OrderRequest } from "../src/request.js";
+import { insertClaim } from "./claim-row.js";
 import { exchangeSuite, metricAt, TEST_API_KEY, TEST_API_SECRET } from "./harness.js";
 import { orderRequest } from "./order-request.js";
 import { protectionFixtures } from "./protection-fixtures.js";
@@ -175,9 +176,9 @@ describe("what the exchange never heard of, or answered unreadably (F25, F31)", 
     const engine = await start("futures", { RECONCILE_INTERVAL_S: "1" });
     await t.env.quote("BTCUSDT", 30_000);
     await waitFor("reconciled once", () => engine.cap.find("reconciliation done")[0], 10_000);
-    // Three trades lookups answer what does not parse: after the POST, on the lookup of the order,
-    // and on the next reconciliation.
-    for (let i = 0; i < 3; i++) t.fake.fail({ kind: 200, path: "/fapi/v1/userTrades", method: "GET" });
+    // Four trades lookups answer what does not parse: after the POST, on the lookup of the order,
+    // and on the next two reconciliations (the second a round later, the next one two rounds later).
+    for (let i = 0; i < 4; i++) t.fake.fail({ kind: 200, path: "/fapi/v1/userTrades", method: "GET" });
     await t.env.signal("fees-unread", { quantity: 0.01, stop_loss: 29_000 });
     const filled = await waitFor("entry filled", event("fees-unread", "filled"), 15_000);
     // Said on the event: the fee of 0 is not final.
@@ -200,7 +201,11 @@ describe("what the exchange never heard of, or answered unreadably (F25, F31)", 
       () =>
         engine.cap.find("reconcile: fees still unread (its fees could not be read); asked again later")[0],
     );
-    expect(await metricAt(engine.url, "tradewire_engine_fills_fees_unread")).toBe(1);
+    // Set once the round is over (the warn comes first in it).
+    await waitFor(
+      "gauge counts it",
+      async () => (await metricAt(engine.url, "tradewire_engine_fills_fees_unread")) === 1,
+    );
 
     const read = await waitFor(
       "fees read",
@@ -429,18 +434,11 @@ async function sentBeforeCrash(
       quantity: sent.quantity,
       clientOrderId: clientOrderIdFor(req.id),
     });
-  await t.env.db.pool.query(
-    `INSERT INTO engine_signals (signal_id, source, strategy_id, symbol, action, request, status, sent, received_at)
-     VALUES ($1, $2, $3, $4, $5, $6, 'RECEIVED', $7, now() - make_interval(mins => $8))`,
-    [
-      req.id,
-      req.source,
-      req.strategyId,
-      req.symbol,
-      req.action,
-      JSON.stringify(req),
-      JSON.stringify({ ...sent, notional: Number(sent.quantity) * sent.refPrice }),
-      minutesAgo,
-    ],
-  );
+  await insertClaim(t.env.db.pool, {
+    id: req.id,
+    action: req.action,
+    request: req,
+    sent: { ...sent, notional: Number(sent.quantity) * sent.refPrice },
+    minutesAgo,
+  });
 }

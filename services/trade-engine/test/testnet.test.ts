@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { ConfigSchema } from "../src/config.js";
 import { clientOrderIdFor } from "../src/engine.js";
 import type { SentDecision } from "../src/sent-decision.js";
+import { insertClaim } from "./claim-row.js";
 import {
   exchangeSuite,
   fakeBinance,
@@ -53,11 +54,7 @@ async function orderSentBeforeCrash(
   sent?: SentDecision,
 ): Promise<string> {
   const request = orderRequest({ id, action, orderType: "LIMIT", limitPrice: price });
-  await t.env.db.pool.query(
-    `INSERT INTO engine_signals (signal_id, source, strategy_id, symbol, action, request, status, sent)
-     VALUES ($1, 'signal', 'test', 'BTCUSDT', $2, $3, 'RECEIVED', $4)`,
-    [id, action, JSON.stringify(request), sent === undefined ? null : JSON.stringify(sent)],
-  );
+  await insertClaim(t.env.db.pool, { id, action, request, ...(sent === undefined ? {} : { sent }) });
   const clientOrderId = clientOrderIdFor(id);
   const quantity = sent?.quantity ?? "0.01";
   t.fake.exchange?.addOpenOrder({
