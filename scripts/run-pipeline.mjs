@@ -7,13 +7,16 @@ import { existsSync } from "node:fs";
 
 const SYMBOLS = process.env.SYMBOLS ?? "BTCUSDT,ETHUSDT";
 const INTENT_STREAM = process.env.TRADE_INTENT_STREAM ?? "quantum:stream:trade.intent";
+const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const COMMON = { LOG_FORMAT: "pretty", SYMBOLS, ...process.env };
+/** The services' HTTP ports are this and the next three. */
+const PORT_BASE = Number(process.env.PIPELINE_HTTP_PORT_BASE ?? 8081);
 
 const SERVICES = [
-  { name: "market-relay", port: 8081, env: { MARKET_SOURCE: "simulator", SIM_SPEED: "10" } },
-  { name: "realtime-strategies", port: 8082, env: {} },
-  { name: "trade-intent-consumer", port: 8083, env: { TRADE_INTENT_STREAM: INTENT_STREAM } },
-  { name: "trade-engine", port: 8084, env: { TRADING_MODE: "paper" } },
+  { name: "market-relay", port: PORT_BASE, env: { MARKET_SOURCE: "simulator", SIM_SPEED: "10" } },
+  { name: "realtime-strategies", port: PORT_BASE + 1, env: {} },
+  { name: "trade-intent-consumer", port: PORT_BASE + 2, env: { TRADE_INTENT_STREAM: INTENT_STREAM } },
+  { name: "trade-engine", port: PORT_BASE + 3, env: { TRADING_MODE: "paper" } },
 ];
 
 const say = (message) => console.log(`\x1b[35m[run]\x1b[0m ${message}`);
@@ -28,6 +31,10 @@ for (const svc of SERVICES) {
   const child = spawn(process.execPath, [main], {
     env: { ...COMMON, ...svc.env, HTTP_PORT: String(svc.port) },
     stdio: ["ignore", "inherit", "inherit"],
+    // Its own process group: Ctrl-C (SIGINT to the terminal's whole group) reaches this runner only,
+    // which stops each service once. A service given both would take the SIGTERM as a second
+    // signal and exit at once, its graceful shutdown cut short.
+    detached: true,
   });
   child.on("exit", (code, signal) => {
     children.delete(svc.name);
@@ -85,9 +92,13 @@ function writeDemoIntents() {
   ];
   for (const [label, fields] of intents) {
     try {
-      const id = execFileSync("redis-cli", ["XADD", INTENT_STREAM, "*", ...Object.entries(fields).flat()], {
-        encoding: "utf8",
-      }).trim();
+      const id = execFileSync(
+        "redis-cli",
+        ["-u", REDIS_URL, "XADD", INTENT_STREAM, "*", ...Object.entries(fields).flat()],
+        {
+          encoding: "utf8",
+        },
+      ).trim();
       say(`demo intent written to ${INTENT_STREAM}: ${label} (entry ${id})`);
     } catch (error) {
       say(`could not write demo intent (${label}): ${error.message}`);
@@ -115,6 +126,12 @@ function stop() {
 }
 process.on("SIGINT", stop);
 process.on("SIGTERM", stop);
+// A closed terminal no longer reaches the services (their own group): this runner stops them.
+process.on("SIGHUP", stop);
+// Should this runner fail, its services (in their own group) are not left running.
+process.on("exit", () => {
+  for (const { child } of children.values()) child.kill("SIGTERM");
+});
 
 const timer = setInterval(printPortfolio, 20_000);
 if (await waitReady(60_000)) {
