@@ -31,7 +31,16 @@ describe("pnpm start: the whole pipeline from the runner", () => {
   const cleanups: (() => Promise<void>)[] = [];
   let runner: ChildProcess | undefined;
   afterAll(async () => {
-    if (runner?.exitCode === null && runner.pid !== undefined) process.kill(-runner.pid, "SIGKILL");
+    // A test that failed midway: the runner stops its services (their own groups, which a kill of
+    // the runner's group would miss), and only one that does not end in time is killed.
+    const left = runner;
+    if (left !== undefined && left.exitCode === null && left.signalCode === null) {
+      const ended = new Promise((resolve) => left.once("exit", resolve));
+      left.kill("SIGTERM");
+      const timer = setTimeout(() => left.kill("SIGKILL"), 30_000);
+      await ended;
+      clearTimeout(timer);
+    }
     for (const c of cleanups) await c();
   });
 
