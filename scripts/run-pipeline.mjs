@@ -11,6 +11,12 @@ const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const COMMON = { LOG_FORMAT: "pretty", SYMBOLS, ...process.env };
 /** The services' HTTP ports are this and the next three. */
 const PORT_BASE = Number(process.env.PIPELINE_HTTP_PORT_BASE ?? 8081);
+if (!Number.isInteger(PORT_BASE) || PORT_BASE < 1 || PORT_BASE > 65_532) {
+  console.error(
+    `PIPELINE_HTTP_PORT_BASE must be a port from 1 to 65532 (it and the next three are used), got "${process.env.PIPELINE_HTTP_PORT_BASE}"`,
+  );
+  process.exit(2);
+}
 
 const SERVICES = [
   { name: "market-relay", port: PORT_BASE, env: { MARKET_SOURCE: "simulator", SIM_SPEED: "10" } },
@@ -95,9 +101,7 @@ function writeDemoIntents() {
       const id = execFileSync(
         "redis-cli",
         ["-u", REDIS_URL, "XADD", INTENT_STREAM, "*", ...Object.entries(fields).flat()],
-        {
-          encoding: "utf8",
-        },
+        { encoding: "utf8" },
       ).trim();
       say(`demo intent written to ${INTENT_STREAM}: ${label} (entry ${id})`);
     } catch (error) {

@@ -16,6 +16,8 @@ export interface ServiceProcessOptions {
   cwd?: string;
   /** Echo the service's lines to this process's stderr (debugging). */
   echo?: boolean;
+  /** Runs in its own process group, as a shell runs a job, for `signalGroup`. */
+  detached?: boolean;
 }
 
 /**
@@ -63,6 +65,7 @@ export class ServiceProcess {
       cwd: this.opts.cwd,
       env: { PATH: process.env.PATH ?? "", LOG_FORMAT: "json", LOG_LEVEL: "info", ...this.opts.env },
       stdio: ["ignore", "pipe", "pipe"],
+      detached: this.opts.detached === true,
     });
     this.child = child;
     child.stdout?.on("data", (chunk: Buffer) => this.onData(chunk));
@@ -132,6 +135,14 @@ export class ServiceProcess {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** Sends `signal` to the whole process group (`detached`), as a terminal's Ctrl-C does. */
+  signalGroup(signal: NodeJS.Signals): void {
+    const pid = this.child?.pid;
+    if (!this.opts.detached || pid === undefined)
+      throw new Error(`${this.opts.name}: signalGroup needs a started process with detached: true`);
+    process.kill(-pid, signal);
   }
 
   /** The last lines, for error messages. */
