@@ -1,5 +1,8 @@
+import { writeSync } from "node:fs";
 import { hostname } from "node:os";
+import type { Writable } from "node:stream";
 import winston from "winston";
+import { GuardedOutput } from "./output.js";
 import { REDACTED, redactValue } from "./redact.js";
 
 export type LogLevel = "error" | "warn" | "info" | "debug";
@@ -22,7 +25,15 @@ export interface LoggerOptions {
   /** json when not on a TTY, pretty on a TTY, unless given. */
   format?: LogFormat;
   /** Where lines go; defaults to stdout. */
-  stream?: NodeJS.WritableStream;
+  stream?: Writable;
+  /** Unwritten bytes the stream may hold before lines are dropped, counted (default 8 MiB). */
+  maxBufferedBytes?: number;
+  /**
+   * The stream failed: a pipe whose reader went away (EPIPE). By default this is said on stderr and
+   * the error raised once as uncaught, as Node does for a broken stdout, so the supervisor stops the
+   * service and exits 1 rather than run blind.
+   */
+  onOutputLost?: (error: Error) => void;
 }
 
 const RESERVED = new Set(["level", "message", "timestamp", "service"]);
@@ -90,6 +101,13 @@ function wrap(inner: winston.Logger): Logger {
 export function createLogger(options: LoggerOptions): Logger {
   const stream = options.stream ?? process.stdout;
   const isTty = (stream as NodeJS.WriteStream).isTTY === true;
+  const output = new GuardedOutput({
+    stream,
+    maxBufferedBytes: options.maxBufferedBytes ?? 8 * 1024 * 1024,
+    onLost: options.onOutputLost ?? raiseLostOutput(options.service),
+    onResumed: (dropped, blockedMs) =>
+      inner.warn("log lines dropped: the log output was not taking them", { dropped, blockedMs }),
+  });
   const format = options.format ?? (isTty ? "pretty" : "json");
   const inner = winston.createLogger({
     level: options.level ?? "info",
@@ -99,9 +117,22 @@ export function createLogger(options: LoggerOptions): Logger {
       redactFormat(),
       format === "json" ? winston.format.json() : prettyFormat,
     ),
-    transports: [new winston.transports.Stream({ stream })],
+    transports: [output],
   });
   return wrap(inner);
+}
+
+function raiseLostOutput(service: string): (error: Error) => void {
+  return (error) => {
+    try {
+      writeSync(2, `${service}: log output lost (${error.message}); stopping\n`);
+    } catch {
+      // stderr is gone too (often the same pipe): the exit code is all that is left to tell.
+    }
+    process.nextTick(() => {
+      throw new Error(`log output lost: ${error.message}`, { cause: error });
+    });
+  };
 }
 
 /** A logger that drops everything; for pure-logic unit tests only. */

@@ -1,3 +1,4 @@
+import { droppedLogLines } from "@tradewire/logger";
 import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import type { SupervisedTask } from "./task.js";
 
@@ -55,6 +56,15 @@ export function createSupervisorMetrics(
     registers: [registry],
     collect() {
       this.set(healthy() ? 1 : 0);
+    },
+  });
+  new Counter({
+    name: "tradewire_log_lines_dropped_total",
+    help: "Log lines dropped because the log output (stdout) was not taking them or was gone",
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(droppedLogLines());
     },
   });
   const loopBlocked = new Counter({
