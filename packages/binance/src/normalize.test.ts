@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { sharedDataDir } from "@tradewire/testkit";
 import { describe, expect, it } from "vitest";
 import { normalizeStreamEvent } from "./normalize.js";
+import { DIFF_DEPTH_REFUSED } from "./stream-kinds.js";
 
 const payload = (path: string) =>
   JSON.parse(readFileSync(join(sharedDataDir(), "binance/binance-payloads", path), "utf8")) as {
@@ -23,6 +24,40 @@ describe("normalizeStreamEvent on recorded Binance payloads", () => {
         eventTime: NOW,
         bids: [["1782.00000000", "6.48300000"], expect.anything()],
       },
+    });
+  });
+
+  it("F44 refuses diff depth, spot and futures, recorded live, rather than publish its changes as books", () => {
+    const recorded = readFileSync(
+      join(
+        sharedDataDir(),
+        "binance/recorded-streams/binance_US_spot_btcusdt_depth_diff_1000ms_2025-07_LukasBraun2.jsonl",
+      ),
+      "utf8",
+    )
+      .split("\n")
+      .filter((line) => line.trim() !== "")
+      .map((line) => ({
+        stream: "btcusdt@depth",
+        data: JSON.parse(line) as unknown,
+        market: "spot" as const,
+      }));
+    const cases = [
+      { ...payload("crypto-crawler-recorded/spot_diff_depth_100ms.json"), market: "spot" as const },
+      { ...payload("crypto-crawler-recorded/linear_swap_diff_depth_100ms.json"), market: "futures" as const },
+      ...recorded,
+    ];
+    expect(recorded).toHaveLength(71);
+    for (const { stream, data, market } of cases)
+      expect(normalizeStreamEvent(stream, data, NOW, market)).toEqual({
+        ok: false,
+        reason: `${stream}: ${DIFF_DEPTH_REFUSED}`,
+      });
+    // A futures partial book is the same depthUpdate event: the stream name is what tells them apart.
+    const partial = payload("crypto-crawler-recorded/linear_swap_depth20_partial.json");
+    expect(normalizeStreamEvent(partial.stream, partial.data, NOW, "futures")).toMatchObject({
+      ok: true,
+      value: { kind: "depth20", symbol: "ETHUSDT", lastUpdateId: 1437010882721 },
     });
   });
 

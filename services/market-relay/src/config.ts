@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { hostname } from "node:os";
+import { unsupportedStream } from "@tradewire/binance";
 import { commonEnv, env, natsEnv } from "@tradewire/config";
 import { z } from "zod";
 
@@ -49,6 +50,11 @@ export const ConfigSchema = z
     SUMMARY_INTERVAL_S: env.int(30, { min: 1 }),
   })
   .superRefine((c, ctx) => {
+    for (const stream of c.STREAMS) {
+      const why = unsupportedStream(stream);
+      if (why !== undefined)
+        ctx.addIssue({ code: "custom", path: ["STREAMS"], message: `"${stream}": ${why}` });
+    }
     if (c.MARKET_SOURCE === "replay" && c.REPLAY_FILE === "") {
       ctx.addIssue({ code: "custom", path: ["REPLAY_FILE"], message: "required when MARKET_SOURCE=replay" });
     }
