@@ -86,8 +86,12 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
   await bus.ensureConsumer(STREAMS.signals, SIGNALS_DURABLE);
   await bus.ensureConsumer(STREAMS.intents, INTENTS_DURABLE, subjects.tradeIntent());
 
-  const prices = new PriceBook();
   const metrics = createEngineMetrics(supervisor.metrics);
+  const refusedQuotes = new ThrottledLog(log.child({ component: "prices" }), 10_000);
+  const prices = new PriceBook((quote) => {
+    metrics.quotesRefused.inc({ symbol: quote.symbol, reason: quote.reason });
+    refusedQuotes.warn("quote refused: not a market, the previous quote is kept", { ...quote });
+  });
   const streamWatch = userStream === undefined ? undefined : new StreamWatch(cfg.USER_STREAM_EXPECT_MS);
   const accountEquity =
     account &&

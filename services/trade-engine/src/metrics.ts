@@ -98,6 +98,12 @@ export function createEngineMetrics(registry: Registry) {
       help: "Fills of ended exchange orders recorded without their fees, which could not be read (fee 0, PnL without it): reconciliation reads them; alert when it stays > 0",
       registers: [registry],
     }),
+    quotesRefused: new Counter({
+      name: "tradewire_engine_quotes_refused_total",
+      help: "Quotes not taken as prices: a side at 0 or below (not_positive), or a bid at or above the ask (crossed)",
+      labelNames: ["symbol", "reason"],
+      registers: [registry],
+    }),
     outboxRepublished: new Counter({
       name: "tradewire_engine_outbox_republished_total",
       help: "Stored order events published late from the outbox (after a crash or a failed publish)",

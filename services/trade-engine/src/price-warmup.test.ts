@@ -10,7 +10,7 @@ const later = (ms: number, f: () => void) => setTimeout(f, ms);
 
 describe("F40 price warm-up: nothing is decided before the feed has quoted", () => {
   it("with a whitelist, waits for every whitelisted symbol, then says so at info", async () => {
-    const prices = new PriceBook();
+    const prices = new PriceBook(() => {});
     const cap = captureLogger();
     later(30, () => quote(prices, "BTCUSDT"));
     later(80, () => quote(prices, "ETHUSDT"));
@@ -28,7 +28,7 @@ describe("F40 price warm-up: nothing is decided before the feed has quoted", () 
   });
 
   it("without a whitelist, waits for the first quote and for the feed's symbols to settle", async () => {
-    const prices = new PriceBook();
+    const prices = new PriceBook(() => {});
     const cap = captureLogger();
     later(20, () => quote(prices, "BTCUSDT"));
     later(120, () => quote(prices, "ETHUSDT"));
@@ -39,7 +39,7 @@ describe("F40 price warm-up: nothing is decided before the feed has quoted", () 
   });
 
   it("gives up after its timeout and names the symbols still without a quote, at warn", async () => {
-    const prices = new PriceBook();
+    const prices = new PriceBook(() => {});
     const cap = captureLogger();
     quote(prices, "BTCUSDT");
     const warm = await waitForPrices(prices, {
@@ -58,7 +58,7 @@ describe("F40 price warm-up: nothing is decided before the feed has quoted", () 
 
   it("PRICE_WARMUP_MS=0 does not wait", async () => {
     const cap = captureLogger();
-    const warm = await waitForPrices(new PriceBook(), {
+    const warm = await waitForPrices(new PriceBook(() => {}), {
       symbols: ["BTCUSDT"],
       timeoutMs: 0,
       log: cap.logger,
@@ -71,7 +71,7 @@ describe("F40 price warm-up: nothing is decided before the feed has quoted", () 
     const cap = captureLogger();
     const stop = new AbortController();
     setTimeout(() => stop.abort(), 50);
-    const warm = await waitForPrices(new PriceBook(), {
+    const warm = await waitForPrices(new PriceBook(() => {}), {
       symbols: ["BTCUSDT"],
       timeoutMs: 5_000,
       log: cap.logger,

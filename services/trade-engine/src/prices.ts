@@ -2,21 +2,37 @@ import type { MarketData } from "@tradewire/schemas";
 import { Doorbell } from "@tradewire/supervisor";
 import type { Quote } from "./decide.js";
 
-/** The latest bid/ask per symbol from bookTicker and depth20, stamped with wall-clock receive time. */
+/** A quote not taken: a side at 0 (an empty side) or below, or a bid at or above the ask. */
+export interface RefusedQuote {
+  symbol: string;
+  source: "bookTicker" | "depth20";
+  bid: number;
+  ask: number;
+  reason: "not_positive" | "crossed";
+}
+
+/**
+ * The latest bid/ask per symbol from bookTicker and depth20, stamped with wall-clock receive time.
+ * A quote that cannot be a market is refused and the previous one kept, so it ages into "no recent
+ * price" rather than size, fill or trigger a stop at it: a bid of 0 would halve the mid that sizes
+ * an order by its value, and fill a paper sell or trigger a long's stop at 0.
+ */
 export class PriceBook {
   private readonly quotes = new Map<string, Quote>();
   /** Rung when a symbol is quoted for the first time (see `waitForPrices`). */
   readonly newSymbol = new Doorbell();
 
+  constructor(private readonly refused: (quote: RefusedQuote) => void) {}
+
   update(m: MarketData, receivedAt: number): void {
     switch (m.kind) {
       case "bookTicker":
-        this.set(m.symbol, { bid: Number(m.bidPrice), ask: Number(m.askPrice), at: receivedAt });
+        this.set(m.symbol, "bookTicker", Number(m.bidPrice), Number(m.askPrice), receivedAt);
         break;
       case "depth20": {
         const bid = m.bids[0];
         const ask = m.asks[0];
-        if (bid && ask) this.set(m.symbol, { bid: Number(bid[0]), ask: Number(ask[0]), at: receivedAt });
+        if (bid && ask) this.set(m.symbol, "depth20", Number(bid[0]), Number(ask[0]), receivedAt);
         break;
       }
       case "trade":
@@ -25,7 +41,14 @@ export class PriceBook {
     }
   }
 
-  private set(symbol: string, q: Quote): void {
+  private set(symbol: string, source: RefusedQuote["source"], bid: number, ask: number, at: number): void {
+    // Written so that NaN fails too.
+    const refusal = !(bid > 0 && ask > 0) ? "not_positive" : !(bid < ask) ? "crossed" : undefined;
+    if (refusal !== undefined) {
+      this.refused({ symbol, source, bid, ask, reason: refusal });
+      return;
+    }
+    const q: Quote = { bid, ask, at };
     const known = this.quotes.has(symbol);
     this.quotes.set(symbol, q);
     if (!known) this.newSymbol.ring();

@@ -620,6 +620,36 @@ describe("trade-engine (paper)", () => {
     expect(stored.rows[0]).toEqual({ n: 0 });
   });
 
+  it("F26 a quote with an empty side (bid 0) or a crossed one is refused, counted and said: a long's stop does not fire on it", async () => {
+    const engine = await env.start({ PROTECTION_CHECK_MS: "50" });
+    await env.quote("BTCUSDT", 30_000);
+    await env.signal("held", { stop_loss: 29_500 });
+    await waitFor("entry filled", async () =>
+      (await env.orderEvents()).some((e) => e.event === "filled" && e.signal_id === "held"),
+    );
+    env.quoteOnce("BTCUSDT", "0.00000000", "30000.01");
+    env.quoteOnce("BTCUSDT", "30001.00", "29000.00");
+    const refused = (reason: string) =>
+      metricAt(engine.url, "tradewire_engine_quotes_refused_total", { symbol: "BTCUSDT", reason });
+    await waitFor(
+      "both refused",
+      async () => (await refused("not_positive")) === 1 && (await refused("crossed")) === 1,
+    );
+    // Stop checks run every 50 ms: a bid taken at 0 would have closed the long at 0 by now.
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await env.orderEvents()).filter((e) => e.signal_id.startsWith("held:"))).toEqual([]);
+    expect(engine.engine.snapshot().positions.BTCUSDT?.quantity).toBeGreaterThan(0);
+    expect(engine.prices.get("BTCUSDT")).toMatchObject({ bid: 30_000, ask: 30_000.01 });
+    expect(engine.cap.find("quote refused: not a market, the previous quote is kept")[0]).toMatchObject({
+      level: "warn",
+      symbol: "BTCUSDT",
+      source: "bookTicker",
+      bid: 0,
+      ask: 30_000.01,
+      reason: "not_positive",
+    });
+  });
+
   it("F25 an exit whose claim is held (a run that stopped mid-way) is resumed under the same id once the lease ends, not sent again under a new one", async () => {
     const engine = await env.start({ PROTECTION_CHECK_MS: "50", CLAIM_LEASE_SECONDS: "2" });
     await env.quote("BTCUSDT", 30_000);

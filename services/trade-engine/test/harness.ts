@@ -120,20 +120,7 @@ export async function environment(natsUrl?: string) {
     },
     /** Publishes a fresh bookTicker for `symbol` every 100 ms, and waits until every engine has it. */
     async quote(symbol: string, price: number) {
-      const send = () =>
-        bus.publish(subjects.marketData(symbol, "bookTicker"), MarketData, {
-          venue: "binance",
-          market: "spot",
-          kind: "bookTicker",
-          symbol,
-          eventTime: Date.now(),
-          receiveTime: Date.now(),
-          updateId: 1,
-          bidPrice: price.toFixed(2),
-          bidQty: "1",
-          askPrice: (price + 0.01).toFixed(2),
-          askQty: "1",
-        });
+      const send = () => this.quoteOnce(symbol, price.toFixed(2), (price + 0.01).toFixed(2), false);
       send();
       // One ticker at a time: a new price replaces the old one.
       clearInterval(ticker);
@@ -141,6 +128,23 @@ export async function environment(natsUrl?: string) {
       await waitFor(`${symbol} quote in every engine`, () =>
         engines.every((e) => e.prices.get(symbol)?.bid === Number(price.toFixed(2))),
       );
+    },
+    /** Publishes one bookTicker as given; by default stops the ticker `quote` runs. */
+    quoteOnce(symbol: string, bidPrice: string, askPrice: string, stopTicker = true) {
+      if (stopTicker) clearInterval(ticker);
+      bus.publish(subjects.marketData(symbol, "bookTicker"), MarketData, {
+        venue: "binance",
+        market: "spot",
+        kind: "bookTicker",
+        symbol,
+        eventTime: Date.now(),
+        receiveTime: Date.now(),
+        updateId: 1,
+        bidPrice,
+        bidQty: "1",
+        askPrice,
+        askQty: "1",
+      });
     },
     signal(id: string, extra: Partial<TradingSignalInput> = {}, strategy?: string) {
       const value: TradingSignalInput = {
