@@ -78,20 +78,27 @@ export class Bus {
     return this.connected && !this.nc.isClosed() && !this.nc.isDraining();
   }
 
-  /** Publishes on core NATS (at most once). Validates unless `trusted` (already parsed at the boundary). */
+  /**
+   * Publishes on core NATS (at most once). Validates unless `trusted` (already parsed at the
+   * boundary). False when NATS is disconnected: the message is not sent. nats.js takes a publish
+   * while it reconnects without an error and discards it at its next attempt, so a caller would
+   * count it sent; here the caller knows, and counts or says it.
+   */
   publish<S extends z.ZodType>(
     subject: string,
     schema: S,
     value: z.input<S>,
     opts: { trusted?: boolean } = {},
-  ): void {
+  ): boolean {
     const data = opts.trusted ? value : this.validate(schema, subject, value);
-    this.nc.publish(this.ns.subject(subject), encoder.encode(JSON.stringify(data)));
+    return this.publishEncoded(subject, encoder.encode(JSON.stringify(data)));
   }
 
-  /** Publishes pre-encoded JSON bytes that were validated by the caller. */
-  publishEncoded(subject: string, payload: Uint8Array): void {
+  /** Publishes pre-encoded JSON bytes that were validated by the caller; false as `publish`. */
+  publishEncoded(subject: string, payload: Uint8Array): boolean {
+    if (!this.isConnected()) return false;
     this.nc.publish(this.ns.subject(subject), payload);
+    return true;
   }
 
   /** Publishes to JetStream with Nats-Msg-Id, so a retried publish is stored once. */

@@ -93,4 +93,37 @@ describe("Bus across a NATS server restart", () => {
     await core;
     await bus.drain();
   }, 60_000);
+
+  it("F17 a core publish while NATS is down says it was not sent (nats.js would discard it silently), and sends again once reconnected", async () => {
+    const bus = await Bus.connect({ servers: server.url, name: "outage-publisher", logger: silent });
+    const Ping = z.object({ n: z.number() });
+    try {
+      expect(bus.publish("test.outage", Ping, { n: 0 })).toBe(true);
+      await server.stop();
+      await waitFor("client notices the outage", () => !bus.isConnected(), 10_000);
+      expect(bus.publish("test.outage", Ping, { n: 1 })).toBe(false);
+      expect(bus.publishEncoded("test.outage", new TextEncoder().encode('{"n":2}'))).toBe(false);
+      await server.restart();
+      await waitFor("client reconnects", () => bus.isConnected(), 15_000);
+      const received: number[] = [];
+      const ctx = loopContext();
+      const sub = bus.runSubscription(
+        {
+          subject: "test.outage",
+          schema: Ping,
+          schemaName: "Ping",
+          handler: (m) => void received.push(m.data.n),
+        },
+        ctx,
+      );
+      await bus.nc.flush();
+      expect(bus.publish("test.outage", Ping, { n: 3 })).toBe(true);
+      await waitFor("published after the restart", () => received.includes(3), 5_000);
+      expect(received).toEqual([3]);
+      ctx.controller.abort();
+      await sub;
+    } finally {
+      await bus.drain();
+    }
+  }, 60_000);
 });

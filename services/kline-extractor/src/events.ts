@@ -133,8 +133,8 @@ export class NatsEventSink implements EventSink {
   ): void {
     if (!this.enabled) return;
     try {
-      if (this.bus === undefined || !this.bus.isConnected()) throw new Error("NATS not connected");
-      this.bus.publish(subject, schema, event);
+      if (this.bus === undefined || !this.bus.publish(subject, schema, event))
+        throw new Error("NATS not connected");
       this.published += 1;
     } catch (error) {
       this.failures += 1;

@@ -39,6 +39,18 @@ export class MarketPublisher {
         }
       },
     });
+    new Counter({
+      name: "tradewire_md_dropped_total",
+      help: "Market messages not published because NATS was disconnected (nats.js would have discarded them silently)",
+      labelNames: ["stream"],
+      registers: [registry],
+      collect() {
+        for (const route of routes.values()) {
+          this.inc({ stream: route.stream }, route.unscrapedDropped);
+          route.unscrapedDropped = 0;
+        }
+      },
+    });
     this.suppressed = new Counter({
       name: "tradewire_md_suppressed_total",
       help: "Market messages not published because this replica is on standby",
@@ -73,7 +85,12 @@ export class MarketPublisher {
       return;
     }
     // Built by the simulator or validated at the boundary already: no second validation on the hot path.
-    this.bus.publish(route.subject, MarketData, message, { trusted: true });
+    if (!this.bus.publish(route.subject, MarketData, message, { trusted: true })) {
+      // NATS is away: market data is worth nothing late, so it is dropped, counted.
+      route.dropped += 1;
+      route.unscrapedDropped += 1;
+      return;
+    }
     route.published += 1;
     route.unscrapedMessages += 1;
     // Spot partial depth and bookTicker carry no exchange time: their lag would be a made-up 0.
@@ -94,7 +111,9 @@ export class MarketPublisher {
         stream,
         subject: subjects.marketData(message.symbol, message.kind, interval),
         published: 0,
+        dropped: 0,
         unscrapedMessages: 0,
+        unscrapedDropped: 0,
         unscrapedBytes: 0,
       };
       this.routes.set(key, route);
@@ -106,9 +125,12 @@ export class MarketPublisher {
   summarize(log: Logger, extra: Record<string, unknown>): void {
     const seconds = (Date.now() - this.windowStart) / 1000;
     const counts: Record<string, number> = {};
+    let dropped = 0;
     for (const route of this.routes.values()) {
       counts[route.stream] = (counts[route.stream] ?? 0) + route.published;
+      dropped += route.dropped;
       route.published = 0;
+      route.dropped = 0;
     }
     const total = Object.values(counts).reduce((a, b) => a + b, 0);
     log.info("market data summary", {
@@ -118,6 +140,7 @@ export class MarketPublisher {
       publishRate: Math.round(total / Math.max(seconds, 0.001)),
       lagMs: this.lagWindow.summary(),
       suppressed: this.suppressedInWindow,
+      droppedNatsDisconnected: dropped,
       windowSeconds: Math.round(seconds),
     });
     this.lagWindow.reset();
@@ -131,6 +154,9 @@ interface Route {
   subject: string;
   /** Published since the last summary. */
   published: number;
+  /** Not published since the last summary: NATS was disconnected. */
+  dropped: number;
   unscrapedMessages: number;
+  unscrapedDropped: number;
   unscrapedBytes: number;
 }

@@ -228,7 +228,8 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
   });
   registerRoutes(supervisor, engine, store, prices, log, (command) => {
     try {
-      bus.publish(subjects.killSwitch(), KillSwitchCommand, command);
+      if (!bus.publish(subjects.killSwitch(), KillSwitchCommand, command))
+        throw new Error("NATS is disconnected");
     } catch (error) {
       log.error("kill switch not sent to the other replicas: it holds here only", { err: error });
     }

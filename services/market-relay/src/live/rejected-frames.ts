@@ -1,4 +1,4 @@
-import type { Bus, DeadLetterRecord } from "@tradewire/bus";
+import { type Bus, type DeadLetterRecord, ThrottledLog } from "@tradewire/bus";
 import type { Logger } from "@tradewire/logger";
 import { subjects } from "@tradewire/schemas";
 import { Counter, type Registry } from "prom-client";
@@ -15,12 +15,14 @@ const MAX_PAYLOAD_CHARS = 4_096;
 export class RejectedFrames {
   private readonly failures: Counter<"stream">;
   private readonly lastLog = new Map<string, { at: number; held: number }>();
+  private readonly unsent: ThrottledLog;
 
   constructor(
     private readonly bus: Bus,
     private readonly log: Logger,
     registry: Registry,
   ) {
+    this.unsent = new ThrottledLog(log);
     this.failures = new Counter({
       name: "tradewire_md_parse_failures_total",
       help: "Exchange frames that failed validation or normalization",
@@ -48,9 +50,11 @@ export class RejectedFrames {
       payload: raw.slice(0, MAX_PAYLOAD_CHARS),
       timestamp: now,
     };
-    this.bus.publishEncoded(
+    const sent = this.bus.publishEncoded(
       subjects.deadLetter(DEAD_LETTER_SOURCE),
       new TextEncoder().encode(JSON.stringify(record)),
     );
+    // The record is then in the log only (at most one a second; the rest are counted above).
+    if (!sent) this.unsent.warn("dead letter not published: NATS is disconnected", { ...record });
   }
 }
