@@ -132,6 +132,9 @@ process.on("SIGINT", stop);
 process.on("SIGTERM", stop);
 // A closed terminal no longer reaches the services (their own group): this runner stops them.
 process.on("SIGHUP", stop);
+// Its output gone (piped into a pager or `head` that exited): stop them as a closed terminal does,
+// rather than die on the broken pipe (its later lines fail the same way and are not said).
+process.stdout.on("error", stop);
 // Should this runner fail, its services (in their own group) are not left running.
 process.on("exit", () => {
   for (const { child } of children.values()) child.kill("SIGTERM");

@@ -129,6 +129,9 @@ function raiseLostOutput(service: string): (error: Error) => void {
     } catch {
       // stderr is gone too (often the same pipe): the exit code is all that is left to tell.
     }
+    // Before a supervisor handles fatal errors (a service still starting), Node's own handling
+    // would add a stack trace about a pipe to that line: the exit code says the rest.
+    if (process.listenerCount("uncaughtException") === 0) process.exit(1);
     process.nextTick(() => {
       throw new Error(`log output lost: ${error.message}`, { cause: error });
     });
