@@ -52,6 +52,15 @@ export async function startStrategies(cfg: Config, logger: Logger, opts: { handl
     labelNames: ["kind"],
     registers: [supervisor.metrics],
   });
+  new Counter({
+    name: "tradewire_strategy_books_refused_total",
+    help: "depth20 books not taken: an empty side or a bid at or above the ask (book strategies skip them)",
+    registers: [supervisor.metrics],
+    collect() {
+      this.reset();
+      this.inc(evaluator.counts.booksRefused);
+    },
+  });
   const evalSeconds = new Histogram({
     name: "tradewire_strategy_evaluation_seconds",
     help: "Strategy evaluation time",
@@ -143,6 +152,7 @@ export async function startStrategies(cfg: Config, logger: Logger, opts: { handl
           messagesPerKind: { ...perKind },
           strategiesEvaluated: evaluator.counts.evaluated,
           signalsGenerated: evaluator.counts.generated,
+          booksRefused: evaluator.counts.booksRefused,
           signalsForwarded: outbox.counts.forwarded,
           signalsRejected: outbox.counts.rejected,
           outboxQueued: outbox.size,

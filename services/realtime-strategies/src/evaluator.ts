@@ -24,7 +24,7 @@ const SOURCE = "tradewire-realtime-strategies";
 export class Evaluator {
   private readonly lastSignal = new Map<string, number>();
   private readonly reportedCold = new Set<string>();
-  readonly counts = { evaluated: 0, generated: 0, skippedCold: 0 };
+  readonly counts = { evaluated: 0, generated: 0, skippedCold: 0, booksRefused: 0 };
 
   constructor(private readonly opts: EvaluatorOptions) {}
 
@@ -32,7 +32,11 @@ export class Evaluator {
     state.lastEventAt = now;
     switch (m.kind) {
       case "depth20":
-        state.onDepth(m.bids, m.asks);
+        // Book strategies read the skew and spread of the book taken last: a refused one is not it.
+        if (!state.onDepth(m.bids, m.asks)) {
+          this.counts.booksRefused += 1;
+          break;
+        }
         this.run("depth", state, now, Math.floor(m.eventTime / Math.max(1, this.opts.cooldownMs)));
         break;
       case "trade":

@@ -87,17 +87,22 @@ export class SymbolState {
 
   constructor(readonly symbol: string) {}
 
-  onDepth(bids: readonly (readonly [string, string])[], asks: readonly (readonly [string, string])[]): void {
-    this.imbalance.update(bids, asks);
+  /** False, with nothing taken, for a book with an empty side or a bid at or above the ask. */
+  onDepth(
+    bids: readonly (readonly [string, string])[],
+    asks: readonly (readonly [string, string])[],
+  ): boolean {
     const bid = Number(bids[0]?.[0]);
     const ask = Number(asks[0]?.[0]);
-    if (!(bid > 0 && ask > bid)) return;
+    if (!(bid > 0 && ask > bid)) return false;
+    this.imbalance.update(bids, asks);
     this.tick = Math.min(Number.isNaN(this.tick) ? Number.POSITIVE_INFINITY : this.tick, levelSpacing(bids));
     this.bid = bid;
     this.ask = ask;
     this.prevSpreadTicks = this.spreadTicks;
     this.spreadTicks = Math.round((ask - bid) / this.tick);
     this.spreadAvg.update(this.spreadTicks);
+    return true;
   }
 
   onTrade(timeMs: number, quantity: number, buyerIsAggressor: boolean): void {

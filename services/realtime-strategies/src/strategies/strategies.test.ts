@@ -77,6 +77,24 @@ describe("book and flow strategies", () => {
     expect(h.signals[0]?.indicators?.depth_imbalance).toBeCloseTo(0.8);
   });
 
+  it("orderbook_skew does not fire on the skew of a crossed book or one with an empty side; they are counted", () => {
+    const h = harness("orderbook_skew");
+    h.feed(depth(5, 5));
+    const bidHeavy = depth(9, 1);
+    if (bidHeavy.kind !== "depth20") throw new Error("depth");
+    // The same bid-heavy book with its asks moved under the bids, then with no asks at all.
+    const asks = bidHeavy.asks.map(
+      ([price, qty]) => [(Number(price) - 1).toFixed(2), qty] as [string, string],
+    );
+    h.feed({ ...bidHeavy, asks });
+    h.feed({ ...bidHeavy, asks: [] });
+    expect(h.signals).toEqual([]);
+    expect(h.evaluator.counts.booksRefused).toBe(2);
+    expect(h.state.bid).toBe(30_000);
+    h.feed(bidHeavy);
+    expect(h.signals[0]).toMatchObject({ strategy_id: "orderbook_skew", action: "buy" });
+  });
+
   it("orderbook_skew stays quiet when the spread is wide", () => {
     const h = harness("orderbook_skew");
     h.feed(depth(1, 9, 10));
