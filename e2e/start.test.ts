@@ -33,11 +33,13 @@ describe("pnpm start: the whole pipeline from the runner", () => {
     for (const c of cleanups.reverse()) await c();
   });
 
-  it("runs the demo, and Ctrl-C stops every service once, gracefully (exit 0, no second signal)", async () => {
+  /** The runner on its own namespace, schema, Redis key and four ports, started. */
+  async function startRunner() {
     const ns = await natsNamespace("start");
     const db = await pgSchema("start");
     const redis = await redisScope("start");
     cleanups.push(ns.cleanup, db.cleanup, redis.cleanup);
+    const portBase = await fourFreePorts();
     const runner = new ServiceProcess({
       name: "pnpm start",
       entry: `${repo}scripts/run-pipeline.mjs`,
@@ -45,7 +47,7 @@ describe("pnpm start: the whole pipeline from the runner", () => {
       // Its own group, as a shell's job: the "terminal's" SIGINT below goes to that group.
       detached: true,
       env: {
-        PIPELINE_HTTP_PORT_BASE: String(await fourFreePorts()),
+        PIPELINE_HTTP_PORT_BASE: String(portBase),
         NATS_URL: ns.url,
         TRADEWIRE_NAMESPACE: ns.namespace,
         DATABASE_URL: db.url,
@@ -54,6 +56,11 @@ describe("pnpm start: the whole pipeline from the runner", () => {
       },
     }).start();
     cleanups.push(() => runner.stop("SIGTERM", 30_000));
+    return { runner, ports: [0, 1, 2, 3].map((i) => portBase + i) };
+  }
+
+  it("runs the demo, and Ctrl-C stops every service once, gracefully (exit 0, no second signal)", async () => {
+    const { runner } = await startRunner();
     // The runner's own lines are raw text, the services' JSON.
     const seen = (text: string) => runner.lines.filter((l) => l.message.includes(text)).map((l) => l.message);
 
@@ -79,5 +86,24 @@ describe("pnpm start: the whole pipeline from the runner", () => {
       ]);
     expect(seen("second signal")).toEqual([]);
     expect(seen("all services stopped")).toHaveLength(1);
+  });
+
+  it("pnpm start | head: once its output is gone the runner stops every service and exits, no stack trace, none left", async () => {
+    const { runner, ports } = await startRunner();
+    await waitFor(
+      "every service ready",
+      () => runner.lines.some((l) => l.message.includes("every service is ready")),
+      60_000,
+      100,
+    );
+    runner.closeOutput();
+    await waitFor("the runner exited", () => !runner.running, 30_000, 50);
+    // It used to die on the broken pipe (exit 1, a stack trace on stderr), leaving its exit handler
+    // to signal the services without waiting for them.
+    expect(await runner.stop()).toBe(0);
+    const stderr = runner.lines.filter((l) => l.level === "stderr").map((l) => l.message);
+    expect(stderr.filter((text) => /EPIPE\n\s+at |Emitted 'error' event/.test(text))).toEqual([]);
+    // Every service has exited: its port is free again.
+    for (const port of ports) expect(await bindable(port), `port ${port}`).toBe(true);
   });
 });

@@ -145,6 +145,13 @@ export class ServiceProcess {
     process.kill(-pid, signal);
   }
 
+  /** Closes the read end of the process's stdout, as a pager or `head` that exits does. */
+  closeOutput(): void {
+    const stdout = this.child?.stdout;
+    if (!stdout) throw new Error(`${this.opts.name}: closeOutput needs a started process`);
+    stdout.destroy();
+  }
+
   /** The last lines, for error messages. */
   tail(n = 15): string {
     return this.lines
