@@ -92,7 +92,8 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
       avg_price: "29400",
       client_order_id: `${list}-sl`,
     });
-    expect(engine.engine.snapshot().positions).toMatchObject({ BTCUSDT: { quantity: 0 } });
+    // The event can arrive before the books in memory have taken the exit (it goes out once stored).
+    await waitFor("flat in memory", () => engine.engine.snapshot().positions.BTCUSDT?.quantity === 0);
     await cleared();
     // Exactly one market order (the entry): the exit was the exchange's, not a second sell.
     expect(t.fake.exchange?.orders.filter((o) => o.type === "MARKET")).toHaveLength(1);
@@ -363,7 +364,8 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
     });
     const close = t.fake.exchange?.orders.find((o) => o.clientOrderId === clientOrderIdFor("wc-close"));
     expect(close?.status).toBe("CANCELED");
-    expect(engine.engine.snapshot().positions).toMatchObject({ BTCUSDT: { quantity: 0 } });
+    // The event can arrive before the books in memory have taken the exit (it goes out once stored).
+    await waitFor("flat in memory", () => engine.engine.snapshot().positions.BTCUSDT?.quantity === 0);
     expect(engine.engine.restingOrders()).toEqual([]);
     expect(engine.cap.find("protection exit did not close the position; retrying")).toEqual([]);
     // The close is gone with the position: no protection is put back.
@@ -457,7 +459,8 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
     const exit = await waitFor("exit recorded", event("fut-1:take_profit", "filled"), 10_000);
     expect(exit).toMatchObject({ type: "TAKE_PROFIT_MARKET", side: "BUY", avg_price: "28900" });
     expect(futures?.algoOrders.map((o) => o.algoStatus)).toEqual(["CANCELED", "FINISHED"]);
-    expect(engine.engine.snapshot().positions).toMatchObject({ BTCUSDT: { quantity: 0 } });
+    // The event can arrive before the books in memory have taken the exit (it goes out once stored).
+    await waitFor("flat in memory", () => engine.engine.snapshot().positions.BTCUSDT?.quantity === 0);
     expect(futures?.positions.get("BTCUSDT")?.amt ?? 0).toBe(0);
   });
 
