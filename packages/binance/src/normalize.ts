@@ -9,7 +9,7 @@ import {
   Trade,
 } from "@tradewire/schemas";
 import type { z } from "zod";
-import { DIFF_DEPTH_REFUSED, isPartialDepth } from "./stream-kinds.js";
+import { DIFF_DEPTH_REFUSED, isDiffDepth, isPartialDepth } from "./stream-kinds.js";
 
 /** Raw Binance event fields, read by name; the normalized result is what gets validated. */
 type Raw = Record<string, unknown>;
@@ -49,7 +49,7 @@ export function normalizeStreamEvent(
   // One validation per message, of the normalized shape: the raw event is read by field name and
   // a missing or mistyped field fails that validation, naming the field. The candidates are plain
   // literals on purpose: an object spread here makes zod's validation about 10x slower.
-  if (kind === "depth") return { ok: false, reason: `${stream}: ${DIFF_DEPTH_REFUSED}` };
+  if (isDiffDepth(kind)) return { ok: false, reason: `${stream}: ${DIFF_DEPTH_REFUSED}` };
   if (isPartialDepth(kind)) {
     // Futures' partial depth is a depthUpdate event, like diff depth: only the stream name tells.
     if (d.e === "depthUpdate") {

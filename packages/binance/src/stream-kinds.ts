@@ -13,7 +13,7 @@ const PLAIN = new Set(["trade", "aggTrade", "bookTicker"]);
 export const DIFF_DEPTH_REFUSED =
   "diff depth is not relayed: its events are changes to a local book, which a missed one leaves silently wrong (F44); the relay publishes whole books: use depth20@100ms (or depth5, depth10)";
 
-export const SUPPORTED_STREAMS =
+const SUPPORTED_STREAMS =
   "depth5|depth10|depth20[@100ms|@250ms|@500ms|@1000ms], trade, aggTrade, kline_<interval>, bookTicker";
 
 /** Why `normalizeStreamEvent` cannot carry `<symbol>@<suffix>`, or undefined when it can. */
@@ -25,5 +25,10 @@ export function unsupportedStream(suffix: string): string | undefined {
 
 /** `depth20`, the kind part of `btcusdt@depth20@100ms`, is a partial book. */
 export function isPartialDepth(kind: string): boolean {
-  return kind === "depth20" || kind === "depth10" || kind === "depth5";
+  return PARTIAL_DEPTH.test(kind);
+}
+
+/** `depth`, the kind part of `btcusdt@depth@100ms`, is diff depth. */
+export function isDiffDepth(kind: string): boolean {
+  return DIFF_DEPTH.test(kind);
 }

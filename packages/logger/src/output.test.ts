@@ -76,6 +76,13 @@ describe("log output", () => {
     expect(droppedLogLines() - droppedBefore).toBe(100);
   });
 
+  it("refuses a bound that is not a number of bytes, naming it", () => {
+    for (const bound of [Number.NaN, -1])
+      expect(() =>
+        createLogger({ service: "svc", format: "json", stream: new TestPipe(), maxBufferedBytes: bound }),
+      ).toThrow(`maxBufferedBytes must be a number of bytes, 0 or more, got ${bound}`);
+  });
+
   it("F05 an output that stops taking lines holds at most its bound; lines past it are dropped, counted, and said once it drains", async () => {
     const pipe = new TestPipe(1024);
     const logger = createLogger({ service: "svc", format: "json", stream: pipe, maxBufferedBytes: 8 * 1024 });

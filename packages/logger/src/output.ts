@@ -38,6 +38,10 @@ export class GuardedOutput extends Transport {
   constructor(private readonly options: GuardedOutputOptions) {
     super();
     const { stream } = options;
+    if (!(options.maxBufferedBytes >= 0))
+      throw new Error(
+        `maxBufferedBytes must be a number of bytes, 0 or more, got ${options.maxBufferedBytes}`,
+      );
     // 'drain' only follows a write the stream refused, so the bound must be past that point.
     this.maxBufferedBytes = Math.max(options.maxBufferedBytes, stream.writableHighWaterMark);
     stream.on("error", (error: Error) => this.fail(error));

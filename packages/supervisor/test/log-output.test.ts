@@ -1,8 +1,7 @@
-import { spawn } from "node:child_process";
 import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { createLogger } from "@tradewire/logger";
-import { metricValue } from "@tradewire/testkit";
+import { metricValue, ServiceProcess, waitFor } from "@tradewire/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { Supervisor } from "../src/supervisor.js";
 
@@ -13,36 +12,28 @@ afterEach(async () => {
 
 describe("log output", () => {
   it("F07 a service whose stdout reader goes away (EPIPE) says so on stderr, stops and exits 1 instead of spinning", async () => {
-    const fixture = fileURLToPath(new URL("./fixtures/chatty-service.ts", import.meta.url));
-    const child = spawn(process.execPath, ["--import", "tsx", fixture], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stderr.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    const fixture = new ServiceProcess({
+      name: "fixture",
+      entry: fileURLToPath(new URL("./fixtures/chatty-service.ts", import.meta.url)),
+      env: {},
+    }).start();
     try {
-      const ready = new Promise<string>((resolve) => {
-        child.stdout.on("data", (chunk: Buffer) => {
-          stdout += chunk.toString();
-          if (stdout.includes('"fixture ready"')) resolve("ready");
-        });
-      });
-      const started = await Promise.race([ready, exited.then((code) => `exited (${code}): ${stderr}`)]);
-      expect(started).toBe("ready");
+      await waitFor(
+        "fixture ready",
+        () => {
+          if (!fixture.running) throw new Error(`fixture exited before it was ready: ${fixture.tail()}`);
+          return fixture.find("fixture ready").length > 0;
+        },
+        15_000,
+      );
       // The reader goes away: the fixture's next line fails with EPIPE. It used to log that failure,
       // fail again, for ever: the event loop starved, memory grew, and SIGTERM went unhandled.
-      child.stdout.destroy();
-      const code = await Promise.race([
-        exited,
-        new Promise<string>((resolve) => setTimeout(() => resolve("still running after 10 s"), 10_000)),
-      ]);
-      expect(code).toBe(1);
-      expect(stderr).toContain("fixture: log output lost (write EPIPE); stopping");
+      fixture.closeOutput();
+      await waitFor("fixture exited, not spinning", () => !fixture.running, 10_000);
+      expect(await fixture.stop()).toBe(1);
+      expect(fixture.stderr()).toContain("fixture: log output lost (write EPIPE); stopping");
     } finally {
-      child.kill("SIGKILL");
+      await fixture.stop("SIGKILL");
     }
   }, 30_000);
 

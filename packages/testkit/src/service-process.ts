@@ -152,6 +152,14 @@ export class ServiceProcess {
     stdout.destroy();
   }
 
+  /** What the process wrote to stderr so far. */
+  stderr(): string {
+    return this.lines
+      .filter((l) => l.level === "stderr")
+      .map((l) => l.message)
+      .join("");
+  }
+
   /** The last lines, for error messages. */
   tail(n = 15): string {
     return this.lines

@@ -17,6 +17,8 @@ export class MarketPublisher {
   private readonly lagWindow = new LagWindow();
   private windowStart = Date.now();
   private suppressedInWindow = 0;
+  /** Not published since the last summary: NATS was disconnected. */
+  private droppedInWindow = 0;
   /** Per stream: subject and metric children, resolved once (label lookups cost on the hot path). */
   private readonly routes = new Map<string, Route>();
 
@@ -24,49 +26,32 @@ export class MarketPublisher {
     private readonly bus: Bus,
     registry: Registry,
   ) {
-    const routes = this.routes;
-    // Counted in plain fields on the hot path and handed to prom-client when scraped: these two
-    // counters only need registering, their `collect` reads the routes.
-    new Counter({
-      name: "tradewire_md_messages_total",
-      help: "Market messages published",
-      labelNames: ["stream"],
-      registers: [registry],
-      collect() {
-        for (const route of routes.values()) {
-          this.inc({ stream: route.stream }, route.unscrapedMessages);
-          route.unscrapedMessages = 0;
-        }
-      },
-    });
-    new Counter({
-      name: "tradewire_md_dropped_total",
-      help: "Market messages not published because NATS was disconnected (nats.js would have discarded them silently)",
-      labelNames: ["stream"],
-      registers: [registry],
-      collect() {
-        for (const route of routes.values()) {
-          this.inc({ stream: route.stream }, route.unscrapedDropped);
-          route.unscrapedDropped = 0;
-        }
-      },
-    });
+    // Counted in plain fields on the hot path and handed to prom-client when scraped.
+    routeCounter(
+      registry,
+      this.routes,
+      "tradewire_md_messages_total",
+      "Market messages published",
+      "unscrapedMessages",
+    );
+    routeCounter(
+      registry,
+      this.routes,
+      "tradewire_md_dropped_total",
+      "Market messages not published because NATS was disconnected (nats.js would have discarded them silently)",
+      "unscrapedDropped",
+    );
+    routeCounter(
+      registry,
+      this.routes,
+      "tradewire_md_received_bytes_total",
+      "Bytes received from the exchange",
+      "unscrapedBytes",
+    );
     this.suppressed = new Counter({
       name: "tradewire_md_suppressed_total",
       help: "Market messages not published because this replica is on standby",
       registers: [registry],
-    });
-    new Counter({
-      name: "tradewire_md_received_bytes_total",
-      help: "Bytes received from the exchange",
-      labelNames: ["stream"],
-      registers: [registry],
-      collect() {
-        for (const route of routes.values()) {
-          this.inc({ stream: route.stream }, route.unscrapedBytes);
-          route.unscrapedBytes = 0;
-        }
-      },
     });
     this.lag = new Histogram({
       name: "tradewire_md_lag_seconds",
@@ -87,7 +72,7 @@ export class MarketPublisher {
     // Built by the simulator or validated at the boundary already: no second validation on the hot path.
     if (!this.bus.publish(route.subject, MarketData, message, { trusted: true })) {
       // NATS is away: market data is worth nothing late, so it is dropped, counted.
-      route.dropped += 1;
+      this.droppedInWindow += 1;
       route.unscrapedDropped += 1;
       return;
     }
@@ -111,7 +96,6 @@ export class MarketPublisher {
         stream,
         subject: subjects.marketData(message.symbol, message.kind, interval),
         published: 0,
-        dropped: 0,
         unscrapedMessages: 0,
         unscrapedDropped: 0,
         unscrapedBytes: 0,
@@ -125,12 +109,9 @@ export class MarketPublisher {
   summarize(log: Logger, extra: Record<string, unknown>): void {
     const seconds = (Date.now() - this.windowStart) / 1000;
     const counts: Record<string, number> = {};
-    let dropped = 0;
     for (const route of this.routes.values()) {
       counts[route.stream] = (counts[route.stream] ?? 0) + route.published;
-      dropped += route.dropped;
       route.published = 0;
-      route.dropped = 0;
     }
     const total = Object.values(counts).reduce((a, b) => a + b, 0);
     log.info("market data summary", {
@@ -140,11 +121,12 @@ export class MarketPublisher {
       publishRate: Math.round(total / Math.max(seconds, 0.001)),
       lagMs: this.lagWindow.summary(),
       suppressed: this.suppressedInWindow,
-      droppedNatsDisconnected: dropped,
+      droppedNatsDisconnected: this.droppedInWindow,
       windowSeconds: Math.round(seconds),
     });
     this.lagWindow.reset();
     this.suppressedInWindow = 0;
+    this.droppedInWindow = 0;
     this.windowStart = Date.now();
   }
 }
@@ -154,9 +136,29 @@ interface Route {
   subject: string;
   /** Published since the last summary. */
   published: number;
-  /** Not published since the last summary: NATS was disconnected. */
-  dropped: number;
   unscrapedMessages: number;
   unscrapedDropped: number;
   unscrapedBytes: number;
+}
+
+/** A per-stream counter that takes, at each scrape, what a route field counted since the last. */
+function routeCounter(
+  registry: Registry,
+  routes: ReadonlyMap<string, Route>,
+  name: string,
+  help: string,
+  field: "unscrapedMessages" | "unscrapedDropped" | "unscrapedBytes",
+): void {
+  new Counter({
+    name,
+    help,
+    labelNames: ["stream"],
+    registers: [registry],
+    collect() {
+      for (const route of routes.values()) {
+        this.inc({ stream: route.stream }, route[field]);
+        route[field] = 0;
+      }
+    },
+  });
 }

@@ -43,6 +43,17 @@ describe("PriceBook", () => {
     expect(prices.freshMid("BTCUSDT", 1_000, 2_000)).toBeUndefined();
   });
 
+  it("refuses a depth20 book with an empty side, as a bookTicker side at 0", () => {
+    const refused: RefusedQuote[] = [];
+    const prices = new PriceBook((q) => refused.push(q));
+    prices.update({ ...depth("100", "101"), asks: [] }, 1);
+    expect(refused).toMatchObject([
+      { symbol: "BTCUSDT", source: "depth20", bid: 100, reason: "not_positive" },
+    ]);
+    expect(refused[0]?.ask).toBeNaN();
+    expect(prices.get("BTCUSDT")).toBeUndefined();
+  });
+
   it("a symbol whose first quote is refused has no price and does not ring as newly quoted", () => {
     const prices = new PriceBook(() => {});
     prices.update(bookTicker("ETHUSDT", "0", "2000"), 1);

@@ -29,12 +29,10 @@ export class PriceBook {
       case "bookTicker":
         this.set(m.symbol, "bookTicker", Number(m.bidPrice), Number(m.askPrice), receivedAt);
         break;
-      case "depth20": {
-        const bid = m.bids[0];
-        const ask = m.asks[0];
-        if (bid && ask) this.set(m.symbol, "depth20", Number(bid[0]), Number(ask[0]), receivedAt);
+      case "depth20":
+        // An empty side reads as NaN, refused as not positive like a bookTicker side at 0.
+        this.set(m.symbol, "depth20", Number(m.bids[0]?.[0]), Number(m.asks[0]?.[0]), receivedAt);
         break;
-      }
       case "trade":
       case "kline":
         break;
