@@ -5,7 +5,9 @@ export type BinanceErrorCode =
   | "NETWORK"
   | "SERVER"
   | "REJECTED"
-  | "INVALID_RESPONSE";
+  | "INVALID_RESPONSE"
+  /** Never sent: the exchange would have taken it only after the caller's send-by time. */
+  | "NOT_SENT";
 
 /** Binance error codes mapped to what they mean for an operator. */
 const REASONS: Record<number, string> = {
@@ -62,5 +64,28 @@ export class BinanceError extends Error {
     options?: ErrorOptions,
   ) {
     super(message, options);
+  }
+}
+
+/**
+ * A request given up before it went out: the exchange pauses this IP's requests (a 418 ban, a
+ * 429's Retry-After) or the weight budget is used up until past its send-by time, or its wait in
+ * line outlasted that time. Nothing reached the exchange; its outcome is known.
+ */
+export class RequestNotSent extends BinanceError {
+  constructor(
+    /** What holds it back, e.g. "Binance pauses this IP's requests (418 IP ban)". */
+    readonly why: string,
+    /** Epoch ms it was to be sent by. */
+    readonly sendBy: number,
+    /** Epoch ms the hold ends, when known. */
+    readonly until?: number,
+  ) {
+    const untilText = until === undefined ? "" : ` until ${new Date(until).toISOString()}`;
+    super(
+      "NOT_SENT",
+      `not sent: ${why}${untilText}, past its send-by time ${new Date(sendBy).toISOString()}`,
+      false,
+    );
   }
 }

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { Amount, Id, parse, signedOrAbsent, tickerPrice } from "./response.js";
-import type { BinanceRest } from "./rest.js";
+import type { BinanceRest, SendOptions } from "./rest.js";
 import type { TimeInForce } from "./spot-orders.js";
 
 /** A USD-M order as `/fapi/v1/order` returns it (RESULT response on submit, the order on query). */
@@ -29,6 +29,8 @@ export interface NewFuturesOrder {
   quantity: string;
   clientOrderId: string;
   reduceOnly?: boolean;
+  /** Epoch ms: an order the rate limiter cannot let out by then is not sent (RequestNotSent). */
+  sendBy?: number;
 }
 
 /**
@@ -151,16 +153,21 @@ export class FuturesOrders {
   }
 
   private async newOrder(o: NewFuturesOrder, kind: Record<string, string>): Promise<FuturesOrder> {
-    const body = await this.rest.signed<unknown>("POST", "/fapi/v1/order", {
-      symbol: o.symbol,
-      side: o.side,
-      ...kind,
-      quantity: o.quantity,
-      newClientOrderId: o.clientOrderId,
-      // The default is ACK (no fill data); RESULT returns the order's final state when it has one.
-      newOrderRespType: "RESULT",
-      reduceOnly: o.reduceOnly ? "true" : undefined,
-    });
+    const body = await this.rest.signed<unknown>(
+      "POST",
+      "/fapi/v1/order",
+      {
+        symbol: o.symbol,
+        side: o.side,
+        ...kind,
+        quantity: o.quantity,
+        newClientOrderId: o.clientOrderId,
+        // The default is ACK (no fill data); RESULT returns the order's final state when it has one.
+        newOrderRespType: "RESULT",
+        reduceOnly: o.reduceOnly ? "true" : undefined,
+      },
+      { sendBy: o.sendBy },
+    );
     return parse(FuturesOrder, "POST /fapi/v1/order", body);
   }
 
@@ -273,8 +280,8 @@ export class FuturesOrders {
     return mode.dualSidePosition ? "hedge" : "one-way";
   }
 
-  async setLeverage(symbol: string, leverage: number): Promise<FuturesLeverage> {
-    const body = await this.rest.signed<unknown>("POST", "/fapi/v1/leverage", { symbol, leverage });
+  async setLeverage(symbol: string, leverage: number, send: SendOptions = {}): Promise<FuturesLeverage> {
+    const body = await this.rest.signed<unknown>("POST", "/fapi/v1/leverage", { symbol, leverage }, send);
     return parse(FuturesLeverage, "POST /fapi/v1/leverage", body);
   }
 }

@@ -11,7 +11,7 @@ export {
   trimDecimal,
 } from "./decimal.js";
 export type { BinanceErrorCode } from "./errors.js";
-export { BinanceError, describeBinanceCode } from "./errors.js";
+export { BinanceError, describeBinanceCode, RequestNotSent } from "./errors.js";
 export type { FilteredOrder, SymbolFilters } from "./exchange-filters.js";
 export { applyOrderFilters, parseExchangeFilters, requestWeightPerMinute } from "./exchange-filters.js";
 export type { FuturesAlgoCancel, FuturesProtectiveOrderRequest, NewFuturesOrder } from "./futures-orders.js";
@@ -28,9 +28,9 @@ export type { BinanceKline, KlinesRequest } from "./klines.js";
 export { fetchKlines, klinePages, MAX_KLINES_LIMIT, parseKlines } from "./klines.js";
 export type { NormalizeResult } from "./normalize.js";
 export { normalizeStreamEvent, parseStreamName } from "./normalize.js";
-export type { RateLimiterOptions } from "./rate-limiter.js";
+export type { AcquireOptions, RateLimiterOptions } from "./rate-limiter.js";
 export { WeightRateLimiter } from "./rate-limiter.js";
-export type { BinanceRestOptions, HttpMethod, QueryParams } from "./rest.js";
+export type { BinanceRestOptions, HttpMethod, QueryParams, SendOptions } from "./rest.js";
 export { BinanceRest, signQuery } from "./rest.js";
 export { SharedWeightBudget } from "./shared-budget.js";
 export type { NewSpotOrder, SpotBalance, SpotOcoRequest, TimeInForce } from "./spot-orders.js";

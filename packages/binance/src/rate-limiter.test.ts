@@ -1,5 +1,6 @@
 import { captureLogger } from "@tradewire/logger";
 import { describe, expect, it } from "vitest";
+import { RequestNotSent } from "./errors.js";
 import { WeightRateLimiter } from "./rate-limiter.js";
 
 function limiter(limitPerMinute = 100, share = 0.5) {
@@ -49,5 +50,62 @@ describe("WeightRateLimiter", () => {
     l.on429(5_000);
     await l.acquire(1);
     expect(slept[0]).toBe(5_000);
+  });
+
+  it("F43 with a send-by time, a ban ending past it refuses the request at once, naming the ban; no wait, no weight taken", async () => {
+    const { l, slept } = limiter();
+    const now = 60_000 * 1000;
+    l.on418(600_000);
+    const refused = await l.acquire(1, { sendBy: now + 300_000 }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(RequestNotSent);
+    expect(refused).toMatchObject({
+      code: "NOT_SENT",
+      retryable: false,
+      why: "Binance pauses this IP's requests (418 IP ban)",
+      until: now + 600_000,
+      sendBy: now + 300_000,
+    });
+    expect(String((refused as Error).message)).toBe(
+      `not sent: Binance pauses this IP's requests (418 IP ban) until ${new Date(now + 600_000).toISOString()}, past its send-by time ${new Date(now + 300_000).toISOString()}`,
+    );
+    expect(slept).toEqual([]);
+    // A pause that ends in time is waited out.
+    await l.acquire(1, { sendBy: now + 900_000 });
+    expect(slept).toEqual([600_000]);
+    expect(l.maxUsedInWindow).toBe(1);
+  });
+
+  it("F43 with a send-by time, a 429 pause is named as such, and a minute's budget used up past it refuses too", async () => {
+    const { l, slept } = limiter(100, 0.5);
+    const now = 60_000 * 1000;
+    l.on429(30_000);
+    await expect(l.acquire(1, { sendBy: now + 10_000 })).rejects.toMatchObject({
+      why: "Binance pauses this IP's requests (429 rate limit)",
+    });
+    await l.acquire(50);
+    expect(slept).toEqual([30_000]);
+    // The window is used up; the next one opens after the send-by time.
+    await expect(l.acquire(1, { sendBy: now + 31_000 })).rejects.toMatchObject({
+      why: "this process's weight budget for the minute is used up",
+    });
+    expect(slept).toEqual([30_000]);
+  });
+});
+
+describe("WeightRateLimiter waits in line (real clock)", () => {
+  it("F43 a request in line behind a long wait is let go at its send-by time; the wait ahead ends when its caller stops (F38)", async () => {
+    const cap = captureLogger("binance");
+    // A budget of one request a minute: the second waits for the next minute.
+    const l = new WeightRateLimiter({ limitPerMinute: 2, share: 0.5, logger: cap.logger });
+    await l.acquire(1);
+    const stop = new AbortController();
+    const ahead = l.acquire(1, { signal: stop.signal }).catch((e: unknown) => e);
+    const sendBy = Date.now() + 50;
+    const refused = await l.acquire(1, { sendBy }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: "NOT_SENT", why: "the requests ahead of it still wait", sendBy });
+    expect(Date.now()).toBeGreaterThanOrEqual(sendBy);
+    stop.abort(new Error("shutdown"));
+    expect(await ahead).toMatchObject({ message: "shutdown" });
+    expect(l.maxUsedInWindow).toBe(1);
   });
 });

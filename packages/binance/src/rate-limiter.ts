@@ -1,4 +1,6 @@
 import type { Logger } from "@tradewire/logger";
+import { sleep } from "@tradewire/supervisor";
+import { RequestNotSent } from "./errors.js";
 import type { SharedWeightBudget } from "./shared-budget.js";
 
 export interface RateLimiterOptions {
@@ -8,12 +10,23 @@ export interface RateLimiterOptions {
   share: number;
   logger: Logger;
   now?: () => number;
-  sleep?: (ms: number) => Promise<void>;
+  /** Waits `ms`, or less when `signal` aborts (tests count the waits). */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Share the IP's budget with other processes through Redis (optional). */
   shared?: SharedWeightBudget;
 }
 
 const MINUTE = 60_000;
+
+export interface AcquireOptions {
+  /** Ends the wait: `acquire` rejects with the signal's reason (the caller stops). */
+  signal?: AbortSignal;
+  /**
+   * Epoch ms: a request that could not go out by then is not sent at all (RequestNotSent), e.g. an
+   * order whose signal would be stale by the time a ban ends. Refused at once when the wait is known.
+   */
+  sendBy?: number;
+}
 
 /**
  * Keeps used request weight under `share × limitPerMinute` per (UTC) minute window, as Binance
@@ -24,15 +37,17 @@ export class WeightRateLimiter {
   private windowStart = 0;
   private used = 0;
   private blockedUntil = 0;
+  /** What set `blockedUntil`, for the requests it holds back. */
+  private blockedBy = "";
   private queue: Promise<void> = Promise.resolve();
   private readonly now: () => number;
-  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Highest weight used in any window, for benchmarks and tests. */
   maxUsedInWindow = 0;
 
   constructor(private readonly opts: RateLimiterOptions) {
     this.now = opts.now ?? Date.now;
-    this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.sleep = opts.sleep ?? sleep;
   }
 
   get budget(): number {
@@ -43,19 +58,42 @@ export class WeightRateLimiter {
     this.opts.limitPerMinute = limitPerMinute;
   }
 
-  /** Waits until `weight` fits in the current window (calls are served in order). */
-  acquire(weight: number): Promise<void> {
-    const turn = this.queue.then(() => this.waitFor(weight));
+  /**
+   * Waits until `weight` fits in the current window (calls are served in order). With `sendBy`, a
+   * wait that would end past it rejects with RequestNotSent instead, and so does a wait in line
+   * behind other calls that outlasts it; either way nothing is taken from the budget.
+   */
+  acquire(weight: number, opts: AcquireOptions = {}): Promise<void> {
+    const { sendBy } = opts;
+    if (sendBy !== undefined && this.blockedUntil > sendBy)
+      return Promise.reject(this.notSent(sendBy, this.blockedBy, this.blockedUntil));
+    const gaveUp = new AbortController();
+    const stop = opts.signal === undefined ? gaveUp.signal : AbortSignal.any([gaveUp.signal, opts.signal]);
+    const timer =
+      sendBy === undefined
+        ? undefined
+        : setTimeout(
+            () => gaveUp.abort(this.notSent(sendBy, "the requests ahead of it still wait")),
+            Math.max(0, sendBy - this.now()),
+          );
+    // A caller that gave up before its turn takes nothing from the budget.
+    const turn = this.queue.then(() => (stop.aborted ? undefined : this.waitFor(weight, stop, sendBy)));
     // The caller gets the rejection through `turn`; the chain itself must keep going.
     this.queue = turn.catch(() => {});
-    return turn;
+    return untilAborted(turn, stop).finally(() => clearTimeout(timer));
   }
 
-  private async waitFor(weight: number): Promise<void> {
+  private async waitFor(weight: number, stop: AbortSignal, sendBy: number | undefined): Promise<void> {
+    /** Sleeps until `until`, unless that is past `sendBy` (then not sent, for `why`) or the caller stops. */
+    const waitUntil = async (until: number, why: string) => {
+      if (sendBy !== undefined && until > sendBy) throw this.notSent(sendBy, why, until);
+      await this.sleep(until - this.now(), stop);
+      if (stop.aborted) throw stop.reason;
+    };
     for (;;) {
       const now = this.now();
       if (now < this.blockedUntil) {
-        await this.sleep(this.blockedUntil - now);
+        await waitUntil(this.blockedUntil, this.blockedBy);
         continue;
       }
       this.roll(now);
@@ -64,15 +102,22 @@ export class WeightRateLimiter {
           (await this.opts.shared?.reserve(weight, this.budget, this.windowStart, now)) ?? 0;
         if (sharedWaitMs > 0) {
           // Other processes on this IP used the window up: wait for the next one.
-          await this.sleep(sharedWaitMs);
+          await waitUntil(now + sharedWaitMs, "the weight budget this IP shares is used up");
           continue;
         }
         this.used += weight;
         this.maxUsedInWindow = Math.max(this.maxUsedInWindow, this.used);
         return;
       }
-      await this.sleep(this.windowStart + MINUTE - now + 5);
+      await waitUntil(
+        this.windowStart + MINUTE + 5,
+        "this process's weight budget for the minute is used up",
+      );
     }
+  }
+
+  private notSent(sendBy: number, why: string, until?: number): RequestNotSent {
+    return new RequestNotSent(why, sendBy, until);
   }
 
   /** The server's own count (`X-MBX-USED-WEIGHT-1M`) wins when it is higher than ours. */
@@ -83,18 +128,25 @@ export class WeightRateLimiter {
   }
 
   on429(retryAfterMs: number): void {
-    this.blockedUntil = Math.max(this.blockedUntil, this.now() + retryAfterMs);
-    this.shareBlock();
+    this.block(retryAfterMs, "Binance pauses this IP's requests (429 rate limit)");
     this.opts.logger.warn("binance rate limit hit (429); pausing calls", { retryAfterMs });
   }
 
   on418(retryAfterMs: number): void {
-    this.blockedUntil = Math.max(this.blockedUntil, this.now() + retryAfterMs);
-    this.shareBlock();
+    this.block(retryAfterMs, "Binance pauses this IP's requests (418 IP ban)");
     this.opts.logger.error("binance IP ban (418): every call stops until the ban ends", {
       retryAfterMs,
       until: new Date(this.blockedUntil).toISOString(),
     });
+  }
+
+  private block(retryAfterMs: number, by: string): void {
+    const until = this.now() + retryAfterMs;
+    if (until >= this.blockedUntil) {
+      this.blockedUntil = until;
+      this.blockedBy = by;
+    }
+    this.shareBlock();
   }
 
   private shareBlock(): void {
@@ -112,4 +164,15 @@ export class WeightRateLimiter {
       this.used = 0;
     }
   }
+}
+
+/** `turn`, or the stop's reason as soon as it aborts (the turn itself then ends on its own). */
+function untilAborted(turn: Promise<void>, stop: AbortSignal): Promise<void> {
+  if (stop.aborted) return Promise.reject(stop.reason);
+  let onAbort = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(stop.reason);
+    stop.addEventListener("abort", onAbort, { once: true });
+  });
+  return Promise.race([turn, aborted]).finally(() => stop.removeEventListener("abort", onAbort));
 }

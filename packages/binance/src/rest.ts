@@ -38,6 +38,13 @@ export function signQuery(query: string, secret: string): string {
 
 export type QueryParams = Readonly<Record<string, string | number | undefined>>;
 
+/** How a signed call may wait before it goes out. */
+export interface SendOptions {
+  signal?: AbortSignal;
+  /** Epoch ms: if the rate limiter cannot let it out by then, it is not sent (RequestNotSent). */
+  sendBy?: number;
+}
+
 /**
  * Public REST calls with what binance-api-node lacks: a per-request timeout, retry with capped
  * exponential backoff and jitter on network errors, timeouts, 5xx and 429 (honouring
@@ -63,9 +70,9 @@ export class BinanceRest {
    * order POST that failed in flight may have been placed, so its caller decides (query by
    * client order id, then resubmit with the same id).
    */
-  signed<T>(method: HttpMethod, path: string, params: QueryParams = {}, signal?: AbortSignal): Promise<T> {
+  signed<T>(method: HttpMethod, path: string, params: QueryParams = {}, send: SendOptions = {}): Promise<T> {
     return this.call<T>(method, path, params, {
-      signal,
+      ...send,
       security: "signed",
       retries: method === "GET" ? this.maxRetries : 0,
     });
@@ -83,7 +90,7 @@ export class BinanceRest {
     method: HttpMethod,
     path: string,
     params: QueryParams,
-    opts: { signal?: AbortSignal; security: Security; retries: number },
+    opts: SendOptions & { security: Security; retries: number },
   ): Promise<T> {
     const { limiter, logger } = this.opts;
     if (opts.security !== "none" && this.opts.credentials === undefined) {
@@ -93,7 +100,7 @@ export class BinanceRest {
     }
     const weight = requestWeight(path, params, method);
     return callWithRetry(
-      { path, weight, retries: opts.retries, limiter, logger, signal: opts.signal },
+      { path, weight, retries: opts.retries, limiter, logger, signal: opts.signal, sendBy: opts.sendBy },
       () => this.once<T>(method, path, params, opts.security, opts.signal),
       (error) =>
         error instanceof BinanceError

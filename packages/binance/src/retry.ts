@@ -11,6 +11,8 @@ export interface RetryPolicy {
   limiter: WeightRateLimiter;
   logger: Logger;
   signal?: AbortSignal;
+  /** Epoch ms: not sent at all if the limiter cannot let it out by then (see AcquireOptions). */
+  sendBy?: number;
 }
 
 /**
@@ -22,9 +24,9 @@ export async function callWithRetry<T>(
   attempt: () => Promise<T>,
   toBinanceError: (error: unknown) => BinanceError,
 ): Promise<T> {
-  const { path, weight, retries, limiter, logger, signal } = policy;
+  const { path, weight, retries, limiter, logger, signal, sendBy } = policy;
   for (let n = 1; ; n++) {
-    await limiter.acquire(weight);
+    await limiter.acquire(weight, { signal, sendBy });
     try {
       return await attempt();
     } catch (error) {

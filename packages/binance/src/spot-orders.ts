@@ -59,6 +59,8 @@ export interface NewSpotOrder {
   side: "BUY" | "SELL";
   quantity: string;
   clientOrderId: string;
+  /** Epoch ms: an order the rate limiter cannot let out by then is not sent (RequestNotSent). */
+  sendBy?: number;
 }
 
 /** An order list (OCO) as `/api/v3/orderList` and `/api/v3/orderList/oco` return it. */
@@ -133,14 +135,19 @@ export class SpotOrders {
   }
 
   private async newOrder(o: NewSpotOrder, kind: Record<string, string>): Promise<SpotOrder> {
-    const body = await this.rest.signed<unknown>("POST", "/api/v3/order", {
-      symbol: o.symbol,
-      side: o.side,
-      ...kind,
-      quantity: o.quantity,
-      newClientOrderId: o.clientOrderId,
-      newOrderRespType: "FULL",
-    });
+    const body = await this.rest.signed<unknown>(
+      "POST",
+      "/api/v3/order",
+      {
+        symbol: o.symbol,
+        side: o.side,
+        ...kind,
+        quantity: o.quantity,
+        newClientOrderId: o.clientOrderId,
+        newOrderRespType: "FULL",
+      },
+      { sendBy: o.sendBy },
+    );
     return parse(SpotOrder, "POST /api/v3/order", body);
   }
 

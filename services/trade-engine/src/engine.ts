@@ -1020,6 +1020,8 @@ export class TradeEngine {
         quote,
         resumed,
         resendAfterMs: this.resendAfter(req.id),
+        // Past its age limit the signal would be refused as stale: its order is not sent later either.
+        sendBy: req.timestampMs + this.deps.cfg.MAX_SIGNAL_AGE_SECONDS * 1_000,
         limitPrice: d.limitPrice,
         timeInForce: d.timeInForce,
         // Whatever reduces the position (a CLOSE, or a BUY/SELL no larger than it) never opens one.

@@ -24,6 +24,11 @@ export interface NewOrder {
   /** The signal was claimed before (a crash mid-decision): the order may already exist. */
   resumed: boolean;
   /**
+   * Epoch ms the signal goes stale: an order the exchange would take only after that (a 418 ban,
+   * a long 429 pause) is not sent and comes back rejected, never sent late.
+   */
+  sendBy?: number;
+  /**
    * A resumed order the exchange does not show is sent again only from this time (epoch ms): the
    * first attempt may still be settling there, and a lookup right after a lost answer can miss it.
    */

@@ -1,4 +1,10 @@
-import { BinanceError, describeBinanceCode, numberToDecimal, toDecimal } from "@tradewire/binance";
+import {
+  BinanceError,
+  describeBinanceCode,
+  numberToDecimal,
+  RequestNotSent,
+  toDecimal,
+} from "@tradewire/binance";
 import type { Logger } from "@tradewire/logger";
 import type { ExchangeOrders, ExecutionAdapter, ExecutionResult, NewOrder } from "./adapter.js";
 import {
@@ -61,6 +67,7 @@ export class BinanceAdapter implements ExecutionAdapter {
     } catch (error) {
       // Answered by the exchange, so maybe taken: whatever failed after the POST is no refusal.
       if (error instanceof OrderTakenUnread) return this.lookUp(o, error, error.causeCode, true);
+      if (error instanceof RequestNotSent) return this.notSent(o, error);
       if (!(error instanceof BinanceError)) throw error;
       if (this.venue.isDuplicate(error) || error.retryable)
         return this.lookUp(o, error, error.code, error.retryable);
@@ -71,6 +78,21 @@ export class BinanceAdapter implements ExecutionAdapter {
         reason: `exchange_rejected: ${code ?? error.details.status} ${meaning ?? error.message}`,
       };
     }
+  }
+
+  /** Held back by the exchange past the signal's age limit: refused here, never sent late. */
+  private notSent(o: NewOrder, error: RequestNotSent): ExecutionResult {
+    const until = error.until === undefined ? "" : ` until ${new Date(error.until).toISOString()}`;
+    const reason = `rate_limited: not sent, ${error.why}${until}, past the signal's age limit (${new Date(error.sendBy).toISOString()})`;
+    this.log.warn("order not sent: the exchange pauses requests past the signal's age limit", {
+      clientOrderId: o.clientOrderId,
+      symbol: o.symbol,
+      side: o.side,
+      why: error.why,
+      ...(error.until === undefined ? {} : { until: new Date(error.until).toISOString() }),
+      sendBy: new Date(error.sendBy).toISOString(),
+    });
+    return { kind: "rejected", reason };
   }
 
   /**

@@ -61,7 +61,7 @@ export class FuturesVenue implements OrderVenue, ProtectiveOrders, ExchangeAccou
 
   async submit(o: NewOrder): Promise<VenueOrder> {
     if (!o.reduceOnly && this.leverage.get(o.symbol) !== o.leverage) {
-      await this.orders.setLeverage(o.symbol, o.leverage);
+      await this.orders.setLeverage(o.symbol, o.leverage, { sendBy: o.sendBy });
       this.leverage.set(o.symbol, o.leverage);
     }
     const limit = exchangeLimit(o);
