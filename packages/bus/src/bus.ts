@@ -21,6 +21,7 @@ import {
   runDurableBatchConsumer,
   runDurableConsumer,
 } from "./jetstream.js";
+import { ServerLiveness } from "./liveness.js";
 import type { CoreMessage, LoopContext } from "./messages.js";
 import { Namespace } from "./namespace.js";
 import type { StreamDefinition } from "./streams.js";
@@ -29,6 +30,8 @@ import { ThrottledLog } from "./throttled-log.js";
 export interface BusOptions extends ConnectOptions {
   /** Prefix isolating subjects and streams (see Namespace); default none. */
   namespace?: string;
+  /** How long a ping may go unanswered before the server counts as not answering (default 3 s). */
+  unansweredPingMs?: number;
 }
 
 export interface CoreSubscribeOptions<S extends z.ZodType> {
@@ -51,16 +54,19 @@ export class Bus {
   private readonly statusLoop: Promise<void>;
   private readonly ackInbox: AckInbox;
   private connected = true;
+  private readonly liveness: ServerLiveness;
 
   private constructor(
     readonly nc: NatsConnection,
     readonly jsm: JetStreamManager,
     private readonly logger: Logger,
     namespace: string,
+    unansweredPingMs: number,
   ) {
     this.ns = new Namespace(namespace);
     this.js = jetstream(nc);
     this.ackInbox = new AckInbox(nc);
+    this.liveness = new ServerLiveness(nc, logger, { unansweredMs: unansweredPingMs, everyMs: 500 });
     this.statusLoop = monitorStatus(nc, logger, (type) => {
       if (type === "disconnect" || type === "reconnecting") this.connected = false;
       if (type === "reconnect") this.connected = true;
@@ -71,18 +77,20 @@ export class Bus {
     const logger = options.logger.child({ component: "bus" });
     const nc = await connectWithRetry({ ...options, logger });
     const jsm = await jetstreamManager(nc);
-    return new Bus(nc, jsm, logger, options.namespace ?? "");
+    return new Bus(nc, jsm, logger, options.namespace ?? "", options.unansweredPingMs ?? 3_000);
   }
 
+  /** Connected, and the server answers its pings (see ServerLiveness). */
   isConnected(): boolean {
-    return this.connected && !this.nc.isClosed() && !this.nc.isDraining();
+    return this.connected && this.liveness.answering() && !this.nc.isClosed() && !this.nc.isDraining();
   }
 
   /**
    * Publishes on core NATS (at most once). Validates unless `trusted` (already parsed at the
-   * boundary). False when NATS is disconnected: the message is not sent. nats.js takes a publish
-   * while it reconnects without an error and discards it at its next attempt, so a caller would
-   * count it sent; here the caller knows, and counts or says it.
+   * boundary). False when NATS is disconnected or its server has not answered a ping for a few
+   * seconds: the message is not sent. nats.js takes a publish while it reconnects (or while a hung
+   * server keeps the socket open) without an error and discards it later, so a caller would count
+   * it sent; here the caller knows, and counts or says it.
    */
   publish<S extends z.ZodType>(
     subject: string,
@@ -239,6 +247,7 @@ export class Bus {
 
   /** Stops intake, flushes pending publishes, closes. */
   async drain(): Promise<void> {
+    this.liveness.stop();
     if (!this.nc.isClosed()) await this.nc.drain();
     await this.statusLoop;
   }

@@ -1,3 +1,4 @@
+import { captureLogger } from "@tradewire/logger";
 import { subjects, TradingSignal } from "@tradewire/schemas";
 import { PrivateNatsServer, waitFor } from "@tradewire/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -126,4 +127,33 @@ describe("Bus across a NATS server restart", () => {
       await bus.drain();
     }
   }, 60_000);
+  it("F17 a server that hangs with the socket open (no answer, no close) is noticed within seconds: core publishes are refused until it answers again", async () => {
+    const cap = captureLogger("bus");
+    const bus = await Bus.connect({ servers: server.url, name: "hang-publisher", logger: cap.logger });
+    const Ping = z.object({ n: z.number() });
+    try {
+      expect(bus.publish("test.hang", Ping, { n: 0 })).toBe(true);
+      const frozenAt = Date.now();
+      server.pause();
+      // nats.js itself would call the connection stale only after three pings 10 s apart.
+      await waitFor("the silence noticed", () => !bus.isConnected(), 5_000, 50);
+      expect(Date.now() - frozenAt).toBeGreaterThanOrEqual(3_000);
+      expect(bus.publish("test.hang", Ping, { n: 1 })).toBe(false);
+      const said = cap.find(
+        "nats server not answering pings: core publishes are refused until it answers (nats.js reconnects once it calls the connection stale)",
+      );
+      expect(said).toHaveLength(1);
+      expect(said[0]).toMatchObject({ level: "warn", waitedMs: expect.any(Number) });
+      server.resume();
+      await waitFor("answering again", () => bus.isConnected(), 5_000, 50);
+      expect(cap.find("nats server answering again")[0]).toMatchObject({
+        level: "info",
+        silentMs: expect.any(Number),
+      });
+      expect(bus.publish("test.hang", Ping, { n: 2 })).toBe(true);
+    } finally {
+      server.resume();
+      await bus.drain();
+    }
+  }, 30_000);
 });

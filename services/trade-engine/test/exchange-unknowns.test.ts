@@ -190,8 +190,13 @@ describe("what the exchange never heard of, or answered unreadably (F25, F31)", 
     });
     await waitFor("stop rests", restsOnExchange, 10_000);
     expect(answers("POST", "/fapi/v1/order")).toEqual([200]);
-    const unread = engine.cap.find(
-      "fees of the fill could not be read: recorded without them (its PnL leaves them out) until reconciliation reads them",
+    // Said once the stop is placed: the fake takes it before the engine reads its answer.
+    const unreadLine = () =>
+      engine.cap.find(
+        "fees of the fill could not be read: recorded without them (its PnL leaves them out) until reconciliation reads them",
+      );
+    const unread = await waitFor("unread fees said", () =>
+      unreadLine().length > 0 ? unreadLine() : undefined,
     );
     expect(unread).toHaveLength(1);
     expect(unread[0]).toMatchObject({ level: "error", signalId: "fees-unread" });
