@@ -45,6 +45,20 @@ describe("WeightRateLimiter", () => {
     expect(cap.find("binance IP ban (418): every call stops until the ban ends")[0]?.level).toBe("error");
   });
 
+  it("says what pauses every call and until when, while it does (the supervisor's pausedBy)", () => {
+    const { l, advance } = limiter();
+    expect(l.pausedBy()).toBeUndefined();
+    l.on418(120_000);
+    expect(l.pausedBy()).toBe(
+      `Binance pauses this IP's requests (418 IP ban) until ${new Date(60_000 * 1000 + 120_000).toISOString()}`,
+    );
+    // A shorter 429 pause inside the ban does not shorten it or rename it.
+    l.on429(5_000);
+    expect(l.pausedBy()).toContain("418 IP ban");
+    advance(120_000);
+    expect(l.pausedBy()).toBeUndefined();
+  });
+
   it("honours Retry-After after a 429", async () => {
     const { l, slept } = limiter();
     l.on429(5_000);

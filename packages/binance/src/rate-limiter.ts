@@ -54,6 +54,12 @@ export class WeightRateLimiter {
     return Math.floor(this.opts.limitPerMinute * this.opts.share);
   }
 
+  /** What pauses every call now (a 418 ban, a 429's Retry-After) and until when; undefined when nothing does. */
+  pausedBy(): string | undefined {
+    if (this.now() >= this.blockedUntil) return undefined;
+    return `${this.blockedBy} until ${new Date(this.blockedUntil).toISOString()}`;
+  }
+
   setLimit(limitPerMinute: number): void {
     this.opts.limitPerMinute = limitPerMinute;
   }

@@ -302,6 +302,7 @@ export class Supervisor {
         state: s.state,
         restarts: s.restarts,
         lastProgressAgeMs: s.lastProgressAgeMs,
+        ...(s.pausedBy === undefined ? {} : { pausedBy: s.pausedBy }),
         ...s.counters,
         ...s.gauges,
         sinceLastBeat: task.sinceLastBeat(),

@@ -26,6 +26,12 @@ export interface TaskSpec {
   kind?: "service" | "oneshot";
   /** A task with no progress for this long is logged as stalled and restarted. */
   stallTimeoutMs?: number;
+  /**
+   * What holds the task back that no restart would help (an exchange's ban on this IP), if
+   * anything: while it names something the task is not stalled (its deadline runs again from the
+   * end of it), and the heartbeat says what it waits on.
+   */
+  pausedBy?: () => string | undefined;
   /** Counts for /ready (default true). */
   required?: boolean;
 }
@@ -46,6 +52,8 @@ export interface TaskSnapshot {
   counters: Record<string, number>;
   gauges: Record<string, number>;
   required: boolean;
+  /** What holds it back, while something does (see TaskSpec.pausedBy). */
+  pausedBy?: string;
 }
 
 /** Runs one task: keeps its promise, restarts it with backoff, watches it for stalls. */
@@ -53,6 +61,9 @@ export class SupervisedTask {
   state: TaskState = "starting";
   restarts = 0;
   private lastProgress = Date.now();
+  /** When a pause (TaskSpec.pausedBy) was last seen, and what it was, while it lasts. */
+  private pausedAt = 0;
+  private pause: string | undefined;
   private stalled = false;
   private readonly counters: Record<string, number> = {};
   private readonly gauges: Record<string, number> = {};
@@ -88,6 +99,7 @@ export class SupervisedTask {
       counters: { ...this.counters },
       gauges: { ...this.gauges },
       required: this.required,
+      ...(this.pause === undefined ? {} : { pausedBy: this.pause }),
     };
   }
 
@@ -104,7 +116,8 @@ export class SupervisedTask {
   checkStall(now: number): void {
     const deadline = this.spec.stallTimeoutMs;
     if (deadline === undefined || this.state !== "running") return;
-    const age = now - this.lastProgress;
+    if (this.paused(now)) return;
+    const age = now - Math.max(this.lastProgress, this.pausedAt);
     if (age <= deadline) return;
     this.state = "stalled";
     this.stalled = true;
@@ -114,6 +127,26 @@ export class SupervisedTask {
       stallTimeoutMs: deadline,
     });
     this.controller.abort(new Error(`stalled: no progress for ${age} ms`));
+  }
+
+  /** Whether something no restart helps holds the task back now; its start and end are said. */
+  private paused(now: number): boolean {
+    const pause = this.spec.pausedBy?.();
+    if (pause !== undefined) {
+      if (this.pause === undefined)
+        this.log.warn("task held back by what no restart helps; not counted as a stall", {
+          task: this.spec.name,
+          pausedBy: pause,
+        });
+      this.pause = pause;
+      this.pausedAt = now;
+      return true;
+    }
+    if (this.pause !== undefined) {
+      this.log.info("task no longer held back", { task: this.spec.name, was: this.pause });
+      this.pause = undefined;
+    }
+    return false;
   }
 
   async stop(): Promise<boolean> {

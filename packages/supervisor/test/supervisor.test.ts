@@ -104,6 +104,36 @@ describe("Supervisor", () => {
     expect(stalled).toMatchObject({ level: "error", task: "silent-loop", stallTimeoutMs: 300 });
   });
 
+  it("F43 a task held back by what no restart helps (an exchange ban) is not stalled while it lasts; its deadline runs again from its end", async () => {
+    const { sup, cap } = supervisor({ backoffInitialMs: 10, heartbeatIntervalMs: 200 });
+    let runs = 0;
+    let ban: string | undefined = "Binance pauses this IP's requests (418 IP ban) until later";
+    sup.addTask({
+      name: "extract",
+      stallTimeoutMs: 300,
+      pausedBy: () => ban,
+      async run(ctx) {
+        runs += 1;
+        await sleep(60_000, ctx.signal); // waits on the ban: no progress
+      },
+    });
+    await sup.start();
+    const heldBack = () => cap.find("task held back by what no restart helps; not counted as a stall");
+    await waitFor(() => heldBack().length > 0);
+    expect(heldBack()[0]).toMatchObject({ level: "warn", task: "extract", pausedBy: ban });
+    // Three deadlines pass: neither a stall nor a restart, and the heartbeat says what it waits on.
+    await sleep(1_000);
+    expect(cap.find("task stalled")).toEqual([]);
+    expect(runs).toBe(1);
+    expect(heldBack()).toHaveLength(1);
+    expect(cap.find("task heartbeat").at(-1)).toMatchObject({ task: "extract", pausedBy: ban });
+    const endedAt = Date.now();
+    ban = undefined;
+    await waitFor(() => cap.find("task stalled").length > 0, 3000);
+    expect(Date.now() - endedAt).toBeGreaterThanOrEqual(300);
+    expect(cap.find("task no longer held back")[0]).toMatchObject({ level: "info", task: "extract" });
+  });
+
   it("F05 a call that blocks the event loop is logged at warn with how long, once it lets go, and counted", async () => {
     const { sup, cap } = supervisor({ eventLoopBlockWarnMs: 500 });
     let blocked = false;

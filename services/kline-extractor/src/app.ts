@@ -45,6 +45,8 @@ export async function startExtractor(config: KlineExtractorConfig, log: Logger):
   supervisor.addTask({
     name: "incremental",
     stallTimeoutMs: 5 * 60_000,
+    // A ban outlasting the deadline is waited out, not restarted into.
+    pausedBy: () => source.limiter.pausedBy(),
     run: incrementalSchedule(
       (progress) =>
         new Extractor({

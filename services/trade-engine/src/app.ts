@@ -52,7 +52,7 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
   const supervisor = Supervisor.forService("trade-engine", logger, cfg, opts);
   const log = logger.child({ component: "engine" });
   const exchangeFilters = loadExchangeFilters(cfg.EXCHANGE_INFO_FILE, log);
-  const { adapter, account, userStream } = createAdapter(cfg, log, exchangeFilters);
+  const { adapter, account, userStream, exchangePause } = createAdapter(cfg, log, exchangeFilters);
   if (account !== undefined) {
     // Before anything connects: an account that cannot trade as configured refuses the start.
     await account.preflight().catch((error: unknown) => {
@@ -171,6 +171,8 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
     supervisor.addTask({
       name,
       stallTimeoutMs: consumerStallMs,
+      // Orders wait out an exchange pause that ends before their signal is stale: not a stall.
+      pausedBy: exchangePause,
       run: async (ctx) => {
         await pricesWarm(ctx.signal);
         return bus.runDurableBatchConsumer(
@@ -237,6 +239,7 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
   supervisor.addTask({
     name: "protections",
     stallTimeoutMs: 30_000,
+    pausedBy: exchangePause,
     async run(ctx) {
       // Stop-loss / take-profit are watched on the engine's own price feed (paper, and as soft
       // stops on testnet/live), and so are resting paper LIMIT orders; a failure is logged and
@@ -273,6 +276,7 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
     supervisor.addTask({
       name,
       stallTimeoutMs: ms + 60_000,
+      pausedBy: exchangePause,
       async run(ctx) {
         if (waitFirst) await bell.wait(ms, ctx.signal);
         while (!ctx.signal.aborted) {

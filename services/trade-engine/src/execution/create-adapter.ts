@@ -22,7 +22,13 @@ export function createAdapter(
   cfg: Config,
   log: Logger,
   filters?: ReadonlyMap<string, SymbolFilters>,
-): { adapter: ExecutionAdapter; account?: ExchangeAccount; userStream?: UserStreamSource } {
+): {
+  adapter: ExecutionAdapter;
+  account?: ExchangeAccount;
+  userStream?: UserStreamSource;
+  /** What pauses every exchange call now (see WeightRateLimiter.pausedBy); none in paper. */
+  exchangePause?: () => string | undefined;
+} {
   if (cfg.TRADING_MODE === "paper") {
     log.info("execution: paper trading (simulated fills at live quotes)", { mode: "paper" });
     return {
@@ -30,9 +36,10 @@ export function createAdapter(
     };
   }
   const logger = log.child({ component: "binance" });
+  const limiter = new WeightRateLimiter({ limitPerMinute: cfg.BINANCE_WEIGHT_LIMIT, share: 0.5, logger });
   const rest = new BinanceRest({
     baseUrl: cfg.BINANCE_HTTP_BASE,
-    limiter: new WeightRateLimiter({ limitPerMinute: cfg.BINANCE_WEIGHT_LIMIT, share: 0.5, logger }),
+    limiter,
     logger,
     timeoutMs: cfg.BINANCE_TIMEOUT_MS,
     credentials: { apiKey: cfg.BINANCE_API_KEY, apiSecret: cfg.BINANCE_API_SECRET },
@@ -51,7 +58,12 @@ export function createAdapter(
   });
   const protective = cfg.EXCHANGE_PROTECTION ? venue : undefined;
   const adapter = new BinanceAdapter(cfg.TRADING_MODE, venue, log, protective);
-  return { adapter, account: venue, userStream: cfg.USER_STREAM ? userStreamOf(cfg, rest) : undefined };
+  return {
+    adapter,
+    account: venue,
+    userStream: cfg.USER_STREAM ? userStreamOf(cfg, rest) : undefined,
+    exchangePause: () => limiter.pausedBy(),
+  };
 }
 
 /** The account's user data stream for the configured market. */
