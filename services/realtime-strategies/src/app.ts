@@ -155,6 +155,7 @@ export async function startStrategies(cfg: Config, logger: Logger, opts: { handl
           booksRefused: evaluator.counts.booksRefused,
           signalsForwarded: outbox.counts.forwarded,
           signalsRejected: outbox.counts.rejected,
+          signalsDropped: outbox.counts.dropped,
           outboxQueued: outbox.size,
           warmSymbolsPerStrategy: warm,
         });

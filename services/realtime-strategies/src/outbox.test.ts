@@ -1,16 +1,8 @@
 import type { Bus } from "@tradewire/bus";
 import { captureLogger } from "@tradewire/logger";
 import { describe, expect, it } from "vitest";
+import { signalInput as signal } from "../test/signal-input.js";
 import { SignalOutbox } from "./outbox.js";
-
-const signal = (id: string) => ({
-  signal_id: id,
-  strategy_id: "orderbook_skew",
-  symbol: "BTCUSDT",
-  action: "buy",
-  confidence: 0.8,
-  timestamp: Date.now(),
-});
 
 describe("signal outbox", () => {
   it("F17 a full outbox rejects loudly and counts it; nothing is dropped silently", () => {

@@ -3,6 +3,9 @@ import type { Logger } from "@tradewire/logger";
 import { parseWith, subjects, TradingSignal, type TradingSignalInput } from "@tradewire/schemas";
 import { backoffDelay, sleep, type TaskContext } from "@tradewire/supervisor";
 
+/** How long a stopping outbox keeps publishing what it still holds. */
+const FLUSH_ON_STOP_MS = 2_000;
+
 /**
  * Validates each generated signal (VALIDATED or REJECTED), queues it (QUEUED), and publishes it to
  * JetStream with Nats-Msg-Id = signal_id and an awaited ack (FORWARDED). A publish failure keeps
@@ -11,7 +14,7 @@ import { backoffDelay, sleep, type TaskContext } from "@tradewire/supervisor";
 export class SignalOutbox {
   private readonly queue: TradingSignal[] = [];
   private wake: (() => void) | undefined;
-  readonly counts = { forwarded: 0, rejected: 0, retries: 0 };
+  readonly counts = { forwarded: 0, rejected: 0, retries: 0, dropped: 0 };
 
   constructor(
     private readonly bus: Bus,
@@ -62,22 +65,9 @@ export class SignalOutbox {
         continue;
       }
       try {
-        const ack = await this.bus.publishDurable(subjects.signal(), TradingSignal, next, {
-          msgId: next.signal_id ?? "",
-        });
-        this.queue.shift();
+        await this.forward(next);
         failures = 0;
-        this.counts.forwarded += 1;
-        this.onOutcome(next.strategy_id, "forwarded");
         ctx.count("forwarded");
-        this.log.info("FORWARDED", {
-          stage: "FORWARDED",
-          signalId: next.signal_id,
-          strategy: next.strategy_id,
-          symbol: next.symbol,
-          streamSeq: ack.seq,
-          duplicate: ack.duplicate,
-        });
       } catch (error) {
         failures += 1;
         this.counts.retries += 1;
@@ -91,5 +81,53 @@ export class SignalOutbox {
         await sleep(delayMs, ctx.signal);
       }
     }
+    await this.flushOnStop();
+  }
+
+  /** Publishes the head of the queue (awaiting its ack) and takes it off. */
+  private async forward(next: TradingSignal, timeoutMs?: number): Promise<void> {
+    const ack = await this.bus.publishDurable(subjects.signal(), TradingSignal, next, {
+      msgId: next.signal_id ?? "",
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    });
+    this.queue.shift();
+    this.counts.forwarded += 1;
+    this.onOutcome(next.strategy_id, "forwarded");
+    this.log.info("FORWARDED", {
+      stage: "FORWARDED",
+      signalId: next.signal_id,
+      strategy: next.strategy_id,
+      symbol: next.symbol,
+      streamSeq: ack.seq,
+      duplicate: ack.duplicate,
+    });
+  }
+
+  /**
+   * Stopping: what is still queued goes out while NATS answers, for at most FLUSH_ON_STOP_MS; the
+   * rest is said at warn with its ids and counted `dropped`, never lost without a word (a restart
+   * would find it stale anyway).
+   */
+  private async flushOnStop(): Promise<void> {
+    const deadline = Date.now() + FLUSH_ON_STOP_MS;
+    for (let next = this.queue[0]; next !== undefined; next = this.queue[0]) {
+      const leftMs = deadline - Date.now();
+      if (leftMs <= 0 || !this.bus.isConnected()) break;
+      try {
+        await this.forward(next, leftMs);
+      } catch (error) {
+        this.log.warn("signal publish failed while stopping", { signalId: next.signal_id, err: error });
+        break;
+      }
+    }
+    if (this.queue.length === 0) return;
+    const dropped = this.queue.splice(0);
+    this.counts.dropped += dropped.length;
+    for (const s of dropped) this.onOutcome(s.strategy_id, "dropped");
+    this.log.warn("stopping with signals not forwarded: dropped", {
+      dropped: dropped.length,
+      signalIds: dropped.map((s) => s.signal_id),
+      natsConnected: this.bus.isConnected(),
+    });
   }
 }
