@@ -302,6 +302,36 @@ describe("orders against the position: a reduce is a close, a flip is an entry",
     ]);
   });
 
+  it("F24 a SELL a step larger than the long, whose new short the exchange would not trade (under MIN_NOTIONAL), closes the long instead of leaving a short no order can close", () => {
+    // Seen in `pnpm start`: a long of 0.0493 ETH, a SELL sized 0.0494 by position_size_usd, a
+    // $0.20 short left whose stop then fired and was refused below_min_notional over and over.
+    const eth = { bid: 2022.85, ask: 2022.86, at: NOW - 100 };
+    const longEth: PortfolioView = {
+      ...empty,
+      positions: new Map([["ETHUSDT", { quantity: 0.0493, avgPrice: 2020 }]]),
+    };
+    const checks: Check[] = [];
+    expect(
+      decide(req({ symbol: "ETHUSDT", action: "SELL", quantity: 0.0494 }), eth, longEth, cfg, NOW, checks),
+    ).toMatchObject({ kind: "execute", side: "SELL", quantity: "0.0493", closing: true });
+    expect(checks.find((c) => c.step === "flip")?.detail).toBe(
+      "SELL 0.0494 against 0.0493 would open 0.0001, which the exchange would not trade (below_min_notional: 0.0001 x 2022.85 = 0.20 < 5 after rounding down to the step): closes the 0.0493 held instead",
+    );
+    // Reduce-only from there: the entry checks do not apply to it.
+    expect(checks.map((c) => c.step)).not.toContain("kill_switch");
+    // On USD-M too, where the close goes reduce-only.
+    const onFutures = { ...cfg, TRADING_MODE: "testnet" as const, BINANCE_MARKET: "futures" as const };
+    expect(
+      decide(req({ symbol: "ETHUSDT", action: "SELL", quantity: 0.0494 }), eth, longEth, onFutures, NOW, []),
+    ).toMatchObject({ kind: "execute", quantity: "0.0493", closing: true });
+    // A flip whose new side is tradable still flips.
+    expect(run(req({ symbol: "ETHUSDT", action: "SELL", quantity: 0.06 }), longEth, eth)).toMatchObject({
+      kind: "execute",
+      quantity: "0.0600",
+      closing: false,
+    });
+  });
+
   it("a close is allowed for a symbol no longer whitelisted; an entry is not", () => {
     const wl = parseConfig("test", ConfigSchema, { SYMBOL_WHITELIST: "ETHUSDT" });
     expect(run(req({ action: "CLOSE" }), long(), quote, wl)).toMatchObject({

@@ -235,16 +235,35 @@ export function decide(
     cfg.BINANCE_MARKET === "futures" &&
     (req.action === "CLOSE" || (against && rawQty <= held));
   // The exchange checks a LIMIT's tick and MIN_NOTIONAL at its own price, and so does sizing.
-  const sized = size(req.symbol, rawQty, limit ?? refPrice, limit !== undefined, cfg, exchangeFilters, {
-    side,
-    mid: (quote.bid + quote.ask) / 2,
-    reduceOnlyFutures,
-    whole: req.action === "CLOSE" && cfg.TRADING_MODE === "paper",
-  });
+  const sizeAt = (qty: number, reduceOnly: boolean, whole: boolean) =>
+    size(req.symbol, qty, limit ?? refPrice, limit !== undefined, cfg, exchangeFilters, {
+      side,
+      mid: (quote.bid + quote.ask) / 2,
+      reduceOnlyFutures: reduceOnly,
+      whole,
+    });
+  const paperClose = cfg.TRADING_MODE === "paper";
+  let sized = sizeAt(rawQty, reduceOnlyFutures, req.action === "CLOSE" && paperClose);
   if (!sized.ok) return reject(sized.source, "sizing", sized.reason);
+  pass("sizing", `${sized.quantity} @ ${limit === undefined ? "~" : ""}${sized.price ?? refPrice}`);
+  // A flip whose new side the exchange would not trade (under minQty or the minimum notional)
+  // would leave a position that no order can close: the long (or short) is closed instead. (Spot
+  // cannot flip: a SELL beyond the long is refused below.)
+  if (against && !spotExchange && Number(sized.quantity) > held) {
+    const opens = sizeAt(Number(sized.quantity) - held, false, false);
+    const closes = opens.ok
+      ? undefined
+      : sizeAt(held, cfg.TRADING_MODE !== "paper" && cfg.BINANCE_MARKET === "futures", paperClose);
+    if (!opens.ok && closes?.ok) {
+      pass(
+        "flip",
+        `${side} ${sized.quantity} against ${position?.quantity} would open ${round8(Number(sized.quantity) - held)}, which the exchange would not trade (${opens.reason}): closes the ${toDecimal(held)} held instead`,
+      );
+      sized = closes;
+    }
+  }
   const { quantity } = sized;
   const notional = Number(quantity) * refPrice;
-  pass("sizing", `${quantity} @ ${limit === undefined ? "~" : ""}${sized.price ?? refPrice}`);
   // Selling more than the long on spot would sell assets the engine never bought, and
   // reconciliation, reading the balance as the position, would book them as a long.
   if (spotExchange && side === "SELL" && Number(quantity) > heldLong)
