@@ -72,14 +72,14 @@ export class WeightRateLimiter {
   acquire(weight: number, opts: AcquireOptions = {}): Promise<void> {
     const { sendBy } = opts;
     if (sendBy !== undefined && this.blockedUntil > sendBy)
-      return Promise.reject(this.notSent(sendBy, this.blockedBy, this.blockedUntil));
+      return Promise.reject(new RequestNotSent(this.blockedBy, sendBy, this.blockedUntil));
     const gaveUp = new AbortController();
     const stop = opts.signal === undefined ? gaveUp.signal : AbortSignal.any([gaveUp.signal, opts.signal]);
     const timer =
       sendBy === undefined
         ? undefined
         : setTimeout(
-            () => gaveUp.abort(this.notSent(sendBy, "the requests ahead of it still wait")),
+            () => gaveUp.abort(new RequestNotSent("the requests ahead of it still wait", sendBy)),
             Math.max(0, sendBy - this.now()),
           );
     // A caller that gave up before its turn takes nothing from the budget.
@@ -92,7 +92,7 @@ export class WeightRateLimiter {
   private async waitFor(weight: number, stop: AbortSignal, sendBy: number | undefined): Promise<void> {
     /** Sleeps until `until`, unless that is past `sendBy` (then not sent, for `why`) or the caller stops. */
     const waitUntil = async (until: number, why: string) => {
-      if (sendBy !== undefined && until > sendBy) throw this.notSent(sendBy, why, until);
+      if (sendBy !== undefined && until > sendBy) throw new RequestNotSent(why, sendBy, until);
       await this.sleep(until - this.now(), stop);
       if (stop.aborted) throw stop.reason;
     };
@@ -120,10 +120,6 @@ export class WeightRateLimiter {
         "this process's weight budget for the minute is used up",
       );
     }
-  }
-
-  private notSent(sendBy: number, why: string, until?: number): RequestNotSent {
-    return new RequestNotSent(why, sendBy, until);
   }
 
   /** The server's own count (`X-MBX-USED-WEIGHT-1M`) wins when it is higher than ours. */
