@@ -8,6 +8,7 @@ import {
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "@tradewire/logger";
 import { parseWith } from "@tradewire/schemas";
+import { PingWatch } from "@tradewire/supervisor";
 import type { z } from "zod";
 import { onAbort } from "./abort.js";
 import { AckInbox, type EncodedDurableMessage } from "./ack-inbox.js";
@@ -21,7 +22,6 @@ import {
   runDurableBatchConsumer,
   runDurableConsumer,
 } from "./jetstream.js";
-import { ServerLiveness } from "./liveness.js";
 import type { CoreMessage, LoopContext } from "./messages.js";
 import { Namespace } from "./namespace.js";
 import type { StreamDefinition } from "./streams.js";
@@ -54,7 +54,11 @@ export class Bus {
   private readonly statusLoop: Promise<void>;
   private readonly ackInbox: AckInbox;
   private connected = true;
-  private readonly liveness: ServerLiveness;
+  /**
+   * A server that hangs with the socket open (frozen, a partition): nats.js calls the connection
+   * stale only after three missed pings 10 s apart, taking core publishes meanwhile and losing them.
+   */
+  private readonly liveness: PingWatch;
 
   private constructor(
     readonly nc: NatsConnection,
@@ -66,7 +70,16 @@ export class Bus {
     this.ns = new Namespace(namespace);
     this.js = jetstream(nc);
     this.ackInbox = new AckInbox(nc);
-    this.liveness = new ServerLiveness(nc, logger, { unansweredMs: unansweredPingMs, everyMs: 500 });
+    this.liveness = new PingWatch({
+      ping: () => nc.flush(),
+      closed: () => nc.isClosed(),
+      logger,
+      silentMessage:
+        "nats server not answering pings: core publishes are refused until it answers (nats.js reconnects once it calls the connection stale)",
+      answeringMessage: "nats server answering again",
+      fields: () => ({ server: nc.getServer() }),
+      unansweredMs: unansweredPingMs,
+    });
     this.statusLoop = monitorStatus(nc, logger, (type) => {
       if (type === "disconnect" || type === "reconnecting") this.connected = false;
       if (type === "reconnect") this.connected = true;

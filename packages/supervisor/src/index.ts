@@ -3,6 +3,8 @@ export { backoffCeiling, backoffDelay, sleep, TimeoutError, withTimeout } from "
 export { Doorbell } from "./doorbell.js";
 export type { RouteHandler, RouteParams } from "./http.js";
 export { HttpError, HttpServer, PortInUseError, readJsonBody, sendJson } from "./http.js";
+export type { PingWatchOptions } from "./ping-watch.js";
+export { PingWatch } from "./ping-watch.js";
 export { runService } from "./run-service.js";
 export type {
   CommonServiceSettings,

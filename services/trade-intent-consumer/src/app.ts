@@ -1,6 +1,6 @@
 import { Bus, STREAMS } from "@tradewire/bus";
 import type { Logger } from "@tradewire/logger";
-import { Supervisor } from "@tradewire/supervisor";
+import { PingWatch, Supervisor } from "@tradewire/supervisor";
 import type { Config } from "./config.js";
 import { IntentConsumer } from "./consumer.js";
 import { createIntentMetrics } from "./metrics.js";
@@ -29,6 +29,16 @@ export async function startIntentService(
   const log = logger.child({ component: "intents" });
   const reader = connectRedis(cfg.REDIS_URL, "reader", log);
   const admin = connectRedis(cfg.REDIS_URL, "admin", log);
+  // A Redis that hangs with the socket open: a blocked XREADGROUP waits for ever, with no error.
+  const redisAnswers = new PingWatch({
+    ping: () => admin.ping(),
+    closed: () => admin.status === "end",
+    logger: log,
+    silentMessage: "redis not answering pings: intents wait until it answers",
+    answeringMessage: "redis answering again",
+  });
+  /** While Redis does not answer, a restart of its readers would only wait again. */
+  const redisSilent = () => (redisAnswers.answering() ? undefined : "redis not answering pings");
   const bus = await Bus.connect({
     servers: cfg.NATS_URL,
     name: `trade-intent-consumer:${cfg.TRADE_INTENT_CONSUMER}`,
@@ -46,11 +56,13 @@ export async function startIntentService(
   supervisor.addTask({
     name: "intent-reader",
     stallTimeoutMs: cfg.TRADE_INTENT_BLOCK_MS * 10 + 30_000,
+    pausedBy: redisSilent,
     run: (ctx) => consumer.run(ctx),
   });
   supervisor.addTask({
     name: "reclaimer",
     stallTimeoutMs: cfg.TRADE_INTENT_RECLAIM_INTERVAL_MS * 4 + 60_000,
+    pausedBy: redisSilent,
     run: (ctx) => reclaimer.run(ctx),
   });
   supervisor.addTask({
@@ -60,7 +72,7 @@ export async function startIntentService(
   });
   supervisor.addDependency({
     name: "redis",
-    isReady: () => reader.status === "ready" && admin.status === "ready",
+    isReady: () => reader.status === "ready" && admin.status === "ready" && redisAnswers.answering(),
   });
   supervisor.addDependency({ name: "nats", isReady: () => bus.isConnected() });
   supervisor.addDetail("mode", () => mode);
@@ -70,6 +82,7 @@ export async function startIntentService(
   supervisor.onShutdown({
     name: "redis-quit",
     run: async () => {
+      redisAnswers.stop();
       reader.disconnect();
       await admin.quit();
     },

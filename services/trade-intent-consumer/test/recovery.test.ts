@@ -1,7 +1,8 @@
 import { fileURLToPath } from "node:url";
 import { Bus, STREAMS } from "@tradewire/bus";
 import { createSilentLogger } from "@tradewire/logger";
-import { PrivateNatsServer, ServiceProcess, waitFor } from "@tradewire/testkit";
+import { PrivateNatsServer, PrivateRedisServer, ServiceProcess, waitFor } from "@tradewire/testkit";
+import { Redis } from "ioredis";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fieldsToRecord } from "../src/decode.js";
 import { listConsumers } from "../src/group.js";
@@ -140,5 +141,53 @@ describe("NATS outage", () => {
       10_000,
     );
     await after.drain();
+  }, 60_000);
+});
+
+describe("Redis that hangs with the connection open", () => {
+  let server: PrivateRedisServer;
+  beforeEach(async () => {
+    server = await PrivateRedisServer.start();
+  });
+  afterEach(async () => {
+    server.resume();
+    await server.dispose();
+  });
+
+  it("F23 is said within seconds and turns /ready false; the reader is held back, not stalled and restarted, and carries on once it answers", async () => {
+    const { svc, cap } = await env.start({ REDIS_URL: server.url, TRADE_INTENT_STREAM: "intents" });
+    const producer = new Redis(server.url);
+    const add = (model: string) =>
+      producer.xadd("intents", "*", ...Object.entries(intentFields({ model })).flat());
+    const ready = async () => (await fetch(`http://127.0.0.1:${svc.supervisor.httpPort}/ready`)).status;
+    try {
+      await add("before");
+      await waitFor("forwarded before", async () => (await env.storedCount()) === 1, 10_000);
+      const frozenAt = Date.now();
+      server.pause();
+      const silent = await waitFor(
+        "the silence said",
+        () => cap.find("redis not answering pings: intents wait until it answers")[0],
+        6_000,
+        50,
+      );
+      expect(Date.now() - frozenAt).toBeGreaterThanOrEqual(3_000);
+      expect(silent).toMatchObject({ level: "warn", waitedMs: expect.any(Number) });
+      expect(await ready()).toBe(503);
+      await waitFor(
+        "the reader held back",
+        () => cap.find("task held back by what no restart helps; not counted as a stall")[0],
+        3_000,
+      );
+      server.resume();
+      await waitFor("answering again", () => cap.find("redis answering again")[0], 5_000);
+      await add("after");
+      await waitFor("forwarded after", async () => (await env.storedCount()) === 2, 10_000);
+      expect(await ready()).toBe(200);
+      expect(cap.find("task stalled")).toEqual([]);
+      expect(cap.find("task restarting")).toEqual([]);
+    } finally {
+      producer.disconnect();
+    }
   }, 60_000);
 });
