@@ -664,7 +664,13 @@ describe("exchange-side stop-loss / take-profit (F25 on testnet)", () => {
     expect(await restsOnExchange()).toBe(true);
     // Still resting after all: canceled the next round.
     await waitFor("the stale SOL stop canceled", () => status("sol-fired") === "CANCELED", 5_000);
-    expect(await metricAt(engine.url, "tradewire_engine_reconcile_total", { outcome: "canceled" })).toBe(2);
+    // Counted once the engine reads the cancel's answer, after the fake has marked it.
+    await waitFor(
+      "both cancels counted",
+      async () =>
+        (await metricAt(engine.url, "tradewire_engine_reconcile_total", { outcome: "canceled" })) === 2,
+      5_000,
+    );
   });
 
   it("refuses to start on a stored protection whose exchange orders it cannot read, naming it", async () => {
