@@ -18,16 +18,24 @@ export class SharedWeightBudget {
    * reserved, else how long to wait (end of the window, or of a shared block).
    */
   async reserve(weight: number, budget: number, windowStart: number, now: number): Promise<number> {
-    const waitMs = await this.redis.eval(
-      RESERVE,
-      2,
-      `${this.key}:${windowStart}`,
-      `${this.key}:blocked-until`,
-      weight,
-      budget,
-      now,
-      windowStart + 60_000,
-    );
+    const waitMs = await this.redis
+      .eval(
+        RESERVE,
+        2,
+        `${this.key}:${windowStart}`,
+        `${this.key}:blocked-until`,
+        weight,
+        budget,
+        now,
+        windowStart + 60_000,
+      )
+      .catch((error: unknown) => {
+        // Not sent without it: the other processes on this IP could not count the call (F43).
+        throw new Error(
+          `the weight budget shared through Redis (key ${this.key}) could not be reserved, so the call is not sent: ${error instanceof Error ? error.message : String(error)}`,
+          { cause: error },
+        );
+      });
     return Number(waitMs);
   }
 

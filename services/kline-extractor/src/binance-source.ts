@@ -24,7 +24,8 @@ export function createBinanceSource(
   const redis =
     config.BINANCE_SHARED_BUDGET_REDIS_URL === ""
       ? undefined
-      : new Redis(config.BINANCE_SHARED_BUDGET_REDIS_URL, { maxRetriesPerRequest: 2 });
+      : // A Redis that hangs would hold every call for ever: each reservation gets 2 s.
+        new Redis(config.BINANCE_SHARED_BUDGET_REDIS_URL, { maxRetriesPerRequest: 2, commandTimeout: 2_000 });
   redis?.on("error", (error: Error) => logger.warn("shared weight budget: redis error", { err: error }));
   const limiter = new WeightRateLimiter({
     limitPerMinute: config.BINANCE_WEIGHT_LIMIT,

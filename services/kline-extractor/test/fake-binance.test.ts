@@ -6,6 +6,7 @@ import {
   type FakeBinanceRest,
   loadCandleFile,
   natsNamespace,
+  PrivateRedisServer,
   pgSchema,
   REDIS_URL,
   startFakeBinanceRest,
@@ -127,4 +128,26 @@ describe("kline-extractor against the fake Binance", () => {
     sub.unsubscribe();
     await nc.close();
   }, 120_000);
+
+  it("F43 a shared weight budget whose Redis hangs fails the calls within seconds, naming it, instead of holding them for ever", async () => {
+    const redis = await PrivateRedisServer.start();
+    try {
+      redis.pause();
+      const run = io();
+      run.io.env = { ...run.io.env, BINANCE_SHARED_BUDGET_REDIS_URL: redis.url };
+      const started = Date.now();
+      const klinesBefore = fake.requests.filter((r) => r.path === "/api/v3/klines").length;
+      const result = await runCli(["backfill", "--symbols", "BTCUSDT", ...range], run.io);
+      expect(result.exitCode).toBe(1);
+      expect(Date.now() - started).toBeLessThan(20_000);
+      expect(run.err()).toContain(
+        `error BTCUSDT: the weight budget shared through Redis (key ${budgetKey}) could not be reserved, so the call is not sent: Command timed out`,
+      );
+      // Nothing reached Binance uncounted.
+      expect(fake.requests.filter((r) => r.path === "/api/v3/klines")).toHaveLength(klinesBefore);
+    } finally {
+      redis.resume();
+      await redis.dispose();
+    }
+  }, 60_000);
 });
