@@ -93,7 +93,7 @@ export class Bus {
     return new Bus(nc, jsm, logger, options.namespace ?? "", options.unansweredPingMs ?? 3_000);
   }
 
-  /** Connected, and the server answers its pings (see ServerLiveness). */
+  /** Connected, and the server answers its pings (see the `liveness` PingWatch). */
   isConnected(): boolean {
     return this.connected && this.liveness.answering() && !this.nc.isClosed() && !this.nc.isDraining();
   }

@@ -68,4 +68,31 @@ describe("PingWatch", () => {
     expect(pings).toBe(after);
     expect(cap.find("server silent")).toEqual([]);
   });
+
+  it("a ping that throws at once is a failed ping, not an uncaught error; a bound that is not a positive number is refused, naming it", async () => {
+    const cap = captureLogger("svc");
+    let pings = 0;
+    const watch = new PingWatch({
+      ping: () => {
+        pings += 1;
+        throw new Error("connection closed");
+      },
+      logger: cap.logger,
+      silentMessage: "server silent",
+      answeringMessage: "server answering",
+      unansweredMs: 100,
+      everyMs: 10,
+    });
+    await sleep(60);
+    watch.stop();
+    expect(pings).toBeGreaterThan(2);
+    expect(watch.answering()).toBe(true);
+    const opts = { ping: async () => {}, logger: cap.logger, silentMessage: "s", answeringMessage: "a" };
+    expect(() => new PingWatch({ ...opts, unansweredMs: Number.NaN })).toThrow(
+      "PingWatch unansweredMs must be a positive number of milliseconds, got NaN",
+    );
+    expect(() => new PingWatch({ ...opts, everyMs: -1 })).toThrow(
+      "PingWatch everyMs must be a positive number of milliseconds, got -1",
+    );
+  });
 });

@@ -31,8 +31,8 @@ export class PingWatch {
   private readonly unansweredMs: number;
 
   constructor(private readonly opts: PingWatchOptions) {
-    this.unansweredMs = opts.unansweredMs ?? 3_000;
-    this.timer = setInterval(() => this.tick(), opts.everyMs ?? 500);
+    this.unansweredMs = positiveMs("unansweredMs", opts.unansweredMs ?? 3_000);
+    this.timer = setInterval(() => this.tick(), positiveMs("everyMs", opts.everyMs ?? 500));
     this.timer.unref();
   }
 
@@ -54,7 +54,8 @@ export class PingWatch {
     if (this.pingedAt === undefined) {
       this.pingedAt = now;
       // A ping that fails (the connection gone) proves nothing either way: the next one is asked.
-      this.opts.ping().then(
+      // Through a promise even if `ping` throws at once, which would otherwise escape the timer.
+      new Promise((resolve) => resolve(this.opts.ping())).then(
         () => this.answered(),
         () => {
           this.pingedAt = undefined;
@@ -76,4 +77,11 @@ export class PingWatch {
     this.silent = false;
     this.opts.logger.info(this.opts.answeringMessage, { ...this.opts.fields?.(), silentMs });
   }
+}
+
+/** A NaN or negative bound would never call a silent server silent: refused, naming it. */
+function positiveMs(name: string, ms: number): number {
+  if (!(Number.isFinite(ms) && ms > 0))
+    throw new RangeError(`PingWatch ${name} must be a positive number of milliseconds, got ${ms}`);
+  return ms;
 }

@@ -212,7 +212,9 @@ export function decide(
   }
   const refPrice = fillPriceFor(side);
   // Spot holds no short: what the engine sells is what it bought (see spot_short below).
-  const spotExchange = cfg.TRADING_MODE !== "paper" && cfg.BINANCE_MARKET === "spot";
+  const paper = cfg.TRADING_MODE === "paper";
+  const spotExchange = !paper && cfg.BINANCE_MARKET === "spot";
+  const futuresExchange = !paper && cfg.BINANCE_MARKET === "futures";
   const heldLong = Math.max(position?.quantity ?? 0, 0);
   if (
     spotExchange &&
@@ -230,10 +232,7 @@ export function decide(
   }
   // A close on USD-M goes reduce-only, which Binance exempts from the notional minimum: a
   // position that lost value below it can still be closed. (A reduce is one no larger than held.)
-  const reduceOnlyFutures =
-    cfg.TRADING_MODE !== "paper" &&
-    cfg.BINANCE_MARKET === "futures" &&
-    (req.action === "CLOSE" || (against && rawQty <= held));
+  const reduceOnlyFutures = futuresExchange && (req.action === "CLOSE" || (against && rawQty <= held));
   // The exchange checks a LIMIT's tick and MIN_NOTIONAL at its own price, and so does sizing.
   const sizeAt = (qty: number, reduceOnly: boolean, whole: boolean) =>
     size(req.symbol, qty, limit ?? refPrice, limit !== undefined, cfg, exchangeFilters, {
@@ -242,8 +241,8 @@ export function decide(
       reduceOnlyFutures: reduceOnly,
       whole,
     });
-  const paperClose = cfg.TRADING_MODE === "paper";
-  let sized = sizeAt(rawQty, reduceOnlyFutures, req.action === "CLOSE" && paperClose);
+  // A paper CLOSE sells exactly what is held (see `whole`).
+  let sized = sizeAt(rawQty, reduceOnlyFutures, req.action === "CLOSE" && paper);
   if (!sized.ok) return reject(sized.source, "sizing", sized.reason);
   pass("sizing", `${sized.quantity} @ ${limit === undefined ? "~" : ""}${sized.price ?? refPrice}`);
   // A flip whose new side the exchange would not trade (under minQty or the minimum notional)
@@ -251,9 +250,7 @@ export function decide(
   // cannot flip: a SELL beyond the long is refused below.)
   if (against && !spotExchange && Number(sized.quantity) > held) {
     const opens = sizeAt(Number(sized.quantity) - held, false, false);
-    const closes = opens.ok
-      ? undefined
-      : sizeAt(held, cfg.TRADING_MODE !== "paper" && cfg.BINANCE_MARKET === "futures", paperClose);
+    const closes = opens.ok ? undefined : sizeAt(held, futuresExchange, paper);
     if (!opens.ok && closes?.ok) {
       pass(
         "flip",

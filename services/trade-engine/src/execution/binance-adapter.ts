@@ -82,15 +82,16 @@ export class BinanceAdapter implements ExecutionAdapter {
 
   /** Held back by the exchange past the signal's age limit: refused here, never sent late. */
   private notSent(o: NewOrder, error: RequestNotSent): ExecutionResult {
-    const until = error.until === undefined ? "" : ` until ${new Date(error.until).toISOString()}`;
-    const reason = `rate_limited: not sent, ${error.why}${until}, past the signal's age limit (${new Date(error.sendBy).toISOString()})`;
+    const until = error.until === undefined ? undefined : new Date(error.until).toISOString();
+    const sendBy = new Date(error.sendBy).toISOString();
+    const reason = `rate_limited: not sent, ${error.why}${until === undefined ? "" : ` until ${until}`}, past the signal's age limit (${sendBy})`;
     this.log.warn("order not sent: the exchange pauses requests past the signal's age limit", {
       clientOrderId: o.clientOrderId,
       symbol: o.symbol,
       side: o.side,
       why: error.why,
-      ...(error.until === undefined ? {} : { until: new Date(error.until).toISOString() }),
-      sendBy: new Date(error.sendBy).toISOString(),
+      ...(until === undefined ? {} : { until }),
+      sendBy,
     });
     return { kind: "rejected", reason };
   }
