@@ -32,4 +32,5 @@ export { PrivateRedisServer } from "./redis-server.js";
 export type { ServiceLine, ServiceProcessOptions } from "./service-process.js";
 export { ServiceProcess } from "./service-process.js";
 export { sharedDataDir } from "./shared-data.js";
+export { TcpProxy } from "./tcp-proxy.js";
 export { waitFor } from "./wait.js";

@@ -1,5 +1,5 @@
 import type { Logger } from "@tradewire/logger";
-import { Supervisor } from "@tradewire/supervisor";
+import { PingWatch, Supervisor } from "@tradewire/supervisor";
 import pg from "pg";
 import { createBinanceSource } from "./binance-source.js";
 import { type KlineExtractorConfig, SERVICE } from "./config.js";
@@ -26,6 +26,15 @@ export async function startExtractor(config: KlineExtractorConfig, log: Logger):
     log.warn("idle PostgreSQL connection lost; the pool opens a new one when needed", { err: error }),
   );
   await migrate(pool);
+  // A database that hangs with its connections open (a failover, a partition) gives no error: the
+  // writes wait on it until TCP gives up, many minutes later.
+  const dbAnswers = new PingWatch({
+    ping: () => pool.query("SELECT 1"),
+    closed: () => pool.ending,
+    logger: log,
+    silentMessage: "postgres not answering pings: klines are written once it answers",
+    answeringMessage: "postgres answering again",
+  });
   const { sink, bus } = await connectEvents(config, log);
   const metrics = new ExtractorMetrics(supervisor.metrics);
   sink.onFailure = () => metrics.eventFailures.inc();
@@ -45,8 +54,8 @@ export async function startExtractor(config: KlineExtractorConfig, log: Logger):
   supervisor.addTask({
     name: "incremental",
     stallTimeoutMs: 5 * 60_000,
-    // A ban outlasting the deadline is waited out, not restarted into.
-    pausedBy: () => source.limiter.pausedBy(),
+    // A ban outlasting the deadline, or a database that hangs, is waited out, not restarted into.
+    pausedBy: () => (dbAnswers.answering() ? source.limiter.pausedBy() : "postgres not answering pings"),
     run: incrementalSchedule(
       (progress) =>
         new Extractor({
@@ -69,7 +78,13 @@ export async function startExtractor(config: KlineExtractorConfig, log: Logger):
     ),
   });
   if (bus) supervisor.onShutdown({ name: "nats drain", run: () => bus.drain() });
-  supervisor.onShutdown({ name: "postgres close", run: () => pool.end() });
+  supervisor.onShutdown({
+    name: "postgres close",
+    run: () => {
+      dbAnswers.stop();
+      return pool.end();
+    },
+  });
   supervisor.onShutdown({ name: "binance source close", run: () => source.close() });
   await supervisor.start();
 }

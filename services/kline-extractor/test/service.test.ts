@@ -6,6 +6,7 @@ import {
   pgSchema,
   ServiceProcess,
   startFakeBinanceRest,
+  TcpProxy,
   waitFor,
 } from "@tradewire/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -25,7 +26,7 @@ afterEach(async () => {
 });
 
 /** The service on this test's schema and namespace, extracting BTCUSDT at `intervals` from `binance`. */
-const extractor = (intervals: string, binance: string) =>
+const extractor = (intervals: string, binance: string, env: Record<string, string> = {}) =>
   new ServiceProcess({
     name: "kline-extractor",
     entry: "src/main.ts",
@@ -38,6 +39,7 @@ const extractor = (intervals: string, binance: string) =>
       SYMBOLS: "BTCUSDT",
       INTERVALS: intervals,
       BINANCE_HTTP_BASE: binance,
+      ...env,
     },
   });
 
@@ -97,6 +99,42 @@ describe("kline-extractor service (start)", () => {
       expect(fake.requests.filter((r) => r.path === "/api/v3/klines").map((r) => r.status)).toEqual([418]);
     } finally {
       await fake.close();
+    }
+  });
+
+  it("F05 a database that hangs with its connections open is said within seconds and holds the extraction back instead of stalling it; it goes on once it answers", async () => {
+    const proxy = await TcpProxy.start(Number(new URL(db.url).port || 5432));
+    try {
+      service = extractor("1m", `http://127.0.0.1:${await freePort()}`, {
+        DATABASE_URL: proxy.route(db.url),
+      }).start();
+      await service.waitReady();
+      const frozenAt = Date.now();
+      proxy.freeze();
+      const silent = await waitFor(
+        "the silence said",
+        () => service?.find("postgres not answering pings: klines are written once it answers")[0],
+        6_000,
+      );
+      expect(silent).toMatchObject({ level: "warn" });
+      expect(Date.now() - frozenAt).toBeGreaterThanOrEqual(3_000);
+      const heldBack = await waitFor(
+        "the extraction held back",
+        () => service?.find("task held back by what no restart helps; not counted as a stall")[0],
+        3_000,
+      );
+      expect(heldBack).toMatchObject({ task: "incremental", pausedBy: "postgres not answering pings" });
+      expect((await service.get("/ready")).status).toBe(503);
+      proxy.thaw();
+      await waitFor("the answer said", () => service?.find("postgres answering again").length === 1, 5_000);
+      await waitFor("held back no more", () => service?.find("task no longer held back").length === 1, 3_000);
+      expect(service.find("task stalled")).toEqual([]);
+      expect(await service.stop("SIGTERM")).toBe(0);
+      expect(service.find("shutdown complete")[0]).toMatchObject({ clean: true });
+    } finally {
+      proxy.thaw();
+      await service?.stop("SIGKILL");
+      await proxy.close();
     }
   });
 });

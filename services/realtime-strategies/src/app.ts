@@ -23,7 +23,14 @@ export async function startStrategies(cfg: Config, logger: Logger, opts: { handl
   const states = new Map(symbols.map((s) => [s, new SymbolState(s)]));
 
   if (cfg.WARMUP_ENABLED) {
-    const pool = new pg.Pool({ connectionString: cfg.DATABASE_URL, max: 2 });
+    // Bounded: a database that hangs would hold the start for ever, before /healthz even listens.
+    const timeoutMs = cfg.WARMUP_TIMEOUT_S * 1000;
+    const pool = new pg.Pool({
+      connectionString: cfg.DATABASE_URL,
+      max: 2,
+      connectionTimeoutMillis: timeoutMs,
+      query_timeout: timeoutMs,
+    });
     // An idle connection the server drops would otherwise crash the warm-up; its queries say why.
     pool.on("error", (error) => log.warn("idle PostgreSQL connection lost during warm-up", { err: error }));
     try {

@@ -22,6 +22,8 @@ export const ConfigSchema = z.object({
   STALE_SYMBOL_S: env.int(30, { min: 1 }),
   WARMUP_ENABLED: env.bool(true),
   WARMUP_CANDLES: env.int(6000, { min: 0, max: 100_000 }),
+  /** A warm-up read PostgreSQL has not answered within this fails the start (a database that hangs). */
+  WARMUP_TIMEOUT_S: env.int(30, { min: 1 }),
   /** Legacy socket-client envelope subject ({stream, data}); empty disables it. */
   ENVELOPE_SUBJECT: env.string("binance.websocket.data"),
   /** JSON object of per-strategy parameter overrides, e.g. {"orderbook_skew":{"threshold":0.4}}. */

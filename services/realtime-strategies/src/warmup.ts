@@ -42,7 +42,12 @@ export async function warmUp(
         loaded[state.symbol] = 0;
         continue;
       }
-      throw error;
+      throw new Error(
+        `warm-up: cannot read the last ${candles} 1m klines of ${state.symbol} from PostgreSQL`,
+        {
+          cause: error,
+        },
+      );
     }
   }
   log.info("warm-up loaded", { candles: loaded });

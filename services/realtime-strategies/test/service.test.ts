@@ -3,7 +3,7 @@ import { parseConfig } from "@tradewire/config";
 import { migrate, writeKlines } from "@tradewire/kline-extractor/storage";
 import { captureLogger, createSilentLogger } from "@tradewire/logger";
 import { MarketData, subjects, TradingSignal } from "@tradewire/schemas";
-import { natsNamespace, pgSchema, waitFor } from "@tradewire/testkit";
+import { natsNamespace, pgSchema, TcpProxy, waitFor } from "@tradewire/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startStrategies } from "../src/app.js";
 import { ConfigSchema } from "../src/config.js";
@@ -141,6 +141,25 @@ describe("realtime-strategies service", () => {
       momentum_pulse: ["BTCUSDT"],
       multi_timeframe_trend: [],
     });
+  });
+
+  it("F05 a warm-up read the database does not answer fails the start within WARMUP_TIMEOUT_S, naming it, instead of hanging it", async () => {
+    const proxy = await TcpProxy.start(Number(new URL(db.url).port || 5432));
+    try {
+      proxy.freeze();
+      const startedAt = Date.now();
+      const failed = await start({ DATABASE_URL: proxy.route(db.url), WARMUP_TIMEOUT_S: "1" }).then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(failed).toBeInstanceOf(Error);
+      expect(String((failed as Error).message)).toBe(
+        "warm-up: cannot read the last 6000 1m klines of BTCUSDT from PostgreSQL",
+      );
+      expect(Date.now() - startedAt).toBeLessThan(5_000);
+    } finally {
+      await proxy.close();
+    }
   });
 
   it("logs at warn when the klines table is missing and stays unwarmed", async () => {

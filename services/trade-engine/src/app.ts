@@ -3,7 +3,7 @@ import { parseExchangeFilters, type SymbolFilters } from "@tradewire/binance";
 import { Bus, type DurableMessage, STREAMS, type StreamDefinition, ThrottledLog } from "@tradewire/bus";
 import type { Logger } from "@tradewire/logger";
 import { KillSwitchCommand, MarketData, subjects, TradeIntent, TradingSignal } from "@tradewire/schemas";
-import { Doorbell, Supervisor, sleep } from "@tradewire/supervisor";
+import { Doorbell, PingWatch, Supervisor, sleep } from "@tradewire/supervisor";
 import type { z } from "zod";
 import { AccountEquity } from "./account-equity.js";
 import type { Config } from "./config.js";
@@ -68,6 +68,17 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
   }
   const store = EngineStore.connect(cfg.DATABASE_URL, log, cfg.CLAIM_LEASE_SECONDS);
   await store.migrate();
+  // A database that hangs with its connections open (a failover, a partition) gives no error: every
+  // decision, fill and exit waits on it until TCP gives up, many minutes later.
+  const dbAnswers = new PingWatch({
+    ping: () => store.ping(),
+    closed: () => store.pool.ending,
+    logger: log,
+    silentMessage: "postgres not answering pings: decisions, fills and exits wait until it answers",
+    answeringMessage: "postgres answering again",
+  });
+  /** What holds the engine's work back that a restart of its tasks would not help. */
+  const heldBack = () => (dbAnswers.answering() ? exchangePause?.() : "postgres not answering pings");
   const bus = await Bus.connect({
     servers: cfg.NATS_URL,
     name: "trade-engine",
@@ -171,8 +182,9 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
     supervisor.addTask({
       name,
       stallTimeoutMs: consumerStallMs,
-      // Orders wait out an exchange pause that ends before their signal is stale: not a stall.
-      pausedBy: exchangePause,
+      // Orders wait out an exchange pause that ends before their signal is stale, and decisions a
+      // database that hangs: neither is a stall a restart would help.
+      pausedBy: heldBack,
       run: async (ctx) => {
         await pricesWarm(ctx.signal);
         return bus.runDurableBatchConsumer(
@@ -239,7 +251,7 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
   supervisor.addTask({
     name: "protections",
     stallTimeoutMs: 30_000,
-    pausedBy: exchangePause,
+    pausedBy: heldBack,
     async run(ctx) {
       // Stop-loss / take-profit are watched on the engine's own price feed (paper, and as soft
       // stops on testnet/live), and so are resting paper LIMIT orders; a failure is logged and
@@ -276,7 +288,7 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
     supervisor.addTask({
       name,
       stallTimeoutMs: ms + 60_000,
-      pausedBy: exchangePause,
+      pausedBy: heldBack,
       async run(ctx) {
         if (waitFirst) await bell.wait(ms, ctx.signal);
         while (!ctx.signal.aborted) {
@@ -351,7 +363,13 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
   // Before the pool closes: rows of events already out would be published again at the next start.
   supervisor.onShutdown({ name: "outbox-flush", run: () => engine.flushOutbox() });
   supervisor.onShutdown({ name: "nats-drain", run: () => bus.drain() });
-  supervisor.onShutdown({ name: "postgres-close", run: () => store.pool.end() });
+  supervisor.onShutdown({
+    name: "postgres-close",
+    run: () => {
+      dbAnswers.stop();
+      return store.pool.end();
+    },
+  });
   await supervisor.start();
   log.info("trade engine started", { mode: cfg.TRADING_MODE, ...engine.snapshot() });
   return { supervisor, engine, store, bus, prices, stop: (reason: string) => supervisor.stop(reason) };

@@ -92,11 +92,7 @@ export function decide(
 
   const ageMs = now - req.timestampMs;
   if (ageMs > cfg.MAX_SIGNAL_AGE_SECONDS * 1000)
-    return reject(
-      "validation",
-      "stale",
-      `stale_signal: ${Math.round(ageMs / 1000)} s old (max ${cfg.MAX_SIGNAL_AGE_SECONDS})`,
-    );
+    return reject("validation", "stale", staleReason(ageMs, cfg.MAX_SIGNAL_AGE_SECONDS));
   // A time ahead of the engine's clock would never go stale (a producer's microseconds read as
   // milliseconds, a zone-less local time): rejected beyond what clocks may disagree by.
   if (-ageMs > cfg.MAX_SIGNAL_CLOCK_SKEW_SECONDS * 1000)
@@ -414,4 +410,12 @@ function size(
     };
   }
   return { ok: true, quantity };
+}
+
+const staleReason = (ageMs: number, maxAgeSeconds: number) =>
+  `stale_signal: ${Math.round(ageMs / 1000)} s old (max ${maxAgeSeconds})`;
+
+/** A decided order whose signal went stale before it went out (the decision waited on something). */
+export function staleBeforeSent(timestampMs: number, maxAgeSeconds: number, now = Date.now()): string {
+  return `${staleReason(now - timestampMs, maxAgeSeconds)} when its order was due to go out: not sent`;
 }

@@ -1,12 +1,17 @@
 import { type SymbolFilters, toDecimal } from "@tradewire/binance";
 import type { Bus } from "@tradewire/bus";
 import type { Logger } from "@tradewire/logger";
-import { type KillSwitchCommand, type OrderEventKind, parseOrThrow } from "@tradewire/schemas";
+import {
+  type KillSwitchCommand,
+  type OrderEventKind,
+  parseOrThrow,
+  type RejectionSource,
+} from "@tradewire/schemas";
 import { backoffCeiling } from "@tradewire/supervisor";
 import type { AccountEquity, EquityReading } from "./account-equity.js";
 import { BatchConflict, BatchWriter, OneByOne } from "./batch-writer.js";
 import type { Config } from "./config.js";
-import { type Check, type Decision, decide } from "./decide.js";
+import { type Check, type Decision, decide, staleBeforeSent } from "./decide.js";
 import { DeferredLog } from "./deferred-log.js";
 import { DirectStore } from "./direct-store.js";
 import { isDust, lotOf } from "./dust.js";
@@ -957,6 +962,41 @@ export class TradeEngine {
     return paper || exchange;
   }
 
+  /** Records a decided order as rejected before or by the venue, with its event. */
+  private async rejectOrder(
+    unit: Unit,
+    req: OrderRequest,
+    d: Extract<Decision, { kind: "execute" }>,
+    clientOrderId: string,
+    lifecycle: Record<string, unknown>,
+    checks: readonly Check[],
+    why: { source: RejectionSource; step: string; reason: string },
+  ): Promise<"rejected"> {
+    await unit.store.finish(
+      req.id,
+      "REJECTED",
+      why.reason,
+      [...checks, { step: why.step, outcome: "reject", detail: why.reason }],
+      [
+        this.event("rejected", req, {
+          client_order_id: clientOrderId,
+          side: d.side,
+          quantity: d.quantity,
+          rejection_source: why.source,
+          rejection_reason: why.reason,
+        }),
+      ],
+    );
+    unit.log.info("REJECTED", {
+      ...lifecycle,
+      stage: "REJECTED",
+      step: why.step,
+      reason: why.reason,
+      clientOrderId,
+    });
+    return "rejected";
+  }
+
   /**
    * A fill far from the quote the order was sized on means the price feed and the venue disagree,
    * e.g. mainnet prices against testnet orders (F27): loud at error and counted, every time.
@@ -1008,6 +1048,23 @@ export class TradeEngine {
     const clientOrderId = clientOrderIdFor(req.id);
     // Stored before it goes out: once sent, this decision is final (see SentDecision).
     if (adapter.mode !== "paper") await this.deps.store.markSent(req.id, sentDecision(d));
+    // Past its age limit the signal would be refused as stale: its order is not sent later either.
+    const sendBy = req.timestampMs + this.deps.cfg.MAX_SIGNAL_AGE_SECONDS * 1_000;
+    // Only a new order: a resumed one may be out already, and the adapter looks it up first.
+    if (!resumed && Date.now() > sendBy) {
+      const reason = staleBeforeSent(req.timestampMs, this.deps.cfg.MAX_SIGNAL_AGE_SECONDS);
+      // Something held the decision up (the database, the exchange): loud, since it lost a trade.
+      unit.log.warn("order not sent: its signal went stale while the decision waited", {
+        ...lifecycle,
+        clientOrderId,
+        reason,
+      });
+      return this.rejectOrder(unit, req, d, clientOrderId, lifecycle, checks, {
+        source: "validation",
+        step: "stale",
+        reason,
+      });
+    }
     // Waiting on the exchange (the rate limiter, retries) may outlast the claim's lease: renewed
     // meanwhile, so another replica finds it busy instead of resuming it and sending it too.
     const lease = adapter.mode === "paper" ? undefined : this.keepClaimed(req.id, log);
@@ -1020,8 +1077,7 @@ export class TradeEngine {
         quote,
         resumed,
         resendAfterMs: this.resendAfter(req.id),
-        // Past its age limit the signal would be refused as stale: its order is not sent later either.
-        sendBy: req.timestampMs + this.deps.cfg.MAX_SIGNAL_AGE_SECONDS * 1_000,
+        sendBy,
         limitPrice: d.limitPrice,
         timeInForce: d.timeInForce,
         // Whatever reduces the position (a CLOSE, or a BUY/SELL no larger than it) never opens one.
@@ -1032,31 +1088,12 @@ export class TradeEngine {
     // An order found again after a restart was reported on the stream long ago: nothing is owed.
     if (result.kind !== "rejected" && !result.recovered && adapter.mode !== "paper")
       this.deps.onExchangeOrder?.(clientOrderId);
-    if (result.kind === "rejected") {
-      await store.finish(
-        req.id,
-        "REJECTED",
-        result.reason,
-        [...checks, { step: "exchange", outcome: "reject", detail: result.reason }],
-        [
-          this.event("rejected", req, {
-            client_order_id: clientOrderId,
-            side: d.side,
-            quantity: d.quantity,
-            rejection_source: "exchange",
-            rejection_reason: result.reason,
-          }),
-        ],
-      );
-      log.info("REJECTED", {
-        ...lifecycle,
-        stage: "REJECTED",
+    if (result.kind === "rejected")
+      return this.rejectOrder(unit, req, d, clientOrderId, lifecycle, checks, {
+        source: "exchange",
         step: "exchange",
         reason: result.reason,
-        clientOrderId,
       });
-      return "rejected";
-    }
     if (result.kind === "resting") {
       if (this.exchangeBook === undefined)
         throw new Error(`unreachable: ${adapter.mode} order resting without a book`);

@@ -375,16 +375,19 @@ export class EngineStore {
    * the server drops (a PostgreSQL restart, a proxy, pg_terminate_backend) is said at warn and left
    * for the pool to replace: without a listener, node-postgres' pool error would crash the process.
    */
-  static connect(url: string, log: Logger, claimLeaseSeconds = 30): EngineStore {
+  static connect(url: string, log: Logger, claimLeaseSeconds = 30, statementTimeoutMs = 30_000): EngineStore {
     const pool = new pg.Pool({
       connectionString: url,
       max: 8,
       application_name: "trade-engine",
       // A database that stops answering fails a call instead of holding every decision behind it:
-      // a connect is bounded, a statement is canceled by the server after 30 s, and a peer that
-      // vanished without a reset (a failover) is found by TCP keepalive.
+      // a connect is bounded, and a statement is canceled by the server after `statementTimeoutMs`.
+      // A server that does not answer at all (it hangs, or a failover left the connection open to a
+      // peer that is gone) cannot cancel: the client gives up a third later and drops the connection,
+      // where TCP would wait many minutes. Keepalive finds such a peer under an idle connection.
       connectionTimeoutMillis: 10_000,
-      statement_timeout: 30_000,
+      statement_timeout: statementTimeoutMs,
+      query_timeout: Math.round((statementTimeoutMs * 4) / 3),
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
     });
