@@ -253,6 +253,10 @@ export class Extractor {
         if (buffer.length >= this.bufferRows) await flush();
       }
       await flush();
+    } catch (error) {
+      // Fetched before a stop or a failed page, and good: written now, not fetched again next run.
+      await flush();
+      throw error;
     } finally {
       await settle();
     }

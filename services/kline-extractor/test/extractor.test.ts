@@ -5,9 +5,10 @@ import { natsNamespace, pgSchema, waitFor } from "@tradewire/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { NatsEventSink } from "../src/events.js";
 import { Extractor, type RunOptions } from "../src/extractor.js";
+import type { KlineRangeRequest } from "../src/source.js";
 import { countStored, findGaps, migrate } from "../src/storage/index.js";
 import { loadCandleRows } from "./candles.js";
-import { RowsSource, row, silent, T } from "./helpers.js";
+import { FakeExchangeError, RowsSource, row, silent, T } from "./helpers.js";
 
 const M = 60_000;
 const HALT = { start: T("2023-03-24T12:40:00Z"), end: T("2023-03-24T13:59:00Z") };
@@ -52,6 +53,33 @@ const base: Omit<RunOptions, "mode"> = {
 const key = { market: "spot" as const, symbol: "BTCUSDT", interval: "1m" as const };
 
 describe("kline extraction (real PostgreSQL and NATS)", () => {
+  it.each([
+    ["a page that fails", () => new FakeExchangeError(-1003, "Too many requests.")],
+    ["a stop", () => new DOMException("This operation was aborted", "AbortError")],
+  ])(
+    "F38 keeps what it fetched before %s: the rows still buffered are written, not fetched again",
+    async (_, failure) => {
+      // Three pages of 1000 arrive, then the fourth fails; 10000 rows are buffered before a write.
+      const source = new (class extends RowsSource {
+        override async *pages(req: KlineRangeRequest) {
+          let n = 0;
+          for await (const page of super.pages(req)) {
+            if (++n > 3) throw failure();
+            yield page;
+          }
+        }
+      })({ BTCUSDT: btc });
+      const { x } = extractor(source);
+      const report = await x.run({ ...base, mode: "backfill" });
+      expect(report.symbols[0]).toMatchObject({
+        success: false,
+        recordsFetched: 3_000,
+        recordsWritten: 3_000,
+      });
+      expect(await countStored(db.pool, key)).toBe(3_000);
+    },
+  );
+
   it("backfills every candle once, gap-fill reports the real halt unfillable, re-runs write nothing", async () => {
     const source = new RowsSource({ BTCUSDT: btc });
     const { x } = extractor(source);
