@@ -96,6 +96,10 @@ export async function ensureConsumer(
 interface DurableConsumerBase<S extends z.ZodType> {
   stream: StreamDefinition;
   durable: string;
+  /** The consumer's subject filter (see ensureConsumer): it is declared, or created again, at each bind. */
+  filterSubject?: string;
+  /** How long a delivered message may go unsettled before it is delivered again (default 30,000 ms). */
+  ackWaitMs?: number;
   schema: S;
   schemaName: string;
   maxMessages?: number;
@@ -156,6 +160,17 @@ export async function runDurableBatchConsumer<S extends z.ZodType>(
 ): Promise<void> {
   const streamName = bus.ns.resource(opts.stream.name);
   const durable = bus.ns.resource(opts.durable);
+  // Declared at each bind, not once at start: a consumer deleted on the server (by hand, or lost
+  // with the server's state) is created again by the restart its deletion causes (see below).
+  await ensureConsumer(
+    bus.jsm,
+    bus.ns,
+    opts.stream,
+    opts.durable,
+    opts.filterSubject,
+    opts.ackWaitMs ?? 30_000,
+    log,
+  );
   const consumer = await bus.js.consumers.get(streamName, durable);
   const maxMessages = opts.maxMessages ?? 100;
   const maxBatch = opts.maxBatch ?? maxMessages;
@@ -165,6 +180,8 @@ export async function runDurableBatchConsumer<S extends z.ZodType>(
     idle_heartbeat: heartbeatMs,
     expires: Math.max(1_000, 2 * heartbeatMs),
   });
+  /** Why the server no longer serves the consumer, once it said so. */
+  let gone: string | undefined;
   /** The batch being handled, if any: the connection's beats then prove nothing about the work. */
   let busy: { since: number; seqs: number[] } | undefined;
   // Binding awaits the server: a stop asked for meanwhile closes the consumer as soon as it exists.
@@ -181,13 +198,22 @@ export async function runDurableBatchConsumer<S extends z.ZodType>(
   });
   const statusLoop = (async () => {
     for await (const s of messages.status()) {
-      if (
-        s.type === "heartbeats_missed" ||
-        s.type === "consumer_deleted" ||
-        s.type === "consumer_not_found"
-      ) {
-        log.warn("jetstream consumer status", { stream: streamName, durable, status: s.type });
+      if (s.type === "consumer_deleted" || s.type === "consumer_not_found") {
+        // nats.js keeps pulling from a consumer that is gone, and its statuses looked like life:
+        // nothing was delivered again, without an error. Ended here, so the task binds it again.
+        log.warn("jetstream consumer gone from the server: ending this binding to create it again", {
+          stream: streamName,
+          durable,
+          status: s.type,
+        });
+        gone = s.type;
+        await messages
+          .close()
+          .catch((error: unknown) => log.warn("closing consumer failed", { durable, err: error }));
+        return;
       }
+      if (s.type === "heartbeats_missed")
+        log.warn("jetstream consumer status", { stream: streamName, durable, status: s.type });
       if (busy === undefined) ctx.progress();
     }
   })();
@@ -250,7 +276,13 @@ export async function runDurableBatchConsumer<S extends z.ZodType>(
     await statusLoop.catch((error: unknown) => log.warn("consumer status loop ended", { err: error }));
   }
   if (!ctx.signal.aborted)
-    throw new BusError("CLOSED", `consumer ${durable} on ${streamName} stopped delivering`, true);
+    throw new BusError(
+      "CLOSED",
+      gone === undefined
+        ? `consumer ${durable} on ${streamName} stopped delivering`
+        : `consumer ${durable} on ${streamName} is gone from the server (${gone}): created again at the restart`,
+      true,
+    );
 }
 
 /**

@@ -279,6 +279,60 @@ describe("Bus JetStream", () => {
     await watched.drain();
   });
 
+  it("F01 a durable consumer deleted on the server ends its binding at once, naming why, and the next binding creates it again and delivers", async () => {
+    await bus.ensureStream(STREAMS.signals);
+    const cap = captureLogger("bus");
+    const watched = await Bus.connect({
+      servers: ns.url,
+      name: "deleted",
+      logger: cap.logger,
+      namespace: ns.namespace,
+    });
+    const got: string[] = [];
+    const bind = (ctx = loopContext()) =>
+      watched.runDurableConsumer(
+        {
+          stream: STREAMS.signals,
+          durable: "deleted",
+          schema: TradingSignal,
+          schemaName: "TradingSignal",
+          handler: async (m) => {
+            got.push(m.data.signal_id ?? "");
+            m.ack();
+          },
+        },
+        ctx,
+      );
+    try {
+      // Created by its first binding: nothing declares it beforehand.
+      // Its end is taken at once: it rejects while the test waits on other things.
+      const first = bind().then(
+        () => new Error("returned without an error"),
+        (error: unknown) => error,
+      );
+      await bus.publishDurable(subjects.signal(), TradingSignal, signal("before"), { msgId: "before" });
+      await waitFor("the first delivered", () => got.length === 1);
+      await bus.jsm.consumers.delete(bus.ns.resource(STREAMS.signals.name), bus.ns.resource("deleted"));
+      expect(String(await first)).toMatch(
+        /^BusError: consumer \S+deleted on \S+ is gone from the server \(consumer_deleted\): created again at the restart$/,
+      );
+      expect(
+        cap.find("jetstream consumer gone from the server: ending this binding to create it again"),
+      ).toEqual([expect.objectContaining({ level: "warn", status: "consumer_deleted" })]);
+      const ctx = loopContext();
+      const second = bind(ctx);
+      await bus.publishDurable(subjects.signal(), TradingSignal, signal("after"), { msgId: "after" });
+      // Created again from the stream's start: what it had delivered comes again (settled downstream
+      // by the signal's id), and nothing is lost.
+      await waitFor("the next delivered", () => got.includes("after"));
+      expect(got.filter((id) => id === "before").length).toBeGreaterThanOrEqual(1);
+      ctx.controller.abort();
+      await second;
+    } finally {
+      await watched.drain();
+    }
+  });
+
   it("F38 a stop asked for while a consumer is still binding ends it, instead of hanging until killed", async () => {
     await bus.ensureStream(STREAMS.signals);
     await bus.ensureConsumer(STREAMS.signals, "late-stop");

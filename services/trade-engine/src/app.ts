@@ -93,9 +93,6 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
     STREAMS.control,
   ])
     await bus.ensureStream(stream);
-  // No filter: one consumer covers signals.trading and signals.trading.> (F10).
-  await bus.ensureConsumer(STREAMS.signals, SIGNALS_DURABLE);
-  await bus.ensureConsumer(STREAMS.intents, INTENTS_DURABLE, subjects.tradeIntent());
 
   const metrics = createEngineMetrics(supervisor.metrics);
   const refusedQuotes = new ThrottledLog(log.child({ component: "prices" }), 10_000);
@@ -176,6 +173,7 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
     durable: string,
     schema: S,
     schemaName: string,
+    filterSubject: string | undefined,
     toRequest: (m: DurableMessage<z.output<S>>) => OrderRequest,
   ) => {
     const failures = new DeliveryFailures();
@@ -191,6 +189,7 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
           {
             stream,
             durable,
+            filterSubject,
             schema,
             schemaName,
             idleHeartbeatMs,
@@ -208,11 +207,24 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
       },
     });
   };
-  consumer("signal-consumer", STREAMS.signals, SIGNALS_DURABLE, TradingSignal, "TradingSignal", (m) =>
-    fromSignal(m.data),
+  // No filter: one consumer covers signals.trading and signals.trading.> (F10).
+  consumer(
+    "signal-consumer",
+    STREAMS.signals,
+    SIGNALS_DURABLE,
+    TradingSignal,
+    "TradingSignal",
+    undefined,
+    (m) => fromSignal(m.data),
   );
-  consumer("intent-consumer", STREAMS.intents, INTENTS_DURABLE, TradeIntent, "TradeIntent", (m) =>
-    fromIntent(m.data, m.publishedAtMs),
+  consumer(
+    "intent-consumer",
+    STREAMS.intents,
+    INTENTS_DURABLE,
+    TradeIntent,
+    "TradeIntent",
+    subjects.tradeIntent(),
+    (m) => fromIntent(m.data, m.publishedAtMs),
   );
   supervisor.addTask({
     name: "prices",

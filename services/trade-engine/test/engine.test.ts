@@ -427,6 +427,28 @@ describe("trade-engine (paper)", () => {
     );
   });
 
+  it("F01 a consumer deleted on the server is created again within seconds: what is published next is decided, and what it had decided is not executed twice", async () => {
+    const engine = await env.start();
+    await env.quote("BTCUSDT", 30_000);
+    await env.signal("before-delete");
+    await env.waitEvent("before-delete", "filled");
+    const stream = env.bus.ns.resource(STREAMS.signals.name);
+    const [durable] = (await env.bus.jsm.consumers.list(stream).next()).map((c) => c.name);
+    await env.bus.jsm.consumers.delete(stream, durable ?? "");
+    await env.signal("after-delete");
+    await env.waitEvent("after-delete", "filled");
+    expect(
+      engine.cap.find("jetstream consumer gone from the server: ending this binding to create it again"),
+    ).toEqual([expect.objectContaining({ level: "warn", durable, status: "consumer_deleted" })]);
+    // Created again from the stream's start: the first signal came again and was found decided.
+    await waitFor("the first signal delivered again", async () => {
+      const info = await env.bus.jsm.consumers.info(stream, durable ?? "");
+      // Its own count of deliveries: both messages of the stream went through the new consumer.
+      return info.num_pending === 0 && info.num_ack_pending === 0 && info.delivered.consumer_seq >= 2;
+    });
+    expect(await env.eventsOf("before-delete")).toHaveLength(2);
+  });
+
   it("F05 a decision that hangs stalls its consumer loudly (at error, /ready false); once it returns the consumer binds again and the signal is decided once", async () => {
     const engine = await env.start({ CONSUMER_STALL_S: "2" });
     await env.quote("BTCUSDT", 30_000);
