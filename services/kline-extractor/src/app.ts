@@ -1,12 +1,12 @@
 import type { Logger } from "@tradewire/logger";
 import { PingWatch, Supervisor } from "@tradewire/supervisor";
-import pg from "pg";
 import { createBinanceSource } from "./binance-source.js";
 import { type KlineExtractorConfig, SERVICE } from "./config.js";
 import { Extractor } from "./extractor.js";
 import { ExtractorMetrics } from "./metrics.js";
 import { incrementalSchedule } from "./scheduler.js";
 import { migrate } from "./storage/migrations.js";
+import { openPool } from "./storage/pool.js";
 import { connectEvents } from "./wiring.js";
 
 /** Wires and starts the extractor (service mode); a failure on the way is one error line and exit 1 (runService). */
@@ -18,13 +18,12 @@ export async function startExtractor(config: KlineExtractorConfig, log: Logger):
     heartbeatIntervalMs: config.HEARTBEAT_INTERVAL_S * 1000,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
   });
-  const pool = new pg.Pool({
-    connectionString: config.DATABASE_URL,
+  const pool = openPool({
+    url: config.DATABASE_URL,
     max: config.EXTRACT_CONCURRENCY * 2 + 1,
+    connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+    log,
   });
-  pool.on("error", (error) =>
-    log.warn("idle PostgreSQL connection lost; the pool opens a new one when needed", { err: error }),
-  );
   await migrate(pool);
   // A database that hangs with its connections open (a failover, a partition) gives no error: the
   // writes wait on it until TCP gives up, many minutes later.

@@ -8,6 +8,8 @@ export const SERVICE = "kline-extractor";
 export const KlineExtractorConfig = z.object({
   ...commonEnv,
   ...databaseEnv,
+  /** A PostgreSQL connect not answered within this fails the start, the run or the call. */
+  DATABASE_CONNECT_TIMEOUT_MS: env.int(10_000, { min: 100, max: 300_000 }),
   NATS_URL: env.url("nats://localhost:4222", ["nats", "tls", "ws", "wss"]),
   NATS_ENABLED: env.bool(true),
   NATS_SUBJECT_PREFIX: env.string(DEFAULT_EXTRACTION_PREFIX),

@@ -1,6 +1,7 @@
 import type { Logger } from "@tradewire/logger";
 import type { ExtractionType, KlineInterval, Market } from "@tradewire/schemas";
 import type { Pool } from "pg";
+import { errorText } from "./error-text.js";
 import type { EventSink, SymbolOutcome } from "./events.js";
 import { formatRange, missingRuns, type OpenRange } from "./gaps.js";
 import {
@@ -68,14 +69,6 @@ export interface RunReport {
 export const extractionType = (mode: ExtractionMode): ExtractionType =>
   mode === "gap-fill" ? "klines_gap_filling" : "klines";
 
-function describe(error: unknown): string {
-  if (error instanceof Error) {
-    const code = "code" in error ? (error as { code: unknown }).code : undefined;
-    return code === undefined ? error.message : `${String(code)}: ${error.message}`;
-  }
-  return String(error);
-}
-
 /** Runs backfill, incremental or gap-fill over symbols with bounded concurrency. */
 export class Extractor {
   private readonly now: () => number;
@@ -140,7 +133,7 @@ export class Extractor {
       }
     } catch (error) {
       report.success = false;
-      report.errors.push(describe(error));
+      report.errors.push(errorText(error));
       log.error("symbol extraction failed", { err: error });
     } finally {
       this.progress.finish(symbol);

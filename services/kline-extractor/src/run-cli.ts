@@ -1,13 +1,14 @@
 import { ConfigError, type Env, parseConfig } from "@tradewire/config";
 import { createLogger, type Logger } from "@tradewire/logger";
-import pg from "pg";
 import { type CliCommand, parseCli, USAGE, UsageError } from "./args.js";
 import { KlineExtractorConfig, SERVICE } from "./config.js";
+import { errorText } from "./error-text.js";
 import { NatsEventSink } from "./events.js";
 import { Extractor, type RunReport } from "./extractor.js";
 import { LogProgress, type Progress, TtyProgress } from "./progress.js";
 import type { KlineSource } from "./source.js";
 import { migrate } from "./storage/migrations.js";
+import { databaseAddress, openPool } from "./storage/pool.js";
 import { summaryTable } from "./summary.js";
 import { connectEvents } from "./wiring.js";
 
@@ -51,14 +52,25 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<CliRes
   }
   const log =
     io.logger ?? createLogger({ service: SERVICE, level: config.LOG_LEVEL, format: config.LOG_FORMAT });
-  const pool = new pg.Pool({ connectionString: config.DATABASE_URL, max: command.concurrency * 2 + 1 });
-  // An idle connection the server drops would otherwise crash the run; the pool opens another.
-  pool.on("error", (error) => log.warn("idle PostgreSQL connection lost", { err: error }));
+  const pool = openPool({
+    url: config.DATABASE_URL,
+    max: command.concurrency * 2 + 1,
+    connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS,
+    log,
+  });
   let progress: Progress | undefined;
   let bus: Awaited<ReturnType<typeof connectEvents>>["bus"];
   let source: KlineSource | undefined;
   try {
-    await migrate(pool);
+    try {
+      await migrate(pool);
+    } catch (error) {
+      // Not a crash of the CLI: a database it cannot use, said as such.
+      io.stderr.write(
+        `cannot use PostgreSQL at ${databaseAddress(config.DATABASE_URL)} (DATABASE_URL): ${errorText(error)}\n`,
+      );
+      return { exitCode: 1 };
+    }
     const events = command.dryRun
       ? { sink: new NatsEventSink(undefined, config.NATS_SUBJECT_PREFIX, log, false), bus: undefined }
       : await connectEvents(config, log, {

@@ -2,7 +2,7 @@ import { PassThrough } from "node:stream";
 import { connect } from "@nats-io/transport-node";
 import { captureLogger } from "@tradewire/logger";
 import { subjects } from "@tradewire/schemas";
-import { natsNamespace, pgSchema, waitFor } from "@tradewire/testkit";
+import { natsNamespace, pgSchema, TcpProxy, waitFor } from "@tradewire/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runCli } from "../src/run-cli.js";
 import { countStored } from "../src/storage/index.js";
@@ -103,6 +103,38 @@ describe("tradewire-klines CLI", () => {
     );
     expect(result.exitCode).toBe(1);
     expect(failing.err()).toContain("error NOPEUSDT: -1121: Invalid symbol.");
+  });
+
+  it("F05 a database that hangs fails the run within DATABASE_CONNECT_TIMEOUT_MS, naming where, instead of holding it without a word", async () => {
+    const proxy = await TcpProxy.start(Number(new URL(db.url).port || 5432));
+    try {
+      proxy.freeze();
+      const t = io({
+        DATABASE_URL: proxy.route(db.url),
+        DATABASE_CONNECT_TIMEOUT_MS: "500",
+        NATS_ENABLED: "false",
+      });
+      const asked = Date.now();
+      const result = await runCli(["incremental", "--symbols", "BTCUSDT", "--interval", "1m"], t.io);
+      expect(result.exitCode).toBe(1);
+      expect(Date.now() - asked).toBeLessThan(5_000);
+      expect(t.err()).toMatch(
+        new RegExp(
+          `^cannot use PostgreSQL at 127\\.0\\.0\\.1:${proxy.port}/test \\(DATABASE_URL\\): .*timeout.*\n$`,
+        ),
+      );
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it("a database that refuses connections is one line naming where and why (no stack, no credentials), exit code 1", async () => {
+    const t = io({ DATABASE_URL: "postgres://trader:s3cret@127.0.0.1:1/test", NATS_ENABLED: "false" });
+    const result = await runCli(["incremental", "--symbols", "BTCUSDT", "--interval", "1m"], t.io);
+    expect(result.exitCode).toBe(1);
+    expect(t.err()).toBe(
+      "cannot use PostgreSQL at 127.0.0.1:1/test (DATABASE_URL): ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:1\n",
+    );
   });
 
   it("completes the run with NATS down, counting the unpublished events", async () => {
