@@ -17,6 +17,12 @@ export interface LeaseOptions {
 
 const WRONG_LAST_SEQUENCE = 10071;
 
+/** The bucket's stream does not answer at all: deleted, or JetStream cannot serve it now. */
+function isBucketGone(error: unknown): boolean {
+  const e = error as { name?: unknown; cause?: unknown };
+  return e?.name === "NoResponders" || (e?.cause !== undefined && isBucketGone(e.cause));
+}
+
 function isLostRace(error: unknown): boolean {
   const e = error as { code?: unknown; message?: unknown; cause?: unknown };
   return (
@@ -38,13 +44,15 @@ export class LeaderLease {
   private leading = false;
 
   private constructor(
-    private readonly kv: KV,
+    private kv: KV,
+    private readonly declare: () => Promise<KV>,
     private readonly opts: LeaseOptions,
   ) {}
 
   static async open(bus: Bus, opts: LeaseOptions): Promise<LeaderLease> {
-    const kv = await new Kvm(bus.nc).create(bus.ns.resource(opts.bucket), { ttl: opts.ttlMs, history: 1 });
-    return new LeaderLease(kv, opts);
+    const declare = () =>
+      new Kvm(bus.nc).create(bus.ns.resource(opts.bucket), { ttl: opts.ttlMs, history: 1 });
+    return new LeaderLease(await declare(), declare, opts);
   }
 
   get isLeader(): boolean {
@@ -66,9 +74,15 @@ export class LeaderLease {
       if (!this.leading) this.set(true, { revision: this.revision });
     } catch (error) {
       if (!this.leading) {
-        if (!isLostRace(error)) logger.warn("lease acquire failed", { key, holder, err: error });
+        if (!isLostRace(error)) {
+          logger.warn("lease acquire failed", { key, holder, err: error });
+          await this.declareAgain();
+        }
       } else if (isLostRace(error)) {
         this.set(false, { reason: "lease taken over or expired" });
+      } else if (isBucketGone(error)) {
+        // The lease went with its bucket: a rival may hold a new one already.
+        this.set(false, { reason: "lease bucket not answering (deleted?)", err: error });
       } else if (now - this.renewedAt > this.opts.ttlMs / 2) {
         this.set(false, { reason: "cannot renew", err: error });
       } else {
@@ -76,6 +90,19 @@ export class LeaderLease {
       }
     }
     return this.leading;
+  }
+
+  /**
+   * Declares the bucket again after an acquire failed for a reason other than a rival: a bucket
+   * deleted on the server (by hand, or lost with its state) left every replica standing by for good,
+   * and the feed unpublished. Idempotent while the bucket exists; a failure is the next round's.
+   */
+  private async declareAgain(): Promise<void> {
+    try {
+      this.kv = await this.declare();
+    } catch (error) {
+      this.opts.logger.warn("lease bucket cannot be declared", { bucket: this.opts.bucket, err: error });
+    }
   }
 
   /** Runs election rounds until `ctx.signal` aborts, then releases the lease. */

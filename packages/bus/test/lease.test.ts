@@ -1,3 +1,4 @@
+import { captureLogger } from "@tradewire/logger";
 import { natsNamespace, waitFor } from "@tradewire/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Bus } from "../src/bus.js";
@@ -45,6 +46,28 @@ describe("LeaderLease in NATS KV", () => {
     expect(await a.tick()).toBe(false);
     expect(a.isLeader).toBe(false);
   });
+
+  it("F16 a bucket deleted on the server is declared again: a replica leads again instead of every one standing by for good", async () => {
+    const cap = captureLogger("bus");
+    const a = await LeaderLease.open(bus, {
+      bucket: "leases",
+      key: "binance.spot.feed",
+      holder: "relay-a",
+      ttlMs: 1_500,
+      logger: cap.logger,
+    });
+    expect(await a.tick()).toBe(true);
+    await bus.jsm.streams.delete(`KV_${bus.ns.resource("leases")}`);
+    // Its lease went with the bucket: it stands by at once (a rival may already hold a new one),
+    // then declares the bucket again and leads.
+    expect(await a.tick()).toBe(false);
+    expect(cap.find("lease lost: this replica stands by")).toEqual([
+      expect.objectContaining({ level: "warn", reason: "lease bucket not answering (deleted?)" }),
+    ]);
+    await waitFor("leading again", () => a.tick(), 12_000, 200);
+    expect(cap.find("lease acquire failed").length).toBeGreaterThanOrEqual(1);
+    expect(await bus.jsm.streams.info(`KV_${bus.ns.resource("leases")}`)).toBeDefined();
+  }, 20_000);
 
   it("reports every change of role to its listener", async () => {
     const changes: boolean[] = [];
