@@ -160,8 +160,10 @@ export async function runDurableBatchConsumer<S extends z.ZodType>(
 ): Promise<void> {
   const streamName = bus.ns.resource(opts.stream.name);
   const durable = bus.ns.resource(opts.durable);
-  // Declared at each bind, not once at start: a consumer deleted on the server (by hand, or lost
-  // with the server's state) is created again by the restart its deletion causes (see below).
+  // Declared at each bind, not once at start: a consumer, or its whole stream, deleted on the server
+  // (by hand, or lost with the server's state) is created again by the restart its deletion causes
+  // (see below); publishers retrying into the missing stream then get through.
+  await ensureStream(bus.jsm, bus.ns, opts.stream, log);
   await ensureConsumer(
     bus.jsm,
     bus.ns,

@@ -449,6 +449,30 @@ describe("trade-engine (paper)", () => {
     expect(await env.eventsOf("before-delete")).toHaveLength(2);
   });
 
+  it("F01 the signals stream deleted on the server is declared again by its consumer within seconds: what is published into it next is decided", async () => {
+    const engine = await env.start();
+    await env.quote("BTCUSDT", 30_000);
+    await env.signal("before-stream-delete");
+    await env.waitEvent("before-stream-delete", "filled");
+    const stream = env.bus.ns.resource(STREAMS.signals.name);
+    await env.bus.jsm.streams.delete(stream);
+    // A publisher retries until the stream is there again (as the strategies' outbox does).
+    await waitFor(
+      "the stream declared again",
+      () =>
+        env.bus.jsm.streams.info(stream).then(
+          () => true,
+          () => false,
+        ),
+      10_000,
+    );
+    await env.signal("after-stream-delete");
+    await env.waitEvent("after-stream-delete", "filled");
+    expect(
+      engine.cap.find("jetstream consumer gone from the server: ending this binding to create it again"),
+    ).toEqual([expect.objectContaining({ level: "warn" })]);
+  });
+
   it("F05 a decision that hangs stalls its consumer loudly (at error, /ready false); once it returns the consumer binds again and the signal is decided once", async () => {
     const engine = await env.start({ CONSUMER_STALL_S: "2" });
     await env.quote("BTCUSDT", 30_000);
