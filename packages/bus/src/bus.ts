@@ -19,6 +19,7 @@ import {
   type DurableConsumerOptions,
   ensureConsumer,
   ensureStream,
+  isStreamNotFound,
   runDurableBatchConsumer,
   runDurableConsumer,
 } from "./jetstream.js";
@@ -216,16 +217,24 @@ export class Bus {
 
   /**
    * The latest message `stream` holds on `subject`, parsed by its schema, with when the stream
-   * stored it; undefined when it holds none. One that does not fit throws naming the field.
+   * stored it; undefined when it holds none. One that does not fit throws naming the field. A
+   * stream the server no longer has (deleted, or lost with its state) holds none: it is declared
+   * again, said at warn, so what is published to it next is kept again.
    */
   async lastStored<S extends z.ZodType>(
     stream: StreamDefinition,
     subject: string,
     schema: S,
   ): Promise<{ data: z.output<S>; storedAtMs: number } | undefined> {
-    const m = await this.jsm.streams.getMessage(this.ns.resource(stream.name), {
-      last_by_subj: this.ns.subject(subject),
-    });
+    const name = this.ns.resource(stream.name);
+    const m = await this.jsm.streams
+      .getMessage(name, { last_by_subj: this.ns.subject(subject) })
+      .catch(async (error: unknown) => {
+        if (!isStreamNotFound(error)) throw error;
+        this.logger.warn("jetstream stream gone from the server: declared again", { stream: name });
+        await this.ensureStream(stream);
+        return null;
+      });
     if (m === null) return undefined;
     return { data: this.validate(schema, subject, m.json()), storedAtMs: m.time.getTime() };
   }

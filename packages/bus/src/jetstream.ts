@@ -20,6 +20,11 @@ import type { StreamDefinition } from "./streams.js";
 
 const MS = 1_000_000; // nanoseconds per millisecond
 
+/** The server has no such stream (deleted, or lost with its state). */
+export function isStreamNotFound(error: unknown): boolean {
+  return isApiError(error, JetStreamApiCodes.StreamNotFound);
+}
+
 function isApiError(error: unknown, code: number): boolean {
   return error instanceof JetStreamApiError && error.code === code;
 }

@@ -1,6 +1,6 @@
 import { jetstreamManager } from "@nats-io/jetstream";
 import { captureLogger } from "@tradewire/logger";
-import { subjects, TradingSignal } from "@tradewire/schemas";
+import { KillSwitchCommand, subjects, TradingSignal } from "@tradewire/schemas";
 import { natsNamespace, waitFor } from "@tradewire/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -330,6 +330,34 @@ describe("Bus JetStream", () => {
       await second;
     } finally {
       await watched.drain();
+    }
+  });
+
+  it("F01 lastStored reads the last command kept on a subject; a stream deleted on the server holds none and is declared again, said at warn, so the next is kept", async () => {
+    await bus.ensureStream(STREAMS.control);
+    const cap = captureLogger("bus");
+    const reader = await Bus.connect({
+      servers: ns.url,
+      name: "reader",
+      logger: cap.logger,
+      namespace: ns.namespace,
+    });
+    try {
+      const command = (enabled: boolean) => ({ enabled, reason: `test ${enabled}`, actor: "test" });
+      const kept = async () =>
+        (await reader.lastStored(STREAMS.control, subjects.killSwitch(), KillSwitchCommand))?.data;
+      bus.publish(subjects.killSwitch(), KillSwitchCommand, command(true));
+      await waitFor("kept", async () => (await kept())?.enabled === true);
+      const stream = bus.ns.resource(STREAMS.control.name);
+      await bus.jsm.streams.delete(stream);
+      expect(await kept()).toBeUndefined();
+      expect(cap.find("jetstream stream gone from the server: declared again")).toEqual([
+        expect.objectContaining({ level: "warn", stream }),
+      ]);
+      bus.publish(subjects.killSwitch(), KillSwitchCommand, command(false));
+      await waitFor("kept again", async () => (await kept())?.enabled === false);
+    } finally {
+      await reader.drain();
     }
   });
 
