@@ -77,6 +77,11 @@ export function createEngineMetrics(registry: Registry) {
       labelNames: ["held_by"],
       registers: [registry],
     }),
+    protectionsUnwatched: new Gauge({
+      name: "tradewire_engine_protections_unwatched",
+      help: "Positions whose engine-held stop-loss / take-profit have had no fresh quote for twice PRICE_MAX_AGE_MS: not watched (alert on > 0)",
+      registers: [registry],
+    }),
     userStreamConnected: new Gauge({
       name: "tradewire_engine_user_stream_connected",
       help: "1 while the account's user data stream is subscribed (testnet/live); 0 means polling alone",

@@ -1,6 +1,8 @@
 import { captureLogger } from "@tradewire/logger";
+import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import type { ExchangeProtection } from "./exchange-protection.js";
+import { createEngineMetrics } from "./metrics.js";
 import type { Protection } from "./protection.js";
 import { ProtectionWatch } from "./protection-watch.js";
 
@@ -63,6 +65,7 @@ describe("ProtectionWatch.pollExchange", () => {
       prices: { get: () => ({ bid: 90, ask: 90.01, at: now }) },
       cfg: { PRICE_MAX_AGE_MS: 5_000, PROTECTION_CHECK_MS: 200 },
       log: cap.logger,
+      metrics: createEngineMetrics(new Registry()),
       runExit: async (req: { id: string; symbol: string }) => {
         exits.push(req.id);
         if (req.symbol === "BTCUSDT") throw new Error("venue down");

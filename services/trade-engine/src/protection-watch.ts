@@ -29,6 +29,8 @@ export class ProtectionWatch {
   private readonly placeAttempts = new Map<string, { attempt: number; notBefore: number }>();
   /** Exchange exits this replica claimed and failed to record: its claim is its own to take up. */
   private readonly failedExits = new Set<string>();
+  /** Per symbol, since when its engine-held levels have had no fresh quote to be compared with. */
+  private readonly unwatched = new Map<string, { since: number; said: boolean }>();
   /** Per symbol, the exit attempts that did not close it, and when the next one may go. */
   private readonly exitAttempts = new Map<
     string,
@@ -46,19 +48,63 @@ export class ProtectionWatch {
   ) {}
 
   /**
+   * Notes whether `p`'s levels can be compared with a quote now (one no older than PRICE_MAX_AGE_MS). A
+   * position whose levels went without one for PRICE_MAX_AGE_MS more (the price feed silent) is
+   * unprotected: said once at warn, counted in `tradewire_engine_protections_unwatched`, and said
+   * at info once a fresh quote watches it again. The grace keeps a restart's first moments quiet.
+   */
+  private noteWatched(p: Protection, quoteAgeMs: number | undefined, now: number): void {
+    const { cfg, log } = this.deps;
+    const gap = this.unwatched.get(p.symbol);
+    if (quoteAgeMs !== undefined && quoteAgeMs <= cfg.PRICE_MAX_AGE_MS) {
+      if (gap !== undefined) {
+        this.unwatched.delete(p.symbol);
+        if (gap.said)
+          log.info("stop-loss / take-profit watched again: the quote is fresh", {
+            symbol: p.symbol,
+            unwatchedMs: now - gap.since,
+          });
+      }
+      return;
+    }
+    if (gap === undefined) this.unwatched.set(p.symbol, { since: now, said: false });
+    else if (!gap.said && now - gap.since >= cfg.PRICE_MAX_AGE_MS) {
+      gap.said = true;
+      log.warn(
+        "stop-loss / take-profit not watched: no fresh quote for the symbol (is the price feed silent?)",
+        {
+          symbol: p.symbol,
+          stopLoss: p.stopLoss,
+          takeProfit: p.takeProfit,
+          quoteAgeMs: quoteAgeMs ?? null,
+          maxAgeMs: cfg.PRICE_MAX_AGE_MS,
+        },
+      );
+    }
+  }
+
+  /** Symbols whose engine-held levels are gone (closed, or moved to the exchange) are no gap. */
+  private forgetUnwatched(held: ReadonlySet<string>): void {
+    for (const symbol of this.unwatched.keys()) if (!held.has(symbol)) this.unwatched.delete(symbol);
+  }
+
+  /**
    * Engine-held levels the quote crossed: the exit's id derives from the entry, so it executes once.
    * An exit that fails does not keep the other symbols' exits from going: its error is thrown once
    * every symbol was looked at.
    */
   async checkLevels(now: number): Promise<void> {
-    const { ledger, prices, cfg, log } = this.deps;
+    const { ledger, prices, cfg, log, metrics } = this.deps;
     const errors: unknown[] = [];
-    for (const p of [...ledger.protections.values()]) {
+    const engineHeld = [...ledger.protections.values()].filter((p) => p.venue === undefined);
+    this.forgetUnwatched(new Set(engineHeld.map((p) => p.symbol)));
+    for (const p of engineHeld) this.noteWatched(p, quoteAge(prices.get(p.symbol), now), now);
+    metrics.protectionsUnwatched.set([...this.unwatched.values()].filter((gap) => gap.said).length);
+    for (const p of engineHeld) {
       const quote = prices.get(p.symbol);
       if (
-        p.venue !== undefined ||
+        this.unwatched.has(p.symbol) ||
         quote === undefined ||
-        now - quote.at > cfg.PRICE_MAX_AGE_MS ||
         this.exiting.has(p.symbol) ||
         now < (this.exitAttempts.get(p.symbol)?.notBefore ?? 0)
       )
@@ -302,3 +348,6 @@ export class ProtectionWatch {
     else await ledger.replaceProtection(withoutVenue(p));
   }
 }
+
+const quoteAge = (quote: { at: number } | undefined, now: number) =>
+  quote === undefined ? undefined : now - quote.at;

@@ -666,6 +666,37 @@ describe("trade-engine (paper)", () => {
     expect(stored.rows[0]).toEqual({ n: 0 });
   });
 
+  it("F39 a position whose stop-loss has no fresh quote (the price feed silent) is said unwatched at warn and counted, and watched again, and closed, once quotes come back", async () => {
+    const engine = await env.start({ PROTECTION_CHECK_MS: "50", PRICE_MAX_AGE_MS: "500" });
+    await env.quote("BTCUSDT", 30_000);
+    await env.signal("unwatched", { stop_loss: 29_500 });
+    await env.waitEvent("unwatched", "filled");
+    const unwatched = () => metricAt(engine.url, "tradewire_engine_protections_unwatched");
+    expect(await unwatched()).toBe(0);
+    // The feed goes silent: the last quote ages past PRICE_MAX_AGE_MS, then past it again.
+    const silentAt = Date.now();
+    env.quoteOnce("BTCUSDT", "30000.00", "30000.01");
+    const said = await waitFor(
+      "said unwatched",
+      () =>
+        engine.cap.find(
+          "stop-loss / take-profit not watched: no fresh quote for the symbol (is the price feed silent?)",
+        )[0],
+      5_000,
+    );
+    expect(Date.now() - silentAt).toBeGreaterThanOrEqual(1_000);
+    expect(said).toMatchObject({ level: "warn", symbol: "BTCUSDT", stopLoss: 29_500, maxAgeMs: 500 });
+    expect(await unwatched()).toBe(1);
+    // The feed comes back below the stop: watched again, and the stop fires.
+    await env.quote("BTCUSDT", 29_400);
+    await env.waitEvent("unwatched:stop_loss", "filled");
+    expect(engine.cap.find("stop-loss / take-profit watched again: the quote is fresh")[0]).toMatchObject({
+      level: "info",
+      symbol: "BTCUSDT",
+    });
+    expect(await unwatched()).toBe(0);
+  });
+
   it("F26 a quote with an empty side (bid 0) or a crossed one is refused, counted and said: a long's stop does not fire on it", async () => {
     const engine = await env.start({ PROTECTION_CHECK_MS: "50" });
     await env.quote("BTCUSDT", 30_000);
