@@ -72,6 +72,7 @@ export class Bus {
     this.js = jetstream(nc);
     this.ackInbox = new AckInbox(nc);
     this.liveness = new PingWatch({
+      name: "nats server",
       ping: () => nc.flush(),
       closed: () => nc.isClosed(),
       logger,

@@ -17,20 +17,25 @@ export interface LeaseOptions {
 
 const WRONG_LAST_SEQUENCE = 10071;
 
-/** The bucket's stream does not answer at all: deleted, or JetStream cannot serve it now. */
-function isBucketGone(error: unknown): boolean {
-  const e = error as { name?: unknown; cause?: unknown };
-  return e?.name === "NoResponders" || (e?.cause !== undefined && isBucketGone(e.cause));
+type ErrorLike = { name?: unknown; code?: unknown; message?: unknown; cause?: unknown };
+
+/** Whether `error`, or any error in its `cause` chain, matches. */
+function anyCause(error: unknown, matches: (e: ErrorLike) => boolean): boolean {
+  const e = error as ErrorLike | undefined;
+  return e != null && (matches(e) || anyCause(e.cause, matches));
 }
 
-function isLostRace(error: unknown): boolean {
-  const e = error as { code?: unknown; message?: unknown; cause?: unknown };
-  return (
-    e?.code === WRONG_LAST_SEQUENCE ||
-    (typeof e?.message === "string" && /wrong last sequence|key exists/i.test(e.message)) ||
-    (e?.cause !== undefined && isLostRace(e.cause))
+/** The bucket's stream does not answer at all: deleted, or JetStream cannot serve it now. */
+const isBucketGone = (error: unknown) => anyCause(error, (e) => e.name === "NoResponders");
+
+/** A rival's write came first (compare-and-set on the revision, or create on an existing key). */
+const isLostRace = (error: unknown) =>
+  anyCause(
+    error,
+    (e) =>
+      e.code === WRONG_LAST_SEQUENCE ||
+      (typeof e.message === "string" && /wrong last sequence|key exists/i.test(e.message)),
   );
-}
 
 /**
  * A leader lease in NATS KV: the holder renews its entry every TTL/3 with a compare-and-set on

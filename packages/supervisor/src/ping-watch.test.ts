@@ -9,6 +9,7 @@ describe("PingWatch", () => {
     let answer: (() => void) | undefined;
     let pings = 0;
     const watch = new PingWatch({
+      name: "s1",
       ping: () => {
         pings += 1;
         return new Promise<void>((resolve) => {
@@ -27,6 +28,7 @@ describe("PingWatch", () => {
       expect(watch.answering()).toBe(true);
       await sleep(150);
       expect(watch.answering()).toBe(false);
+      expect(watch.silence()).toBe("s1 not answering pings");
       // One ping outstanding at a time, said once.
       expect(pings).toBe(1);
       expect(cap.find("server silent")).toEqual([
@@ -35,6 +37,7 @@ describe("PingWatch", () => {
       answer?.();
       await sleep(10);
       expect(watch.answering()).toBe(true);
+      expect(watch.silence()).toBeUndefined();
       expect(cap.find("server answering")[0]).toMatchObject({ level: "info", server: "s1" });
       expect(Number(cap.find("server answering")[0]?.silentMs)).toBeGreaterThanOrEqual(100);
     } finally {
@@ -47,6 +50,7 @@ describe("PingWatch", () => {
     let pings = 0;
     let closed = false;
     const watch = new PingWatch({
+      name: "s1",
       ping: async () => {
         pings += 1;
         throw new Error("disconnected");
@@ -73,6 +77,7 @@ describe("PingWatch", () => {
     const cap = captureLogger("svc");
     let pings = 0;
     const watch = new PingWatch({
+      name: "s1",
       ping: () => {
         pings += 1;
         throw new Error("connection closed");
@@ -87,7 +92,13 @@ describe("PingWatch", () => {
     watch.stop();
     expect(pings).toBeGreaterThan(2);
     expect(watch.answering()).toBe(true);
-    const opts = { ping: async () => {}, logger: cap.logger, silentMessage: "s", answeringMessage: "a" };
+    const opts = {
+      name: "s1",
+      ping: async () => {},
+      logger: cap.logger,
+      silentMessage: "s",
+      answeringMessage: "a",
+    };
     expect(() => new PingWatch({ ...opts, unansweredMs: Number.NaN })).toThrow(
       "PingWatch unansweredMs must be a positive number of milliseconds, got NaN",
     );

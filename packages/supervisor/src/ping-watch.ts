@@ -1,6 +1,8 @@
 import type { Logger } from "@tradewire/logger";
 
 export interface PingWatchOptions {
+  /** The server, as `silence()` names it: `<name> not answering pings`. */
+  name: string;
   /** One round trip to the server (a PING); rejects when the connection is gone. */
   ping: () => Promise<unknown>;
   /** True once the connection is closed for good: the watch stops. */
@@ -39,6 +41,11 @@ export class PingWatch {
   /** False from `unansweredMs` after a ping until an answer comes. */
   answering(): boolean {
     return !this.silent;
+  }
+
+  /** What holds work back while the server is silent (a task's `pausedBy`); undefined while it answers. */
+  silence(): string | undefined {
+    return this.silent ? `${this.opts.name} not answering pings` : undefined;
   }
 
   stop(): void {

@@ -28,6 +28,7 @@ export async function startExtractor(config: KlineExtractorConfig, log: Logger):
   // A database that hangs with its connections open (a failover, a partition) gives no error: the
   // writes wait on it until TCP gives up, many minutes later.
   const dbAnswers = new PingWatch({
+    name: "postgres",
     ping: () => pool.query("SELECT 1"),
     closed: () => pool.ending,
     logger: log,
@@ -54,7 +55,7 @@ export async function startExtractor(config: KlineExtractorConfig, log: Logger):
     name: "incremental",
     stallTimeoutMs: 5 * 60_000,
     // A ban outlasting the deadline, or a database that hangs, is waited out, not restarted into.
-    pausedBy: () => (dbAnswers.answering() ? source.limiter.pausedBy() : "postgres not answering pings"),
+    pausedBy: () => dbAnswers.silence() ?? source.limiter.pausedBy(),
     run: incrementalSchedule(
       (progress) =>
         new Extractor({

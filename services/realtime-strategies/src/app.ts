@@ -1,8 +1,8 @@
 import { Bus, STREAMS } from "@tradewire/bus";
+import { openPool } from "@tradewire/kline-extractor/storage";
 import type { Logger } from "@tradewire/logger";
 import { MarketData, subjects } from "@tradewire/schemas";
 import { Supervisor, sleep } from "@tradewire/supervisor";
-import pg from "pg";
 import { Counter, Histogram } from "prom-client";
 import { type Config, enabledStrategies } from "./config.js";
 import { EnvelopeReader, SocketEnvelope } from "./envelope.js";
@@ -25,14 +25,14 @@ export async function startStrategies(cfg: Config, logger: Logger, opts: { handl
   if (cfg.WARMUP_ENABLED) {
     // Bounded: a database that hangs would hold the start for ever, before /healthz even listens.
     const timeoutMs = cfg.WARMUP_TIMEOUT_S * 1000;
-    const pool = new pg.Pool({
-      connectionString: cfg.DATABASE_URL,
+    const pool = openPool({
+      url: cfg.DATABASE_URL,
       max: 2,
-      connectionTimeoutMillis: timeoutMs,
-      query_timeout: timeoutMs,
+      name: "realtime-strategies",
+      connectTimeoutMs: timeoutMs,
+      unansweredStatementMs: timeoutMs,
+      log,
     });
-    // An idle connection the server drops would otherwise crash the warm-up; its queries say why.
-    pool.on("error", (error) => log.warn("idle PostgreSQL connection lost during warm-up", { err: error }));
     try {
       await warmUp(pool, [...states.values()], cfg.WARMUP_CANDLES, log);
     } finally {

@@ -71,6 +71,7 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
   // A database that hangs with its connections open (a failover, a partition) gives no error: every
   // decision, fill and exit waits on it until TCP gives up, many minutes later.
   const dbAnswers = new PingWatch({
+    name: "postgres",
     ping: () => store.ping(),
     closed: () => store.pool.ending,
     logger: log,
@@ -78,7 +79,7 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
     answeringMessage: "postgres answering again",
   });
   /** What holds the engine's work back that a restart of its tasks would not help. */
-  const heldBack = () => (dbAnswers.answering() ? exchangePause?.() : "postgres not answering pings");
+  const heldBack = () => dbAnswers.silence() ?? exchangePause?.();
   const bus = await Bus.connect({
     servers: cfg.NATS_URL,
     name: "trade-engine",

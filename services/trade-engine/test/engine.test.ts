@@ -7,6 +7,16 @@ import { environment, metricAt } from "./harness.js";
 import { refuseWrites } from "./refuse-writes.js";
 
 let env: Awaited<ReturnType<typeof environment>>;
+const CONSUMER_GONE = "jetstream consumer gone from the server: ending this binding to create it again";
+
+/** An engine that has filled `signalId`, and the signals stream it reads (namespaced). */
+async function filledBefore(signalId: string) {
+  const engine = await env.start();
+  await env.quote("BTCUSDT", 30_000);
+  await env.signal(signalId);
+  await env.waitEvent(signalId, "filled");
+  return { engine, stream: env.bus.ns.resource(STREAMS.signals.name) };
+}
 beforeEach(async () => {
   env = await environment();
 });
@@ -428,18 +438,14 @@ describe("trade-engine (paper)", () => {
   });
 
   it("F01 a consumer deleted on the server is created again within seconds: what is published next is decided, and what it had decided is not executed twice", async () => {
-    const engine = await env.start();
-    await env.quote("BTCUSDT", 30_000);
-    await env.signal("before-delete");
-    await env.waitEvent("before-delete", "filled");
-    const stream = env.bus.ns.resource(STREAMS.signals.name);
+    const { engine, stream } = await filledBefore("before-delete");
     const [durable] = (await env.bus.jsm.consumers.list(stream).next()).map((c) => c.name);
     await env.bus.jsm.consumers.delete(stream, durable ?? "");
     await env.signal("after-delete");
     await env.waitEvent("after-delete", "filled");
-    expect(
-      engine.cap.find("jetstream consumer gone from the server: ending this binding to create it again"),
-    ).toEqual([expect.objectContaining({ level: "warn", durable, status: "consumer_deleted" })]);
+    expect(engine.cap.find(CONSUMER_GONE)).toEqual([
+      expect.objectContaining({ level: "warn", durable, status: "consumer_deleted" }),
+    ]);
     // Created again from the stream's start: the first signal came again and was found decided.
     await waitFor("the first signal delivered again", async () => {
       const info = await env.bus.jsm.consumers.info(stream, durable ?? "");
@@ -450,11 +456,7 @@ describe("trade-engine (paper)", () => {
   });
 
   it("F01 the signals stream deleted on the server is declared again by its consumer within seconds: what is published into it next is decided", async () => {
-    const engine = await env.start();
-    await env.quote("BTCUSDT", 30_000);
-    await env.signal("before-stream-delete");
-    await env.waitEvent("before-stream-delete", "filled");
-    const stream = env.bus.ns.resource(STREAMS.signals.name);
+    const { engine, stream } = await filledBefore("before-stream-delete");
     await env.bus.jsm.streams.delete(stream);
     // A publisher retries until the stream is there again (as the strategies' outbox does).
     await waitFor(
@@ -468,9 +470,7 @@ describe("trade-engine (paper)", () => {
     );
     await env.signal("after-stream-delete");
     await env.waitEvent("after-stream-delete", "filled");
-    expect(
-      engine.cap.find("jetstream consumer gone from the server: ending this binding to create it again"),
-    ).toEqual([expect.objectContaining({ level: "warn" })]);
+    expect(engine.cap.find(CONSUMER_GONE)).toEqual([expect.objectContaining({ level: "warn" })]);
   });
 
   it("F05 a decision that hangs stalls its consumer loudly (at error, /ready false); once it returns the consumer binds again and the signal is decided once", async () => {

@@ -31,6 +31,7 @@ export async function startIntentService(
   const admin = connectRedis(cfg.REDIS_URL, "admin", log);
   // A Redis that hangs with the socket open: a blocked XREADGROUP waits for ever, with no error.
   const redisAnswers = new PingWatch({
+    name: "redis",
     ping: () => admin.ping(),
     closed: () => admin.status === "end",
     logger: log,
@@ -38,7 +39,7 @@ export async function startIntentService(
     answeringMessage: "redis answering again",
   });
   /** While Redis does not answer, a restart of its readers would only wait again. */
-  const redisSilent = () => (redisAnswers.answering() ? undefined : "redis not answering pings");
+  const redisSilent = () => redisAnswers.silence();
   const bus = await Bus.connect({
     servers: cfg.NATS_URL,
     name: `trade-intent-consumer:${cfg.TRADE_INTENT_CONSUMER}`,
