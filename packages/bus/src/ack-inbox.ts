@@ -164,6 +164,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 function pubAck(subject: string, msg: Msg): PubAck | BusError {
   if (msg.data.length === 0) {
     const status = msg.headers?.code ?? 0;
+    if (status === 503) return new BusError("NO_STREAM", `no JetStream stream stores ${subject}`, true);
     return new BusError("PUBLISH_FAILED", `JetStream publish to ${subject} got status ${status}`, true);
   }
   let reply: unknown;

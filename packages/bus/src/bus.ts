@@ -13,7 +13,7 @@ import type { z } from "zod";
 import { onAbort } from "./abort.js";
 import { AckInbox, type EncodedDurableMessage } from "./ack-inbox.js";
 import { type ConnectOptions, connectWithRetry, monitorStatus } from "./connect.js";
-import { BusError } from "./errors.js";
+import { BusError, isNoResponders } from "./errors.js";
 import {
   type DurableBatchConsumerOptions,
   type DurableConsumerOptions,
@@ -25,7 +25,7 @@ import {
 } from "./jetstream.js";
 import type { CoreMessage, LoopContext } from "./messages.js";
 import { Namespace } from "./namespace.js";
-import type { StreamDefinition } from "./streams.js";
+import { type StreamDefinition, streamStoring } from "./streams.js";
 import { ThrottledLog } from "./throttled-log.js";
 
 export interface BusOptions extends ConnectOptions {
@@ -54,6 +54,8 @@ export class Bus {
   readonly ns: Namespace;
   private readonly statusLoop: Promise<void>;
   private readonly ackInbox: AckInbox;
+  /** Streams being declared again after a publish found them gone, by name (see declareAgain). */
+  private readonly declaring = new Map<string, Promise<void>>();
   private connected = true;
   /**
    * A server that hangs with the socket open (frozen, a partition): nats.js calls the connection
@@ -133,13 +135,23 @@ export class Bus {
   ): Promise<PubAck> {
     // `trusted`: the value is the output of this very schema, parsed at the boundary already.
     const data = opts.trusted ? value : this.validate(schema, subject, value);
-    try {
-      return await this.js.publish(this.ns.subject(subject), encoder.encode(JSON.stringify(data)), {
+    const payload = encoder.encode(JSON.stringify(data));
+    const publish = () =>
+      this.js.publish(this.ns.subject(subject), payload, {
         msgID: opts.msgId,
         timeout: opts.timeoutMs ?? 5_000,
       });
+    try {
+      return await publish().catch(async (error: unknown) => {
+        const stream = isNoResponders(error) ? streamStoring(subject) : undefined;
+        if (stream === undefined) throw error;
+        await this.declareAgain(stream, subject);
+        return publish();
+      });
     } catch (error) {
-      throw new BusError("PUBLISH_FAILED", `JetStream publish to ${subject} failed`, true, { cause: error });
+      if (error instanceof BusError) throw error;
+      const code = isNoResponders(error) ? "NO_STREAM" : "PUBLISH_FAILED";
+      throw new BusError(code, `JetStream publish to ${subject} failed`, true, { cause: error });
     }
   }
 
@@ -173,7 +185,60 @@ export class Bus {
         );
       }
     }
-    return this.ackInbox.publish(this.ns.subject(subject), messages, opts.timeoutMs ?? 5_000);
+    return this.publishEncodedBatch(subject, messages, opts.timeoutMs ?? 5_000);
+  }
+
+  /** A batch publish whose messages no stream answered goes out once more after declaring it. */
+  private async publishEncodedBatch(
+    subject: string,
+    messages: readonly (EncodedDurableMessage | BusError)[],
+    timeoutMs: number,
+  ): Promise<(PubAck | BusError)[]> {
+    const target = this.ns.subject(subject);
+    const outcomes = await this.ackInbox.publish(target, messages, timeoutMs);
+    const unstored = outcomes.flatMap((o, i) => (o instanceof BusError && o.code === "NO_STREAM" ? [i] : []));
+    const stream = unstored.length > 0 ? streamStoring(subject) : undefined;
+    if (stream === undefined) return outcomes;
+    try {
+      await this.declareAgain(stream, subject);
+    } catch (error) {
+      for (const i of unstored) outcomes[i] = error as BusError;
+      return outcomes;
+    }
+    const again = await this.ackInbox.publish(
+      target,
+      unstored.map((i) => messages[i] as EncodedDurableMessage),
+      timeoutMs,
+    );
+    for (const [k, i] of unstored.entries()) outcomes[i] = again[k] ?? (outcomes[i] as BusError);
+    return outcomes;
+  }
+
+  /**
+   * Declares again a stream no longer on the server (deleted, or lost with its state), said at warn,
+   * so what is published to it is kept again without a restart. Concurrent callers share one
+   * declaration; one that fails throws a retryable NO_STREAM naming the stream, with its cause.
+   */
+  private declareAgain(stream: StreamDefinition, subject: string): Promise<void> {
+    const name = this.ns.resource(stream.name);
+    let declaring = this.declaring.get(name);
+    if (declaring === undefined) {
+      this.logger.warn("jetstream stream gone from the server: declared again", { stream: name, subject });
+      declaring = this.ensureStream(stream)
+        .catch((error: unknown) => {
+          throw new BusError(
+            "NO_STREAM",
+            `stream ${name} is gone from the server and declaring it failed`,
+            true,
+            {
+              cause: error,
+            },
+          );
+        })
+        .finally(() => this.declaring.delete(name));
+      this.declaring.set(name, declaring);
+    }
+    return declaring;
   }
 
   /**
@@ -232,8 +297,7 @@ export class Bus {
       .getMessage(name, { last_by_subj: this.ns.subject(subject) })
       .catch(async (error: unknown) => {
         if (!isStreamNotFound(error)) throw error;
-        this.logger.warn("jetstream stream gone from the server: declared again", { stream: name });
-        await this.ensureStream(stream);
+        await this.declareAgain(stream, subject);
         return null;
       });
     if (m === null) return undefined;

@@ -1,6 +1,7 @@
 import { type KV, Kvm } from "@nats-io/kv";
 import type { Logger } from "@tradewire/logger";
 import type { Bus } from "./bus.js";
+import { anyCause, isNoResponders } from "./errors.js";
 import type { LoopContext } from "./messages.js";
 
 export interface LeaseOptions {
@@ -17,16 +18,8 @@ export interface LeaseOptions {
 
 const WRONG_LAST_SEQUENCE = 10071;
 
-type ErrorLike = { name?: unknown; code?: unknown; message?: unknown; cause?: unknown };
-
-/** Whether `error`, or any error in its `cause` chain, matches. */
-function anyCause(error: unknown, matches: (e: ErrorLike) => boolean): boolean {
-  const e = error as ErrorLike | undefined;
-  return e != null && (matches(e) || anyCause(e.cause, matches));
-}
-
 /** The bucket's stream does not answer at all: deleted, or JetStream cannot serve it now. */
-const isBucketGone = (error: unknown) => anyCause(error, (e) => e.name === "NoResponders");
+const isBucketGone = isNoResponders;
 
 /** A rival's write came first (compare-and-set on the revision, or create on an existing key). */
 const isLostRace = (error: unknown) =>

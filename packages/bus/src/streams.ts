@@ -50,3 +50,18 @@ export const STREAMS = {
     maxAgeMs: 30 * DAY,
   },
 } as const satisfies Record<string, StreamDefinition>;
+
+/** The stream meant to store `subject` (canonical), matching NATS wildcards; undefined for none. */
+export function streamStoring(subject: string): StreamDefinition | undefined {
+  const tokens = subject.split(".");
+  return Object.values(STREAMS).find((def) => def.subjects.some((pattern) => covers(pattern, tokens)));
+}
+
+function covers(pattern: string, tokens: readonly string[]): boolean {
+  const parts = pattern.split(".");
+  for (const [i, part] of parts.entries()) {
+    if (part === ">") return tokens.length > i;
+    if (i >= tokens.length || (part !== "*" && part !== tokens[i])) return false;
+  }
+  return parts.length === tokens.length;
+}

@@ -31,6 +31,15 @@ afterEach(async () => {
   await ns.cleanup();
 });
 
+/** A second bus on the test's namespace, whose log lines the test reads. */
+async function watchedBus(name: string) {
+  const cap = captureLogger("bus");
+  return {
+    cap,
+    bus: await Bus.connect({ servers: ns.url, name, logger: cap.logger, namespace: ns.namespace }),
+  };
+}
+
 describe("Bus core messaging", () => {
   it("delivers typed messages and counts invalid payloads instead of dropping them silently", async () => {
     const ctx = loopContext();
@@ -135,7 +144,11 @@ describe("Bus JetStream", () => {
   it("fails a batch publish to a subject no stream stores, without throwing", async () => {
     const [outcome] = await bus.publishDurableBatch("nostream.here", Ping, [{ value: { n: 1 }, msgId: "x" }]);
     expect(outcome).toBeInstanceOf(BusError);
-    expect((outcome as BusError).code).toBe("PUBLISH_FAILED");
+    expect((outcome as BusError).code).toBe("NO_STREAM");
+    expect((outcome as BusError).message).toBe(`no JetStream stream stores ${ns.namespace}.nostream.here`);
+    await expect(
+      bus.publishDurable("nostream.here", Ping, { n: 1 }, { msgId: "y", timeoutMs: 1_000 }),
+    ).rejects.toMatchObject({ code: "NO_STREAM" });
   });
 
   it("hands over what is already buffered as one batch, in order, and naks a batch whose handler throws", async () => {
@@ -219,13 +232,7 @@ describe("Bus JetStream", () => {
   it("F05 a batch handler that hangs is no progress, however alive the connection; a stop then names its messages", async () => {
     await bus.ensureStream(STREAMS.signals);
     await bus.ensureConsumer(STREAMS.signals, "hung");
-    const cap = captureLogger("bus-test");
-    const watched = await Bus.connect({
-      servers: ns.url,
-      name: "bus-test-hung",
-      logger: cap.logger,
-      namespace: ns.namespace,
-    });
+    const { cap, bus: watched } = await watchedBus("bus-test-hung");
     let progressed = 0;
     const ctx = {
       ...loopContext(),
@@ -281,13 +288,7 @@ describe("Bus JetStream", () => {
 
   it("F01 a durable consumer deleted on the server ends its binding at once, naming why, and the next binding creates it again and delivers", async () => {
     await bus.ensureStream(STREAMS.signals);
-    const cap = captureLogger("bus");
-    const watched = await Bus.connect({
-      servers: ns.url,
-      name: "deleted",
-      logger: cap.logger,
-      namespace: ns.namespace,
-    });
+    const { cap, bus: watched } = await watchedBus("deleted");
     const got: string[] = [];
     const bind = (ctx = loopContext()) =>
       watched.runDurableConsumer(
@@ -335,13 +336,7 @@ describe("Bus JetStream", () => {
 
   it("F01 lastStored reads the last command kept on a subject; a stream deleted on the server holds none and is declared again, said at warn, so the next is kept", async () => {
     await bus.ensureStream(STREAMS.control);
-    const cap = captureLogger("bus");
-    const reader = await Bus.connect({
-      servers: ns.url,
-      name: "reader",
-      logger: cap.logger,
-      namespace: ns.namespace,
-    });
+    const { cap, bus: reader } = await watchedBus("reader");
     try {
       const command = (enabled: boolean) => ({ enabled, reason: `test ${enabled}`, actor: "test" });
       const kept = async () =>
@@ -359,6 +354,50 @@ describe("Bus JetStream", () => {
     } finally {
       await reader.drain();
     }
+  });
+
+  describe("F01 a publish finding its stream deleted on the server declares it again, said at warn, and is kept", () => {
+    const gone = async () => {
+      const { cap, bus: publisher } = await watchedBus("publisher");
+      await publisher.ensureStream(STREAMS.signals);
+      const stream = bus.ns.resource(STREAMS.signals.name);
+      await bus.jsm.streams.delete(stream);
+      const said = () => cap.find("jetstream stream gone from the server: declared again");
+      return { publisher, stream, said };
+    };
+
+    it("one at a time", async () => {
+      const { publisher, stream, said } = await gone();
+      try {
+        const ack = await publisher.publishDurable(
+          subjects.signal("momentum"),
+          TradingSignal,
+          signal("d-1"),
+          {
+            msgId: "d-1",
+          },
+        );
+        expect(ack).toMatchObject({ stream, seq: 1, duplicate: false });
+        expect(said()).toEqual([
+          expect.objectContaining({ level: "warn", stream, subject: "signals.trading.momentum" }),
+        ]);
+      } finally {
+        await publisher.drain();
+      }
+    });
+
+    it("in a batch, declared once for all its messages", async () => {
+      const { publisher, stream, said } = await gone();
+      try {
+        const items = ["b-1", "b-2", "b-3"].map((id) => ({ value: signal(id), msgId: id }));
+        const outcomes = await publisher.publishDurableBatch(subjects.signal(), TradingSignal, items);
+        expect(outcomes.map((o) => (o instanceof BusError ? o.message : o.seq))).toEqual([1, 2, 3]);
+        expect(said()).toHaveLength(1);
+        expect((await bus.jsm.streams.info(stream)).state.messages).toBe(3);
+      } finally {
+        await publisher.drain();
+      }
+    });
   });
 
   it("F38 a stop asked for while a consumer is still binding ends it, instead of hanging until killed", async () => {

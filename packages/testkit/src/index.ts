@@ -24,7 +24,7 @@ export type { FakeBinanceWs, FakeBinanceWsOptions, FakeConnection } from "./fake
 export { startFakeBinanceWs } from "./fake-binance-ws.js";
 export { uniqueName } from "./ids.js";
 export { metricValue } from "./metrics.js";
-export { NATS_URL, natsNamespace, PrivateNatsServer } from "./nats.js";
+export { fillStream, NATS_URL, natsNamespace, PrivateNatsServer } from "./nats.js";
 export { DATABASE_URL, pgSchema, withSearchPath } from "./postgres.js";
 export { freePort } from "./private-server.js";
 export { REDIS_URL, redisScope } from "./redis.js";

@@ -1,4 +1,4 @@
-import { jetstreamManager } from "@nats-io/jetstream";
+import { DiscardPolicy, type JetStreamManager, jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import { uniqueName } from "./ids.js";
 import { PrivateServer, type ServerSpec } from "./private-server.js";
@@ -31,6 +31,24 @@ export async function natsNamespace(
         await nc.close();
       }
     },
+  };
+}
+
+/**
+ * Sets a stream at a byte limit no message fits, discarding new ones: JetStream refuses every
+ * publish to it (`maximum bytes exceeded`), as a stream out of storage does; what it holds stays.
+ * The function returned lifts the limit again.
+ */
+export async function fillStream(jsm: JetStreamManager, name: string): Promise<() => Promise<void>> {
+  const { config, state } = await jsm.streams.info(name);
+  // At what it holds (a lower limit would purge it): nothing more fits.
+  await jsm.streams.update(name, {
+    ...config,
+    max_bytes: Math.max(1, state.bytes),
+    discard: DiscardPolicy.New,
+  });
+  return async () => {
+    await jsm.streams.update(name, config);
   };
 }
 

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { type Bus, BusError, STREAMS, ThrottledLog } from "@tradewire/bus";
+import { type Bus, BusError, ThrottledLog } from "@tradewire/bus";
 import type { Logger } from "@tradewire/logger";
 import { TimeoutError, withTimeout } from "@tradewire/supervisor";
 import type { Counter } from "prom-client";
@@ -170,9 +170,6 @@ export class EventOutbox {
       [this.unanswered ? 0 : graceMs, [...this.inFlight]],
     );
     if (rows.length === 0) this.unanswered = false;
-    // The stream may be what is missing (deleted on the server, or lost with NATS' state): declared
-    // again, or every sweep would keep the events for ever. A no-op while it is there.
-    else if (this.unanswered) await this.deps.bus.ensureStream(STREAMS.orders);
     // One row that cannot go out (not JSON, an event the schema refuses) must not hold back the
     // rows after it: it stays, and says so at every sweep.
     for (const row of rows)

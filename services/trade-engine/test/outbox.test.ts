@@ -1,5 +1,5 @@
 import { STREAMS } from "@tradewire/bus";
-import { type FakeBinanceRest, waitFor } from "@tradewire/testkit";
+import { type FakeBinanceRest, fillStream, waitFor } from "@tradewire/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { SIGNALS_DURABLE } from "../src/app.js";
 import { orderEvent } from "../src/order-events.js";
@@ -19,6 +19,9 @@ const KEPT = "order events could not be published; the outbox keeps them";
 const REPUBLISHED = "stored order events were never published; publishing them now";
 const eventsOf = async (signalId: string) =>
   (await env.orderEvents()).filter((e) => e.signal_id === signalId);
+
+/** JetStream refuses every order event from here on, as a stream out of storage does (see fillStream). */
+const ordersFull = () => fillStream(env.bus.jsm, env.bus.ns.resource(STREAMS.orders.name));
 
 describe("order event outbox", () => {
   it("stores a batch's events with its commit and deletes them once published: nothing is left", async () => {
@@ -103,12 +106,11 @@ describe("order event outbox", () => {
     expect(await metricAt(engine.url, "tradewire_engine_outbox_republished_total")).toBe(1);
   });
 
-  it("acks a batch without waiting for its events; keeps those whose publish failed (their stream deleted on the server), declares the stream again and publishes them", async () => {
+  it("acks a batch without waiting for its events; keeps those JetStream refuses (the stream full) and publishes them once it takes them again", async () => {
     const engine = await env.start({ OUTBOX_SWEEP_MS: "200" });
     await env.quote("BTCUSDT", 30_000);
-    const orders = env.bus.ns.resource(STREAMS.orders.name);
-    await env.bus.jsm.streams.delete(orders);
-    await env.signal("no-stream-1");
+    const lift = await ordersFull();
+    await env.signal("full-1");
     // Stored with its events, the signal is acked at once: the ack does not wait for the publish
     // (which retries for over a second before it gives up).
     const consumer = () =>
@@ -124,14 +126,30 @@ describe("order event outbox", () => {
     await waitFor("publish given up", () => engine.cap.find(KEPT).length > 0, 15_000);
     // Decided and stored, the events only in the outbox.
     expect(
-      (await env.db.pool.query("SELECT status FROM engine_signals WHERE signal_id = 'no-stream-1'")).rows,
+      (await env.db.pool.query("SELECT status FROM engine_signals WHERE signal_id = 'full-1'")).rows,
     ).toEqual([{ status: "FILLED" }]);
-    // The sweep finds the stream missing, declares it again and publishes what the outbox kept.
-    await waitFor("published by the sweep", async () => (await eventsOf("no-stream-1")).length === 2, 15_000);
+    await lift();
+    // The sweep publishes what the outbox kept.
+    await waitFor("published by the sweep", async () => (await eventsOf("full-1")).length === 2, 15_000);
     expect(engine.cap.find(REPUBLISHED)).toEqual([expect.objectContaining({ level: "warn" })]);
-    expect(engine.cap.find("jetstream stream created").map((l) => l.stream)).toContain(orders);
-    expect((await eventsOf("no-stream-1")).map((e) => e.event).sort()).toEqual(["filled", "placed"]);
+    expect((await eventsOf("full-1")).map((e) => e.event).sort()).toEqual(["filled", "placed"]);
     await waitFor("row deleted", async () => (await outboxRows()) === 0, 5_000);
+  });
+
+  it("F01 the orders stream deleted on the server is declared again by the next publish: its events go out at once, nothing waits for the sweep", async () => {
+    // A sweep a minute off: it cannot be what sends them.
+    const engine = await env.start({ OUTBOX_SWEEP_MS: "60000" });
+    await env.quote("BTCUSDT", 30_000);
+    await env.signal("before-delete");
+    await env.waitEvent("before-delete", "filled");
+    const orders = env.bus.ns.resource(STREAMS.orders.name);
+    await env.bus.jsm.streams.delete(orders);
+    await env.signal("after-delete");
+    await waitFor("published", async () => (await eventsOf("after-delete")).length === 2, 10_000);
+    expect(engine.cap.find("jetstream stream gone from the server: declared again")).toEqual([
+      expect.objectContaining({ level: "warn", stream: orders }),
+    ]);
+    expect(engine.cap.find(KEPT)).toEqual([]);
   });
 });
 
@@ -141,11 +159,6 @@ describe("order event outbox on the one-by-one path", () => {
     await fake?.close();
     fake = undefined;
   });
-  /**
-   * Deletes the orders stream: no order event can be published until the sweep, finding its
-   * publishes unanswered, declares the stream again.
-   */
-  const ordersDown = () => env.bus.jsm.streams.delete(env.bus.ns.resource(STREAMS.orders.name));
 
   it("testnet: an exchange fill is stored with its events; when they cannot go out they are kept, and published once JetStream takes them, without a second order", async () => {
     fake = await fakeBinance(() => "30010.50", { futures: false });
@@ -156,13 +169,14 @@ describe("order event outbox on the one-by-one path", () => {
     // Published at once, and the row goes with the next sweep: nothing is left in normal running.
     await waitFor("outbox emptied", async () => (await outboxRows()) === 0, 5_000);
 
-    await ordersDown();
+    const lift = await ordersFull();
     await env.signal("tn-ob-1");
     await waitFor("kept", () => engine.cap.find(KEPT).length > 0, 15_000);
     expect(
       (await env.db.pool.query("SELECT status FROM engine_signals WHERE signal_id = 'tn-ob-1'")).rows,
     ).toEqual([{ status: "FILLED" }]);
     expect(engine.cap.find(KEPT)[0]).toMatchObject({ level: "error" });
+    await lift();
     await waitFor("published by the sweep", async () => (await eventsOf("tn-ob-1")).length === 2, 15_000);
     // From the row the outbox kept, not from the first attempt.
     expect(engine.cap.find(REPUBLISHED)).toHaveLength(1);
@@ -185,7 +199,7 @@ describe("order event outbox on the one-by-one path", () => {
     await env.signal("ob-lim", { order_type: "LIMIT", price: 29_000, quantity: 0.01 });
     await waitFor("placed", async () => (await eventsOf("ob-lim")).length === 1, 10_000);
 
-    await ordersDown();
+    const lift = await ordersFull();
     const res = await fetch(`${engine.url}/orders/${engine.engine.restingOrders()[0]?.clientOrderId}`, {
       method: "DELETE",
     });
@@ -194,10 +208,11 @@ describe("order event outbox on the one-by-one path", () => {
     expect(
       (await env.db.pool.query("SELECT status FROM engine_signals WHERE signal_id = 'ob-lim'")).rows,
     ).toEqual([{ status: "CANCELED" }]);
-    // The stream comes back empty: `placed` went with the old one, `canceled` from the outbox.
-    await waitFor("canceled published", async () => (await eventsOf("ob-lim")).length === 1, 15_000);
+    await lift();
+    await waitFor("canceled published", async () => (await eventsOf("ob-lim")).length === 2, 15_000);
     expect(engine.cap.find(REPUBLISHED)).toHaveLength(1);
     expect(await eventsOf("ob-lim")).toMatchObject([
+      { event: "placed" },
       { event: "canceled", reason: "canceled_by_operator: DELETE /orders" },
     ]);
     await waitFor("row deleted", async () => (await outboxRows()) === 0, 5_000);
