@@ -135,7 +135,18 @@ export class Bus {
   ): Promise<PubAck> {
     // `trusted`: the value is the output of this very schema, parsed at the boundary already.
     const data = opts.trusted ? value : this.validate(schema, subject, value);
-    const payload = encoder.encode(JSON.stringify(data));
+    return this.publishDurableEncoded(subject, encoder.encode(JSON.stringify(data)), opts);
+  }
+
+  /**
+   * Publishes pre-encoded JSON bytes, validated by the caller, as `publishDurable`. A publish no
+   * stream answers declares again the stream of STREAMS meant to store `subject`, and goes once more.
+   */
+  async publishDurableEncoded(
+    subject: string,
+    payload: Uint8Array,
+    opts: { msgId: string; timeoutMs?: number },
+  ): Promise<PubAck> {
     const publish = () =>
       this.js.publish(this.ns.subject(subject), payload, {
         msgID: opts.msgId,

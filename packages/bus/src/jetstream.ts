@@ -353,9 +353,13 @@ function toDurableMessage<S extends z.ZodType>(
       payload: new TextDecoder().decode(m.data),
       timestamp: Date.now(),
     };
-    await bus.js.publish(bus.ns.subject(subjects.deadLetter(opts.stream.name)), JSON.stringify(record), {
-      msgID: `${stream}:${m.seq}`,
-    });
+    await bus.publishDurableEncoded(
+      subjects.deadLetter(opts.stream.name),
+      Buffer.from(JSON.stringify(record)),
+      {
+        msgId: `${stream}:${m.seq}`,
+      },
+    );
     ctx.count("deadLettered");
     m.term(reason);
   };

@@ -8,7 +8,7 @@ import { Bus } from "../src/bus.js";
 import { BusError } from "../src/errors.js";
 import type { CoreMessage, DurableMessage } from "../src/messages.js";
 import { STREAMS } from "../src/streams.js";
-import { loopContext, silent } from "./helpers.js";
+import { loopContext, signalsConsumer, silent } from "./helpers.js";
 
 const Ping = z.object({ n: z.number().int() });
 const signal = (id: string) => ({
@@ -99,10 +99,7 @@ describe("Bus JetStream", () => {
     const got: DurableMessage<TradingSignal>[] = [];
     const run = bus.runDurableConsumer(
       {
-        stream: STREAMS.signals,
-        durable: "engine",
-        schema: TradingSignal,
-        schemaName: "TradingSignal",
+        ...signalsConsumer("engine"),
         handler: async (m) => {
           got.push(m);
           await m.ack();
@@ -162,10 +159,7 @@ describe("Bus JetStream", () => {
     let failOnce = true;
     const run = bus.runDurableBatchConsumer(
       {
-        stream: STREAMS.signals,
-        durable: "batcher",
-        schema: TradingSignal,
-        schemaName: "TradingSignal",
+        ...signalsConsumer("batcher"),
         maxBatch: 20,
         retryDelayMs: 10,
         batchHandler: async (messages) => {
@@ -201,10 +195,7 @@ describe("Bus JetStream", () => {
     });
     const run = bus.runDurableBatchConsumer(
       {
-        stream: STREAMS.signals,
-        durable: "counted",
-        schema: TradingSignal,
-        schemaName: "TradingSignal",
+        ...signalsConsumer("counted"),
         maxMessages: 2,
         statusIntervalMs: 50,
         batchHandler: async (messages) => {
@@ -247,10 +238,7 @@ describe("Bus JetStream", () => {
     let handling = false;
     const run = watched.runDurableBatchConsumer(
       {
-        stream: STREAMS.signals,
-        durable: "hung",
-        schema: TradingSignal,
-        schemaName: "TradingSignal",
+        ...signalsConsumer("hung"),
         idleHeartbeatMs: 500,
         batchHandler: async (messages, alive) => {
           handling = true;
@@ -293,10 +281,7 @@ describe("Bus JetStream", () => {
     const bind = (ctx = loopContext()) =>
       watched.runDurableConsumer(
         {
-          stream: STREAMS.signals,
-          durable: "deleted",
-          schema: TradingSignal,
-          schemaName: "TradingSignal",
+          ...signalsConsumer("deleted"),
           handler: async (m) => {
             got.push(m.data.signal_id ?? "");
             m.ack();
@@ -412,10 +397,7 @@ describe("Bus JetStream", () => {
     const durableCtx = loopContext();
     const durable = bus.runDurableBatchConsumer(
       {
-        stream: STREAMS.signals,
-        durable: "late-stop",
-        schema: TradingSignal,
-        schemaName: "TradingSignal",
+        ...signalsConsumer("late-stop"),
         batchHandler: async () => {},
       },
       durableCtx,
@@ -443,10 +425,7 @@ describe("Bus JetStream", () => {
     const ctx = loopContext();
     const run = bus.runDurableConsumer(
       {
-        stream: STREAMS.signals,
-        durable: "engine",
-        schema: TradingSignal,
-        schemaName: "TradingSignal",
+        ...signalsConsumer("engine"),
         handler: async () => {},
       },
       ctx,
@@ -468,5 +447,30 @@ describe("Bus JetStream", () => {
     expect(ctx.counters.invalid).toBe(1);
     ctx.controller.abort();
     await run;
+  });
+
+  it("F01 dead-letters at once when the dead-letter stream was deleted on the server: it is declared again, not left to a redelivery loop", async () => {
+    await bus.ensureStream(STREAMS.signals);
+    await bus.ensureStream(STREAMS.deadLetters);
+    const deadLetters = bus.ns.resource(STREAMS.deadLetters.name);
+    await bus.jsm.streams.delete(deadLetters);
+    await bus.js.publish(`${ns.namespace}.signals.trading`, JSON.stringify({ action: "maybe" }));
+    const ctx = loopContext();
+    const run = bus.runDurableConsumer(
+      {
+        ...signalsConsumer("dlq-gone"),
+        handler: async () => {},
+      },
+      ctx,
+    );
+    try {
+      await waitFor("dead-lettered", () => ctx.counters.deadLettered === 1);
+      const kept = await bus.jsm.streams.getMessage(deadLetters, { seq: 1 });
+      expect(kept?.json()).toMatchObject({ subject: "signals.trading", streamSequence: 1 });
+      expect(ctx.counters.failed).toBeUndefined();
+    } finally {
+      ctx.controller.abort();
+      await run;
+    }
   });
 });

@@ -1,5 +1,7 @@
 import { createSilentLogger } from "@tradewire/logger";
+import { TradingSignal } from "@tradewire/schemas";
 import type { LoopContext } from "../src/messages.js";
+import { STREAMS } from "../src/streams.js";
 
 export function loopContext(): LoopContext & {
   counters: Record<string, number>;
@@ -25,3 +27,7 @@ export function loopContext(): LoopContext & {
 }
 
 export const silent = createSilentLogger();
+
+/** A durable consumer of every signal subject, as the engine's. */
+export const signalsConsumer = (durable: string) =>
+  ({ stream: STREAMS.signals, durable, schema: TradingSignal, schemaName: "TradingSignal" }) as const;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { Bus } from "../src/bus.js";
 import { STREAMS } from "../src/streams.js";
-import { loopContext, silent } from "./helpers.js";
+import { loopContext, signalsConsumer, silent } from "./helpers.js";
 
 let server: PrivateNatsServer;
 beforeAll(async () => {
@@ -34,10 +34,7 @@ describe("Bus across a NATS server restart", () => {
     const ctx = loopContext();
     const consumer = bus.runDurableConsumer(
       {
-        stream: STREAMS.signals,
-        durable: "engine",
-        schema: TradingSignal,
-        schemaName: "TradingSignal",
+        ...signalsConsumer("engine"),
         handler: async (m) => {
           seen.set(m.data.signal_id ?? "", (seen.get(m.data.signal_id ?? "") ?? 0) + 1);
           await m.ack();

@@ -1,4 +1,7 @@
-/** One line for an error: its code when it has one, then its message (an AggregateError's parts). */
+/**
+ * One line for an error: its code when it has one, then its message (an AggregateError's parts),
+ * then its cause's line when that says more ("STORAGE_FAILED: writing klines failed: 53100: …").
+ */
 export function errorText(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
   const code = "code" in error ? error.code : undefined;
@@ -8,5 +11,7 @@ export function errorText(error: unknown): string {
     (error instanceof AggregateError
       ? error.errors.map((e: unknown) => errorText(e)).join("; ")
       : error.name);
-  return code === undefined ? message : `${String(code)}: ${message}`;
+  const text = code === undefined ? message : `${String(code)}: ${message}`;
+  const cause = error.cause === undefined ? "" : errorText(error.cause);
+  return cause === "" || text.includes(cause) ? text : `${text}: ${cause}`;
 }

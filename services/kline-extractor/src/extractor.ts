@@ -133,7 +133,8 @@ export class Extractor {
       }
     } catch (error) {
       report.success = false;
-      report.errors.push(errorText(error));
+      // First: what ended the run; any after it failed while it ended (a write of what was fetched).
+      report.errors.unshift(errorText(error));
       log.error("symbol extraction failed", { err: error });
     } finally {
       this.progress.finish(symbol);
@@ -187,7 +188,7 @@ export class Extractor {
       });
       return;
     }
-    await this.fetchAndStore(key, { start, end }, opts, report);
+    await this.fetchAndStore(key, { start, end }, opts, report, log);
   }
 
   /** Fetches a range page by page and writes it in large batches, overlapping fetch and write. */
@@ -196,6 +197,7 @@ export class Extractor {
     range: OpenRange,
     opts: RunOptions,
     report: SymbolReport,
+    log: Logger,
     seen?: number[],
   ): Promise<void> {
     const metricLabels = { symbol: key.symbol, interval: key.interval };
@@ -248,7 +250,18 @@ export class Extractor {
       await flush();
     } catch (error) {
       // Fetched before a stop or a failed page, and good: written now, not fetched again next run.
-      await flush();
+      // Should that write fail too, it is said and reported beside the error that ended the run.
+      await flush()
+        .then(settle)
+        .catch((writeError: unknown) => {
+          report.errors.push(errorText(writeError));
+          log.error(
+            "klines fetched before the failure could not be written; the next run fetches them again",
+            {
+              err: writeError,
+            },
+          );
+        });
       throw error;
     } finally {
       await settle();
@@ -278,7 +291,7 @@ export class Extractor {
       if (opts.dryRun) continue;
       const seen: number[] = [];
       const before = report.recordsWritten;
-      await this.fetchAndStore(key, gap, opts, report, seen);
+      await this.fetchAndStore(key, gap, opts, report, log, seen);
       report.gapsFilled += report.recordsWritten - before;
       const still = missingRuns(gap, seen, stepMs);
       if (still.length > 0) {

@@ -80,6 +80,39 @@ describe("kline extraction (real PostgreSQL and NATS)", () => {
     },
   );
 
+  it("F38 a page that fails with the rows before it unwritable too reports both errors, the page's first, and says the write's at error", async () => {
+    const source = new (class extends RowsSource {
+      override async *pages(req: KlineRangeRequest) {
+        let n = 0;
+        for await (const page of super.pages(req)) {
+          if (++n > 3) throw new FakeExchangeError(-1003, "Too many requests.");
+          yield page;
+        }
+      }
+    })({ BTCUSDT: btc });
+    // The database refuses every kline write, as one out of disk does.
+    await db.pool.query(`
+      CREATE FUNCTION refuse_klines() RETURNS trigger LANGUAGE plpgsql AS
+        $$ BEGIN RAISE EXCEPTION 'could not extend file: No space left on device'; END $$;
+      CREATE TRIGGER refuse_klines BEFORE INSERT ON klines EXECUTE FUNCTION refuse_klines();`);
+    const cap = captureLogger("kline-extractor");
+    const x = new Extractor({
+      pool: db.pool,
+      source,
+      events: new NatsEventSink(bus, "binance.extraction", silent),
+      log: cap.logger,
+    });
+    const report = await x.run({ ...base, mode: "backfill" });
+    expect(report.symbols[0]).toMatchObject({ success: false, recordsFetched: 3_000, recordsWritten: 0 });
+    expect(report.symbols[0]?.errors).toEqual([
+      expect.stringContaining("Too many requests."),
+      expect.stringContaining("No space left on device"),
+    ]);
+    expect(
+      cap.find("klines fetched before the failure could not be written; the next run fetches them again"),
+    ).toEqual([expect.objectContaining({ level: "error", symbol: "BTCUSDT" })]);
+  });
+
   it("backfills every candle once, gap-fill reports the real halt unfillable, re-runs write nothing", async () => {
     const source = new RowsSource({ BTCUSDT: btc });
     const { x } = extractor(source);

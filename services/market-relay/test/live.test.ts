@@ -2,7 +2,7 @@ import { Bus } from "@tradewire/bus";
 import { parseConfig } from "@tradewire/config";
 import { captureLogger, createSilentLogger } from "@tradewire/logger";
 import { MarketData } from "@tradewire/schemas";
-import { type FakeBinanceWs, natsNamespace, startFakeBinanceWs, waitFor } from "@tradewire/testkit";
+import { type FakeBinanceWs, natsNamespace, startFakeBinanceWs, TcpProxy, waitFor } from "@tradewire/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startRelay } from "../src/app.js";
 import { ConfigSchema } from "../src/config.js";
@@ -139,6 +139,37 @@ describe("market-relay live mode against the fake Binance WebSocket", () => {
     const metrics = await (await fetch(`http://127.0.0.1:${r.port}/metrics`)).text();
     expect(metrics).toMatch(/tradewire_md_reconnects_total\{shard="0",reason="closed"[^}]*\} 1/);
     await waitFor("ready again", () => ready(r.port));
+  });
+
+  it("F04 a connect the exchange accepts but never answers fails within CONNECT_TIMEOUT_MS, said at warn, and is retried until one opens", async () => {
+    // Accepted on TCP, then nothing: no handshake answer, no close (a load balancer whose backend hangs).
+    const proxy = await TcpProxy.start(Number(new URL(fake.url).port));
+    stops.push(() => proxy.close());
+    proxy.freeze();
+    const btc = observe("md.binance.BTCUSDT.trade");
+    await bus.nc.flush();
+    const r = await relay({
+      BINANCE_WS_BASE: proxy.route(fake.url),
+      CONNECT_TIMEOUT_MS: "300",
+      SYMBOLS: "BTCUSDT",
+    });
+    const started = Date.now();
+    const failed = await waitFor(
+      "connect failed",
+      () => r.cap.find("exchange connect failed; retrying")[0],
+      5_000,
+    );
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(failed).toMatchObject({ level: "warn", attempt: 1 });
+    expect(JSON.stringify(failed.err)).toContain("timed out after 300 ms");
+    await waitFor("retried", () => r.cap.find("exchange connect failed; retrying").length >= 2, 5_000);
+    expect(await ready(r.port)).toBe(false);
+    proxy.thaw();
+    await waitFor("trades published", () => btc.length > 0, 10_000);
+    expect(r.cap.find("exchange connection open")[0]).toMatchObject({ level: "info" });
+    await waitFor("ready", () => ready(r.port));
+    // Each failed connect was progress: the shard was never called stalled and restarted.
+    expect(r.cap.find("task stalled")).toEqual([]);
   });
 
   it("F39 recycles a connection whose stream went silent without a close, new socket before old closes", async () => {
