@@ -64,6 +64,8 @@ describe("klines storage", () => {
     });
     const all = await loadRecentKlines(db.pool, { ...key, limit: 10 });
     expect(all[0]?.close).toBe("0.30000000000000004");
+    const before = await loadRecentKlines(db.pool, { ...key, limit: 10, before: base + 2 * M });
+    expect(before.map((k) => k.openTime)).toEqual([base, base + M]);
     expect(await lastStoredOpen(db.pool, key)).toBe(base + 2 * M);
     expect(await lastStoredOpen(db.pool, { ...key, symbol: "ETHUSDT" })).toBeUndefined();
   });

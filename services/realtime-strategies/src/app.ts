@@ -8,6 +8,7 @@ import { type Config, enabledStrategies } from "./config.js";
 import { EnvelopeReader, SocketEnvelope } from "./envelope.js";
 import { Evaluator } from "./evaluator.js";
 import { SignalOutbox } from "./outbox.js";
+import { SeriesRepair } from "./series-repair.js";
 import { shardSymbols } from "./shard.js";
 import { buildStrategies, StrategyParams } from "./strategies/registry.js";
 import { SymbolState } from "./symbol-state.js";
@@ -20,8 +21,11 @@ export async function startStrategies(cfg: Config, logger: Logger, opts: { handl
   const params = StrategyParams.parse(JSON.parse(cfg.STRATEGY_PARAMS));
   const strategies = buildStrategies(enabledStrategies(cfg), params);
   const symbols = shardSymbols(cfg.SYMBOLS, cfg.SHARD_INDEX, cfg.SHARD_COUNT);
-  const states = new Map(symbols.map((s) => [s, new SymbolState(s)]));
+  // Live candles after a hole are kept to rebuild on only while the klines table can be read.
+  const keepSinceHole = cfg.WARMUP_ENABLED ? cfg.WARMUP_CANDLES : 0;
+  const states = new Map(symbols.map((s) => [s, new SymbolState(s, keepSinceHole)]));
 
+  let repair: SeriesRepair | undefined;
   if (cfg.WARMUP_ENABLED) {
     // Bounded: a database that hangs would hold the start for ever, before /healthz even listens.
     const timeoutMs = cfg.WARMUP_TIMEOUT_S * 1000;
@@ -35,9 +39,18 @@ export async function startStrategies(cfg: Config, logger: Logger, opts: { handl
     });
     try {
       await warmUp(pool, [...states.values()], cfg.WARMUP_CANDLES, log);
-    } finally {
+    } catch (error) {
       await pool.end();
+      throw error;
     }
+    // Kept: a hole in the live candles is rebuilt from the same table.
+    repair = new SeriesRepair({
+      pool,
+      candles: cfg.WARMUP_CANDLES,
+      retryMs: cfg.SERIES_REPAIR_RETRY_S * 1000,
+      log,
+    });
+    supervisor.onShutdown({ name: "postgres", run: () => pool.end() });
   }
 
   const bus = await Bus.connect({
@@ -68,6 +81,12 @@ export async function startStrategies(cfg: Config, logger: Logger, opts: { handl
       this.inc(evaluator.counts.booksRefused);
     },
   });
+  const candleHoles = new Counter({
+    name: "tradewire_strategy_candles_missing_total",
+    help: "1m candles missing from the live feed (each hole restarts the candle indicators)",
+    labelNames: ["symbol"],
+    registers: [supervisor.metrics],
+  });
   const evalSeconds = new Histogram({
     name: "tradewire_strategy_evaluation_seconds",
     help: "Strategy evaluation time",
@@ -87,6 +106,10 @@ export async function startStrategies(cfg: Config, logger: Logger, opts: { handl
       outbox.submit(signal);
     },
     onEvaluated: (strategy, seconds) => evalSeconds.observe({ strategy }, seconds),
+    onHole: (state, missing) => {
+      candleHoles.inc({ symbol: state.symbol }, missing);
+      repair?.add(state);
+    },
   });
   const perKind: Record<string, number> = {};
 
@@ -133,6 +156,10 @@ export async function startStrategies(cfg: Config, logger: Logger, opts: { handl
     });
   }
   supervisor.addTask({ name: "signal-outbox", run: (ctx) => outbox.run(ctx) });
+  if (repair !== undefined) {
+    const task = repair;
+    supervisor.addTask({ name: "series-repair", required: false, run: (ctx) => task.run(ctx) });
+  }
   supervisor.addTask({
     name: "summary",
     required: false,

@@ -24,6 +24,8 @@ export const ConfigSchema = z.object({
   WARMUP_CANDLES: env.int(6000, { min: 0, max: 100_000 }),
   /** A warm-up read PostgreSQL has not answered within this fails the start (a database that hangs). */
   WARMUP_TIMEOUT_S: env.int(30, { min: 1 }),
+  /** After a hole in the live 1m candles, how often the klines table is read again to rebuild on. */
+  SERIES_REPAIR_RETRY_S: env.int(60, { min: 1 }),
   /** Legacy socket-client envelope subject ({stream, data}); empty disables it. */
   ENVELOPE_SUBJECT: env.string("binance.websocket.data"),
   /** JSON object of per-strategy parameter overrides, e.g. {"orderbook_skew":{"threshold":0.4}}. */

@@ -11,6 +11,8 @@ export interface EvaluatorOptions {
   /** Receives each generated signal (already GENERATED-logged). */
   emit(signal: TradingSignalInput): void;
   onEvaluated?(strategy: string, seconds: number): void;
+  /** A hole in a symbol's live 1m candles: its candle indicators started afresh (said at warn). */
+  onHole?(state: SymbolState, missing: number): void;
 }
 
 const SOURCE = "tradewire-realtime-strategies";
@@ -20,11 +22,13 @@ const SOURCE = "tradewire-realtime-strategies";
  * A strategy is never evaluated on unwarmed indicators (F40): it is skipped and said so once.
  * Candle strategies only see closed candles (F42); one signal per strategy, symbol and
  * candle (or cooldown bucket for tick strategies), with a cooldown per strategy and symbol.
+ * A hole in the 1m candles (a feed outage) restarts the candle indicators after it: never
+ * evaluated on a series that spans one.
  */
 export class Evaluator {
   private readonly lastSignal = new Map<string, number>();
   private readonly reportedCold = new Set<string>();
-  readonly counts = { evaluated: 0, generated: 0, skippedCold: 0, booksRefused: 0 };
+  readonly counts = { evaluated: 0, generated: 0, skippedCold: 0, booksRefused: 0, holes: 0 };
 
   constructor(private readonly opts: EvaluatorOptions) {}
 
@@ -46,19 +50,33 @@ export class Evaluator {
       case "kline":
         if (!m.isClosed || m.interval !== "1m") return;
         if (state.lastCandle && m.openTime <= state.lastCandle.openTime) return;
-        state.onClosedCandle({
-          openTime: m.openTime,
-          open: Number(m.open),
-          high: Number(m.high),
-          low: Number(m.low),
-          close: Number(m.close),
-          volume: Number(m.volume),
-        });
+        this.onClosedCandle(state, m);
         this.run("candle", state, now, m.openTime);
         break;
       case "bookTicker":
         break;
     }
+  }
+
+  private onClosedCandle(state: SymbolState, m: Extract<MarketData, { kind: "kline" }>): void {
+    const after = state.lastCandle?.openTime;
+    const missing = state.onClosedCandle({
+      openTime: m.openTime,
+      open: Number(m.open),
+      high: Number(m.high),
+      low: Number(m.low),
+      close: Number(m.close),
+      volume: Number(m.volume),
+    });
+    if (missing === 0) return;
+    this.counts.holes += 1;
+    this.opts.log.warn("1m candles missing: candle indicators start afresh after the hole", {
+      symbol: state.symbol,
+      missing,
+      after: after === undefined ? undefined : new Date(after).toISOString(),
+      resumed: new Date(m.openTime).toISOString(),
+    });
+    this.opts.onHole?.(state, missing);
   }
 
   isWarm(strategy: Strategy, state: SymbolState): boolean {

@@ -39,6 +39,13 @@ export class TimeframeTrend {
     return this.slow.isReady;
   }
 
+  reset(): void {
+    this.fast.reset();
+    this.slow.reset();
+    this.aggregator.reset();
+    this.closes = 0;
+  }
+
   /** +1 up, -1 down, 0 flat or not ready. */
   get direction(): number {
     if (!this.isReady) return 0;
@@ -84,8 +91,14 @@ export class SymbolState {
   lastCandle: Candle | undefined;
   candles = 0;
   lastEventAt = 0;
+  /** The live candles taken since the last hole in the series, while it is not made whole. */
+  private sinceHole: Candle[] | undefined;
 
-  constructor(readonly symbol: string) {}
+  /** `keepSinceHole`: how many live candles after a hole are kept to rebuild on (see rebuild). */
+  constructor(
+    readonly symbol: string,
+    private readonly keepSinceHole = 6_000,
+  ) {}
 
   /** False, with nothing taken, for a book with an empty side or a bid at or above the ask. */
   onDepth(
@@ -116,8 +129,65 @@ export class SymbolState {
     return this.tradeTimes.length / 10;
   }
 
-  /** A closed 1m candle (never a forming one). */
-  onClosedCandle(c: Candle): void {
+  /**
+   * A live closed 1m candle (never a forming one). One that leaves a hole after the last taken (a
+   * feed outage, a warm-up from a table that lags) starts the candle indicators afresh from it:
+   * ones spanning the hole would describe no market. Returns how many candles are missing (0: none).
+   */
+  onClosedCandle(c: Candle): number {
+    const missing = this.lastCandle === undefined ? 0 : candlesBetween(this.lastCandle, c);
+    if (missing > 0) {
+      this.resetCandles();
+      this.sinceHole = [];
+    }
+    this.take(c);
+    if (this.sinceHole !== undefined) {
+      this.sinceHole.push(c);
+      // As long as a warm-up: the live run alone is what a rebuild would give.
+      if (this.sinceHole.length >= this.keepSinceHole) this.sinceHole = undefined;
+    }
+    return missing;
+  }
+
+  /** The first live candle after the last hole, while the series is not whole again. */
+  get firstAfterHole(): Candle | undefined {
+    return this.sinceHole?.[0];
+  }
+
+  /**
+   * Takes stored history: its newest run without a hole (an exchange halt leaves one for good),
+   * then, after a hole, the live candles since when the history reaches them. Returns how many
+   * history candles were taken; 0, with nothing changed, when the history does not reach the
+   * first live candle after the hole.
+   */
+  rebuild(history: readonly Candle[]): number {
+    const live = this.sinceHole ?? [];
+    const first = live[0];
+    const last = history.at(-1);
+    if (first !== undefined && (last === undefined || !follows(last, first))) return 0;
+    let start = history.length - 1;
+    while (start > 0 && follows(history[start - 1] as Candle, history[start] as Candle)) start--;
+    this.resetCandles();
+    for (const c of history.slice(Math.max(0, start))) this.take(c);
+    for (const c of live) this.take(c);
+    this.sinceHole = undefined;
+    return history.length - Math.max(0, start);
+  }
+
+  private resetCandles(): void {
+    for (const x of [this.ema20, this.ema21, this.ema30, this.ema50, this.rsi, this.macd, this.bb]) x.reset();
+    for (const x of [this.atr, this.adx, this.volumeAvg, ...this.trends]) x.reset();
+    this.prevHistogram = Number.NaN;
+    this.prevRsi = Number.NaN;
+    this.prevClose = Number.NaN;
+    this.prevUpper = Number.NaN;
+    this.prevLower = Number.NaN;
+    this.prevVolumeAvg = Number.NaN;
+    this.lastCandle = undefined;
+    this.candles = 0;
+  }
+
+  private take(c: Candle): void {
     this.prevHistogram = this.macd.isReady ? this.macd.histogram : Number.NaN;
     this.prevRsi = this.rsi.isReady ? this.rsi.value : Number.NaN;
     this.prevClose = this.lastCandle?.close ?? Number.NaN;
@@ -135,6 +205,16 @@ export class SymbolState {
     this.lastCandle = c;
     this.candles += 1;
   }
+}
+
+/** Whether `after` is the 1m candle right after `before`. */
+function follows(before: Candle, after: Candle): boolean {
+  return after.openTime - before.openTime === MINUTE;
+}
+
+/** How many 1m candles are missing between two taken one after the other. */
+function candlesBetween(before: Candle, after: Candle): number {
+  return Math.max(0, Math.round((after.openTime - before.openTime) / MINUTE) - 1);
 }
 
 /** Smallest gap between adjacent price levels: the tick size as the book shows it. */

@@ -1,4 +1,5 @@
-import { loadRecentKlines } from "@tradewire/kline-extractor/storage";
+import type { Candle } from "@tradewire/indicators";
+import { loadRecentKlines, type StoredKline } from "@tradewire/kline-extractor/storage";
 import type { Logger } from "@tradewire/logger";
 import type pg from "pg";
 import type { SymbolState } from "./symbol-state.js";
@@ -23,17 +24,14 @@ export async function warmUp(
         interval: "1m",
         limit: candles,
       });
-      for (const k of rows) {
-        state.onClosedCandle({
-          openTime: k.openTime,
-          open: Number(k.open),
-          high: Number(k.high),
-          low: Number(k.low),
-          close: Number(k.close),
-          volume: Number(k.volume),
+      const taken = state.rebuild(rows.map(toCandle));
+      loaded[state.symbol] = taken;
+      if (taken < rows.length)
+        log.warn("warm-up: the stored 1m klines have a hole; indicators start after it", {
+          symbol: state.symbol,
+          read: rows.length,
+          taken,
         });
-      }
-      loaded[state.symbol] = rows.length;
     } catch (error) {
       if (error instanceof Error && /relation "klines" does not exist/.test(error.message)) {
         log.warn("warm-up unavailable: no klines table; strategies warm up from live candles", {
@@ -52,4 +50,16 @@ export async function warmUp(
   }
   log.info("warm-up loaded", { candles: loaded });
   return loaded;
+}
+
+/** The numbers the indicators read from a stored kline. */
+export function toCandle(k: StoredKline): Candle {
+  return {
+    openTime: k.openTime,
+    open: Number(k.open),
+    high: Number(k.high),
+    low: Number(k.low),
+    close: Number(k.close),
+    volume: Number(k.volume),
+  };
 }

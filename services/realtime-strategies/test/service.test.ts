@@ -62,6 +62,50 @@ async function storedSignals(): Promise<{ msgId: string | undefined; signal: Tra
   return out;
 }
 
+const start0 = Date.UTC(2026, 0, 1);
+const minute = (i: number) => start0 + i * 60_000;
+const price = (i: number) => (30000 + i).toFixed(2);
+
+/** The candle of minute `i`, as the extractor stores it and the relay publishes it closed. */
+const candleOf = (i: number) => ({
+  openTime: minute(i),
+  closeTime: minute(i) + 59_999,
+  open: price(i),
+  high: price(i),
+  low: price(i),
+  close: price(i),
+  volume: "1",
+  quoteVolume: "1",
+  trades: 1,
+  takerBuyBaseVolume: "0",
+  takerBuyQuoteVolume: "0",
+});
+
+/** Stores `n` closed 1m klines of BTCUSDT from minute `from`, as the extractor does. */
+async function storeKlines(from: number, n: number): Promise<void> {
+  const rows = Array.from({ length: n }, (_, k) => candleOf(from + k));
+  await writeKlines(db.pool, { market: "spot", symbol: "BTCUSDT", interval: "1m" }, rows);
+}
+
+/** The closed live 1m kline of minute `i`. */
+const liveKline = (i: number): MarketData => ({
+  venue: "binance",
+  market: "spot",
+  kind: "kline",
+  symbol: "BTCUSDT",
+  eventTime: Date.now(),
+  receiveTime: Date.now(),
+  interval: "1m",
+  ...candleOf(i),
+  isClosed: true,
+});
+
+/** Which symbols each strategy is warm on, as /ready details them. */
+async function warm(svc: Awaited<ReturnType<typeof start>>["svc"]): Promise<Record<string, string[]>> {
+  const res = await fetch(`http://127.0.0.1:${svc.supervisor.httpPort}/ready`);
+  return ((await res.json()) as { details: { warm: Record<string, string[]> } }).details.warm;
+}
+
 describe("realtime-strategies service", () => {
   it("turns market data on NATS into a signal on JetStream, logging its whole lifecycle", async () => {
     const { cap } = await start({ WARMUP_ENABLED: "false", ...onlyStrategies("orderbook_skew") });
@@ -111,36 +155,55 @@ describe("realtime-strategies service", () => {
 
   it("F40 starts warm from the klines table the extractor writes", async () => {
     await migrate(db.pool);
-    const start0 = Date.UTC(2026, 0, 1);
-    const rows = Array.from({ length: 120 }, (_, i) => {
-      const c = (30000 + i).toFixed(2);
-      return {
-        openTime: start0 + i * 60_000,
-        closeTime: start0 + i * 60_000 + 59_999,
-        open: c,
-        high: c,
-        low: c,
-        close: c,
-        volume: "1",
-        quoteVolume: "1",
-        trades: 1,
-        takerBuyBaseVolume: "0",
-        takerBuyQuoteVolume: "0",
-      };
-    });
-    await writeKlines(db.pool, { market: "spot", symbol: "BTCUSDT", interval: "1m" }, rows);
+    await storeKlines(0, 120);
     const { svc, cap } = await start({
       ...onlyStrategies("ema_pullback_continuation", "momentum_pulse", "multi_timeframe_trend"),
     });
     expect(cap.find("warm-up loaded")[0]).toMatchObject({ candles: { BTCUSDT: 120 } });
-    const ready = (await (await fetch(`http://127.0.0.1:${svc.supervisor.httpPort}/ready`)).json()) as {
-      details: { warm: Record<string, string[]> };
-    };
-    expect(ready.details.warm).toEqual({
+    expect(await warm(svc)).toEqual({
       ema_pullback_continuation: ["BTCUSDT"],
       momentum_pulse: ["BTCUSDT"],
       multi_timeframe_trend: [],
     });
+  });
+
+  it("F40 a hole in the live 1m candles restarts the candle indicators, said at warn and counted; they are rebuilt from the klines table once it holds the hole", async () => {
+    await migrate(db.pool);
+    await storeKlines(0, 120);
+    const { svc, cap } = await start({
+      ...onlyStrategies("ema_pullback_continuation"),
+      SERIES_REPAIR_RETRY_S: "1",
+    });
+    expect(await warm(svc)).toEqual({ ema_pullback_continuation: ["BTCUSDT"] });
+    // The feed was out for ten minutes: the next closed candle opens at minute 130, not 120.
+    bus.publish(subjects.marketData("BTCUSDT", "kline", "1m"), MarketData, liveKline(130));
+    const hole = await waitFor(
+      "hole said",
+      () => cap.find("1m candles missing: candle indicators start afresh after the hole")[0],
+    );
+    expect(hole).toMatchObject({
+      level: "warn",
+      symbol: "BTCUSDT",
+      missing: 10,
+      after: new Date(minute(119)).toISOString(),
+      resumed: new Date(minute(130)).toISOString(),
+    });
+    expect(await warm(svc)).toEqual({ ema_pullback_continuation: [] });
+    const metrics = await (await fetch(`http://127.0.0.1:${svc.supervisor.httpPort}/metrics`)).text();
+    expect(metrics).toMatch(/tradewire_strategy_candles_missing_total\{symbol="BTCUSDT"[^}]*\} 10\n/);
+    await waitFor(
+      "repair waits for the table",
+      () =>
+        cap.find("1m series repair: the stored klines do not reach the hole yet; trying again").length > 0,
+    );
+    // The extractor fills the table: the next attempt rebuilds on it.
+    await storeKlines(120, 10);
+    const whole = await waitFor(
+      "whole again",
+      () => cap.find("1m series whole again: candle indicators rebuilt from the stored klines")[0],
+    );
+    expect(whole).toMatchObject({ symbol: "BTCUSDT", stored: 130, candles: 131 });
+    expect(await warm(svc)).toEqual({ ema_pullback_continuation: ["BTCUSDT"] });
   });
 
   it("F05 a warm-up read the database does not answer fails the start within WARMUP_TIMEOUT_S, naming it, instead of hanging it", async () => {

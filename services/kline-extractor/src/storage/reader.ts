@@ -40,21 +40,22 @@ function toKline(r: KlineDbRow): StoredKline {
 }
 
 /**
- * The `limit` most recent stored candles of a series, oldest first (indicator warm-up). Only
- * closed candles are ever stored, so every row returned is final.
+ * The `limit` most recent stored candles of a series (opened before `before`, when given), oldest
+ * first (indicator warm-up). Only closed candles are ever stored, so every row returned is final.
  */
 export async function loadRecentKlines(
   pool: Pool,
-  opts: SeriesKey & { limit: number },
+  opts: SeriesKey & { limit: number; before?: number },
 ): Promise<StoredKline[]> {
   const result = await pool.query<KlineDbRow>(
     `SELECT * FROM (
        SELECT market, symbol, "interval", open_time, close_time, open, high, low, close, volume,
               quote_volume, trades, taker_buy_base_volume, taker_buy_quote_volume, ingested_at
        FROM klines WHERE market = $1 AND symbol = $2 AND "interval" = $3
+         AND ($5::bigint IS NULL OR open_time < $5::bigint)
        ORDER BY open_time DESC LIMIT $4) recent
      ORDER BY open_time ASC`,
-    [opts.market, opts.symbol, opts.interval, opts.limit],
+    [opts.market, opts.symbol, opts.interval, opts.limit, opts.before ?? null],
   );
   return result.rows.map(toKline);
 }

@@ -1,0 +1,99 @@
+import { loadRecentKlines } from "@tradewire/kline-extractor/storage";
+import type { Logger } from "@tradewire/logger";
+import { sleep, type TaskContext } from "@tradewire/supervisor";
+import type pg from "pg";
+import type { SymbolState } from "./symbol-state.js";
+import { toCandle } from "./warmup.js";
+
+export interface SeriesRepairOptions {
+  pool: pg.Pool;
+  /** How many stored candles a rebuild reads (as the warm-up). */
+  candles: number;
+  retryMs: number;
+  log: Logger;
+}
+
+/**
+ * Makes a symbol's 1m series whole again after a hole in its live candles: once the klines table
+ * (kept up to date by kline-extractor) holds the candles up to the first live one after the hole,
+ * the candle indicators are rebuilt from them and the live candles since. Until then the candle
+ * strategies warm up on the live candles alone, and say why they are cold.
+ */
+export class SeriesRepair {
+  private readonly holed = new Set<SymbolState>();
+  /** The first candle after the hole each waiting symbol was said to wait for. */
+  private readonly said = new WeakMap<SymbolState, number>();
+  private wake: (() => void) | undefined;
+
+  constructor(private readonly opts: SeriesRepairOptions) {}
+
+  /** A hole was found in the symbol's live candles: rebuild it as soon as the table allows. */
+  add(state: SymbolState): void {
+    this.holed.add(state);
+    this.wake?.();
+  }
+
+  get waiting(): number {
+    return this.holed.size;
+  }
+
+  /** A supervisor task: tries each holed symbol at once, then every `retryMs`. */
+  async run(ctx: TaskContext): Promise<void> {
+    while (!ctx.signal.aborted) {
+      ctx.progress();
+      for (const state of [...this.holed]) await this.attempt(state);
+      const woken = new AbortController();
+      this.wake = () => woken.abort();
+      await sleep(this.opts.retryMs, AbortSignal.any([ctx.signal, woken.signal]));
+      this.wake = undefined;
+    }
+  }
+
+  private async attempt(state: SymbolState): Promise<void> {
+    const { pool, candles, log } = this.opts;
+    const first = state.firstAfterHole;
+    // Whole again another way: the live run since the hole grew as long as a warm-up.
+    if (first === undefined) {
+      this.holed.delete(state);
+      return;
+    }
+    const symbol = state.symbol;
+    let rows: Awaited<ReturnType<typeof loadRecentKlines>>;
+    try {
+      rows = await loadRecentKlines(pool, {
+        market: "spot",
+        symbol,
+        interval: "1m",
+        limit: candles,
+        before: first.openTime,
+      });
+    } catch (error) {
+      log.warn("1m series repair: cannot read the stored klines; trying again", { symbol, err: error });
+      return;
+    }
+    // Live candles that came during the read are taken after the stored ones.
+    const stored = state.rebuild(rows.map(toCandle));
+    if (stored === 0) {
+      if (this.said.get(state) !== first.openTime) {
+        this.said.set(state, first.openTime);
+        log.info("1m series repair: the stored klines do not reach the hole yet; trying again", {
+          symbol,
+          newestStored: iso(rows.at(-1)?.openTime),
+          needed: iso(first.openTime - 60_000),
+          retryMs: this.opts.retryMs,
+        });
+      }
+      return;
+    }
+    this.holed.delete(state);
+    log.info("1m series whole again: candle indicators rebuilt from the stored klines", {
+      symbol,
+      stored,
+      candles: state.candles,
+    });
+  }
+}
+
+function iso(ms: number | undefined): string | undefined {
+  return ms === undefined ? undefined : new Date(ms).toISOString();
+}
