@@ -21,8 +21,8 @@ export interface SeriesRepairOptions {
  */
 export class SeriesRepair {
   private readonly holed = new Set<SymbolState>();
-  /** The first candle after the hole each waiting symbol was said to wait for. */
-  private readonly said = new WeakMap<SymbolState, number>();
+  /** What was said for each waiting symbol's hole (by the open time of the candle after it). */
+  private readonly said = new WeakMap<SymbolState, string>();
   private wake: (() => void) | undefined;
 
   constructor(private readonly opts: SeriesRepairOptions) {}
@@ -68,21 +68,24 @@ export class SeriesRepair {
         before: first.openTime,
       });
     } catch (error) {
-      log.warn("1m series repair: cannot read the stored klines; trying again", { symbol, err: error });
+      if (this.sayOnce(state, `unreadable ${first.openTime}`))
+        log.warn("1m series repair: cannot read the stored klines; trying again", {
+          symbol,
+          retryMs: this.opts.retryMs,
+          err: error,
+        });
       return;
     }
     // Live candles that came during the read are taken after the stored ones.
     const stored = state.rebuild(rows.map(toCandle));
     if (stored === 0) {
-      if (this.said.get(state) !== first.openTime) {
-        this.said.set(state, first.openTime);
+      if (this.sayOnce(state, `short ${first.openTime}`))
         log.info("1m series repair: the stored klines do not reach the hole yet; trying again", {
           symbol,
           newestStored: iso(rows.at(-1)?.openTime),
           needed: iso(first.openTime - 60_000),
           retryMs: this.opts.retryMs,
         });
-      }
       return;
     }
     this.holed.delete(state);
@@ -91,6 +94,13 @@ export class SeriesRepair {
       stored,
       candles: state.candles,
     });
+  }
+
+  /** True the first time `what` happens to this symbol's hole: each is said once, not every retry. */
+  private sayOnce(state: SymbolState, what: string): boolean {
+    if (this.said.get(state) === what) return false;
+    this.said.set(state, what);
+    return true;
   }
 }
 

@@ -206,6 +206,28 @@ describe("realtime-strategies service", () => {
     expect(await warm(svc)).toEqual({ ema_pullback_continuation: ["BTCUSDT"] });
   });
 
+  it("F40 a repair that cannot read the klines table says so once, not at every retry, and rebuilds once it can", async () => {
+    const { cap } = await start({
+      ...onlyStrategies("ema_pullback_continuation"),
+      SERIES_REPAIR_RETRY_S: "1",
+    });
+    bus.publish(subjects.marketData("BTCUSDT", "kline", "1m"), MarketData, liveKline(0));
+    bus.publish(subjects.marketData("BTCUSDT", "kline", "1m"), MarketData, liveKline(5));
+    const UNREADABLE = "1m series repair: cannot read the stored klines; trying again";
+    const said = await waitFor("unreadable said", () => cap.find(UNREADABLE)[0]);
+    expect(said).toMatchObject({ level: "warn", symbol: "BTCUSDT", retryMs: 1_000 });
+    expect(said.err).toMatchObject({ code: "42P01", message: 'relation "klines" does not exist' });
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect(cap.find(UNREADABLE)).toHaveLength(1);
+    await migrate(db.pool);
+    await storeKlines(0, 5);
+    const whole = await waitFor(
+      "whole again",
+      () => cap.find("1m series whole again: candle indicators rebuilt from the stored klines")[0],
+    );
+    expect(whole).toMatchObject({ symbol: "BTCUSDT", stored: 5, candles: 6 });
+  });
+
   it("F05 a warm-up read the database does not answer fails the start within WARMUP_TIMEOUT_S, naming it, instead of hanging it", async () => {
     const proxy = await TcpProxy.start(Number(new URL(db.url).port || 5432));
     try {
