@@ -40,6 +40,11 @@ export interface SupervisorOptions {
   eventLoopBlockWarnMs?: number;
   /** A dependency's readiness check that has not answered within this is not ready (default 2000). */
   readyCheckTimeoutMs?: number;
+  /**
+   * How often the dependencies are checked with nobody asking /ready (default 5000), so one that
+   * stops being ready is said within seconds where no probe polls (a laptop, a plain container).
+   */
+  readyWatchIntervalMs?: number;
 }
 
 export interface ServiceHealth {
@@ -79,6 +84,7 @@ export class Supervisor {
   private readonly http: HttpServer;
   private failure: string | undefined;
   private timers: NodeJS.Timeout[] = [];
+  private checkingAll: Promise<Map<string, string>> | undefined;
   /** The longest the event loop kept a timer waiting since the last watchdog round. */
   private readonly loopDelay = monitorEventLoopDelay({ resolution: 20 });
   private readonly loopBlocked: Counter;
@@ -99,6 +105,7 @@ export class Supervisor {
       handleSignals: true,
       eventLoopBlockWarnMs: 1_000,
       readyCheckTimeoutMs: 2_000,
+      readyWatchIntervalMs: 5_000,
       ...options,
     };
     this.log = options.logger.child({ component: "supervisor" });
@@ -189,6 +196,7 @@ export class Supervisor {
     this.timers.push(
       setInterval(() => this.watchdog(), Math.min(1000, this.opts.heartbeatIntervalMs)).unref(),
     );
+    this.timers.push(setInterval(() => this.watchReadiness(), this.opts.readyWatchIntervalMs).unref());
     for (const task of this.tasks) task.start();
     this.log.info("service started", {
       service: this.opts.service,
@@ -230,12 +238,27 @@ export class Supervisor {
     return started;
   }
 
+  /** A round of checks with nobody asking: what changed is said (see checkDependencies). */
+  private watchReadiness(): void {
+    this.checkDependencies().catch((error: unknown) =>
+      this.log.error("readiness watch failed", { err: error }),
+    );
+  }
+
+  /** The round of checks under way, shared by /ready and the watch, so a change is said once. */
+  private checkDependencies(): Promise<Map<string, string>> {
+    this.checkingAll ??= this.checkAll().finally(() => {
+      this.checkingAll = undefined;
+    });
+    return this.checkingAll;
+  }
+
   /**
    * Every dependency's check at once, each bounded by readyCheckTimeoutMs, so one that hangs (a
    * database that stopped answering) cannot hold /ready or the others (F03). Returns why each
    * unready one is; a change from the last check is logged.
    */
-  private async checkDependencies(): Promise<Map<string, string>> {
+  private async checkAll(): Promise<Map<string, string>> {
     const ms = this.opts.readyCheckTimeoutMs;
     const results = await Promise.all(
       this.dependencies.map(async (dep): Promise<[string, string | undefined]> => {

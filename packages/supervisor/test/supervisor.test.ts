@@ -239,6 +239,26 @@ describe("Supervisor", () => {
     expect(cap.find("dependency ready again")[0]).toMatchObject({ dependency: "postgres" });
   });
 
+  it("F06 a dependency that stops being ready is said at warn within seconds with nobody asking /ready, and said ready again", async () => {
+    const { sup, cap } = supervisor({ readyWatchIntervalMs: 100 });
+    let ready = true;
+    sup.addDependency({ name: "exchange", isReady: () => ready });
+    await sup.start();
+    ready = false;
+    await waitFor(() => cap.find("dependency not ready").length > 0);
+    expect(cap.find("dependency not ready")[0]).toMatchObject({
+      level: "warn",
+      dependency: "exchange",
+      reason: "not ready",
+    });
+    ready = true;
+    await waitFor(() => cap.find("dependency ready again").length > 0);
+    expect(cap.find("dependency ready again")[0]).toMatchObject({ level: "info", dependency: "exchange" });
+    // Each change once, however many rounds ran.
+    await sleep(300);
+    expect(cap.find("dependency not ready")).toHaveLength(1);
+  });
+
   it("serves /ready naming what is not ready, and /metrics", async () => {
     const { sup } = supervisor();
     let natsUp = false;
