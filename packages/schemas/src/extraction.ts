@@ -44,3 +44,10 @@ export const BatchExtractionCompleted = z.object({
   errors: z.array(z.string()),
 });
 export type BatchExtractionCompleted = z.infer<typeof BatchExtractionCompleted>;
+
+/** Either event, as a consumer of every extraction subject receives them. */
+export const ExtractionEvent = z.discriminatedUnion("event_type", [
+  ExtractionCompleted,
+  BatchExtractionCompleted,
+]);
+export type ExtractionEvent = z.infer<typeof ExtractionEvent>;

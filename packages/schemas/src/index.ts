@@ -1,7 +1,12 @@
 export { assertNever } from "./assert-never.js";
 export type { FieldProblem, ParseResult } from "./errors.js";
 export { parseOrThrow, parseWith, problemsOf, SchemaValidationError } from "./errors.js";
-export { BatchExtractionCompleted, ExtractionCompleted, ExtractionType } from "./extraction.js";
+export {
+  BatchExtractionCompleted,
+  ExtractionCompleted,
+  ExtractionEvent,
+  ExtractionType,
+} from "./extraction.js";
 export { KillSwitchCommand, ServiceHeartbeat, TaskState } from "./heartbeat.js";
 export type { IntentAction, TradeIntentInput } from "./intent.js";
 export { INTENT_ACTIONS, TradeIntent } from "./intent.js";

@@ -156,10 +156,8 @@ export async function startStrategies(cfg: Config, logger: Logger, opts: { handl
     });
   }
   supervisor.addTask({ name: "signal-outbox", run: (ctx) => outbox.run(ctx) });
-  if (repair !== undefined) {
-    const task = repair;
-    supervisor.addTask({ name: "series-repair", required: false, run: (ctx) => task.run(ctx) });
-  }
+  if (repair !== undefined)
+    for (const task of repair.tasks(bus, cfg.EXTRACTION_EVENTS_PREFIX)) supervisor.addTask(task);
   supervisor.addTask({
     name: "summary",
     required: false,

@@ -1,4 +1,5 @@
 import { commonEnv, databaseEnv, env, natsEnv } from "@tradewire/config";
+import { DEFAULT_EXTRACTION_PREFIX } from "@tradewire/schemas";
 import { z } from "zod";
 import { STRATEGY_NAMES, type StrategyName } from "./strategies/names.js";
 
@@ -26,6 +27,11 @@ export const ConfigSchema = z.object({
   WARMUP_TIMEOUT_S: env.int(30, { min: 1 }),
   /** After a hole in the live 1m candles, how often the klines table is read again to rebuild on. */
   SERIES_REPAIR_RETRY_S: env.int(60, { min: 1 }),
+  /**
+   * Subject prefix of kline-extractor's extraction-completed events (its NATS_SUBJECT_PREFIX): one
+   * that wrote 1m klines of a symbol with a hole wakes its repair at once. Empty: retries only.
+   */
+  EXTRACTION_EVENTS_PREFIX: env.string(DEFAULT_EXTRACTION_PREFIX),
   /** Legacy socket-client envelope subject ({stream, data}); empty disables it. */
   ENVELOPE_SUBJECT: env.string("binance.websocket.data"),
   /** JSON object of per-strategy parameter overrides, e.g. {"orderbook_skew":{"threshold":0.4}}. */

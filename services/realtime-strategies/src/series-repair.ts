@@ -1,6 +1,8 @@
+import type { Bus } from "@tradewire/bus";
 import { loadRecentKlines } from "@tradewire/kline-extractor/storage";
 import type { Logger } from "@tradewire/logger";
-import { sleep, type TaskContext } from "@tradewire/supervisor";
+import { ExtractionEvent, subjects } from "@tradewire/schemas";
+import { sleep, type TaskContext, type TaskSpec } from "@tradewire/supervisor";
 import type pg from "pg";
 import type { SymbolState } from "./symbol-state.js";
 import { toCandle } from "./warmup.js";
@@ -24,24 +26,63 @@ export class SeriesRepair {
   /** What was said for each waiting symbol's hole (by the open time of the candle after it). */
   private readonly said = new WeakMap<SymbolState, string>();
   private wake: (() => void) | undefined;
+  /** Asked for another round at once (a new hole, or klines stored) since this one began. */
+  private again = false;
 
   constructor(private readonly opts: SeriesRepairOptions) {}
 
   /** A hole was found in the symbol's live candles: rebuild it as soon as the table allows. */
   add(state: SymbolState): void {
     this.holed.add(state);
+    this.again = true;
     this.wake?.();
   }
 
-  get waiting(): number {
-    return this.holed.size;
+  /**
+   * kline-extractor stored 1m klines of `symbol`: a hole waiting for them is tried at once rather
+   * than at the next retry.
+   */
+  stored(symbol: string): void {
+    if (![...this.holed].some((s) => s.symbol === symbol)) return;
+    // During a round too: its read may have come before the write.
+    this.again = true;
+    this.wake?.();
+  }
+
+  /**
+   * Its supervisor tasks: the repair, and with an events prefix (kline-extractor's), the
+   * subscription whose extraction-completed events of written 1m klines wake it.
+   */
+  tasks(bus: Bus, eventsPrefix: string): TaskSpec[] {
+    const repair: TaskSpec = { name: "series-repair", required: false, run: (ctx) => this.run(ctx) };
+    if (eventsPrefix === "") return [repair];
+    const events: TaskSpec = {
+      name: "extraction-events",
+      required: false,
+      run: (ctx) =>
+        bus.runSubscription(
+          {
+            subject: subjects.extractionAll(eventsPrefix),
+            schema: ExtractionEvent,
+            schemaName: "ExtractionEvent",
+            handler: ({ data }) => {
+              const wrote1m = data.event_type === "extraction_completed" && data.period === "1m";
+              if (wrote1m && data.metrics.records_written > 0) this.stored(data.symbol);
+            },
+          },
+          ctx,
+        ),
+    };
+    return [repair, events];
   }
 
   /** A supervisor task: tries each holed symbol at once, then every `retryMs`. */
   async run(ctx: TaskContext): Promise<void> {
     while (!ctx.signal.aborted) {
       ctx.progress();
+      this.again = false;
       for (const state of [...this.holed]) await this.attempt(state);
+      if (this.again) continue;
       const woken = new AbortController();
       this.wake = () => woken.abort();
       await sleep(this.opts.retryMs, AbortSignal.any([ctx.signal, woken.signal]));

@@ -2,7 +2,7 @@ import { Bus, STREAMS } from "@tradewire/bus";
 import { parseConfig } from "@tradewire/config";
 import { migrate, writeKlines } from "@tradewire/kline-extractor/storage";
 import { captureLogger, createSilentLogger } from "@tradewire/logger";
-import { MarketData, subjects, TradingSignal } from "@tradewire/schemas";
+import { ExtractionCompleted, MarketData, subjects, TradingSignal } from "@tradewire/schemas";
 import { natsNamespace, pgSchema, TcpProxy, waitFor } from "@tradewire/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startStrategies } from "../src/app.js";
@@ -204,6 +204,60 @@ describe("realtime-strategies service", () => {
     );
     expect(whole).toMatchObject({ symbol: "BTCUSDT", stored: 130, candles: 131 });
     expect(await warm(svc)).toEqual({ ema_pullback_continuation: ["BTCUSDT"] });
+  });
+
+  it("F40 kline-extractor's extraction-completed event for the symbol's 1m klines wakes the repair at once, not at its next retry", async () => {
+    await migrate(db.pool);
+    await storeKlines(0, 120);
+    const { cap } = await start({
+      ...onlyStrategies("ema_pullback_continuation"),
+      SERIES_REPAIR_RETRY_S: "3600",
+    });
+    bus.publish(subjects.marketData("BTCUSDT", "kline", "1m"), MarketData, liveKline(130));
+    await waitFor(
+      "repair waits for the table",
+      () =>
+        cap.find("1m series repair: the stored klines do not reach the hole yet; trying again").length > 0,
+    );
+    await storeKlines(120, 10);
+    const completed = (symbol: string, written: number) => ({
+      event_type: "extraction_completed" as const,
+      extraction_type: "klines" as const,
+      symbol,
+      period: "1m" as const,
+      timestamp: new Date().toISOString(),
+      success: true,
+      metrics: {
+        records_fetched: written,
+        records_written: written,
+        duration_seconds: 0.1,
+        gaps_found: 0,
+        gaps_filled: 0,
+      },
+      errors: [],
+    });
+    // Another symbol's, and one that wrote nothing, wake nothing.
+    for (const [symbol, written] of [
+      ["ETHUSDT", 10],
+      ["BTCUSDT", 0],
+    ] as const)
+      bus.publish(
+        subjects.extraction("klines", symbol, "1m"),
+        ExtractionCompleted,
+        completed(symbol, written),
+      );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(cap.find("1m series whole again: candle indicators rebuilt from the stored klines")).toEqual([]);
+    bus.publish(
+      subjects.extraction("klines", "BTCUSDT", "1m"),
+      ExtractionCompleted,
+      completed("BTCUSDT", 10),
+    );
+    const whole = await waitFor(
+      "whole again",
+      () => cap.find("1m series whole again: candle indicators rebuilt from the stored klines")[0],
+    );
+    expect(whole).toMatchObject({ symbol: "BTCUSDT", stored: 130, candles: 131 });
   });
 
   it("F40 a repair that cannot read the klines table says so once, not at every retry, and rebuilds once it can", async () => {
