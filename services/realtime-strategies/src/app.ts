@@ -185,6 +185,7 @@ export async function startStrategies(cfg: Config, logger: Logger, opts: { handl
           strategiesEvaluated: evaluator.counts.evaluated,
           signalsGenerated: evaluator.counts.generated,
           booksRefused: evaluator.counts.booksRefused,
+          olderCandlesIgnored: evaluator.counts.olderCandles,
           signalsForwarded: outbox.counts.forwarded,
           signalsRejected: outbox.counts.rejected,
           signalsDropped: outbox.counts.dropped,

@@ -1,5 +1,5 @@
 import type { Logger } from "@tradewire/logger";
-import type { MarketData, TradingSignalInput } from "@tradewire/schemas";
+import type { Kline, MarketData, TradingSignalInput } from "@tradewire/schemas";
 import type { Strategy, Trigger } from "./strategies/types.js";
 import { isCandidate } from "./strategies/types.js";
 import type { SymbolState } from "./symbol-state.js";
@@ -28,7 +28,16 @@ const SOURCE = "tradewire-realtime-strategies";
 export class Evaluator {
   private readonly lastSignal = new Map<string, number>();
   private readonly reportedCold = new Set<string>();
-  readonly counts = { evaluated: 0, generated: 0, skippedCold: 0, booksRefused: 0, holes: 0 };
+  private readonly saidUnused = new Set<string>();
+  private readonly saidOlder = new Set<string>();
+  readonly counts = {
+    evaluated: 0,
+    generated: 0,
+    skippedCold: 0,
+    booksRefused: 0,
+    holes: 0,
+    olderCandles: 0,
+  };
 
   constructor(private readonly opts: EvaluatorOptions) {}
 
@@ -48,17 +57,64 @@ export class Evaluator {
         this.run("trade", state, now, Math.floor(m.eventTime / Math.max(1, this.opts.cooldownMs)));
         break;
       case "kline":
-        if (!m.isClosed || m.interval !== "1m") return;
-        if (state.lastCandle && m.openTime <= state.lastCandle.openTime) return;
-        this.onClosedCandle(state, m);
-        this.run("candle", state, now, m.openTime);
+        this.onKline(state, m, now);
         break;
       case "bookTicker":
         break;
     }
   }
 
-  private onClosedCandle(state: SymbolState, m: Extract<MarketData, { kind: "kline" }>): void {
+  /** Candle strategies run on closed 1m klines only, each taken once and in order. */
+  private onKline(state: SymbolState, m: Kline, now: number): void {
+    if (m.interval !== "1m") {
+      this.unusedInterval(state, m.interval);
+      return;
+    }
+    if (!m.isClosed) return;
+    const last = state.lastCandle?.openTime;
+    if (last !== undefined && m.openTime <= last) {
+      this.olderCandle(state, m.openTime, last);
+      return;
+    }
+    this.onClosedCandle(state, m);
+    this.run("candle", state, now, m.openTime);
+  }
+
+  /**
+   * F41: klines of an interval the candle strategies do not read (a feed or replay of 5m candles)
+   * would leave them cold without a word: said once per symbol and interval while one is enabled.
+   */
+  private unusedInterval(state: SymbolState, interval: string): void {
+    const key = `${state.symbol}|${interval}`;
+    if (this.saidUnused.has(key) || !this.opts.strategies.some((s) => s.trigger === "candle")) return;
+    this.saidUnused.add(key);
+    this.opts.log.warn(
+      "klines of an interval no strategy reads: candle strategies take closed 1m klines only",
+      {
+        symbol: state.symbol,
+        interval,
+      },
+    );
+  }
+
+  /**
+   * A closed candle opening before the last taken (a replay that loops, a feed gone back in time)
+   * is not taken: said once per symbol, then counted. One at the same open time is the same candle
+   * again (two relays during a handover) and is only skipped.
+   */
+  private olderCandle(state: SymbolState, openTime: number, lastOpen: number): void {
+    if (openTime === lastOpen) return;
+    this.counts.olderCandles += 1;
+    if (this.saidOlder.has(state.symbol)) return;
+    this.saidOlder.add(state.symbol);
+    this.opts.log.warn("closed 1m kline older than the last taken: not taken (the feed went back in time)", {
+      symbol: state.symbol,
+      openTime: new Date(openTime).toISOString(),
+      lastTaken: new Date(lastOpen).toISOString(),
+    });
+  }
+
+  private onClosedCandle(state: SymbolState, m: Kline): void {
     const after = state.lastCandle?.openTime;
     const missing = state.onClosedCandle({
       openTime: m.openTime,

@@ -143,6 +143,37 @@ describe("candle strategies", () => {
     });
   });
 
+  it("F41 klines of an interval no strategy reads are said once per symbol and interval, while a candle strategy is enabled", () => {
+    const h = harness("ema_pullback_continuation");
+    const fiveMinute: MarketData = { ...kline(30_000), interval: "5m" } as MarketData;
+    h.feed(fiveMinute);
+    h.feed(fiveMinute);
+    expect(
+      h.cap.find("klines of an interval no strategy reads: candle strategies take closed 1m klines only"),
+    ).toEqual([expect.objectContaining({ level: "warn", symbol: "BTCUSDT", interval: "5m" })]);
+    expect(h.state.candles).toBe(0);
+    const book = harness("orderbook_skew");
+    book.feed(fiveMinute);
+    expect(book.cap.lines().filter((l) => l.level === "warn")).toEqual([]);
+  });
+
+  it("F41 a closed kline older than the last taken is not taken, said once and counted; the same candle again is only skipped", () => {
+    const h = harness("ema_pullback_continuation");
+    const first = kline(30_000);
+    const second = kline(30_010);
+    h.feed(first);
+    h.feed(second);
+    h.feed(second);
+    expect(h.evaluator.counts.olderCandles).toBe(0);
+    h.feed(first);
+    h.feed(first);
+    expect(h.state.candles).toBe(2);
+    expect(h.evaluator.counts.olderCandles).toBe(2);
+    expect(
+      h.cap.find("closed 1m kline older than the last taken: not taken (the feed went back in time)"),
+    ).toEqual([expect.objectContaining({ level: "warn", symbol: "BTCUSDT" })]);
+  });
+
   it("F42 ignores forming candles", () => {
     const h = harness("rsi_extreme_reversal");
     for (let i = 0; i < 50; i++) h.feed(kline(100, { isClosed: false }));
