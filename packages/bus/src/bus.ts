@@ -55,7 +55,7 @@ export class Bus {
   private readonly statusLoop: Promise<void>;
   private readonly ackInbox: AckInbox;
   /** Streams being declared again after a publish found them gone, by name (see declareAgain). */
-  private readonly declaring = new Map<string, Promise<void>>();
+  private readonly declaring = new Map<string, Promise<BusError | undefined>>();
   private connected = true;
   /**
    * A server that hangs with the socket open (frozen, a partition): nats.js calls the connection
@@ -156,7 +156,8 @@ export class Bus {
       return await publish().catch(async (error: unknown) => {
         const stream = isNoResponders(error) ? streamStoring(subject) : undefined;
         if (stream === undefined) throw error;
-        await this.declareAgain(stream, subject);
+        const failed = await this.declareAgain(stream, subject);
+        if (failed !== undefined) throw failed;
         return publish();
       });
     } catch (error) {
@@ -210,10 +211,9 @@ export class Bus {
     const unstored = outcomes.flatMap((o, i) => (o instanceof BusError && o.code === "NO_STREAM" ? [i] : []));
     const stream = unstored.length > 0 ? streamStoring(subject) : undefined;
     if (stream === undefined) return outcomes;
-    try {
-      await this.declareAgain(stream, subject);
-    } catch (error) {
-      for (const i of unstored) outcomes[i] = error as BusError;
+    const failed = await this.declareAgain(stream, subject);
+    if (failed !== undefined) {
+      for (const i of unstored) outcomes[i] = failed;
       return outcomes;
     }
     const again = await this.ackInbox.publish(
@@ -221,31 +221,42 @@ export class Bus {
       unstored.map((i) => messages[i] as EncodedDurableMessage),
       timeoutMs,
     );
-    for (const [k, i] of unstored.entries()) outcomes[i] = again[k] ?? (outcomes[i] as BusError);
+    for (const [k, outcome] of again.entries()) {
+      const i = unstored[k];
+      if (i !== undefined) outcomes[i] = outcome;
+    }
     return outcomes;
   }
 
   /**
-   * Declares again a stream no longer on the server (deleted, or lost with its state), said at warn,
-   * so what is published to it is kept again without a restart. Concurrent callers share one
-   * declaration; one that fails throws a retryable NO_STREAM naming the stream, with its cause.
+   * Declares again a stream no longer on the server (deleted, or lost with its state), said at warn
+   * once done, so what is published to it is kept again without a restart. Concurrent callers share
+   * one declaration. Resolves with a retryable NO_STREAM naming the stream and its cause when the
+   * declaration failed, for the caller to fail with.
    */
-  private declareAgain(stream: StreamDefinition, subject: string): Promise<void> {
+  private declareAgain(stream: StreamDefinition, subject: string): Promise<BusError | undefined> {
     const name = this.ns.resource(stream.name);
     let declaring = this.declaring.get(name);
     if (declaring === undefined) {
-      this.logger.warn("jetstream stream gone from the server: declared again", { stream: name, subject });
       declaring = this.ensureStream(stream)
-        .catch((error: unknown) => {
-          throw new BusError(
-            "NO_STREAM",
-            `stream ${name} is gone from the server and declaring it failed`,
-            true,
-            {
-              cause: error,
-            },
-          );
-        })
+        .then(
+          () => {
+            this.logger.warn("jetstream stream gone from the server: declared again", {
+              stream: name,
+              subject,
+            });
+            return undefined;
+          },
+          (error: unknown) =>
+            new BusError(
+              "NO_STREAM",
+              `stream ${name} is gone from the server and declaring it failed`,
+              true,
+              {
+                cause: error,
+              },
+            ),
+        )
         .finally(() => this.declaring.delete(name));
       this.declaring.set(name, declaring);
     }
@@ -308,7 +319,8 @@ export class Bus {
       .getMessage(name, { last_by_subj: this.ns.subject(subject) })
       .catch(async (error: unknown) => {
         if (!isStreamNotFound(error)) throw error;
-        await this.declareAgain(stream, subject);
+        const failed = await this.declareAgain(stream, subject);
+        if (failed !== undefined) throw failed;
         return null;
       });
     if (m === null) return undefined;

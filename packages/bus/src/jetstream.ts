@@ -167,7 +167,7 @@ export async function runDurableBatchConsumer<S extends z.ZodType>(
   const durable = bus.ns.resource(opts.durable);
   // Declared at each bind, not once at start: a consumer, or its whole stream, deleted on the server
   // (by hand, or lost with the server's state) is created again by the restart its deletion causes
-  // (see below); publishers retrying into the missing stream then get through.
+  // (see below), even while nobody publishes (a publish declares its stream too: Bus.declareAgain).
   await ensureStream(bus.jsm, bus.ns, opts.stream, log);
   await ensureConsumer(
     bus.jsm,

@@ -54,6 +54,17 @@ describe("parseConfig", () => {
     expect(err.message).toContain('MODE: expected one of paper|live (got "yolo")');
   });
 
+  it("turns a feature off with `off` (blank is the default), and names a value its check refuses", () => {
+    const feature = z.object({
+      PREFIX: env.stringOrOff("a.b", (v) => (v.includes("*") ? "no wildcards" : undefined)),
+    });
+    expect(parseConfig("svc", feature, {}).PREFIX).toBe("a.b");
+    expect(parseConfig("svc", feature, { PREFIX: " " }).PREFIX).toBe("a.b");
+    expect(parseConfig("svc", feature, { PREFIX: "OFF" }).PREFIX).toBe("");
+    expect(parseConfig("svc", feature, { PREFIX: "c.d" }).PREFIX).toBe("c.d");
+    expect(() => parseConfig("svc", feature, { PREFIX: "c.*" })).toThrow('PREFIX: no wildcards (got "c.*")');
+  });
+
   it("splits and upper-cases lists", () => {
     expect(parseConfig("svc", schema, { SYMBOLS: "btcusdt, ethusdt,," }).SYMBOLS).toEqual([
       "BTCUSDT",

@@ -56,6 +56,22 @@ export const env = {
       .string()
       .optional()
       .transform((v) => (v === undefined || v.trim() === "" ? fallback : v.trim())),
+  /**
+   * A feature's subject or prefix that `off` turns off ("" then); unset or blank is the default, as
+   * everywhere else. `check` says what is wrong with a value (named with it at start), or undefined.
+   */
+  stringOrOff: (fallback: string, check?: (value: string) => string | undefined) =>
+    z
+      .string()
+      .optional()
+      .transform((v, ctx) => {
+        const value = v === undefined || v.trim() === "" ? fallback : v.trim();
+        if (value.toLowerCase() === "off") return "";
+        const wrong = check?.(value);
+        if (wrong === undefined) return value;
+        ctx.addIssue({ code: "custom", message: wrong });
+        return z.NEVER;
+      }),
   requiredString: () => z.string({ error: "required" }).trim().min(1, "required"),
   optionalString: () =>
     z

@@ -1,11 +1,21 @@
 import { commonEnv, databaseEnv, env, natsEnv } from "@tradewire/config";
-import { DEFAULT_EXTRACTION_PREFIX } from "@tradewire/schemas";
+import { DEFAULT_EXTRACTION_PREFIX, subjects } from "@tradewire/schemas";
 import { z } from "zod";
 import { STRATEGY_NAMES, type StrategyName } from "./strategies/names.js";
 
 const enabledFlags = Object.fromEntries(
   STRATEGY_NAMES.map((n) => [`STRATEGY_ENABLED_${n.toUpperCase()}`, env.bool(true)]),
 );
+
+/** Why `prefix` cannot start a subject (a wildcard, an empty token), or undefined. */
+function subjectPrefixProblem(prefix: string): string | undefined {
+  try {
+    subjects.extractionAll(prefix);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
 
 /** The only place this service reads its environment. */
 export const ConfigSchema = z.object({
@@ -29,11 +39,11 @@ export const ConfigSchema = z.object({
   SERIES_REPAIR_RETRY_S: env.int(60, { min: 1 }),
   /**
    * Subject prefix of kline-extractor's extraction-completed events (its NATS_SUBJECT_PREFIX): one
-   * that wrote 1m klines of a symbol with a hole wakes its repair at once. Empty: retries only.
+   * that wrote 1m klines of a symbol with a hole wakes its repair at once. `off`: retries only.
    */
-  EXTRACTION_EVENTS_PREFIX: env.string(DEFAULT_EXTRACTION_PREFIX),
-  /** Legacy socket-client envelope subject ({stream, data}); empty disables it. */
-  ENVELOPE_SUBJECT: env.string("binance.websocket.data"),
+  EXTRACTION_EVENTS_PREFIX: env.stringOrOff(DEFAULT_EXTRACTION_PREFIX, subjectPrefixProblem),
+  /** Legacy socket-client envelope subject ({stream, data}); `off` disables it. */
+  ENVELOPE_SUBJECT: env.stringOrOff("binance.websocket.data"),
   /** JSON object of per-strategy parameter overrides, e.g. {"orderbook_skew":{"threshold":0.4}}. */
   STRATEGY_PARAMS: env.string("{}"),
   OUTBOX_CAPACITY: env.int(10_000, { min: 1 }),

@@ -165,13 +165,11 @@ export class SymbolState {
     const first = live[0];
     const last = history.at(-1);
     if (first !== undefined && (last === undefined || !follows(last, first))) return 0;
-    let start = history.length - 1;
-    while (start > 0 && follows(history[start - 1] as Candle, history[start] as Candle)) start--;
+    const run = newestRun(history);
     this.resetCandles();
-    for (const c of history.slice(Math.max(0, start))) this.take(c);
-    for (const c of live) this.take(c);
+    for (const c of [...run, ...live]) this.take(c);
     this.sinceHole = undefined;
-    return history.length - Math.max(0, start);
+    return run.length;
   }
 
   private resetCandles(): void {
@@ -205,6 +203,13 @@ export class SymbolState {
     this.lastCandle = c;
     this.candles += 1;
   }
+}
+
+/** The newest stretch of `history` (oldest first) with no hole in it. */
+function newestRun(history: readonly Candle[]): readonly Candle[] {
+  let from = history.length - 1;
+  while (from > 0 && follows(history[from - 1] as Candle, history[from] as Candle)) from--;
+  return history.slice(Math.max(0, from));
 }
 
 /** Whether `after` is the 1m candle right after `before`. */

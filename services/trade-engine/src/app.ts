@@ -1,6 +1,12 @@
 import { readFileSync } from "node:fs";
 import { parseExchangeFilters, type SymbolFilters } from "@tradewire/binance";
-import { Bus, type DurableMessage, STREAMS, type StreamDefinition, ThrottledLog } from "@tradewire/bus";
+import {
+  Bus,
+  type DurableBatchConsumerOptions,
+  type DurableMessage,
+  STREAMS,
+  ThrottledLog,
+} from "@tradewire/bus";
 import type { Logger } from "@tradewire/logger";
 import { KillSwitchCommand, MarketData, subjects, TradeIntent, TradingSignal } from "@tradewire/schemas";
 import { Doorbell, PingWatch, Supervisor, sleep } from "@tradewire/supervisor";
@@ -170,11 +176,10 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
    */
   const consumer = <S extends z.ZodType>(
     name: string,
-    stream: StreamDefinition,
-    durable: string,
-    schema: S,
-    schemaName: string,
-    filterSubject: string | undefined,
+    binding: Pick<
+      DurableBatchConsumerOptions<S>,
+      "stream" | "durable" | "filterSubject" | "schema" | "schemaName"
+    >,
     toRequest: (m: DurableMessage<z.output<S>>) => OrderRequest,
   ) => {
     const failures = new DeliveryFailures();
@@ -188,11 +193,7 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
         await pricesWarm(ctx.signal);
         return bus.runDurableBatchConsumer(
           {
-            stream,
-            durable,
-            filterSubject,
-            schema,
-            schemaName,
+            ...binding,
             idleHeartbeatMs,
             batchHandler: async (ms, alive) => {
               await engine.handleBatch(
@@ -211,20 +212,18 @@ export async function startEngine(cfg: Config, logger: Logger, opts: { handleSig
   // No filter: one consumer covers signals.trading and signals.trading.> (F10).
   consumer(
     "signal-consumer",
-    STREAMS.signals,
-    SIGNALS_DURABLE,
-    TradingSignal,
-    "TradingSignal",
-    undefined,
+    { stream: STREAMS.signals, durable: SIGNALS_DURABLE, schema: TradingSignal, schemaName: "TradingSignal" },
     (m) => fromSignal(m.data),
   );
   consumer(
     "intent-consumer",
-    STREAMS.intents,
-    INTENTS_DURABLE,
-    TradeIntent,
-    "TradeIntent",
-    subjects.tradeIntent(),
+    {
+      stream: STREAMS.intents,
+      durable: INTENTS_DURABLE,
+      filterSubject: subjects.tradeIntent(),
+      schema: TradeIntent,
+      schemaName: "TradeIntent",
+    },
     (m) => fromIntent(m.data, m.publishedAtMs),
   );
   supervisor.addTask({
