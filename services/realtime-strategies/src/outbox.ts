@@ -57,10 +57,10 @@ export class SignalOutbox {
       ctx.progress();
       const next = this.queue[0];
       if (!next) {
-        await new Promise<void>((resolve) => {
-          this.wake = resolve;
-          setTimeout(resolve, 1000);
-        });
+        // Woken by a submit or a stop; the timer keeps the task's progress beating while idle.
+        const woken = new AbortController();
+        this.wake = () => woken.abort();
+        await sleep(1000, AbortSignal.any([ctx.signal, woken.signal]));
         this.wake = undefined;
         continue;
       }
