@@ -45,6 +45,12 @@ export interface SupervisorOptions {
    * stops being ready is said within seconds where no probe polls (a laptop, a plain container).
    */
   readyWatchIntervalMs?: number;
+  /**
+   * A dependency not ready since the start is said at info for this long (the service starting: a
+   * price feed's first quotes, a first connect), then at warn (default 15000). One that was ready
+   * and stops being so is said at warn at once.
+   */
+  readyStartGraceMs?: number;
 }
 
 export interface ServiceHealth {
@@ -77,6 +83,11 @@ export class Supervisor {
   private readonly dependencies: Dependency[] = [];
   /** Dependencies not ready at the last check, with why: a change is logged, not every probe. */
   private unready = new Map<string, string>();
+  /** Dependencies found ready at least once: their going unready is a change, not a start. */
+  private readonly everReady = new Set<string>();
+  /** Dependencies said at warn as not ready since the start (past readyStartGraceMs). */
+  private readonly lateSaid = new Set<string>();
+  private startedAt = 0;
   /** A check still running (one that hangs is not started again at every probe). */
   private readonly checking = new Map<string, Promise<boolean>>();
   private readonly shutdownSteps: ShutdownStep[] = [];
@@ -106,6 +117,7 @@ export class Supervisor {
       eventLoopBlockWarnMs: 1_000,
       readyCheckTimeoutMs: 2_000,
       readyWatchIntervalMs: 5_000,
+      readyStartGraceMs: 15_000,
       ...options,
     };
     this.log = options.logger.child({ component: "supervisor" });
@@ -188,6 +200,7 @@ export class Supervisor {
   }
 
   async start(): Promise<void> {
+    this.startedAt = Date.now();
     this.port = await this.http.listen(this.opts.httpPort, this.opts.httpHost, this.opts.httpPortVariable);
     this.log.info("http listening", { port: this.port, endpoints: ["/healthz", "/ready", "/metrics"] });
     if (this.opts.handleSignals) this.installProcessHandlers();
@@ -198,6 +211,8 @@ export class Supervisor {
     );
     this.timers.push(setInterval(() => this.watchReadiness(), this.opts.readyWatchIntervalMs).unref());
     for (const task of this.tasks) task.start();
+    // A first round now: what is ready at the start is known, so its going unready is a change.
+    this.watchReadiness();
     this.log.info("service started", {
       service: this.opts.service,
       tasks: this.tasks.map((t) => t.spec.name),
@@ -271,13 +286,36 @@ export class Supervisor {
       }),
     );
     const unready = new Map(results.filter((r): r is [string, string] => r[1] !== undefined));
-    for (const [name, reason] of unready)
-      if (this.unready.get(name) !== reason)
-        this.log.warn("dependency not ready", { dependency: name, reason });
-    for (const name of this.unready.keys())
-      if (!unready.has(name)) this.log.info("dependency ready again", { dependency: name });
+    for (const [name, reason] of unready) this.sayUnready(name, reason);
+    for (const [name] of results) {
+      if (unready.has(name)) continue;
+      if (this.unready.has(name))
+        this.log.info(this.everReady.has(name) ? "dependency ready again" : "dependency ready", {
+          dependency: name,
+        });
+      this.everReady.add(name);
+    }
     this.unready = unready;
     return unready;
+  }
+
+  /**
+   * A dependency found not ready, said once per reason: at warn if it was ready before; if it never
+   * was, at info while the service starts and at warn once readyStartGraceMs has gone by.
+   */
+  private sayUnready(name: string, reason: string): void {
+    const changed = this.unready.get(name) !== reason;
+    if (this.everReady.has(name)) {
+      if (changed) this.log.warn("dependency not ready", { dependency: name, reason });
+      return;
+    }
+    const sinceStartMs = Date.now() - this.startedAt;
+    if (sinceStartMs < this.opts.readyStartGraceMs) {
+      if (changed) this.log.info("dependency not ready yet", { dependency: name, reason });
+    } else if (changed || !this.lateSaid.has(name)) {
+      this.lateSaid.add(name);
+      this.log.warn("dependency not ready since the start", { dependency: name, reason, sinceStartMs });
+    }
   }
 
   /** Ordered, bounded shutdown: stop every task, then run the shutdown steps, then close HTTP. */

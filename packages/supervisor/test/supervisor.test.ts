@@ -227,7 +227,7 @@ describe("Supervisor", () => {
     }
     // The hung check is not started again at every probe, and is said once.
     expect(asked).toBe(1);
-    expect(cap.find("dependency not ready")).toHaveLength(1);
+    expect(cap.find("dependency not ready yet")).toHaveLength(1);
     const before = worked;
     await waitFor(() => worked > before + 5);
     // The database answers again: the hung check ends, and the next probe asks afresh.
@@ -236,7 +236,7 @@ describe("Supervisor", () => {
     await sleep(10);
     const res = await fetch(`${base}/ready`);
     expect(res.status).toBe(200);
-    expect(cap.find("dependency ready again")[0]).toMatchObject({ dependency: "postgres" });
+    expect(cap.find("dependency ready")[0]).toMatchObject({ dependency: "postgres" });
   });
 
   it("F06 a dependency that stops being ready is said at warn within seconds with nobody asking /ready, and said ready again", async () => {
@@ -257,6 +257,33 @@ describe("Supervisor", () => {
     // Each change once, however many rounds ran.
     await sleep(300);
     expect(cap.find("dependency not ready")).toHaveLength(1);
+  });
+
+  it("F06 a dependency not ready since the start is said at info while the service starts, at warn once it stays so past readyStartGraceMs, and at info once ready", async () => {
+    const { sup, cap } = supervisor({ readyWatchIntervalMs: 50, readyStartGraceMs: 400 });
+    let ready = false;
+    sup.addDependency({ name: "price-feed", isReady: () => ready });
+    await sup.start();
+    await waitFor(() => cap.find("dependency not ready yet").length > 0);
+    expect(cap.find("dependency not ready yet")[0]).toMatchObject({
+      level: "info",
+      dependency: "price-feed",
+    });
+    // Nothing at warn while the service starts (a first quote on its way is no fault).
+    expect(cap.lines().filter((l) => l.level === "warn")).toEqual([]);
+    await waitFor(() => cap.find("dependency not ready since the start").length > 0);
+    const late = cap.find("dependency not ready since the start")[0];
+    expect(late).toMatchObject({ level: "warn", dependency: "price-feed", reason: "not ready" });
+    expect(late?.sinceStartMs).toBeGreaterThanOrEqual(400);
+    await sleep(200);
+    expect(cap.find("dependency not ready since the start")).toHaveLength(1);
+    ready = true;
+    await waitFor(() => cap.find("dependency ready").length > 0);
+    expect(cap.find("dependency ready")[0]).toMatchObject({ level: "info", dependency: "price-feed" });
+    // Once ready, going unready is a change: said at warn at once.
+    ready = false;
+    await waitFor(() => cap.find("dependency not ready").length > 0);
+    expect(cap.find("dependency not ready")[0]).toMatchObject({ level: "warn", dependency: "price-feed" });
   });
 
   it("serves /ready naming what is not ready, and /metrics", async () => {
