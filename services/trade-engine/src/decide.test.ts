@@ -106,12 +106,12 @@ describe("sizing on the real exchangeInfo files (F24)", () => {
       kind: "reject",
       reason: expect.stringMatching(/^below_min_notional: 0\.001 x 3000\.1/),
     });
-    // Spot has no such exemption.
+    // Spot has no such exemption: $3.50 of ETH is dust there.
     expect(
       decide(req({ symbol: "ETHUSDT", action: "CLOSE" }), eth, small, cfg, NOW, [], spot2024),
     ).toMatchObject({
       kind: "reject",
-      reason: expect.stringContaining("below_min_notional"),
+      reason: expect.stringContaining("no_position: only dust is left on ETHUSDT (0.001,"),
     });
   });
 

@@ -175,7 +175,9 @@ export function decide(
   if (req.action === "CLOSE") {
     if (!position || position.quantity === 0)
       return reject("validation", "sizing", `no_position: nothing to close on ${req.symbol}`);
-    if (isDust(position.quantity, lotOf(req.symbol, position.avgPrice, cfg.TRADING_MODE, exchangeFilters)))
+    if (
+      isDust(position.quantity, lotOf(req.symbol, position.avgPrice, cfg, exchangeFilters), position.avgPrice)
+    )
       return reject(
         "validation",
         "sizing",
@@ -311,7 +313,7 @@ export function decide(
     for (const [symbol, p] of view.positions)
       if (
         p.quantity !== 0 &&
-        !isDust(p.quantity, lotOf(symbol, p.avgPrice, cfg.TRADING_MODE, exchangeFilters))
+        !isDust(p.quantity, lotOf(symbol, p.avgPrice, cfg, exchangeFilters), p.avgPrice)
       )
         openSymbols.add(symbol);
     const open = openSymbols.size;

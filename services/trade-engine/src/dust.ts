@@ -9,37 +9,55 @@ export function stepFor(price: number): string {
   return "1";
 }
 
-/** The step and minimum a symbol's quantity trades by. */
+/** What an order selling a symbol's position must reach for the exchange (or paper) to take it. */
 export interface Lot {
-  stepSize: string;
-  minQty: string;
+  /** The quantity step and minimum; none in paper without filters (a CLOSE sells exactly what is held). */
+  stepSize?: string;
+  minQty?: string;
+  /** The least notional; none on USD-M, which waives it for a reduce-only order. */
+  minNotional?: number;
 }
 
 /**
- * The exchange's lot rules for `symbol`; else, on an exchange, the stand-in step at `price`; in
- * paper without filters none (a CLOSE there sells exactly what is held, so nothing is left).
+ * The lot rules an order closing `symbol` meets, as sizing applies them: the exchange's filters;
+ * else, on an exchange, the stand-in step at `price`; in paper without filters, MIN_NOTIONAL only.
  */
 export function lotOf(
   symbol: string,
   price: number,
-  mode: Config["TRADING_MODE"],
+  cfg: Pick<Config, "TRADING_MODE" | "BINANCE_MARKET" | "MIN_NOTIONAL">,
   filters: ReadonlyMap<string, SymbolFilters> | undefined,
 ): Lot | undefined {
-  if (filters !== undefined) return filters.get(symbol);
-  // Paper, or a price not known (a position set by reconciliation from flat keeps avgPrice 0).
-  if (mode === "paper" || !(price > 0)) return undefined;
+  const paper = cfg.TRADING_MODE === "paper";
+  if (filters !== undefined) {
+    const f = filters.get(symbol);
+    if (f === undefined) return undefined;
+    const reduceOnlyWaived = !paper && cfg.BINANCE_MARKET === "futures";
+    return {
+      stepSize: f.stepSize,
+      minQty: f.minQty,
+      ...(reduceOnlyWaived ? {} : { minNotional: Number(f.minNotional) }),
+    };
+  }
+  if (paper) return { minNotional: cfg.MIN_NOTIONAL };
+  // A price not known (a position set by reconciliation from flat keeps avgPrice 0).
+  if (!(price > 0)) return undefined;
   const step = stepFor(price);
-  return { stepSize: step, minQty: step };
+  return { stepSize: step, minQty: step, minNotional: cfg.MIN_NOTIONAL };
 }
 
 /**
- * A remainder the exchange would not let be sold: under the minimum once rounded down to the step.
- * A spot commission paid in the base asset leaves one after a close (0.00123 bought, 0.00122877
- * held, 0.00122 sold). It is not an open position, has nothing to guard and cannot be closed; the
- * exchange's balance still holds it, so the books keep it.
+ * A remainder no order could sell: under the minimum once rounded down to the step, or worth less
+ * than the least notional at `price` (the position's average price: what it is worth does not
+ * flicker in and out of dust with the market). A spot commission paid in the base asset leaves one
+ * after a close (0.00123 bought, 0.00122877 held, 0.00122 sold), a sale of most of a position
+ * another. It is not an open position, has nothing to guard and cannot be closed; the exchange's
+ * balance still holds it, so the books keep it.
  */
-export function isDust(quantity: number, lot: Lot | undefined): boolean {
+export function isDust(quantity: number, lot: Lot | undefined, price: number): boolean {
   if (lot === undefined || quantity === 0) return false;
-  const tradable = Number(roundDownToStep(toDecimal(Math.abs(quantity)), lot.stepSize));
-  return tradable === 0 || tradable < Number(lot.minQty);
+  const held = Math.abs(quantity);
+  const tradable = lot.stepSize === undefined ? held : Number(roundDownToStep(toDecimal(held), lot.stepSize));
+  if (tradable === 0 || tradable < Number(lot.minQty ?? 0)) return true;
+  return lot.minNotional !== undefined && price > 0 && tradable * price < lot.minNotional;
 }

@@ -132,7 +132,7 @@ export class TradeEngine {
       exchangePrice,
       closeWorking: (symbol) => this.exchangeBook?.closeWorking(symbol) ?? false,
       isDust: (symbol, quantity, price) =>
-        isDust(quantity, lotOf(symbol, price, cfg.TRADING_MODE, deps.exchangeFilters)),
+        isDust(quantity, lotOf(symbol, price, cfg, deps.exchangeFilters), price),
     });
     // The equity gauge shows what position_size_pct sizes on (see equity()); app.ts reads an account
     // outside paper only.

@@ -771,6 +771,32 @@ describe("trade-engine (paper)", () => {
     expect(refused[0]).toMatchObject({ rejection_reason: expect.stringContaining("below_min_notional") });
   });
 
+  it("F25 what a sale of most of a position leaves under MIN_NOTIONAL is dust: unguarded, not open, its CLOSE refused as such, no exit retried for ever", async () => {
+    const engine = await env.start({ PROTECTION_CHECK_MS: "50", MIN_NOTIONAL: "10" });
+    await env.quote("BTCUSDT", 30_000);
+    await env.signal("most", { position_size_usd: 100, stop_loss: 29_000 });
+    await env.waitEvent("most", "filled");
+    // 0.00333 bought, 0.00316 sold: 0.00017 BTC ($5.10) left, which no order could sell.
+    await env.signal("most-sold", { action: "sell", position_size_usd: 95, strategy_id: "other" });
+    await env.waitEvent("most-sold", "filled");
+    await waitFor("protection cleared", () => engine.cap.find("protection cleared").length > 0, 5_000);
+    expect(engine.cap.find("protection cleared")[0]).toMatchObject({ entrySignalId: "most" });
+    expect(engine.engine.snapshot().positions.BTCUSDT?.quantity).toBeCloseTo(0.00017, 10);
+    const stored = await env.db.pool.query("SELECT count(*)::int AS n FROM engine_protections");
+    expect(stored.rows[0]).toEqual({ n: 0 });
+    expect(await metricAt(engine.url, "tradewire_engine_open_positions")).toBe(0);
+    // Through the stop: nothing is triggered, nothing retried.
+    await env.quote("BTCUSDT", 28_000);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(engine.cap.find("PROTECTION_TRIGGERED")).toEqual([]);
+    expect(engine.cap.find("protection exit did not close the position; retrying")).toEqual([]);
+    await env.signal("dust-close", { action: "close" });
+    const [rejected] = await env.waitEvent("dust-close", "rejected");
+    expect(rejected).toMatchObject({
+      rejection_reason: "no_position: only dust is left on BTCUSDT (0.00017, under what the exchange trades)",
+    });
+  });
+
   it("keeps a strategy's cooldown across a restart: an entry right after it is refused as it would have been", async () => {
     const first = await env.start({ COOLDOWN_SECONDS: "60" });
     await env.quote("BTCUSDT", 30_000);
