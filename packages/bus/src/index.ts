@@ -7,6 +7,8 @@ export type { LeaseOptions } from "./lease.js";
 export { LeaderLease } from "./lease.js";
 export type { CoreMessage, DeadLetterRecord, DurableMessage, LoopContext } from "./messages.js";
 export { Namespace } from "./namespace.js";
+export type { PublishQueueOptions } from "./publish-queue.js";
+export { PublishQueue } from "./publish-queue.js";
 export type { StreamDefinition } from "./streams.js";
 export { STREAMS } from "./streams.js";
 export { ThrottledLog } from "./throttled-log.js";

@@ -1,8 +1,15 @@
-import { Bus } from "@tradewire/bus";
+import { Bus, STREAMS } from "@tradewire/bus";
 import { parseConfig } from "@tradewire/config";
 import { captureLogger, createSilentLogger } from "@tradewire/logger";
 import { MarketData } from "@tradewire/schemas";
-import { type FakeBinanceWs, natsNamespace, startFakeBinanceWs, TcpProxy, waitFor } from "@tradewire/testkit";
+import {
+  type FakeBinanceWs,
+  fillStream,
+  natsNamespace,
+  startFakeBinanceWs,
+  TcpProxy,
+  waitFor,
+} from "@tradewire/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startRelay } from "../src/app.js";
 import { ConfigSchema } from "../src/config.js";
@@ -227,6 +234,55 @@ describe("market-relay live mode against the fake Binance WebSocket", () => {
     const metrics = await (await fetch(`http://127.0.0.1:${r.port}/metrics`)).text();
     expect(metrics).toMatch(/tradewire_md_parse_failures_total\{stream="btcusdt@trade"[^}]*\} 1/);
     expect(await ready(r.port)).toBe(true);
+  });
+
+  it("F01 a frame rejected after the dead-letter stream was deleted on the server is still stored: the stream is declared again, said at warn", async () => {
+    const r = await relay();
+    await waitFor("connected", () => ready(r.port), 10_000);
+    const deadLetters = bus.ns.resource(STREAMS.deadLetters.name);
+    await bus.jsm.streams.delete(deadLetters);
+    fake.broadcastRaw("not json");
+    await waitFor(
+      "the dead letter stored",
+      async () => (await bus.jsm.streams.info(deadLetters).catch(() => undefined))?.state.messages === 1,
+      5_000,
+    );
+    const kept = await bus.jsm.streams.getMessage(deadLetters, { seq: 1 });
+    expect(kept?.subject).toBe(bus.ns.subject("deadletter.market-relay"));
+    expect(kept?.json()).toMatchObject({ stream: "market-relay", subject: "unknown", payload: "not json" });
+    expect(r.cap.find("jetstream stream gone from the server: declared again")[0]).toMatchObject({
+      level: "warn",
+      stream: deadLetters,
+    });
+    const { tasks } = await r.supervisor.readiness();
+    expect(tasks.find((t) => t.name === "dead-letters")?.counters).toEqual({ deadLettered: 1 });
+  });
+
+  it("a dead letter JetStream refuses (the stream out of storage) is kept and stored once it takes it again, said at error", async () => {
+    const r = await relay();
+    await waitFor("connected", () => ready(r.port), 10_000);
+    const deadLetters = bus.ns.resource(STREAMS.deadLetters.name);
+    const lift = await fillStream(bus.jsm, deadLetters);
+    fake.broadcastRaw("not json");
+    await waitFor(
+      "refused",
+      () => r.cap.find("dead letter not stored; kept and tried again").length > 0,
+      5_000,
+    );
+    expect(r.cap.find("dead letter not stored; kept and tried again")[0]).toMatchObject({
+      level: "error",
+      queued: 1,
+      err: expect.objectContaining({ message: expect.stringContaining("deadletter.market-relay") }),
+    });
+    await lift();
+    await waitFor(
+      "stored once taken again",
+      async () => (await bus.jsm.streams.info(deadLetters)).state.messages === 1,
+      10_000,
+    );
+    expect((await bus.jsm.streams.getMessage(deadLetters, { seq: 1 }))?.json()).toMatchObject({
+      payload: "not json",
+    });
   });
 
   it("F16 with two replicas only the leader publishes; the standby takes over when it stops", async () => {

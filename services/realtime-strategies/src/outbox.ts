@@ -1,19 +1,17 @@
-import type { Bus } from "@tradewire/bus";
+import { type Bus, PublishQueue } from "@tradewire/bus";
 import type { Logger } from "@tradewire/logger";
 import { parseWith, subjects, TradingSignal, type TradingSignalInput } from "@tradewire/schemas";
-import { backoffDelay, sleep, type TaskContext } from "@tradewire/supervisor";
-
-/** How long a stopping outbox keeps publishing what it still holds. */
-const FLUSH_ON_STOP_MS = 2_000;
+import type { TaskContext } from "@tradewire/supervisor";
 
 /**
  * Validates each generated signal (VALIDATED or REJECTED), queues it (QUEUED), and publishes it to
  * JetStream with Nats-Msg-Id = signal_id and an awaited ack (FORWARDED). A publish failure keeps
- * the signal and retries with backoff; a full outbox rejects loudly, never silently.
+ * the signal and retries with backoff; a full outbox rejects loudly, never silently. Stopping,
+ * what it still holds goes out while NATS answers, for at most 2 s; the rest is said at warn with
+ * its ids and counted `dropped`, never lost without a word (a restart would find it stale anyway).
  */
 export class SignalOutbox {
-  private readonly queue: TradingSignal[] = [];
-  private wake: (() => void) | undefined;
+  private readonly queue: PublishQueue<TradingSignal>;
   readonly counts = { forwarded: 0, rejected: 0, retries: 0, dropped: 0 };
 
   constructor(
@@ -21,10 +19,39 @@ export class SignalOutbox {
     private readonly log: Logger,
     private readonly capacity: number,
     private readonly onOutcome: (strategy: string, outcome: string) => void,
-  ) {}
+  ) {
+    this.queue = new PublishQueue({
+      capacity,
+      countAs: "forwarded",
+      publish: (next, timeoutMs) => this.forward(next, timeoutMs),
+      isConnected: () => bus.isConnected(),
+      onFailed: (next, error, retryInMs) => {
+        if (retryInMs === undefined) {
+          log.warn("signal publish failed while stopping", { signalId: next.signal_id, err: error });
+          return;
+        }
+        this.counts.retries += 1;
+        log.error("signal publish failed; kept for retry", {
+          signalId: next.signal_id,
+          queued: this.queue.size,
+          delayMs: retryInMs,
+          err: error,
+        });
+      },
+      onDropped: (dropped) => {
+        this.counts.dropped += dropped.length;
+        for (const s of dropped) onOutcome(s.strategy_id, "dropped");
+        log.warn("stopping with signals not forwarded: dropped", {
+          dropped: dropped.length,
+          signalIds: dropped.map((s) => s.signal_id),
+          natsConnected: bus.isConnected(),
+        });
+      },
+    });
+  }
 
   get size(): number {
-    return this.queue.length;
+    return this.queue.size;
   }
 
   submit(input: TradingSignalInput): void {
@@ -35,13 +62,11 @@ export class SignalOutbox {
       return;
     }
     this.log.info("VALIDATED", { stage: "VALIDATED", ...ids });
-    if (this.queue.length >= this.capacity) {
+    if (!this.queue.offer(parsed.value)) {
       this.reject(ids, input.strategy_id, `outbox full (${this.capacity})`);
       return;
     }
-    this.queue.push(parsed.value);
-    this.log.info("QUEUED", { stage: "QUEUED", ...ids, queued: this.queue.length });
-    this.wake?.();
+    this.log.info("QUEUED", { stage: "QUEUED", ...ids, queued: this.queue.size });
   }
 
   private reject(ids: Record<string, unknown>, strategy: string, reason: string): void {
@@ -51,46 +76,16 @@ export class SignalOutbox {
   }
 
   /** The publishing loop: a supervisor task. */
-  async run(ctx: TaskContext): Promise<void> {
-    let failures = 0;
-    while (!ctx.signal.aborted) {
-      ctx.progress();
-      const next = this.queue[0];
-      if (!next) {
-        // Woken by a submit or a stop; the timer keeps the task's progress beating while idle.
-        const woken = new AbortController();
-        this.wake = () => woken.abort();
-        await sleep(1000, AbortSignal.any([ctx.signal, woken.signal]));
-        this.wake = undefined;
-        continue;
-      }
-      try {
-        await this.forward(next);
-        failures = 0;
-        ctx.count("forwarded");
-      } catch (error) {
-        failures += 1;
-        this.counts.retries += 1;
-        const delayMs = backoffDelay(failures, { initialMs: 200, maxMs: 5_000 });
-        this.log.error("signal publish failed; kept for retry", {
-          signalId: next.signal_id,
-          queued: this.queue.length,
-          delayMs,
-          err: error,
-        });
-        await sleep(delayMs, ctx.signal);
-      }
-    }
-    await this.flushOnStop();
+  run(ctx: TaskContext): Promise<void> {
+    return this.queue.run(ctx);
   }
 
-  /** Publishes the head of the queue (awaiting its ack) and takes it off. */
+  /** Publishes one signal, awaiting its ack. */
   private async forward(next: TradingSignal, timeoutMs?: number): Promise<void> {
     const ack = await this.bus.publishDurable(subjects.signal(), TradingSignal, next, {
       msgId: next.signal_id ?? "",
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
     });
-    this.queue.shift();
     this.counts.forwarded += 1;
     this.onOutcome(next.strategy_id, "forwarded");
     this.log.info("FORWARDED", {
@@ -100,34 +95,6 @@ export class SignalOutbox {
       symbol: next.symbol,
       streamSeq: ack.seq,
       duplicate: ack.duplicate,
-    });
-  }
-
-  /**
-   * Stopping: what is still queued goes out while NATS answers, for at most FLUSH_ON_STOP_MS; the
-   * rest is said at warn with its ids and counted `dropped`, never lost without a word (a restart
-   * would find it stale anyway).
-   */
-  private async flushOnStop(): Promise<void> {
-    const deadline = Date.now() + FLUSH_ON_STOP_MS;
-    for (let next = this.queue[0]; next !== undefined; next = this.queue[0]) {
-      const leftMs = deadline - Date.now();
-      if (leftMs <= 0 || !this.bus.isConnected()) break;
-      try {
-        await this.forward(next, leftMs);
-      } catch (error) {
-        this.log.warn("signal publish failed while stopping", { signalId: next.signal_id, err: error });
-        break;
-      }
-    }
-    if (this.queue.length === 0) return;
-    const dropped = this.queue.splice(0);
-    this.counts.dropped += dropped.length;
-    for (const s of dropped) this.onOutcome(s.strategy_id, "dropped");
-    this.log.warn("stopping with signals not forwarded: dropped", {
-      dropped: dropped.length,
-      signalIds: dropped.map((s) => s.signal_id),
-      natsConnected: this.bus.isConnected(),
     });
   }
 }

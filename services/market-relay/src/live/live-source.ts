@@ -44,6 +44,7 @@ export function startLiveSource(
     },
   });
   for (const task of feed.tasks()) supervisor.addTask(task);
+  supervisor.addTask(rejected.task());
   log.info("live market source planned", {
     connections: shards.length,
     streams: shards.reduce((n, s) => n + s.streams.length, 0),
