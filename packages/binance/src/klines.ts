@@ -102,10 +102,15 @@ export async function fetchKlines(rest: BinanceRest, req: KlinesRequest): Promis
   return parseKlines(body);
 }
 
-/** Pages through a range in ascending open time until it is covered or the exchange has no more. */
+/**
+ * Pages through a range in ascending open time until it is covered or the exchange has no more. A
+ * stop (`signal`) throws its reason, between pages too: ending quietly would read as the exchange
+ * having nothing more, and a gap-fill would record the rest as unfillable.
+ */
 export async function* klinePages(rest: BinanceRest, req: KlinesRequest): AsyncGenerator<BinanceKline[]> {
   let start = req.startTime;
-  while (start <= req.endTime && !req.signal?.aborted) {
+  while (start <= req.endTime) {
+    req.signal?.throwIfAborted();
     const page = await fetchKlines(rest, { ...req, startTime: start });
     if (page.length === 0) return;
     yield page;

@@ -45,6 +45,27 @@ describe("BinanceRest against the fake Binance", () => {
     expect(got.find((k) => k.openTime === Date.UTC(2023, 2, 24, 13, 0))).toBeUndefined();
   });
 
+  it("F38 a stop between pages throws its reason: the pages do not end as if the exchange had no more", async () => {
+    const stop = new AbortController();
+    const got: BinanceKline[] = [];
+    const paging = (async () => {
+      for await (const page of klinePages(rest(), {
+        market: "spot",
+        symbol: "BTCUSDT",
+        interval: "1m",
+        startTime: Date.UTC(2023, 2, 20, 0, 0),
+        endTime: Date.UTC(2023, 2, 20, 3, 59),
+        limit: 60,
+        signal: stop.signal,
+      })) {
+        got.push(...page);
+        stop.abort(new Error("interrupted"));
+      }
+    })();
+    await expect(paging).rejects.toThrow("interrupted");
+    expect(got).toHaveLength(60);
+  });
+
   it("retries a 5xx and a dropped connection, then succeeds", async () => {
     fake.fail({ kind: 503 }, { kind: "drop" });
     const before = fake.requests.length;

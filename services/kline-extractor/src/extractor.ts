@@ -135,7 +135,12 @@ export class Extractor {
       report.success = false;
       // First: what ended the run; any after it failed while it ended (a write of what was fetched).
       report.errors.unshift(errorText(error));
-      log.error("symbol extraction failed", { err: error });
+      if (opts.signal?.aborted)
+        log.warn("symbol extraction stopped before it completed: the next run goes on from what was stored", {
+          reason: errorText(error),
+          written: report.recordsWritten,
+        });
+      else log.error("symbol extraction failed", { err: error });
     } finally {
       this.progress.finish(symbol);
     }
@@ -247,6 +252,8 @@ export class Extractor {
         }
         if (buffer.length >= this.bufferRows) await flush();
       }
+      // A source that ends quietly at a stop has not said the exchange has nothing more.
+      opts.signal?.throwIfAborted();
       await flush();
     } catch (error) {
       // Fetched before a stop or a failed page, and good: written now, not fetched again next run.
@@ -284,6 +291,7 @@ export class Extractor {
     this.progress.start(key.symbol, report.expected);
     log.info("gaps found", { gaps: gaps.length, missing: report.gapsFound });
     for (const gap of gaps) {
+      opts.signal?.throwIfAborted();
       if (gap.knownUnfillable) {
         this.addUnfillable(key, report, [gap], stepMs, log, true);
         continue;

@@ -189,6 +189,61 @@ describe("kline extraction (real PostgreSQL and NATS)", () => {
     expect(await countStored(db.pool, key)).toBe(day.length);
   });
 
+  it("F38 a gap-fill stopped between pages records nothing unfillable and reports the symbol not done; the next run fills every gap", async () => {
+    const day = btc.slice(0, 1440);
+    const inHole = (t: number) =>
+      (t >= T("2023-03-17T10:00:00Z") && t < T("2023-03-17T10:30:00Z")) ||
+      (t >= T("2023-03-17T14:00:00Z") && t < T("2023-03-17T14:30:00Z"));
+    const { writeKlines } = await import("../src/storage/writer.js");
+    await writeKlines(
+      db.pool,
+      key,
+      day.filter((r) => !inHole(r.openTime)),
+    );
+    const stop = new AbortController();
+    // Ctrl-C lands after the first page; the source then ends quietly, as a page loop checking
+    // its signal between pages did.
+    const stopping = new (class extends RowsSource {
+      override async *pages(req: KlineRangeRequest) {
+        for await (const page of super.pages(req)) {
+          if (req.signal?.aborted) return;
+          yield page;
+          stop.abort(new Error("interrupted"));
+        }
+      }
+    })({ BTCUSDT: btc }, 10);
+    const cap = captureLogger("kline-extractor");
+    const x = new Extractor({
+      pool: db.pool,
+      source: stopping,
+      events: extractor(stopping).sink,
+      log: cap.logger,
+    });
+    const gapFill = { ...base, mode: "gap-fill" as const, start: undefined, end: undefined };
+    const report = await x.run({ ...gapFill, signal: stop.signal });
+    expect(report.symbols[0]).toMatchObject({
+      success: false,
+      errors: ["interrupted"],
+      gapsFound: 60,
+      recordsWritten: 10,
+      unfillableCandles: 0,
+    });
+    const unfillable = await db.pool.query("SELECT count(*)::int AS n FROM kline_unfillable_gaps");
+    expect(unfillable.rows[0]).toEqual({ n: 0 });
+    expect(
+      cap.find("symbol extraction stopped before it completed: the next run goes on from what was stored")[0],
+    ).toMatchObject({ level: "warn", reason: "interrupted", written: 10 });
+    expect(cap.find("symbol extraction failed")).toEqual([]);
+    const again = await extractor(new RowsSource({ BTCUSDT: btc })).x.run(gapFill);
+    expect(again.symbols[0]).toMatchObject({
+      success: true,
+      gapsFound: 50,
+      gapsFilled: 50,
+      unfillableCandles: 0,
+    });
+    expect(await countStored(db.pool, key)).toBe(day.length);
+  });
+
   it("isolates a failing symbol in errors[] while the others complete, with a batch event", async () => {
     const eth = btc.slice(0, 1440);
     const source = new RowsSource({ BTCUSDT: btc.slice(0, 1440), ETHUSDT: eth });

@@ -10,7 +10,7 @@ import type { StreamEntry } from "./redis-replies.js";
 
 export interface BatchResult {
   acked: number;
-  /** Entries left pending because forwarding failed; they are retried. */
+  /** Entries left pending because forwarding or dead-lettering failed; they are retried. */
   failed: number;
 }
 
@@ -21,10 +21,10 @@ interface Forward {
   ageMs: number;
 }
 
-/** The entry ids JetStream acked, and how many publishes failed. */
+/** The entry ids JetStream acked, and those whose publish failed. */
 interface Forwarded {
   acked: string[];
-  failed: number;
+  failed: string[];
 }
 
 /** What classifying a batch decided, and its forwards in flight. */
@@ -157,11 +157,13 @@ export class BatchProcessor {
     const { ack, deadLetters, forwards, drained } = decisions;
     // Dead letters are written while the forwards' acks are on their way.
     const [deadLettered, forwarded] = await Promise.all([
-      deadLetters.length ? this.deadLetter(deadLetters, deliveries) : [],
-      forwards ?? { acked: [], failed: 0 },
+      deadLetters.length ? this.deadLetter(deadLetters, deliveries) : { done: [], failed: [] },
+      forwards ?? { acked: [], failed: [] },
     ]);
-    for (const id of deadLettered) ack.push(id);
+    for (const id of deadLettered.done) ack.push(id);
     for (const id of forwarded.acked) ack.push(id);
+    const unsettled = [...forwarded.failed, ...deadLettered.failed];
+    if (unsettled.length) await this.uncountDelivery(unsettled, deliveries);
     if (ack.length) {
       await admin.xack(cfg.TRADE_INTENT_STREAM, cfg.TRADE_INTENT_GROUP, ...ack);
       const ackedAt = Date.now();
@@ -174,12 +176,39 @@ export class BatchProcessor {
       acked: ack.length,
       forwarded: forwarded.acked.length,
       drained,
-      deadLettered: deadLettered.length,
-      failed: forwarded.failed,
+      deadLettered: deadLettered.done.length,
+      failed: unsettled.length,
       firstId: decisions.firstId,
       lastId: decisions.lastId,
     });
-    return { acked: ack.length, failed: forwarded.failed };
+    return { acked: ack.length, failed: unsettled.length };
+  }
+
+  /**
+   * Entries left pending because NATS or Redis refused what settles them: their next read must not
+   * count as one more delivery, or an outage of a few retries would dead-letter valid intents as
+   * poison (MAX_DELIVERIES counts reads, and an intent is at most a few KB: no publish fails for
+   * what it holds). Their delivery count is set back to what it was before this read.
+   */
+  private async uncountDelivery(ids: readonly string[], deliveries: ReadonlyMap<string, number>) {
+    const { admin, cfg } = this.deps;
+    const byCount = new Map<number, string[]>();
+    for (const id of ids) {
+      const before = Math.max(0, (deliveries.get(id) ?? 1) - 1);
+      byCount.set(before, [...(byCount.get(before) ?? []), id]);
+    }
+    // JUSTID: the claim itself is no delivery; RETRYCOUNT sets the count.
+    for (const [count, group] of byCount)
+      await admin.xclaim(
+        cfg.TRADE_INTENT_STREAM,
+        cfg.TRADE_INTENT_GROUP,
+        cfg.TRADE_INTENT_CONSUMER,
+        0,
+        ...group,
+        "RETRYCOUNT",
+        count,
+        "JUSTID",
+      );
   }
 
   /** Publishes the intents in one batch, all acks in flight; keeps only their ids while waiting. */
@@ -228,11 +257,15 @@ export class BatchProcessor {
           duplicate: result.duplicate,
         });
     });
-    const failed = entryIds.length - acked.length;
+    const ackedIds = new Set(acked);
+    const failed = entryIds.filter((id) => !ackedIds.has(id));
     if (acked.length) this.count("forwarded", acked.length);
-    if (failed > 0) {
-      this.count("publishFailed", failed);
-      this.deps.log.error("intent forwards failed; left pending for retry", { failed, ...firstFailure });
+    if (failed.length > 0) {
+      this.count("publishFailed", failed.length);
+      this.deps.log.error("intent forwards failed; left pending for retry", {
+        failed: failed.length,
+        ...firstFailure,
+      });
     }
     return { acked, failed };
   }
@@ -245,11 +278,14 @@ export class BatchProcessor {
     });
   }
 
-  /** Writes each entry to the DLQ with its original fields, reason, source id and delivery count. */
+  /**
+   * Writes each entry to the DLQ with its original fields, reason, source id and delivery count;
+   * returns the ids written, and those whose write failed (left pending, retried with backoff).
+   */
   private async deadLetter(
     items: readonly { entry: StreamEntry; reason: string }[],
     deliveries: ReadonlyMap<string, number>,
-  ): Promise<string[]> {
+  ): Promise<{ done: string[]; failed: string[] }> {
     const { admin, cfg, log } = this.deps;
     const pipeline = admin.pipeline();
     for (const { entry, reason } of items) {
@@ -271,10 +307,12 @@ export class BatchProcessor {
     }
     const results = (await pipeline.exec()) ?? [];
     const done: string[] = [];
+    const failed: string[] = [];
     results.forEach(([error], i) => {
       const item = items[i];
       if (!item) return;
       if (error) {
+        failed.push(item.entry.id);
         log.error("dead-letter write failed; entry left pending", { entryId: item.entry.id, err: error });
         return;
       }
@@ -286,6 +324,6 @@ export class BatchProcessor {
         dlq: cfg.TRADE_INTENT_DLQ_STREAM,
       });
     });
-    return done;
+    return { done, failed };
   }
 }

@@ -1,7 +1,13 @@
 import { fileURLToPath } from "node:url";
 import { Bus, STREAMS } from "@tradewire/bus";
 import { createSilentLogger } from "@tradewire/logger";
-import { PrivateNatsServer, PrivateRedisServer, ServiceProcess, waitFor } from "@tradewire/testkit";
+import {
+  fillStream,
+  PrivateNatsServer,
+  PrivateRedisServer,
+  ServiceProcess,
+  waitFor,
+} from "@tradewire/testkit";
 import { Redis } from "ioredis";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fieldsToRecord } from "../src/decode.js";
@@ -61,6 +67,53 @@ describe("reclaim, ghosts and crashes", () => {
     expect(record).toMatchObject({ dlq_source_id: id, dlq_delivery_count: "10" });
     expect(record?.dlq_reason).toContain("poison");
     expect(await env.forwarded()).toEqual([]);
+  });
+
+  it("F21 JetStream refusing every publish for more retries than MAX_DELIVERIES leaves the intents pending, never dead-lettered as poison; they go out once it takes them", async () => {
+    const r = env.redis.redis;
+    const dlq = `${env.stream}:dlq`;
+    await r.xgroup("CREATE", env.stream, "group", "$", "MKSTREAM");
+    // The intents stream out of storage: JetStream refuses each publish at once.
+    const lift = await fillStream(env.bus.jsm, env.bus.ns.resource(STREAMS.intents.name));
+    const { svc } = await env.start({ TRADE_INTENT_MAX_DELIVERIES: "2" });
+    await fill(3);
+    // Four rounds of three refused publishes: two past what MAX_DELIVERIES allows reads.
+    await waitFor(
+      "four refused rounds, or a dead letter",
+      async () => svc.processor.totals.publishFailed >= 12 || (await r.xlen(dlq)) > 0,
+      15_000,
+    );
+    expect(await r.xlen(dlq)).toBe(0);
+    await lift();
+    await waitFor("all forwarded", async () => (await env.storedCount()) === 3, 15_000);
+    await waitFor("nothing pending", async () => (await r.xpending(env.stream, "group"))[0] === 0);
+    expect(await r.xlen(dlq)).toBe(0);
+    expect(svc.processor.totals.deadLettered).toBe(0);
+  });
+
+  it("a dead-letter write Redis keeps refusing leaves the entry pending and retried with backoff, not re-read in a spin; once it can be, it is dead-lettered for its own reason", async () => {
+    const r = env.redis.redis;
+    const dlq = `${env.stream}:dlq`;
+    await r.xgroup("CREATE", env.stream, "group", "$", "MKSTREAM");
+    // A key of another type where the DLQ stream should be: every XADD to it fails (WRONGTYPE).
+    await r.set(dlq, "not a stream");
+    // Read before a restart: pending on this consumer, so the start re-reads its pending list.
+    await r.xadd(env.stream, "*", ...Object.entries(intentFields({ confidence: "2" })).flat());
+    await r.xreadgroup("GROUP", "group", "c1", "STREAMS", env.stream, ">");
+    const { cap } = await env.start({ TRADE_INTENT_MAX_DELIVERIES: "2" });
+    const refusals = () => cap.find("dead-letter write failed; entry left pending");
+    await waitFor("the write refused", () => refusals().length > 0, 5_000);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // Backing off from 250 ms: a handful in 1.5 s, where a spin re-read it thousands of times.
+    expect(refusals().length).toBeLessThanOrEqual(8);
+    expect(refusals()[0]?.err).toMatchObject({ message: expect.stringContaining("WRONGTYPE") });
+    await r.del(dlq);
+    await waitFor("dead-lettered", async () => (await r.xlen(dlq)) === 1, 10_000);
+    const [record] = (await r.xrange(dlq, "-", "+")).map(([, fields]) => fieldsToRecord(fields));
+    expect(record?.dlq_reason).toMatch(/^invalid TradeIntent: confidence/);
+    // Its read before the restart and the one that wrote it: the refused ones did not count.
+    expect(record?.dlq_delivery_count).toBe("2");
+    await waitFor("nothing pending", async () => (await r.xpending(env.stream, "group"))[0] === 0);
   });
 
   const TOTAL = 20_000;
