@@ -2,6 +2,7 @@ import { captureLogger } from "@tradewire/logger";
 import { describe, expect, it } from "vitest";
 import { RequestNotSent } from "./errors.js";
 import { WeightRateLimiter } from "./rate-limiter.js";
+import type { SharedWeightBudget } from "./shared-budget.js";
 
 function limiter(limitPerMinute = 100, share = 0.5) {
   let clock = 60_000 * 1000;
@@ -56,6 +57,29 @@ describe("WeightRateLimiter", () => {
     l.on429(5_000);
     expect(l.pausedBy()).toContain("418 IP ban");
     advance(120_000);
+    expect(l.pausedBy()).toBeUndefined();
+  });
+
+  it("F43 a ban another process on this IP got (shared through Redis) pauses calls here too, and pausedBy says so: the task waiting on it is not taken for stalled", async () => {
+    let clock = 60_000 * 1000;
+    const banEnds = clock + 600_000;
+    const paused: (string | undefined)[] = [];
+    const l: WeightRateLimiter = new WeightRateLimiter({
+      limitPerMinute: 100,
+      share: 0.5,
+      logger: captureLogger("binance").logger,
+      now: () => clock,
+      sleep: async (ms) => {
+        paused.push(l.pausedBy());
+        clock += ms;
+      },
+      // As SharedWeightBudget answers while another process's 418 holds the IP.
+      shared: { reserve: async (_w, _b, _s, now) => Math.max(0, banEnds - now) } as SharedWeightBudget,
+    });
+    await l.acquire(1);
+    expect(paused).toEqual([
+      `the weight budget this IP shares through Redis is used up, or another process on it was paused by Binance until ${new Date(banEnds).toISOString()}`,
+    ]);
     expect(l.pausedBy()).toBeUndefined();
   });
 

@@ -107,8 +107,12 @@ export class WeightRateLimiter {
         const sharedWaitMs =
           (await this.opts.shared?.reserve(weight, this.budget, this.windowStart, now)) ?? 0;
         if (sharedWaitMs > 0) {
-          // Other processes on this IP used the window up: wait for the next one.
-          await waitUntil(now + sharedWaitMs, "the weight budget this IP shares is used up");
+          // Other processes on this IP used the window up, or one of them was paused by Binance
+          // (a 418 ban lasts minutes to days): every call here holds, and pausedBy says why.
+          this.holdUntil(
+            now + sharedWaitMs,
+            "the weight budget this IP shares through Redis is used up, or another process on it was paused by Binance",
+          );
           continue;
         }
         this.used += weight;
@@ -143,12 +147,15 @@ export class WeightRateLimiter {
   }
 
   private block(retryAfterMs: number, by: string): void {
-    const until = this.now() + retryAfterMs;
-    if (until >= this.blockedUntil) {
-      this.blockedUntil = until;
-      this.blockedBy = by;
-    }
+    this.holdUntil(this.now() + retryAfterMs, by);
     this.shareBlock();
+  }
+
+  /** Holds every call until `until`, for `by`; a longer hold already set is kept. */
+  private holdUntil(until: number, by: string): void {
+    if (until < this.blockedUntil) return;
+    this.blockedUntil = until;
+    this.blockedBy = by;
   }
 
   private shareBlock(): void {

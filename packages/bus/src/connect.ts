@@ -1,5 +1,6 @@
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "@tradewire/logger";
+import { sleep } from "@tradewire/supervisor";
 import { BusError } from "./errors.js";
 
 export interface ConnectOptions {
@@ -53,7 +54,7 @@ export async function connectWithRetry(opts: ConnectOptions): Promise<NatsConnec
         delayMs: Math.round(delayMs),
         err: error,
       });
-      await new Promise((r) => setTimeout(r, delayMs));
+      await sleep(delayMs, opts.signal);
     }
   }
 }

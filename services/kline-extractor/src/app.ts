@@ -1,13 +1,14 @@
+import { Bus } from "@tradewire/bus";
 import type { Logger } from "@tradewire/logger";
 import { PingWatch, Supervisor } from "@tradewire/supervisor";
 import { createBinanceSource } from "./binance-source.js";
 import { type KlineExtractorConfig, SERVICE } from "./config.js";
+import { NatsEventSink } from "./events.js";
 import { Extractor } from "./extractor.js";
 import { ExtractorMetrics } from "./metrics.js";
 import { incrementalSchedule } from "./scheduler.js";
 import { migrate } from "./storage/migrations.js";
 import { openPool } from "./storage/pool.js";
-import { connectEvents } from "./wiring.js";
 
 /** Wires and starts the extractor (service mode); a failure on the way is one error line and exit 1 (runService). */
 export async function startExtractor(config: KlineExtractorConfig, log: Logger): Promise<void> {
@@ -35,7 +36,15 @@ export async function startExtractor(config: KlineExtractorConfig, log: Logger):
     silentMessage: "postgres not answering pings: klines are written once it answers",
     answeringMessage: "postgres answering again",
   });
-  const { sink, bus } = await connectEvents(config, log);
+  // NATS carries only the completion events: the extraction starts without it, and the events go
+  // out once it connects (until then each is counted and said as not published).
+  const sink = new NatsEventSink(
+    undefined,
+    config.NATS_SUBJECT_PREFIX,
+    log.child({ component: "events" }),
+    config.NATS_ENABLED,
+  );
+  let bus: Bus | undefined;
   const metrics = new ExtractorMetrics(supervisor.metrics);
   sink.onFailure = () => metrics.eventFailures.inc();
   const source = createBinanceSource(config, log);
@@ -44,7 +53,30 @@ export async function startExtractor(config: KlineExtractorConfig, log: Logger):
     name: "postgres",
     isReady: async () => (await pool.query("SELECT 1")).rowCount === 1,
   });
-  if (bus) supervisor.addDependency({ name: "nats", isReady: () => bus.isConnected() });
+  if (config.NATS_ENABLED) {
+    supervisor.addDependency({ name: "nats", isReady: () => sink.isConnected() });
+    supervisor.addTask({
+      name: "nats-connect",
+      kind: "oneshot",
+      required: false,
+      run: async (ctx) => {
+        // Retries until it connects (each failure said at warn) or the service stops.
+        const connected = await Bus.connect({
+          servers: config.NATS_URL,
+          name: "kline-extractor",
+          logger: log,
+          namespace: config.TRADEWIRE_NAMESPACE,
+          signal: ctx.signal,
+        }).catch((error: unknown) => {
+          if (ctx.signal.aborted) return undefined;
+          throw error;
+        });
+        if (connected === undefined) return;
+        bus = connected;
+        sink.attach(connected);
+      },
+    });
+  }
   supervisor.addDetail("series", () => ({
     symbols: config.SYMBOLS,
     intervals: config.INTERVALS,
@@ -77,7 +109,7 @@ export async function startExtractor(config: KlineExtractorConfig, log: Logger):
       },
     ),
   });
-  if (bus) supervisor.onShutdown({ name: "nats drain", run: () => bus.drain() });
+  supervisor.onShutdown({ name: "nats drain", run: async () => bus?.drain() });
   supervisor.onShutdown({
     name: "postgres close",
     run: () => {

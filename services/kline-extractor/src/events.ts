@@ -95,12 +95,22 @@ export class NatsEventSink implements EventSink {
   onFailure: (() => void) | undefined;
 
   constructor(
-    private readonly bus: Bus | undefined,
+    private bus: Bus | undefined,
     private readonly prefix: string,
     private readonly log: Logger,
     /** NATS_ENABLED: when false nothing is published and nothing counts as a failure. */
     private readonly enabled = true,
   ) {}
+
+  /** The connection events go out on from now (one made after the start). */
+  attach(bus: Bus): void {
+    this.bus = bus;
+  }
+
+  /** Whether events can go out: NATS connected (always true when they are turned off). */
+  isConnected(): boolean {
+    return !this.enabled || (this.bus?.isConnected() ?? false);
+  }
 
   symbolCompleted(type: ExtractionType, period: KlineInterval, outcome: SymbolOutcome): void {
     this.send(

@@ -3,6 +3,7 @@ import {
   freePort,
   loadCandleFile,
   natsNamespace,
+  PrivateNatsServer,
   pgSchema,
   ServiceProcess,
   startFakeBinanceRest,
@@ -99,6 +100,36 @@ describe("kline-extractor service (start)", () => {
       expect(fake.requests.filter((r) => r.path === "/api/v3/klines").map((r) => r.status)).toEqual([418]);
     } finally {
       await fake.close();
+    }
+  });
+
+  it("F01 starts and extracts with NATS down at its start (its completion events counted unpublished), and connects once NATS is up", async () => {
+    const nats = await PrivateNatsServer.start();
+    await nats.stop();
+    try {
+      service = extractor("1m", `http://127.0.0.1:${await freePort()}`, {
+        NATS_URL: nats.url,
+        TRADEWIRE_NAMESPACE: "",
+      }).start();
+      await waitFor("started", () => service?.find("service started").length === 1, 10_000);
+      const ready = await service.get<{ dependencies: Record<string, boolean> }>("/ready");
+      expect(ready.status).toBe(503);
+      expect(ready.body.dependencies).toEqual({ postgres: true, nats: false });
+      await waitFor("an extraction run", () => service?.find("symbol extraction done").length === 1, 10_000);
+      await waitFor(
+        "its event said unpublished",
+        () => service?.find("completion event not published").length === 1,
+        5_000,
+      );
+      expect(service.find("nats connect failed; retrying").length).toBeGreaterThan(0);
+      await nats.restart();
+      await waitFor("connected", () => service?.find("nats connected").length === 1, 10_000);
+      await service.waitReady();
+      expect(await service.stop("SIGTERM")).toBe(0);
+      expect(service.find("shutdown complete")[0]).toMatchObject({ clean: true });
+    } finally {
+      await service?.stop("SIGKILL");
+      await nats.dispose();
     }
   });
 

@@ -1,9 +1,18 @@
 import { parseWith, type TradeIntent, TradeIntent as TradeIntentSchema } from "@tradewire/schemas";
 import { decodeEntry } from "./decode.js";
 
+/** How far ahead of its entry id an intent's timestamp may be before it is said (clocks drift). */
+export const CLOCK_AHEAD_SAID_MS = 1_000;
+
 export type Outcome =
-  | { kind: "forward"; intent: TradeIntent; ageMs: number }
-  | { kind: "stale"; intent: TradeIntent; ageMs: number; timeSource: "timestamp" | "entry_id" }
+  | { kind: "forward"; intent: TradeIntent; ageMs: number; aheadMs: number }
+  | {
+      kind: "stale";
+      intent: TradeIntent;
+      ageMs: number;
+      timeSource: "timestamp" | "entry_id";
+      aheadMs: number;
+    }
   | { kind: "invalid"; reason: string };
 
 /** Milliseconds since the epoch encoded in a stream entry id (`<ms>-<seq>`). */
@@ -13,7 +22,11 @@ export function entryIdMs(id: string): number {
 
 /**
  * Decides what happens to one stream entry. Age comes from the intent's own timestamp, else from
- * the entry id; an unparseable timestamp is invalid, never "now" (F14).
+ * the entry id; an unparseable timestamp is invalid, never "now" (F14). A timestamp later than the
+ * entry id (Redis's clock when it stored the entry) cannot be when the intent was written: its
+ * producer's clock is ahead, or it wrote a naive local time read as UTC. It is taken as the entry
+ * id, by `aheadMs`, so an intent that waited in Redis is not forwarded as fresh, nor with a future
+ * time that would beat the engine's own age check.
  */
 export function classifyEntry(
   stream: string,
@@ -34,10 +47,12 @@ export function classifyEntry(
     intent.correlation_id = correlation_id;
   if (intent.source === undefined && source !== undefined) intent.source = source;
   intent.intent_id = `${stream}:${id}`;
-  const timeSource = intent.timestamp === undefined ? "entry_id" : "timestamp";
+  const storedAt = entryIdMs(id);
+  const aheadMs = Math.max(0, (intent.timestamp ?? storedAt) - storedAt);
+  const timeSource = intent.timestamp === undefined || aheadMs > 0 ? "entry_id" : "timestamp";
   // Forwarded with the time it was written: downstream ages it from there, not from when it arrives.
-  intent.timestamp ??= entryIdMs(id);
+  intent.timestamp = Math.min(intent.timestamp ?? storedAt, storedAt);
   const ageMs = nowMs - intent.timestamp;
-  if (ageMs > maxAgeMs) return { kind: "stale", intent, ageMs, timeSource };
-  return { kind: "forward", intent, ageMs };
+  if (ageMs > maxAgeMs) return { kind: "stale", intent, ageMs, timeSource, aheadMs };
+  return { kind: "forward", intent, ageMs, aheadMs };
 }

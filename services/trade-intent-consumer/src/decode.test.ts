@@ -89,6 +89,38 @@ describe("classifyEntry", () => {
     });
   });
 
+  it("F14 a timestamp later than Redis stored the entry (a producer writing local time two hours ahead) is aged from when it was stored, and forwarded with that time", () => {
+    const storedAt = NOW - 3 * 3_600_000;
+    const local = new Date(storedAt + 2 * 3_600_000).toISOString().replace("Z", "");
+    // Stored three hours ago, stamped one hour ago: it has waited three hours.
+    expect(
+      classifyEntry("s", `${storedAt}-0`, { ...realPayload, timestamp: local }, NOW, FIVE_MIN),
+    ).toMatchObject({
+      kind: "stale",
+      ageMs: 3 * 3_600_000,
+      timeSource: "entry_id",
+      aheadMs: 2 * 3_600_000,
+    });
+    // Fresh, it goes on with the time it was stored: the engine's age check is not beaten either.
+    const fresh = NOW - 1_000;
+    const ahead = new Date(fresh + 2 * 3_600_000).toISOString().replace("Z", "");
+    expect(
+      classifyEntry("s", `${fresh}-0`, { ...realPayload, timestamp: ahead }, NOW, FIVE_MIN),
+    ).toMatchObject({
+      kind: "forward",
+      intent: { timestamp: fresh },
+      aheadMs: 2 * 3_600_000,
+    });
+    // A timestamp before its entry id is the intent's own: kept.
+    expect(
+      classifyEntry("s", `${fresh}-0`, { ...realPayload, timestamp: String(fresh - 500) }, NOW, FIVE_MIN),
+    ).toMatchObject({
+      kind: "forward",
+      intent: { timestamp: fresh - 500 },
+      aheadMs: 0,
+    });
+  });
+
   it("F14 rejects an unparseable timestamp instead of treating it as now", () => {
     const outcome = classifyEntry("s", `${NOW}-0`, { ...realPayload, timestamp: "soon" }, NOW, FIVE_MIN);
     expect(outcome).toMatchObject({ kind: "invalid", reason: expect.stringContaining("timestamp") });

@@ -1,8 +1,8 @@
-import { type Bus, BusError } from "@tradewire/bus";
+import { type Bus, BusError, ThrottledLog } from "@tradewire/bus";
 import type { Logger } from "@tradewire/logger";
 import { subjects, TradeIntent } from "@tradewire/schemas";
 import type { Redis } from "ioredis";
-import { classifyEntry, entryIdMs } from "./classify.js";
+import { CLOCK_AHEAD_SAID_MS, classifyEntry, entryIdMs, type Outcome } from "./classify.js";
 import type { Config } from "./config.js";
 import { fieldsToRecord } from "./decode.js";
 import type { IntentCounter, IntentMetrics } from "./metrics.js";
@@ -65,7 +65,12 @@ export class BatchProcessor {
     publishFailed: 0,
   };
 
-  constructor(private readonly deps: ProcessorDeps) {}
+  /** Intents stamped later than Redis stored them: said at most once every few seconds. */
+  private readonly clockAhead: ThrottledLog;
+
+  constructor(private readonly deps: ProcessorDeps) {
+    this.clockAhead = new ThrottledLog(deps.log, 5_000);
+  }
 
   count(counter: IntentCounter, n = 1): void {
     this.totals[counter] += n;
@@ -122,6 +127,7 @@ export class BatchProcessor {
         now,
         maxAgeMs,
       );
+      if (outcome.kind !== "invalid" && outcome.aheadMs > CLOCK_AHEAD_SAID_MS) this.sayAhead(entry, outcome);
       switch (outcome.kind) {
         case "invalid":
           deadLetters.push({ entry, reason: outcome.reason });
@@ -268,6 +274,18 @@ export class BatchProcessor {
       });
     }
     return { acked, failed };
+  }
+
+  private sayAhead(entry: StreamEntry, outcome: Extract<Outcome, { aheadMs: number }>): void {
+    this.clockAhead.warn(
+      "intent stamped later than Redis stored it: its producer's clock is ahead (or wrote local time); aged from when it was stored",
+      {
+        entryId: entry.id,
+        symbol: outcome.intent.symbol,
+        aheadMs: outcome.aheadMs,
+        storedAt: new Date(entryIdMs(entry.id)).toISOString(),
+      },
+    );
   }
 
   private logDrained(intent: TradeIntent): void {

@@ -126,6 +126,20 @@ describe("trade-intent-consumer", () => {
     expect(staleId).not.toBe(freshId);
   });
 
+  it("F14 an intent stamped two hours ahead of when Redis stored it (local time from a UTC+2 host) goes on with the time it was stored, said at warn", async () => {
+    const { cap } = await env.start({ TRADE_INTENT_START: "new" });
+    const local = new Date(Date.now() + 2 * 3_600_000).toISOString().replace("Z", "");
+    const id = redisCliXadd(env.stream, { ...realPayload, timestamp: local });
+    await waitFor("forwarded", async () => (await env.forwarded()).length === 1, 10_000);
+    const [forwarded] = await env.forwarded();
+    expect(forwarded?.intent.timestamp).toBe(Number(id.split("-")[0]));
+    const said = cap.find(
+      "intent stamped later than Redis stored it: its producer's clock is ahead (or wrote local time); aged from when it was stored",
+    );
+    expect(said[0]).toMatchObject({ level: "warn", entryId: id, symbol: "NEARUSDT" });
+    expect(said[0]?.aheadMs).toBeGreaterThan(2 * 3_600_000 - 5_000);
+  });
+
   it("F21 SAFE_DRAIN consumes, validates and acks but forwards nothing, and says so in /ready", async () => {
     const { svc, cap } = await env.start({ TRADE_INTENT_SAFE_DRAIN: "true" });
     await env.redis.redis.xadd(env.stream, "*", ...Object.entries(intentFields()).flat());
