@@ -224,21 +224,33 @@ export class BinanceRest {
     return body as T;
   }
 
-  /** Reads Binance's time and sets the offset (half the round trip counted); false when it cannot. */
+  /**
+   * Binance's clock minus this host's (ms), from its server-time endpoint (`timePath`), half the
+   * round trip counted; with the round trip, which bounds how wrong the offset can be.
+   */
+  async measureClockOffset(signal?: AbortSignal): Promise<{ offsetMs: number; roundTripMs: number }> {
+    const { timePath } = this.opts;
+    if (timePath === undefined) throw new Error("no server-time endpoint (timePath) configured");
+    // Counted in the weight budget, and timed from when it is sent, not from a wait for its turn.
+    await this.opts.limiter.acquire(requestWeight(timePath, {}, "GET"), { signal });
+    const sent = Date.now();
+    const { serverTime } = await this.once<{ serverTime: number }>("GET", timePath, {}, "none", signal);
+    const received = Date.now();
+    return { offsetMs: Math.round(serverTime - (sent + received) / 2), roundTripMs: received - sent };
+  }
+
+  /** Reads Binance's time and sets the offset; false when it cannot. */
   private async correctClock(signal?: AbortSignal): Promise<boolean> {
     const { timePath, logger } = this.opts;
     if (timePath === undefined) return false;
     try {
-      const sent = Date.now();
-      const { serverTime } = await this.once<{ serverTime: number }>("GET", timePath, {}, "none", signal);
-      const received = Date.now();
-      const offset = Math.round(serverTime - (sent + received) / 2);
+      const { offsetMs, roundTripMs } = await this.measureClockOffset(signal);
       logger.warn("local clock differs from Binance's: signed timestamps corrected by the offset", {
-        offsetMs: offset,
+        offsetMs,
         previousOffsetMs: this.clockOffsetMs,
-        roundTripMs: received - sent,
+        roundTripMs,
       });
-      this.clockOffsetMs = offset;
+      this.clockOffsetMs = offsetMs;
       return true;
     } catch (error) {
       logger.error("Binance's server time could not be read to correct the clock offset", { err: error });

@@ -41,6 +41,7 @@ export function createBinanceSource(
   const clients: Record<Market, BinanceRest> = {
     spot: new BinanceRest({
       baseUrl: config.BINANCE_HTTP_BASE,
+      timePath: "/api/v3/time",
       limiter,
       logger,
       timeoutMs: config.BINANCE_TIMEOUT_MS,
@@ -48,6 +49,7 @@ export function createBinanceSource(
     }),
     futures: new BinanceRest({
       baseUrl: config.BINANCE_FUTURES_HTTP_BASE,
+      timePath: "/fapi/v1/time",
       limiter,
       logger,
       timeoutMs: config.BINANCE_TIMEOUT_MS,
@@ -83,6 +85,8 @@ export function createBinanceSource(
     close: async () => {
       await redis?.quit();
     },
+    exchangeClockOffset: async (market, signal) =>
+      (await clients[market].measureClockOffset(signal)).offsetMs,
     pages: async function* (req) {
       await calibrate();
       yield* klinePages(clients[req.market], {

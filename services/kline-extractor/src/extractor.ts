@@ -70,10 +70,18 @@ export const extractionType = (mode: ExtractionMode): ExtractionType =>
   mode === "gap-fill" ? "klines_gap_filling" : "klines";
 
 /** Runs backfill, incremental or gap-fill over symbols with bounded concurrency. */
+/** A difference between this host's clock and the exchange's said at warn past this (ms). */
+const CLOCK_DIFFERENCE_SAID_MS = 1_000;
+
+/** A run's options, and the exchange's clock it judges candles closed by. */
+type RunWithClock = RunOptions & { exchangeNow: () => number };
+
 export class Extractor {
   private readonly now: () => number;
   private readonly progress: Progress;
   private readonly bufferRows: number;
+  /** The clock difference last said at warn, while the clocks differ. */
+  private saidOffsetMs: number | undefined;
 
   constructor(private readonly deps: ExtractorDeps) {
     this.now = deps.now ?? Date.now;
@@ -84,12 +92,13 @@ export class Extractor {
   async run(opts: RunOptions): Promise<RunReport> {
     const started = this.now();
     const type = extractionType(opts.mode);
+    const run: RunWithClock = { ...opts, exchangeNow: await this.exchangeClock(opts) };
     const queue = [...opts.symbols];
     const reports = new Map<string, SymbolReport>();
     const worker = async () => {
       for (let symbol = queue.shift(); symbol !== undefined; symbol = queue.shift()) {
         if (opts.signal?.aborted) break;
-        const report = await this.runSymbol(symbol, opts);
+        const report = await this.runSymbol(symbol, run);
         reports.set(symbol, report);
         this.deps.metrics?.runs.inc({ type, result: report.success ? "success" : "failure" });
         if (!opts.dryRun) this.deps.events.symbolCompleted(type, opts.interval, report);
@@ -104,7 +113,41 @@ export class Extractor {
     return { type, interval: opts.interval, market: opts.market, dryRun: opts.dryRun, durationMs, symbols };
   }
 
-  private async runSymbol(symbol: string, opts: RunOptions): Promise<SymbolReport> {
+  /**
+   * The exchange's clock for this run (F42): candles are judged closed on it, so a host running
+   * ahead of Binance never takes a forming candle for closed. A difference past a second is said at
+   * warn when it appears or changes; a clock that cannot be read leaves this host's, said at warn.
+   */
+  private async exchangeClock(opts: RunOptions): Promise<() => number> {
+    const { source, log } = this.deps;
+    if (source.exchangeClockOffset === undefined || opts.dryRun) return this.now;
+    let offsetMs: number;
+    try {
+      offsetMs = await source.exchangeClockOffset(opts.market, opts.signal);
+    } catch (error) {
+      log.warn("Binance's clock could not be read: candles are judged closed on this host's clock", {
+        market: opts.market,
+        err: error,
+      });
+      return this.now;
+    }
+    const said = this.saidOffsetMs;
+    if (Math.abs(offsetMs) > CLOCK_DIFFERENCE_SAID_MS) {
+      if (said === undefined || Math.abs(offsetMs - said) > CLOCK_DIFFERENCE_SAID_MS) {
+        this.saidOffsetMs = offsetMs;
+        log.warn("this host's clock differs from Binance's: candles are judged closed on Binance's clock", {
+          market: opts.market,
+          offsetMs,
+        });
+      }
+    } else if (said !== undefined) {
+      this.saidOffsetMs = undefined;
+      log.info("this host's clock agrees with Binance's again", { market: opts.market, offsetMs });
+    }
+    return () => this.now() + offsetMs;
+  }
+
+  private async runSymbol(symbol: string, opts: RunWithClock): Promise<SymbolReport> {
     const started = this.now();
     const key: SeriesKey = { market: opts.market, symbol, interval: opts.interval };
     const report: SymbolReport = {
@@ -158,8 +201,8 @@ export class Extractor {
   }
 
   /** Backfill and incremental: one contiguous range up to the last CLOSED candle (F42). */
-  private async fillForward(key: SeriesKey, opts: RunOptions, report: SymbolReport, log: Logger) {
-    const lastClosed = lastClosedOpen(key.interval, this.now());
+  private async fillForward(key: SeriesKey, opts: RunWithClock, report: SymbolReport, log: Logger) {
+    const lastClosed = lastClosedOpen(key.interval, opts.exchangeNow());
     let start: number;
     if (opts.mode === "incremental") {
       const last = await lastStoredOpen(this.deps.pool, key);
@@ -200,7 +243,7 @@ export class Extractor {
   private async fetchAndStore(
     key: SeriesKey,
     range: OpenRange,
-    opts: RunOptions,
+    opts: RunWithClock,
     report: SymbolReport,
     log: Logger,
     seen?: number[],
@@ -227,7 +270,7 @@ export class Extractor {
         (error: unknown) => ({ ok: false as const, error }),
       );
     };
-    const nowMs = this.now();
+    const nowMs = opts.exchangeNow();
     let maxOpen = 0;
     try {
       for await (const page of this.deps.source.pages({
@@ -277,11 +320,11 @@ export class Extractor {
   }
 
   /** Gap-fill: one SQL query for the gaps, fetch only those, report what the exchange lacks. */
-  private async fillGaps(key: SeriesKey, opts: RunOptions, report: SymbolReport, log: Logger) {
+  private async fillGaps(key: SeriesKey, opts: RunWithClock, report: SymbolReport, log: Logger) {
     const stepMs = fixedIntervalMs(key.interval);
     if (stepMs === undefined)
       throw new ExtractionError("UNSUPPORTED", "gap-fill needs a fixed-size interval (not 1M)", false);
-    const lastClosed = lastClosedOpen(key.interval, this.now());
+    const lastClosed = lastClosedOpen(key.interval, opts.exchangeNow());
     const start = opts.start === undefined ? undefined : alignUp(key.interval, opts.start);
     const end =
       opts.end === undefined ? undefined : Math.min(candleOpen(key.interval, opts.end - 1), lastClosed);

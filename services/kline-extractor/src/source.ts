@@ -18,6 +18,12 @@ export interface KlineRangeRequest {
  */
 export interface KlineSource {
   pages(request: KlineRangeRequest): AsyncIterable<readonly KlineRow[]>;
+  /**
+   * The exchange's clock minus this host's (ms): a candle is closed when the exchange's clock is
+   * past its close time, not this host's (one running ahead would take a forming candle for closed).
+   * Without it, this host's clock is taken.
+   */
+  exchangeClockOffset?(market: Market, signal?: AbortSignal): Promise<number>;
   /** Releases connections the source holds (called once, when the run or the service ends). */
   close?(): Promise<void>;
 }

@@ -4,6 +4,7 @@ import { captureLogger } from "@tradewire/logger";
 import { BatchExtractionCompleted, ExtractionCompleted } from "@tradewire/schemas";
 import {
   type FakeBinanceRest,
+  type KlineRow12,
   loadCandleFile,
   natsNamespace,
   PrivateRedisServer,
@@ -150,4 +151,46 @@ describe("kline-extractor against the fake Binance", () => {
       await redis.dispose();
     }
   }, 60_000);
+});
+
+describe("kline-extractor on a host whose clock runs ahead of Binance's", () => {
+  it("F42 never stores a candle still forming on Binance's clock, and says the difference at warn", async () => {
+    const minute = 60_000;
+    const first = Math.floor(Date.now() / minute) * minute - 30 * minute;
+    // 1m candles from 30 minutes ago to 2 minutes ahead, every one served, as Binance serves the forming one.
+    const rows = Array.from({ length: 33 }, (_, i): KlineRow12 => {
+      const open = first + i * minute;
+      return [open, "100", "101", "99", "100.5", "1", open + minute - 1, "100.5", 1, "0.5", "50", "0"];
+    });
+    const ahead = await startFakeBinanceRest({ series: { "spot:BTCUSDT:1m": rows }, serveForming: true });
+    // This host 90 s ahead: at least one candle it takes for closed is still forming on Binance.
+    ahead.setClockOffset(-90_000);
+    try {
+      const run = io();
+      run.io.env = { ...run.io.env, BINANCE_HTTP_BASE: ahead.url, BINANCE_SHARED_BUDGET_REDIS_URL: "" };
+      const result = await runCli(
+        ["backfill", "--symbols", "BTCUSDT", "--interval", "1m", "--start", new Date(first).toISOString()],
+        run.io,
+      );
+      expect(result.exitCode).toBe(0);
+      // An upper bound of Binance's clock while the run stored its candles.
+      const binanceNow = Date.now() - 90_000;
+      const { rows: stored } = await db.pool.query<{ last: string }>(
+        "SELECT max(open_time)::text AS last FROM klines WHERE symbol = 'BTCUSDT' AND open_time >= $1",
+        [first],
+      );
+      expect(Number(stored[0]?.last) + minute - 1).toBeLessThan(binanceNow);
+      expect(
+        run.cap.find(
+          "this host's clock differs from Binance's: candles are judged closed on Binance's clock",
+        )[0],
+      ).toMatchObject({ level: "warn", market: "spot", offsetMs: expect.any(Number) });
+      const said = run.cap.find(
+        "this host's clock differs from Binance's: candles are judged closed on Binance's clock",
+      )[0];
+      expect(Math.abs(Number(said?.offsetMs) + 90_000)).toBeLessThan(1_000);
+    } finally {
+      await ahead.close();
+    }
+  });
 });
