@@ -35,7 +35,7 @@ export { BinanceRest, signQuery } from "./rest.js";
 export { SharedWeightBudget } from "./shared-budget.js";
 export type { NewSpotOrder, SpotBalance, SpotOcoRequest, TimeInForce } from "./spot-orders.js";
 export { ocoLegClientIds, SpotOrder, SpotOrderList, SpotOrders, SpotTrade } from "./spot-orders.js";
-export { unsupportedStream } from "./stream-kinds.js";
+export { publishedAs, unsupportedStream } from "./stream-kinds.js";
 export type {
   RunUserStreamOptions,
   UserStreamHandlers,

@@ -32,3 +32,16 @@ export function isPartialDepth(kind: string): boolean {
 export function isDiffDepth(kind: string): boolean {
   return DIFF_DEPTH.test(kind);
 }
+
+/**
+ * What `<symbol>@<suffix>` is published as once normalized (the subject's tail): every partial
+ * depth is a `depth20` book, `trade` and `aggTrade` are both trades, a kline keeps its interval.
+ * Two streams with the same one would interleave on one subject. Undefined for one not carried.
+ */
+export function publishedAs(suffix: string): string | undefined {
+  if (PARTIAL_DEPTH.test(suffix)) return "depth20";
+  if (suffix === "trade" || suffix === "aggTrade") return "trade";
+  const kline = KLINE.exec(suffix);
+  if (kline) return `kline.${kline[1]}`;
+  return suffix === "bookTicker" ? "bookTicker" : undefined;
+}

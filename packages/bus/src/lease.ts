@@ -33,13 +33,15 @@ const isLostRace = (error: unknown) =>
 /**
  * A leader lease in NATS KV: the holder renews its entry every TTL/3 with a compare-and-set on
  * the revision; the entry expires with the bucket's max age when the holder dies, and a standby's
- * `create` then succeeds. A holder that cannot renew steps down before its entry can expire, so
- * two leaders never overlap by more than a renewal interval.
+ * `create` then succeeds. A holder that cannot renew steps down at half the TTL, by a timer, before
+ * its entry can expire, even while a renewal still waits for an answer: two leaders never overlap.
  */
 export class LeaderLease {
   private revision = 0;
   private renewedAt = 0;
   private leading = false;
+  /** Steps down at half the TTL after the last renewal, whatever a request in flight is doing. */
+  private stepDown: NodeJS.Timeout | undefined;
 
   private constructor(
     private kv: KV,
@@ -62,14 +64,17 @@ export class LeaderLease {
   }
 
   /** One round: renew when leading, otherwise try to acquire. Returns whether this replica leads. */
-  async tick(now = Date.now()): Promise<boolean> {
+  async tick(): Promise<boolean> {
     const { key, holder, logger } = this.opts;
+    // The entry's TTL runs from when the server wrote it, which is after this: a safe start.
+    const sent = Date.now();
     try {
       this.revision = this.leading
         ? await this.kv.update(key, holder, this.revision)
         : await this.kv.create(key, holder);
-      this.renewedAt = now;
+      this.renewedAt = sent;
       if (!this.leading) this.set(true, { revision: this.revision });
+      this.armStepDown();
     } catch (error) {
       if (!this.leading) {
         if (!isLostRace(error)) {
@@ -81,13 +86,28 @@ export class LeaderLease {
       } else if (isBucketGone(error)) {
         // The lease went with its bucket: a rival may hold a new one already.
         this.set(false, { reason: "lease bucket not answering (deleted?)", err: error });
-      } else if (now - this.renewedAt > this.opts.ttlMs / 2) {
+      } else if (Date.now() - this.renewedAt > this.opts.ttlMs / 2) {
         this.set(false, { reason: "cannot renew", err: error });
       } else {
         logger.warn("lease renewal failed, retrying", { key, holder, err: error });
       }
     }
     return this.leading;
+  }
+
+  /**
+   * A renewal that hangs (a NATS route to the bucket's stream half-dead: requests time out after
+   * seconds instead of failing) must not keep this replica leading past its entry: at half the
+   * TTL after the last renewal it stands by, while a rival can take the entry only once it expires.
+   */
+  private armStepDown(): void {
+    clearTimeout(this.stepDown);
+    const deadline = this.renewedAt + this.opts.ttlMs / 2;
+    this.stepDown = setTimeout(() => {
+      if (this.leading && Date.now() >= deadline)
+        this.set(false, { reason: "not renewed within half the TTL (a renewal still waiting)" });
+    }, deadline - Date.now());
+    this.stepDown.unref();
   }
 
   /**
@@ -129,6 +149,7 @@ export class LeaderLease {
 
   private set(leader: boolean, fields: Record<string, unknown>, level: "info" | "warn" = "warn"): void {
     this.leading = leader;
+    if (!leader) clearTimeout(this.stepDown);
     const { key, holder, logger } = this.opts;
     if (leader) logger.info("lease acquired: this replica is the leader", { key, holder, ...fields });
     else logger[level]("lease lost: this replica stands by", { key, holder, ...fields });

@@ -1,5 +1,5 @@
 import { captureLogger } from "@tradewire/logger";
-import { natsNamespace, waitFor } from "@tradewire/testkit";
+import { natsNamespace, TcpProxy, waitFor } from "@tradewire/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { Bus } from "../src/bus.js";
 import { LeaderLease } from "../src/lease.js";
@@ -68,6 +68,46 @@ describe("LeaderLease in NATS KV", () => {
     expect(cap.find("lease acquire failed").length).toBeGreaterThanOrEqual(1);
     expect(await bus.jsm.streams.info(`KV_${bus.ns.resource("leases")}`)).toBeDefined();
   }, 20_000);
+
+  it("F16 a leader whose renewal hangs (its route to the bucket half-dead) stands by at half the TTL, before its entry can expire, not when the request times out", async () => {
+    const proxy = await TcpProxy.start(Number(new URL(ns.url).port));
+    const hung = await Bus.connect({
+      servers: proxy.route(ns.url),
+      name: "lease-hung",
+      logger: silent,
+      namespace: ns.namespace,
+    });
+    const cap = captureLogger("relay");
+    const changes: boolean[] = [];
+    try {
+      const a = await LeaderLease.open(hung, {
+        bucket: "leases",
+        key: "binance.spot.feed",
+        holder: "relay-a",
+        ttlMs: 1_500,
+        logger: cap.logger,
+        onChange: (leader) => changes.push(leader),
+      });
+      expect(await a.tick()).toBe(true);
+      const renewedAt = Date.now();
+      proxy.freeze();
+      // Unanswered until nats.js gives up on it, seconds after the entry expired.
+      const renewal = a.tick();
+      await waitFor("stood by", () => !a.isLeader, 3_000);
+      expect(Date.now() - renewedAt).toBeLessThan(1_500);
+      expect(changes).toEqual([true, false]);
+      expect(cap.find("lease lost: this replica stands by")[0]).toMatchObject({
+        level: "warn",
+        reason: "not renewed within half the TTL (a renewal still waiting)",
+      });
+      proxy.thaw();
+      await renewal;
+    } finally {
+      proxy.thaw();
+      await hung.drain();
+      await proxy.close();
+    }
+  });
 
   it("reports every change of role to its listener", async () => {
     const changes: boolean[] = [];

@@ -72,6 +72,32 @@ export const env = {
         ctx.addIssue({ code: "custom", message: wrong });
         return z.NEVER;
       }),
+  /**
+   * A JSON value parsed by `schema` (unset or blank: `{}` parsed, so the schema's defaults). A
+   * problem names where in the value it is (`orderbook_skew.threshold: unrecognized key`), and the
+   * variable is named at start like any other.
+   */
+  json: <S extends z.ZodType>(schema: S) =>
+    z
+      .string()
+      .optional()
+      .transform((v, ctx): z.output<S> => {
+        let value: unknown;
+        try {
+          value = JSON.parse(v === undefined || v.trim() === "" ? "{}" : v);
+        } catch (error) {
+          ctx.addIssue({ code: "custom", message: `not valid JSON: ${(error as Error).message}` });
+          return z.NEVER;
+        }
+        const parsed = schema.safeParse(value);
+        if (parsed.success) return parsed.data;
+        const where = (path: readonly PropertyKey[]) => (path.length ? `${path.join(".")}: ` : "");
+        ctx.addIssue({
+          code: "custom",
+          message: parsed.error.issues.map((i) => `${where(i.path)}${i.message}`).join("; "),
+        });
+        return z.NEVER;
+      }),
   requiredString: () => z.string({ error: "required" }).trim().min(1, "required"),
   optionalString: () =>
     z

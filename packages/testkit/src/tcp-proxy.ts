@@ -7,6 +7,8 @@ import { createServer, type Server, type Socket, connect as tcp } from "node:net
  */
 export class TcpProxy {
   private frozen = false;
+  /** New connections wait unanswered while the open ones flow (see holdNew). */
+  private holding = false;
   private readonly pairs = new Set<[Socket, Socket]>();
   /** Connections made while frozen, each with what opens it once thawed. */
   private readonly waiting = new Map<Socket, () => void>();
@@ -41,8 +43,18 @@ export class TcpProxy {
     }
   }
 
+  /**
+   * New connections are accepted and left unanswered while the open ones keep flowing: a server
+   * that takes no new clients (a replacement connect that hangs while the old one still works).
+   * `thaw()` opens them.
+   */
+  holdNew(): void {
+    this.holding = true;
+  }
+
   thaw(): void {
     this.frozen = false;
+    this.holding = false;
     for (const [a, b] of this.pairs) {
       a.resume();
       b.resume();
@@ -85,7 +97,7 @@ export class TcpProxy {
       client.resume();
     };
     // A connection made while frozen waits, unanswered, like the ones already open.
-    if (this.frozen) {
+    if (this.frozen || this.holding) {
       this.waiting.set(client, open);
       client.once("close", () => this.waiting.delete(client));
     } else open();

@@ -70,6 +70,11 @@ export const extractionType = (mode: ExtractionMode): ExtractionType =>
   mode === "gap-fill" ? "klines_gap_filling" : "klines";
 
 /** Runs backfill, incremental or gap-fill over symbols with bounded concurrency. */
+/** Candles missing at the end of a range before the exchange's silence about them is said. */
+const SILENT_TAIL_CANDLES = 5;
+
+const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+
 /** A difference between this host's clock and the exchange's said at warn past this (ms). */
 const CLOCK_DIFFERENCE_SAID_MS = 1_000;
 
@@ -80,6 +85,8 @@ export class Extractor {
   private readonly now: () => number;
   private readonly progress: Progress;
   private readonly bufferRows: number;
+  /** Series whose exchange serves nothing for the end of their range, said once (see noteSilentTail). */
+  private readonly silentTails = new Set<string>();
   /** The clock difference last said at warn, while the clocks differ. */
   private saidOffsetMs: number | undefined;
 
@@ -236,7 +243,39 @@ export class Extractor {
       });
       return;
     }
-    await this.fetchAndStore(key, { start, end }, opts, report, log);
+    const newest = await this.fetchAndStore(key, { start, end }, opts, report, log);
+    const missing =
+      newest === undefined
+        ? report.expected
+        : candlesBetween(key.interval, nextOpen(key.interval, newest), end);
+    this.noteSilentTail(key, missing, newest, end, log);
+  }
+
+  /**
+   * The exchange serving no candles for the last SILENT_TAIL_CANDLES or more of a range: a symbol
+   * halted, in BREAK or delisted, whose series would otherwise stop with every run reporting
+   * success. Said at warn once per series, and at info once candles come again.
+   */
+  private noteSilentTail(
+    key: SeriesKey,
+    missing: number,
+    newest: number | undefined,
+    end: number,
+    log: Logger,
+  ): void {
+    const series = `${key.market}:${key.symbol}:${key.interval}`;
+    if (missing < SILENT_TAIL_CANDLES) {
+      if (this.silentTails.delete(series))
+        log.info("the exchange serves the symbol's candles again", { newest: iso(newest) });
+      return;
+    }
+    if (this.silentTails.has(series)) return;
+    this.silentTails.add(series);
+    log.warn("the exchange serves no candles for the end of the range: is the symbol halted or delisted?", {
+      missing,
+      newestServed: iso(newest) ?? null,
+      upTo: iso(end),
+    });
   }
 
   /** Fetches a range page by page and writes it in large batches, overlapping fetch and write. */
@@ -247,7 +286,7 @@ export class Extractor {
     report: SymbolReport,
     log: Logger,
     seen?: number[],
-  ): Promise<void> {
+  ): Promise<number | undefined> {
     const metricLabels = { symbol: key.symbol, interval: key.interval };
     let buffer: KlineRow[] = [];
     let pending: Promise<{ ok: true; n: number } | { ok: false; error: unknown }> | undefined;
@@ -317,6 +356,7 @@ export class Extractor {
       await settle();
     }
     if (maxOpen > 0 && seen === undefined) this.deps.metrics?.lastStored.set(metricLabels, maxOpen);
+    return maxOpen > 0 ? maxOpen : undefined;
   }
 
   /** Gap-fill: one SQL query for the gaps, fetch only those, report what the exchange lacks. */

@@ -244,6 +244,48 @@ describe("kline extraction (real PostgreSQL and NATS)", () => {
     expect(await countStored(db.pool, key)).toBe(day.length);
   });
 
+  it("F39 an exchange that serves no candles for the end of the range (a halted or delisted symbol) is said at warn once per series, and at info once it serves them again", async () => {
+    const day = btc.slice(0, 1440);
+    const { writeKlines } = await import("../src/storage/writer.js");
+    await writeKlines(db.pool, key, day);
+    const lastStored = (day.at(-1) as (typeof day)[number]).openTime;
+    const served = [...day];
+    const cap = captureLogger("kline-extractor");
+    let now = lastStored + 11 * M;
+    const source = new RowsSource({ BTCUSDT: served });
+    const x = new Extractor({
+      pool: db.pool,
+      source,
+      events: extractor(source).sink,
+      log: cap.logger,
+      now: () => now,
+    });
+    const incremental = { ...base, mode: "incremental" as const, start: undefined, end: undefined };
+    const silent = () =>
+      cap.find("the exchange serves no candles for the end of the range: is the symbol halted or delisted?");
+    // Ten candles closed since the last stored, none served.
+    expect((await x.run(incremental)).symbols[0]).toMatchObject({
+      success: true,
+      expected: 10,
+      recordsFetched: 0,
+    });
+    expect(silent()).toHaveLength(1);
+    expect(silent()[0]).toMatchObject({
+      level: "warn",
+      missing: 10,
+      newestServed: null,
+      upTo: new Date(lastStored + 10 * M).toISOString(),
+    });
+    now += M;
+    await x.run(incremental);
+    expect(silent()).toHaveLength(1);
+    // Trading again: the candles come.
+    served.push(...btc.slice(1440, 1452));
+    await x.run(incremental);
+    expect(cap.find("the exchange serves the symbol's candles again")[0]).toMatchObject({ level: "info" });
+    expect(await countStored(db.pool, key)).toBe(1451);
+  });
+
   it("isolates a failing symbol in errors[] while the others complete, with a batch event", async () => {
     const eth = btc.slice(0, 1440);
     const source = new RowsSource({ BTCUSDT: btc.slice(0, 1440), ETHUSDT: eth });

@@ -31,6 +31,18 @@ describe("market-relay configuration", () => {
       "kline_1m",
       "bookTicker",
     ]);
-    expect(parse("depth5@250ms,depth10,aggTrade,kline_5m").STREAMS).toHaveLength(4);
+    expect(parse("depth5@250ms,aggTrade,kline_5m").STREAMS).toHaveLength(3);
+    expect(parse("depth10,trade").STREAMS).toHaveLength(2);
+  });
+
+  it("F16 refuses two streams that would publish on one subject (trade and aggTrade, two partial depths), naming both", () => {
+    expect(() => parse("trade,aggTrade")).toThrow(
+      /STREAMS: "trade" and "aggTrade" would both publish on md\.binance\.<SYMBOL>\.trade, interleaved: keep one/,
+    );
+    expect(() => parse("depth5,depth20@100ms")).toThrow(
+      /"depth5" and "depth20@100ms" would both publish on .*\.depth20/,
+    );
+    // Klines of two intervals have a subject each.
+    expect(parse("kline_1m,kline_5m,trade").STREAMS).toHaveLength(3);
   });
 });

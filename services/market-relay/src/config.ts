@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { hostname } from "node:os";
-import { unsupportedStream } from "@tradewire/binance";
+import { publishedAs, unsupportedStream } from "@tradewire/binance";
 import { commonEnv, env, natsEnv } from "@tradewire/config";
 import { z } from "zod";
 
@@ -50,10 +50,20 @@ export const ConfigSchema = z
     SUMMARY_INTERVAL_S: env.int(30, { min: 1 }),
   })
   .superRefine((c, ctx) => {
+    const publishing = new Map<string, string>();
     for (const stream of c.STREAMS) {
       const why = unsupportedStream(stream);
       if (why !== undefined)
         ctx.addIssue({ code: "custom", path: ["STREAMS"], message: `"${stream}": ${why}` });
+      const as = publishedAs(stream);
+      const other = as === undefined ? undefined : publishing.get(as);
+      if (as !== undefined && other !== undefined)
+        ctx.addIssue({
+          code: "custom",
+          path: ["STREAMS"],
+          message: `"${other}" and "${stream}" would both publish on md.binance.<SYMBOL>.${as}, interleaved: keep one`,
+        });
+      else if (as !== undefined) publishing.set(as, stream);
     }
     if (c.MARKET_SOURCE === "replay" && c.REPLAY_FILE === "") {
       ctx.addIssue({ code: "custom", path: ["REPLAY_FILE"], message: "required when MARKET_SOURCE=replay" });

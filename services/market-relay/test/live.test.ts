@@ -216,6 +216,40 @@ describe("market-relay live mode against the fake Binance WebSocket", () => {
     expect(r.cap.find("exchange connection recycled")[0]).toMatchObject({ reason: "server_shutdown" });
   });
 
+  it("F43 a rollover whose new connection hangs backs off between attempts while the old one serves, and counts no reconnect until one opens", async () => {
+    const proxy = await TcpProxy.start(Number(new URL(fake.url).port));
+    stops.push(() => proxy.close());
+    const btc = observe("md.binance.BTCUSDT.trade");
+    await bus.nc.flush();
+    const r = await relay({
+      BINANCE_WS_BASE: proxy.route(fake.url),
+      CONNECT_TIMEOUT_MS: "200",
+      SYMBOLS: "BTCUSDT",
+    });
+    await waitFor("connected", () => ready(r.port), 10_000);
+    const reconnects = async () =>
+      (await (await fetch(`http://127.0.0.1:${r.port}/metrics`)).text()).match(
+        /tradewire_md_reconnects_total\{shard="0",reason="server_shutdown"[^}]*\} (\d+)/,
+      )?.[1];
+    // Binance asks for a new connection, and none opens: the old one keeps serving meanwhile.
+    proxy.holdNew();
+    fake.serverShutdown();
+    const failed = () => r.cap.find("exchange connect failed; retrying");
+    await waitFor("three failed replacements", () => failed().length >= 3, 10_000);
+    // Backing off (attempt 1, 2, 3: 250-500 ms, 500-1000, 1-2 s), not at once every time.
+    expect(
+      failed()
+        .slice(0, 3)
+        .map((l) => l.attempt),
+    ).toEqual([1, 2, 3]);
+    const before = btc.length;
+    await waitFor("still publishing on the old connection", () => btc.length > before + 3, 5_000);
+    expect(await reconnects()).toBeUndefined();
+    proxy.thaw();
+    await waitFor("recycled", () => r.cap.find("exchange connection recycled").length > 0, 10_000);
+    expect(await reconnects()).toBe("1");
+  });
+
   it("dead-letters and counts a frame it cannot normalize, and keeps going", async () => {
     const dead: string[] = [];
     bus.nc.subscribe(bus.ns.subject("deadletter.market-relay"), {

@@ -10,7 +10,7 @@ import { Evaluator } from "./evaluator.js";
 import { SignalOutbox } from "./outbox.js";
 import { SeriesRepair } from "./series-repair.js";
 import { shardSymbols } from "./shard.js";
-import { buildStrategies, StrategyParams } from "./strategies/registry.js";
+import { buildStrategies } from "./strategies/registry.js";
 import { SymbolState } from "./symbol-state.js";
 import { warmUp } from "./warmup.js";
 
@@ -18,8 +18,7 @@ import { warmUp } from "./warmup.js";
 export async function startStrategies(cfg: Config, logger: Logger, opts: { handleSignals?: boolean } = {}) {
   const supervisor = Supervisor.forService("realtime-strategies", logger, cfg, opts);
   const log = logger.child({ component: "strategies" });
-  const params = StrategyParams.parse(JSON.parse(cfg.STRATEGY_PARAMS));
-  const strategies = buildStrategies(enabledStrategies(cfg), params);
+  const strategies = buildStrategies(enabledStrategies(cfg), cfg.STRATEGY_PARAMS);
   const symbols = shardSymbols(cfg.SYMBOLS, cfg.SHARD_INDEX, cfg.SHARD_COUNT);
   // Live candles after a hole are kept to rebuild on only while the klines table can be read.
   const keepSinceHole = cfg.WARMUP_ENABLED ? cfg.WARMUP_CANDLES : 0;
@@ -214,6 +213,8 @@ export async function startStrategies(cfg: Config, logger: Logger, opts: { handl
     symbols,
     shard: `${cfg.SHARD_INDEX}/${cfg.SHARD_COUNT}`,
     strategies: strategies.map((s) => s.name),
+    // What each strategy runs with, defaults filled in: an override is seen taken.
+    params: cfg.STRATEGY_PARAMS,
     cooldownSeconds: cfg.COOLDOWN_SECONDS,
   });
   return { supervisor, evaluator, outbox, states, stop: (reason: string) => supervisor.stop(reason) };

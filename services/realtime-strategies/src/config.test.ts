@@ -22,4 +22,28 @@ describe("realtime-strategies config", () => {
       /EXTRACTION_EVENTS_PREFIX: invalid subject token for prefix: "\*".*\(got "binance\.\*"\)/,
     );
   });
+
+  it("F12 STRATEGY_PARAMS: an override is taken, the rest stay defaults; a key no strategy has, a bad value or bad JSON fails the start naming it", () => {
+    const taken = parseConfig("test", ConfigSchema, {
+      STRATEGY_PARAMS: '{"orderbook_skew":{"imbalanceThreshold":0.4}}',
+    }).STRATEGY_PARAMS;
+    expect(taken.orderbook_skew).toEqual({ imbalanceThreshold: 0.4, maxSpreadTicks: 3 });
+    expect(taken.trade_momentum).toEqual({ flowThreshold: 0.5, minTradesPerSecond: 5 });
+    expect(parseConfig("test", ConfigSchema, { STRATEGY_PARAMS: "" }).STRATEGY_PARAMS.momentum_pulse).toEqual(
+      {
+        adxMin: 20,
+      },
+    );
+    // The example this variable's own comment gave: a misspelled key that left the default.
+    const misspelled = '{"orderbook_skew":{"threshold":0.4}}';
+    expect(() => parseConfig("test", ConfigSchema, { STRATEGY_PARAMS: misspelled })).toThrow(
+      /STRATEGY_PARAMS: orderbook_skew: Unrecognized key: "threshold"/,
+    );
+    expect(() =>
+      parseConfig("test", ConfigSchema, { STRATEGY_PARAMS: '{"momentum_pulse":{"adxMin":-1}}' }),
+    ).toThrow(/STRATEGY_PARAMS: momentum_pulse\.adxMin: Too small/);
+    expect(() => parseConfig("test", ConfigSchema, { STRATEGY_PARAMS: "{oops" })).toThrow(
+      /STRATEGY_PARAMS: not valid JSON/,
+    );
+  });
 });

@@ -2,6 +2,7 @@ import { commonEnv, databaseEnv, env, natsEnv } from "@tradewire/config";
 import { DEFAULT_EXTRACTION_PREFIX, subjects } from "@tradewire/schemas";
 import { z } from "zod";
 import { STRATEGY_NAMES, type StrategyName } from "./strategies/names.js";
+import { StrategyParams } from "./strategies/registry.js";
 
 const enabledFlags = Object.fromEntries(
   STRATEGY_NAMES.map((n) => [`STRATEGY_ENABLED_${n.toUpperCase()}`, env.bool(true)]),
@@ -44,8 +45,11 @@ export const ConfigSchema = z.object({
   EXTRACTION_EVENTS_PREFIX: env.stringOrOff(DEFAULT_EXTRACTION_PREFIX, subjectPrefixProblem),
   /** Legacy socket-client envelope subject ({stream, data}); `off` disables it. */
   ENVELOPE_SUBJECT: env.stringOrOff("binance.websocket.data"),
-  /** JSON object of per-strategy parameter overrides, e.g. {"orderbook_skew":{"threshold":0.4}}. */
-  STRATEGY_PARAMS: env.string("{}"),
+  /**
+   * JSON object of per-strategy parameter overrides, e.g. {"orderbook_skew":{"imbalanceThreshold":0.4}};
+   * a key no strategy has fails the start, naming it (a misspelled one would leave the default).
+   */
+  STRATEGY_PARAMS: env.json(StrategyParams),
   OUTBOX_CAPACITY: env.int(10_000, { min: 1 }),
 });
 export type Config = z.output<typeof ConfigSchema>;

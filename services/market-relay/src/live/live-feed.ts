@@ -63,7 +63,9 @@ export class LiveFeed {
   tasks(): TaskSpec[] {
     return this.opts.shards.map((shard, index) => ({
       name: `ws-shard-${index}`,
-      stallTimeoutMs: this.opts.connectTimeoutMs + 10_000,
+      // The longest wait without progress is a backoff sleep and the connect after it: an
+      // exchange out of reach for long is retried, not taken for a hung task and restarted.
+      stallTimeoutMs: this.opts.connectTimeoutMs + this.opts.backoff.maxMs + 10_000,
       run: (ctx: TaskContext) => this.runShard(index, shard, ctx),
     }));
   }
@@ -91,9 +93,9 @@ export class LiveFeed {
         }
         const reason = await this.watch(live, ctx);
         if (reason === "aborted") break;
-        this.reconnects.inc({ shard: index, reason });
         const silentForMs = Date.now() - (live.conn.latestEvent() ?? live.conn.openedAt);
         if (reason === "closed") {
+          this.reconnects.inc({ shard: index, reason });
           log.warn("exchange connection dropped; reconnecting", { silentForMs });
           this.retire(index, live);
           live = undefined;
@@ -102,8 +104,12 @@ export class LiveFeed {
         const stale = reason === "stale" ? live.conn.staleStreams(Date.now(), this.opts.staleMs) : [];
         if (reason === "stale")
           log.warn("stream silent; recycling its connection", { staleStreams: stale, silentForMs });
-        const next = await this.connect(index, shard, ctx, 1, log);
+        // A replacement that fails backs off like any connect (the old one still serves meanwhile):
+        // retried at once, a rollover whose new connection fails would hammer the exchange.
+        const next = await this.connect(index, shard, ctx, ++attempt, log);
+        if (next !== undefined) attempt = 0;
         if (next !== undefined || reason === "stale") {
+          this.reconnects.inc({ shard: index, reason });
           this.retire(index, live);
           await live.conn.close();
           live = next;

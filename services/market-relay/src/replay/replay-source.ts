@@ -37,6 +37,8 @@ export function startReplaySource(
   const intervalMs = intervalToMs(interval);
   let lastPublish = 0;
   let replayed = 0;
+  /** The next candle to replay, kept across the task's restarts. */
+  let resumeAt = 0;
   let finished = false;
   let simNow = candles[0]?.openTime ?? 0;
   log.info("replay loaded", {
@@ -51,13 +53,36 @@ export function startReplaySource(
     stallTimeoutMs: Math.max(10_000, (intervalMs / cfg.REPLAY_SPEED) * 3),
     async run(ctx) {
       do {
+        // A restart (the task stalled, or failed) goes on from the candle it was at, not the first.
+        const from = resumeAt;
         const market = new CandleMarket(symbol, interval, intervalMs, cfg.BINANCE_MARKET);
         const wallStart = performance.now();
-        const simStart = candles[0]?.openTime ?? 0;
-        for (const candle of candles) {
+        const simStart = candles[from]?.openTime ?? 0;
+        let previous = candles[from - 1]?.openTime;
+        for (const candle of candles.slice(from)) {
+          const gapMs = previous === undefined ? 0 : candle.openTime - previous - intervalMs;
+          previous = candle.openTime;
+          if (gapMs > 0)
+            log.info(
+              "replay: the file has no candles here (a halt); their time passes at the replay's speed",
+              {
+                symbol,
+                missing: Math.round(gapMs / intervalMs),
+                until: new Date(candle.openTime).toISOString(),
+                waitMs: Math.round(gapMs / cfg.REPLAY_SPEED),
+              },
+            );
           for (const step of market.steps(candle)) {
             const due = wallStart + (step.at - simStart) / cfg.REPLAY_SPEED;
-            await sleep(Math.max(0, due - performance.now()), ctx.signal);
+            // In slices, each a sign of life: a halt in the file is a long wait, not a stall.
+            for (
+              let left = due - performance.now();
+              left > 0 && !ctx.signal.aborted;
+              left = due - performance.now()
+            ) {
+              await sleep(Math.min(left, 1_000), ctx.signal);
+              ctx.progress();
+            }
             if (ctx.signal.aborted) return;
             const receiveTime = Date.now();
             for (const message of step.messages) {
@@ -69,7 +94,9 @@ export function startReplaySource(
             ctx.progress();
           }
           replayed += 1;
+          resumeAt += 1;
         }
+        resumeAt = 0;
         log.info("replay reached the end of the file", { symbol, candles: replayed, loop: cfg.REPLAY_LOOP });
       } while (cfg.REPLAY_LOOP && !ctx.signal.aborted);
       finished = true;

@@ -12,25 +12,33 @@ export const StrategyParams = z
         imbalanceThreshold: z.number().min(0).max(1).default(0.35),
         maxSpreadTicks: z.number().positive().default(3),
       })
+      .strict()
       .default({ imbalanceThreshold: 0.35, maxSpreadTicks: 3 }),
     spread_liquidity: z
       .object({
         abnormalSpreadRatio: z.number().positive().default(1.4),
         imbalanceThreshold: z.number().min(0).max(1).default(0.3),
       })
+      .strict()
       .default({ abnormalSpreadRatio: 1.4, imbalanceThreshold: 0.3 }),
     trade_momentum: z
       .object({
         flowThreshold: z.number().min(0).max(1).default(0.5),
         minTradesPerSecond: z.number().min(0).default(5),
       })
+      .strict()
       .default({ flowThreshold: 0.5, minTradesPerSecond: 5 }),
-    momentum_pulse: z.object({ adxMin: z.number().min(0).default(20) }).default({ adxMin: 20 }),
+    momentum_pulse: z
+      .object({ adxMin: z.number().min(0).default(20) })
+      .strict()
+      .default({ adxMin: 20 }),
     rsi_extreme_reversal: z
       .object({ oversold: z.number().default(30), overbought: z.number().default(70) })
+      .strict()
       .default({ oversold: 30, overbought: 70 }),
     bollinger_breakout: z
       .object({ volumeFactor: z.number().min(0).default(1.2) })
+      .strict()
       .default({ volumeFactor: 1.2 }),
   })
   .strict();
