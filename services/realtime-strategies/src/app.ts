@@ -10,6 +10,7 @@ import { Evaluator } from "./evaluator.js";
 import { SignalOutbox } from "./outbox.js";
 import { SeriesRepair } from "./series-repair.js";
 import { shardSymbols } from "./shard.js";
+import { kindsRead, silentKinds } from "./silence.js";
 import { buildStrategies } from "./strategies/registry.js";
 import { SymbolState } from "./symbol-state.js";
 import { warmUp } from "./warmup.js";
@@ -157,6 +158,7 @@ export async function startStrategies(cfg: Config, logger: Logger, opts: { handl
   supervisor.addTask({ name: "signal-outbox", run: (ctx) => outbox.run(ctx) });
   if (repair !== undefined)
     for (const task of repair.tasks(bus, cfg.EXTRACTION_EVENTS_PREFIX)) supervisor.addTask(task);
+  const read = kindsRead(strategies);
   supervisor.addTask({
     name: "summary",
     required: false,
@@ -170,7 +172,13 @@ export async function startStrategies(cfg: Config, logger: Logger, opts: { handl
               symbol: state.symbol,
               silentForS: state.lastEventAt ? Math.round((now - state.lastEventAt) / 1000) : "never",
             });
+            continue;
           }
+          for (const silent of silentKinds(state, read, now, cfg.STALE_SYMBOL_S * 1000))
+            log.warn("no market data of a kind strategies read, while other kinds come", {
+              symbol: state.symbol,
+              ...silent,
+            });
         }
         const warm = Object.fromEntries(
           strategies.map((s) => [
@@ -209,6 +217,15 @@ export async function startStrategies(cfg: Config, logger: Logger, opts: { handl
   );
   supervisor.onShutdown({ name: "nats-drain", run: () => bus.drain() });
   await supervisor.start();
+  if (symbols.length === 0)
+    // Symbols are spread by a hash of their name: a few over several shards can leave one with none.
+    log.warn("this shard owns no symbol: it evaluates nothing", {
+      shard: `${cfg.SHARD_INDEX}/${cfg.SHARD_COUNT}`,
+      symbols: cfg.SYMBOLS,
+      shards: Object.fromEntries(
+        Array.from({ length: cfg.SHARD_COUNT }, (_, i) => [i, shardSymbols(cfg.SYMBOLS, i, cfg.SHARD_COUNT)]),
+      ),
+    });
   log.info("realtime strategies started", {
     symbols,
     shard: `${cfg.SHARD_INDEX}/${cfg.SHARD_COUNT}`,

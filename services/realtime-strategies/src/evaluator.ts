@@ -43,6 +43,7 @@ export class Evaluator {
 
   onMarketData(state: SymbolState, m: MarketData, now: number): void {
     state.lastEventAt = now;
+    state.lastKindAt.set(m.kind, now);
     switch (m.kind) {
       case "depth20":
         // Book strategies read the skew and spread of the book taken last: a refused one is not it.
@@ -53,7 +54,7 @@ export class Evaluator {
         this.run("depth", state, now, Math.floor(m.eventTime / Math.max(1, this.opts.cooldownMs)));
         break;
       case "trade":
-        state.onTrade(m.tradeTime, Number(m.quantity), !m.buyerIsMaker);
+        state.onTrade(m.tradeTime, Number(m.price), Number(m.quantity), !m.buyerIsMaker);
         this.run("trade", state, now, Math.floor(m.eventTime / Math.max(1, this.opts.cooldownMs)));
         break;
       case "kline":
@@ -167,8 +168,7 @@ export class Evaluator {
       if (last !== undefined && now - last < this.opts.cooldownMs) continue;
       this.lastSignal.set(key, now);
       this.counts.generated += 1;
-      const price =
-        state.lastCandle && trigger === "candle" ? state.lastCandle.close : (state.bid + state.ask) / 2;
+      const price = priceFor(trigger, state);
       const atr = state.atr.isReady ? state.atr.value : Number.NaN;
       const dir = result.action === "buy" ? 1 : -1;
       const stops =
@@ -207,4 +207,14 @@ export class Evaluator {
 function round(value: number, digits = 8): number {
   const f = 10 ** digits;
   return Math.round(value * f) / f;
+}
+
+/**
+ * What a signal is priced at: the closed candle's close, the trade's price, the book's mid; each
+ * from the data that triggered it, never another kind's, which may have gone silent long ago.
+ */
+function priceFor(trigger: Trigger, state: SymbolState): number {
+  if (trigger === "candle" && state.lastCandle !== undefined) return state.lastCandle.close;
+  if (trigger === "trade") return state.lastTradePrice;
+  return (state.bid + state.ask) / 2;
 }

@@ -90,7 +90,15 @@ export class SymbolState {
   prevVolumeAvg = Number.NaN;
   lastCandle: Candle | undefined;
   candles = 0;
+  /** +1 while the 15m, 1h and 4h trends all point up, -1 all down, else 0. */
+  trendAgreement = 0;
+  /** Whether the last candle taken brought `trendAgreement` to what it is (it began with it). */
+  trendAgreementBegan = false;
   lastEventAt = 0;
+  /** When each kind of market data (depth20, trade, kline, bookTicker) came last (wall time). */
+  readonly lastKindAt = new Map<string, number>();
+  /** The last trade's price: what a trade-triggered signal is priced at (not a book's mid, which may be old). */
+  lastTradePrice = Number.NaN;
   /** The live candles taken since the last hole in the series, while it is not made whole. */
   private sinceHole: Candle[] | undefined;
 
@@ -118,7 +126,8 @@ export class SymbolState {
     return true;
   }
 
-  onTrade(timeMs: number, quantity: number, buyerIsAggressor: boolean): void {
+  onTrade(timeMs: number, price: number, quantity: number, buyerIsAggressor: boolean): void {
+    this.lastTradePrice = price;
     this.flow.update(timeMs, quantity, buyerIsAggressor);
     this.tradeTimes.push(timeMs);
     while ((this.tradeTimes[0] ?? timeMs) < timeMs - 10_000) this.tradeTimes.shift();
@@ -183,6 +192,8 @@ export class SymbolState {
     this.prevVolumeAvg = Number.NaN;
     this.lastCandle = undefined;
     this.candles = 0;
+    this.trendAgreement = 0;
+    this.trendAgreementBegan = false;
   }
 
   private take(c: Candle): void {
@@ -200,9 +211,18 @@ export class SymbolState {
     this.adx.update(c.high, c.low, c.close);
     this.volumeAvg.update(c.volume);
     for (const t of this.trends) t.aggregator.update(c);
+    const agreement = agreedDirection(this.trends.map((t) => t.direction));
+    this.trendAgreementBegan = agreement !== this.trendAgreement;
+    this.trendAgreement = agreement;
     this.lastCandle = c;
     this.candles += 1;
   }
+}
+
+/** The direction every one of `directions` has (+1, -1), or 0 when they differ or one is flat. */
+function agreedDirection(directions: readonly number[]): number {
+  const first = directions[0] ?? 0;
+  return first !== 0 && directions.every((d) => d === first) ? first : 0;
 }
 
 /** The newest stretch of `history` (oldest first) with no hole in it. */

@@ -301,6 +301,15 @@ describe("realtime-strategies service", () => {
     }
   });
 
+  it("F41 a shard the symbols' hashes leave empty says so at warn at start, with every shard's symbols", async () => {
+    const { cap } = await start({ SYMBOLS: "BTCUSDT,ETHUSDT", SHARD_COUNT: "2", SHARD_INDEX: "1" });
+    expect(cap.find("this shard owns no symbol: it evaluates nothing")[0]).toMatchObject({
+      level: "warn",
+      shard: "1/2",
+      shards: { 0: ["BTCUSDT", "ETHUSDT"], 1: [] },
+    });
+  });
+
   it("logs at warn when the klines table is missing and stays unwarmed", async () => {
     const { cap } = await start({ ...onlyStrategies("ema_pullback_continuation") });
     expect(

@@ -134,7 +134,11 @@ export function bollingerBreakout(p: { volumeFactor: number }): Strategy {
   };
 }
 
-/** multi_timeframe_trend: 15m, 1h and 4h trends (EMA9 vs EMA21 on each) all agree. */
+/**
+ * multi_timeframe_trend: 15m, 1h and 4h trends (EMA9 vs EMA21 on each) come to agree. Once, when
+ * they do: while they go on agreeing nothing new is said, where a signal at every 1m candle would
+ * have sent about 60 identical entries an hour, each with a new id.
+ */
 export function multiTimeframeTrend(): Strategy {
   return {
     name: "multi_timeframe_trend",
@@ -145,11 +149,10 @@ export function multiTimeframeTrend(): Strategy {
       return cold.length ? `higher timeframes warming up: ${cold.join(", ")}` : undefined;
     },
     evaluate(s): Evaluation {
-      const dirs = s.trends.map((t) => t.direction);
       const indicators = Object.fromEntries(s.trends.map((t) => [`trend_${t.label}`, t.direction]));
-      if (dirs.every((d) => d > 0)) return { action: "buy", confidence: 0.75, indicators };
-      if (dirs.every((d) => d < 0)) return { action: "sell", confidence: 0.75, indicators };
-      return { skip: "timeframes disagree" };
+      if (s.trendAgreement === 0) return { skip: "timeframes disagree" };
+      if (!s.trendAgreementBegan) return { skip: "timeframes still agree: signalled when they came to" };
+      return { action: s.trendAgreement > 0 ? "buy" : "sell", confidence: 0.75, indicators };
     },
   };
 }

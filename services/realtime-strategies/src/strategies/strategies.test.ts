@@ -126,6 +126,28 @@ describe("book and flow strategies", () => {
     for (let i = 30; i < 100; i++) h.feed(trade(true, i));
     expect(h.signals[0]).toMatchObject({ action: "buy", strategy_id: "trade_momentum" });
   });
+
+  it("F39 trade_momentum is priced at the trade, not at a book that stopped coming long ago", () => {
+    const h = harness("trade_momentum");
+    // The last book, at 30,000: its stream stopped since, while trades went on rising.
+    h.feed(depth(5, 5));
+    for (let i = 0; i < 100; i++)
+      h.feed({
+        ...base,
+        kind: "trade",
+        tradeId: i,
+        price: (31_000 + i).toFixed(2),
+        quantity: "1",
+        tradeTime: 1_000 + i * 100,
+        buyerIsMaker: false,
+      });
+    const [signal] = h.signals;
+    expect(signal).toMatchObject({ action: "buy" });
+    // The price of the trade that triggered it, and the levels around that price.
+    const at = Number(signal?.price);
+    expect(at).toBeGreaterThanOrEqual(31_000);
+    expect(signal?.current_price).toBe(at);
+  });
 });
 
 describe("candle strategies", () => {
@@ -231,11 +253,14 @@ describe("candle strategies", () => {
     expect(fired?.indicators?.rsi).toBeLessThanOrEqual(65);
   });
 
-  it("multi_timeframe_trend fires only when 15m, 1h and 4h agree", () => {
+  it("multi_timeframe_trend fires once when 15m, 1h and 4h come to agree, not at every candle while they do", () => {
     const h = harness("multi_timeframe_trend");
+    // 23 four-hour candles rising: every timeframe warm and up for hours.
     for (let i = 0; i < 240 * 23; i++) h.feed(kline(100 + i * 0.01));
-    expect(h.signals.some((s) => s.action === "buy")).toBe(true);
-    expect(h.signals.every((s) => s.action === "buy")).toBe(true);
+    expect(h.signals.map((s) => s.action)).toEqual(["buy"]);
+    // Falling long enough for every timeframe to turn: one sell when the last of them does.
+    for (let i = 0; i < 240 * 12; i++) h.feed(kline(155 - i * 0.02));
+    expect(h.signals.map((s) => s.action)).toEqual(["buy", "sell"]);
   });
 
   it("uses one signal id per strategy, symbol and candle", () => {
