@@ -284,7 +284,7 @@ describe("Bus JetStream", () => {
           ...signalsConsumer("deleted"),
           handler: async (m) => {
             got.push(m.data.signal_id ?? "");
-            m.ack();
+            await m.ack();
           },
         },
         ctx,

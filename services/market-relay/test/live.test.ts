@@ -202,6 +202,26 @@ describe("market-relay live mode against the fake Binance WebSocket", () => {
     await waitFor("trades flow on the new connection", () => trades.length > before, 5_000);
   });
 
+  it("F41 a stream that never delivers while the others on its connection do (a symbol not listed there) is said at error once, and its connection is not recycled for it", async () => {
+    // ETHUSDT's trades never come: Binance sends nothing for a stream it does not serve.
+    fake.silence("ethusdt@trade");
+    const btc = observe("md.binance.BTCUSDT.trade");
+    await bus.nc.flush();
+    const r = await relay({ STALE_STREAM_S: "1" });
+    const said = () =>
+      r.cap.find(
+        "streams that never delivered while the others on their connection do: is the symbol listed on this market?",
+      );
+    await waitFor("said", () => said().length > 0, 5_000);
+    expect(said()[0]).toMatchObject({ level: "error", streams: ["ethusdt@trade"] });
+    const before = btc.length;
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect(btc.length).toBeGreaterThan(before);
+    expect(said()).toHaveLength(1);
+    expect(r.cap.find("stream silent; recycling its connection")).toEqual([]);
+    expect(fake.connections).toHaveLength(1);
+  });
+
   it("handles serverShutdown by opening the new connection before closing the old", async () => {
     const r = await relay();
     await waitFor("connected", () => ready(r.port), 10_000);

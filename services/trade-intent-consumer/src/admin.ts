@@ -45,10 +45,21 @@ export class IntentAdmin {
     if (missing.length) throw new Error(`not in ${this.cfg.TRADE_INTENT_DLQ_STREAM}: ${missing.join(", ")}`);
     const replayed: { dlqId: string; newId: string }[] = [];
     for (const entry of chosen) {
-      const original = Object.entries(entry.fields).filter(([k]) => !k.startsWith("dlq_"));
-      const newId = await this.redis.xadd(this.cfg.TRADE_INTENT_STREAM, "*", ...original.flat());
-      await this.redis.xdel(this.cfg.TRADE_INTENT_DLQ_STREAM, entry.id);
-      replayed.push({ dlqId: entry.id, newId: newId ?? "" });
+      const original = Object.entries(entry.fields).filter(
+        ([k]) => !k.startsWith("dlq_") && k !== "replayed_from",
+      );
+      // The intent it was: first stored under its source id (replayed before: the one it kept).
+      const first = entry.fields.replayed_from ?? entry.fields.dlq_source_id;
+      const fields = [...original.flat(), ...(first === undefined ? [] : ["replayed_from", first])];
+      // Both or neither: an interrupted replay never leaves the intent in the stream and the DLQ.
+      const replies = await this.redis
+        .multi()
+        .xadd(this.cfg.TRADE_INTENT_STREAM, "*", ...fields)
+        .xdel(this.cfg.TRADE_INTENT_DLQ_STREAM, entry.id)
+        .exec();
+      const failed = replies?.find(([error]) => error !== null)?.[0];
+      if (replies === null || failed) throw failed ?? new Error(`replaying ${entry.id} was aborted`);
+      replayed.push({ dlqId: entry.id, newId: String(replies[0]?.[1] ?? "") });
     }
     return { replayed };
   }

@@ -15,6 +15,8 @@ export type Outcome =
     }
   | { kind: "invalid"; reason: string };
 
+const ENTRY_ID = /^\d+-\d+$/;
+
 /** Milliseconds since the epoch encoded in a stream entry id (`<ms>-<seq>`). */
 export function entryIdMs(id: string): number {
   return Number(id.slice(0, id.indexOf("-")));
@@ -46,8 +48,17 @@ export function classifyEntry(
   if (intent.correlation_id === undefined && correlation_id !== undefined)
     intent.correlation_id = correlation_id;
   if (intent.source === undefined && source !== undefined) intent.source = source;
-  intent.intent_id = `${stream}:${id}`;
-  const storedAt = entryIdMs(id);
+  // A replayed entry is the intent first stored under `replayed_from`: its id (dedup downstream,
+  // so a replay done twice executes once) and its age (one dead-lettered hours ago is stale).
+  const first = decoded.meta.replayed_from;
+  if (first !== undefined && !ENTRY_ID.test(first))
+    return {
+      kind: "invalid",
+      reason: `replayed_from: expected a stream entry id, got ${JSON.stringify(first)}`,
+    };
+  const firstId = first ?? id;
+  intent.intent_id = `${stream}:${firstId}`;
+  const storedAt = entryIdMs(firstId);
   const aheadMs = Math.max(0, (intent.timestamp ?? storedAt) - storedAt);
   const timeSource = intent.timestamp === undefined || aheadMs > 0 ? "entry_id" : "timestamp";
   // Forwarded with the time it was written: downstream ages it from there, not from when it arrives.

@@ -8,6 +8,8 @@ export interface EntryMeta {
   correlation_id?: string;
   source?: string;
   event_type?: string;
+  /** Set by `dlq replay`: the id the entry had when it was first stored, which it keeps being. */
+  replayed_from?: string;
 }
 
 /** Stream fields as ioredis returns them: [k1, v1, k2, v2, ...]. */
@@ -36,7 +38,7 @@ function parseObject(
   return { ok: true, value: value as Record<string, unknown> };
 }
 
-const META_KEYS = ["trace_id", "correlation_id", "source", "event_type"] as const;
+const META_KEYS = ["trace_id", "correlation_id", "source", "event_type", "replayed_from"] as const;
 
 function metaFrom(fields: Record<string, string>): EntryMeta {
   const meta: EntryMeta = {};

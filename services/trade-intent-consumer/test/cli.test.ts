@@ -43,6 +43,39 @@ describe("tradewire-intents", () => {
     expect(svc.processor.totals.forwarded).toBe(1);
   });
 
+  it("F20 a replayed intent keeps the id and the age it was first stored with: one stored too long ago is stale, and a replay done twice is forwarded once", async () => {
+    const { svc, cap } = await env.start({ TRADE_INTENT_START: "new" });
+    const r = env.redis.redis;
+    const dlq = `${env.stream}:dlq`;
+    const { timestamp: _, ...untimed } = intentFields();
+    const deadLetter = (sourceId: string) =>
+      r.xadd(dlq, "*", ...Object.entries(untimed).flat(), "dlq_reason", "poison", "dlq_source_id", sourceId);
+    // Dead-lettered ten minutes ago (max age five), and one minute ago.
+    const old = `${Date.now() - 10 * 60_000}-0`;
+    const recent = `${Date.now() - 60_000}-0`;
+    await deadLetter(old);
+    await deadLetter(recent);
+    const admin = new IntentAdmin(r, env.config());
+    expect((await admin.dlqReplay()).replayed).toHaveLength(2);
+    expect(await r.xlen(dlq)).toBe(0);
+    await waitFor("both settled", () => svc.processor.totals.processed === 2);
+    expect(cap.find("intent stale; acked, not forwarded")[0]).toMatchObject({
+      intentId: `${env.stream}:${old}`,
+      timeSource: "entry_id",
+    });
+    await waitFor("the recent one forwarded", async () => (await env.forwarded()).length === 1);
+    const [forwarded] = await env.forwarded();
+    expect(forwarded).toMatchObject({
+      msgId: `${env.stream}:${recent}`,
+      intent: { intent_id: `${env.stream}:${recent}`, timestamp: Number(recent.split("-")[0]) },
+    });
+    // Replayed again (an operator's second run): the same intent, stored once downstream.
+    await deadLetter(recent);
+    await admin.dlqReplay();
+    await waitFor("the second replay settled", () => svc.processor.totals.processed === 3);
+    expect(await env.forwarded()).toHaveLength(1);
+  });
+
   it("prints status as a table and publishes a valid test intent", async () => {
     await env.start();
     const environ = { ...process.env, ...env.env() };

@@ -25,6 +25,12 @@ export interface LiveFeedOptions {
   log: Logger;
 }
 
+/** Per shard, across its connections: the streams that ever delivered, and those said never to. */
+interface Heard {
+  delivered: Set<string>;
+  saidNever: Set<string>;
+}
+
 type EndReason = "closed" | "stale" | "max_age" | "server_shutdown" | "aborted";
 
 const WATCH_INTERVAL_MS = 250;
@@ -82,6 +88,7 @@ export class LiveFeed {
 
   private async runShard(index: number, shard: StreamShard, ctx: TaskContext): Promise<void> {
     const log = this.opts.log.child({ shard: index, streams: shard.streams.length });
+    const heard: Heard = { delivered: new Set(), saidNever: new Set() };
     let live: Live | undefined;
     let attempt = 0;
     try {
@@ -91,7 +98,7 @@ export class LiveFeed {
           if (live !== undefined) attempt = 0;
           continue;
         }
-        const reason = await this.watch(live, ctx);
+        const reason = await this.watch(live, ctx, heard, log);
         if (reason === "aborted") break;
         const silentForMs = Date.now() - (live.conn.latestEvent() ?? live.conn.openedAt);
         if (reason === "closed") {
@@ -174,7 +181,7 @@ export class LiveFeed {
   }
 
   /** Resolves with the first reason this connection has to end. */
-  private async watch(live: Live, ctx: TaskContext): Promise<EndReason> {
+  private async watch(live: Live, ctx: TaskContext, heard: Heard, log: Logger): Promise<EndReason> {
     const { conn, state } = live;
     while (!ctx.signal.aborted) {
       ctx.progress();
@@ -182,12 +189,36 @@ export class LiveFeed {
       if (state.closed) return "closed";
       if (state.shutdownNotice) return "server_shutdown";
       if (now - conn.openedAt > this.opts.maxAgeMs) return "max_age";
-      if (now - conn.openedAt > this.opts.staleMs && conn.staleStreams(now, this.opts.staleMs).length > 0) {
-        return "stale";
-      }
+      if (now - conn.openedAt > this.opts.staleMs && this.mustRecycle(conn, now, heard, log)) return "stale";
       await sleep(WATCH_INTERVAL_MS, ctx.signal);
     }
     return "aborted";
+  }
+
+  /**
+   * Whether the connection's silence calls for a new one (F39): a stream that delivered before has
+   * gone silent, or nothing on it delivers at all. A stream that never delivered while others on
+   * the connection do is no dead socket but a name the exchange does not serve (a symbol not
+   * listed on this market): said at error once, and not a reason to recycle the connection, which
+   * cut every other stream on it every STALE_STREAM_S for ever.
+   */
+  private mustRecycle(conn: StreamConnection, now: number, heard: Heard, log: Logger): boolean {
+    for (const stream of conn.deliveredStreams()) heard.delivered.add(stream);
+    const stale = conn.staleStreams(now, this.opts.staleMs);
+    if (stale.length === 0) return false;
+    if (stale.length === conn.streams.length || stale.some((s) => heard.delivered.has(s))) return true;
+    const unsaid = stale.filter((s) => !heard.saidNever.has(s));
+    if (unsaid.length > 0) {
+      for (const s of unsaid) heard.saidNever.add(s);
+      log.error(
+        "streams that never delivered while the others on their connection do: is the symbol listed on this market?",
+        {
+          streams: unsaid,
+          silentForMs: now - conn.openedAt,
+        },
+      );
+    }
+    return false;
   }
 
   private retire(index: number, live: Live): void {

@@ -70,6 +70,11 @@ export class StreamConnection {
     return this.lastEventAt.get(stream) ?? this.openedAt;
   }
 
+  /** The streams that delivered an event on this connection. */
+  deliveredStreams(): IterableIterator<string> {
+    return this.lastEventAt.keys();
+  }
+
   /** The most recent event on any stream, or undefined if none arrived yet. */
   latestEvent(): number | undefined {
     let latest: number | undefined;
