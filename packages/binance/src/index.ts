@@ -36,6 +36,7 @@ export { SharedWeightBudget } from "./shared-budget.js";
 export type { NewSpotOrder, SpotBalance, SpotOcoRequest, TimeInForce } from "./spot-orders.js";
 export { ocoLegClientIds, SpotOrder, SpotOrderList, SpotOrders, SpotTrade } from "./spot-orders.js";
 export { publishedAs, unsupportedStream } from "./stream-kinds.js";
+export { untilAborted } from "./until-aborted.js";
 export type {
   RunUserStreamOptions,
   UserStreamHandlers,

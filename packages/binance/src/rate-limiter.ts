@@ -2,6 +2,7 @@ import type { Logger } from "@tradewire/logger";
 import { sleep } from "@tradewire/supervisor";
 import { RequestNotSent } from "./errors.js";
 import type { SharedWeightBudget } from "./shared-budget.js";
+import { untilAborted } from "./until-aborted.js";
 
 export interface RateLimiterOptions {
   /** The exchange's request-weight limit per minute (spot REST: 1200; take it from exchangeInfo.rateLimits). */
@@ -173,15 +174,4 @@ export class WeightRateLimiter {
       this.used = 0;
     }
   }
-}
-
-/** `turn`, or the stop's reason as soon as it aborts (the turn itself then ends on its own). */
-function untilAborted(turn: Promise<void>, stop: AbortSignal): Promise<void> {
-  if (stop.aborted) return Promise.reject(stop.reason);
-  let onAbort = () => {};
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(stop.reason);
-    stop.addEventListener("abort", onAbort, { once: true });
-  });
-  return Promise.race([turn, aborted]).finally(() => stop.removeEventListener("abort", onAbort));
 }

@@ -4,6 +4,7 @@ import {
   MAX_KLINES_LIMIT,
   requestWeightPerMinute,
   SharedWeightBudget,
+  untilAborted,
   WeightRateLimiter,
 } from "@tradewire/binance";
 import type { Logger } from "@tradewire/logger";
@@ -88,7 +89,8 @@ export function createBinanceSource(
     exchangeClockOffset: async (market, signal) =>
       (await clients[market].measureClockOffset(signal)).offsetMs,
     pages: async function* (req) {
-      await calibrate();
+      // Shared by every request, so sent without any one's stop: a stop leaves the wait at once.
+      await (req.signal === undefined ? calibrate() : untilAborted(calibrate(), req.signal));
       yield* klinePages(clients[req.market], {
         market: req.market,
         symbol: req.symbol,

@@ -130,6 +130,24 @@ describe("kline-extractor against the fake Binance", () => {
     await nc.close();
   }, 120_000);
 
+  it("F38 a stop while the first call's exchangeInfo is still unanswered ends the run at once, not when it answers", async () => {
+    // exchangeInfo (the weight limit's calibration) answers in 5 s, as during a ban's wait.
+    fake.fail({ kind: "slow", delayMs: 5_000, path: "/api/v3/exchangeInfo" });
+    const stop = new AbortController();
+    const run = io();
+    const env = { ...run.io.env, BINANCE_TIMEOUT_MS: "8000", BINANCE_SHARED_BUDGET_REDIS_URL: "" };
+    const started = Date.now();
+    setTimeout(() => stop.abort(new Error("interrupted")), 300);
+    const result = await runCli(["backfill", "--symbols", "BTCUSDT", ...range], {
+      ...run.io,
+      env,
+      signal: stop.signal,
+    });
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(result.exitCode).toBe(1);
+    expect(result.report?.symbols[0]).toMatchObject({ success: false, errors: ["interrupted"] });
+  });
+
   it("F43 a shared weight budget whose Redis hangs fails the calls within seconds, naming it, instead of holding them for ever", async () => {
     const redis = await PrivateRedisServer.start();
     try {

@@ -194,6 +194,7 @@ export async function startStrategies(cfg: Config, logger: Logger, opts: { handl
           booksRefused: evaluator.counts.booksRefused,
           olderCandlesIgnored: evaluator.counts.olderCandles,
           signalsForwarded: outbox.counts.forwarded,
+          signalsDuplicate: outbox.counts.duplicates,
           signalsRejected: outbox.counts.rejected,
           signalsDropped: outbox.counts.dropped,
           outboxQueued: outbox.size,

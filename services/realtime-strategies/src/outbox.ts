@@ -12,7 +12,7 @@ import type { TaskContext } from "@tradewire/supervisor";
  */
 export class SignalOutbox {
   private readonly queue: PublishQueue<TradingSignal>;
-  readonly counts = { forwarded: 0, rejected: 0, retries: 0, dropped: 0 };
+  readonly counts = { forwarded: 0, duplicates: 0, rejected: 0, retries: 0, dropped: 0 };
 
   constructor(
     private readonly bus: Bus,
@@ -86,15 +86,25 @@ export class SignalOutbox {
       msgId: next.signal_id ?? "",
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
     });
-    this.counts.forwarded += 1;
-    this.onOutcome(next.strategy_id, "forwarded");
-    this.log.info("FORWARDED", {
-      stage: "FORWARDED",
+    const fields = {
       signalId: next.signal_id,
       strategy: next.strategy_id,
       symbol: next.symbol,
       streamSeq: ack.seq,
-      duplicate: ack.duplicate,
-    });
+    };
+    if (ack.duplicate) {
+      // Its id was stored already (a restart deriving the same signal again): JetStream kept the
+      // first, and the engine decides it once. Not counted forwarded: nothing new went out.
+      this.counts.duplicates += 1;
+      this.onOutcome(next.strategy_id, "duplicate");
+      this.log.info("DUPLICATE: JetStream holds this signal id already; not sent again", {
+        stage: "DUPLICATE",
+        ...fields,
+      });
+      return;
+    }
+    this.counts.forwarded += 1;
+    this.onOutcome(next.strategy_id, "forwarded");
+    this.log.info("FORWARDED", { stage: "FORWARDED", ...fields });
   }
 }

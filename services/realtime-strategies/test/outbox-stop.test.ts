@@ -68,4 +68,19 @@ describe("signal outbox on the way out", () => {
     });
     expect(await stored()).toBe(0);
   });
+
+  it("a signal whose id JetStream holds already (a restart deriving it again) is counted a duplicate, not forwarded", async () => {
+    const cap = captureLogger("realtime-strategies");
+    const outcomes: string[] = [];
+    const outbox = new SignalOutbox(bus, cap.logger, 10, (_s, outcome) => outcomes.push(outcome));
+    outbox.submit(signal("again"));
+    outbox.submit(signal("again"));
+    await outbox.run(stopped(cap.logger));
+    expect(outcomes).toEqual(["forwarded", "duplicate"]);
+    expect(outbox.counts).toMatchObject({ forwarded: 1, duplicates: 1 });
+    expect(cap.find("DUPLICATE: JetStream holds this signal id already; not sent again")[0]).toMatchObject({
+      signalId: "again",
+    });
+    expect(await stored()).toBe(1);
+  });
 });
