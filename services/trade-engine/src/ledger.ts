@@ -14,7 +14,7 @@ import {
 } from "./order-events.js";
 import { applyFill, type Position, round8, unrealizedLosses } from "./paper.js";
 import type { PriceBook } from "./prices.js";
-import { type Protection, protectionFor } from "./protection.js";
+import { levelsAfterFill, type Protection } from "./protection.js";
 import type { OrderRequest } from "./request.js";
 import type { EngineStore, FillRecord } from "./store.js";
 
@@ -176,7 +176,7 @@ export class Ledger {
     position: Position,
     realized: number,
   ): FillRecord {
-    const levels = order.closing ? undefined : protectionFor(req, order.side, Number(fill.price));
+    const levels = levelsAfterFill(req, order, Number(fill.price), position.quantity);
     return {
       ...(levels === undefined ? {} : { levels }),
       orderId: fill.orderId,
@@ -251,7 +251,7 @@ export class Ledger {
     fillPrice: number,
     lifecycle: Record<string, unknown>,
   ): Promise<void> {
-    const levels = order.closing ? undefined : protectionFor(req, order.side, fillPrice);
+    const levels = levelsAfterFill(req, order, fillPrice, position.quantity);
     await this.protectPosition(unit, req.symbol, levels, position, lifecycle);
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { orderRequest } from "../test/order-request.js";
-import { exitRequest, protectionFor, triggered } from "./protection.js";
+import { exitRequest, levelsAfterFill, protectionFor, triggered } from "./protection.js";
 import type { OrderRequest } from "./request.js";
 
 const req = (o: Partial<OrderRequest> = {}): OrderRequest =>
@@ -41,6 +41,23 @@ describe("stop-loss / take-profit protection", () => {
       id: "s-1:stop_loss",
       action: "CLOSE",
       symbol: "BTCUSDT",
+    });
+  });
+
+  it("F25 a flip filled only in part keeps the old position's levels: the new side's are not set on it", () => {
+    // Short 1 BTC; a BUY of 2 (the flip) at 59,000 with a long's stop at 58,000.
+    const flip = req({ stopLoss: 58_000 });
+    // Filled in full: long 1, the long's stop.
+    expect(levelsAfterFill(flip, { side: "BUY", closing: false }, 59_000, 1)).toMatchObject({
+      direction: 1,
+      stopLoss: 58_000,
+    });
+    // 0.4 filled: still short 0.6, which a stop under the price would never guard.
+    expect(levelsAfterFill(flip, { side: "BUY", closing: false }, 59_000, -0.6)).toBeUndefined();
+    // A close sets none, an entry from flat filled in part does.
+    expect(levelsAfterFill(flip, { side: "BUY", closing: true }, 59_000, 0)).toBeUndefined();
+    expect(levelsAfterFill(flip, { side: "BUY", closing: false }, 59_000, 0.4)).toMatchObject({
+      direction: 1,
     });
   });
 });

@@ -52,6 +52,24 @@ export function protectionFor(
   };
 }
 
+/**
+ * The levels a fill sets: the request's, for an order that is no close, once the position after
+ * the fill points the order's way. A flip that filled only in part (a GTC limit whose rest never
+ * filled, an IOC cut short) leaves the old position, smaller: the new side's levels would guard it
+ * the wrong way (a long's stop under a short) and its own would be released. None then: the
+ * current levels stay, resized to what is held.
+ */
+export function levelsAfterFill(
+  req: OrderRequest,
+  order: { side: "BUY" | "SELL"; closing: boolean },
+  fillPrice: number,
+  positionAfter: number,
+): Protection | undefined {
+  if (order.closing) return undefined;
+  const levels = protectionFor(req, order.side, fillPrice);
+  return levels !== undefined && Math.sign(positionAfter) === levels.direction ? levels : undefined;
+}
+
 /** Which level the market crossed: a long exits at the bid, a short at the ask. */
 export function triggered(p: Protection, quote: Quote): "stop_loss" | "take_profit" | undefined {
   const exitPrice = p.direction === 1 ? quote.bid : quote.ask;
