@@ -103,8 +103,10 @@ export class LeaderLease {
   private armStepDown(): void {
     clearTimeout(this.stepDown);
     const deadline = this.renewedAt + this.opts.ttlMs / 2;
+    // Each renewal clears the timer before it sets the next, so one that fires is the current one
+    // (its time is not checked against Date.now(): a timer may fire a millisecond early by it).
     this.stepDown = setTimeout(() => {
-      if (this.leading && Date.now() >= deadline)
+      if (this.leading)
         this.set(false, { reason: "not renewed within half the TTL (a renewal still waiting)" });
     }, deadline - Date.now());
     this.stepDown.unref();

@@ -132,6 +132,8 @@ export class Extractor {
     try {
       offsetMs = await source.exchangeClockOffset(opts.market, opts.signal);
     } catch (error) {
+      // Stopped while reading it: the run ends at its first check, nothing to say here.
+      if (opts.signal?.aborted) return this.now;
       log.warn("Binance's clock could not be read: candles are judged closed on this host's clock", {
         market: opts.market,
         err: error,

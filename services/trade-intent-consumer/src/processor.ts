@@ -201,7 +201,9 @@ export class BatchProcessor {
     const byCount = new Map<number, string[]>();
     for (const id of ids) {
       const before = Math.max(0, (deliveries.get(id) ?? 1) - 1);
-      byCount.set(before, [...(byCount.get(before) ?? []), id]);
+      const group = byCount.get(before);
+      if (group === undefined) byCount.set(before, [id]);
+      else group.push(id);
     }
     // JUSTID: the claim itself is no delivery; RETRYCOUNT sets the count.
     for (const [count, group] of byCount)
