@@ -1,14 +1,14 @@
-import { Bus } from "@tradewire/bus";
+import type { Bus } from "@tradewire/bus";
 import type { Logger } from "@tradewire/logger";
 import { PingWatch, Supervisor } from "@tradewire/supervisor";
 import { createBinanceSource } from "./binance-source.js";
 import { type KlineExtractorConfig, SERVICE } from "./config.js";
-import { NatsEventSink } from "./events.js";
 import { Extractor } from "./extractor.js";
 import { ExtractorMetrics } from "./metrics.js";
 import { incrementalSchedule } from "./scheduler.js";
 import { migrate } from "./storage/migrations.js";
 import { openPool } from "./storage/pool.js";
+import { connectEventBus, eventSink } from "./wiring.js";
 
 /** Wires and starts the extractor (service mode); a failure on the way is one error line and exit 1 (runService). */
 export async function startExtractor(config: KlineExtractorConfig, log: Logger): Promise<void> {
@@ -38,12 +38,7 @@ export async function startExtractor(config: KlineExtractorConfig, log: Logger):
   });
   // NATS carries only the completion events: the extraction starts without it, and the events go
   // out once it connects (until then each is counted and said as not published).
-  const sink = new NatsEventSink(
-    undefined,
-    config.NATS_SUBJECT_PREFIX,
-    log.child({ component: "events" }),
-    config.NATS_ENABLED,
-  );
+  const sink = eventSink(config, log);
   let bus: Bus | undefined;
   const metrics = new ExtractorMetrics(supervisor.metrics);
   sink.onFailure = () => metrics.eventFailures.inc();
@@ -61,16 +56,12 @@ export async function startExtractor(config: KlineExtractorConfig, log: Logger):
       required: false,
       run: async (ctx) => {
         // Retries until it connects (each failure said at warn) or the service stops.
-        const connected = await Bus.connect({
-          servers: config.NATS_URL,
-          name: "kline-extractor",
-          logger: log,
-          namespace: config.TRADEWIRE_NAMESPACE,
-          signal: ctx.signal,
-        }).catch((error: unknown) => {
-          if (ctx.signal.aborted) return undefined;
-          throw error;
-        });
+        const connected = await connectEventBus(config, log, { signal: ctx.signal }).catch(
+          (error: unknown) => {
+            if (ctx.signal.aborted) return undefined;
+            throw error;
+          },
+        );
         if (connected === undefined) return;
         bus = connected;
         sink.attach(connected);

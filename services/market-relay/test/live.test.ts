@@ -73,6 +73,7 @@ async function relay(env: Record<string, string> = {}, name = "relay-a") {
   return { ...handle, cap, port: handle.supervisor.httpPort };
 }
 
+const metrics = async (port: number) => (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
 const ready = async (port: number) => (await fetch(`http://127.0.0.1:${port}/ready`)).status === 200;
 
 describe("market-relay live mode against the fake Binance WebSocket", () => {
@@ -103,9 +104,9 @@ describe("market-relay live mode against the fake Binance WebSocket", () => {
     await waitFor("summary with lag", () =>
       r.cap.find("market data summary").some((l) => l.lagMs !== undefined),
     ); // Counted on the hot path in plain fields, handed to prom-client when scraped.
-    const metrics = await (await fetch(`http://127.0.0.1:${r.port}/metrics`)).text();
-    expect(metrics).toMatch(/tradewire_md_messages_total\{stream="trade"[^}]*\} [1-9]/);
-    expect(metrics).toMatch(/tradewire_md_received_bytes_total\{stream="trade"[^}]*\} [1-9]/);
+    const scraped = await metrics(r.port);
+    expect(scraped).toMatch(/tradewire_md_messages_total\{stream="trade"[^}]*\} [1-9]/);
+    expect(scraped).toMatch(/tradewire_md_received_bytes_total\{stream="trade"[^}]*\} [1-9]/);
   });
 
   it("futures: book streams connect to /public and the rest to /market, so every stream delivers", async () => {
@@ -143,8 +144,8 @@ describe("market-relay live mode against the fake Binance WebSocket", () => {
     );
     await waitFor("publishing again", () => btc.length > before + 5, 10_000);
     expect(fake.connections.length).toBe(2);
-    const metrics = await (await fetch(`http://127.0.0.1:${r.port}/metrics`)).text();
-    expect(metrics).toMatch(/tradewire_md_reconnects_total\{shard="0",reason="closed"[^}]*\} 1/);
+    const scraped = await metrics(r.port);
+    expect(scraped).toMatch(/tradewire_md_reconnects_total\{shard="0",reason="closed"[^}]*\} 1/);
     await waitFor("ready again", () => ready(r.port));
   });
 
@@ -248,7 +249,7 @@ describe("market-relay live mode against the fake Binance WebSocket", () => {
     });
     await waitFor("connected", () => ready(r.port), 10_000);
     const reconnects = async () =>
-      (await (await fetch(`http://127.0.0.1:${r.port}/metrics`)).text()).match(
+      (await metrics(r.port)).match(
         /tradewire_md_reconnects_total\{shard="0",reason="server_shutdown"[^}]*\} (\d+)/,
       )?.[1];
     // Binance asks for a new connection, and none opens: the old one keeps serving meanwhile.
@@ -285,8 +286,8 @@ describe("market-relay live mode against the fake Binance WebSocket", () => {
       subject: "btcusdt@trade",
       reason: expect.stringContaining("invalid MarketData"),
     });
-    const metrics = await (await fetch(`http://127.0.0.1:${r.port}/metrics`)).text();
-    expect(metrics).toMatch(/tradewire_md_parse_failures_total\{stream="btcusdt@trade"[^}]*\} 1/);
+    const scraped = await metrics(r.port);
+    expect(scraped).toMatch(/tradewire_md_parse_failures_total\{stream="btcusdt@trade"[^}]*\} 1/);
     expect(await ready(r.port)).toBe(true);
   });
 
